@@ -1,0 +1,316 @@
+#include "estimator/estimate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "hardware/input_error.hpp"
+#include "hardware/toml_reader.hpp"
+#include "power/system_power.hpp"
+
+namespace clustercap {
+namespace {
+
+// One cluster an actor could build: a chip type in one packaging at one site.
+struct CandidateSpec {
+  std::size_t actor = 0;
+  const Chip* chip = nullptr;
+  const System* system = nullptr;  // null: generic servers
+  const Site* site = nullptr;
+  double chips_held = 0;
+  std::optional<double> mfu_override;  // from the first inventory line that sets one
+  std::optional<double> price_per_chip;
+};
+
+std::string system_label(const System* system, const power::GenericServer& generic) {
+  if (system != nullptr) return system->id;
+  return "generic " + std::to_string(generic.chips_per_server) + "-chip server";
+}
+
+const System* resolve_system(const InventoryLine& line, const Chip& chip, const Catalog& catalog) {
+  if (!line.system_id.empty()) return catalog.find_system(line.system_id);
+  if (!chip.default_system.empty()) return catalog.find_system(chip.default_system);
+  return nullptr;
+}
+
+std::optional<double> price_per_chip(const InventoryLine& line, const Chip& chip,
+                                     const System* system) {
+  if (line.price_usd) return line.price_usd;
+  if (system != nullptr && system->price_usd && system->chips) {
+    return *system->price_usd / static_cast<double>(*system->chips);
+  }
+  return chip.price_usd;
+}
+
+double endpoints_per_chip(const Chip& chip, const System* system, double port_gbps) {
+  // A chip with no catalogued NIC is assumed to get one switch port.
+  double bits = chip.scaleout_bits_per_s.value_or(0.0);
+  if (system != nullptr && system->scaleout_bits_per_s_per_chip) {
+    bits = *system->scaleout_bits_per_s_per_chip;
+  }
+  if (bits <= 0) return 1.0;
+  return std::max(1.0, std::ceil(bits / (port_gbps * 1e9)));
+}
+
+std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catalog& catalog) {
+  std::vector<CandidateSpec> candidates;
+  for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
+    const Actor& actor = scenario.actors[a];
+    // (chip, system, site) -> index into candidates; site is "" when pooled.
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> index;
+    std::vector<CandidateSpec> groups;
+    for (const auto& line : actor.inventory) {
+      const Chip* chip = catalog.find_chip(line.chip_id);
+      if (chip == nullptr) throw RuntimeFailure("internal: unvalidated chip " + line.chip_id);
+      const System* system = resolve_system(line, *chip, catalog);
+      std::string site = actor.centralize ? "" : line.site;
+      if (site.empty() && !actor.centralize) site = actor.sites.front().name;
+      const auto key = std::make_tuple(chip->id, system != nullptr ? system->id : "", site);
+      auto [it, inserted] = index.emplace(key, groups.size());
+      if (inserted) {
+        CandidateSpec spec;
+        spec.actor = a;
+        spec.chip = chip;
+        spec.system = system;
+        for (const auto& s : actor.sites) {
+          if (s.name == site) spec.site = &s;
+        }
+        groups.push_back(spec);
+      }
+      CandidateSpec& group = groups[it->second];
+      group.chips_held += line.count;
+      if (!group.mfu_override) group.mfu_override = line.mfu;
+      if (!group.price_per_chip) group.price_per_chip = price_per_chip(line, *chip, system);
+    }
+    for (const auto& group : groups) {
+      if (!actor.centralize) {
+        candidates.push_back(group);
+        continue;
+      }
+      // Pooled chips may go to any one site: try each.
+      for (const auto& site : actor.sites) {
+        CandidateSpec spec = group;
+        spec.site = &site;
+        candidates.push_back(spec);
+      }
+    }
+  }
+  return candidates;
+}
+
+double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string* basis) {
+  const Precision p = scenario.training.precision;
+  if (c.mfu_override) {
+    *basis = "scenario actor.inventory.mfu";
+    return *c.mfu_override;
+  }
+  if (scenario.training.mfu) {
+    *basis = "scenario training.mfu";
+    return *scenario.training.mfu;
+  }
+  *basis = "catalog prior " + c.chip->id + ".mfu_" + (p == Precision::fp8 ? "fp8" : "bf16");
+  return c.chip->mfu_prior(p).value_or(0.0);
+}
+
+model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
+                                const Scenario& scenario) {
+  model::ClusterBatch batch(static_cast<Eigen::Index>(candidates.size()));
+  const TrainingSettings& t = scenario.training;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    const CandidateSpec& c = candidates[k];
+    const Actor& actor = scenario.actors[c.actor];
+    const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+    std::string basis;
+    batch.chips_held[i] = c.chips_held;
+    batch.chips_per_system[i] = sp.chips_per_system;
+    batch.system_it_power_w[i] = sp.it_power_w;
+    batch.system_includes_scaleout[i] = sp.includes_scaleout ? 1.0 : 0.0;
+    batch.endpoints_per_chip[i] = endpoints_per_chip(*c.chip, c.system, scenario.network.port_gbps);
+    batch.site_power_w[i] = c.site->power_w;
+    batch.pue[i] = c.site->pue;
+    batch.budget_usd[i] = actor.budget_usd.value_or(model::kNoLimit);
+    batch.system_price_usd[i] = c.price_per_chip.value_or(0.0) * sp.chips_per_system;
+    batch.peak_flops_per_chip[i] = c.chip->peak_flops(t.precision).value_or(0.0);
+    batch.mfu[i] = chosen_mfu(c, scenario, &basis);
+    batch.goodput[i] = t.goodput;
+    batch.duration_s[i] = t.duration_s;
+    batch.hbm_bytes_per_chip[i] = c.chip->hbm_bytes.value_or(0.0);
+    batch.bytes_per_param[i] = t.bytes_per_param;
+    batch.activation_memory_fraction[i] = t.activation_memory_fraction;
+    batch.max_tokens[i] = t.max_tokens.value_or(model::kNoLimit);
+    batch.fabric[k] = scenario.network;
+  }
+  return batch;
+}
+
+std::vector<InventorySummary> summarise_inventory(const Actor& actor, Precision precision,
+                                                  const Catalog& catalog) {
+  std::vector<InventorySummary> summary;
+  for (const auto& line : actor.inventory) {
+    auto it = std::find_if(summary.begin(), summary.end(),
+                           [&](const InventorySummary& s) { return s.chip_id == line.chip_id; });
+    if (it == summary.end()) {
+      summary.push_back({line.chip_id, 0, 0, {}});
+      it = summary.end() - 1;
+    }
+    it->count += line.count;
+    auto source = std::find_if(it->by_source.begin(), it->by_source.end(),
+                               [&](const auto& p) { return p.first == line.source; });
+    if (source == it->by_source.end()) {
+      it->by_source.emplace_back(line.source, line.count);
+    } else {
+      source->second += line.count;
+    }
+  }
+  for (auto& s : summary) {
+    s.h100e = s.count * h100_equivalents_per_chip(*catalog.find_chip(s.chip_id), precision, catalog);
+  }
+  return summary;
+}
+
+ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenario& scenario,
+                                   const Catalog& catalog) {
+  ReferenceResult result;
+  result.id = cluster.id;
+  result.name = cluster.name;
+  result.power_w = cluster.power_w;
+  result.power_scope = cluster.power_scope;
+  const Precision p = scenario.training.precision;
+  const std::pair<std::string, std::optional<std::int64_t>> parts[] = {
+      {cluster.chip_id, cluster.chip_count},
+      {cluster.chip_secondary_id, cluster.chip_secondary_count}};
+  for (const auto& [chip_id, count] : parts) {
+    if (chip_id.empty() || !count) continue;
+    const Chip& chip = *catalog.find_chip(chip_id);
+    const double n = static_cast<double>(*count);
+    result.chips += n;
+    result.h100e += n * h100_equivalents_per_chip(chip, p, catalog);
+    result.sustained_flops += n * chip.peak_flops(p).value_or(0.0) *
+                              chip.mfu_prior(p).value_or(0.0) * scenario.training.goodput;
+  }
+  return result;
+}
+
+double safe_ratio(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : 0.0;
+}
+
+}  // namespace
+
+double h100_equivalents_per_chip(const Chip& chip, Precision precision, const Catalog& catalog) {
+  const Chip* h100 = catalog.find_chip(kH100Id);
+  if (h100 == nullptr) return 0.0;
+  const auto peak = chip.peak_flops(precision);
+  const auto reference = h100->peak_flops(precision);
+  if (!peak || !reference || *reference <= 0) return 0.0;
+  return *peak / *reference;
+}
+
+EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
+  EstimateResult result;
+  result.scenario_name = scenario.name;
+  result.scenario_file = scenario.file;
+  result.scenario_date = scenario.date;
+  result.description = scenario.description;
+  result.precision = scenario.training.precision;
+
+  for (const auto& id : scenario.reference_ids) {
+    result.references.push_back(evaluate_reference(*catalog.find_cluster(id), scenario, catalog));
+  }
+
+  const std::vector<CandidateSpec> candidates = list_candidates(scenario, catalog);
+  const model::ClusterBatch batch = build_batch(candidates, scenario);
+  const model::ClusterResults out = model::evaluate_clusters(batch);
+
+  for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
+    const Actor& actor = scenario.actors[a];
+    ActorResult ar;
+    ar.name = actor.name;
+    ar.centralize = actor.centralize;
+    ar.inventory = summarise_inventory(actor, scenario.training.precision, catalog);
+    for (const auto& s : ar.inventory) {
+      ar.inventory_count += s.count;
+      ar.inventory_h100e += s.h100e;
+    }
+
+    std::vector<std::size_t> mine;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      if (candidates[k].actor == a) mine.push_back(k);
+    }
+    // Most sustained FLOP/s first; then more chips; then catalog order.
+    std::stable_sort(mine.begin(), mine.end(), [&](std::size_t x, std::size_t y) {
+      const auto i = static_cast<Eigen::Index>(x);
+      const auto j = static_cast<Eigen::Index>(y);
+      if (out.sustained_flops[i] != out.sustained_flops[j]) {
+        return out.sustained_flops[i] > out.sustained_flops[j];
+      }
+      return out.chips[i] > out.chips[j];
+    });
+    for (std::size_t k : mine) {
+      const auto i = static_cast<Eigen::Index>(k);
+      ar.candidates.push_back({candidates[k].chip->id,
+                               system_label(candidates[k].system, scenario.generic_server),
+                               candidates[k].site->name, out.chips[i],
+                               static_cast<model::Constraint>(out.binding[i]),
+                               out.sustained_flops[i], out.facility_power_w[i]});
+    }
+
+    const std::size_t best = mine.front();  // validation guarantees an inventory line
+    const CandidateSpec& c = candidates[best];
+    const auto i = static_cast<Eigen::Index>(best);
+    ClusterResult& cl = ar.cluster;
+    cl.chip_id = c.chip->id;
+    cl.system_id = c.system != nullptr ? c.system->id : "";
+    cl.system_label = system_label(c.system, scenario.generic_server);
+    cl.site = c.site->name;
+    cl.site_power_w = c.site->power_w;
+    cl.pue = c.site->pue;
+    cl.chips = out.chips[i];
+    cl.systems = out.systems[i];
+    cl.chips_per_system = batch.chips_per_system[i];
+    cl.binding = static_cast<model::Constraint>(out.binding[i]);
+    cl.limits.chips = out.limit_chips[i];
+    cl.limits.power = out.limit_power[i];
+    cl.limits.network = out.limit_network[i];
+    if (!std::isinf(out.limit_budget[i])) cl.limits.budget = out.limit_budget[i];
+    const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+    cl.system_it_power_w = sp.it_power_w;
+    cl.power_basis = sp.basis;
+    cl.it_power_w = out.it_power_w[i];
+    cl.facility_power_w = out.facility_power_w[i];
+    cl.network = {static_cast<int>(out.network_tiers[i]), out.network_switches[i],
+                  out.network_transceivers[i], out.chips[i] * batch.endpoints_per_chip[i],
+                  out.network_power_w[i], sp.includes_scaleout};
+    cl.peak_flops = out.peak_flops[i];
+    cl.mfu = chosen_mfu(c, scenario, &cl.mfu_basis);
+    cl.sustained_flops = out.sustained_flops[i];
+    cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+
+    TrainingResult& tr = ar.training;
+    tr.duration_s = scenario.training.duration_s;
+    tr.goodput = scenario.training.goodput;
+    tr.train_flop = out.train_flop[i];
+    tr.params = out.params[i];
+    tr.tokens = out.tokens[i];
+    tr.params_compute_optimal = out.params_compute_optimal[i];
+    tr.params_memory_limit = out.params_memory_limit[i];
+    tr.model_train_flop = out.model_train_flop[i];
+    tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
+
+    for (const auto& ref : result.references) {
+      ReferenceComparison cmp;
+      cmp.reference = ref.id;
+      cmp.ratio_sustained_flops = safe_ratio(cl.sustained_flops, ref.sustained_flops);
+      cmp.ratio_chips = safe_ratio(cl.chips, ref.chips);
+      cmp.ratio_h100e = safe_ratio(cl.h100e, ref.h100e);
+      if (ref.power_w) cmp.ratio_power = safe_ratio(cl.facility_power_w, *ref.power_w);
+      ar.vs_reference.push_back(cmp);
+    }
+    result.actors.push_back(std::move(ar));
+  }
+  return result;
+}
+
+}  // namespace clustercap

@@ -1,0 +1,135 @@
+// `estimate`: for each actor, the largest single training cluster it can
+// assemble, what binds it, and what it could train (DESIGN §3 steps 2-7).
+//
+// Every (chip type, system, site) an actor could build is one candidate; all
+// candidates of all actors are evaluated as one batch by the same model the
+// sweep engine uses, and each actor's cluster is its candidate with the most
+// sustained FLOP/s. Pure: no I/O; throws only on internal inconsistencies.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "estimator/model/cluster_batch.hpp"
+#include "estimator/scenario/scenario.hpp"
+#include "hardware/catalog.hpp"
+
+namespace clustercap {
+
+struct InventorySummary {
+  std::string chip_id;
+  double count = 0;
+  double h100e = 0;  // count * dense peak / H100 dense peak, at the scenario precision
+  std::vector<std::pair<SupplySource, double>> by_source;  // in first-seen order
+};
+
+struct ClusterLimits {
+  double chips = 0;    // chips held (whole systems)
+  double power = 0;    // chips the site's power supports
+  double network = 0;  // chips the fabric can connect
+  std::optional<double> budget;  // chips the budget buys; none without a budget
+};
+
+struct NetworkSummary {
+  int tiers = 0;
+  double switches = 0;
+  double transceivers = 0;
+  double endpoints = 0;
+  double power_w = 0;
+  bool included_in_system_power = false;
+};
+
+struct ClusterResult {
+  std::string chip_id;
+  std::string system_id;  // empty: generic servers
+  std::string system_label;
+  std::string site;
+  double site_power_w = 0;
+  double pue = 0;
+  double chips = 0;
+  double systems = 0;
+  double chips_per_system = 0;
+  model::Constraint binding = model::Constraint::chips;
+  ClusterLimits limits;
+  double system_it_power_w = 0;
+  std::string power_basis;
+  double it_power_w = 0;
+  double facility_power_w = 0;
+  NetworkSummary network;
+  double peak_flops = 0;
+  double mfu = 0;
+  std::string mfu_basis;
+  double sustained_flops = 0;
+  double h100e = 0;
+};
+
+struct TrainingResult {
+  double duration_s = 0;
+  double goodput = 0;
+  double train_flop = 0;
+  double params = 0;
+  double tokens = 0;
+  double params_compute_optimal = 0;
+  double params_memory_limit = 0;
+  double model_train_flop = 0;
+  model::ModelLimit limited_by = model::ModelLimit::compute;
+};
+
+struct ReferenceResult {
+  std::string id;
+  std::string name;
+  double chips = 0;
+  double h100e = 0;
+  double sustained_flops = 0;  // same precision, catalog MFU priors and goodput as the actors
+  std::optional<double> power_w;
+  std::string power_scope;
+};
+
+struct ReferenceComparison {
+  std::string reference;
+  double ratio_sustained_flops = 0;
+  double ratio_chips = 0;
+  double ratio_h100e = 0;
+  std::optional<double> ratio_power;
+};
+
+struct CandidateSummary {
+  std::string chip_id;
+  std::string system_label;
+  std::string site;
+  double chips = 0;
+  model::Constraint binding = model::Constraint::chips;
+  double sustained_flops = 0;
+  double facility_power_w = 0;
+};
+
+struct ActorResult {
+  std::string name;
+  bool centralize = false;
+  std::vector<InventorySummary> inventory;
+  double inventory_count = 0;
+  double inventory_h100e = 0;
+  ClusterResult cluster;
+  TrainingResult training;
+  std::vector<ReferenceComparison> vs_reference;
+  std::vector<CandidateSummary> candidates;  // best first
+};
+
+struct EstimateResult {
+  std::string scenario_name;
+  std::string scenario_file;
+  std::string scenario_date;
+  std::string description;
+  Precision precision = Precision::bf16;
+  std::vector<ActorResult> actors;
+  std::vector<ReferenceResult> references;
+};
+
+EstimateResult estimate(const Scenario& scenario, const Catalog& catalog);
+
+// Dense peak of `chip` divided by the H100 SXM's, at `precision`; 0 when
+// either is missing from the catalog.
+double h100_equivalents_per_chip(const Chip& chip, Precision precision, const Catalog& catalog);
+
+}  // namespace clustercap

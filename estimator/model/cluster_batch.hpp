@@ -1,0 +1,98 @@
+// The capacity model over a batch of candidate clusters (DESIGN §3, steps
+// 2-6). One column per candidate: a chip type with its system packaging at one
+// site, under one scenario's settings. `estimate` evaluates every candidate of
+// every actor as one batch; the sweep engine evaluates millions of sampled
+// scenarios the same way. Structure of arrays; pure; thread-safe; never throws
+// on inputs that passed scenario validation; never produces NaN or inf except
+// the documented +inf "no limit" markers.
+#pragma once
+
+#include <limits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "estimator/model/fat_tree.hpp"
+
+namespace clustercap::model {
+
+using Eigen::ArrayXd;
+using Eigen::ArrayXi;
+using Eigen::Index;
+
+inline constexpr double kNoLimit = std::numeric_limits<double>::infinity();
+
+// What caps the cluster; order is the tie-break order when limits are equal.
+enum class Constraint : int { chips = 0, power = 1, network = 2, budget = 3 };
+// What caps the largest trainable model.
+enum class ModelLimit : int { compute = 0, memory = 1, data = 2 };
+
+const char* to_string(Constraint constraint);
+const char* to_string(ModelLimit limit);
+
+// Chinchilla rule as used by Epoch (reference/methodology.md §2.5, E8):
+// C = 6 N D and D = 20 N, so N = sqrt(C / 120).
+inline constexpr double kTokensPerParam = 20.0;
+inline constexpr double kFlopPerParamToken = 6.0;
+
+// X-macro list of per-candidate inputs: name, unit and meaning in one place.
+#define CLUSTERCAP_CLUSTER_INPUTS(X)                                                      \
+  X(chips_held)             /* chips the actor can put at this site                   */ \
+  X(chips_per_system)       /* accelerators per system (8 HGX, 72 NVL72, 384 CM384)    */ \
+  X(system_it_power_w)      /* IT power of one system, W                               */ \
+  X(system_includes_scaleout) /* 1 when system power already covers its fabric share  */ \
+  X(endpoints_per_chip)     /* scale-out switch ports per chip                         */ \
+  X(site_power_w)           /* facility power available at the site, W                 */ \
+  X(pue)                    /* facility power / IT power, >= 1                         */ \
+  X(budget_usd)             /* capital for accelerators; kNoLimit when none            */ \
+  X(system_price_usd)       /* price of one system, USD (unused without a budget)      */ \
+  X(peak_flops_per_chip)    /* dense peak at the training precision, FLOP/s            */ \
+  X(mfu)                    /* model-FLOPs utilisation, (0, 1]                         */ \
+  X(goodput)                /* productive fraction of wall time, (0, 1]                */ \
+  X(duration_s)             /* training run length, s                                  */ \
+  X(hbm_bytes_per_chip)     /* accelerator memory, bytes                               */ \
+  X(bytes_per_param)        /* training state per parameter (16: mixed-precision Adam) */ \
+  X(activation_memory_fraction) /* share of HBM kept for activations, [0, 1)         */ \
+  X(max_tokens)             /* training data available; kNoLimit when none             */
+
+struct ClusterBatch {
+#define CLUSTERCAP_DECLARE(name) ArrayXd name;
+  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_DECLARE)
+#undef CLUSTERCAP_DECLARE
+  std::vector<FabricSpec> fabric;
+
+  ClusterBatch() = default;
+  explicit ClusterBatch(Index size) { resize(size); }
+  void resize(Index size);
+  Index size() const { return chips_held.size(); }
+};
+
+struct ClusterResults {
+  // Each limit in chips, rounded down to whole systems; kNoLimit for budget
+  // when the actor has none.
+  ArrayXd limit_chips, limit_power, limit_network, limit_budget;
+  ArrayXi binding;  // Constraint
+  ArrayXd systems, chips;
+  ArrayXd it_power_w;        // systems plus fabric (unless the systems include it)
+  ArrayXd network_power_w;   // fabric power, reported even when included in systems
+  ArrayXd facility_power_w;  // PUE * IT
+  ArrayXd network_tiers, network_switches, network_transceivers;
+  ArrayXd peak_flops, sustained_flops, train_flop;
+  ArrayXd params_compute_optimal;  // sqrt(C / 120)
+  ArrayXd params_memory_limit;     // largest model whose training state fits in HBM
+  ArrayXd params, tokens;
+  ArrayXd model_train_flop;  // 6 N D of the reported model, <= train_flop
+  ArrayXi limited_by;        // ModelLimit
+
+  void resize(Index size);
+};
+
+// Steps 2-4: limits, binding constraint, whole systems, power and fabric.
+void assemble_clusters(const ClusterBatch& in, ClusterResults& out);
+// Steps 5-6: sustained FLOP/s, training compute, largest compute-optimal model.
+// Needs out.chips from assemble_clusters.
+void compute_training_outcome(const ClusterBatch& in, ClusterResults& out);
+// Both steps.
+ClusterResults evaluate_clusters(const ClusterBatch& in);
+
+}  // namespace clustercap::model

@@ -1,0 +1,62 @@
+#include <cmath>
+
+#include "estimator/report/estimate_report.hpp"
+#include "estimator/report/number_format.hpp"
+
+namespace clustercap::report {
+namespace {
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string whole(double value) {
+  return std::to_string(static_cast<long long>(std::llround(value)));
+}
+
+}  // namespace
+
+void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
+  std::vector<std::string> header = {
+      "scenario", "actor", "chip", "system", "site", "chips", "systems", "binding_constraint",
+      "limit_chips", "limit_power", "limit_network", "limit_budget", "it_power_mw",
+      "facility_power_mw", "network_tiers", "network_switches", "network_transceivers",
+      "network_power_mw", "peak_flops", "mfu", "sustained_flops", "h100e", "duration_days",
+      "goodput", "train_flop", "params", "tokens", "limited_by"};
+  for (const auto& r : result.references) {
+    header.push_back("ratio_sustained_flops_vs_" + r.id);
+    header.push_back("ratio_chips_vs_" + r.id);
+  }
+  for (std::size_t k = 0; k < header.size(); ++k) out << (k ? "," : "") << header[k];
+  out << '\n';
+  for (const auto& a : result.actors) {
+    const ClusterResult& c = a.cluster;
+    const TrainingResult& t = a.training;
+    std::vector<std::string> row = {
+        csv_field(result.scenario_name), csv_field(a.name), c.chip_id,
+        csv_field(c.system_label), csv_field(c.site), whole(c.chips), whole(c.systems),
+        model::to_string(c.binding), whole(c.limits.chips), whole(c.limits.power),
+        whole(c.limits.network), c.limits.budget ? whole(*c.limits.budget) : "",
+        machine_number(c.it_power_w / 1e6), machine_number(c.facility_power_w / 1e6),
+        std::to_string(c.network.tiers), whole(c.network.switches), whole(c.network.transceivers),
+        machine_number(c.network.power_w / 1e6), machine_number(c.peak_flops),
+        machine_number(c.mfu), machine_number(c.sustained_flops), machine_number(c.h100e),
+        machine_number(t.duration_s / 86400.0), machine_number(t.goodput),
+        machine_number(t.train_flop), machine_number(t.params), machine_number(t.tokens),
+        model::to_string(t.limited_by)};
+    for (const auto& cmp : a.vs_reference) {
+      row.push_back(machine_number(cmp.ratio_sustained_flops));
+      row.push_back(machine_number(cmp.ratio_chips));
+    }
+    for (std::size_t k = 0; k < row.size(); ++k) out << (k ? "," : "") << row[k];
+    out << '\n';
+  }
+}
+
+}  // namespace clustercap::report

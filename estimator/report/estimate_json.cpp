@@ -1,0 +1,133 @@
+#include <cmath>
+
+#include "estimator/report/estimate_report.hpp"
+#include "estimator/report/version.hpp"
+
+namespace clustercap::report {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// Counts are whole numbers; print them as JSON integers.
+json whole(double value) { return static_cast<std::int64_t>(std::llround(value)); }
+
+json optional_number(const std::optional<double>& value, double scale = 1.0) {
+  return value ? json(*value * scale) : json(nullptr);
+}
+
+json cluster_json(const ClusterResult& c) {
+  json limits = {{"chips", whole(c.limits.chips)},
+                 {"power", whole(c.limits.power)},
+                 {"network", whole(c.limits.network)},
+                 {"budget", c.limits.budget ? whole(*c.limits.budget) : json(nullptr)}};
+  json network = {{"tiers", c.network.tiers},
+                  {"switches", whole(c.network.switches)},
+                  {"transceivers", whole(c.network.transceivers)},
+                  {"power_mw", c.network.power_w / 1e6},
+                  {"endpoints", whole(c.network.endpoints)},
+                  {"included_in_system_power", c.network.included_in_system_power}};
+  return {{"chip", c.chip_id},
+          {"system", c.system_id.empty() ? json(nullptr) : json(c.system_id)},
+          {"system_label", c.system_label},
+          {"site", c.site},
+          {"chips", whole(c.chips)},
+          {"systems", whole(c.systems)},
+          {"chips_per_system", whole(c.chips_per_system)},
+          {"binding_constraint", model::to_string(c.binding)},
+          {"limits", limits},
+          {"system_it_power_kw", c.system_it_power_w / 1e3},
+          {"power_basis", c.power_basis},
+          {"it_power_mw", c.it_power_w / 1e6},
+          {"facility_power_mw", c.facility_power_w / 1e6},
+          {"site_power_mw", c.site_power_w / 1e6},
+          {"pue", c.pue},
+          {"network", network},
+          {"peak_flops", c.peak_flops},
+          {"mfu", c.mfu},
+          {"mfu_basis", c.mfu_basis},
+          {"sustained_flops", c.sustained_flops},
+          {"h100e", c.h100e}};
+}
+
+json training_json(const TrainingResult& t) {
+  return {{"duration_days", t.duration_s / 86400.0},
+          {"goodput", t.goodput},
+          {"train_flop", t.train_flop},
+          {"params", t.params},
+          {"tokens", t.tokens},
+          {"limited_by", model::to_string(t.limited_by)},
+          {"params_compute_optimal", t.params_compute_optimal},
+          {"params_memory_limit", t.params_memory_limit},
+          {"model_train_flop", t.model_train_flop}};
+}
+
+}  // namespace
+
+json estimate_to_json(const EstimateResult& result) {
+  json actors = json::array();
+  for (const auto& a : result.actors) {
+    json inventory = json::array();
+    for (const auto& s : a.inventory) {
+      json by_source = json::object();
+      for (const auto& [source, count] : s.by_source) by_source[to_string(source)] = whole(count);
+      inventory.push_back(
+          {{"chip", s.chip_id}, {"count", whole(s.count)}, {"h100e", s.h100e}, {"by_source", by_source}});
+    }
+    json comparisons = json::array();
+    for (const auto& r : a.vs_reference) {
+      comparisons.push_back({{"reference", r.reference},
+                             {"ratio_sustained_flops", r.ratio_sustained_flops},
+                             {"ratio_chips", r.ratio_chips},
+                             {"ratio_h100e", r.ratio_h100e},
+                             {"ratio_power", optional_number(r.ratio_power)}});
+    }
+    json candidates = json::array();
+    for (const auto& c : a.candidates) {
+      candidates.push_back({{"chip", c.chip_id},
+                            {"system_label", c.system_label},
+                            {"site", c.site},
+                            {"chips", whole(c.chips)},
+                            {"binding_constraint", model::to_string(c.binding)},
+                            {"sustained_flops", c.sustained_flops},
+                            {"facility_power_mw", c.facility_power_w / 1e6}});
+    }
+    actors.push_back({{"name", a.name},
+                      {"centralize", a.centralize},
+                      {"inventory", inventory},
+                      {"inventory_total", {{"count", whole(a.inventory_count)},
+                                           {"h100e", a.inventory_h100e}}},
+                      {"cluster", cluster_json(a.cluster)},
+                      {"training", training_json(a.training)},
+                      {"vs_reference", comparisons},
+                      {"candidates", candidates}});
+  }
+  json references = json::array();
+  for (const auto& r : result.references) {
+    references.push_back({{"id", r.id},
+                          {"name", r.name},
+                          {"chips", whole(r.chips)},
+                          {"h100e", r.h100e},
+                          {"sustained_flops", r.sustained_flops},
+                          {"power_mw", optional_number(r.power_w, 1e-6)},
+                          {"power_scope", r.power_scope}});
+  }
+  const std::string precision(to_string(result.precision));
+  return {{"schema", kEstimateSchema},
+          {"clustercap_version", kVersion},
+          {"scenario",
+           {{"name", result.scenario_name},
+            {"file", result.scenario_file},
+            {"date", result.scenario_date},
+            {"description", result.description},
+            {"precision", precision},
+            {"h100e_basis", "dense " + precision + " peak / nvidia_h100_sxm dense " + precision +
+                                " peak"}}},
+          {"actors", actors},
+          {"references", references}};
+}
+
+void write_estimate_json(const EstimateResult& result, std::ostream& out) {
+  out << estimate_to_json(result).dump(2) << '\n';
+}
+
+}  // namespace clustercap::report

@@ -1,0 +1,121 @@
+#include <iomanip>
+
+#include "estimator/report/estimate_report.hpp"
+#include "estimator/report/number_format.hpp"
+
+namespace clustercap::report {
+namespace {
+
+constexpr int kLabelWidth = 22;
+constexpr std::size_t kMaxCandidatesShown = 5;
+
+std::ostream& label(std::ostream& out, const std::string& text) {
+  return out << "  " << std::left << std::setw(kLabelWidth) << text;
+}
+
+std::string limit_text(const char* name, double chips, bool binds) {
+  return std::string(name) + " " + grouped_integer(chips) + (binds ? " (binds)" : "");
+}
+
+void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
+  const ClusterResult& c = a.cluster;
+  const TrainingResult& t = a.training;
+  out << "\n== " << a.name << (a.centralize ? "  [chips pooled in one site]" : "") << " ==\n";
+
+  label(out, "Inventory") << grouped_integer(a.inventory_count) << " chips = "
+                          << grouped_integer(a.inventory_h100e) << " H100e\n";
+  for (const auto& s : a.inventory) {
+    out << "    " << std::left << std::setw(24) << s.chip_id << std::right << std::setw(12)
+        << grouped_integer(s.count) << " chips " << std::setw(12) << grouped_integer(s.h100e)
+        << " H100e  (";
+    for (std::size_t k = 0; k < s.by_source.size(); ++k) {
+      out << (k ? ", " : "") << to_string(s.by_source[k].first) << " "
+          << grouped_integer(s.by_source[k].second);
+    }
+    out << ")\n";
+  }
+
+  label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << c.chip_id << " in "
+                                << grouped_integer(c.systems) << " x " << c.system_label
+                                << " at site \"" << c.site << "\"\n";
+  const auto b = c.binding;
+  label(out, "Binding constraint") << model::to_string(b) << "\n";
+  label(out, "Limits (chips)") << limit_text("held", c.limits.chips, b == model::Constraint::chips)
+                               << " | " << limit_text("power", c.limits.power, b == model::Constraint::power)
+                               << " | "
+                               << limit_text("network", c.limits.network, b == model::Constraint::network)
+                               << " | "
+                               << (c.limits.budget ? limit_text("budget", *c.limits.budget,
+                                                                b == model::Constraint::budget)
+                                                   : std::string("budget none"))
+                               << "\n";
+  label(out, "Power") << "IT " << power(c.it_power_w) << ", facility " << power(c.facility_power_w)
+                      << " of " << power(c.site_power_w) << " site (PUE " << significant(c.pue)
+                      << ")\n";
+  label(out, "  per system") << power(c.system_it_power_w) << " IT (" << c.power_basis << ")\n";
+  label(out, "Network") << c.network.tiers << "-tier fat tree, " << grouped_integer(c.network.switches)
+                        << " switches, " << grouped_integer(c.network.transceivers)
+                        << " transceivers, " << power(c.network.power_w)
+                        << (c.network.included_in_system_power ? " (inside system power)" : "")
+                        << "\n";
+  label(out, "Compute") << "peak " << scientific(c.peak_flops) << " FLOP/s x MFU "
+                        << significant(c.mfu, 2) << " (" << c.mfu_basis << ") x goodput "
+                        << significant(t.goodput, 2) << "\n";
+  label(out, "Sustained") << scientific(c.sustained_flops) << " FLOP/s = "
+                          << grouped_integer(c.h100e) << " H100e of chips\n";
+  label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "
+                                 << significant(t.duration_s / 86400.0) << " days\n";
+  label(out, "Largest model") << count_with_suffix(t.params) << " params on "
+                              << count_with_suffix(t.tokens) << " tokens (limited by "
+                              << model::to_string(t.limited_by) << "; memory allows "
+                              << count_with_suffix(t.params_memory_limit) << ")\n";
+  for (std::size_t r = 0; r < a.vs_reference.size(); ++r) {
+    const auto& cmp = a.vs_reference[r];
+    label(out, r == 0 ? "vs reference" : "") << cmp.reference << ": "
+                                             << ratio(cmp.ratio_sustained_flops)
+                                             << " sustained FLOP/s, " << ratio(cmp.ratio_chips)
+                                             << " chips, " << ratio(cmp.ratio_h100e) << " H100e"
+                                             << (cmp.ratio_power ? ", " + ratio(*cmp.ratio_power) +
+                                                                       " power"
+                                                                 : std::string())
+                                             << "\n";
+  }
+  if (a.candidates.size() > 1) {
+    label(out, "Other candidates") << "\n";
+    for (std::size_t k = 1; k < a.candidates.size() && k <= kMaxCandidatesShown; ++k) {
+      const auto& cand = a.candidates[k];
+      out << "    " << std::left << std::setw(24) << cand.chip_id << std::right << std::setw(12)
+          << grouped_integer(cand.chips) << " chips  " << std::setw(9)
+          << scientific(cand.sustained_flops) << " FLOP/s  " << model::to_string(cand.binding)
+          << "-bound at \"" << cand.site << "\"\n";
+    }
+    if (a.candidates.size() > kMaxCandidatesShown + 1) {
+      out << "    ... " << a.candidates.size() - kMaxCandidatesShown - 1
+          << " more (see --format json)\n";
+    }
+  }
+  (void)result;
+}
+
+}  // namespace
+
+void write_estimate_table(const EstimateResult& result, std::ostream& out) {
+  const std::string precision(to_string(result.precision));
+  out << "clustercap estimate: " << result.scenario_name << "\n";
+  out << "scenario " << result.scenario_file
+      << (result.scenario_date.empty() ? "" : ", as of " + result.scenario_date) << "; dense "
+      << precision << " peaks; H100e = dense " << precision << " peak / H100 SXM's\n";
+  for (const auto& a : result.actors) write_actor(a, result, out);
+  if (!result.references.empty()) {
+    out << "\n== Reference clusters (same precision, catalog MFU priors, same goodput) ==\n";
+    for (const auto& r : result.references) {
+      out << "  " << r.id << ": " << grouped_integer(r.chips) << " chips, "
+          << grouped_integer(r.h100e) << " H100e, " << scientific(r.sustained_flops)
+          << " FLOP/s sustained"
+          << (r.power_w ? ", " + power(*r.power_w) + " (" + r.power_scope + ")" : std::string())
+          << "\n";
+    }
+  }
+}
+
+}  // namespace clustercap::report

@@ -1,0 +1,76 @@
+// A scenario: who holds which accelerators where, with what power, network
+// and training settings, and which reference clusters to compare against.
+//
+// Plain structs with defaults (the defaults are documented here and in
+// configs/default.toml). SI units inside; the loader converts from the
+// unit-suffixed config keys (power_mw, duration_days, ...).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "estimator/model/fat_tree.hpp"
+#include "hardware/precision.hpp"
+#include "power/system_power.hpp"
+
+namespace clustercap {
+
+enum class SupplySource { unspecified, imports, smuggled, domestic, stockpile };
+const char* to_string(SupplySource source);
+
+struct Site {
+  std::string name;
+  double power_w = 0;  // facility power the site can supply, W (> 0)
+  double pue = 1.2;    // facility / IT power, [1, 3]
+};
+
+struct InventoryLine {
+  std::string chip_id;
+  std::string system_id;  // empty: the chip's default system, else generic servers
+  std::string site;       // empty: the actor's only site (or any, when centralising)
+  double count = 0;       // chips, whole number >= 0
+  SupplySource source = SupplySource::unspecified;
+  std::optional<double> price_usd;  // per chip; overrides the catalog
+  std::optional<double> mfu;        // overrides [training] mfu and the catalog prior
+  std::int64_t line = 0;            // where it was defined, for messages
+};
+
+struct Actor {
+  std::string name;
+  // true: every chip can be moved to whichever single site gives the largest
+  // cluster (the government-pools-its-chips case); false: chips stay where
+  // the inventory puts them.
+  bool centralize = false;
+  std::optional<double> budget_usd;  // caps accelerator purchases; none = no cap
+  std::vector<Site> sites;
+  std::vector<InventoryLine> inventory;
+};
+
+struct TrainingSettings {
+  Precision precision = Precision::bf16;
+  double duration_s = 100.0 * 86400.0;  // required in files; 100 days here
+  // Llama 3 405B: >90% effective training time over 54 days (R24).
+  double goodput = 0.9;
+  std::optional<double> mfu;  // overrides every chip's catalog prior
+  // Mixed-precision Adam: bf16 weights and grads + fp32 master, m, v (R17).
+  double bytes_per_param = 16.0;
+  // Share of HBM reserved for activations and buffers in the memory-fit
+  // check. An assumption, not a sourced figure; set it per scenario.
+  double activation_memory_fraction = 0.25;
+  std::optional<double> max_tokens;  // data available; none = unlimited
+};
+
+struct Scenario {
+  std::string file;  // where it was loaded from ("configs/default.toml" when embedded)
+  std::string name;
+  std::string date;  // "YYYY-MM-DD" or empty
+  std::string description;
+  TrainingSettings training;
+  model::FabricSpec network;
+  power::GenericServer generic_server;
+  std::vector<Actor> actors;
+  std::vector<std::string> reference_ids;
+};
+
+}  // namespace clustercap

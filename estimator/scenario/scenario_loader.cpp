@@ -1,0 +1,340 @@
+#include "estimator/scenario/scenario_loader.hpp"
+
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "hardware/text_match.hpp"
+#include "hardware/toml_reader.hpp"
+#include "power/system_power.hpp"
+
+namespace clustercap {
+
+const std::vector<std::pair<std::string_view, std::string_view>>& embedded_config_files();
+
+const char* to_string(SupplySource source) {
+  switch (source) {
+    case SupplySource::unspecified: return "unspecified";
+    case SupplySource::imports: return "imports";
+    case SupplySource::smuggled: return "smuggled";
+    case SupplySource::domestic: return "domestic";
+    case SupplySource::stockpile: return "stockpile";
+  }
+  return "unspecified";
+}
+
+namespace {
+
+constexpr double kSecondsPerDay = 86400.0;
+
+const std::vector<std::string>& source_names() {
+  static const std::vector<std::string> names = {"imports", "smuggled", "domestic", "stockpile",
+                                                 "unspecified"};
+  return names;
+}
+
+std::optional<SupplySource> parse_source(const std::string& text) {
+  for (SupplySource s : {SupplySource::imports, SupplySource::smuggled, SupplySource::domestic,
+                         SupplySource::stockpile, SupplySource::unspecified}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "\"" : ", \"") + item + "\"";
+  return text;
+}
+
+void read_scenario_section(TableReader& root, Scenario& scenario) {
+  auto section = root.table("scenario", Presence::required);
+  if (!section) return;
+  scenario.name = section->string("name", Presence::required).value_or("");
+  scenario.date = section->date("date").value_or("");
+  scenario.description = section->string("description").value_or("");
+  section->report_unknown_keys();
+}
+
+void read_training(TableReader& root, Scenario& scenario) {
+  auto section = root.table("training", Presence::required);
+  if (!section) return;
+  TrainingSettings& t = scenario.training;
+  if (auto text = section->string("precision")) {
+    auto precision = parse_precision(*text);
+    if (precision && (*precision == Precision::fp64 || *precision == Precision::int8)) {
+      section->error_at("precision", "is not a training precision; use bf16, fp16, fp8, fp4, "
+                                     "tf32 or fp32");
+    } else if (precision) {
+      t.precision = *precision;
+    } else {
+      section->error_at("precision", "must be one of \"bf16\", \"fp16\", \"fp8\", \"fp4\", "
+                                     "\"tf32\", \"fp32\"");
+    }
+  }
+  if (auto days = section->number("duration_days", Range::positive(36500), Presence::required)) {
+    t.duration_s = *days * kSecondsPerDay;
+  }
+  t.goodput = section->number("goodput", Range::unit_fraction()).value_or(t.goodput);
+  t.mfu = section->number("mfu", Range::unit_fraction());
+  t.bytes_per_param = section->number("bytes_per_param", Range::closed(1, 64))
+                          .value_or(t.bytes_per_param);
+  t.activation_memory_fraction =
+      section->number("activation_memory_fraction", Range::closed(0, 0.95))
+          .value_or(t.activation_memory_fraction);
+  t.max_tokens = section->number("max_tokens", Range::positive(1e18));
+  section->report_unknown_keys();
+}
+
+void read_network(TableReader& root, Scenario& scenario) {
+  auto section = root.table("network");
+  if (!section) return;
+  model::FabricSpec& f = scenario.network;
+  if (auto radix = section->integer("switch_radix", Range::closed(4, 4096))) {
+    if (*radix % 2 != 0) {
+      section->error_at("switch_radix", "must be even (half the ports face down, half up)");
+    } else {
+      f.switch_radix = static_cast<double>(*radix);
+    }
+  }
+  f.max_tiers = static_cast<int>(
+      section->integer("max_tiers", Range::closed(1, 6)).value_or(f.max_tiers));
+  f.planes = static_cast<int>(section->integer("planes", Range::closed(1, 64)).value_or(f.planes));
+  f.port_gbps = section->number("port_gbps", Range::positive(1e5)).value_or(f.port_gbps);
+  f.nic_transceiver_w =
+      section->number("nic_transceiver_w", Range::closed(0, 1e4)).value_or(f.nic_transceiver_w);
+  f.switch_transceiver_w = section->number("switch_transceiver_w", Range::closed(0, 1e4))
+                               .value_or(f.switch_transceiver_w);
+  f.switch_ports_per_transceiver = static_cast<int>(
+      section->integer("switch_ports_per_transceiver", Range::closed(1, 16))
+          .value_or(f.switch_ports_per_transceiver));
+  f.switch_w = section->number("switch_w", Range::closed(0, 1e6)).value_or(f.switch_w);
+  f.copper_first_tier = section->boolean("copper_first_tier").value_or(f.copper_first_tier);
+  section->report_unknown_keys();
+}
+
+void read_power(TableReader& root, Scenario& scenario) {
+  auto section = root.table("power");
+  if (!section) return;
+  power::GenericServer& g = scenario.generic_server;
+  g.system_overhead =
+      section->number("system_overhead", Range::closed(1, 10)).value_or(g.system_overhead);
+  g.chips_per_server = static_cast<int>(
+      section->integer("chips_per_server", Range::closed(1, 4096)).value_or(g.chips_per_server));
+  section->report_unknown_keys();
+}
+
+Site read_site(TableReader& reader) {
+  Site site;
+  site.name = reader.string("name", Presence::required).value_or("");
+  if (auto mw = reader.number("power_mw", Range::positive(1e6), Presence::required)) {
+    site.power_w = *mw * 1e6;
+  }
+  site.pue = reader.number("pue", Range::closed(1, 3), Presence::required).value_or(site.pue);
+  reader.report_unknown_keys();
+  return site;
+}
+
+// Checks one inventory line against the catalog and settings.
+void check_inventory_line(TableReader& reader, const InventoryLine& line, const Actor& actor,
+                          const Scenario& scenario, const Catalog& catalog) {
+  const Chip* chip = catalog.find_chip(line.chip_id);
+  if (chip == nullptr) {
+    if (line.chip_id.empty()) return;  // already reported as missing/invalid
+    if (const System* system = catalog.find_system(line.chip_id)) {
+      reader.error_at("chip", "is a system, not a chip; use chip = \"" + system->chip_id +
+                                  "\" with system = \"" + system->id + "\"");
+    } else {
+      reader.error_at("chip", "unknown chip id" + did_you_mean(line.chip_id, catalog.chip_ids()));
+    }
+    return;
+  }
+  const System* system = nullptr;
+  if (!line.system_id.empty()) {
+    system = catalog.find_system(line.system_id);
+    if (system == nullptr) {
+      reader.error_at("system",
+                      "unknown system id" + did_you_mean(line.system_id, catalog.system_ids()));
+      return;
+    }
+    if (system->chip_id != chip->id) {
+      reader.error_at("system", "holds \"" + system->chip_id + "\", not \"" + chip->id + "\"");
+      return;
+    }
+    if (!system->chips) {
+      reader.error_at("system", "has no chip count in the catalog");
+      return;
+    }
+  } else if (!chip->default_system.empty()) {
+    system = catalog.find_system(chip->default_system);
+  }
+  if (!power::has_power_basis(*chip, system)) {
+    reader.error_at("chip", "has no tdp_w in the catalog and its system no IT power_kw; "
+                            "name a system with power, or add tdp_w with --hardware");
+  }
+  const Precision precision = scenario.training.precision;
+  if (!chip->peak_flops(precision)) {
+    reader.error_at("chip", "has no dense " + std::string(to_string(precision)) +
+                                " peak in the catalog; choose another [training] precision");
+  }
+  if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
+    reader.error_at("chip", "has no " + std::string(to_string(precision)) +
+                                " MFU prior in the catalog; set mfu here or in [training]");
+  }
+  if (!chip->hbm_bytes) {
+    reader.error_at("chip", "has no hbm_gb in the catalog (needed by the memory-fit check)");
+  }
+  if (actor.budget_usd && !line.price_usd && !(system != nullptr && system->price_usd) &&
+      !chip->price_usd) {
+    reader.error_missing("price_usd", "required: the actor has budget_usd and the catalog has no "
+                                      "price for \"" + chip->id + "\"");
+  }
+  if (!line.site.empty()) {
+    std::vector<std::string> names;
+    for (const auto& site : actor.sites) names.push_back(site.name);
+    bool found = false;
+    for (const auto& name : names) found = found || name == line.site;
+    if (!found) reader.error_at("site", "is not a site of this actor" + did_you_mean(line.site, names));
+  } else if (actor.sites.size() > 1 && !actor.centralize) {
+    reader.error_missing("site", "required when the actor has more than one site and "
+                                 "centralize = false");
+  }
+}
+
+InventoryLine read_inventory_line(TableReader& reader) {
+  InventoryLine line;
+  line.line = reader.line();
+  line.chip_id = reader.string("chip", Presence::required).value_or("");
+  if (auto count = reader.integer("count", Range::closed(0, 1e10), Presence::required)) {
+    line.count = static_cast<double>(*count);
+  }
+  line.system_id = reader.string("system").value_or("");
+  if (auto text = reader.string("source")) {
+    if (auto source = parse_source(*text)) {
+      line.source = *source;
+    } else {
+      reader.error_at("source", "must be one of " + quoted_list(source_names()) +
+                                    did_you_mean(*text, source_names()));
+    }
+  }
+  line.site = reader.string("site").value_or("");
+  line.price_usd = reader.number("price_usd", Range::positive(1e9));
+  line.mfu = reader.number("mfu", Range::unit_fraction());
+  reader.report_unknown_keys();
+  return line;
+}
+
+void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) {
+  std::set<std::string> actor_names;
+  for (auto& reader : root.table_array("actor", Presence::required)) {
+    Actor actor;
+    actor.name = reader.string("name", Presence::required).value_or("");
+    if (!actor.name.empty() && !actor_names.insert(actor.name).second) {
+      reader.error_at("name", "duplicate actor name");
+    }
+    actor.centralize = reader.boolean("centralize").value_or(false);
+    actor.budget_usd = reader.number("budget_usd", Range::positive(1e15));
+
+    std::set<std::string> site_names;
+    for (auto& site_reader : reader.table_array("site", Presence::required)) {
+      actor.sites.push_back(read_site(site_reader));
+      const std::string& name = actor.sites.back().name;
+      if (!name.empty() && !site_names.insert(name).second) {
+        site_reader.error_at("name", "duplicate site name in this actor");
+      }
+    }
+    auto inventory_readers = reader.table_array("inventory", Presence::required);
+    for (auto& line_reader : inventory_readers) {
+      actor.inventory.push_back(read_inventory_line(line_reader));
+    }
+    for (std::size_t i = 0; i < inventory_readers.size(); ++i) {
+      check_inventory_line(inventory_readers[i], actor.inventory[i], actor, scenario, catalog);
+    }
+    reader.report_unknown_keys();
+    scenario.actors.push_back(std::move(actor));
+  }
+}
+
+void check_reference(TableReader& reader, const std::string& id, const Scenario& scenario,
+                     const Catalog& catalog) {
+  const ReferenceCluster* cluster = catalog.find_cluster(id);
+  if (cluster == nullptr) {
+    reader.error_at("id", "unknown reference cluster id" + did_you_mean(id, catalog.cluster_ids()));
+    return;
+  }
+  if (cluster->chip_id.empty() || !cluster->chip_count) {
+    reader.error_at("id", "has no chip type and count in the catalog, so its FLOP/s cannot be "
+                          "compared");
+    return;
+  }
+  const Precision precision = scenario.training.precision;
+  for (const std::string& chip_id : {cluster->chip_id, cluster->chip_secondary_id}) {
+    if (chip_id.empty()) continue;
+    const Chip* chip = catalog.find_chip(chip_id);
+    if (chip == nullptr || !chip->peak_flops(precision) || !chip->mfu_prior(precision)) {
+      reader.error_at("id", "its chip \"" + chip_id + "\" has no " +
+                                std::string(to_string(precision)) +
+                                " peak and MFU prior in the catalog");
+    }
+  }
+}
+
+void read_references(TableReader& root, Scenario& scenario, const Catalog& catalog) {
+  std::set<std::string> seen;
+  for (auto& reader : root.table_array("reference")) {
+    auto id = reader.string("id", Presence::required);
+    reader.report_unknown_keys();
+    if (!id) continue;
+    if (!seen.insert(*id).second) {
+      reader.error_at("id", "duplicate reference");
+      continue;
+    }
+    check_reference(reader, *id, scenario, catalog);
+    scenario.reference_ids.push_back(*id);
+  }
+}
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& name, const std::string& text,
+                            const Catalog& catalog) {
+  Diagnostics diagnostics;
+  Scenario scenario;
+  scenario.file = name;
+  auto document = parse_toml(name, text, diagnostics);
+  diagnostics.throw_if_any();
+  TableReader root(*document, "", name, diagnostics);
+  read_scenario_section(root, scenario);
+  // Settings first: inventory checks depend on precision, MFU and budgets.
+  read_training(root, scenario);
+  read_network(root, scenario);
+  read_power(root, scenario);
+  read_actors(root, scenario, catalog);
+  read_references(root, scenario, catalog);
+  root.report_unknown_keys();
+  diagnostics.throw_if_any();
+  return scenario;
+}
+
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog) {
+  Diagnostics diagnostics;
+  auto text = read_text_file(path, diagnostics);
+  diagnostics.throw_if_any();
+  return load_scenario_text(path, *text, catalog);
+}
+
+const std::string& default_scenario_text() {
+  static const std::string text = [] {
+    for (const auto& [name, content] : embedded_config_files()) {
+      if (name == "configs/default.toml") return std::string(content);
+    }
+    throw RuntimeFailure("configs/default.toml was not embedded at build time");
+  }();
+  return text;
+}
+
+Scenario load_default_scenario(const Catalog& catalog) {
+  return load_scenario_text("configs/default.toml", default_scenario_text(), catalog);
+}
+
+}  // namespace clustercap

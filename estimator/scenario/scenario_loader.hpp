@@ -1,0 +1,24 @@
+// Reads and validates a scenario file against the catalog.
+//
+// Every problem is collected and thrown once as InputErrors, each naming
+// file:line:col, the key, the value and the rule: unknown keys (with a "did
+// you mean"), wrong types, non-finite or out-of-range numbers, unknown chip,
+// system, site or reference IDs, and settings the model cannot use (a chip
+// without a peak at the chosen precision, a budget without a price, ...).
+#pragma once
+
+#include <string>
+
+#include "estimator/scenario/scenario.hpp"
+#include "hardware/catalog.hpp"
+
+namespace clustercap {
+
+Scenario load_scenario_text(const std::string& name, const std::string& text,
+                            const Catalog& catalog);
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog);
+// configs/default.toml, embedded at build time.
+Scenario load_default_scenario(const Catalog& catalog);
+const std::string& default_scenario_text();
+
+}  // namespace clustercap

@@ -1,0 +1,140 @@
+// The hardware catalog: chips, scale-up systems and reference clusters.
+//
+// Values are SI inside (FLOP/s, bytes, bytes/s, bits/s, W, USD); the loader
+// converts from the catalog's unit-suffixed keys (bf16_tflops, hbm_gb, ...).
+// Every entry keeps its sources and the list of fields that are estimates.
+// A Catalog is immutable after loading and safe to share between threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hardware/precision.hpp"
+
+namespace clustercap {
+
+struct Provenance {
+  std::vector<std::string> sources;    // URLs; never empty
+  std::vector<std::string> estimated;  // catalog keys whose values are estimates
+  std::string notes;
+  std::string defined_in;  // catalog file the entry came from
+  bool is_estimated(const std::string& key) const;
+};
+
+struct Chip {
+  std::string id;
+  std::string name;
+  std::string vendor;
+  std::optional<std::int64_t> year;
+  std::string status;
+  std::string process_node;
+  std::string foundry;
+  std::optional<double> die_area_mm2;
+  std::optional<std::int64_t> compute_dies;
+  // Dense peak per precision, FLOP/s (OP/s for int8); index by Precision.
+  std::array<std::optional<double>, kAllPrecisions.size()> dense_peak_flops{};
+  std::optional<double> fp64_tensor_flops;
+  std::optional<double> hbm_bytes;
+  std::string memory_type;
+  std::optional<double> hbm_bandwidth_bytes_per_s;
+  std::string scaleup_tech;
+  // Scale-up bandwidth per chip in bytes/s, in the direction the source states.
+  std::optional<double> scaleup_bidirectional_bytes_per_s;
+  std::optional<double> scaleup_unidirectional_bytes_per_s;
+  std::optional<double> scaleup_direction_unstated_bytes_per_s;
+  // Back-end NIC bandwidth per chip, one direction, bits/s.
+  std::optional<double> scaleout_bits_per_s;
+  std::optional<double> tdp_w;
+  std::optional<double> price_usd;
+  // Model-FLOPs-utilisation priors against the dense peak at that precision.
+  std::optional<double> mfu_bf16;
+  std::optional<double> mfu_fp8;
+  std::vector<std::string> mfu_sources;
+  std::string mfu_notes;
+  std::string default_system;  // system id or empty
+  Provenance provenance;
+
+  std::optional<double> peak_flops(Precision precision) const {
+    return dense_peak_flops[static_cast<std::size_t>(precision)];
+  }
+  // MFU prior for training at `precision`; fp16 shares the bf16 prior.
+  std::optional<double> mfu_prior(Precision precision) const;
+};
+
+struct System {
+  std::string id;
+  std::string name;
+  std::string vendor;
+  std::string chip_id;  // empty when the chip is not in the catalog
+  std::optional<std::int64_t> chips;
+  std::string cpus;
+  std::optional<std::int64_t> year;
+  std::string status;
+  std::optional<std::int64_t> racks;
+  std::string racks_note;
+  std::optional<std::int64_t> scaleup_domain_chips;
+  std::optional<double> bf16_dense_flops;
+  std::optional<double> fp8_dense_flops;
+  std::optional<double> fp4_dense_flops;
+  std::optional<double> hbm_bytes;
+  std::optional<double> hbm_bandwidth_bytes_per_s;
+  std::string scaleup_tech;
+  std::optional<double> scaleup_bidirectional_bytes_per_s_per_chip;
+  std::optional<double> scaleup_unidirectional_bytes_per_s_per_chip;
+  std::optional<double> scaleup_direction_unstated_bytes_per_s_per_chip;
+  std::optional<double> scaleup_aggregate_bidirectional_bytes_per_s;
+  std::optional<double> scaleup_aggregate_direction_unstated_bytes_per_s;
+  std::optional<double> scaleout_bits_per_s_per_chip;
+  std::optional<std::int64_t> optical_transceivers;
+  std::optional<double> power_w;
+  std::string power_scope;
+  // power_w is the whole system's IT input (chips, hosts, in-system switches).
+  bool power_is_system_it = false;
+  // power_w already includes the system's share of the scale-out fabric.
+  bool power_includes_scaleout = false;
+  std::optional<double> price_usd;
+  Provenance provenance;
+};
+
+struct ReferenceCluster {
+  std::string id;
+  std::string name;
+  std::string operator_name;
+  std::string country;
+  std::string location;
+  std::string status;
+  std::string first_operational;
+  std::string chip_id;
+  std::optional<std::int64_t> chip_count;
+  std::string chip_secondary_id;
+  std::optional<std::int64_t> chip_secondary_count;
+  std::optional<std::int64_t> total_chips;
+  std::optional<std::int64_t> h100_equivalents;
+  std::optional<bool> single_site;
+  std::optional<double> power_w;
+  std::string power_scope;
+  Provenance provenance;
+};
+
+class Catalog {
+ public:
+  std::vector<Chip> chips;
+  std::vector<System> systems;
+  std::vector<ReferenceCluster> clusters;
+
+  const Chip* find_chip(const std::string& id) const;
+  const System* find_system(const std::string& id) const;
+  const ReferenceCluster* find_cluster(const std::string& id) const;
+  std::vector<std::string> chip_ids() const;
+  std::vector<std::string> system_ids() const;
+  std::vector<std::string> cluster_ids() const;
+  std::vector<std::string> all_ids() const;
+};
+
+// ID of the chip that H100-equivalents are normalised to.
+inline constexpr const char* kH100Id = "nvidia_h100_sxm";
+
+}  // namespace clustercap

@@ -1,0 +1,49 @@
+#include "hardware/input_error.hpp"
+
+#include <algorithm>
+
+namespace clustercap {
+namespace {
+
+std::string join_errors(const std::vector<InputError>& errors) {
+  std::string text;
+  for (const auto& error : errors) {
+    if (!text.empty()) text += '\n';
+    text += error.to_string();
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string InputError::to_string() const {
+  std::string text = file;
+  if (line > 0) {
+    text += ':' + std::to_string(line) + ':' + std::to_string(column > 0 ? column : 1);
+  }
+  text += ": ";
+  if (!key.empty()) {
+    text += key;
+    if (!value.empty()) text += " = " + value;
+    text += ": ";
+  }
+  text += rule;
+  return text;
+}
+
+InputErrors::InputErrors(std::vector<InputError> errors)
+    : std::runtime_error(join_errors(errors)), errors_(std::move(errors)) {}
+
+void Diagnostics::throw_if_any() const {
+  if (errors_.empty()) return;
+  // File order reads best; errors found in one pass keep their order on ties.
+  std::vector<InputError> sorted = errors_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const InputError& a, const InputError& b) {
+    if (a.file != b.file) return false;
+    if (a.line != b.line) return a.line < b.line;
+    return a.column < b.column;
+  });
+  throw InputErrors(std::move(sorted));
+}
+
+}  // namespace clustercap

@@ -1,0 +1,343 @@
+#include "hardware/toml_reader.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "hardware/text_match.hpp"
+
+namespace clustercap {
+namespace {
+
+constexpr std::size_t kMaxShownChars = 60;
+
+std::string node_type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "nothing";
+  }
+}
+
+std::string two_digits(int value) {
+  return std::string(value < 10 ? "0" : "") + std::to_string(value);
+}
+
+std::string format_date(const toml::date& d) {
+  return std::to_string(d.year) + '-' + two_digits(d.month) + '-' + two_digits(d.day);
+}
+
+bool is_iso_date(const std::string& text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  const int month = std::stoi(text.substr(5, 2));
+  const int day = std::stoi(text.substr(8, 2));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+}  // namespace
+
+bool Range::contains(double x) const {
+  if (!std::isfinite(x)) return false;
+  const bool above_min = min_inclusive ? x >= min : x > min;
+  const bool below_max = max_inclusive ? x <= max : x < max;
+  return above_min && below_max;
+}
+
+std::string Range::rule() const {
+  const bool has_min = std::isfinite(min);
+  const bool has_max = std::isfinite(max);
+  if (has_min && has_max && min_inclusive && max_inclusive) {
+    return "must be in [" + format_number(min) + ", " + format_number(max) + "]";
+  }
+  if (has_min && has_max && !min_inclusive && max_inclusive) {
+    return "must be in (" + format_number(min) + ", " + format_number(max) + "]";
+  }
+  std::string text = "must be";
+  if (has_min) text += std::string(min_inclusive ? " >= " : " > ") + format_number(min);
+  if (has_min && has_max) text += " and";
+  if (has_max) text += std::string(max_inclusive ? " <= " : " < ") + format_number(max);
+  return text;
+}
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string describe_node(const toml::node& node) {
+  if (const auto* s = node.as_string()) {
+    std::string text = s->get();
+    if (text.size() > kMaxShownChars) text = text.substr(0, kMaxShownChars) + "...";
+    std::string quoted = "\"";
+    for (char c : text) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        quoted += '\\';
+        quoted += c;
+      } else if (byte < 0x20) {
+        quoted += "\\x" + std::string(1, "0123456789abcdef"[byte >> 4]) +
+                  std::string(1, "0123456789abcdef"[byte & 15]);
+      } else {
+        quoted += c;
+      }
+    }
+    return quoted + "\"";
+  }
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* f = node.as_floating_point()) return format_number(f->get());
+  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
+  if (const auto* d = node.as_date()) return format_date(d->get());
+  if (node.is_array()) return "[...]";
+  if (node.is_table()) return "{...}";
+  return node_type_name(node);
+}
+
+std::optional<toml::table> parse_toml(const std::string& name, std::string_view text,
+                                      Diagnostics& diagnostics) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    std::string description(error.description());
+    diagnostics.add({name, std::max<std::int64_t>(1, begin.line),
+                     std::max<std::int64_t>(1, begin.column), "", "",
+                     "invalid TOML: " + description});
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read_text_file(const std::string& path, Diagnostics& diagnostics) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diagnostics.add({path, 0, 0, "", "", "cannot open file (does it exist and is it readable?)"});
+    return std::nullopt;
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) {
+    diagnostics.add({path, 0, 0, "", "", "cannot read file"});
+    return std::nullopt;
+  }
+  return content.str();
+}
+
+TableReader::TableReader(const toml::table& table, std::string path, std::string file,
+                         Diagnostics& diagnostics)
+    : table_(&table), path_(std::move(path)), file_(std::move(file)), diagnostics_(&diagnostics) {}
+
+std::string TableReader::key_path(std::string_view key) const {
+  if (path_.empty()) return std::string(key);
+  if (key.empty()) return path_;
+  return path_ + "." + std::string(key);
+}
+
+std::int64_t TableReader::line() const {
+  return std::max<std::int64_t>(1, table_->source().begin.line);
+}
+
+std::int64_t TableReader::column() const {
+  return std::max<std::int64_t>(1, table_->source().begin.column);
+}
+
+void TableReader::add_error(const toml::node* at, std::string_view key, std::string rule) {
+  InputError error{file_, line(), column(), key_path(key), "", std::move(rule)};
+  if (at != nullptr) {
+    error.line = std::max<std::int64_t>(1, at->source().begin.line);
+    error.column = std::max<std::int64_t>(1, at->source().begin.column);
+    error.value = describe_node(*at);
+  }
+  diagnostics_->add(std::move(error));
+}
+
+void TableReader::error_at(std::string_view key, std::string rule) {
+  add_error(table_->get(key), key, std::move(rule));
+}
+
+void TableReader::error_missing(std::string_view key, std::string rule) {
+  add_error(nullptr, key, std::move(rule));
+}
+
+void TableReader::type_error(std::string_view key, const toml::node& node,
+                             std::string_view expected) {
+  add_error(&node, key,
+            "must be " + std::string(expected) + ", not " + node_type_name(node));
+}
+
+const toml::node* TableReader::find(std::string_view key, Presence presence,
+                                    std::string_view expected) {
+  known_keys_.emplace_back(key);
+  const toml::node* node = table_->get(key);
+  if (node == nullptr && presence == Presence::required) {
+    add_error(nullptr, key, "missing required key (" + std::string(expected) + ")");
+  }
+  return node;
+}
+
+std::optional<double> TableReader::number(std::string_view key, const Range& range,
+                                          Presence presence) {
+  const toml::node* node = find(key, presence, "a number");
+  if (node == nullptr) return std::nullopt;
+  double value = 0.0;
+  if (const auto* i = node->as_integer()) {
+    value = static_cast<double>(i->get());
+  } else if (const auto* f = node->as_floating_point()) {
+    value = f->get();
+  } else {
+    type_error(key, *node, "a number");
+    return std::nullopt;
+  }
+  if (!std::isfinite(value)) {
+    add_error(node, key, "must be a finite number");
+    return std::nullopt;
+  }
+  if (!range.contains(value)) {
+    add_error(node, key, range.rule());
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::int64_t> TableReader::integer(std::string_view key, const Range& range,
+                                                 Presence presence) {
+  const toml::node* node = find(key, presence, "an integer");
+  if (node == nullptr) return std::nullopt;
+  double value = 0.0;
+  if (const auto* i = node->as_integer()) {
+    value = static_cast<double>(i->get());
+  } else if (const auto* f = node->as_floating_point()) {
+    value = f->get();
+    if (!std::isfinite(value)) {
+      add_error(node, key, "must be a finite number");
+      return std::nullopt;
+    }
+    if (value != std::floor(value)) {
+      add_error(node, key, "must be a whole number");
+      return std::nullopt;
+    }
+  } else {
+    type_error(key, *node, "an integer");
+    return std::nullopt;
+  }
+  if (!range.contains(value)) {
+    add_error(node, key, range.rule());
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(value);
+}
+
+std::optional<std::string> TableReader::string(std::string_view key, Presence presence) {
+  const toml::node* node = find(key, presence, "a string");
+  if (node == nullptr) return std::nullopt;
+  const auto* s = node->as_string();
+  if (s == nullptr) {
+    type_error(key, *node, "a string");
+    return std::nullopt;
+  }
+  return s->get();
+}
+
+std::optional<bool> TableReader::boolean(std::string_view key, Presence presence) {
+  const toml::node* node = find(key, presence, "true or false");
+  if (node == nullptr) return std::nullopt;
+  const auto* b = node->as_boolean();
+  if (b == nullptr) {
+    type_error(key, *node, "true or false");
+    return std::nullopt;
+  }
+  return b->get();
+}
+
+std::optional<std::string> TableReader::date(std::string_view key, Presence presence) {
+  const toml::node* node = find(key, presence, "a date like 2025-12-31");
+  if (node == nullptr) return std::nullopt;
+  if (const auto* d = node->as_date()) return format_date(d->get());
+  if (const auto* s = node->as_string()) {
+    if (is_iso_date(s->get())) return s->get();
+    add_error(node, key, "must be a date like 2025-12-31");
+    return std::nullopt;
+  }
+  type_error(key, *node, "a date like 2025-12-31");
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> TableReader::string_list(std::string_view key,
+                                                                 Presence presence) {
+  const toml::node* node = find(key, presence, "an array of strings");
+  if (node == nullptr) return std::nullopt;
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    type_error(key, *node, "an array of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> items;
+  bool ok = true;
+  for (const auto& item : *array) {
+    if (const auto* s = item.as_string()) {
+      items.push_back(s->get());
+    } else {
+      add_error(&item, key, "every element must be a string, not " + node_type_name(item));
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return items;
+}
+
+std::optional<TableReader> TableReader::table(std::string_view key, Presence presence) {
+  const toml::node* node = find(key, presence, "a table [" + key_path(key) + "]");
+  if (node == nullptr) return std::nullopt;
+  const auto* sub = node->as_table();
+  if (sub == nullptr) {
+    type_error(key, *node, "a table");
+    return std::nullopt;
+  }
+  return TableReader(*sub, key_path(key), file_, *diagnostics_);
+}
+
+std::vector<TableReader> TableReader::table_array(std::string_view key, Presence presence) {
+  const toml::node* node =
+      find(key, presence, "at least one [[" + key_path(key) + "]] table");
+  std::vector<TableReader> readers;
+  if (node == nullptr) return readers;
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    type_error(key, *node, "an array of tables [[" + key_path(key) + "]]");
+    return readers;
+  }
+  for (const auto& item : *array) {
+    if (const auto* sub = item.as_table()) {
+      readers.emplace_back(*sub, key_path(key), file_, *diagnostics_);
+    } else {
+      add_error(&item, key, "every element must be a table, not " + node_type_name(item));
+    }
+  }
+  if (readers.empty() && presence == Presence::required && array->empty()) {
+    add_error(node, key, "must hold at least one table");
+  }
+  return readers;
+}
+
+void TableReader::report_unknown_keys() {
+  for (const auto& [key, node] : *table_) {
+    const std::string name(key.str());
+    bool known = false;
+    for (const auto& k : known_keys_) known = known || k == name;
+    if (!known) add_error(&node, name, "unknown key" + did_you_mean(name, known_keys_));
+  }
+}
+
+}  // namespace clustercap

@@ -1,0 +1,104 @@
+// Strict, error-collecting access to TOML tables (toml++).
+//
+// Every loader reads its tables through TableReader, which
+//  - checks type and range of each value and names file:line:col, the dotted
+//    key, the value as written and the broken rule;
+//  - remembers which keys were read, so report_unknown_keys() can reject
+//    everything else with a "did you mean" from the keys it knows;
+//  - never throws on bad input: errors go to the shared Diagnostics.
+// Conversions to SI units happen in the loaders, right after reading.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "hardware/input_error.hpp"
+
+namespace clustercap {
+
+// Closed or open bounds for a number; the rule text is derived from them.
+struct Range {
+  double min = -std::numeric_limits<double>::infinity();
+  bool min_inclusive = true;
+  double max = std::numeric_limits<double>::infinity();
+  bool max_inclusive = true;
+
+  static Range positive(double max_value = 1e30) { return {0.0, false, max_value, true}; }
+  static Range non_negative(double max_value = 1e30) { return {0.0, true, max_value, true}; }
+  static Range closed(double lo, double hi) { return {lo, true, hi, true}; }
+  // (0, 1]: utilisation-like fractions.
+  static Range unit_fraction() { return {0.0, false, 1.0, true}; }
+
+  bool contains(double x) const;
+  // "must be > 0", "must be in [1, 8]", "must be <= 1e+30", ...
+  std::string rule() const;
+};
+
+enum class Presence { optional, required };
+
+// Formats a number the way a user would type it (shortest round-trip form).
+std::string format_number(double value);
+// A TOML node as written, for error messages: strings quoted, long ones cut.
+std::string describe_node(const toml::node& node);
+
+// Parses TOML text. On a syntax error adds one diagnostic (toml++ stops at
+// the first) and returns nullopt. `name` is used in messages.
+std::optional<toml::table> parse_toml(const std::string& name, std::string_view text,
+                                      Diagnostics& diagnostics);
+
+// Reads a whole file. A missing or unreadable file is an input error (exit 2).
+std::optional<std::string> read_text_file(const std::string& path, Diagnostics& diagnostics);
+
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, std::string file,
+              Diagnostics& diagnostics);
+
+  std::optional<double> number(std::string_view key, const Range& range,
+                               Presence presence = Presence::optional);
+  // Accepts TOML integers and integral floats (1e6) inside the range.
+  std::optional<std::int64_t> integer(std::string_view key, const Range& range,
+                                      Presence presence = Presence::optional);
+  std::optional<std::string> string(std::string_view key, Presence presence = Presence::optional);
+  std::optional<bool> boolean(std::string_view key, Presence presence = Presence::optional);
+  // Accepts a TOML date or a "YYYY-MM-DD" string; returns "YYYY-MM-DD".
+  std::optional<std::string> date(std::string_view key, Presence presence = Presence::optional);
+  std::optional<std::vector<std::string>> string_list(std::string_view key,
+                                                      Presence presence = Presence::optional);
+  std::optional<TableReader> table(std::string_view key, Presence presence = Presence::optional);
+  std::vector<TableReader> table_array(std::string_view key,
+                                       Presence presence = Presence::optional);
+
+  // Adds an error located at `key`'s value (or at this table when absent).
+  void error_at(std::string_view key, std::string rule);
+  // Adds an error located at this table, naming `key` without a value.
+  void error_missing(std::string_view key, std::string rule);
+  // Rejects every key that no accessor above was asked for.
+  void report_unknown_keys();
+
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return file_; }
+  std::string key_path(std::string_view key) const;
+  std::int64_t line() const;
+  std::int64_t column() const;
+  Diagnostics& diagnostics() const { return *diagnostics_; }
+
+ private:
+  const toml::node* find(std::string_view key, Presence presence, std::string_view expected);
+  void type_error(std::string_view key, const toml::node& node, std::string_view expected);
+  void add_error(const toml::node* at, std::string_view key, std::string rule);
+
+  const toml::table* table_;
+  std::string path_;
+  std::string file_;
+  Diagnostics* diagnostics_;
+  std::vector<std::string> known_keys_;
+};
+
+}  // namespace clustercap

@@ -1,0 +1,28 @@
+// Facility power: what a site must supply for a given IT load.
+//
+// facility_w = PUE * (systems * system_it_w + network_w)   (DESIGN §3 step 3)
+// All functions are elementwise over a batch; Eigen arrays hold one value per
+// scenario. Pure and thread-safe.
+#pragma once
+
+#include <Eigen/Core>
+
+namespace clustercap::power {
+
+using Eigen::ArrayXd;
+
+inline double facility_power_w(double pue, double it_power_w) { return pue * it_power_w; }
+inline double it_budget_w(double site_power_w, double pue) { return site_power_w / pue; }
+
+// Batch forms of the two above.
+ArrayXd facility_power_w(const ArrayXd& pue, const ArrayXd& it_power_w);
+ArrayXd it_budget_w(const ArrayXd& site_power_w, const ArrayXd& pue);
+
+// Annual energy cost at average draw `load_fraction` of facility power.
+inline double annual_energy_cost_usd(double facility_power_w, double usd_per_kwh,
+                                     double load_fraction) {
+  constexpr double kHoursPerYear = 8766.0;  // 365.25 days
+  return facility_power_w / 1e3 * kHoursPerYear * load_fraction * usd_per_kwh;
+}
+
+}  // namespace clustercap::power

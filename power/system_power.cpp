@@ -1,0 +1,34 @@
+#include "power/system_power.hpp"
+
+#include "hardware/toml_reader.hpp"
+
+namespace clustercap::power {
+
+bool has_power_basis(const Chip& chip, const System* system) {
+  if (system != nullptr && system->power_w && system->power_is_system_it && system->chips) {
+    return true;
+  }
+  return chip.tdp_w.has_value();
+}
+
+SystemPower system_it_power(const Chip& chip, const System* system, const GenericServer& generic) {
+  SystemPower power;
+  if (system != nullptr && system->power_w && system->power_is_system_it && system->chips) {
+    power.it_power_w = *system->power_w;
+    power.chips_per_system = static_cast<double>(*system->chips);
+    power.includes_scaleout = system->power_includes_scaleout;
+    power.basis = system->id + ".power_kw = " + format_number(*system->power_w / 1e3) + " kW";
+    return power;
+  }
+  const double chips = static_cast<double>(system != nullptr && system->chips
+                                               ? *system->chips
+                                               : generic.chips_per_server);
+  power.chips_per_system = chips;
+  power.it_power_w = chips * chip.tdp_w.value_or(0.0) * generic.system_overhead;
+  power.basis = chip.id + ".tdp_w = " + format_number(chip.tdp_w.value_or(0.0)) + " W x " +
+                format_number(generic.system_overhead) + " overhead x " + format_number(chips) +
+                " chips";
+  return power;
+}
+
+}  // namespace clustercap::power
