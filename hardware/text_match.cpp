@@ -29,10 +29,11 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {
     std::size_t distance = edit_distance(word, candidate);
-    // A prefix of an ID (e.g. "huawei_ascend") is a strong hint.
+    // A prefix of an ID ("nvidia_h100" of "nvidia_h100_sxm") is as strong a
+    // hint as a one-letter typo.
     if (candidate.size() > word.size() && word.size() >= 4 &&
         candidate.compare(0, word.size(), word) == 0) {
-      distance = std::min(distance, limit);
+      distance = std::min<std::size_t>(distance, 1);
     }
     if (distance < best_distance) {
       best_distance = distance;

@@ -73,9 +73,23 @@ std::string Range::rule() const {
 std::string format_number(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // Whole numbers below 1e15 print as integers (1000000, not 1e+06).
+  if (value == std::floor(value) && std::fabs(value) < 1e15) {
+    return std::to_string(static_cast<long long>(value));
+  }
   char buffer[64];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
+  std::string text(buffer, result.ptr);
+  // "1e+30" -> "1e30", "2.5e-07" -> "2.5e-7": the form users type in TOML.
+  const auto e = text.find('e');
+  if (e != std::string::npos) {
+    std::string exponent = text.substr(e + 1);
+    const bool negative = exponent[0] == '-';
+    if (exponent[0] == '+' || exponent[0] == '-') exponent.erase(0, 1);
+    while (exponent.size() > 1 && exponent[0] == '0') exponent.erase(0, 1);
+    text = text.substr(0, e + 1) + (negative ? "-" : "") + exponent;
+  }
+  return text;
 }
 
 std::string describe_node(const toml::node& node) {
@@ -336,7 +350,12 @@ void TableReader::report_unknown_keys() {
     const std::string name(key.str());
     bool known = false;
     for (const auto& k : known_keys_) known = known || k == name;
-    if (!known) add_error(&node, name, "unknown key" + did_you_mean(name, known_keys_));
+    if (known) continue;
+    // Point at the key itself, where the typo is.
+    InputError error{file_, std::max<std::int64_t>(1, key.source().begin.line),
+                     std::max<std::int64_t>(1, key.source().begin.column), key_path(name),
+                     describe_node(node), "unknown key" + did_you_mean(name, known_keys_)};
+    diagnostics_->add(std::move(error));
   }
 }
 

@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh Debian 12 machine (as root):
+#   make run    install what is missing, build, run the default estimate
+#   make test   install what is missing, build, run the whole test suite
+BUILD ?= build
+JOBS ?= 2
+# CI (CI=true) builds with -Werror; locally warnings stay warnings.
+WERROR ?= $(if $(CI),ON,OFF)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test test-asan bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCLUSTERCAP_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	./$(BUILD)/clustercap estimate
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCLUSTERCAP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+
+bench: build
+	./$(BUILD)/bench/clustercap_bench_estimate
+
+clean:
+	rm -rf build build-asan

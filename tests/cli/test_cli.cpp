@@ -1,0 +1,125 @@
+#include <cstdio>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/process.hpp"
+
+namespace fs = std::filesystem;
+using clustercap::test::read_file;
+using clustercap::test::run_process;
+
+namespace {
+
+fs::path temp_dir() {
+  const fs::path dir = fs::temp_directory_path() / ("clustercap_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("estimate with no file runs the embedded default scenario", "[cli]") {
+  const auto r = run_process(CLUSTERCAP_BINARY, {"estimate"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("configs/default.toml") != std::string::npos);
+  CHECK(r.out.find("Binding constraint") != std::string::npos);
+  CHECK(r.out.find("nan") == std::string::npos);
+  CHECK(r.out.find("inf ") == std::string::npos);
+}
+
+TEST_CASE("estimate --format json is one parseable document with the schema", "[cli]") {
+  const auto r = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json"});
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["schema"] == "clustercap.estimate.v1");
+  CHECK(j["actors"].size() == 2);
+}
+
+TEST_CASE("estimate --format csv has a header and one row per actor", "[cli]") {
+  const auto r = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "csv"});
+  REQUIRE(r.exit_code == 0);
+  std::size_t lines = 0;
+  for (char c : r.out) lines += c == '\n';
+  CHECK(lines == 3);
+  CHECK(r.out.rfind("scenario,actor,chip,", 0) == 0);
+}
+
+TEST_CASE("estimate with an output file writes it and nothing to stdout", "[cli]") {
+  const fs::path out = temp_dir() / "estimate.json";
+  fs::remove(out);
+  const auto r = run_process(CLUSTERCAP_BINARY,
+                             {"estimate", "--format", "json", "--output", out.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  REQUIRE(fs::exists(out));
+  CHECK(nlohmann::json::parse(read_file(out.string()))["schema"] == "clustercap.estimate.v1");
+  for (const auto& entry : fs::directory_iterator(out.parent_path())) {
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+}
+
+TEST_CASE("a run that fails validation leaves no output file", "[cli]") {
+  const fs::path dir = temp_dir();
+  const fs::path bad = dir / "bad.toml";
+  const fs::path out = dir / "never.json";
+  fs::remove(out);
+  {
+    std::FILE* f = std::fopen(bad.string().c_str(), "w");
+    std::fputs("[scenario]\nname = \"x\"\n", f);
+    std::fclose(f);
+  }
+  const auto r = run_process(CLUSTERCAP_BINARY, {"estimate", bad.string(), "--output", out.string()});
+  CHECK(r.exit_code == 2);
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("a failed run keeps an existing output file intact", "[cli]") {
+  const fs::path dir = temp_dir();
+  const fs::path out = dir / "keep.txt";
+  {
+    std::FILE* f = std::fopen(out.string().c_str(), "w");
+    std::fputs("previous result\n", f);
+    std::fclose(f);
+  }
+  const auto r = run_process(CLUSTERCAP_BINARY,
+                             {"estimate", (dir / "missing.toml").string(), "--output", out.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(read_file(out.string()) == "previous result\n");
+}
+
+TEST_CASE("an unwritable output path is a runtime failure (exit 1)", "[cli]") {
+  const auto r = run_process(CLUSTERCAP_BINARY,
+                             {"estimate", "--output", "/nonexistent_dir/x/estimate.txt"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot write /nonexistent_dir/x/estimate.txt") != std::string::npos);
+}
+
+TEST_CASE("help is available for every command and exits 0", "[cli]") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--help"}, {"estimate", "--help"}, {"hardware", "--help"}}) {
+    const auto r = run_process(CLUSTERCAP_BINARY, args);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("example") != std::string::npos);
+  }
+  CHECK(run_process(CLUSTERCAP_BINARY, {}).exit_code == 2);
+}
+
+TEST_CASE("hardware list and show print the catalog", "[cli]") {
+  const auto list = run_process(CLUSTERCAP_BINARY, {"hardware", "list", "--kind", "chip"});
+  CHECK(list.exit_code == 0);
+  CHECK(list.out.find("nvidia_h100_sxm") != std::string::npos);
+  CHECK(list.out.find("xai_colossus") == std::string::npos);
+  const auto show = run_process(CLUSTERCAP_BINARY,
+                                {"hardware", "show", "huawei_cloudmatrix_384", "--format", "json"});
+  REQUIRE(show.exit_code == 0);
+  const auto j = nlohmann::json::parse(show.out);
+  CHECK(j["schema"] == "clustercap.hardware.v1");
+  CHECK(j["entry"]["chips"] == 384);
+  CHECK(j["entry"]["power_kw"] == 559);
+  CHECK_FALSE(j["entry"]["sources"].empty());
+}
