@@ -81,7 +81,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                                              << "\n";
   }
   if (a.candidates.size() > 1) {
-    label(out, "Other candidates") << "\n";
+    out << "  Other candidates\n";
     for (std::size_t k = 1; k < a.candidates.size() && k <= kMaxCandidatesShown; ++k) {
       const auto& cand = a.candidates[k];
       out << "    " << std::left << std::setw(24) << cand.chip_id << std::right << std::setw(12)
@@ -112,7 +112,8 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
       out << "  " << r.id << ": " << grouped_integer(r.chips) << " chips, "
           << grouped_integer(r.h100e) << " H100e, " << scientific(r.sustained_flops)
           << " FLOP/s sustained"
-          << (r.power_w ? ", " + power(*r.power_w) + " (" + r.power_scope + ")" : std::string())
+          << (r.power_w ? ", " + power(*r.power_w) + " catalog power (scope in --format json)"
+                        : std::string())
           << "\n";
     }
   }
