@@ -1,6 +1,7 @@
 #include "hardware/toml_reader.hpp"
 
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -11,6 +12,7 @@ namespace clustercap {
 namespace {
 
 constexpr std::size_t kMaxShownChars = 60;
+constexpr std::size_t kMaxLineChars = 10000;
 
 std::string node_type_name(const toml::node& node) {
   switch (node.type()) {
@@ -122,6 +124,22 @@ std::string describe_node(const toml::node& node) {
 
 std::optional<toml::table> parse_toml(const std::string& name, std::string_view text,
                                       Diagnostics& diagnostics) {
+  // toml++ recurses once per dotted-key part, so a pathological line (tens of
+  // thousands of parts) overflows the stack; no real config line is this long.
+  std::int64_t line_number = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '\n') {
+      if (i - line_start > kMaxLineChars) {
+        diagnostics.add({name, line_number, 1, "", "",
+                         "line is longer than " + std::to_string(kMaxLineChars) +
+                             " characters; split it"});
+        return std::nullopt;
+      }
+      ++line_number;
+      line_start = i + 1;
+    }
+  }
   try {
     return toml::parse(text, name);
   } catch (const toml::parse_error& error) {
@@ -135,6 +153,11 @@ std::optional<toml::table> parse_toml(const std::string& name, std::string_view 
 }
 
 std::optional<std::string> read_text_file(const std::string& path, Diagnostics& diagnostics) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diagnostics.add({path, 0, 0, "", "", "is a directory, not a file"});
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diagnostics.add({path, 0, 0, "", "", "cannot open file (does it exist and is it readable?)"});

@@ -69,8 +69,8 @@ void add_common(po::options_description& desc, CommonOptions& common, bool with_
 
 void check_format(const std::string& format, bool with_csv, const std::string& command) {
   if (format == "table" || format == "json" || (with_csv && format == "csv")) return;
-  throw UsageError("--format " + format + ": must be table, json" +
-                       std::string(with_csv ? " or csv" : ""),
+  throw UsageError("--format " + format + ": must be " +
+                       std::string(with_csv ? "table, json or csv" : "table or json"),
                    command);
 }
 

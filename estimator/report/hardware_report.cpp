@@ -194,7 +194,7 @@ json document(json body) {
 }  // namespace
 
 void write_hardware_list_table(const Catalog& catalog, HardwareKind kind, std::ostream& out) {
-  out << std::left << std::setw(8) << "kind" << std::setw(34) << "id" << std::setw(18)
+  out << std::left << std::setw(8) << "kind" << std::setw(42) << "id" << std::setw(18)
       << "bf16 dense" << std::setw(12) << "memory" << std::setw(14) << "power"
       << "name\n";
   for (const auto& e : entries(catalog, kind)) {
@@ -213,7 +213,7 @@ void write_hardware_list_table(const Catalog& catalog, HardwareKind kind, std::o
       power_text = short_figure(e, "power_mw", " MW");
     }
     const FieldValue* name = field(e, "name");
-    out << std::left << std::setw(8) << e.kind << std::setw(34) << e.id << std::setw(18) << compute
+    out << std::left << std::setw(8) << e.kind << std::setw(42) << e.id << std::setw(18) << compute
         << std::setw(12) << memory << std::setw(14) << power_text
         << (name ? value_text(*name) : "") << "\n";
   }

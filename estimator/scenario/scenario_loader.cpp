@@ -142,8 +142,10 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   if (chip == nullptr) {
     if (line.chip_id.empty()) return;  // already reported as missing/invalid
     if (const System* system = catalog.find_system(line.chip_id)) {
-      reader.error_at("chip", "is a system, not a chip; use chip = \"" + system->chip_id +
-                                  "\" with system = \"" + system->id + "\"");
+      reader.error_at("chip", system->chip_id.empty()
+                                  ? "is a system, not a chip, and its chip is not in the catalog"
+                                  : "is a system, not a chip; use chip = \"" + system->chip_id +
+                                        "\" with system = \"" + system->id + "\"");
     } else {
       reader.error_at("chip", "unknown chip id" + did_you_mean(line.chip_id, catalog.chip_ids()));
     }
@@ -169,15 +171,17 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
     system = catalog.find_system(chip->default_system);
   }
   if (!power::has_power_basis(*chip, system)) {
-    reader.error_at("chip", "has no tdp_w in the catalog and its system no IT power_kw; "
-                            "name a system with power, or add tdp_w with --hardware");
+    reader.error_at("chip", system == nullptr
+                                ? "has no tdp_w and no system in the catalog; add tdp_w with "
+                                  "--hardware"
+                                : "has no tdp_w in the catalog and system \"" + system->id +
+                                      "\" has no IT power_kw; add tdp_w with --hardware");
   }
   const Precision precision = scenario.training.precision;
   if (!chip->peak_flops(precision)) {
     reader.error_at("chip", "has no dense " + std::string(to_string(precision)) +
                                 " peak in the catalog; choose another [training] precision");
-  }
-  if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
+  } else if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
     reader.error_at("chip", "has no " + std::string(to_string(precision)) +
                                 " MFU prior in the catalog; set mfu here or in [training]");
   }
