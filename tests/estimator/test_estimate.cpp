@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support.hpp"
+
 #include "estimator/estimate.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
@@ -11,10 +13,7 @@ using namespace clustercap;
 
 namespace {
 
-const Catalog& catalog() {
-  static const Catalog c = load_catalog(builtin_catalog_sources());
-  return c;
-}
+const Catalog& catalog() { return test::builtin_catalog(); }
 
 // Llama 3 405B ran on 16,384 H100 in 8-GPU servers with 400 Gb/s per GPU on
 // a 3-layer Clos (arXiv 2407.21783). A site large enough not to bind.

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support.hpp"
+
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
 #include "hardware/input_error.hpp"
@@ -8,10 +10,7 @@ using namespace clustercap;
 
 namespace {
 
-const Catalog& catalog() {
-  static const Catalog c = load_catalog(builtin_catalog_sources());
-  return c;
-}
+const Catalog& catalog() { return test::builtin_catalog(); }
 
 const char* kMinimal = R"([scenario]
 name = "minimal"
@@ -33,14 +32,7 @@ count = 16384
 )";
 
 std::vector<std::string> errors_for(const std::string& text) {
-  try {
-    load_scenario_text("s.toml", text, catalog());
-  } catch (const InputErrors& e) {
-    std::vector<std::string> lines;
-    for (const auto& error : e.errors()) lines.push_back(error.to_string());
-    return lines;
-  }
-  return {};
+  return test::error_lines([&] { load_scenario_text("s.toml", text, catalog()); });
 }
 
 }  // namespace

@@ -4,16 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support.hpp"
+
 #include "estimator/estimate.hpp"
 #include "hardware/catalog_loader.hpp"
 
 using namespace clustercap;
 
 namespace {
-const Catalog& catalog() {
-  static const Catalog c = load_catalog(builtin_catalog_sources());
-  return c;
-}
+const Catalog& catalog() { return test::builtin_catalog(); }
 }  // namespace
 
 TEST_CASE("the catalog holds the chips, systems and clusters the model needs",

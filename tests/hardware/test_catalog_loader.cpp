@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support.hpp"
+
 #include "hardware/catalog_loader.hpp"
 #include "hardware/input_error.hpp"
 
@@ -8,14 +10,7 @@ using namespace clustercap;
 namespace {
 
 std::vector<std::string> errors_for(const std::string& text) {
-  try {
-    load_catalog({{"extra.toml", text}});
-  } catch (const InputErrors& e) {
-    std::vector<std::string> lines;
-    for (const auto& error : e.errors()) lines.push_back(error.to_string());
-    return lines;
-  }
-  return {};
+  return test::error_lines([&] { load_catalog({{"extra.toml", text}}); });
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support.hpp"
+
 #include "hardware/catalog_loader.hpp"
 #include "power/facility.hpp"
 #include "power/system_power.hpp"
@@ -7,10 +9,7 @@
 using namespace clustercap;
 
 namespace {
-const Catalog& catalog() {
-  static const Catalog c = load_catalog(builtin_catalog_sources());
-  return c;
-}
+const Catalog& catalog() { return test::builtin_catalog(); }
 }  // namespace
 
 TEST_CASE("facility power is PUE times IT power", "[power]") {
