@@ -1,5 +1,6 @@
 #include "hardware/catalog_loader.hpp"
 
+#include <algorithm>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -48,6 +49,14 @@ Provenance read_provenance(TableReader& reader) {
     provenance.estimated = std::move(*estimated);
   }
   provenance.notes = text_or_empty(reader, "notes");
+  // A typo in `estimated` would silently present an estimate as a vendor figure.
+  const std::vector<std::string> present = reader.keys();
+  for (const auto& key : provenance.estimated) {
+    if (std::find(present.begin(), present.end(), key) == present.end()) {
+      reader.error_at("estimated", "names \"" + key + "\", which this entry does not set" +
+                                       did_you_mean(key, present));
+    }
+  }
   return provenance;
 }
 
@@ -63,25 +72,6 @@ std::string read_id(TableReader& reader) {
     return "";
   }
   return *id;
-}
-
-// Rejects `estimated` entries that name no field of this entry: a typo there
-// would silently present an estimate as a vendor figure.
-void check_estimated_keys(TableReader& reader, const Provenance& provenance,
-                          const std::set<std::string>& present_keys) {
-  std::vector<std::string> present(present_keys.begin(), present_keys.end());
-  for (const auto& key : provenance.estimated) {
-    if (present_keys.count(key) == 0) {
-      reader.error_at("estimated", "names \"" + key + "\", which this entry does not set" +
-                                       did_you_mean(key, present));
-    }
-  }
-}
-
-std::set<std::string> keys_of(const toml::table& table) {
-  std::set<std::string> keys;
-  for (const auto& [key, node] : table) keys.insert(std::string(key.str()));
-  return keys;
 }
 
 Chip read_chip(TableReader& reader) {
@@ -261,27 +251,6 @@ Catalog load_catalog(const std::vector<TextSource>& sources) {
       reader.report_unknown_keys();
     }
     root.report_unknown_keys();
-  }
-
-  // `estimated` must only name keys the entry sets; re-walk the documents.
-  {
-    std::size_t chip_i = 0, system_i = 0, cluster_i = 0;
-    for (std::size_t d = 0; d < documents.size(); ++d) {
-      auto walk = [&](const char* kind, auto& entries, std::size_t& index) {
-        const auto* array = documents[d][kind].as_array();
-        if (array == nullptr) return;
-        for (const auto& node : *array) {
-          const auto* table = node.as_table();
-          if (table == nullptr || index >= entries.size()) continue;
-          TableReader reader(*table, kind, entries[index].provenance.defined_in, diagnostics);
-          check_estimated_keys(reader, entries[index].provenance, keys_of(*table));
-          ++index;
-        }
-      };
-      walk("chip", catalog.chips, chip_i);
-      walk("system", catalog.systems, system_i);
-      walk("cluster", catalog.clusters, cluster_i);
-    }
   }
 
   std::set<std::string> seen;

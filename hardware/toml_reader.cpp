@@ -368,6 +368,12 @@ std::vector<TableReader> TableReader::table_array(std::string_view key, Presence
   return readers;
 }
 
+std::vector<std::string> TableReader::keys() const {
+  std::vector<std::string> names;
+  for (const auto& [key, node] : *table_) names.emplace_back(key.str());
+  return names;
+}
+
 void TableReader::report_unknown_keys() {
   for (const auto& [key, node] : *table_) {
     const std::string name(key.str());

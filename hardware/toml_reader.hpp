@@ -82,6 +82,8 @@ class TableReader {
   // Rejects every key that no accessor above was asked for.
   void report_unknown_keys();
 
+  // Every key present in the table, read or not.
+  std::vector<std::string> keys() const;
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }
   std::string key_path(std::string_view key) const;

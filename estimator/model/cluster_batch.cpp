@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "power/facility.hpp"
+
 namespace clustercap::model {
 
 const char* to_string(Constraint constraint) {
@@ -104,7 +106,8 @@ void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
                       &in.fabric[static_cast<std::size_t>(i)]};
     const double cps = c.chips_per_system;
     const double held_systems = std::floor(in.chips_held[i] / cps);
-    const double power_systems = power_limited_systems(c, in.site_power_w[i] / in.pue[i]);
+    const double power_systems =
+        power_limited_systems(c, power::it_budget_w(in.site_power_w[i], in.pue[i]));
     const double network_systems = std::floor(max_endpoints(*c.fabric) / c.endpoints_per_chip / cps);
     const double budget_systems = std::isinf(in.budget_usd[i])
                                       ? kNoLimit
@@ -131,7 +134,7 @@ void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
     out.network_transceivers[i] = fabric.transceivers();
     out.network_power_w[i] = fabric.power_w;
     out.it_power_w[i] = systems * c.system_w + (c.includes_fabric ? 0.0 : fabric.power_w);
-    out.facility_power_w[i] = in.pue[i] * out.it_power_w[i];
+    out.facility_power_w[i] = power::facility_power_w(in.pue[i], out.it_power_w[i]);
   }
 }
 
