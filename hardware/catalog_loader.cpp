@@ -227,14 +227,11 @@ Catalog load_catalog(const std::vector<TextSource>& sources) {
   Diagnostics diagnostics;
   Catalog catalog;
   std::vector<Located> chip_at, system_at, cluster_at;
-  std::vector<toml::table> documents;  // keep nodes alive while reading
-  documents.reserve(sources.size());
 
   for (const auto& source : sources) {
     auto document = parse_toml(source.name, source.text, diagnostics);
     if (!document) continue;
-    documents.push_back(std::move(*document));
-    TableReader root(documents.back(), "", source.name, diagnostics);
+    TableReader root(*document, "", source.name, diagnostics);
     for (auto& reader : root.table_array("chip")) {
       catalog.chips.push_back(read_chip(reader));
       chip_at.push_back({source.name, reader.line(), reader.column()});
