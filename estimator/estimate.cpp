@@ -152,7 +152,8 @@ std::vector<InventorySummary> summarise_inventory(const Actor& actor, Precision 
     auto it = std::find_if(summary.begin(), summary.end(),
                            [&](const InventorySummary& s) { return s.chip_id == line.chip_id; });
     if (it == summary.end()) {
-      summary.push_back({line.chip_id, 0, 0, {}});
+      summary.emplace_back();
+      summary.back().chip_id = line.chip_id;
       it = summary.end() - 1;
     }
     it->count += line.count;
@@ -168,6 +169,40 @@ std::vector<InventorySummary> summarise_inventory(const Actor& actor, Precision 
     s.h100e = s.count * h100_equivalents_per_chip(*catalog.find_chip(s.chip_id), precision, catalog);
   }
   return summary;
+}
+
+// Flags chips the scenario's export rule controls for this actor's country.
+void flag_export_controls(ActorResult& ar, const Actor& actor, const Scenario& scenario,
+                          const Catalog& catalog) {
+  if (!scenario.export_rule) return;
+  const export_control::Vintage& rule = *scenario.export_rule;
+  const bool destination = std::find(rule.destinations.begin(), rule.destinations.end(),
+                                     actor.country) != rule.destinations.end();
+  for (auto& s : ar.inventory) {
+    ExportFlag flag;
+    flag.rule = rule.id;
+    // Any reading of the chip's rates that the rule controls counts.
+    for (const auto& metrics : export_control::chip_metrics(*catalog.find_chip(s.chip_id))) {
+      const export_control::Verdict v = export_control::classify(metrics, rule);
+      if (flag.status.empty() || v.controlled) flag.status = v.status;
+      flag.controlled = flag.controlled || (destination && v.controlled);
+      if (flag.named.empty()) flag.named = v.named_effects;
+    }
+    if (!destination) flag.named.clear();
+    if (flag.controlled || !flag.named.empty()) {
+      std::string sources;
+      for (const auto& [source, count] : s.by_source) {
+        sources += (sources.empty() ? "" : ", ") + std::string(to_string(source));
+      }
+      ar.warnings.push_back(
+          s.chip_id + " (" + sources + "): " +
+          (flag.controlled ? flag.status + " under rule " + rule.id + "; exports to " +
+                                 actor.country + " need a licence"
+                           : "licence required by name under rule " + rule.id) +
+          "; counted in the inventory all the same");
+    }
+    s.export_control = flag;
+  }
 }
 
 ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenario& scenario,
@@ -215,6 +250,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
   result.scenario_date = scenario.date;
   result.description = scenario.description;
   result.precision = scenario.training.precision;
+  if (scenario.export_rule) result.export_rule = scenario.export_rule->id;
 
   for (const auto& id : scenario.reference_ids) {
     result.references.push_back(evaluate_reference(*catalog.find_cluster(id), scenario, catalog));
@@ -234,6 +270,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
       ar.inventory_count += s.count;
       ar.inventory_h100e += s.h100e;
     }
+    flag_export_controls(ar, actor, scenario, catalog);
 
     std::vector<std::size_t> mine;
     for (std::size_t k = 0; k < candidates.size(); ++k) {

@@ -17,11 +17,20 @@
 
 namespace clustercap {
 
+// What the scenario's export rule says about a chip the actor holds.
+struct ExportFlag {
+  std::string rule;    // vintage id
+  std::string status;  // "3A090.a", "outside 3A090", ...
+  bool controlled = false;  // a licence is required for this destination
+  std::vector<std::string> named;  // licence requirements outside the thresholds
+};
+
 struct InventorySummary {
   std::string chip_id;
   double count = 0;
   double h100e = 0;  // count * dense peak / H100 dense peak, at the scenario precision
   std::vector<std::pair<SupplySource, double>> by_source;  // in first-seen order
+  std::optional<ExportFlag> export_control;  // set when the scenario names a rule
 };
 
 struct ClusterLimits {
@@ -114,6 +123,7 @@ struct ActorResult {
   TrainingResult training;
   std::vector<ReferenceComparison> vs_reference;
   std::vector<CandidateSummary> candidates;  // best first
+  std::vector<std::string> warnings;
 };
 
 struct EstimateResult {
@@ -122,6 +132,7 @@ struct EstimateResult {
   std::string scenario_date;
   std::string description;
   Precision precision = Precision::bf16;
+  std::string export_rule;  // vintage id or empty
   std::vector<ActorResult> actors;
   std::vector<ReferenceResult> references;
 };

@@ -24,15 +24,24 @@ struct Provenance {
   bool is_estimated(const std::string& key) const;
 };
 
+// An alternative reading of a chip's rates for export-control TPP, e.g. a
+// GeForce tensor rate with FP32 rather than FP16 accumulation.
+struct TppVariant {
+  std::string label;
+  std::vector<Precision> formats;  // TPP is the max over these formats only
+};
+
 struct Chip {
   std::string id;
   std::string name;
   std::string vendor;
   std::optional<std::int64_t> year;
   std::string status;
+  // Designed or marketed for datacenters (Note 2 to 3A090, License Exception NAC).
+  std::optional<bool> datacenter;
   std::string process_node;
   std::string foundry;
-  std::optional<double> die_area_mm2;
+  std::optional<double> die_area_mm2;  // applicable logic-die area for PD
   std::optional<std::int64_t> compute_dies;
   // Dense peak per precision, FLOP/s (OP/s for int8); index by Precision.
   std::array<std::optional<double>, kAllPrecisions.size()> dense_peak_flops{};
@@ -55,6 +64,7 @@ struct Chip {
   std::vector<std::string> mfu_sources;
   std::string mfu_notes;
   std::string default_system;  // system id or empty
+  std::vector<TppVariant> tpp_variants;
   Provenance provenance;
 
   std::optional<double> peak_flops(Precision precision) const {
@@ -95,6 +105,10 @@ struct System {
   bool power_is_system_it = false;
   // power_w already includes the system's share of the scale-out fabric.
   bool power_includes_scaleout = false;
+  // An all-in figure (system plus its share of fabric and optics) used by
+  // like-for-like comparisons, where the source gives one.
+  std::optional<double> power_all_in_w;
+  std::string power_all_in_scope;
   std::optional<double> price_usd;
   Provenance provenance;
 };

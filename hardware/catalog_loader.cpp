@@ -81,6 +81,7 @@ Chip read_chip(TableReader& reader) {
   chip.vendor = text_or_empty(reader, "vendor");
   chip.year = reader.integer("year", kYear);
   chip.status = text_or_empty(reader, "status");
+  chip.datacenter = reader.boolean("datacenter");
   chip.process_node = text_or_empty(reader, "process_node");
   chip.foundry = text_or_empty(reader, "foundry");
   chip.die_area_mm2 = reader.number("die_area_mm2", Range::positive(1e5));
@@ -108,6 +109,21 @@ Chip read_chip(TableReader& reader) {
   chip.mfu_sources = reader.string_list("mfu_sources").value_or(std::vector<std::string>{});
   chip.mfu_notes = text_or_empty(reader, "mfu_notes");
   chip.default_system = text_or_empty(reader, "default_system");
+  for (auto& variant_reader : reader.table_array("tpp_variants")) {
+    TppVariant variant;
+    variant.label = text_or_empty(variant_reader, "label", Presence::required);
+    for (const auto& name :
+         variant_reader.string_list("formats", Presence::required).value_or(std::vector<std::string>{})) {
+      const auto precision = parse_precision(name);
+      if (!precision || !chip.peak_flops(*precision)) {
+        variant_reader.error_at("formats", "names \"" + name + "\", which is not a rate of this chip");
+      } else {
+        variant.formats.push_back(*precision);
+      }
+    }
+    variant_reader.report_unknown_keys();
+    chip.tpp_variants.push_back(std::move(variant));
+  }
   chip.provenance = read_provenance(reader);
   if ((chip.mfu_bf16 || chip.mfu_fp8) && chip.mfu_sources.empty()) {
     reader.error_missing("mfu_sources", "an MFU prior needs the runs it comes from");
@@ -152,7 +168,12 @@ System read_system(TableReader& reader) {
   const auto is_it = reader.boolean("power_is_system_it");
   const auto includes_scaleout = reader.boolean("power_includes_scaleout");
   system.price_usd = reader.number("price_usd", Range::positive(1e12));
+  system.power_all_in_w = scaled(reader.number("power_all_in_kw", Range::positive(1e7)), 1e3);
+  system.power_all_in_scope = text_or_empty(reader, "power_all_in_scope");
   system.provenance = read_provenance(reader);
+  if (system.power_all_in_w && system.power_all_in_scope.empty()) {
+    reader.error_missing("power_all_in_scope", "required with power_all_in_kw: say what it covers");
+  }
   if (system.power_w) {
     if (!is_it) {
       reader.error_missing("power_is_system_it",

@@ -1,18 +1,26 @@
 #include "estimator/cli/app.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <sstream>
 
 #include <boost/program_options.hpp>
 
 #include "estimator/cli/output.hpp"
 #include "estimator/estimate.hpp"
+#include "estimator/report/classify_report.hpp"
+#include "estimator/report/compare_report.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/hardware_report.hpp"
 #include "estimator/report/version.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
+#include "hardware/compare.hpp"
+#include "hardware/export_control.hpp"
 #include "hardware/input_error.hpp"
 #include "hardware/text_match.hpp"
+#include "hardware/toml_reader.hpp"
 
 namespace po = boost::program_options;
 
@@ -41,6 +49,8 @@ const char* kTopUsage =
     "\n"
     "commands:\n"
     "  estimate [SCENARIO.toml]    largest trainable cluster per actor (default scenario if none)\n"
+    "  compare ID ID...            chips or systems side by side, with ratios\n"
+    "  classify ID... [--rule R]   export-control TPP, PD and verdict per rule vintage\n"
     "  hardware list               chips, systems and reference clusters in the catalog\n"
     "  hardware show ID            one catalog entry with its sources\n"
     "\n"
@@ -188,6 +198,222 @@ int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
   return kExitOk;
 }
 
+void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog, bool chips_only,
+                     const std::string& command) {
+  std::vector<InputError> errors;
+  const auto known = chips_only ? catalog.chip_ids() : [&] {
+    auto k = catalog.chip_ids();
+    for (auto& id : catalog.system_ids()) k.push_back(std::move(id));
+    return k;
+  }();
+  for (const auto& id : ids) {
+    if (std::find(known.begin(), known.end(), id) != known.end()) continue;
+    std::string rule = std::string("unknown ") + (chips_only ? "chip id" : "chip or system id") +
+                       did_you_mean(id, known);
+    if (catalog.find_cluster(id) != nullptr) rule = "is a reference cluster; " + command + " takes " +
+                                                    (chips_only ? "chips" : "chips and systems");
+    errors.push_back({"command line", 0, 0, command, "\"" + id + "\"", rule});
+  }
+  if (!errors.empty()) throw InputErrors(errors);
+}
+
+int run_compare(const std::vector<std::string>& args, std::ostream& out) {
+  CommonOptions common;
+  std::vector<std::string> ids;
+  po::options_description desc("compare options");
+  add_common(desc, common, true);
+  desc.add_options()("id", po::value<std::vector<std::string>>(&ids), "chip or system ids");
+  po::positional_options_description positional;
+  positional.add("id", -1);
+  const auto vm = parse(args, desc, positional, "compare");
+  if (vm.count("help")) {
+    out << help_text(
+        "usage: clustercap compare ID ID... [--format table|json|csv] [--output FILE]\n\n"
+        "Chips or systems side by side: count, dense PFLOPS per precision, HBM TB and TB/s,\n"
+        "bidirectional scale-up, scale-out, power with its scope, price, H100e and efficiency\n"
+        "(W per TFLOP, W per TB/s, W per TB, USD per PFLOP). Ratios are the first ID / each.",
+        desc, "clustercap compare huawei_cloudmatrix_384 nvidia_gb200_nvl72");
+    return kExitOk;
+  }
+  check_format(common.format, true, "compare");
+  if (ids.size() < 2) throw UsageError("compare needs at least two ids", "compare");
+  const Catalog catalog = load_catalog_with_extra(common.hardware_files);
+  check_ids_exist(ids, catalog, false, "compare");
+  const ComparisonResult result = compare_hardware(catalog, ids);
+  std::ostringstream text;
+  if (common.format == "json") {
+    report::write_compare_json(result, text);
+  } else if (common.format == "csv") {
+    report::write_compare_csv(result, text);
+  } else {
+    report::write_compare_table(result, text);
+  }
+  emit(text.str(), common.output, out);
+  return kExitOk;
+}
+
+// A chip described on the command line, for testing a hypothetical design.
+struct HypotheticalChip {
+  std::string name = "hypothetical";
+  std::vector<std::pair<Precision, double>> rates;  // dense TFLOPS / TOPS
+  std::optional<double> die_area_mm2, io_bidir_gbs, hbm_bw_tbs;
+  std::optional<std::string> datacenter;
+  bool given() const {
+    return !rates.empty() || die_area_mm2 || io_bidir_gbs || hbm_bw_tbs || datacenter;
+  }
+};
+
+Chip build_hypothetical(const HypotheticalChip& h) {
+  std::vector<InputError> errors;
+  auto missing = [&](const std::string& flag, const std::string& why) {
+    errors.push_back({"command line", 0, 0, flag, "", why});
+  };
+  Chip chip;
+  chip.id = h.name;
+  chip.name = "hypothetical chip from the command line";
+  chip.provenance.sources = {"command line"};
+  chip.provenance.defined_in = "command line";
+  for (const auto& [p, tera] : h.rates) {
+    if (!(tera > 0) || !std::isfinite(tera)) {
+      errors.push_back({"command line", 0, 0, "--tflops-" + std::string(to_string(p)), format_number(tera), "must be > 0"});
+    }
+    chip.dense_peak_flops[static_cast<std::size_t>(p)] = tera * 1e12;
+  }
+  if (h.rates.empty()) {
+    missing("--tflops-bf16", "missing: give at least one dense rate (--tflops-bf16, --tflops-fp16, "
+                             "--tflops-fp8, --tops-int8, --tflops-fp4, --tflops-tf32, --tflops-fp32) "
+                             "so TPP can be computed");
+  }
+  if (!h.die_area_mm2) {
+    missing("--die-area-mm2", "missing: applicable logic-die area is needed for PD");
+  } else if (!(*h.die_area_mm2 > 0)) {
+    errors.push_back({"command line", 0, 0, "--die-area-mm2", format_number(*h.die_area_mm2), "must be > 0"});
+  }
+  chip.die_area_mm2 = h.die_area_mm2;
+  if (!h.datacenter) {
+    missing("--datacenter", "missing: say true or false (designed or marketed for datacenters; "
+                            "decides Note 2 and NAC)");
+  } else if (*h.datacenter != "true" && *h.datacenter != "false") {
+    errors.push_back({"command line", 0, 0, "--datacenter", *h.datacenter, "must be true or false"});
+  } else {
+    chip.datacenter = *h.datacenter == "true";
+  }
+  if (h.io_bidir_gbs) chip.scaleup_bidirectional_bytes_per_s = *h.io_bidir_gbs * 1e9;
+  if (h.hbm_bw_tbs) chip.hbm_bandwidth_bytes_per_s = *h.hbm_bw_tbs * 1e12;
+  if (!errors.empty()) throw InputErrors(errors);
+  return chip;
+}
+
+const char* flag_for(const std::string& metric) {
+  if (metric == "io_bidir_gbs") return "--io-bidir-gbs";
+  if (metric == "total_dram_bw_gbs") return "--hbm-bw-tbs";
+  if (metric == "pd") return "--die-area-mm2";
+  if (metric == "datacenter") return "--datacenter";
+  return "--tflops-bf16";
+}
+
+int run_classify(const std::vector<std::string>& args, std::ostream& out) {
+  CommonOptions common;
+  std::vector<std::string> ids;
+  std::string rule = "all";
+  bool show_headroom = false;
+  HypotheticalChip h;
+  std::map<Precision, double> rate_values;
+  po::options_description desc("classify options");
+  add_common(desc, common, true);
+  desc.add_options()("id", po::value<std::vector<std::string>>(&ids), "chip ids")(
+      "rule", po::value<std::string>(&rule)->default_value("all"),
+      "rule vintage: 2022-10, 2023-10, 2024-12, 2026-01 or all")(
+      "headroom", po::bool_switch(&show_headroom),
+      "also show how far each metric is from every threshold of the rule (latest with --rule all)")(
+      "name", po::value<std::string>(&h.name), "hypothetical chip: label")(
+      "die-area-mm2", po::value<double>()->notifier([&](double v) { h.die_area_mm2 = v; }),
+      "hypothetical chip: applicable logic-die area, mm2")(
+      "io-bidir-gbs", po::value<double>()->notifier([&](double v) { h.io_bidir_gbs = v; }),
+      "hypothetical chip: aggregate bidirectional I/O, GB/s (2022-10 rule)")(
+      "hbm-bw-tbs", po::value<double>()->notifier([&](double v) { h.hbm_bw_tbs = v; }),
+      "hypothetical chip: DRAM bandwidth, TB/s (2026-01 licence review)")(
+      "datacenter", po::value<std::string>()->notifier([&](const std::string& v) { h.datacenter = v; }),
+      "hypothetical chip: designed or marketed for datacenters, true or false");
+  for (Precision p : kAllPrecisions) {
+    if (p == Precision::fp64) continue;
+    const std::string flag = p == Precision::int8 ? "tops-int8" : "tflops-" + std::string(to_string(p));
+    desc.add_options()(flag.c_str(), po::value<double>()->notifier([&, p](double v) {
+      h.rates.emplace_back(p, v);
+    }), ("hypothetical chip: dense " + std::string(to_string(p)) + " rate").c_str());
+  }
+  po::positional_options_description positional;
+  positional.add("id", -1);
+  const auto vm = parse(args, desc, positional, "classify");
+  if (vm.count("help")) {
+    out << help_text(
+        "usage: clustercap classify ID... [--rule 2022-10|2023-10|2024-12|2026-01|all] [--headroom]\n"
+        "       clustercap classify --tflops-fp8 X --die-area-mm2 A --datacenter true [...]\n\n"
+        "Total Processing Performance (max over formats of dense TOPS x bits), performance\n"
+        "density (TPP / logic-die area) and the verdict of each rule vintage, with every\n"
+        "threshold checked. Rules are data: hardware/rules/export_control.toml.",
+        desc, "clustercap classify nvidia_h20 nvidia_a800_sxm_80gb --rule all --headroom");
+    return kExitOk;
+  }
+  check_format(common.format, true, "classify");
+  Catalog catalog = load_catalog_with_extra(common.hardware_files);
+  const export_control::RuleBook book = export_control::load_builtin_rule_book(catalog);
+  std::vector<const export_control::Vintage*> vintages;
+  if (rule == "all") {
+    for (const auto& v : book.vintages) vintages.push_back(&v);
+  } else if (const auto* v = book.find(rule)) {
+    vintages.push_back(v);
+  } else {
+    throw UsageError("--rule " + rule + ": must be one of " + [&] {
+      std::string list;
+      for (const auto& id : book.ids()) list += id + ", ";
+      return list + "all";
+    }() + did_you_mean(rule, book.ids()), "classify");
+  }
+  const bool hypothetical = h.given();
+  if (ids.empty() && !hypothetical) throw UsageError("classify needs a chip id or a hypothetical chip", "classify");
+  check_ids_exist(ids, catalog, true, "classify");
+  std::vector<Chip> chips;
+  for (const auto& id : ids) chips.push_back(*catalog.find_chip(id));
+  if (hypothetical) chips.push_back(build_hypothetical(h));
+
+  std::vector<report::ClassifiedChip> classified;
+  for (const auto& chip : chips) {
+    report::ClassifiedChip c{chip.id, chip.name, {}};
+    for (auto& metrics : export_control::chip_metrics(chip)) {
+      report::ClassifiedReading reading{metrics, {}, {}, ""};
+      for (const auto* v : vintages) reading.verdicts.push_back(export_control::classify(metrics, *v));
+      if (show_headroom) {
+        reading.headroom_rule = vintages.back()->id;
+        reading.headroom = export_control::headroom(metrics, *vintages.back());
+      }
+      c.readings.push_back(std::move(reading));
+    }
+    classified.push_back(std::move(c));
+  }
+  if (hypothetical) {
+    // A verdict left undecided by a missing input would look like an answer.
+    std::vector<InputError> errors;
+    for (const auto& v : classified.back().readings.front().verdicts) {
+      for (const auto& m : v.missing) {
+        errors.push_back({"command line", 0, 0, flag_for(m), "",
+                          "missing: rule " + v.vintage_id + " needs " + m + " to decide"});
+      }
+    }
+    if (!errors.empty()) throw InputErrors(errors);
+  }
+  std::ostringstream text;
+  if (common.format == "json") {
+    report::write_classify_json(classified, text);
+  } else if (common.format == "csv") {
+    report::write_classify_csv(classified, text);
+  } else {
+    report::write_classify_table(classified, text);
+  }
+  emit(text.str(), common.output, out);
+  return kExitOk;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -208,8 +434,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     }
     if (command == "estimate") return run_estimate(rest, out);
     if (command == "hardware") return run_hardware(rest, out);
+    if (command == "compare") return run_compare(rest, out);
+    if (command == "classify") return run_classify(rest, out);
     throw UsageError("unknown command \"" + command + "\"" +
-                         did_you_mean(command, {"estimate", "hardware"}),
+                         did_you_mean(command, {"estimate", "hardware", "compare", "classify"}),
                      "");
   } catch (const UsageError& e) {
     err << "clustercap: " << e.what() << "\n"

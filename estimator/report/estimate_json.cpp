@@ -70,8 +70,15 @@ json estimate_to_json(const EstimateResult& result) {
     for (const auto& s : a.inventory) {
       json by_source = json::object();
       for (const auto& [source, count] : s.by_source) by_source[to_string(source)] = whole(count);
-      inventory.push_back(
-          {{"chip", s.chip_id}, {"count", whole(s.count)}, {"h100e", s.h100e}, {"by_source", by_source}});
+      json item = {{"chip", s.chip_id}, {"count", whole(s.count)}, {"h100e", s.h100e},
+                   {"by_source", by_source}};
+      if (s.export_control) {
+        item["export_control"] = {{"rule", s.export_control->rule},
+                                  {"status", s.export_control->status},
+                                  {"controlled", s.export_control->controlled},
+                                  {"named", s.export_control->named}};
+      }
+      inventory.push_back(item);
     }
     json comparisons = json::array();
     for (const auto& r : a.vs_reference) {
@@ -99,7 +106,8 @@ json estimate_to_json(const EstimateResult& result) {
                       {"cluster", cluster_json(a.cluster)},
                       {"training", training_json(a.training)},
                       {"vs_reference", comparisons},
-                      {"candidates", candidates}});
+                      {"candidates", candidates},
+                      {"warnings", a.warnings}});
   }
   json references = json::array();
   for (const auto& r : result.references) {
@@ -120,6 +128,7 @@ json estimate_to_json(const EstimateResult& result) {
             {"date", result.scenario_date},
             {"description", result.description},
             {"precision", precision},
+            {"export_rule", result.export_rule},
             {"h100e_basis", "dense " + precision + " peak / nvidia_h100_sxm dense " + precision +
                                 " peak"}}},
           {"actors", actors},

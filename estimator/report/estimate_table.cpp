@@ -32,8 +32,11 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
       out << (k ? ", " : "") << to_string(s.by_source[k].first) << " "
           << grouped_integer(s.by_source[k].second);
     }
-    out << ")\n";
+    out << ")";
+    if (s.export_control) out << "  [" << s.export_control->rule << ": " << s.export_control->status << "]";
+    out << "\n";
   }
+  for (const auto& w : a.warnings) out << "  warning: " << w << "\n";
 
   label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << c.chip_id << " in "
                                 << grouped_integer(c.systems) << " x " << c.system_label

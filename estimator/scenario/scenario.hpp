@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "estimator/model/fat_tree.hpp"
+#include "hardware/export_control.hpp"
 #include "hardware/precision.hpp"
 #include "power/system_power.hpp"
 
@@ -38,6 +39,7 @@ struct InventoryLine {
 
 struct Actor {
   std::string name;
+  std::string country;  // ISO code ("CN"); matched against the export rule's destinations
   // true: every chip can be moved to whichever single site gives the largest
   // cluster (the government-pools-its-chips case); false: chips stay where
   // the inventory puts them.
@@ -71,6 +73,9 @@ struct Scenario {
   power::GenericServer generic_server;
   std::vector<Actor> actors;
   std::vector<std::string> reference_ids;
+  // [scenario] export_rule: inventories of chips this rule controls for an
+  // actor's country are flagged in the estimate (never dropped).
+  std::optional<export_control::Vintage> export_rule;
 };
 
 }  // namespace clustercap

@@ -1,5 +1,6 @@
 #include "estimator/scenario/scenario_loader.hpp"
 
+#include <cctype>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -47,12 +48,21 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return text;
 }
 
-void read_scenario_section(TableReader& root, Scenario& scenario) {
+void read_scenario_section(TableReader& root, Scenario& scenario, const Catalog& catalog) {
   auto section = root.table("scenario", Presence::required);
   if (!section) return;
   scenario.name = section->string("name", Presence::required).value_or("");
   scenario.date = section->date("date").value_or("");
   scenario.description = section->string("description").value_or("");
+  if (auto rule = section->string("export_rule")) {
+    const export_control::RuleBook book = export_control::load_builtin_rule_book(catalog);
+    if (const auto* vintage = book.find(*rule)) {
+      scenario.export_rule = *vintage;
+    } else {
+      section->error_at("export_rule", "unknown rule vintage" + did_you_mean(*rule, book.ids()) +
+                                           "; known: " + quoted_list(book.ids()));
+    }
+  }
   section->report_unknown_keys();
 }
 
@@ -237,8 +247,21 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       reader.error_at("name", "duplicate actor name");
     }
     actor.centralize = reader.boolean("centralize").value_or(false);
+    if (auto country = reader.string("country")) {
+      const bool iso = country->size() == 2 && std::isupper(static_cast<unsigned char>((*country)[0])) &&
+                       std::isupper(static_cast<unsigned char>((*country)[1]));
+      if (iso) {
+        actor.country = *country;
+      } else {
+        reader.error_at("country", "must be a two-letter ISO country code such as \"CN\"");
+      }
+    }
     actor.budget_usd = reader.number("budget_usd", Range::positive(1e15));
 
+    if (scenario.export_rule && actor.country.empty()) {
+      reader.error_missing("country", "required when [scenario] export_rule is set: the rule "
+                                      "applies by destination");
+    }
     std::set<std::string> site_names;
     for (auto& site_reader : reader.table_array("site", Presence::required)) {
       actor.sites.push_back(read_site(site_reader));
@@ -308,7 +331,7 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   auto document = parse_toml(name, text, diagnostics);
   diagnostics.throw_if_any();
   TableReader root(*document, "", name, diagnostics);
-  read_scenario_section(root, scenario);
+  read_scenario_section(root, scenario, catalog);
   // Settings first: inventory checks depend on precision, MFU and budgets.
   read_training(root, scenario);
   read_network(root, scenario);
