@@ -171,6 +171,24 @@ std::vector<InventorySummary> summarise_inventory(const Actor& actor, Precision 
   return summary;
 }
 
+// One line per flagged chip, worded for how the actor came to hold it.
+std::string export_warning(const InventorySummary& s, const ExportFlag& flag,
+                           const std::string& country) {
+  const std::string what = flag.controlled ? flag.status + " under rule " + flag.rule
+                                           : "named for licensing under rule " + flag.rule;
+  bool smuggled = false, imported = false, domestic = false;
+  for (const auto& [source, count] : s.by_source) {
+    smuggled = smuggled || source == SupplySource::smuggled;
+    imported = imported || source == SupplySource::imports;
+    domestic = domestic || source == SupplySource::domestic || source == SupplySource::stockpile;
+  }
+  std::string consequence = "exports to " + country + " need a licence";
+  if (smuggled) consequence += "; the smuggled stock is held outside it";
+  if (imported) consequence += "; stock imported before the rule still counts";
+  if (domestic) consequence += "; domestic supply is not blocked by it";
+  return s.chip_id + ": " + what + " (" + consequence + "); counted in the inventory";
+}
+
 // Flags chips the scenario's export rule controls for this actor's country.
 void flag_export_controls(ActorResult& ar, const Actor& actor, const Scenario& scenario,
                           const Catalog& catalog) {
@@ -190,16 +208,7 @@ void flag_export_controls(ActorResult& ar, const Actor& actor, const Scenario& s
     }
     if (!destination) flag.named.clear();
     if (flag.controlled || !flag.named.empty()) {
-      std::string sources;
-      for (const auto& [source, count] : s.by_source) {
-        sources += (sources.empty() ? "" : ", ") + std::string(to_string(source));
-      }
-      ar.warnings.push_back(
-          s.chip_id + " (" + sources + "): " +
-          (flag.controlled ? flag.status + " under rule " + rule.id + "; exports to " +
-                                 actor.country + " need a licence"
-                           : "licence required by name under rule " + rule.id) +
-          "; counted in the inventory all the same");
+      ar.warnings.push_back(export_warning(s, flag, actor.country));
     }
     s.export_control = flag;
   }

@@ -212,6 +212,10 @@ void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog
                        did_you_mean(id, known);
     if (catalog.find_cluster(id) != nullptr) rule = "is a reference cluster; " + command + " takes " +
                                                     (chips_only ? "chips" : "chips and systems");
+    if (const System* system = catalog.find_system(id); system != nullptr && chips_only) {
+      rule = "is a system; " + command + " takes chips" +
+             (system->chip_id.empty() ? std::string() : " (its chip: \"" + system->chip_id + "\")");
+    }
     errors.push_back({"command line", 0, 0, command, "\"" + id + "\"", rule});
   }
   if (!errors.empty()) throw InputErrors(errors);

@@ -123,3 +123,45 @@ TEST_CASE("hardware list and show print the catalog", "[cli]") {
   CHECK(j["entry"]["power_kw"] == 559);
   CHECK_FALSE(j["entry"]["sources"].empty());
 }
+
+TEST_CASE("compare prints ratios of the first item to each other", "[cli][compare]") {
+  const auto r = run_process(CLUSTERCAP_BINARY,
+                             {"compare", "huawei_cloudmatrix_384", "nvidia_gb200_nvl72", "--format", "json"});
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["schema"] == "clustercap.compare.v1");
+  const auto& ratios = j["items"][1]["ratio_first_to_this"];
+  CHECK(ratios["bf16_dense_pflops"].get<double>() == Approx(300.0 / 180));
+  CHECK(ratios["power_kw"].get<double>() == Approx(559.0 / 145));
+  const auto csv = run_process(CLUSTERCAP_BINARY, {"compare", "nvidia_h100_sxm", "nvidia_h20", "--format", "csv"});
+  CHECK(csv.exit_code == 0);
+  CHECK(csv.out.rfind("id,kind,chips,", 0) == 0);
+}
+
+TEST_CASE("classify reports verdicts per vintage and tests hypothetical chips", "[cli][classify]") {
+  const auto r = run_process(CLUSTERCAP_BINARY, {"classify", "nvidia_a800_sxm_80gb", "--format", "json"});
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["schema"] == "clustercap.classify.v1");
+  const auto& verdicts = j["chips"][0]["readings"][0]["verdicts"];
+  CHECK(verdicts[0]["rule"] == "2022-10");
+  CHECK(verdicts[0]["status"] == "not controlled");
+  CHECK(verdicts[1]["rule"] == "2023-10");
+  CHECK(verdicts[1]["status"] == "3A090.a");
+  // A hypothetical part at exactly TPP 2,400 and PD 3.0: 3A090.b.1 (2,400 <= TPP < 4,800,
+  // 1.6 <= PD < 5.92) and b.2 (PD >= 3.2 fails).
+  const auto h = run_process(CLUSTERCAP_BINARY,
+                             {"classify", "--tflops-fp8", "300", "--die-area-mm2", "800",
+                              "--datacenter", "true", "--rule", "2023-10", "--format", "json"});
+  REQUIRE(h.exit_code == 0);
+  const auto hj = nlohmann::json::parse(h.out);
+  CHECK(hj["chips"][0]["readings"][0]["metrics"]["tpp"].get<double>() == Approx(2400));
+  CHECK(hj["chips"][0]["readings"][0]["verdicts"][0]["status"] == "3A090.b");
+  CHECK(hj["chips"][0]["readings"][0]["verdicts"][0]["matched_clause"] == "3A090.b.1");
+}
+
+TEST_CASE("classify --headroom shows the H20 32 TPP under 2,400", "[cli][classify]") {
+  const auto r = run_process(CLUSTERCAP_BINARY, {"classify", "nvidia_h20", "--headroom", "--rule", "2023-10"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("below by 32.0 (1.33%)") != std::string::npos);
+}

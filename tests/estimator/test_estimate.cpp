@@ -111,3 +111,26 @@ TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator]
   CHECK(cluster["facility_power_mw"].get<double>() ==
         Approx(cluster["it_power_mw"].get<double>() * 1.2));
 }
+
+TEST_CASE("an export rule flags controlled inventory without dropping it", "[estimator][export]") {
+  std::string text = kLlama3;
+  text.replace(text.find("name = \"llama3\""), 15, "name = \"llama3\"\nexport_rule = \"2023-10\"");
+  text.replace(text.find("name = \"Meta\""), 13, "name = \"Meta\"\ncountry = \"CN\"");
+  text += "\n[[actor.inventory]]\nchip = \"nvidia_h20\"\ncount = 1000\nsource = \"imports\"\n";
+  const EstimateResult cn = estimate(load_scenario_text("s.toml", text, catalog()), catalog());
+  const ActorResult& a = cn.actors[0];
+  REQUIRE(a.inventory.size() == 2);
+  REQUIRE(a.inventory[0].export_control.has_value());
+  CHECK(a.inventory[0].export_control->status == "3A090.a");  // H100
+  CHECK(a.inventory[0].export_control->controlled);
+  CHECK_FALSE(a.inventory[1].export_control->controlled);  // H20 under the 2023 thresholds
+  CHECK(a.warnings.size() == 1);
+  CHECK(a.inventory_count == Approx(17384));  // flagged chips still count
+  CHECK(a.cluster.chips == Approx(16384));
+
+  std::string us = text;
+  us.replace(us.find("country = \"CN\""), 14, "country = \"US\"");
+  const EstimateResult r = estimate(load_scenario_text("s.toml", us, catalog()), catalog());
+  CHECK_FALSE(r.actors[0].inventory[0].export_control->controlled);
+  CHECK(r.actors[0].warnings.empty());
+}
