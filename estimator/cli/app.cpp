@@ -104,6 +104,24 @@ std::string help_text(const std::string& usage, const po::options_description& d
   return text.str();
 }
 
+// Formats `result` with the reporter for `format` and writes it to stdout or
+// the --output file.
+template <typename Result>
+int write_result(const CommonOptions& common, const Result& result, std::ostream& out,
+                 void (*json)(const Result&, std::ostream&), void (*csv)(const Result&, std::ostream&),
+                 void (*table)(const Result&, std::ostream&)) {
+  std::ostringstream text;
+  if (common.format == "json") {
+    json(result, text);
+  } else if (common.format == "csv") {
+    csv(result, text);
+  } else {
+    table(result, text);
+  }
+  emit(text.str(), common.output, out);
+  return kExitOk;
+}
+
 int run_estimate(const std::vector<std::string>& args, std::ostream& out) {
   CommonOptions common;
   std::string scenario_path;
@@ -129,16 +147,8 @@ int run_estimate(const std::vector<std::string>& args, std::ostream& out) {
   const Scenario scenario = scenario_path.empty() ? load_default_scenario(catalog)
                                                   : load_scenario_file(scenario_path, catalog);
   const EstimateResult result = estimate(scenario, catalog);
-  std::ostringstream text;
-  if (common.format == "json") {
-    report::write_estimate_json(result, text);
-  } else if (common.format == "csv") {
-    report::write_estimate_csv(result, text);
-  } else {
-    report::write_estimate_table(result, text);
-  }
-  emit(text.str(), common.output, out);
-  return kExitOk;
+  return write_result(common, result, out, report::write_estimate_json, report::write_estimate_csv,
+                      report::write_estimate_table);
 }
 
 int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
@@ -244,16 +254,8 @@ int run_compare(const std::vector<std::string>& args, std::ostream& out) {
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   check_ids_exist(ids, catalog, false, "compare");
   const ComparisonResult result = compare_hardware(catalog, ids);
-  std::ostringstream text;
-  if (common.format == "json") {
-    report::write_compare_json(result, text);
-  } else if (common.format == "csv") {
-    report::write_compare_csv(result, text);
-  } else {
-    report::write_compare_table(result, text);
-  }
-  emit(text.str(), common.output, out);
-  return kExitOk;
+  return write_result(common, result, out, report::write_compare_json, report::write_compare_csv,
+                      report::write_compare_table);
 }
 
 // A chip described on the command line, for testing a hypothetical design.
@@ -406,16 +408,8 @@ int run_classify(const std::vector<std::string>& args, std::ostream& out) {
     }
     if (!errors.empty()) throw InputErrors(errors);
   }
-  std::ostringstream text;
-  if (common.format == "json") {
-    report::write_classify_json(classified, text);
-  } else if (common.format == "csv") {
-    report::write_classify_csv(classified, text);
-  } else {
-    report::write_classify_table(classified, text);
-  }
-  emit(text.str(), common.output, out);
-  return kExitOk;
+  return write_result(common, classified, out, report::write_classify_json, report::write_classify_csv,
+                      report::write_classify_table);
 }
 
 }  // namespace
