@@ -83,7 +83,10 @@ void write_compare_table(const ComparisonResult& result, std::ostream& out) {
     for (const auto& item : items) {
       const auto v = scaled(row.value(item), row.scale);
       std::string cell = "-";
-      if (v) cell = (*v == std::floor(*v) && std::fabs(*v) < 1e7) ? grouped_integer(*v) : significant(*v);
+      if (v) {
+        const bool whole = std::string(row.key) == "chips" || (std::fabs(*v) >= 1000 && std::fabs(*v) < 1e7);
+        cell = whole ? grouped_integer(*v) : significant(*v);
+      }
       const CompareFigure* f = row.figure ? row.figure(item) : nullptr;
       if (f != nullptr && f->estimated) cell += "*";
       if (&item != &items.front() && v) {
