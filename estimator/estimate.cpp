@@ -1,5 +1,7 @@
 #include "estimator/estimate.hpp"
 
+#include "estimator/timeline.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -253,6 +255,12 @@ double h100_equivalents_per_chip(const Chip& chip, Precision precision, const Ca
 }
 
 EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
+  if (!scenario.supply.empty()) {
+    // Supply lines are run up to the scenario date (or the timeline's end).
+    const auto date = supply::parse_month(scenario.date);
+    return estimate(scenario_at_month(scenario, catalog, date.value_or(scenario.timeline->end)),
+                    catalog);
+  }
   EstimateResult result;
   result.scenario_name = scenario.name;
   result.scenario_file = scenario.file;
@@ -303,7 +311,11 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
                                out.sustained_flops[i], out.facility_power_w[i]});
     }
 
-    const std::size_t best = mine.front();  // validation guarantees an inventory line
+    if (mine.empty()) {  // nothing held yet (a timeline month before any supply)
+      result.actors.push_back(std::move(ar));
+      continue;
+    }
+    const std::size_t best = mine.front();
     const CandidateSpec& c = candidates[best];
     const auto i = static_cast<Eigen::Index>(best);
     ClusterResult& cl = ar.cluster;

@@ -311,6 +311,21 @@ std::optional<std::string> TableReader::date(std::string_view key, Presence pres
   return std::nullopt;
 }
 
+std::optional<std::string> TableReader::month(std::string_view key, Presence presence) {
+  const toml::node* node = find(key, presence, "a month like 2025-03");
+  if (node == nullptr) return std::nullopt;
+  if (const auto* d = node->as_date()) return format_date(d->get()).substr(0, 7);
+  if (const auto* s = node->as_string()) {
+    const std::string& text = s->get();
+    if (is_iso_date(text)) return text.substr(0, 7);
+    if (text.size() == 7 && is_iso_date(text + "-01")) return text;
+    add_error(node, key, "must be a month like 2025-03");
+    return std::nullopt;
+  }
+  type_error(key, *node, "a month like 2025-03");
+  return std::nullopt;
+}
+
 std::optional<std::vector<std::string>> TableReader::string_list(std::string_view key,
                                                                  Presence presence) {
   const toml::node* node = find(key, presence, "an array of strings");

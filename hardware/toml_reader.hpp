@@ -69,6 +69,8 @@ class TableReader {
   std::optional<bool> boolean(std::string_view key, Presence presence = Presence::optional);
   // Accepts a TOML date or a "YYYY-MM-DD" string; returns "YYYY-MM-DD".
   std::optional<std::string> date(std::string_view key, Presence presence = Presence::optional);
+  // Accepts a TOML date, "YYYY-MM-DD" or "YYYY-MM"; returns "YYYY-MM".
+  std::optional<std::string> month(std::string_view key, Presence presence = Presence::optional);
   std::optional<std::vector<std::string>> string_list(std::string_view key,
                                                       Presence presence = Presence::optional);
   std::optional<TableReader> table(std::string_view key, Presence presence = Presence::optional);
@@ -82,6 +84,8 @@ class TableReader {
   // Rejects every key that no accessor above was asked for.
   void report_unknown_keys();
 
+  // Whether `key` is present (does not count as reading it).
+  bool has(std::string_view key) const { return table_->contains(key); }
   // Every key present in the table, read or not.
   std::vector<std::string> keys() const;
   const std::string& path() const { return path_; }

@@ -13,7 +13,9 @@
 #include "estimator/report/compare_report.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/hardware_report.hpp"
+#include "estimator/report/timeline_report.hpp"
 #include "estimator/report/version.hpp"
+#include "estimator/timeline.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
 #include "hardware/compare.hpp"
@@ -49,6 +51,7 @@ const char* kTopUsage =
     "\n"
     "commands:\n"
     "  estimate [SCENARIO.toml]    largest trainable cluster per actor (default scenario if none)\n"
+    "  timeline SCENARIO.toml      inventory and largest cluster month by month from [[supply]]\n"
     "  compare ID ID...            chips or systems side by side, with ratios\n"
     "  classify ID... [--rule R]   export-control TPP, PD and verdict per rule vintage\n"
     "  hardware list               chips, systems and reference clusters in the catalog\n"
@@ -206,6 +209,39 @@ int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
   }
   emit(text.str(), common.output, out);
   return kExitOk;
+}
+
+int run_timeline_command(const std::vector<std::string>& args, std::ostream& out) {
+  CommonOptions common;
+  std::string scenario_path;
+  po::options_description desc("timeline options");
+  add_common(desc, common, true);
+  desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file");
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  const auto vm = parse(args, desc, positional, "timeline");
+  if (vm.count("help")) {
+    out << help_text(
+        "usage: clustercap timeline SCENARIO.toml [--format table|json|csv] [--output FILE]\n\n"
+        "Runs the scenario's [[supply]] lines month by month over its [timeline]: production\n"
+        "(wafers, yield, HBM, packaging; the binding stage), imports gated by the export rule,\n"
+        "smuggling, attrition and yearly budgets. Each month: inventory, the largest cluster it\n"
+        "can assemble, its sustained FLOP/s, the ratio to each reference and the first month\n"
+        "each reference is overtaken.",
+        desc, "clustercap timeline configs/china-2026-pooled.toml");
+    return kExitOk;
+  }
+  check_format(common.format, true, "timeline");
+  if (scenario_path.empty()) throw UsageError("timeline needs a scenario file", "timeline");
+  const Catalog catalog = load_catalog_with_extra(common.hardware_files);
+  const Scenario scenario = load_scenario_file(scenario_path, catalog);
+  if (!scenario.timeline) {
+    throw InputErrors({{scenario_path, 0, 0, "timeline", "",
+                        "missing: timeline needs a [timeline] section with start and end"}});
+  }
+  const TimelineResult result = run_timeline(scenario, catalog);
+  return write_result(common, result, out, report::write_timeline_json,
+                      report::write_timeline_csv, report::write_timeline_table);
 }
 
 void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog, bool chips_only,
@@ -433,9 +469,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "estimate") return run_estimate(rest, out);
     if (command == "hardware") return run_hardware(rest, out);
     if (command == "compare") return run_compare(rest, out);
+    if (command == "timeline") return run_timeline_command(rest, out);
     if (command == "classify") return run_classify(rest, out);
     throw UsageError("unknown command \"" + command + "\"" +
-                         did_you_mean(command, {"estimate", "hardware", "compare", "classify"}),
+                         did_you_mean(command, {"estimate", "hardware", "compare", "classify",
+                                                "timeline"}),
                      "");
   } catch (const UsageError& e) {
     err << "clustercap: " << e.what() << "\n"

@@ -38,6 +38,10 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
   }
   for (const auto& w : a.warnings) out << "  warning: " << w << "\n";
 
+  if (c.chip_id.empty()) {
+    label(out, "Largest cluster") << "none: the actor holds no chips at this date\n";
+    return;
+  }
   label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << c.chip_id << " in "
                                 << grouped_integer(c.systems) << " x " << c.system_label
                                 << " at site \"" << c.site << "\"\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "estimator/model/fat_tree.hpp"
+#include "estimator/supply/supply.hpp"
 #include "hardware/export_control.hpp"
 #include "hardware/precision.hpp"
 #include "power/system_power.hpp"
@@ -46,7 +47,8 @@ struct Actor {
   bool centralize = false;
   std::optional<double> budget_usd;  // caps accelerator purchases; none = no cap
   std::vector<Site> sites;
-  std::vector<InventoryLine> inventory;
+  std::vector<InventoryLine> inventory;  // the stock at the timeline's start
+  supply::ActorSupply supply;
 };
 
 struct TrainingSettings {
@@ -76,6 +78,11 @@ struct Scenario {
   // [scenario] export_rule: inventories of chips this rule controls for an
   // actor's country are flagged in the estimate (never dropped).
   std::optional<export_control::Vintage> export_rule;
+  // Every vintage up to export_rule, oldest first: the timeline applies, each
+  // month, the latest one in effect (and chips named by any of them).
+  std::vector<export_control::Vintage> export_rule_history;
+  std::vector<supply::SupplyItem> supply;
+  std::optional<supply::TimelineSettings> timeline;
 };
 
 }  // namespace clustercap

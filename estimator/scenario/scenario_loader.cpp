@@ -1,5 +1,8 @@
 #include "estimator/scenario/scenario_loader.hpp"
 
+#include "estimator/scenario/supply_loader.hpp"
+
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <string_view>
@@ -58,6 +61,9 @@ void read_scenario_section(TableReader& root, Scenario& scenario, const Catalog&
     const export_control::RuleBook book = export_control::load_builtin_rule_book(catalog);
     if (const auto* vintage = book.find(*rule)) {
       scenario.export_rule = *vintage;
+      for (const auto& v : book.vintages) {
+        if (v.effective <= vintage->effective) scenario.export_rule_history.push_back(v);
+      }
     } else {
       section->error_at("export_rule", "unknown rule vintage" + did_you_mean(*rule, book.ids()) +
                                            "; known: " + quoted_list(book.ids()));
@@ -134,13 +140,14 @@ void read_power(TableReader& root, Scenario& scenario) {
   section->report_unknown_keys();
 }
 
-Site read_site(TableReader& reader) {
+Site read_site(TableReader& reader, Actor& actor) {
   Site site;
   site.name = reader.string("name", Presence::required).value_or("");
   if (auto mw = reader.number("power_mw", Range::positive(1e6), Presence::required)) {
     site.power_w = *mw * 1e6;
   }
   site.pue = reader.number("pue", Range::closed(1, 3), Presence::required).value_or(site.pue);
+  read_site_expansions(reader, site, actor);
   reader.report_unknown_keys();
   return site;
 }
@@ -239,6 +246,7 @@ InventoryLine read_inventory_line(TableReader& reader) {
 }
 
 void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) {
+  const std::vector<std::string> root_keys = root.keys();
   std::set<std::string> actor_names;
   for (auto& reader : root.table_array("actor", Presence::required)) {
     Actor actor;
@@ -257,6 +265,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       }
     }
     actor.budget_usd = reader.number("budget_usd", Range::positive(1e15));
+    read_actor_supply_settings(reader, actor);
 
     if (scenario.export_rule && actor.country.empty()) {
       reader.error_missing("country", "required when [scenario] export_rule is set: the rule "
@@ -264,13 +273,18 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     }
     std::set<std::string> site_names;
     for (auto& site_reader : reader.table_array("site", Presence::required)) {
-      actor.sites.push_back(read_site(site_reader));
+      actor.sites.push_back(read_site(site_reader, actor));
       const std::string& name = actor.sites.back().name;
       if (!name.empty() && !site_names.insert(name).second) {
         site_reader.error_at("name", "duplicate site name in this actor");
       }
     }
-    auto inventory_readers = reader.table_array("inventory", Presence::required);
+    // With [[supply]] an actor may start empty and be filled by its lines.
+    const auto top_keys = root_keys;
+    const bool has_supply =
+        std::find(top_keys.begin(), top_keys.end(), "supply") != top_keys.end();
+    auto inventory_readers =
+        reader.table_array("inventory", has_supply ? Presence::optional : Presence::required);
     for (auto& line_reader : inventory_readers) {
       actor.inventory.push_back(read_inventory_line(line_reader));
     }
@@ -336,7 +350,9 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   read_training(root, scenario);
   read_network(root, scenario);
   read_power(root, scenario);
+  read_timeline(root, scenario);
   read_actors(root, scenario, catalog);
+  read_supply(root, scenario, catalog);
   read_references(root, scenario, catalog);
   root.report_unknown_keys();
   diagnostics.throw_if_any();

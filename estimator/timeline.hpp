@@ -1,0 +1,59 @@
+// `timeline`: month by month, each actor's inventory from its supply lines
+// and the largest cluster it could assemble from it (the estimate pipeline,
+// all actor-months evaluated as one batch), with the first month each
+// reference cluster is overtaken. Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "estimator/estimate.hpp"
+#include "estimator/supply/simulate.hpp"
+
+namespace clustercap {
+
+struct TimelineMonth {
+  supply::Month month = 0;
+  std::vector<InventorySummary> inventory;
+  double inventory_h100e = 0;
+  std::vector<supply::Flow> flows;
+  double retired = 0;
+  std::vector<std::pair<std::string, double>> pools;  // HBM stacks / stockpiled dies left
+  double site_power_w = 0;  // of the cluster's site that month
+  ClusterResult cluster;
+  TrainingResult training;
+  std::vector<ReferenceComparison> vs_reference;
+};
+
+struct Overtake {
+  std::string reference;
+  std::optional<supply::Month> first_month;  // nullopt: never within the horizon
+};
+
+struct TimelineActor {
+  std::string name;
+  std::vector<TimelineMonth> months;
+  std::vector<Overtake> overtakes;
+  std::vector<std::pair<std::string, double>> cumulative_units;  // per supply item
+};
+
+struct TimelineResult {
+  std::string scenario_name;
+  std::string scenario_file;
+  Precision precision = Precision::bf16;
+  std::string export_rule;
+  supply::TimelineSettings settings;
+  std::vector<ReferenceResult> references;
+  std::vector<TimelineActor> actors;
+};
+
+// Needs scenario.timeline.
+TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog);
+
+// The scenario with each actor's inventory replaced by its stock at the end
+// of `month` and site power as of that month (used by `estimate` when a
+// scenario has [[supply]]).
+Scenario scenario_at_month(const Scenario& scenario, const Catalog& catalog, supply::Month month);
+
+}  // namespace clustercap
