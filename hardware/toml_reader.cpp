@@ -176,6 +176,20 @@ TableReader::TableReader(const toml::table& table, std::string path, std::string
                          Diagnostics& diagnostics)
     : table_(&table), path_(std::move(path)), file_(std::move(file)), diagnostics_(&diagnostics) {}
 
+std::string TableReader::indexed_key(std::string_view key) const {
+  const std::string& base = indexed_path_.empty() ? path_ : indexed_path_;
+  if (base.empty()) return std::string(key);
+  if (key.empty()) return base;
+  return base + "." + std::string(key);
+}
+
+std::optional<double> TableReader::distribution(std::string_view key, const toml::node& node,
+                                                const Range& range) {
+  TableReader spec(*node.as_table(), key_path(key), file_, *diagnostics_);
+  spec.indexed_path_ = indexed_key(key);
+  return (*distributions_)(spec, range, indexed_key(key));
+}
+
 std::string TableReader::key_path(std::string_view key) const {
   if (path_.empty()) return std::string(key);
   if (key.empty()) return path_;
@@ -233,6 +247,8 @@ std::optional<double> TableReader::number(std::string_view key, const Range& ran
     value = static_cast<double>(i->get());
   } else if (const auto* f = node->as_floating_point()) {
     value = f->get();
+  } else if (node->is_table() && distributions_) {
+    return distribution(key, *node, range);
   } else {
     type_error(key, *node, "a number");
     return std::nullopt;
@@ -265,6 +281,10 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, const Ran
       add_error(node, key, "must be a whole number");
       return std::nullopt;
     }
+  } else if (node->is_table() && distributions_) {
+    const auto median = distribution(key, *node, range);
+    if (!median) return std::nullopt;
+    return static_cast<std::int64_t>(std::llround(*median));
   } else {
     type_error(key, *node, "an integer");
     return std::nullopt;
@@ -326,6 +346,32 @@ std::optional<std::string> TableReader::month(std::string_view key, Presence pre
   return std::nullopt;
 }
 
+std::optional<std::vector<double>> TableReader::number_list(std::string_view key,
+                                                           Presence presence) {
+  const toml::node* node = find(key, presence, "an array of numbers");
+  if (node == nullptr) return std::nullopt;
+  const auto* array = node->as_array();
+  if (array == nullptr) {
+    type_error(key, *node, "an array of numbers");
+    return std::nullopt;
+  }
+  std::vector<double> items;
+  bool ok = true;
+  for (const auto& item : *array) {
+    std::optional<double> v;
+    if (const auto* i = item.as_integer()) v = static_cast<double>(i->get());
+    if (const auto* f = item.as_floating_point()) v = f->get();
+    if (!v || !std::isfinite(*v)) {
+      add_error(&item, key, "every element must be a finite number");
+      ok = false;
+    } else {
+      items.push_back(*v);
+    }
+  }
+  if (!ok) return std::nullopt;
+  return items;
+}
+
 std::optional<std::vector<std::string>> TableReader::string_list(std::string_view key,
                                                                  Presence presence) {
   const toml::node* node = find(key, presence, "an array of strings");
@@ -357,7 +403,10 @@ std::optional<TableReader> TableReader::table(std::string_view key, Presence pre
     type_error(key, *node, "a table");
     return std::nullopt;
   }
-  return TableReader(*sub, key_path(key), file_, *diagnostics_);
+  TableReader child(*sub, key_path(key), file_, *diagnostics_);
+  child.indexed_path_ = indexed_key(key);
+  child.distributions_ = distributions_;
+  return child;
 }
 
 std::vector<TableReader> TableReader::table_array(std::string_view key, Presence presence) {
@@ -370,9 +419,12 @@ std::vector<TableReader> TableReader::table_array(std::string_view key, Presence
     type_error(key, *node, "an array of tables [[" + key_path(key) + "]]");
     return readers;
   }
+  std::size_t index = 0;
   for (const auto& item : *array) {
     if (const auto* sub = item.as_table()) {
       readers.emplace_back(*sub, key_path(key), file_, *diagnostics_);
+      readers.back().indexed_path_ = indexed_key(key) + "[" + std::to_string(index++) + "]";
+      readers.back().distributions_ = distributions_;
     } else {
       add_error(&item, key, "every element must be a table, not " + node_type_name(item));
     }

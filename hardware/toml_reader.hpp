@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +57,16 @@ std::optional<toml::table> parse_toml(const std::string& name, std::string_view 
 // Reads a whole file. A missing or unreadable file is an input error (exit 2).
 std::optional<std::string> read_text_file(const std::string& path, Diagnostics& diagnostics);
 
+class TableReader;
+
+// Called when a number is written as a table (a distribution such as
+// { dist = "lognormal", p5 = 1, p95 = 3 }). It parses the spec, records it
+// under `indexed_key` ("actor[1].site[0].power_mw") and returns the value to
+// use for a point estimate (the median), or nullopt after reporting errors.
+using DistributionHandler =
+    std::function<std::optional<double>(TableReader& spec, const Range& range,
+                                        const std::string& indexed_key)>;
+
 class TableReader {
  public:
   TableReader(const toml::table& table, std::string path, std::string file,
@@ -71,6 +83,8 @@ class TableReader {
   std::optional<std::string> date(std::string_view key, Presence presence = Presence::optional);
   // Accepts a TOML date, "YYYY-MM-DD" or "YYYY-MM"; returns "YYYY-MM".
   std::optional<std::string> month(std::string_view key, Presence presence = Presence::optional);
+  std::optional<std::vector<double>> number_list(std::string_view key,
+                                                Presence presence = Presence::optional);
   std::optional<std::vector<std::string>> string_list(std::string_view key,
                                                       Presence presence = Presence::optional);
   std::optional<TableReader> table(std::string_view key, Presence presence = Presence::optional);
@@ -83,6 +97,14 @@ class TableReader {
   void error_missing(std::string_view key, std::string rule);
   // Rejects every key that no accessor above was asked for.
   void report_unknown_keys();
+
+  // Lets numbers in this table and its sub-tables be distributions. Without a
+  // handler a table where a number belongs is a type error.
+  void allow_distributions(std::shared_ptr<DistributionHandler> handler) {
+    distributions_ = std::move(handler);
+  }
+  // Path with array indices, e.g. "actor[1].site[0]": identifies one value.
+  std::string indexed_key(std::string_view key) const;
 
   // Whether `key` is present (does not count as reading it).
   bool has(std::string_view key) const { return table_->contains(key); }
@@ -100,8 +122,13 @@ class TableReader {
   void type_error(std::string_view key, const toml::node& node, std::string_view expected);
   void add_error(const toml::node* at, std::string_view key, std::string rule);
 
+  std::optional<double> distribution(std::string_view key, const toml::node& node,
+                                     const Range& range);
+
   const toml::table* table_;
   std::string path_;
+  std::string indexed_path_;
+  std::shared_ptr<DistributionHandler> distributions_;
   std::string file_;
   Diagnostics* diagnostics_;
   std::vector<std::string> known_keys_;

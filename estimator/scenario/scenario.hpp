@@ -12,6 +12,7 @@
 
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/supply/supply.hpp"
+#include "estimator/sweep/uncertain.hpp"
 #include "hardware/export_control.hpp"
 #include "hardware/precision.hpp"
 #include "power/system_power.hpp"
@@ -83,6 +84,9 @@ struct Scenario {
   std::vector<export_control::Vintage> export_rule_history;
   std::vector<supply::SupplyItem> supply;
   std::optional<supply::TimelineSettings> timeline;
+  // Numbers written as distributions (point runs use their medians),
+  // correlations and grid axes for `sweep`.
+  sweep::SweepSpec sweep;
 };
 
 }  // namespace clustercap

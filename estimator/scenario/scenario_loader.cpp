@@ -1,6 +1,7 @@
 #include "estimator/scenario/scenario_loader.hpp"
 
 #include "estimator/scenario/supply_loader.hpp"
+#include "estimator/scenario/sweep_loader.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -345,6 +346,7 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   auto document = parse_toml(name, text, diagnostics);
   diagnostics.throw_if_any();
   TableReader root(*document, "", name, diagnostics);
+  root.allow_distributions(distribution_handler(scenario));
   read_scenario_section(root, scenario, catalog);
   // Settings first: inventory checks depend on precision, MFU and budgets.
   read_training(root, scenario);
@@ -354,7 +356,9 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   read_actors(root, scenario, catalog);
   read_supply(root, scenario, catalog);
   read_references(root, scenario, catalog);
+  read_sweep_section(root, scenario);
   root.report_unknown_keys();
+  check_uncertain_inputs(scenario, diagnostics);
   diagnostics.throw_if_any();
   return scenario;
 }

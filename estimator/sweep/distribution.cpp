@@ -1,0 +1,198 @@
+#include "estimator/sweep/distribution.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace clustercap::sweep {
+namespace {
+
+constexpr std::size_t kPertTable = 4097;
+
+double clamp_unit(double u) {
+  constexpr double kTiny = 1e-300;
+  return std::min(std::max(u, kTiny), 1.0 - 1e-16);
+}
+
+// Regularised incomplete beta via numerical integration of the density on
+// a fine grid: only used once per PERT input to build its table.
+std::vector<double> beta_cdf_grid(double alpha, double beta, std::size_t n) {
+  std::vector<double> cdf(n, 0.0);
+  const double h = 1.0 / static_cast<double>(n - 1);
+  auto pdf = [&](double x) {
+    if (x <= 0 || x >= 1) return 0.0;
+    return std::exp((alpha - 1) * std::log(x) + (beta - 1) * std::log1p(-x));
+  };
+  // Midpoint sums per cell, robust to density singularities at the ends.
+  constexpr int kSub = 16;
+  for (std::size_t i = 1; i < n; ++i) {
+    double area = 0;
+    for (int s = 0; s < kSub; ++s) {
+      const double x = (static_cast<double>(i - 1) + (s + 0.5) / kSub) * h;
+      area += pdf(x);
+    }
+    cdf[i] = cdf[i - 1] + area * h / kSub;
+  }
+  for (auto& v : cdf) v /= cdf.back();
+  return cdf;
+}
+
+}  // namespace
+
+const char* to_string(DistKind kind) {
+  switch (kind) {
+    case DistKind::uniform: return "uniform";
+    case DistKind::triangular: return "triangular";
+    case DistKind::pert: return "pert";
+    case DistKind::normal: return "normal";
+    case DistKind::lognormal: return "lognormal";
+    case DistKind::choice: return "choice";
+  }
+  return "";
+}
+
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+double normal_quantile(double u) {
+  u = clamp_unit(u);
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01,  -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  constexpr double kLow = 0.02425;
+  double x;
+  if (u < kLow) {
+    const double q = std::sqrt(-2 * std::log(u));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (u <= 1 - kLow) {
+    const double q = u - 0.5;
+    const double r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const double q = std::sqrt(-2 * std::log1p(-u));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  // One Newton step on the exact CDF.
+  const double e = normal_cdf(x) - u;
+  const double pdf = std::exp(-0.5 * x * x) / std::sqrt(2 * 3.14159265358979323846);
+  return x - e / pdf;
+}
+
+Distribution make_uniform(double min, double max) {
+  Distribution d;
+  d.kind = DistKind::uniform;
+  d.lo = min;
+  d.hi = max;
+  return d;
+}
+
+Distribution make_triangular(double min, double mode, double max) {
+  Distribution d;
+  d.kind = DistKind::triangular;
+  d.lo = min;
+  d.hi = max;
+  d.a = mode;
+  return d;
+}
+
+Distribution make_pert(double min, double mode, double max, double lambda) {
+  Distribution d;
+  d.kind = DistKind::pert;
+  d.lo = min;
+  d.hi = max;
+  d.a = mode;
+  const double range = max - min;
+  const double alpha = 1 + lambda * (mode - min) / range;
+  const double beta = 1 + lambda * (max - mode) / range;
+  // CDF on a fine grid, then invert onto an even grid in u.
+  const std::size_t fine = 4 * kPertTable;
+  const std::vector<double> cdf = beta_cdf_grid(alpha, beta, fine);
+  d.table.resize(kPertTable);
+  std::size_t j = 0;
+  for (std::size_t k = 0; k < kPertTable; ++k) {
+    const double u = static_cast<double>(k) / (kPertTable - 1);
+    while (j + 1 < fine - 1 && cdf[j + 1] < u) ++j;
+    const double span = cdf[j + 1] - cdf[j];
+    const double t = span > 0 ? (u - cdf[j]) / span : 0.0;
+    const double x = (static_cast<double>(j) + std::min(1.0, std::max(0.0, t))) / (fine - 1);
+    d.table[k] = min + range * x;
+  }
+  d.table.front() = min;
+  d.table.back() = max;
+  return d;
+}
+
+Distribution make_normal(double mean, double sd, double min, double max) {
+  Distribution d;
+  d.kind = DistKind::normal;
+  d.a = mean;
+  d.b = sd;
+  d.lo = min;
+  d.hi = max;
+  return d;
+}
+
+Distribution make_lognormal(double mu, double sigma) {
+  Distribution d;
+  d.kind = DistKind::lognormal;
+  d.a = mu;
+  d.b = sigma;
+  d.lo = 0;
+  d.hi = std::numeric_limits<double>::infinity();
+  return d;
+}
+
+Distribution make_choice(std::vector<double> values, const std::vector<double>& weights) {
+  Distribution d;
+  d.kind = DistKind::choice;
+  d.values = std::move(values);
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  double running = 0;
+  for (double w : weights) {
+    running += w / total;
+    d.cumulative.push_back(running);
+  }
+  d.cumulative.back() = 1.0;
+  d.lo = *std::min_element(d.values.begin(), d.values.end());
+  d.hi = *std::max_element(d.values.begin(), d.values.end());
+  return d;
+}
+
+double Distribution::quantile(double u) const {
+  switch (kind) {
+    case DistKind::uniform: return lo + u * (hi - lo);
+    case DistKind::triangular: {
+      const double split = (a - lo) / (hi - lo);
+      if (u < split) return lo + std::sqrt(u * (hi - lo) * (a - lo));
+      return hi - std::sqrt((1 - u) * (hi - lo) * (hi - a));
+    }
+    case DistKind::pert: {
+      const double pos = u * static_cast<double>(table.size() - 1);
+      const auto k = std::min(static_cast<std::size_t>(pos), table.size() - 2);
+      const double t = pos - static_cast<double>(k);
+      return table[k] + t * (table[k + 1] - table[k]);
+    }
+    case DistKind::normal: {
+      const double z_lo = std::isinf(lo) ? 0.0 : normal_cdf((lo - a) / b);
+      const double z_hi = std::isinf(hi) ? 1.0 : normal_cdf((hi - a) / b);
+      const double x = a + b * normal_quantile(z_lo + u * (z_hi - z_lo));
+      return std::min(std::max(x, lo), hi);
+    }
+    case DistKind::lognormal: return std::exp(a + b * normal_quantile(u));
+    case DistKind::choice: {
+      const auto it = std::lower_bound(cumulative.begin(), cumulative.end(), u);
+      return values[static_cast<std::size_t>(it - cumulative.begin())];
+    }
+  }
+  return 0;
+}
+
+}  // namespace clustercap::sweep

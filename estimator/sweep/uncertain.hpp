@@ -1,0 +1,59 @@
+// Uncertain inputs of a scenario: numbers written as distributions, their
+// rank correlations, and grid axes for `sweep`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "estimator/sweep/distribution.hpp"
+
+namespace clustercap::sweep {
+
+// What a sampled value changes in the model.
+enum class Target {
+  goodput, mfu, duration_s, max_tokens, activation_memory_fraction, bytes_per_param,
+  switch_w, nic_transceiver_w, switch_transceiver_w, system_overhead,
+  actor_budget_usd, site_power_w, site_pue, inventory_count, inventory_mfu, inventory_price_usd
+};
+
+struct UncertainInput {
+  std::string key;          // "actor.site.power_mw" (as in error messages)
+  std::string indexed_key;  // "actor[1].site[0].power_mw" (one value)
+  std::string name;         // optional label for correlations and reports
+  std::string file;
+  std::int64_t line = 0, column = 0;
+  Distribution dist;
+  double lo = 0, hi = 0;  // the key's valid range; samples are clamped to it
+  double scale = 1;       // config unit to SI (MW -> W, days -> s)
+  Target target = Target::goodput;
+  int actor = -1, site = -1, inventory = -1;  // indices the target refers to
+
+  std::string label() const { return name.empty() ? indexed_key : name; }
+  double sample(double u) const;  // in config units, clamped
+};
+
+struct Correlation {
+  std::string a, b;  // input labels (name or indexed key)
+  double spearman = 0;
+};
+
+struct GridAxis {
+  std::string key;  // input label or indexed key of a number in the file
+  std::vector<double> values;
+  std::int64_t line = 0;
+};
+
+struct SweepSpec {
+  std::vector<UncertainInput> inputs;
+  std::vector<Correlation> correlations;
+  std::vector<GridAxis> grid;
+};
+
+// Fills target and indices from indexed_key; false when the key cannot vary
+// in a sweep (the caller reports it).
+bool bind_target(UncertainInput& input);
+// Keys that may be distributions, for error messages.
+const char* supported_keys();
+
+}  // namespace clustercap::sweep
