@@ -133,6 +133,8 @@ struct EstimateResult {
   std::string description;
   Precision precision = Precision::bf16;
   std::string export_rule;  // vintage id or empty
+  // Inputs written as distributions; a point estimate uses their medians.
+  std::vector<std::pair<std::string, double>> medians_used;
   std::vector<ActorResult> actors;
   std::vector<ReferenceResult> references;
 };

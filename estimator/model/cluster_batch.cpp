@@ -65,33 +65,34 @@ double it_power_w(const Candidate& c, double systems) {
   return systems * c.system_w + fabric_power_w(c, systems);
 }
 
-// Systems that fit in `it_budget_w` when the fabric may use up to `tiers`.
-double systems_within_budget(const Candidate& c, double it_budget_w, int tiers) {
-  const double chips_per_plane_cap = clos_capacity(c.fabric->switch_radix, tiers) *
-                                     c.fabric->planes / c.endpoints_per_chip;
-  const double capacity_systems = std::floor(chips_per_plane_cap / c.chips_per_system);
+// Upper bound on the systems an `it_budget_w` powers with a fabric of up to
+// `tiers`: fractional switches and modules cost no more than whole ones.
+double smooth_systems(const Candidate& c, double it_budget_w, int tiers) {
+  const double capacity_chips =
+      clos_capacity(c.fabric->switch_radix, tiers) * c.fabric->planes / c.endpoints_per_chip;
+  const double capacity_systems = std::floor(capacity_chips / c.chips_per_system);
   const double per_system_w =
       c.system_w + (c.includes_fabric ? 0.0
                                       : c.chips_per_system * c.endpoints_per_chip *
                                             power_per_endpoint_w(tiers, *c.fabric));
-  double systems = std::min(std::floor(it_budget_w / per_system_w), capacity_systems);
-  // Whole switches and modules cost a little more than the smooth bound.
-  while (systems > 0 && it_power_w(c, systems) > it_budget_w) systems -= 1;
-  return std::max(0.0, systems);
+  return std::max(0.0, std::min(std::floor(it_budget_w / per_system_w), capacity_systems));
 }
 
 // Largest whole number of systems the site can power, letting the fabric grow
-// as deep as it needs to (the network limit is reported separately).
+// as deep as it needs to (the network limit is reported separately). The IT
+// power of s systems (with the fewest tiers that hold them) rises with s, so
+// stepping down from the best smooth bound finds the exact answer.
 double power_limited_systems(const Candidate& c, double it_budget_w) {
   double best = 0.0;
   for (int tiers = 1; tiers <= 64; ++tiers) {
-    best = std::max(best, systems_within_budget(c, it_budget_w, tiers));
+    best = std::max(best, smooth_systems(c, it_budget_w, tiers));
     const double capacity_chips =
         clos_capacity(c.fabric->switch_radix, tiers) * c.fabric->planes / c.endpoints_per_chip;
     // Once a fabric this deep holds everything the power allows, deeper
     // fabrics only cost more power per endpoint.
     if (capacity_chips >= (best + 1) * c.chips_per_system) break;
   }
+  while (best > 0 && it_power_w(c, best) > it_budget_w) best -= 1;
   return best;
 }
 
@@ -99,7 +100,8 @@ double power_limited_systems(const Candidate& c, double it_budget_w) {
 
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
   const Index n = in.size();
-  out.resize(n);
+  // Every field is overwritten below; skip zeroing when the size is unchanged.
+  if (out.chips.size() != n) out.resize(n);
   for (Index i = 0; i < n; ++i) {
     const Candidate c{in.chips_per_system[i], in.system_it_power_w[i],
                       in.system_includes_scaleout[i] != 0.0, in.endpoints_per_chip[i],

@@ -6,15 +6,24 @@
 namespace clustercap::model {
 
 double clos_capacity(double switch_radix, int tiers) {
-  return 2.0 * std::pow(switch_radix / 2.0, tiers);
+  // Repeated multiplication: exact for the small tier counts used, and much
+  // cheaper than pow() in the per-sample search.
+  const double half = switch_radix / 2.0;
+  double capacity = 2.0;
+  for (int t = 0; t < tiers; ++t) capacity *= half;
+  return capacity;
 }
 
 int tiers_needed(double endpoints_per_plane, double switch_radix) {
   if (endpoints_per_plane <= 0) return 0;
-  int tiers = 1;
   // Radix >= 4 is validated, so capacity at least doubles per tier; 64 tiers
   // exceed any double-valued endpoint count.
-  while (clos_capacity(switch_radix, tiers) < endpoints_per_plane && tiers < 64) ++tiers;
+  int tiers = 1;
+  double capacity = switch_radix;  // 2 (k/2)^1
+  while (capacity < endpoints_per_plane && tiers < 64) {
+    capacity *= switch_radix / 2.0;
+    ++tiers;
+  }
   return tiers;
 }
 

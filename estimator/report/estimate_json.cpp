@@ -129,6 +129,11 @@ json estimate_to_json(const EstimateResult& result) {
             {"description", result.description},
             {"precision", precision},
             {"export_rule", result.export_rule},
+            {"medians_used", [&] {
+               json m = json::object();
+               for (const auto& [label, value] : result.medians_used) m[label] = value;
+               return m;
+             }()},
             {"h100e_basis", "dense " + precision + " peak / nvidia_h100_sxm dense " + precision +
                                 " peak"}}},
           {"actors", actors},

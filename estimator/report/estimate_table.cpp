@@ -112,6 +112,13 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
   out << "scenario " << result.scenario_file
       << (result.scenario_date.empty() ? "" : ", as of " + result.scenario_date) << "; dense "
       << precision << " peaks; H100e = dense " << precision << " peak / H100 SXM's\n";
+  if (!result.medians_used.empty()) {
+    out << result.medians_used.size()
+        << " inputs are distributions; this point estimate uses their medians (clustercap sweep "
+           "gives ranges):";
+    for (const auto& [label, value] : result.medians_used) out << " " << label << " " << significant(value);
+    out << "\n";
+  }
   for (const auto& a : result.actors) write_actor(a, result, out);
   if (!result.references.empty()) {
     out << "\n== Reference clusters (same precision, catalog MFU priors, same goodput) ==\n";

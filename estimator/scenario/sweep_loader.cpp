@@ -18,7 +18,8 @@ const std::vector<std::string>& dist_names() {
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-const Range kAny{-1e300, true, 1e300, true};
+const Range kAny{-kInf, true, kInf, true};
+const Range kPositive{0.0, false, kInf, true};
 
 // z-scores of the 95th and 90th percentiles.
 constexpr double kZ95 = 1.6448536269514722;
@@ -36,8 +37,8 @@ std::optional<Distribution> lognormal(TableReader& r) {
     return std::nullopt;
   }
   auto pair = [&](const char* lo_key, const char* hi_key, double z) -> std::optional<Distribution> {
-    const auto lo = r.number(lo_key, Range::positive(1e300), Presence::required);
-    const auto hi = r.number(hi_key, Range::positive(1e300), Presence::required);
+    const auto lo = r.number(lo_key, kPositive, Presence::required);
+    const auto hi = r.number(hi_key, kPositive, Presence::required);
     if (!lo || !hi) return std::nullopt;
     if (!(*lo < *hi)) {
       r.error_at(hi_key, std::string("must be greater than ") + lo_key + " (" + format_number(*lo) + ")");
@@ -49,7 +50,7 @@ std::optional<Distribution> lognormal(TableReader& r) {
   };
   if (p5) return pair("p5", "p95", kZ95);
   if (p10) return pair("p10", "p90", kZ90);
-  const auto median = r.number("median", Range::positive(1e300), Presence::required);
+  const auto median = r.number("median", kPositive, Presence::required);
   const auto sigma = r.number("sigma", Range::positive(10), Presence::required);
   if (!median || !sigma) return std::nullopt;
   return sweep::make_lognormal(std::log(*median), *sigma);
@@ -78,7 +79,7 @@ std::optional<Distribution> bounded(TableReader& r, sweep::DistKind kind) {
 
 std::optional<Distribution> normal(TableReader& r) {
   const auto mean = r.number("mean", kAny, Presence::required);
-  const auto sd = r.number("sd", Range::positive(1e300), Presence::required);
+  const auto sd = r.number("sd", kPositive, Presence::required);
   const auto min = r.number("min", kAny);
   const auto max = r.number("max", kAny);
   if (!mean || !sd) return std::nullopt;
@@ -142,7 +143,10 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
           }
         }
         r.report_unknown_keys();
-        if (!dist) return std::nullopt;
+        if (!dist) {
+          if (!input.name.empty()) scenario.sweep.rejected_names.push_back(input.name);
+          return std::nullopt;
+        }
         input.dist = *dist;
         input.lo = std::isfinite(range.min) ? range.min : -1e300;
         input.hi = std::isfinite(range.max) ? range.max : 1e300;
@@ -151,6 +155,7 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
           r.error_missing("dist", "its 5th-95th percentile range [" + format_number(p5) + ", " +
                                       format_number(p95) + "] leaves the key's valid range (" +
                                       range.rule() + ")");
+          if (!input.name.empty()) scenario.sweep.rejected_names.push_back(input.name);
           return std::nullopt;
         }
         const double median = input.sample(0.5);
@@ -167,6 +172,8 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
     c.a = r.string("a", Presence::required).value_or("");
     c.b = r.string("b", Presence::required).value_or("");
     c.spearman = r.number("spearman", Range{-1, false, 1, false}, Presence::required).value_or(0);
+    c.line = r.line();
+    c.column = r.column();
     if (!c.a.empty() && c.a == c.b) r.error_at("b", "must differ from a");
     r.report_unknown_keys();
     scenario.sweep.correlations.push_back(c);
@@ -199,8 +206,10 @@ void check_uncertain_inputs(Scenario& scenario, Diagnostics& diagnostics) {
   }
   for (const auto& c : scenario.sweep.correlations) {
     for (const auto& label : {c.a, c.b}) {
+      const auto& rejected = scenario.sweep.rejected_names;
+      if (std::find(rejected.begin(), rejected.end(), label) != rejected.end()) continue;  // reported
       if (!label.empty() && std::find(labels.begin(), labels.end(), label) == labels.end()) {
-        diagnostics.add({scenario.file, 0, 0, "sweep.correlation", "\"" + label + "\"",
+        diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation", "\"" + label + "\"",
                          "names no distribution in this file" + did_you_mean(label, labels)});
       }
     }

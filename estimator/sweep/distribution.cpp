@@ -80,10 +80,7 @@ double normal_quantile(double u) {
     x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
         ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
-  // One Newton step on the exact CDF.
-  const double e = normal_cdf(x) - u;
-  const double pdf = std::exp(-0.5 * x * x) / std::sqrt(2 * 3.14159265358979323846);
-  return x - e / pdf;
+  return x;
 }
 
 Distribution make_uniform(double min, double max) {

@@ -41,8 +41,8 @@ Distribution make_normal(double mean, double sd, double min, double max);
 Distribution make_lognormal(double mu, double sigma);
 Distribution make_choice(std::vector<double> values, const std::vector<double>& weights);
 
-// Standard normal CDF and its inverse (Acklam's rational approximation with
-// one Newton step; relative error below 1e-12 over (1e-300, 1 - 1e-16)).
+// Standard normal CDF and its inverse (Acklam's rational approximation,
+// relative error below 1.15e-9: far below any input's uncertainty).
 double normal_cdf(double x);
 double normal_quantile(double u);
 

@@ -36,6 +36,7 @@ struct UncertainInput {
 struct Correlation {
   std::string a, b;  // input labels (name or indexed key)
   double spearman = 0;
+  std::int64_t line = 0, column = 0;
 };
 
 struct GridAxis {
@@ -46,6 +47,7 @@ struct GridAxis {
 
 struct SweepSpec {
   std::vector<UncertainInput> inputs;
+  std::vector<std::string> rejected_names;  // names of specs that failed to parse
   std::vector<Correlation> correlations;
   std::vector<GridAxis> grid;
 };

@@ -1,0 +1,164 @@
+#include "estimator/report/sweep_report.hpp"
+
+#include <iomanip>
+
+#include <nlohmann/json.hpp>
+
+#include "estimator/model/cluster_batch.hpp"
+#include "estimator/report/number_format.hpp"
+#include "estimator/report/version.hpp"
+#include "estimator/sweep/sketch.hpp"
+
+namespace clustercap::report {
+namespace {
+
+using json = nlohmann::ordered_json;
+constexpr std::size_t kTornadoShown = 8;
+
+const char* constraint_name(int k) { return model::to_string(static_cast<model::Constraint>(k)); }
+
+std::string settings_text(const sweep::GridPoint& p) {
+  std::string text;
+  for (const auto& [key, value] : p.settings) text += (text.empty() ? "" : ", ") + key + " = " + significant(value);
+  return text;
+}
+
+std::string cell(const std::string& metric, double v) {
+  if (metric == "chips") return grouped_integer(v);
+  if (metric.rfind("ratio_vs_", 0) == 0) return significant(v) + "x";
+  if (metric == "facility_power_mw") return significant(v);
+  return scientific(v, 3);
+}
+
+}  // namespace
+
+void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
+  out << "clustercap sweep: " << result.scenario_name << "\n";
+  out << "scenario " << result.scenario_file << "; " << grouped_integer(static_cast<double>(result.samples))
+      << " samples per point, seed " << result.seed << ", " << result.threads << " thread"
+      << (result.threads == 1 ? "" : "s") << "; " << result.inputs.size()
+      << " uncertain inputs; quantiles within " << sweep::QuantileSketch::kRelativeError * 100
+      << "% (relative)\n";
+  for (const auto& point : result.points) {
+    if (!point.settings.empty()) out << "\n### grid point: " << settings_text(point) << "\n";
+    for (const auto& a : point.actors) {
+      out << "\n== " << a.name << " ==\n";
+      out << "  " << std::left << std::setw(36) << "metric" << std::right;
+      for (const char* h : {"mean", "sd"}) out << std::setw(11) << h;
+      for (const char* q : sweep::kQuantileNames) out << std::setw(11) << q;
+      out << "\n";
+      for (const auto& m : a.metrics) {
+        out << "  " << std::left << std::setw(36) << m.name << std::right << std::setw(11) << cell(m.name, m.mean)
+            << std::setw(11) << cell(m.name, m.sd);
+        for (double q : m.quantiles) out << std::setw(11) << cell(m.name, q);
+        out << "\n";
+      }
+      out << "  binding constraint: ";
+      for (int k = 0; k < 4; ++k) {
+        out << (k ? ", " : "") << constraint_name(k) << " " << significant(a.binding_share[static_cast<std::size_t>(k)] * 100, 3) << "%";
+      }
+      out << "\n";
+      for (const auto& [ref, p] : a.p_exceeds) {
+        out << "  P(largest cluster's sustained FLOP/s >= " << ref << ") = " << significant(p, 3) << "\n";
+      }
+      if (!a.tornado.empty()) {
+        out << "  tornado on sustained FLOP/s (input at its p10 -> p90, others at medians):\n";
+        for (std::size_t i = 0; i < a.tornado.size() && i < kTornadoShown; ++i) {
+          const auto& t = a.tornado[i];
+          out << "    " << std::left << std::setw(40) << t.input << std::right << std::setw(10)
+              << significant(t.value_p10) << " -> " << std::left << std::setw(10) << significant(t.value_p90)
+              << std::right << scientific(t.output_p10) << " -> " << scientific(t.output_p90) << "  swing "
+              << scientific(t.swing) << "\n";
+        }
+      }
+      if (!a.srrc.empty()) {
+        out << "  rank regression (SRRC) on sustained FLOP/s, R^2 " << significant(a.srrc_r2, 2) << ":";
+        for (std::size_t i = 0; i < a.srrc.size() && i < kTornadoShown; ++i) {
+          out << (i ? ", " : " ") << a.srrc[i].input << " " << significant(a.srrc[i].srrc, 2);
+        }
+        out << "\n";
+      }
+    }
+  }
+}
+
+void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
+  json points = json::array();
+  for (const auto& point : result.points) {
+    json settings = json::object();
+    for (const auto& [key, value] : point.settings) settings[key] = value;
+    json actors = json::array();
+    for (const auto& a : point.actors) {
+      json metrics = json::object();
+      for (const auto& m : a.metrics) {
+        json q = json::object();
+        for (std::size_t i = 0; i < m.quantiles.size(); ++i) q[sweep::kQuantileNames[i]] = m.quantiles[i];
+        metrics[m.name] = {{"mean", m.mean}, {"sd", m.sd}, {"min", m.min}, {"max", m.max}, {"quantiles", q}};
+      }
+      json binding = json::object();
+      for (int k = 0; k < 4; ++k) binding[constraint_name(k)] = a.binding_share[static_cast<std::size_t>(k)];
+      json exceeds = json::object();
+      for (const auto& [ref, p] : a.p_exceeds) exceeds[ref] = p;
+      json tornado = json::array();
+      for (const auto& t : a.tornado) {
+        tornado.push_back({{"input", t.input}, {"value_p10", t.value_p10}, {"value_p90", t.value_p90},
+                           {"sustained_flops_at_p10", t.output_p10}, {"sustained_flops_at_p90", t.output_p90},
+                           {"swing", t.swing}});
+      }
+      json srrc = json::array();
+      for (const auto& c : a.srrc) srrc.push_back({{"input", c.input}, {"srrc", c.srrc}});
+      actors.push_back({{"name", a.name}, {"metrics", metrics}, {"binding_share", binding},
+                        {"p_exceeds_reference", exceeds}, {"tornado", tornado}, {"srrc", srrc},
+                        {"srrc_r2", a.srrc_r2}});
+    }
+    points.push_back({{"settings", settings}, {"actors", actors}});
+  }
+  json doc = {{"schema", kSweepSchema},
+              {"clustercap_version", kVersion},
+              {"scenario", {{"name", result.scenario_name}, {"file", result.scenario_file}}},
+              {"samples", result.samples},
+              {"seed", result.seed},
+              {"quantile_relative_error", sweep::QuantileSketch::kRelativeError},
+              {"inputs", result.inputs},
+              {"references", result.references},
+              {"points", points}};
+  out << doc.dump(2) << '\n';
+}
+
+void write_sweep_csv(const sweep::SweepResult& result, std::ostream& out) {
+  out << "point,settings,actor,metric,mean,sd,min,max";
+  for (const char* q : sweep::kQuantileNames) out << "," << q;
+  out << "\n";
+  auto field = [](const std::string& s) {
+    if (s.find_first_of(",\"") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += (c == '"' ? std::string("\"\"") : std::string(1, c));
+    return q + "\"";
+  };
+  for (std::size_t p = 0; p < result.points.size(); ++p) {
+    const auto& point = result.points[p];
+    for (const auto& a : point.actors) {
+      for (const auto& m : a.metrics) {
+        out << p << "," << field(settings_text(point)) << "," << field(a.name) << "," << m.name << ","
+            << machine_number(m.mean) << "," << machine_number(m.sd) << "," << machine_number(m.min) << ","
+            << machine_number(m.max);
+        for (double q : m.quantiles) out << "," << machine_number(q);
+        out << "\n";
+      }
+    }
+  }
+}
+
+void write_sweep_rows_csv(const sweep::SweepResult& result, std::ostream& out) {
+  for (std::size_t i = 0; i < result.row_columns.size(); ++i) {
+    const std::string& c = result.row_columns[i];
+    out << (i ? "," : "") << (c.find_first_of(",\"") == std::string::npos ? c : "\"" + c + "\"");
+  }
+  out << "\n";
+  for (const auto& row : result.rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << machine_number(row[i]);
+    out << "\n";
+  }
+}
+
+}  // namespace clustercap::report

@@ -1,0 +1,599 @@
+#include "estimator/sweep/sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <mutex>
+
+#include <Eigen/Dense>
+
+#include "estimator/estimate.hpp"
+#include "estimator/plan.hpp"
+#include "estimator/sweep/parallel.hpp"
+#include "estimator/sweep/random.hpp"
+#include "estimator/sweep/sketch.hpp"
+#include "hardware/input_error.hpp"
+
+namespace clustercap::sweep {
+namespace {
+
+constexpr int kBaseMetrics = 5;  // chips, facility_power_mw, sustained_flops, train_flop, params
+constexpr int kSustained = 2;
+
+// A sampled or grid-fixed value bound to the candidates it changes.
+struct Binding {
+  Target target = Target::goodput;
+  double scale = 1;
+  int input = -1;          // index into scenario.sweep.inputs, or -1 for a fixed grid value
+  double fixed = 0;        // config units, when input < 0
+  std::vector<int> cands;  // candidate columns it touches
+  int actor = -1, line = -1;
+};
+
+// Running moments of one block (Chan et al. merge in block order).
+struct Moments {
+  double n = 0, mean = 0, m2 = 0;
+  void add(double x) {
+    n += 1;
+    const double d = x - mean;
+    mean += d / n;
+    m2 += d * (x - mean);
+  }
+  void merge(const Moments& o) {
+    if (o.n == 0) return;
+    const double total = n + o.n;
+    const double d = o.mean - mean;
+    mean += d * o.n / total;
+    m2 += o.m2 + d * d * n * o.n / total;
+    n = total;
+  }
+};
+
+class Engine {
+ public:
+  Engine(const Scenario& scenario, const Catalog& catalog,
+         const std::vector<std::pair<std::string, double>>& grid_settings)
+      : scenario_(scenario),
+        candidates_(list_candidates(scenario, catalog)),
+        base_(build_batch(candidates_, scenario)) {
+    const EstimateResult point = estimate(scenario, catalog);
+    for (const auto& r : point.references) {
+      references_.push_back(r.id);
+      // Reference FLOP/s scale with the sampled goodput only.
+      ref_per_goodput_.push_back(scenario.training.goodput > 0
+                                     ? r.sustained_flops / scenario.training.goodput
+                                     : 0.0);
+    }
+    actor_cands_.resize(scenario.actors.size());
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      actor_cands_[candidates_[c].actor].push_back(static_cast<int>(c));
+    }
+    // Generic servers scale with the sampled overhead.
+    generic_tdp_.assign(candidates_.size(), 0.0);
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      const System* s = candidates_[c].system;
+      const bool own_power = s != nullptr && s->power_w && s->power_is_system_it && s->chips;
+      if (!own_power) {
+        generic_tdp_[c] = base_.chips_per_system[static_cast<Eigen::Index>(c)] *
+                          candidates_[c].chip->tdp_w.value_or(0.0);
+      }
+    }
+    for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
+      std::vector<double> counts;
+      for (const auto& line : scenario.actors[a].inventory) counts.push_back(line.count);
+      base_counts_.push_back(counts);
+    }
+    for (std::size_t i = 0; i < scenario.sweep.inputs.size(); ++i) {
+      const UncertainInput& in = scenario.sweep.inputs[i];
+      bool overridden = false;
+      for (const auto& [key, value] : grid_settings) {
+        overridden = overridden || key == in.indexed_key || key == in.name;
+      }
+      if (!overridden) bindings_.push_back(bind(in, static_cast<int>(i), 0.0));
+    }
+    for (const auto& [key, value] : grid_settings) {
+      UncertainInput probe;
+      probe.indexed_key = key;
+      for (const auto& in : scenario.sweep.inputs) {
+        if (in.name == key) probe.indexed_key = in.indexed_key;
+      }
+      bind_target(probe);
+      bindings_.push_back(bind(probe, -1, value));
+    }
+  }
+
+  std::size_t candidates() const { return candidates_.size(); }
+  std::size_t actors() const { return actor_cands_.size(); }
+  const std::vector<std::string>& references() const { return references_; }
+  const std::vector<Binding>& bindings() const { return bindings_; }
+
+  // Fills rows [s * C, (s + 1) * C) of `batch` for sample values `values`
+  // (config units, one per scenario input).
+  void fill(model::ClusterBatch& batch, Eigen::Index s, const std::vector<double>& values,
+            std::vector<std::vector<double>>& counts) const {
+    const auto C = static_cast<Eigen::Index>(candidates_.size());
+    const Eigen::Index row0 = s * C;
+#define CLUSTERCAP_COPY(name) batch.name.segment(row0, C) = base_.name;
+    CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_COPY)
+#undef CLUSTERCAP_COPY
+    for (Eigen::Index c = 0; c < C; ++c) {
+      batch.fabric[static_cast<std::size_t>(row0 + c)] = base_.fabric[static_cast<std::size_t>(c)];
+    }
+    bool counts_changed = false;
+    for (const Binding& b : bindings_) {
+      const double v = (b.input >= 0 ? values[static_cast<std::size_t>(b.input)] : b.fixed) * b.scale;
+      for (int c : b.cands) {
+        const Eigen::Index i = row0 + c;
+        auto& fabric = batch.fabric[static_cast<std::size_t>(i)];
+        switch (b.target) {
+          case Target::goodput: batch.goodput[i] = v; break;
+          case Target::mfu:
+          case Target::inventory_mfu: batch.mfu[i] = v; break;
+          case Target::duration_s: batch.duration_s[i] = v; break;
+          case Target::max_tokens: batch.max_tokens[i] = v; break;
+          case Target::activation_memory_fraction: batch.activation_memory_fraction[i] = v; break;
+          case Target::bytes_per_param: batch.bytes_per_param[i] = v; break;
+          case Target::switch_w: fabric.switch_w = v; break;
+          case Target::nic_transceiver_w: fabric.nic_transceiver_w = v; break;
+          case Target::switch_transceiver_w: fabric.switch_transceiver_w = v; break;
+          case Target::system_overhead: batch.system_it_power_w[i] = generic_tdp_[static_cast<std::size_t>(c)] * v; break;
+          case Target::actor_budget_usd: batch.budget_usd[i] = v; break;
+          case Target::site_power_w: batch.site_power_w[i] = v; break;
+          case Target::site_pue: batch.pue[i] = v; break;
+          case Target::inventory_price_usd: batch.system_price_usd[i] = v * batch.chips_per_system[i]; break;
+          case Target::inventory_count: break;
+        }
+      }
+      if (b.target == Target::inventory_count) {
+        counts[static_cast<std::size_t>(b.actor)][static_cast<std::size_t>(b.line)] = v;
+        counts_changed = true;
+      }
+    }
+    if (counts_changed) {
+      for (Eigen::Index c = 0; c < C; ++c) {
+        const CandidateSpec& spec = candidates_[static_cast<std::size_t>(c)];
+        double held = 0;
+        for (int line : spec.lines) held += counts[spec.actor][static_cast<std::size_t>(line)];
+        batch.chips_held[row0 + c] = held;
+      }
+      counts = base_counts_;
+    }
+  }
+
+  // Per-actor outputs of sample s: metrics in metric_names() order, binding.
+  void outputs(const model::ClusterBatch& batch, const model::ClusterResults& r, Eigen::Index s,
+               std::size_t actor, double* metrics, int* binding) const {
+    const auto C = static_cast<Eigen::Index>(candidates_.size());
+    int best = -1;
+    for (int c : actor_cands_[actor]) {
+      const Eigen::Index i = s * C + c;
+      if (best < 0) {
+        best = c;
+        continue;
+      }
+      const Eigen::Index j = s * C + best;
+      if (r.sustained_flops[i] > r.sustained_flops[j] ||
+          (r.sustained_flops[i] == r.sustained_flops[j] && r.chips[i] > r.chips[j])) {
+        best = c;
+      }
+    }
+    if (best < 0) {
+      std::fill(metrics, metrics + kBaseMetrics + references_.size(), 0.0);
+      *binding = 0;
+      return;
+    }
+    const Eigen::Index i = s * C + best;
+    metrics[0] = r.chips[i];
+    metrics[1] = r.facility_power_w[i] / 1e6;
+    metrics[2] = r.sustained_flops[i];
+    metrics[3] = r.train_flop[i];
+    metrics[4] = r.params[i];
+    for (std::size_t k = 0; k < references_.size(); ++k) {
+      const double ref = ref_per_goodput_[k] * batch.goodput[i];
+      metrics[kBaseMetrics + k] = ref > 0 ? r.sustained_flops[i] / ref : 0.0;
+    }
+    *binding = r.binding[i];
+  }
+
+ private:
+  Binding bind(const UncertainInput& in, int index, double fixed) const {
+    Binding b;
+    b.target = in.target;
+    b.scale = in.scale;
+    b.input = index;
+    b.fixed = fixed;
+    b.actor = in.actor;
+    b.line = in.inventory;
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      const CandidateSpec& spec = candidates_[c];
+      const bool same_actor = static_cast<int>(spec.actor) == in.actor;
+      bool touches = false;
+      switch (in.target) {
+        case Target::mfu: touches = spec.mfu_line < 0; break;
+        case Target::inventory_mfu: touches = same_actor && spec.mfu_line == in.inventory; break;
+        case Target::inventory_price_usd: touches = same_actor && spec.price_line == in.inventory; break;
+        case Target::system_overhead: touches = generic_tdp_[c] > 0; break;
+        case Target::actor_budget_usd: touches = same_actor; break;
+        case Target::site_power_w:
+        case Target::site_pue: touches = same_actor && spec.site_index == in.site; break;
+        case Target::inventory_count: touches = false; break;  // via counts
+        default: touches = true;
+      }
+      if (touches) b.cands.push_back(static_cast<int>(c));
+    }
+    return b;
+  }
+
+  const Scenario& scenario_;
+  std::vector<CandidateSpec> candidates_;
+  model::ClusterBatch base_;
+  std::vector<std::string> references_;
+  std::vector<double> ref_per_goodput_;
+  std::vector<std::vector<int>> actor_cands_;
+  std::vector<double> generic_tdp_;
+  std::vector<std::vector<double>> base_counts_;
+  std::vector<Binding> bindings_;
+};
+
+// Gaussian copula: Cholesky factor of the Pearson matrix implied by the
+// Spearman correlations (rho = 2 sin(pi rho_s / 6)).
+struct Copula {
+  std::vector<int> inputs;  // inputs taking part
+  Eigen::MatrixXd lower;
+};
+
+Copula make_copula(const Scenario& scenario) {
+  Copula copula;
+  const auto& inputs = scenario.sweep.inputs;
+  auto index_of = [&](const std::string& label) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].label() == label || inputs[i].indexed_key == label) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  for (const auto& c : scenario.sweep.correlations) {
+    for (int i : {index_of(c.a), index_of(c.b)}) {
+      if (i >= 0 && std::find(copula.inputs.begin(), copula.inputs.end(), i) == copula.inputs.end()) {
+        copula.inputs.push_back(i);
+      }
+    }
+  }
+  if (copula.inputs.empty()) return copula;
+  const auto k = static_cast<Eigen::Index>(copula.inputs.size());
+  Eigen::MatrixXd r = Eigen::MatrixXd::Identity(k, k);
+  auto pos = [&](int input) {
+    return static_cast<Eigen::Index>(std::find(copula.inputs.begin(), copula.inputs.end(), input) -
+                                     copula.inputs.begin());
+  };
+  for (const auto& c : scenario.sweep.correlations) {
+    const Eigen::Index a = pos(index_of(c.a)), b = pos(index_of(c.b));
+    const double pearson = 2 * std::sin(3.14159265358979323846 * c.spearman / 6);
+    r(a, b) = r(b, a) = pearson;
+  }
+  Eigen::LLT<Eigen::MatrixXd> llt(r);
+  if (llt.info() != Eigen::Success) {
+    throw InputErrors({{scenario.file, 0, 0, "sweep.correlation", "",
+                        "the correlations are inconsistent (their matrix is not positive definite)"}});
+  }
+  copula.lower = llt.matrixL();
+  return copula;
+}
+
+// Uniforms of one sample after the copula.
+void draw(const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t sample,
+          std::vector<double>& u) {
+  const std::size_t n = scenario.sweep.inputs.size();
+  for (std::size_t i = 0; i < n; ++i) u[i] = uniform(seed, sample, i);
+  if (copula.inputs.empty()) return;
+  const auto k = static_cast<Eigen::Index>(copula.inputs.size());
+  Eigen::VectorXd z(k);
+  for (Eigen::Index j = 0; j < k; ++j) z[j] = normal_quantile(u[static_cast<std::size_t>(copula.inputs[j])]);
+  const Eigen::VectorXd y = copula.lower * z;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    u[static_cast<std::size_t>(copula.inputs[j])] = std::min(std::max(normal_cdf(y[j]), 1e-16), 1 - 1e-16);
+  }
+}
+
+std::vector<double> values_at(const Scenario& scenario, const std::vector<double>& u) {
+  std::vector<double> v(u.size());
+  for (std::size_t i = 0; i < u.size(); ++i) v[i] = scenario.sweep.inputs[i].sample(u[i]);
+  return v;
+}
+
+// Ranks (1..n, ties averaged) of a column.
+Eigen::VectorXd ranks(const Eigen::VectorXd& x) {
+  const auto n = x.size();
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
+  Eigen::VectorXd r(n);
+  for (Eigen::Index i = 0; i < n;) {
+    Eigen::Index j = i;
+    while (j + 1 < n && x[order[static_cast<std::size_t>(j + 1)]] == x[order[static_cast<std::size_t>(i)]]) ++j;
+    const double avg = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (Eigen::Index k = i; k <= j; ++k) r[order[static_cast<std::size_t>(k)]] = avg;
+    i = j + 1;
+  }
+  return r;
+}
+
+// Standardised rank-regression coefficients of y on the columns of X.
+std::pair<std::vector<double>, double> srrc(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+  const auto n = x.rows();
+  const auto k = x.cols();
+  std::vector<double> coef(static_cast<std::size_t>(k), 0.0);
+  if (n < k + 2) return {coef, 0.0};
+  auto standardise = [](const Eigen::VectorXd& v) -> Eigen::VectorXd {
+    const double mean = v.mean();
+    const double sd = std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
+    if (!(sd > 0)) return Eigen::VectorXd::Zero(v.size());
+    return (v.array() - mean) / sd;
+  };
+  Eigen::MatrixXd xr(n, k);
+  for (Eigen::Index j = 0; j < k; ++j) xr.col(j) = standardise(ranks(x.col(j)));
+  const Eigen::VectorXd yr = standardise(ranks(y));
+  if (yr.isZero()) return {coef, 0.0};
+  const Eigen::VectorXd beta = xr.colPivHouseholderQr().solve(yr);
+  const Eigen::VectorXd fit = xr * beta;
+  const double r2 = 1.0 - (yr - fit).squaredNorm() / yr.squaredNorm();
+  for (Eigen::Index j = 0; j < k; ++j) coef[static_cast<std::size_t>(j)] = beta[j];
+  return {coef, r2};
+}
+
+GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
+                    const std::vector<std::pair<std::string, double>>& settings, const SweepOptions& options,
+                    std::uint64_t samples, bool keep, SweepResult& result, std::atomic<std::uint64_t>& done,
+                    std::uint64_t total) {
+  const Engine engine(scenario, catalog, settings);
+  const Copula copula = make_copula(scenario);
+  const std::size_t A = engine.actors();
+  const std::size_t R = engine.references().size();
+  const std::size_t M = kBaseMetrics + R;
+  const std::size_t I = scenario.sweep.inputs.size();
+  const auto C = static_cast<Eigen::Index>(engine.candidates());
+  const std::uint64_t block = std::max<std::uint64_t>(1, options.block);
+  const std::uint64_t blocks = (samples + block - 1) / block;
+  const std::uint64_t srrc_n = std::min(samples, options.srrc_samples);
+
+  std::vector<Moments> block_moments(blocks * A * M);
+  Eigen::MatrixXd srrc_x(static_cast<Eigen::Index>(srrc_n), static_cast<Eigen::Index>(I));
+  Eigen::MatrixXd srrc_y(static_cast<Eigen::Index>(srrc_n), static_cast<Eigen::Index>(A));
+  const std::uint64_t kept = keep ? std::min(samples, options.keep_rows) : 0;
+  if (kept > 0) {
+    result.rows.assign(kept, std::vector<double>(1 + I + A * (M + 1), 0.0));
+  }
+
+  const int threads = std::max(1, options.threads);
+  std::vector<std::vector<QuantileSketch>> sketches(static_cast<std::size_t>(threads),
+                                                    std::vector<QuantileSketch>(A * M));
+  std::vector<std::vector<std::uint64_t>> bindings(static_cast<std::size_t>(threads),
+                                                   std::vector<std::uint64_t>(A * 4, 0));
+  std::vector<std::vector<std::uint64_t>> exceeds(static_cast<std::size_t>(threads),
+                                                  std::vector<std::uint64_t>(A * R, 0));
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+
+#pragma omp parallel num_threads(threads)
+  {
+    const auto t = static_cast<std::size_t>(thread_index());
+    model::ClusterBatch batch(static_cast<Eigen::Index>(block) * C);
+    model::ClusterResults out;
+    std::vector<double> u(I), values(I);
+    std::vector<std::vector<double>> counts;
+    for (const auto& a : scenario.actors) {
+      std::vector<double> c;
+      for (const auto& line : a.inventory) c.push_back(line.count);
+      counts.push_back(c);
+    }
+    std::vector<double> metrics(M);
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+      if (options.cancel != nullptr && options.cancel->load()) continue;
+      try {
+        const std::uint64_t first = static_cast<std::uint64_t>(b) * block;
+        const std::uint64_t n = std::min(block, samples - first);
+        if (batch.size() != static_cast<Eigen::Index>(n) * C) batch.resize(static_cast<Eigen::Index>(n) * C);
+        for (std::uint64_t s = 0; s < n; ++s) {
+          draw(scenario, copula, options.seed, first + s, u);
+          for (std::size_t i = 0; i < I; ++i) values[i] = scenario.sweep.inputs[i].sample(u[i]);
+          engine.fill(batch, static_cast<Eigen::Index>(s), values, counts);
+          if (first + s < srrc_n) {
+            for (std::size_t i = 0; i < I; ++i) {
+              srrc_x(static_cast<Eigen::Index>(first + s), static_cast<Eigen::Index>(i)) = u[i];
+            }
+          }
+          if (first + s < kept) {
+            auto& row = result.rows[first + s];
+            row[0] = static_cast<double>(first + s);
+            for (std::size_t i = 0; i < I; ++i) row[1 + i] = values[i];
+          }
+        }
+        model::assemble_clusters(batch, out);
+        model::compute_training_outcome(batch, out);
+        for (std::uint64_t s = 0; s < n; ++s) {
+          for (std::size_t a = 0; a < A; ++a) {
+            int binding = 0;
+            engine.outputs(batch, out, static_cast<Eigen::Index>(s), a, metrics.data(), &binding);
+            for (std::size_t m = 0; m < M; ++m) {
+              block_moments[(static_cast<std::size_t>(b) * A + a) * M + m].add(metrics[m]);
+              sketches[t][a * M + m].add(metrics[m]);
+            }
+            ++bindings[t][a * 4 + static_cast<std::size_t>(binding)];
+            for (std::size_t r = 0; r < R; ++r) {
+              if (metrics[kBaseMetrics + r] >= 1.0) ++exceeds[t][a * R + r];
+            }
+            if (first + s < srrc_n) {
+              srrc_y(static_cast<Eigen::Index>(first + s), static_cast<Eigen::Index>(a)) = metrics[kSustained];
+            }
+            if (first + s < kept) {
+              auto& row = result.rows[first + s];
+              const std::size_t base = 1 + I + a * (M + 1);
+              for (std::size_t m = 0; m < M; ++m) row[base + m] = metrics[m];
+              row[base + M] = binding;
+            }
+          }
+        }
+        const std::uint64_t now = done.fetch_add(n) + n;
+        if (t == 0 && options.progress) options.progress(now, total);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (options.cancel != nullptr && options.cancel->load()) {
+    result.interrupted = true;
+    return {};
+  }
+
+  GridPoint point;
+  point.settings = settings;
+  const auto names = metric_names(engine.references());
+  for (std::size_t a = 0; a < A; ++a) {
+    ActorSweep as;
+    as.name = scenario.actors[a].name;
+    for (std::size_t m = 0; m < M; ++m) {
+      Moments total_m;
+      for (std::uint64_t b = 0; b < blocks; ++b) total_m.merge(block_moments[(b * A + a) * M + m]);
+      QuantileSketch merged;
+      for (const auto& per_thread : sketches) merged.merge(per_thread[a * M + m]);
+      MetricSummary ms;
+      ms.name = names[m];
+      ms.mean = total_m.mean;
+      ms.sd = total_m.n > 1 ? std::sqrt(std::max(0.0, total_m.m2 / (total_m.n - 1))) : 0.0;
+      ms.min = merged.min();
+      ms.max = merged.max();
+      for (std::size_t q = 0; q < kQuantiles.size(); ++q) ms.quantiles[q] = merged.quantile(kQuantiles[q]);
+      as.metrics.push_back(ms);
+    }
+    for (int k = 0; k < 4; ++k) {
+      std::uint64_t count = 0;
+      for (const auto& per_thread : bindings) count += per_thread[a * 4 + static_cast<std::size_t>(k)];
+      as.binding_share[static_cast<std::size_t>(k)] = static_cast<double>(count) / static_cast<double>(samples);
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+      std::uint64_t count = 0;
+      for (const auto& per_thread : exceeds) count += per_thread[a * R + r];
+      as.p_exceeds.emplace_back(engine.references()[r], static_cast<double>(count) / static_cast<double>(samples));
+    }
+    if (I > 0 && srrc_n > I + 2) {
+      const auto [coef, r2] = srrc(srrc_x, srrc_y.col(static_cast<Eigen::Index>(a)));
+      for (std::size_t i = 0; i < I; ++i) as.srrc.push_back({scenario.sweep.inputs[i].label(), coef[i]});
+      std::stable_sort(as.srrc.begin(), as.srrc.end(),
+                       [](const RankCoefficient& x, const RankCoefficient& y) { return std::fabs(x.srrc) > std::fabs(y.srrc); });
+      as.srrc_r2 = r2;
+    }
+    point.actors.push_back(std::move(as));
+  }
+
+  // Tornado: each input at its p10 and p90 with the others at their medians.
+  if (I > 0) {
+    const auto rows = static_cast<Eigen::Index>(2 * I);
+    model::ClusterBatch batch(rows * C);
+    std::vector<std::vector<double>> counts;
+    for (const auto& a : scenario.actors) {
+      std::vector<double> c;
+      for (const auto& line : a.inventory) c.push_back(line.count);
+      counts.push_back(c);
+    }
+    std::vector<double> u(I, 0.5);
+    for (std::size_t i = 0; i < I; ++i) {
+      for (int side = 0; side < 2; ++side) {
+        u[i] = side == 0 ? 0.1 : 0.9;
+        engine.fill(batch, static_cast<Eigen::Index>(2 * i + static_cast<std::size_t>(side)), values_at(scenario, u), counts);
+      }
+      u[i] = 0.5;
+    }
+    const model::ClusterResults out = model::evaluate_clusters(batch);
+    std::vector<double> metrics(M);
+    for (std::size_t a = 0; a < A; ++a) {
+      for (std::size_t i = 0; i < I; ++i) {
+        TornadoBar bar;
+        bar.input = scenario.sweep.inputs[i].label();
+        bar.value_p10 = scenario.sweep.inputs[i].sample(0.1);
+        bar.value_p90 = scenario.sweep.inputs[i].sample(0.9);
+        int binding = 0;
+        engine.outputs(batch, out, static_cast<Eigen::Index>(2 * i), a, metrics.data(), &binding);
+        bar.output_p10 = metrics[kSustained];
+        engine.outputs(batch, out, static_cast<Eigen::Index>(2 * i + 1), a, metrics.data(), &binding);
+        bar.output_p90 = metrics[kSustained];
+        bar.swing = std::fabs(bar.output_p90 - bar.output_p10);
+        point.actors[a].tornado.push_back(bar);
+      }
+      std::stable_sort(point.actors[a].tornado.begin(), point.actors[a].tornado.end(),
+                       [](const TornadoBar& x, const TornadoBar& y) { return x.swing > y.swing; });
+    }
+  }
+  if (result.references.empty()) result.references = engine.references();
+  return point;
+}
+
+}  // namespace
+
+std::vector<std::string> metric_names(const std::vector<std::string>& references) {
+  std::vector<std::string> names = {"chips", "facility_power_mw", "sustained_flops", "train_flop", "params"};
+  for (const auto& r : references) names.push_back("ratio_vs_" + r);
+  return names;
+}
+
+SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const SweepOptions& options) {
+  SweepResult result;
+  result.scenario_name = scenario.name;
+  result.scenario_file = scenario.file;
+  result.seed = options.seed;
+  result.threads = std::max(1, options.threads);
+  for (const auto& in : scenario.sweep.inputs) result.inputs.push_back(in.label());
+  // Grid keys must name something a sweep can set.
+  std::vector<InputError> errors;
+  for (const auto& axis : scenario.sweep.grid) {
+    UncertainInput probe;
+    probe.indexed_key = axis.key;
+    for (const auto& in : scenario.sweep.inputs) {
+      if (in.name == axis.key) probe.indexed_key = in.indexed_key;
+    }
+    if (!bind_target(probe)) {
+      errors.push_back({scenario.file, axis.line, 1, "sweep.grid." + axis.key, "[...]",
+                        std::string("names no key a sweep can set; use an indexed key such as "
+                                    "\"actor[0].site[0].power_mw\" or a distribution's name; keys: ") +
+                            supported_keys()});
+    }
+  }
+  if (!errors.empty()) throw InputErrors(errors);
+
+  // Cartesian product of the grid axes (a single empty point without a grid).
+  std::vector<std::vector<std::pair<std::string, double>>> points = {{}};
+  for (const auto& axis : scenario.sweep.grid) {
+    std::vector<std::vector<std::pair<std::string, double>>> next;
+    for (const auto& p : points) {
+      for (double v : axis.values) {
+        auto q = p;
+        q.emplace_back(axis.key, v);
+        next.push_back(q);
+      }
+    }
+    points = next;
+  }
+  const std::uint64_t per_point = scenario.sweep.inputs.empty() ? 1 : std::max<std::uint64_t>(1, options.samples);
+  result.samples = per_point;
+  const std::uint64_t total = per_point * points.size();
+  std::atomic<std::uint64_t> done{0};
+  result.row_columns.push_back("sample");
+  for (const auto& in : scenario.sweep.inputs) result.row_columns.push_back(in.label());
+  {
+    std::vector<std::string> refs;
+    for (const auto& id : scenario.reference_ids) refs.push_back(id);
+    for (const auto& a : scenario.actors) {
+      for (const auto& m : metric_names(refs)) result.row_columns.push_back(a.name + ":" + m);
+      result.row_columns.push_back(a.name + ":binding_constraint");
+    }
+  }
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    GridPoint point = run_point(scenario, catalog, points[p], options, per_point, p == 0, result, done, total);
+    if (result.interrupted) return result;
+    result.points.push_back(std::move(point));
+  }
+  return result;
+}
+
+}  // namespace clustercap::sweep

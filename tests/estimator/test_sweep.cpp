@@ -1,0 +1,213 @@
+// Sweep engine: samplers, streaming quantiles, determinism and agreement
+// with `estimate`.
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "estimator/estimate.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/distribution.hpp"
+#include "estimator/sweep/random.hpp"
+#include "estimator/sweep/sketch.hpp"
+#include "estimator/sweep/sweep.hpp"
+#include "tests/support.hpp"
+
+using namespace clustercap;
+using namespace clustercap::sweep;
+
+namespace {
+
+double sample_mean(const Distribution& d, int n) {
+  double sum = 0;
+  for (int i = 0; i < n; ++i) sum += d.quantile(uniform(7, static_cast<std::uint64_t>(i), 0));
+  return sum / n;
+}
+
+const char* kScenario = R"([scenario]
+name = "sweep test"
+[training]
+duration_days = 100
+[[actor]]
+name = "lab"
+[[actor.site]]
+name = "dc"
+power_mw = POWER
+pue = 1.2
+[[actor.inventory]]
+chip = "nvidia_h100_sxm"
+count = COUNT
+[[reference]]
+id = "xai_colossus_1_phase2"
+)";
+
+Scenario scenario(const std::string& power, const std::string& count, const std::string& extra = "") {
+  std::string text = kScenario;
+  text.replace(text.find("POWER"), 5, power);
+  text.replace(text.find("COUNT"), 5, count);
+  return load_scenario_text("s.toml", text + extra, test::builtin_catalog());
+}
+
+}  // namespace
+
+TEST_CASE("the inverse normal CDF matches tabulated values", "[sweep][dist]") {
+  CHECK(normal_quantile(0.975) == Approx(1.959963985).epsilon(1e-8));
+  CHECK(normal_quantile(0.5) == Approx(0.0).margin(1e-12));
+  CHECK(normal_quantile(0.05) == Approx(-1.644853627).epsilon(1e-8));
+  CHECK(normal_quantile(1e-10) == Approx(-6.361340902).epsilon(1e-7));
+}
+
+TEST_CASE("samplers reproduce their parameters", "[sweep][dist]") {
+  // Lognormal fixed by p5 / p95 returns them as its 5th / 95th percentiles.
+  const double mu = 0.5 * (std::log(213000.0) + std::log(1070000.0));
+  const double sigma = (std::log(1070000.0) - std::log(213000.0)) / (2 * 1.6448536269514722);
+  const Distribution ln = make_lognormal(mu, sigma);
+  CHECK(ln.quantile(0.05) == Approx(213000).epsilon(1e-6));
+  CHECK(ln.quantile(0.95) == Approx(1070000).epsilon(1e-6));
+  CHECK(ln.median() == Approx(std::sqrt(213000.0 * 1070000.0)).epsilon(1e-6));
+  // Uniform and triangular means: (a + b) / 2 and (a + m + b) / 3.
+  CHECK(sample_mean(make_uniform(2, 6), 200000) == Approx(4).epsilon(0.005));
+  CHECK(sample_mean(make_triangular(0, 1, 5), 200000) == Approx(2).epsilon(0.005));
+  // PERT mean (min + 4 mode + max) / 6 = (0.30 + 1.80 + 0.52) / 6 = 0.4367.
+  const Distribution pert = make_pert(0.30, 0.45, 0.52, 4);
+  CHECK(sample_mean(pert, 200000) == Approx((0.30 + 4 * 0.45 + 0.52) / 6).epsilon(0.002));
+  CHECK(pert.quantile(1e-9) >= 0.30);
+  CHECK(pert.quantile(1 - 1e-9) <= 0.52);
+  // Truncated normal stays inside its bounds.
+  const Distribution n = make_normal(1.0, 0.5, 0.8, 1.5);
+  for (double u : {1e-12, 0.3, 0.999999}) {
+    CHECK(n.quantile(u) >= 0.8);
+    CHECK(n.quantile(u) <= 1.5);
+  }
+  // Choice frequencies follow the weights 1:3.
+  const Distribution c = make_choice({64, 128}, {1, 3});
+  int high = 0;
+  for (int i = 0; i < 100000; ++i) high += c.quantile(uniform(3, static_cast<std::uint64_t>(i), 0)) == 128;
+  CHECK(high / 100000.0 == Approx(0.75).epsilon(0.01));
+}
+
+TEST_CASE("streaming quantiles stay within their documented bound", "[sweep][sketch]") {
+  // 1e6 lognormal values: every reported quantile within 0.5% (relative) of
+  // the exact sorted quantile.
+  const Distribution d = make_lognormal(std::log(1e20), 1.0);
+  QuantileSketch sketch;
+  std::vector<double> values;
+  values.reserve(1000000);
+  for (std::uint64_t i = 0; i < 1000000; ++i) {
+    const double x = d.quantile(uniform(11, i, 0));
+    values.push_back(x);
+    sketch.add(x);
+  }
+  std::sort(values.begin(), values.end());
+  for (double q : kQuantiles) {
+    const double exact = values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
+    INFO("q = " << q);
+    CHECK(std::fabs(sketch.quantile(q) / exact - 1) <= QuantileSketch::kRelativeError + 1e-12);
+  }
+  QuantileSketch constant;
+  for (int i = 0; i < 10; ++i) constant.add(524160);
+  CHECK(constant.quantile(0.5) == 524160);  // exact when all values agree
+}
+
+TEST_CASE("a sweep of point values reproduces estimate exactly", "[sweep]") {
+  const Scenario s = scenario("100", "16384");
+  const EstimateResult e = estimate(s, test::builtin_catalog());
+  SweepOptions options;
+  options.samples = 1000;
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  REQUIRE(r.points.size() == 1);
+  const ActorSweep& a = r.points[0].actors[0];
+  CHECK(r.samples == 1);  // nothing to draw
+  CHECK(a.metrics[0].mean == e.actors[0].cluster.chips);
+  CHECK(a.metrics[0].quantiles[3] == e.actors[0].cluster.chips);
+  CHECK(a.metrics[1].mean == e.actors[0].cluster.facility_power_w / 1e6);
+  CHECK(a.metrics[2].quantiles[3] == e.actors[0].cluster.sustained_flops);
+  CHECK(a.metrics[3].mean == e.actors[0].training.train_flop);
+  CHECK(a.metrics[5].mean == e.actors[0].vs_reference[0].ratio_sustained_flops);
+}
+
+TEST_CASE("sweep results do not depend on the thread count", "[sweep]") {
+  const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60 })",
+                              R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })");
+  SweepOptions one;
+  one.samples = 20000;
+  one.seed = 42;
+  SweepOptions two = one;
+  two.threads = 2;
+  const SweepResult a = run_sweep(s, test::builtin_catalog(), one);
+  const SweepResult b = run_sweep(s, test::builtin_catalog(), two);
+  const auto& ma = a.points[0].actors[0].metrics;
+  const auto& mb = b.points[0].actors[0].metrics;
+  for (std::size_t m = 0; m < ma.size(); ++m) {
+    CHECK(ma[m].mean == mb[m].mean);
+    CHECK(ma[m].sd == mb[m].sd);
+    CHECK(ma[m].quantiles == mb[m].quantiles);
+  }
+  CHECK(a.points[0].actors[0].binding_share == b.points[0].actors[0].binding_share);
+}
+
+TEST_CASE("power-bound samples move with site power, and the tornado says so", "[sweep]") {
+  const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60, name = "site_mw" })",
+                              R"({ dist = "lognormal", p5 = 8000, p95 = 40000, name = "h100s" })");
+  SweepOptions options;
+  options.samples = 20000;
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  const ActorSweep& a = r.points[0].actors[0];
+  // Both limits bind in a good share of samples.
+  CHECK(a.binding_share[0] > 0.1);
+  CHECK(a.binding_share[1] > 0.1);
+  CHECK(a.binding_share[0] + a.binding_share[1] == Approx(1.0));
+  REQUIRE(a.tornado.size() == 2);
+  CHECK(a.tornado[0].swing > 0);
+  REQUIRE(a.srrc.size() == 2);
+  CHECK(a.srrc[0].srrc > 0.2);
+  CHECK(a.srrc[1].srrc > 0.2);
+  CHECK(a.srrc_r2 > 0.5);
+  // Sustained FLOP/s quantiles are ordered.
+  const auto& q = a.metrics[2].quantiles;
+  CHECK(std::is_sorted(q.begin(), q.end()));
+}
+
+TEST_CASE("a Gaussian copula gives the requested rank correlation", "[sweep]") {
+  const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60, name = "site_mw" })",
+                              R"({ dist = "lognormal", p5 = 8000, p95 = 40000, name = "h100s" })",
+                              "[[sweep.correlation]]\na = \"site_mw\"\nb = \"h100s\"\nspearman = 0.8\n");
+  SweepOptions options;
+  options.samples = 20000;
+  options.keep_rows = 20000;
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  REQUIRE(r.rows.size() == 20000);
+  // Spearman of the two kept input columns.
+  auto rank = [&](std::size_t col) {
+    std::vector<std::size_t> order(r.rows.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.rows[a][col] < r.rows[b][col]; });
+    std::vector<double> ranks(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) ranks[order[i]] = static_cast<double>(i);
+    return ranks;
+  };
+  const auto ra = rank(1), rb = rank(2);
+  const double n = static_cast<double>(ra.size());
+  double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    sa += ra[i];
+    sb += rb[i];
+  }
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    sab += (ra[i] - sa / n) * (rb[i] - sb / n);
+    saa += (ra[i] - sa / n) * (ra[i] - sa / n);
+    sbb += (rb[i] - sb / n) * (rb[i] - sb / n);
+  }
+  CHECK(sab / std::sqrt(saa * sbb) == Approx(0.8).margin(0.02));
+}
+
+TEST_CASE("a grid runs the sweep at each listed value", "[sweep]") {
+  const Scenario s = scenario("100", "16384", "[sweep.grid]\n\"actor[0].site[0].power_mw\" = [10, 30]\n");
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), SweepOptions{});
+  REQUIRE(r.points.size() == 2);
+  CHECK(r.points[0].settings.front().second == 10);
+  // 10 MW at PUE 1.2 holds fewer H100 than 30 MW; 30 MW holds all 16,384.
+  CHECK(r.points[0].actors[0].metrics[0].mean < r.points[1].actors[0].metrics[0].mean);
+  CHECK(r.points[1].actors[0].metrics[0].mean == 16384);
+}
