@@ -28,8 +28,10 @@ test: build
 test-asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCLUSTERCAP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
+# Benchmarks (and the NumPy oracle, which needs Debian's python3-numpy).
 bench: build
-	./$(BUILD)/bench/clustercap_bench_estimate
+	@bash scripts/install-deps.sh bench
+	bash bench/run.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan

@@ -12,6 +12,11 @@ packages=(
   catch2                         # tests (Catch2 2.13)
 )
 
+# `install-deps.sh bench` adds what the benchmarks need.
+if [ "${1:-}" = "bench" ]; then
+  packages+=(python3-numpy)  # the NumPy oracle runs on Debian's /usr/bin/python3
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -260,7 +260,7 @@ extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
 int run_sweep_command(const std::vector<std::string>& args, std::ostream& out) {
   CommonOptions common;
-  std::string scenario_path, samples_out;
+  std::string scenario_path, samples_out, plan_out;
   std::uint64_t samples = 100000, seed = 1;
   int threads = 1;
   po::options_description desc("sweep options");
@@ -270,7 +270,10 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& out) {
       "seed", po::value<std::uint64_t>(&seed)->default_value(1), "random seed")(
       "threads,t", po::value<int>(&threads)->default_value(1), "OpenMP threads (results do not depend on it)")(
       "samples-out", po::value<std::string>(&samples_out),
-      "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples");
+      "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples")(
+      "plan-out", po::value<std::string>(&plan_out),
+      "write the evaluation plan (candidates, inputs, bindings) as JSON for an independent "
+      "re-implementation, e.g. bench/reference_numpy.py");
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const auto vm = parse(args, desc, positional, "sweep");
@@ -301,6 +304,7 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& out) {
     throw InputErrors({{scenario_path, 0, 0, "supply", "",
                         "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
   }
+  if (!plan_out.empty()) write_file_atomically(plan_out, sweep::sweep_plan_json(scenario, catalog, seed));
   sweep::SweepOptions options;
   options.samples = samples;
   options.seed = seed;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include <Eigen/Dense>
+#include <nlohmann/json.hpp>
 
 #include "estimator/estimate.hpp"
 #include "estimator/plan.hpp"
@@ -106,6 +107,12 @@ class Engine {
   std::size_t actors() const { return actor_cands_.size(); }
   const std::vector<std::string>& references() const { return references_; }
   const std::vector<Binding>& bindings() const { return bindings_; }
+  const model::ClusterBatch& base() const { return base_; }
+  const std::vector<CandidateSpec>& specs() const { return candidates_; }
+  const std::vector<std::vector<int>>& actor_candidates() const { return actor_cands_; }
+  const std::vector<double>& generic_tdp() const { return generic_tdp_; }
+  const std::vector<double>& ref_per_goodput() const { return ref_per_goodput_; }
+  const std::vector<std::vector<double>>& base_counts() const { return base_counts_; }
 
   // Fills rows [s * C, (s + 1) * C) of `batch` for sample values `values`
   // (config units, one per scenario input).
@@ -279,18 +286,21 @@ Copula make_copula(const Scenario& scenario) {
   return copula;
 }
 
-// Uniforms of one sample after the copula.
+// Uniforms of one sample after the copula; `z` is scratch of the copula's size.
 void draw(const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t sample,
-          std::vector<double>& u) {
+          std::vector<double>& u, std::vector<double>& z) {
   const std::size_t n = scenario.sweep.inputs.size();
   for (std::size_t i = 0; i < n; ++i) u[i] = uniform(seed, sample, i);
-  if (copula.inputs.empty()) return;
-  const auto k = static_cast<Eigen::Index>(copula.inputs.size());
-  Eigen::VectorXd z(k);
-  for (Eigen::Index j = 0; j < k; ++j) z[j] = normal_quantile(u[static_cast<std::size_t>(copula.inputs[j])]);
-  const Eigen::VectorXd y = copula.lower * z;
-  for (Eigen::Index j = 0; j < k; ++j) {
-    u[static_cast<std::size_t>(copula.inputs[j])] = std::min(std::max(normal_cdf(y[j]), 1e-16), 1 - 1e-16);
+  const std::size_t k = copula.inputs.size();
+  if (k == 0) return;
+  for (std::size_t j = 0; j < k; ++j) z[j] = normal_quantile(u[static_cast<std::size_t>(copula.inputs[j])]);
+  // y = L z with L lower-triangular.
+  for (std::size_t j = 0; j < k; ++j) {
+    double y = 0;
+    for (std::size_t m = 0; m <= j; ++m) {
+      y += copula.lower(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(m)) * z[m];
+    }
+    u[static_cast<std::size_t>(copula.inputs[j])] = std::min(std::max(normal_cdf(y), 1e-16), 1 - 1e-16);
   }
 }
 
@@ -378,7 +388,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     const auto t = static_cast<std::size_t>(thread_index());
     model::ClusterBatch batch(static_cast<Eigen::Index>(block) * C);
     model::ClusterResults out;
-    std::vector<double> u(I), values(I);
+    std::vector<double> u(I), values(I), z(copula.inputs.size());
     std::vector<std::vector<double>> counts;
     for (const auto& a : scenario.actors) {
       std::vector<double> c;
@@ -394,7 +404,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
         const std::uint64_t n = std::min(block, samples - first);
         if (batch.size() != static_cast<Eigen::Index>(n) * C) batch.resize(static_cast<Eigen::Index>(n) * C);
         for (std::uint64_t s = 0; s < n; ++s) {
-          draw(scenario, copula, options.seed, first + s, u);
+          draw(scenario, copula, options.seed, first + s, u, z);
           for (std::size_t i = 0; i < I; ++i) values[i] = scenario.sweep.inputs[i].sample(u[i]);
           engine.fill(batch, static_cast<Eigen::Index>(s), values, counts);
           if (first + s < srrc_n) {
@@ -529,7 +539,95 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   return point;
 }
 
+const char* target_name(Target t) {
+  switch (t) {
+    case Target::goodput: return "goodput";
+    case Target::mfu: return "mfu";
+    case Target::duration_s: return "duration_s";
+    case Target::max_tokens: return "max_tokens";
+    case Target::activation_memory_fraction: return "activation_memory_fraction";
+    case Target::bytes_per_param: return "bytes_per_param";
+    case Target::switch_w: return "switch_w";
+    case Target::nic_transceiver_w: return "nic_transceiver_w";
+    case Target::switch_transceiver_w: return "switch_transceiver_w";
+    case Target::system_overhead: return "system_overhead";
+    case Target::actor_budget_usd: return "budget_usd";
+    case Target::site_power_w: return "site_power_w";
+    case Target::site_pue: return "pue";
+    case Target::inventory_count: return "inventory_count";
+    case Target::inventory_mfu: return "mfu";
+    case Target::inventory_price_usd: return "price_usd";
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, std::uint64_t seed) {
+  using json = nlohmann::ordered_json;
+  const Engine engine(scenario, catalog, {});
+  const Copula copula = make_copula(scenario);
+  const model::ClusterBatch& b = engine.base();
+  json columns = json::object();
+#define CLUSTERCAP_EXPORT(name) \
+  columns[#name] = std::vector<double>(b.name.data(), b.name.data() + b.name.size());
+  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_EXPORT)
+#undef CLUSTERCAP_EXPORT
+  for (auto& [key, value] : columns.items()) {
+    for (auto& v : value) {
+      if (v.is_number() && std::isinf(v.get<double>())) v = 1e308;  // JSON has no infinity
+    }
+  }
+  json fabric = json::array();
+  for (const auto& f : b.fabric) {
+    fabric.push_back({{"switch_radix", f.switch_radix}, {"max_tiers", f.max_tiers}, {"planes", f.planes},
+                      {"nic_transceiver_w", f.nic_transceiver_w}, {"switch_transceiver_w", f.switch_transceiver_w},
+                      {"switch_ports_per_transceiver", f.switch_ports_per_transceiver},
+                      {"switch_w", f.switch_w}, {"copper_first_tier", f.copper_first_tier}});
+  }
+  json candidates = json::array();
+  for (const auto& c : engine.specs()) {
+    candidates.push_back({{"actor", c.actor}, {"chip", c.chip->id}, {"lines", c.lines}});
+  }
+  json inputs = json::array();
+  for (const auto& in : scenario.sweep.inputs) {
+    const Distribution& d = in.dist;
+    inputs.push_back({{"label", in.label()}, {"dist", to_string(d.kind)}, {"a", d.a}, {"b", d.b},
+                      {"lo", std::isinf(d.lo) ? -1e308 : d.lo}, {"hi", std::isinf(d.hi) ? 1e308 : d.hi},
+                      {"values", d.values}, {"cumulative", d.cumulative}, {"table", d.table},
+                      {"clamp_lo", in.lo}, {"clamp_hi", in.hi}});
+  }
+  json bindings = json::array();
+  for (const auto& bd : engine.bindings()) {
+    bindings.push_back({{"target", target_name(bd.target)}, {"scale", bd.scale}, {"input", bd.input},
+                        {"candidates", bd.cands}, {"actor", bd.actor}, {"line", bd.line}});
+  }
+  json lower = json::array();
+  for (Eigen::Index i = 0; i < copula.lower.rows(); ++i) {
+    std::vector<double> row(static_cast<std::size_t>(copula.lower.cols()));
+    for (Eigen::Index j = 0; j < copula.lower.cols(); ++j) row[static_cast<std::size_t>(j)] = copula.lower(i, j);
+    lower.push_back(row);
+  }
+  json doc = {{"seed", seed},
+              {"columns", columns},
+              {"fabric", fabric},
+              {"candidates", candidates},
+              {"actor_candidates", engine.actor_candidates()},
+              {"actor_names", [&] {
+                 std::vector<std::string> n;
+                 for (const auto& a : scenario.actors) n.push_back(a.name);
+                 return n;
+               }()},
+              {"base_counts", engine.base_counts()},
+              {"generic_tdp_w", engine.generic_tdp()},
+              {"inputs", inputs},
+              {"bindings", bindings},
+              {"copula_inputs", copula.inputs},
+              {"copula_lower", lower},
+              {"references", engine.references()},
+              {"reference_flops_per_goodput", engine.ref_per_goodput()}};
+  return doc.dump() + "\n";
+}
 
 std::vector<std::string> metric_names(const std::vector<std::string>& references) {
   std::vector<std::string> names = {"chips", "facility_power_mw", "sustained_flops", "train_flop", "params"};

@@ -89,6 +89,12 @@ struct SweepResult {
 // Throws InputErrors for inconsistent correlations or grid keys.
 SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const SweepOptions& options);
 
+// Everything a re-implementation needs to evaluate the same samples: each
+// candidate's fixed model inputs, how each sampled input maps onto them, the
+// distributions (with PERT tables), the copula factor and the references.
+// Used by bench/reference_numpy.py as an independent oracle.
+std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, std::uint64_t seed);
+
 // The metric names reported per actor, in order ("ratio_vs_<id>" per reference).
 std::vector<std::string> metric_names(const std::vector<std::string>& references);
 

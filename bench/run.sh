@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints figures as ratios measured in one run.
+#   bash bench/run.sh [BUILD_DIR] [SWEEP_SAMPLES]
+set -euo pipefail
+build="${1:-build}"
+samples="${2:-2000000}"
+out="$build/bench-out"
+mkdir -p "$out"
+echo "== cluster model: batched vs one candidate per call"
+"$build/bench/clustercap_bench_estimate"
+echo
+echo "== sweep: clustercap at 1 and 2 threads"
+"$build/bench/clustercap_bench_sweep" "$samples" "$out"
+echo
+echo "== sweep: independent NumPy implementation on the same samples (Debian python3-numpy)"
+/usr/bin/python3 bench/reference_numpy.py "$out/plan.json" "$samples" "$out/sweep.json"
+ours=$(cat "$out/rate-2-threads")
+theirs=$(cat "$out/plan.json.numpy-rate")
+/usr/bin/python3 -c "print(f'clustercap (2 threads) / NumPy: {$ours / $theirs:.1f}x')"
