@@ -7,7 +7,7 @@ JOBS ?= 2
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan bench clean
+.PHONY: all deps build run test test-asan test-noomp fuzz bench clean
 
 all: build
 
@@ -29,9 +29,18 @@ test-asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCLUSTERCAP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
 # Benchmarks (and the NumPy oracle, which needs Debian's python3-numpy).
+# The suite again with OpenMP compiled out (the sweep must work single-threaded).
+test-noomp:
+	$(MAKE) test BUILD=build-noomp CMAKE_FLAGS="-DCLUSTERCAP_OPENMP=OFF"
+
+# libFuzzer on the scenario loader + one estimate (clang); FUZZ_SECONDS=600 for longer.
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 bench: build
 	@bash scripts/install-deps.sh bench
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-noomp build-fuzz

@@ -17,6 +17,10 @@ if [ "${1:-}" = "bench" ]; then
   packages+=(python3-numpy)  # the NumPy oracle runs on Debian's /usr/bin/python3
 fi
 
+if [ "${1:-}" = "fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -89,8 +89,9 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
     out << notes;
     for (const auto& [name, units] : a.cumulative_units) {
       if (units <= 0) continue;
+      const std::string supply_name = name;
       const bool stacks = std::any_of(a.months.front().pools.begin(), a.months.front().pools.end(),
-                                      [&](const auto& p) { return p.first == name; });
+                                      [&](const auto& p) { return p.first == supply_name; });
       out << "  " << (stacks ? "added to " : "delivered by ") << name << ": " << grouped_integer(units)
           << (stacks ? " HBM stacks" : " chips") << "\n";
     }

@@ -228,8 +228,9 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     scenario.supply.push_back(std::move(item));
   }
   // Pools and stockpiles a line names must exist, belong to its actor and be of the right kind.
-  for (auto& [r, index] : readers) {
-    const SupplyItem& item = scenario.supply[index];
+  for (auto& entry : readers) {
+    TableReader& r = entry.first;
+    const SupplyItem& item = scenario.supply[entry.second];
     auto check_ref = [&](const std::string& name, SupplyKind kind, const char* key) {
       if (name.empty()) return;
       const auto it = std::find_if(scenario.supply.begin(), scenario.supply.end(), [&](const SupplyItem& s) {
