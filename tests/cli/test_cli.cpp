@@ -193,3 +193,19 @@ TEST_CASE("sweep --samples-out writes one row per sample", "[cli][sweep]") {
   CHECK(lines == 501);
   CHECK(text.rfind("sample,run_days,", 0) == 0);
 }
+
+TEST_CASE("repeated runs and another locale give byte-identical output", "[cli][determinism]") {
+  const std::string scenario = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml";
+  const auto a = run_process(CLUSTERCAP_BINARY, {"estimate", scenario, "--format", "json"});
+  const auto b = run_process(CLUSTERCAP_BINARY, {"estimate", scenario, "--format", "json"});
+  // env(1) sets a decimal-comma locale for the child; output must not change.
+  const auto c = run_process("/usr/bin/env", {"LC_ALL=de_DE.UTF-8", "LANG=de_DE.UTF-8", CLUSTERCAP_BINARY,
+                                              "estimate", scenario, "--format", "json"});
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out == b.out);
+  CHECK(a.out == c.out);
+  const auto csv1 = run_process(CLUSTERCAP_BINARY, {"estimate", scenario, "--format", "csv"});
+  const auto csv2 = run_process("/usr/bin/env", {"LC_ALL=de_DE.UTF-8", CLUSTERCAP_BINARY, "estimate", scenario,
+                                                 "--format", "csv"});
+  CHECK(csv1.out == csv2.out);
+}
