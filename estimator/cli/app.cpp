@@ -23,7 +23,9 @@
 #include "estimator/report/sweep_report.hpp"
 #include "estimator/report/timeline_report.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "estimator/report/validate_report.hpp"
 #include "estimator/report/version.hpp"
+#include "estimator/training/validate.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
@@ -62,6 +64,7 @@ const char* kTopUsage =
     "  estimate [SCENARIO.toml]    largest trainable cluster per actor (default scenario if none)\n"
     "  timeline SCENARIO.toml      inventory and largest cluster month by month from [[supply]]\n"
     "  sweep SCENARIO.toml         Monte Carlo and grids over the scenario's distributions\n"
+    "  validate [CASES.toml]       step-time model vs published training runs\n"
     "  compare ID ID...            chips or systems side by side, with ratios\n"
     "  classify ID... [--rule R]   export-control TPP, PD and verdict per rule vintage\n"
     "  hardware list               chips, systems and reference clusters in the catalog\n"
@@ -252,6 +255,44 @@ int run_timeline_command(const std::vector<std::string>& args, std::ostream& out
   const TimelineResult result = run_timeline(scenario, catalog);
   return write_result(common, result, out, report::write_timeline_json,
                       report::write_timeline_csv, report::write_timeline_table);
+}
+
+int run_validate_command(const std::vector<std::string>& args, std::ostream& out) {
+  CommonOptions common;
+  std::string cases_path;
+  int threads = 1;
+  po::options_description desc("validate options");
+  add_common(desc, common, true);
+  desc.add_options()("cases", po::value<std::string>(&cases_path), "cases TOML file")(
+      "threads,t", po::value<int>(&threads)->default_value(1), "threads for the layout search");
+  po::positional_options_description positional;
+  positional.add("cases", 1);
+  const auto vm = parse(args, desc, positional, "validate");
+  if (vm.count("help")) {
+    out << help_text("usage: clustercap validate [CASES.toml] [--threads T] [--format table|json|csv]\n\n"
+                     "Runs the step-time model on published training runs (embedded\n"
+                     "configs/validation/published-runs.toml by default) with their published TP/PP and\n"
+                     "with the layout left to the search; prints predicted vs reported throughput, the\n"
+                     "error, and the median and worst absolute error.",
+                     desc, "clustercap validate --threads 2");
+    return kExitOk;
+  }
+  check_format(common.format, true, "validate");
+  if (threads < 1 || threads > 1024) throw UsageError("--threads must be in [1, 1024]", "validate");
+  const Catalog catalog = load_catalog_with_extra(common.hardware_files);
+  std::vector<training::ValidationCase> cases;
+  if (cases_path.empty()) {
+    cases = training::load_validation_cases("configs/validation/published-runs.toml",
+                                            training::default_validation_text(), catalog);
+  } else {
+    Diagnostics diagnostics;
+    const auto text = read_text_file(cases_path, diagnostics);
+    diagnostics.throw_if_any();
+    cases = training::load_validation_cases(cases_path, *text, catalog);
+  }
+  const training::ValidationResult result = training::run_validation(cases, threads);
+  return write_result(common, result, out, report::write_validate_json, report::write_validate_csv,
+                      report::write_validate_table);
 }
 
 std::atomic<bool> g_interrupted{false};
@@ -573,10 +614,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "compare") return run_compare(rest, out);
     if (command == "timeline") return run_timeline_command(rest, out);
     if (command == "sweep") return run_sweep_command(rest, out);
+    if (command == "validate") return run_validate_command(rest, out);
     if (command == "classify") return run_classify(rest, out);
     throw UsageError("unknown command \"" + command + "\"" +
                          did_you_mean(command, {"estimate", "hardware", "compare", "classify",
-                                                "timeline", "sweep"}),
+                                                "timeline", "sweep", "validate"}),
                      "");
   } catch (const UsageError& e) {
     err << "clustercap: " << e.what() << "\n"

@@ -181,6 +181,7 @@ TEST_CASE("timeline months are consistent for every shipped scenario with supply
   namespace fs = std::filesystem;
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(CLUSTERCAP_SOURCE_DIR) / "configs")) {
+    if (entry.path().extension() != ".toml") continue;
     const Scenario s = load_scenario_file(entry.path().string(), catalog());
     if (!s.timeline) continue;
     ++checked;

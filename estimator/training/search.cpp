@@ -1,0 +1,87 @@
+#include "estimator/training/search.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "estimator/sweep/parallel.hpp"
+
+namespace clustercap::training {
+namespace {
+
+std::vector<int> divisors(int n, int limit) {
+  std::vector<int> out;
+  for (int d = 1; d <= std::min(n, limit); ++d) {
+    if (n % d == 0) out.push_back(d);
+  }
+  return out;
+}
+
+bool faster(const std::pair<Layout, StepBreakdown>& a, const std::pair<Layout, StepBreakdown>& b) {
+  return a.second.tokens_per_s > b.second.tokens_per_s;
+}
+
+}  // namespace
+
+SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int threads) {
+  struct Shape {
+    int tp, pp;
+  };
+  std::vector<Shape> shapes;
+  for (int tp : divisors(w.heads, std::min(m.scaleup_domain, m.chips))) {
+    if (m.chips % tp != 0) continue;
+    // Any pipeline depth that divides the remaining chips and leaves each
+    // stage at least one layer.
+    for (int pp : divisors(m.chips / tp, w.layers)) shapes.push_back({tp, pp});
+  }
+  const int n = static_cast<int>(shapes.size());
+  std::vector<SearchResult> partial(static_cast<std::size_t>(n));
+  const double sequences = w.global_batch_tokens / w.seq_len;
+#pragma omp parallel for num_threads(std::max(1, threads)) schedule(dynamic, 1)
+  for (int k = 0; k < n; ++k) {
+    SearchResult& out = partial[static_cast<std::size_t>(k)];
+    out.min_memory_bytes = std::numeric_limits<double>::infinity();
+    Layout l;
+    l.tp = shapes[static_cast<std::size_t>(k)].tp;
+    l.pp = shapes[static_cast<std::size_t>(k)].pp;
+    l.dp = m.chips / (l.tp * l.pp);
+    const std::vector<int> eps = w.experts > 1 ? divisors(w.experts, l.dp) : std::vector<int>{1};
+    for (int ep : eps) {
+      if (l.dp % ep != 0) continue;
+      l.ep = ep;
+      for (int mb : {1, 2, 4, 8, 16}) {
+        if (sequences / l.dp < mb) break;
+        l.microbatch = mb;
+        for (int v : {1, 2, 4, 8}) {
+          if (v > 1 && l.pp == 1) break;
+          l.interleave = v;
+          for (Recompute rc : {Recompute::none, Recompute::selective, Recompute::full}) {
+            l.recompute = rc;
+            const StepBreakdown r = evaluate_layout(w, m, l);
+            if (!r.valid) continue;
+            ++out.evaluated;
+            out.min_memory_bytes = std::min(out.min_memory_bytes, r.memory_bytes);
+            if (!r.fits) continue;
+            ++out.fitting;
+            out.best.emplace_back(l, r);
+            std::stable_sort(out.best.begin(), out.best.end(), faster);
+            if (static_cast<int>(out.best.size()) > keep) out.best.pop_back();
+          }
+        }
+      }
+    }
+  }
+  SearchResult merged;
+  merged.min_memory_bytes = std::numeric_limits<double>::infinity();
+  for (const auto& p : partial) {  // in enumeration order: deterministic ties
+    merged.evaluated += p.evaluated;
+    merged.fitting += p.fitting;
+    merged.min_memory_bytes = std::min(merged.min_memory_bytes, p.min_memory_bytes);
+    for (const auto& b : p.best) merged.best.push_back(b);
+  }
+  std::stable_sort(merged.best.begin(), merged.best.end(), faster);
+  if (static_cast<int>(merged.best.size()) > keep) merged.best.resize(static_cast<std::size_t>(keep));
+  if (merged.evaluated == 0) merged.min_memory_bytes = 0;
+  return merged;
+}
+
+}  // namespace clustercap::training

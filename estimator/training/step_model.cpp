@@ -1,0 +1,163 @@
+#include "estimator/training/step_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace clustercap::training {
+namespace {
+
+// Efficiency constants, each calibrated as noted (see `clustercap validate`).
+// Largest fraction of peak a big GEMM reaches: Megatron's 1T and 530B runs
+// reach 163 TFLOP/s of the A100's 312 (52%) including every overhead
+// (Narayanan et al. 2021, Table 1), so the matmul ceiling sits above that.
+constexpr double kMatmulCeiling = 0.66;
+// Per-GPU GEMM width (hidden / TP) at which matmuls reach half the ceiling's
+// gap: fitted so the Megatron 2021 table's 1.7B-1T rows (0.43-0.52 MFU)
+// fall in line; small widths lose efficiency to tiling and launch overhead.
+constexpr double kHalfWidth = 380.0;
+// Elementwise work (layernorm, dropout, residual, softmax) moves about this
+// many bytes per token-hidden element per layer in forward (activation
+// memory count of Korthikanti et al. 2022: 34 b s h bytes).
+constexpr double kElementwiseBytes = 34.0;
+// Share of the data-parallel gradient reduction hidden behind the backward
+// pass (Megatron's overlapped, bucketed reduce-scatter).
+constexpr double kDpOverlap = 0.85;
+// Per-collective launch latency (NCCL ring, intra-node), seconds.
+constexpr double kCollectiveLatencyS = 8e-6;
+constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
+
+double layer_forward_flop(const Workload& w, double b) {
+  const double s = w.seq_len, h = w.hidden;
+  const double h_kv = h * w.kv_heads / std::max(1, w.heads);
+  const double mlp_matrices = w.gated_mlp ? 3.0 : 2.0;
+  return 2 * b * s * h * (2 * h + 2 * h_kv) + 4 * b * s * s * h +
+         2 * b * s * h * w.ffn * mlp_matrices * w.experts_per_token;
+}
+
+}  // namespace
+
+const char* to_string(Recompute r) {
+  switch (r) {
+    case Recompute::none: return "none";
+    case Recompute::selective: return "selective";
+    case Recompute::full: return "full";
+  }
+  return "";
+}
+
+double model_flop_per_step(const Workload& w) {
+  const double sequences = w.global_batch_tokens / w.seq_len;
+  const double logits = 2 * sequences * w.seq_len * w.hidden * w.vocab;
+  return 3 * (w.layers * layer_forward_flop(w, sequences) + logits);
+}
+
+double megatron_flop_per_iteration(double batch_sequences, double seq_len, double layers,
+                                   double hidden, double vocab) {
+  return 96 * batch_sequences * seq_len * layers * hidden * hidden *
+         (1 + seq_len / (6 * hidden) + vocab / (16 * layers * hidden));
+}
+
+double memory_per_chip(const Workload& w, const Layout& l) {
+  // Mixed-precision Adam: 2 (weights) + 2 (grads) + 12 (fp32 master, m, v)
+  // bytes per parameter (R17); expert weights split over EP as well.
+  const double dense_params = w.params - (w.experts > 1 ? w.params - w.active_params : 0.0);
+  const double expert_params = w.params - dense_params;
+  const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);
+  const double optimizer = l.distributed_optimizer ? 12.0 / l.dp : 12.0;
+  const double states = params_here * (4.0 + optimizer);
+  // Activations per layer with TP and sequence parallelism (Korthikanti
+  // et al.): s b h (34 + 5 a s / h) / t bytes; selective keeps s b h 34 / t,
+  // full keeps only the layer input, 2 s b h / t.
+  const double s = w.seq_len, b = l.microbatch, h = w.hidden;
+  double per_layer = s * b * h * (34.0 + 5.0 * w.heads * s / h) / l.tp;
+  if (l.recompute == Recompute::selective) per_layer = s * b * h * 34.0 / l.tp;
+  if (l.recompute == Recompute::full) per_layer = 2.0 * s * b * h / l.tp;
+  // 1F1B keeps up to `pp` microbatches in flight on the first stage.
+  const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
+  const double sequences = w.global_batch_tokens / w.seq_len;
+  const double microbatches = sequences / (l.dp * l.microbatch);
+  const double in_flight = std::min<double>(l.pp, microbatches);
+  return states + per_layer * layers_here * in_flight;
+}
+
+StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
+  StepBreakdown r;
+  const double sequences = w.global_batch_tokens / w.seq_len;
+  const long chips = static_cast<long>(l.tp) * l.pp * l.dp;
+  // Stages may hold unequal layer counts (Llama 3 405B: 126 layers on 16
+  // stages); the step runs at the pace of the fullest stage.
+  const int stage_layers = (w.layers + l.pp - 1) / l.pp;
+  if (chips != m.chips || w.layers < l.pp || w.heads % l.tp != 0 ||
+      stage_layers % l.interleave != 0 || l.tp > m.scaleup_domain) {
+    return r;
+  }
+  const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
+  if (microbatches < 1 || microbatches != std::floor(microbatches)) return r;
+  if (l.interleave > 1 && (l.pp == 1 || static_cast<long>(microbatches) % l.pp != 0)) return r;
+  r.valid = true;
+  r.memory_bytes = memory_per_chip(w, l);
+  r.fits = r.memory_bytes <= m.hbm_bytes;
+
+  const double b = l.microbatch, s = w.seq_len, h = w.hidden;
+  const double layers_here = stage_layers;
+  // FLOPs of one microbatch on one stage (forward + backward + recompute).
+  const double fwd = layer_forward_flop(w, b) * layers_here / l.tp;
+  double passes = 3.0;
+  double extra = 0.0;
+  if (l.recompute == Recompute::full) passes = 4.0;
+  if (l.recompute == Recompute::selective) extra = 4 * b * s * s * h * layers_here / l.tp;
+  const double logits = 2 * b * s * h * w.vocab * 3 / (l.tp * l.pp);
+  const double flop = fwd * passes + extra + logits;
+  const double width = h / l.tp;
+  const double efficiency = kMatmulCeiling * width / (width + kHalfWidth);
+  const double matmul_s = flop / (m.peak_flops * efficiency);
+  const double elementwise_s =
+      3.0 * kElementwiseBytes * b * s * h * layers_here / l.tp / m.hbm_bytes_per_s;
+  const double per_microbatch = matmul_s + elementwise_s;
+
+  // Tensor parallelism: 4 all-reduces (as reduce-scatter + all-gather with
+  // sequence parallelism) of b s h values per layer per microbatch, fwd+bwd.
+  double tp_per_microbatch = 0;
+  if (l.tp > 1) {
+    const double bytes = b * s * h * kBytesPerValue;
+    const double ring = 2.0 * (l.tp - 1) / l.tp * bytes / m.scaleup_bytes_per_s;
+    tp_per_microbatch = 4.0 * layers_here * (ring + 2 * (l.tp - 1) * kCollectiveLatencyS);
+  }
+  // Expert all-to-all: dispatch and combine of each token's hidden state to
+  // its experts, forward and backward.
+  double ep_per_microbatch = 0;
+  if (l.ep > 1) {
+    const double bytes = b * s * h * kBytesPerValue * w.experts_per_token / l.tp;
+    const double bw = l.ep * l.tp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    ep_per_microbatch = 4.0 * layers_here * (l.ep - 1.0) / l.ep * bytes / bw;
+  }
+  // Pipeline: activations cross each stage boundary forward and backward.
+  double pp_per_microbatch = 0;
+  if (l.pp > 1) {
+    const double bytes = b * s * h * kBytesPerValue / l.tp;
+    const double bw = l.tp * l.pp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    pp_per_microbatch = 2.0 * l.interleave * bytes / bw;
+  }
+  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch;
+  r.compute_s = per_microbatch * microbatches;
+  r.tp_comm_s = tp_per_microbatch * microbatches;
+  r.ep_comm_s = ep_per_microbatch * microbatches;
+  r.pp_comm_s = pp_per_microbatch * microbatches;
+  // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
+  r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
+  // Data parallelism: reduce-scatter + all-gather of this chip's gradients
+  // over the scale-out network, mostly overlapped with backward.
+  if (l.dp > 1) {
+    const double grad_bytes = w.params / (l.tp * l.pp) * kBytesPerValue;
+    const double bw = l.tp * l.pp * l.dp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double reduce = 2.0 * (l.dp - 1.0) / l.dp * grad_bytes / bw;
+    r.dp_comm_s = reduce * (1 - kDpOverlap);
+  }
+  r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.pp_comm_s + r.bubble_s + r.dp_comm_s;
+  r.model_flop = model_flop_per_step(w);
+  r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
+  r.tokens_per_s = w.global_batch_tokens / r.step_s;
+  return r;
+}
+
+}  // namespace clustercap::training

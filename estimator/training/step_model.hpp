@@ -1,0 +1,87 @@
+// Training step time from first principles for one parallel layout
+// (reference/methodology.md §2-3; Narayanan et al. 2021, Korthikanti et al.
+// 2022). Pure, allocation-free, and cheap enough to evaluate millions of
+// layouts per second.
+//
+// Per microbatch of b sequences of length s, one transformer layer costs in
+// the forward pass
+//   attention projections  2 b s h (2h + 2 h_kv)
+//   scores and context     4 b s^2 h
+//   MLP                    2 b s h f (2, or 3 matrices when gated) x experts per token
+// and backward is twice forward. Full recompute adds one forward; selective
+// recompute re-runs only the scores. For h_kv = h, f = 4h, ungated, this is
+// Megatron's 24 b s h^2 + 4 b s^2 h (72 B s l h^2 (1 + s/6h + V/16lh) per
+// iteration without recompute).
+#pragma once
+
+#include <string>
+
+namespace clustercap::training {
+
+struct Workload {
+  std::string name;
+  double params = 0;         // total parameters
+  double active_params = 0;  // per token (MoE); = params for dense
+  int layers = 0;
+  double hidden = 0;
+  double ffn = 0;            // MLP width (per expert)
+  int heads = 0;
+  int kv_heads = 0;
+  double seq_len = 0;
+  double vocab = 0;
+  int experts = 1;
+  int experts_per_token = 1;
+  bool gated_mlp = false;        // SwiGLU-style three-matrix MLP
+  double tokens = 0;             // training tokens
+  double global_batch_tokens = 0;
+};
+
+// The hardware one layout runs on.
+struct Machine {
+  double peak_flops = 0;          // dense, at the training precision, per chip
+  double hbm_bytes = 0;           // per chip
+  double hbm_bytes_per_s = 0;     // per chip
+  double scaleup_bytes_per_s = 0; // per chip, one direction
+  int scaleup_domain = 8;         // chips sharing the scale-up fabric
+  double scaleout_bytes_per_s = 0;  // per chip, one direction
+  int chips = 0;                  // in the cluster
+};
+
+enum class Recompute { none = 0, selective = 1, full = 2 };
+const char* to_string(Recompute r);
+
+struct Layout {
+  int tp = 1, pp = 1, dp = 1, ep = 1;
+  int microbatch = 1;   // sequences per microbatch
+  int interleave = 1;   // virtual pipeline stages per device
+  Recompute recompute = Recompute::none;
+  bool distributed_optimizer = true;  // optimizer state sharded over DP (ZeRO-1)
+};
+
+struct StepBreakdown {
+  bool valid = false;     // the layout divides the workload and the cluster
+  bool fits = false;      // memory per chip <= HBM
+  double memory_bytes = 0;
+  double compute_s = 0;   // matmul and memory-bound work, all microbatches
+  double bubble_s = 0;    // pipeline fill and drain
+  double tp_comm_s = 0;   // exposed tensor-parallel collectives
+  double pp_comm_s = 0;   // pipeline sends
+  double dp_comm_s = 0;   // exposed data-parallel gradient reduction
+  double ep_comm_s = 0;   // expert all-to-all
+  double step_s = 0;
+  double model_flop = 0;  // per step, 6-N-style model FLOPs (no recompute)
+  double mfu = 0;
+  double tokens_per_s = 0;
+};
+
+// Model FLOPs of one training step (forward + backward, no recompute).
+double model_flop_per_step(const Workload& w);
+// Megatron's per-iteration formula with full recompute (96 B s l h^2 (...)).
+double megatron_flop_per_iteration(double batch_sequences, double seq_len, double layers,
+                                   double hidden, double vocab);
+// Bytes per chip: weights, gradients, optimizer state and activations.
+double memory_per_chip(const Workload& w, const Layout& l);
+
+StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l);
+
+}  // namespace clustercap::training

@@ -1,0 +1,177 @@
+#include "estimator/training/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+#include <utility>
+
+#include "hardware/input_error.hpp"
+#include "hardware/text_match.hpp"
+#include "hardware/toml_reader.hpp"
+
+namespace clustercap {
+const std::vector<std::pair<std::string_view, std::string_view>>& embedded_config_files();
+}  // namespace clustercap
+
+namespace clustercap::training {
+namespace {
+
+double parameter_count(const Workload& w) {
+  const double h_kv = w.hidden * w.kv_heads / std::max(1, w.heads);
+  const double mlp = (w.gated_mlp ? 3.0 : 2.0) * w.hidden * w.ffn;
+  return w.layers * (2 * w.hidden * w.hidden + 2 * w.hidden * h_kv + mlp * w.experts) +
+         w.vocab * w.hidden;
+}
+
+double predicted(const ValidationCase& c, const StepBreakdown& r) {
+  if (c.basis == "megatron") {
+    const double sequences = c.workload.global_batch_tokens / c.workload.seq_len;
+    return megatron_flop_per_iteration(sequences, c.workload.seq_len, c.workload.layers,
+                                       c.workload.hidden, c.workload.vocab) /
+           r.step_s / c.machine.chips / 1e12;
+  }
+  return r.mfu;
+}
+
+// Best layout with TP and PP as published (microbatch, interleave and
+// recompute searched unless recompute is given).
+std::pair<Layout, StepBreakdown> published(const ValidationCase& c, std::uint64_t& evaluated) {
+  std::pair<Layout, StepBreakdown> best{};
+  Layout l;
+  l.tp = c.tp;
+  l.pp = c.pp;
+  l.dp = c.machine.chips / (c.tp * c.pp);
+  for (int mb : {1, 2, 4, 8, 16}) {
+    for (int v : {1, 2, 4, 8}) {
+      for (Recompute rc : {Recompute::none, Recompute::selective, Recompute::full}) {
+        if (!c.recompute.empty() && c.recompute != to_string(rc)) continue;
+        l.microbatch = mb;
+        l.interleave = v;
+        l.recompute = rc;
+        const StepBreakdown r = evaluate_layout(c.workload, c.machine, l);
+        if (!r.valid) continue;
+        ++evaluated;
+        if (r.fits && (!best.second.valid || r.tokens_per_s > best.second.tokens_per_s)) best = {l, r};
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+const std::string& default_validation_text() {
+  static const std::string text = [] {
+    for (const auto& [name, content] : embedded_config_files()) {
+      if (name == "configs/validation/published-runs.toml") return std::string(content);
+    }
+    throw RuntimeFailure("configs/validation/published-runs.toml was not embedded");
+  }();
+  return text;
+}
+
+std::vector<ValidationCase> load_validation_cases(const std::string& name, const std::string& text,
+                                                  const Catalog& catalog) {
+  Diagnostics diagnostics;
+  auto document = parse_toml(name, text, diagnostics);
+  diagnostics.throw_if_any();
+  TableReader root(*document, "", name, diagnostics);
+  std::vector<ValidationCase> cases;
+  for (auto& r : root.table_array("case", Presence::required)) {
+    ValidationCase c;
+    c.id = r.string("id", Presence::required).value_or("");
+    c.source = r.string("source", Presence::required).value_or("");
+    c.chip_id = r.string("chip", Presence::required).value_or("");
+    const Chip* chip = catalog.find_chip(c.chip_id);
+    if (!c.chip_id.empty() && chip == nullptr) {
+      r.error_at("chip", "unknown chip id" + did_you_mean(c.chip_id, catalog.chip_ids()));
+    }
+    c.machine.scaleup_domain = static_cast<int>(r.integer("scaleup_domain", Range::closed(1, 1e6), Presence::required).value_or(8));
+    const double scaleout_gbps = r.number("scaleout_gbps", Range::positive(1e5), Presence::required).value_or(400);
+    c.machine.chips = static_cast<int>(r.integer("chips", Range::closed(1, 1e7), Presence::required).value_or(1));
+    c.tp = static_cast<int>(r.integer("tp", Range::closed(1, 1024), Presence::required).value_or(1));
+    c.pp = static_cast<int>(r.integer("pp", Range::closed(1, 1024), Presence::required).value_or(1));
+    c.recompute = r.string("recompute").value_or("");
+    if (!c.recompute.empty() && c.recompute != "none" && c.recompute != "selective" && c.recompute != "full") {
+      r.error_at("recompute", "must be none, selective or full");
+    }
+    c.basis = r.string("reported_basis", Presence::required).value_or("");
+    if (c.basis == "megatron") {
+      c.reported = r.number("reported_tflops_per_chip", Range::positive(1e6), Presence::required).value_or(1);
+    } else if (c.basis == "model") {
+      c.reported = r.number("reported_mfu", Range::unit_fraction(), Presence::required).value_or(1);
+    } else if (!c.basis.empty()) {
+      r.error_at("reported_basis", "must be \"megatron\" or \"model\"");
+    }
+    if (auto w = r.table("workload", Presence::required)) {
+      Workload& wl = c.workload;
+      wl.layers = static_cast<int>(w->integer("layers", Range::closed(1, 10000), Presence::required).value_or(1));
+      wl.hidden = w->number("hidden", Range::positive(1e6), Presence::required).value_or(1);
+      wl.heads = static_cast<int>(w->integer("heads", Range::closed(1, 10000), Presence::required).value_or(1));
+      wl.kv_heads = static_cast<int>(w->integer("kv_heads", Range::closed(1, 10000)).value_or(wl.heads));
+      wl.ffn = w->number("ffn", Range::positive(1e7)).value_or(4 * wl.hidden);
+      wl.gated_mlp = w->boolean("gated_mlp").value_or(false);
+      wl.seq_len = w->number("seq_len", Range::positive(1e7), Presence::required).value_or(1);
+      wl.vocab = w->number("vocab", Range::positive(1e7), Presence::required).value_or(1);
+      wl.global_batch_tokens = w->number("global_batch_tokens", Range::positive(1e12), Presence::required).value_or(1);
+      wl.experts = static_cast<int>(w->integer("experts", Range::closed(1, 4096)).value_or(1));
+      wl.experts_per_token = static_cast<int>(w->integer("experts_per_token", Range::closed(1, 64)).value_or(1));
+      w->report_unknown_keys();
+      wl.params = parameter_count(wl);
+      wl.active_params = wl.params;
+    }
+    r.report_unknown_keys();
+    if (chip != nullptr) {
+      c.machine.peak_flops = chip->peak_flops(Precision::bf16).value_or(0);
+      c.machine.hbm_bytes = chip->hbm_bytes.value_or(0);
+      c.machine.hbm_bytes_per_s = chip->hbm_bandwidth_bytes_per_s.value_or(1e12);
+      c.machine.scaleup_bytes_per_s = chip->scaleup_unidirectional_bytes_per_s
+                                          ? *chip->scaleup_unidirectional_bytes_per_s
+                                          : chip->scaleup_bidirectional_bytes_per_s.value_or(1e11) / 2;
+    }
+    c.machine.scaleout_bytes_per_s = scaleout_gbps * 1e9 / 8;
+    cases.push_back(std::move(c));
+  }
+  root.report_unknown_keys();
+  diagnostics.throw_if_any();
+  return cases;
+}
+
+ValidationResult run_validation(const std::vector<ValidationCase>& cases, int threads) {
+  ValidationResult result;
+  std::vector<double> errors;
+  for (const auto& c : cases) {
+    ValidationRow row;
+    row.id = c.id;
+    row.basis = c.basis;
+    row.reported = c.reported;
+    std::uint64_t evaluated = 0;
+    const auto pub = published(c, evaluated);
+    const SearchResult searched = search_layouts(c.workload, c.machine, 1, threads);
+    row.evaluated = evaluated + searched.evaluated;
+    result.evaluated += row.evaluated;
+    if (pub.second.valid) {
+      row.layout_published = pub.first;
+      row.predicted_published = predicted(c, pub.second);
+      row.mfu_published = pub.second.mfu;
+      row.error_published = row.predicted_published / c.reported - 1;
+      errors.push_back(std::fabs(row.error_published));
+    }
+    if (!searched.best.empty()) {
+      row.layout_searched = searched.best.front().first;
+      row.predicted_searched = predicted(c, searched.best.front().second);
+      row.mfu_searched = searched.best.front().second.mfu;
+    }
+    result.rows.push_back(row);
+  }
+  if (!errors.empty()) {
+    std::vector<double> sorted = errors;
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t n = sorted.size();
+    result.median_abs_error = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    result.worst_abs_error = sorted.back();
+  }
+  return result;
+}
+
+}  // namespace clustercap::training
