@@ -9,6 +9,9 @@ mkdir -p "$out"
 echo "== cluster model: batched vs one candidate per call"
 "$build/bench/clustercap_bench_estimate"
 echo
+echo "== parallelism search"
+"$build/bench/clustercap_bench_search"
+echo
 echo "== sweep: clustercap at 1 and 2 threads"
 "$build/bench/clustercap_bench_sweep" "$samples" "$out"
 echo

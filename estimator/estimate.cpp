@@ -2,6 +2,7 @@
 
 #include "estimator/plan.hpp"
 #include "estimator/timeline.hpp"
+#include "estimator/training/search.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -101,10 +102,57 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
     const double n = static_cast<double>(*count);
     result.chips += n;
     result.h100e += n * h100_equivalents_per_chip(chip, p, catalog);
-    result.sustained_flops += n * chip.peak_flops(p).value_or(0.0) *
-                              chip.mfu_prior(p).value_or(0.0) * scenario.training.goodput;
+    result.sustained_flops += n * chip.peak_flops(p).value_or(0.0) * chip.mfu_prior(p).value_or(0.0);
   }
+  // The same goodput assumption as the actors: as given, or failures at this size.
+  result.sustained_flops *= scenario.training.failures
+                                ? training::goodput_from_failures(*scenario.training.failures, result.chips)
+                                : scenario.training.goodput;
   return result;
+}
+
+// The fastest layout of the scenario's workload on the actor's cluster.
+void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scenario, const Catalog& catalog) {
+  (void)catalog;
+  const training::Workload& w = *scenario.workload;
+  training::Machine m;
+  m.chips = static_cast<int>(std::min(ar.cluster.chips, 2.0e9));
+  m.peak_flops = c.chip->peak_flops(scenario.training.precision).value_or(0.0);
+  m.hbm_bytes = c.chip->hbm_bytes.value_or(0.0);
+  m.hbm_bytes_per_s = c.chip->hbm_bandwidth_bytes_per_s.value_or(1e12);
+  m.scaleup_bytes_per_s = c.chip->scaleup_unidirectional_bytes_per_s
+                              ? *c.chip->scaleup_unidirectional_bytes_per_s
+                              : c.chip->scaleup_bidirectional_bytes_per_s.value_or(64e9) / 2;
+  m.scaleup_domain = static_cast<int>(c.system != nullptr && c.system->scaleup_domain_chips
+                                          ? *c.system->scaleup_domain_chips
+                                          : static_cast<std::int64_t>(ar.cluster.chips_per_system));
+  const double scaleout_bits = c.system != nullptr && c.system->scaleout_bits_per_s_per_chip
+                                   ? *c.system->scaleout_bits_per_s_per_chip
+                                   : c.chip->scaleout_bits_per_s.value_or(scenario.network.port_gbps * 1e9);
+  m.scaleout_bytes_per_s = scaleout_bits / 8;
+  TrainingResult& tr = ar.training;
+  tr.has_workload = true;
+  tr.workload_name = w.name;
+  if (m.chips < 1) return;
+  training::SearchResult found = training::search_layouts(w, m, 64, 1);
+  std::vector<std::pair<training::Layout, training::StepBreakdown>> allowed;
+  for (const auto& candidate : found.best) {
+    if (scenario.workload_tp && candidate.first.tp != *scenario.workload_tp) continue;
+    if (scenario.workload_pp && candidate.first.pp != *scenario.workload_pp) continue;
+    allowed.push_back(candidate);
+  }
+  tr.layouts_evaluated = found.evaluated;
+  tr.min_memory_per_chip_bytes = found.min_memory_bytes;
+  tr.hbm_per_chip_bytes = m.hbm_bytes;
+  if (allowed.empty()) return;
+  const auto& [layout, step] = allowed.front();
+  tr.workload_fits = true;
+  tr.layout = layout;
+  tr.step = step;
+  tr.step_time_s = step.step_s;
+  tr.predicted_mfu = step.mfu;
+  tr.tokens_per_s = step.tokens_per_s * tr.goodput;
+  tr.days_to_train = w.tokens / tr.tokens_per_s / 86400.0;
 }
 
 double safe_ratio(double numerator, double denominator) {
@@ -217,7 +265,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
 
     TrainingResult& tr = ar.training;
     tr.duration_s = scenario.training.duration_s;
-    tr.goodput = scenario.training.goodput;
+    tr.goodput = out.goodput[i];
     tr.train_flop = out.train_flop[i];
     tr.params = out.params[i];
     tr.tokens = out.tokens[i];
@@ -226,6 +274,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     tr.model_train_flop = out.model_train_flop[i];
     tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
 
+    if (scenario.workload) plan_workload(ar, c, scenario, catalog);
     for (const auto& ref : result.references) {
       ReferenceComparison cmp;
       cmp.reference = ref.id;

@@ -13,6 +13,7 @@
 
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/scenario/scenario.hpp"
+#include "estimator/training/step_model.hpp"
 #include "hardware/catalog.hpp"
 
 namespace clustercap {
@@ -83,6 +84,19 @@ struct TrainingResult {
   double params_memory_limit = 0;
   double model_train_flop = 0;
   model::ModelLimit limited_by = model::ModelLimit::compute;
+  // With a [workload]: the fastest layout that fits, and what it achieves.
+  bool has_workload = false;
+  std::string workload_name;
+  bool workload_fits = false;
+  training::Layout layout;
+  training::StepBreakdown step;
+  double step_time_s = 0;
+  double predicted_mfu = 0;
+  double tokens_per_s = 0;   // after goodput
+  double days_to_train = 0;  // the workload's tokens
+  std::uint64_t layouts_evaluated = 0;
+  double min_memory_per_chip_bytes = 0;
+  double hbm_per_chip_bytes = 0;
 };
 
 struct ReferenceResult {

@@ -142,6 +142,11 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     batch.bytes_per_param[i] = t.bytes_per_param;
     batch.activation_memory_fraction[i] = t.activation_memory_fraction;
     batch.max_tokens[i] = t.max_tokens.value_or(model::kNoLimit);
+    if (t.failures) {
+      batch.interruptions_per_chip_day[i] = t.failures->interruptions_per_chip_day;
+      batch.restart_hours[i] = t.failures->restart_hours;
+      batch.checkpoint_interval_hours[i] = t.failures->checkpoint_interval_hours;
+    }
     batch.fabric[k] = scenario.network;
   }
   return batch;

@@ -34,7 +34,7 @@ void ClusterBatch::resize(Index size) {
 }
 
 void ClusterResults::resize(Index size) {
-  for (ArrayXd* a : {&limit_chips, &limit_power, &limit_network, &limit_budget, &systems, &chips,
+  for (ArrayXd* a : {&goodput, &limit_chips, &limit_power, &limit_network, &limit_budget, &systems, &chips,
                      &it_power_w, &network_power_w, &facility_power_w, &network_tiers,
                      &network_switches, &network_transceivers, &peak_flops, &sustained_flops,
                      &train_flop, &params_compute_optimal, &params_memory_limit, &params, &tokens,
@@ -142,7 +142,12 @@ void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
 
 void compute_training_outcome(const ClusterBatch& in, ClusterResults& out) {
   out.peak_flops = out.chips * in.peak_flops_per_chip;
-  out.sustained_flops = out.peak_flops * in.mfu * in.goodput;
+  // Goodput from failures (training/goodput.hpp): 1 / (1 + lambda (restart + interval / 2)).
+  const ArrayXd failures_per_hour = out.chips * in.interruptions_per_chip_day / 24.0;
+  out.goodput = (in.interruptions_per_chip_day > 0)
+                    .select(1.0 / (1.0 + failures_per_hour * (in.restart_hours + in.checkpoint_interval_hours / 2.0)),
+                            in.goodput);
+  out.sustained_flops = out.peak_flops * in.mfu * out.goodput;
   out.train_flop = out.sustained_flops * in.duration_s;
   out.params_compute_optimal = (out.train_flop / (kFlopPerParamToken * kTokensPerParam)).sqrt();
   out.params_memory_limit = out.chips * in.hbm_bytes_per_chip *

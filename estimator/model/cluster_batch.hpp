@@ -53,7 +53,10 @@ inline constexpr double kFlopPerParamToken = 6.0;
   X(hbm_bytes_per_chip)     /* accelerator memory, bytes                               */ \
   X(bytes_per_param)        /* training state per parameter (16: mixed-precision Adam) */ \
   X(activation_memory_fraction) /* share of HBM kept for activations, [0, 1)         */ \
-  X(max_tokens)             /* training data available; kNoLimit when none             */
+  X(max_tokens)             /* training data available; kNoLimit when none             */ \
+  X(interruptions_per_chip_day) /* failure rate; 0: use goodput as given             */ \
+  X(restart_hours)          /* lost per interruption besides rolled-back work          */ \
+  X(checkpoint_interval_hours) /* half of it is lost on average per interruption     */
 
 struct ClusterBatch {
 #define CLUSTERCAP_DECLARE(name) ArrayXd name;
@@ -77,6 +80,7 @@ struct ClusterResults {
   ArrayXd network_power_w;   // fabric power, reported even when included in systems
   ArrayXd facility_power_w;  // PUE * IT
   ArrayXd network_tiers, network_switches, network_transceivers;
+  ArrayXd goodput;  // as given, or from the failure model at this cluster size
   ArrayXd peak_flops, sustained_flops, train_flop;
   ArrayXd params_compute_optimal;  // sqrt(C / 120)
   ArrayXd params_memory_limit;     // largest model whose training state fits in HBM

@@ -50,7 +50,7 @@ json cluster_json(const ClusterResult& c) {
 }
 
 json training_json(const TrainingResult& t) {
-  return {{"duration_days", t.duration_s / 86400.0},
+  json j = {{"duration_days", t.duration_s / 86400.0},
           {"goodput", t.goodput},
           {"train_flop", t.train_flop},
           {"params", t.params},
@@ -59,6 +59,28 @@ json training_json(const TrainingResult& t) {
           {"params_compute_optimal", t.params_compute_optimal},
           {"params_memory_limit", t.params_memory_limit},
           {"model_train_flop", t.model_train_flop}};
+  if (t.has_workload) {
+    j["workload"] = t.workload_name;
+    j["workload_fits"] = t.workload_fits;
+    j["layouts_evaluated"] = t.layouts_evaluated;
+    if (t.workload_fits) {
+      const auto& l = t.layout;
+      j["layout"] = {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"microbatch", l.microbatch},
+                     {"interleave", l.interleave}, {"recompute", training::to_string(l.recompute)}};
+      j["step_time_s"] = t.step_time_s;
+      j["mfu"] = t.predicted_mfu;
+      j["tokens_per_s"] = t.tokens_per_s;
+      j["days"] = t.days_to_train;
+      j["step_breakdown_s"] = {{"compute", t.step.compute_s}, {"bubble", t.step.bubble_s},
+                               {"tp_comm", t.step.tp_comm_s}, {"pp_comm", t.step.pp_comm_s},
+                               {"dp_comm", t.step.dp_comm_s}, {"ep_comm", t.step.ep_comm_s}};
+      j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
+    } else {
+      j["min_memory_per_chip_gb"] = t.min_memory_per_chip_bytes / 1e9;
+      j["hbm_per_chip_gb"] = t.hbm_per_chip_bytes / 1e9;
+    }
+  }
+  return j;
 }
 
 }  // namespace

@@ -76,6 +76,23 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                               << count_with_suffix(t.tokens) << " tokens (limited by "
                               << model::to_string(t.limited_by) << "; memory allows "
                               << count_with_suffix(t.params_memory_limit) << ")\n";
+  if (t.has_workload) {
+    if (t.workload_fits) {
+      const auto& l = t.layout;
+      label(out, "Workload " + t.workload_name.substr(0, 12))
+          << "tp " << l.tp << " x pp " << l.pp << " x dp " << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
+          << ", microbatch " << l.microbatch << (l.interleave > 1 ? ", interleave " + std::to_string(l.interleave) : "")
+          << ", recompute " << training::to_string(l.recompute) << " (best of "
+          << grouped_integer(static_cast<double>(t.layouts_evaluated)) << " layouts)\n";
+      label(out, "  step") << significant(t.step_time_s) << " s, predicted MFU " << significant(t.predicted_mfu * 100)
+                           << "%, " << scientific(t.tokens_per_s) << " tokens/s, " << significant(t.days_to_train)
+                           << " days for its tokens; " << significant(t.step.memory_bytes / 1e9) << " GB per chip\n";
+    } else {
+      label(out, "Workload " + t.workload_name.substr(0, 12))
+          << "does not fit in any layout: needs at least " << significant(t.min_memory_per_chip_bytes / 1e9)
+          << " GB per chip, chips have " << significant(t.hbm_per_chip_bytes / 1e9) << " GB\n";
+    }
+  }
   for (std::size_t r = 0; r < a.vs_reference.size(); ++r) {
     const auto& cmp = a.vs_reference[r];
     label(out, r == 0 ? "vs reference" : "") << cmp.reference << ": "

@@ -13,6 +13,8 @@
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/supply/supply.hpp"
 #include "estimator/sweep/uncertain.hpp"
+#include "estimator/training/goodput.hpp"
+#include "estimator/training/step_model.hpp"
 #include "hardware/export_control.hpp"
 #include "hardware/precision.hpp"
 #include "power/system_power.hpp"
@@ -64,6 +66,8 @@ struct TrainingSettings {
   // check. An assumption, not a sourced figure; set it per scenario.
   double activation_memory_fraction = 0.25;
   std::optional<double> max_tokens;  // data available; none = unlimited
+  // When set, goodput follows from failures at the cluster's size.
+  std::optional<training::FailureModel> failures;
 };
 
 struct Scenario {
@@ -87,6 +91,9 @@ struct Scenario {
   // Numbers written as distributions (point runs use their medians),
   // correlations and grid axes for `sweep`.
   sweep::SweepSpec sweep;
+  // [workload]: a model to train; estimate then searches its parallel layout.
+  std::optional<training::Workload> workload;
+  std::optional<int> workload_tp, workload_pp;  // forced degrees
 };
 
 }  // namespace clustercap

@@ -2,6 +2,7 @@
 
 #include "estimator/scenario/supply_loader.hpp"
 #include "estimator/scenario/sweep_loader.hpp"
+#include "estimator/scenario/workload_loader.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -100,6 +101,21 @@ void read_training(TableReader& root, Scenario& scenario) {
       section->number("activation_memory_fraction", Range::closed(0, 0.95))
           .value_or(t.activation_memory_fraction);
   t.max_tokens = section->number("max_tokens", Range::positive(1e18));
+  const auto rate = section->number("interruptions_per_chip_day", Range::positive(1));
+  const auto restart = section->number("restart_hours", Range::non_negative(1000));
+  const auto interval = section->number("checkpoint_interval_hours", Range::non_negative(1000));
+  if (rate || restart || interval) {
+    if (!rate || !restart || !interval) {
+      section->error_missing(!rate ? "interruptions_per_chip_day" : !restart ? "restart_hours"
+                                                                           : "checkpoint_interval_hours",
+                             "the failure model needs interruptions_per_chip_day, restart_hours and "
+                             "checkpoint_interval_hours together");
+    } else if (section->has("goodput")) {
+      section->error_at("goodput", "give goodput or the failure model, not both");
+    } else {
+      t.failures = training::FailureModel{*rate, *restart, *interval};
+    }
+  }
   section->report_unknown_keys();
 }
 
@@ -357,6 +373,32 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   read_supply(root, scenario, catalog);
   read_references(root, scenario, catalog);
   read_sweep_section(root, scenario);
+  if (auto w = root.table("workload")) {
+    scenario.workload = read_workload(*w, true);
+    if (auto tp = w->integer("tp", Range::closed(1, 4096))) {
+      scenario.workload_tp = static_cast<int>(*tp);
+      // A forced TP must fit every scale-up domain the actors could use.
+      for (const auto& actor : scenario.actors) {
+        for (const auto& line : actor.inventory) {
+          const Chip* chip = catalog.find_chip(line.chip_id);
+          if (chip == nullptr) continue;
+          const System* system = catalog.find_system(line.system_id.empty() ? chip->default_system : line.system_id);
+          const std::int64_t domain = system && system->scaleup_domain_chips ? *system->scaleup_domain_chips
+                                                                              : scenario.generic_server.chips_per_server;
+          if (*tp > domain) {
+            w->error_at("tp", "is larger than the scale-up domain of \"" + chip->id + "\" (" +
+                                  std::to_string(domain) + " chips)");
+          }
+        }
+      }
+      if (scenario.workload->heads % *tp != 0) w->error_at("tp", "must divide heads");
+    }
+    if (auto pp = w->integer("pp", Range::closed(1, 4096))) {
+      scenario.workload_pp = static_cast<int>(*pp);
+      if (*pp > scenario.workload->layers) w->error_at("pp", "must not exceed layers");
+    }
+    w->report_unknown_keys();
+  }
   root.report_unknown_keys();
   check_uncertain_inputs(scenario, diagnostics);
   diagnostics.throw_if_any();

@@ -1,5 +1,7 @@
 #include "estimator/training/validate.hpp"
 
+#include "estimator/scenario/workload_loader.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string_view>
@@ -15,13 +17,6 @@ const std::vector<std::pair<std::string_view, std::string_view>>& embedded_confi
 
 namespace clustercap::training {
 namespace {
-
-double parameter_count(const Workload& w) {
-  const double h_kv = w.hidden * w.kv_heads / std::max(1, w.heads);
-  const double mlp = (w.gated_mlp ? 3.0 : 2.0) * w.hidden * w.ffn;
-  return w.layers * (2 * w.hidden * w.hidden + 2 * w.hidden * h_kv + mlp * w.experts) +
-         w.vocab * w.hidden;
-}
 
 double predicted(const ValidationCase& c, const StepBreakdown& r) {
   if (c.basis == "megatron") {
@@ -104,21 +99,8 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
       r.error_at("reported_basis", "must be \"megatron\" or \"model\"");
     }
     if (auto w = r.table("workload", Presence::required)) {
-      Workload& wl = c.workload;
-      wl.layers = static_cast<int>(w->integer("layers", Range::closed(1, 10000), Presence::required).value_or(1));
-      wl.hidden = w->number("hidden", Range::positive(1e6), Presence::required).value_or(1);
-      wl.heads = static_cast<int>(w->integer("heads", Range::closed(1, 10000), Presence::required).value_or(1));
-      wl.kv_heads = static_cast<int>(w->integer("kv_heads", Range::closed(1, 10000)).value_or(wl.heads));
-      wl.ffn = w->number("ffn", Range::positive(1e7)).value_or(4 * wl.hidden);
-      wl.gated_mlp = w->boolean("gated_mlp").value_or(false);
-      wl.seq_len = w->number("seq_len", Range::positive(1e7), Presence::required).value_or(1);
-      wl.vocab = w->number("vocab", Range::positive(1e7), Presence::required).value_or(1);
-      wl.global_batch_tokens = w->number("global_batch_tokens", Range::positive(1e12), Presence::required).value_or(1);
-      wl.experts = static_cast<int>(w->integer("experts", Range::closed(1, 4096)).value_or(1));
-      wl.experts_per_token = static_cast<int>(w->integer("experts_per_token", Range::closed(1, 64)).value_or(1));
+      c.workload = read_workload(*w, false);
       w->report_unknown_keys();
-      wl.params = parameter_count(wl);
-      wl.active_params = wl.params;
     }
     r.report_unknown_keys();
     if (chip != nullptr) {
