@@ -36,6 +36,7 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
   const int n = static_cast<int>(shapes.size());
   std::vector<SearchResult> partial(static_cast<std::size_t>(n));
   const double sequences = w.global_batch_tokens / w.seq_len;
+  (void)threads;  // unused when OpenMP is compiled out
 #pragma omp parallel for num_threads(std::max(1, threads)) schedule(dynamic, 1)
   for (int k = 0; k < n; ++k) {
     SearchResult& out = partial[static_cast<std::size_t>(k)];
