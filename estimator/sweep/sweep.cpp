@@ -389,12 +389,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     model::ClusterBatch batch(static_cast<Eigen::Index>(block) * C);
     model::ClusterResults out;
     std::vector<double> u(I), values(I), z(copula.inputs.size());
-    std::vector<std::vector<double>> counts;
-    for (const auto& a : scenario.actors) {
-      std::vector<double> c;
-      for (const auto& line : a.inventory) c.push_back(line.count);
-      counts.push_back(c);
-    }
+    std::vector<std::vector<double>> counts = engine.base_counts();
     std::vector<double> metrics(M);
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
@@ -501,12 +496,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   if (I > 0) {
     const auto rows = static_cast<Eigen::Index>(2 * I);
     model::ClusterBatch batch(rows * C);
-    std::vector<std::vector<double>> counts;
-    for (const auto& a : scenario.actors) {
-      std::vector<double> c;
-      for (const auto& line : a.inventory) c.push_back(line.count);
-      counts.push_back(c);
-    }
+    std::vector<std::vector<double>> counts = engine.base_counts();
     std::vector<double> u(I, 0.5);
     for (std::size_t i = 0; i < I; ++i) {
       for (int side = 0; side < 2; ++side) {
