@@ -2,6 +2,7 @@
 
 #include "estimator/plan.hpp"
 #include "estimator/timeline.hpp"
+#include "estimator/training/machine.hpp"
 #include "estimator/training/search.hpp"
 
 #include <algorithm>
@@ -112,24 +113,17 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
 }
 
 // The fastest layout of the scenario's workload on the actor's cluster.
-void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scenario, const Catalog& catalog) {
-  (void)catalog;
+void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scenario) {
   const training::Workload& w = *scenario.workload;
-  training::Machine m;
-  m.chips = static_cast<int>(std::min(ar.cluster.chips, 2.0e9));
-  m.peak_flops = c.chip->peak_flops(scenario.training.precision).value_or(0.0);
-  m.hbm_bytes = c.chip->hbm_bytes.value_or(0.0);
-  m.hbm_bytes_per_s = c.chip->hbm_bandwidth_bytes_per_s.value_or(1e12);
-  m.scaleup_bytes_per_s = c.chip->scaleup_unidirectional_bytes_per_s
-                              ? *c.chip->scaleup_unidirectional_bytes_per_s
-                              : c.chip->scaleup_bidirectional_bytes_per_s.value_or(64e9) / 2;
-  m.scaleup_domain = static_cast<int>(c.system != nullptr && c.system->scaleup_domain_chips
-                                          ? *c.system->scaleup_domain_chips
-                                          : static_cast<std::int64_t>(ar.cluster.chips_per_system));
+  const int scaleup_domain = static_cast<int>(c.system != nullptr && c.system->scaleup_domain_chips
+                                                  ? *c.system->scaleup_domain_chips
+                                                  : static_cast<std::int64_t>(ar.cluster.chips_per_system));
   const double scaleout_bits = c.system != nullptr && c.system->scaleout_bits_per_s_per_chip
                                    ? *c.system->scaleout_bits_per_s_per_chip
                                    : c.chip->scaleout_bits_per_s.value_or(scenario.network.port_gbps * 1e9);
-  m.scaleout_bytes_per_s = scaleout_bits / 8;
+  const training::Machine m =
+      training::machine_for(*c.chip, scenario.training.precision,
+                            static_cast<int>(std::min(ar.cluster.chips, 2.0e9)), scaleup_domain, scaleout_bits / 8);
   TrainingResult& tr = ar.training;
   tr.has_workload = true;
   tr.workload_name = w.name;
@@ -274,7 +268,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     tr.model_train_flop = out.model_train_flop[i];
     tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
 
-    if (scenario.workload) plan_workload(ar, c, scenario, catalog);
+    if (scenario.workload) plan_workload(ar, c, scenario);
     for (const auto& ref : result.references) {
       ReferenceComparison cmp;
       cmp.reference = ref.id;

@@ -1,6 +1,7 @@
 #include "estimator/training/validate.hpp"
 
 #include "estimator/scenario/workload_loader.hpp"
+#include "estimator/training/machine.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -104,14 +105,11 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
     }
     r.report_unknown_keys();
     if (chip != nullptr) {
-      c.machine.peak_flops = chip->peak_flops(Precision::bf16).value_or(0);
-      c.machine.hbm_bytes = chip->hbm_bytes.value_or(0);
-      c.machine.hbm_bytes_per_s = chip->hbm_bandwidth_bytes_per_s.value_or(1e12);
-      c.machine.scaleup_bytes_per_s = chip->scaleup_unidirectional_bytes_per_s
-                                          ? *chip->scaleup_unidirectional_bytes_per_s
-                                          : chip->scaleup_bidirectional_bytes_per_s.value_or(1e11) / 2;
+      c.machine = machine_for(*chip, Precision::bf16, c.machine.chips, c.machine.scaleup_domain,
+                              scaleout_gbps * 1e9 / 8);
+    } else {
+      c.machine.scaleout_bytes_per_s = scaleout_gbps * 1e9 / 8;
     }
-    c.machine.scaleout_bytes_per_s = scaleout_gbps * 1e9 / 8;
     cases.push_back(std::move(c));
   }
   root.report_unknown_keys();

@@ -1,0 +1,20 @@
+#include "estimator/training/machine.hpp"
+
+namespace clustercap::training {
+
+Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleup_domain,
+                    double scaleout_bytes_per_s) {
+  Machine m;
+  m.chips = chips;
+  m.peak_flops = chip.peak_flops(precision).value_or(0.0);
+  m.hbm_bytes = chip.hbm_bytes.value_or(0.0);
+  m.hbm_bytes_per_s = chip.hbm_bandwidth_bytes_per_s.value_or(1e12);
+  m.scaleup_bytes_per_s = chip.scaleup_unidirectional_bytes_per_s
+                              ? *chip.scaleup_unidirectional_bytes_per_s
+                              : chip.scaleup_bidirectional_bytes_per_s.value_or(64e9) / 2;
+  m.scaleup_domain = scaleup_domain;
+  m.scaleout_bytes_per_s = scaleout_bytes_per_s;
+  return m;
+}
+
+}  // namespace clustercap::training

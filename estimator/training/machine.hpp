@@ -1,0 +1,15 @@
+// The per-chip hardware the step-time model needs, read from the catalog.
+#pragma once
+
+#include "estimator/training/step_model.hpp"
+#include "hardware/catalog.hpp"
+
+namespace clustercap::training {
+
+// Scale-up bandwidth is one direction: a catalogued one-way figure, or half
+// the bidirectional one (PCIe Gen4 x16, 64 GB/s bidirectional, when the
+// catalog has neither).
+Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleup_domain,
+                    double scaleout_bytes_per_s);
+
+}  // namespace clustercap::training
