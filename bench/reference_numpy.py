@@ -36,7 +36,7 @@ def uniforms(seed, samples, inputs):
     with np.errstate(over="ignore"):
         for i in range(inputs):
             h = mix64(base + U64(0x632BE59BD9B4E019) * U64(i + 1))
-            out[i] = ((h >> U64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+            out[i] = ((h >> U64(12)).astype(np.float64) + 0.5) * (1.0 / 4503599627370496.0)
     return out
 
 

@@ -84,6 +84,12 @@ double smooth_systems(const Candidate& c, double it_budget_w, int tiers) {
 // stepping down from the best smooth bound finds the exact answer.
 double power_limited_systems(const Candidate& c, double it_budget_w) {
   double best = 0.0;
+  if (c.includes_fabric) {
+    // No fabric to size: the bound is exact up to the rounding checked below.
+    best = std::max(0.0, std::floor(it_budget_w / c.system_w));
+    while (best > 0 && it_power_w(c, best) > it_budget_w) best -= 1;
+    return best;
+  }
   for (int tiers = 1; tiers <= 64; ++tiers) {
     best = std::max(best, smooth_systems(c, it_budget_w, tiers));
     const double capacity_chips =
@@ -96,37 +102,68 @@ double power_limited_systems(const Candidate& c, double it_budget_w) {
   return best;
 }
 
+Candidate candidate_at(const ClusterBatch& in, Index i) {
+  return {in.chips_per_system[i], in.system_it_power_w[i], in.system_includes_scaleout[i] != 0.0,
+          in.endpoints_per_chip[i], &in.fabric[static_cast<std::size_t>(i)]};
+}
+
 }  // namespace
+
+double held_limit_systems(const ClusterBatch& in, Index i) {
+  return std::floor(in.chips_held[i] / in.chips_per_system[i]);
+}
+
+double power_limit_systems(const ClusterBatch& in, Index i) {
+  return power_limited_systems(candidate_at(in, i), it_budget_w(in, i));
+}
+
+double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems) {
+  return it_power_w(candidate_at(in, i), systems);
+}
+
+double it_budget_w(const ClusterBatch& in, Index i) { return power::it_budget_w(in.site_power_w[i], in.pue[i]); }
+
+double network_limit_systems(const ClusterBatch& in, Index i) {
+  return std::floor(max_endpoints(in.fabric[static_cast<std::size_t>(i)]) / in.endpoints_per_chip[i] /
+                    in.chips_per_system[i]);
+}
+
+double budget_limit_systems(const ClusterBatch& in, Index i) {
+  return std::isinf(in.budget_usd[i]) ? kNoLimit : std::floor(in.budget_usd[i] / in.system_price_usd[i]);
+}
+
+Constraint binding_constraint(const double (&limits_systems)[4]) {
+  int binding = 0;
+  for (int k = 1; k < 4; ++k) {
+    if (limits_systems[k] < limits_systems[binding]) binding = k;
+  }
+  return static_cast<Constraint>(binding);
+}
+
+double goodput_at(const ClusterBatch& in, Index i, double chips) {
+  if (!(in.interruptions_per_chip_day[i] > 0)) return in.goodput[i];
+  // training/goodput.hpp: 1 / (1 + lambda (restart + interval / 2)).
+  const double failures_per_hour = chips * in.interruptions_per_chip_day[i] / 24.0;
+  return 1.0 / (1.0 + failures_per_hour * (in.restart_hours[i] + in.checkpoint_interval_hours[i] / 2.0));
+}
 
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
   const Index n = in.size();
   // Every field is overwritten below; skip zeroing when the size is unchanged.
   if (out.chips.size() != n) out.resize(n);
   for (Index i = 0; i < n; ++i) {
-    const Candidate c{in.chips_per_system[i], in.system_it_power_w[i],
-                      in.system_includes_scaleout[i] != 0.0, in.endpoints_per_chip[i],
-                      &in.fabric[static_cast<std::size_t>(i)]};
+    const Candidate c = candidate_at(in, i);
     const double cps = c.chips_per_system;
-    const double held_systems = std::floor(in.chips_held[i] / cps);
-    const double power_systems =
-        power_limited_systems(c, power::it_budget_w(in.site_power_w[i], in.pue[i]));
-    const double network_systems = std::floor(max_endpoints(*c.fabric) / c.endpoints_per_chip / cps);
-    const double budget_systems = std::isinf(in.budget_usd[i])
-                                      ? kNoLimit
-                                      : std::floor(in.budget_usd[i] / in.system_price_usd[i]);
+    const double limits[4] = {held_limit_systems(in, i), power_limit_systems(in, i),
+                              network_limit_systems(in, i), budget_limit_systems(in, i)};
+    const Constraint binding = binding_constraint(limits);
+    const double systems = limits[static_cast<int>(binding)];
 
-    const double limits[] = {held_systems, power_systems, network_systems, budget_systems};
-    int binding = 0;
-    for (int k = 1; k < 4; ++k) {
-      if (limits[k] < limits[binding]) binding = k;
-    }
-    const double systems = limits[binding];
-
-    out.limit_chips[i] = held_systems * cps;
-    out.limit_power[i] = power_systems * cps;
-    out.limit_network[i] = network_systems * cps;
-    out.limit_budget[i] = std::isinf(budget_systems) ? kNoLimit : budget_systems * cps;
-    out.binding[i] = binding;
+    out.limit_chips[i] = limits[0] * cps;
+    out.limit_power[i] = limits[1] * cps;
+    out.limit_network[i] = limits[2] * cps;
+    out.limit_budget[i] = std::isinf(limits[3]) ? kNoLimit : limits[3] * cps;
+    out.binding[i] = static_cast<int>(binding);
     out.systems[i] = systems;
     out.chips[i] = systems * cps;
 
@@ -142,18 +179,16 @@ void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
 
 void compute_training_outcome(const ClusterBatch& in, ClusterResults& out) {
   out.peak_flops = out.chips * in.peak_flops_per_chip;
-  // Goodput from failures (training/goodput.hpp): 1 / (1 + lambda (restart + interval / 2)).
-  const ArrayXd failures_per_hour = out.chips * in.interruptions_per_chip_day / 24.0;
-  out.goodput = (in.interruptions_per_chip_day > 0)
-                    .select(1.0 / (1.0 + failures_per_hour * (in.restart_hours + in.checkpoint_interval_hours / 2.0)),
-                            in.goodput);
-  out.sustained_flops = out.peak_flops * in.mfu * out.goodput;
+  const Index n = in.size();
+  for (Index i = 0; i < n; ++i) {
+    out.goodput[i] = goodput_at(in, i, out.chips[i]);
+    out.sustained_flops[i] = sustained_flops(out.chips[i], in.peak_flops_per_chip[i], in.mfu[i], out.goodput[i]);
+  }
   out.train_flop = out.sustained_flops * in.duration_s;
   out.params_compute_optimal = (out.train_flop / (kFlopPerParamToken * kTokensPerParam)).sqrt();
   out.params_memory_limit = out.chips * in.hbm_bytes_per_chip *
                             (1.0 - in.activation_memory_fraction) / in.bytes_per_param;
 
-  const Index n = in.size();
   for (Index i = 0; i < n; ++i) {
     const double data_limit = in.max_tokens[i] / kTokensPerParam;  // inf when unlimited
     double params = out.params_compute_optimal[i];

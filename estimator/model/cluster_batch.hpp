@@ -91,6 +91,27 @@ struct ClusterResults {
   void resize(Index size);
 };
 
+// Step 2 for candidate i: what each limit allows, in whole systems. The
+// sweep engine calls these per sample (and keeps those whose inputs it never
+// samples), then runs the full steps below on the candidate that wins.
+double held_limit_systems(const ClusterBatch& in, Index i);
+double power_limit_systems(const ClusterBatch& in, Index i);    // fabric grows as deep as needed
+double network_limit_systems(const ClusterBatch& in, Index i);  // deepest allowed fabric
+double budget_limit_systems(const ClusterBatch& in, Index i);   // kNoLimit without a budget
+// IT power of `systems` systems of candidate i with the fabric they need, and
+// the IT power its site offers: power_limit_systems is the largest count
+// whose IT power fits, so one comparison tells whether power binds below a count.
+double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems);
+double it_budget_w(const ClusterBatch& in, Index i);
+// Step 3: the smallest limit binds; ties go to the earlier constraint.
+Constraint binding_constraint(const double (&limits_systems)[4]);
+// Step 5 pieces shared by every caller, so all paths round alike: goodput at
+// a cluster size (as given, or from the failure model) and sustained FLOP/s.
+double goodput_at(const ClusterBatch& in, Index i, double chips);
+inline double sustained_flops(double chips, double peak_flops_per_chip, double mfu, double goodput) {
+  return chips * peak_flops_per_chip * mfu * goodput;
+}
+
 // Steps 2-4: limits, binding constraint, whole systems, power and fabric.
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out);
 // Steps 5-6: sustained FLOP/s, training compute, largest compute-optimal model.

@@ -37,7 +37,7 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
   out << "scenario " << result.scenario_file << "; " << grouped_integer(static_cast<double>(result.samples))
       << " samples per point, seed " << result.seed << ", " << result.threads << " thread"
       << (result.threads == 1 ? "" : "s") << "; " << result.inputs.size()
-      << " uncertain inputs; quantiles within " << sweep::QuantileSketch::kRelativeError * 100
+      << " uncertain inputs; quantiles within " << significant(sweep::QuantileSketch::kRelativeError * 100, 2)
       << "% (relative)\n";
   for (const auto& point : result.points) {
     if (!point.settings.empty()) out << "\n### grid point: " << settings_text(point) << "\n";

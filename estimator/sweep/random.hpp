@@ -15,10 +15,18 @@ inline std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// Uniform in (0, 1), never 0 or 1.
+// The part of a draw shared by every input of one sample.
+inline std::uint64_t sample_key(std::uint64_t seed, std::uint64_t sample) { return mix64(seed ^ mix64(sample)); }
+
+// Uniform in (0, 1) for one input of the sample with key `key`: 52 random
+// bits on the grid (k + 0.5) / 2^52, so never 0 or 1.
+inline double uniform_at(std::uint64_t key, std::uint64_t input) {
+  const std::uint64_t h = mix64(key + 0x632be59bd9b4e019ULL * (input + 1));
+  return (static_cast<double>(h >> 12) + 0.5) * (1.0 / 4503599627370496.0);
+}
+
 inline double uniform(std::uint64_t seed, std::uint64_t sample, std::uint64_t input) {
-  const std::uint64_t h = mix64(mix64(seed ^ mix64(sample)) + 0x632be59bd9b4e019ULL * (input + 1));
-  return (static_cast<double>(h >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  return uniform_at(sample_key(seed, sample), input);
 }
 
 }  // namespace clustercap::sweep

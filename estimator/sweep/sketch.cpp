@@ -7,36 +7,24 @@ namespace clustercap::sweep {
 namespace {
 constexpr double kMinValue = 1e-9;
 constexpr double kMaxValue = 1e40;
+
+double from_key(std::uint64_t key) {
+  const std::uint64_t bits = key << (52 - QuantileSketch::kSubBucketBits);
+  double x = 0;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
 }  // namespace
 
-QuantileSketch::QuantileSketch()
-    : log_gamma_(std::log((1 + kRelativeError) / (1 - kRelativeError))) {
-  const int lo = static_cast<int>(std::ceil(std::log(kMinValue) / log_gamma_));
-  const int hi = static_cast<int>(std::ceil(std::log(kMaxValue) / log_gamma_));
-  offset_ = -lo;
-  buckets_.assign(static_cast<std::size_t>(hi - lo + 1), 0);
+QuantileSketch::QuantileSketch() {
+  first_ = static_cast<std::int64_t>(key(kMinValue));
+  const auto last = static_cast<std::int64_t>(key(kMaxValue));
+  buckets_.assign(static_cast<std::size_t>(last - first_ + 1), 0);
 }
 
-int QuantileSketch::index(double x) const {
-  const double clamped = std::min(std::max(x, kMinValue), kMaxValue);
-  const int i = static_cast<int>(std::ceil(std::log(clamped) / log_gamma_)) + offset_;
-  return std::min(std::max(i, 0), static_cast<int>(buckets_.size()) - 1);
-}
-
-double QuantileSketch::value_of(int i) const {
-  const double gamma = std::exp(log_gamma_);
-  return 2.0 * std::exp(static_cast<double>(i - offset_) * log_gamma_) / (gamma + 1.0);
-}
-
-void QuantileSketch::add(double x) {
-  ++count_;
-  min_ = std::min(min_, x);
-  max_ = std::max(max_, x);
-  if (!(x > 0)) {
-    ++zeros_;
-    return;
-  }
-  ++buckets_[static_cast<std::size_t>(index(x))];
+double QuantileSketch::midpoint(std::size_t index) const {
+  const auto k = static_cast<std::uint64_t>(first_) + index;
+  return 0.5 * (from_key(k) + from_key(k + 1));
 }
 
 void QuantileSketch::merge(const QuantileSketch& other) {
@@ -57,7 +45,7 @@ double QuantileSketch::quantile(double q) const {
   std::uint64_t seen = zeros_;
   for (std::size_t i = 0; i < buckets_.size(); ++i) {
     seen += buckets_[i];
-    if (seen > rank) return std::min(std::max(value_of(static_cast<int>(i)), min_), max_);
+    if (seen > rank) return std::min(std::max(midpoint(i), min_), max_);
   }
   return max_;
 }

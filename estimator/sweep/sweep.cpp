@@ -34,11 +34,16 @@ struct Binding {
 // Running moments of one block (Chan et al. merge in block order).
 struct Moments {
   double n = 0, mean = 0, m2 = 0;
-  void add(double x) {
-    n += 1;
-    const double d = x - mean;
-    mean += d / n;
-    m2 += d * (x - mean);
+  // Two passes over one block's values.
+  static Moments of(const double* x, std::uint64_t count) {
+    Moments m;
+    if (count == 0) return m;
+    m.n = static_cast<double>(count);
+    double sum = 0;
+    for (std::uint64_t i = 0; i < count; ++i) sum += x[i];
+    m.mean = sum / m.n;
+    for (std::uint64_t i = 0; i < count; ++i) m.m2 += (x[i] - m.mean) * (x[i] - m.mean);
+    return m;
   }
   void merge(const Moments& o) {
     if (o.n == 0) return;
@@ -101,6 +106,21 @@ class Engine {
       bind_target(probe);
       bindings_.push_back(bind(probe, -1, value));
     }
+    power_sampled_.assign(candidates_.size(), 0);
+    for (const Binding& b : bindings_) {
+      if (b.input < 0) continue;
+      switch (b.target) {
+        case Target::site_power_w:
+        case Target::site_pue:
+        case Target::system_overhead:
+        case Target::switch_w:
+        case Target::nic_transceiver_w:
+        case Target::switch_transceiver_w:
+          for (int c : b.cands) power_sampled_[static_cast<std::size_t>(c)] = 1;
+          break;
+        default: break;
+      }
+    }
   }
 
   std::size_t candidates() const { return candidates_.size(); }
@@ -114,18 +134,12 @@ class Engine {
   const std::vector<double>& ref_per_goodput() const { return ref_per_goodput_; }
   const std::vector<std::vector<double>>& base_counts() const { return base_counts_; }
 
-  // Fills rows [s * C, (s + 1) * C) of `batch` for sample values `values`
-  // (config units, one per scenario input).
-  void fill(model::ClusterBatch& batch, Eigen::Index s, const std::vector<double>& values,
-            std::vector<std::vector<double>>& counts) const {
+  // Writes the sampled (or grid-fixed) values `values` (config units, one per
+  // scenario input) into the C candidate rows of `batch` starting at `row0`.
+  // Only bound columns change: the rows must start as copies of base().
+  void apply(model::ClusterBatch& batch, Eigen::Index row0, const std::vector<double>& values,
+             std::vector<std::vector<double>>& counts) const {
     const auto C = static_cast<Eigen::Index>(candidates_.size());
-    const Eigen::Index row0 = s * C;
-#define CLUSTERCAP_COPY(name) batch.name.segment(row0, C) = base_.name;
-    CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_COPY)
-#undef CLUSTERCAP_COPY
-    for (Eigen::Index c = 0; c < C; ++c) {
-      batch.fabric[static_cast<std::size_t>(row0 + c)] = base_.fabric[static_cast<std::size_t>(c)];
-    }
     bool counts_changed = false;
     for (const Binding& b : bindings_) {
       const double v = (b.input >= 0 ? values[static_cast<std::size_t>(b.input)] : b.fixed) * b.scale;
@@ -163,44 +177,17 @@ class Engine {
         for (int line : spec.lines) held += counts[spec.actor][static_cast<std::size_t>(line)];
         batch.chips_held[row0 + c] = held;
       }
-      counts = base_counts_;
     }
   }
 
-  // Per-actor outputs of sample s: metrics in metric_names() order, binding.
-  void outputs(const model::ClusterBatch& batch, const model::ClusterResults& r, Eigen::Index s,
-               std::size_t actor, double* metrics, int* binding) const {
-    const auto C = static_cast<Eigen::Index>(candidates_.size());
-    int best = -1;
-    for (int c : actor_cands_[actor]) {
-      const Eigen::Index i = s * C + c;
-      if (best < 0) {
-        best = c;
-        continue;
-      }
-      const Eigen::Index j = s * C + best;
-      if (r.sustained_flops[i] > r.sustained_flops[j] ||
-          (r.sustained_flops[i] == r.sustained_flops[j] && r.chips[i] > r.chips[j])) {
-        best = c;
-      }
-    }
-    if (best < 0) {
-      std::fill(metrics, metrics + kBaseMetrics + references_.size(), 0.0);
-      *binding = 0;
-      return;
-    }
-    const Eigen::Index i = s * C + best;
-    metrics[0] = r.chips[i];
-    metrics[1] = r.facility_power_w[i] / 1e6;
-    metrics[2] = r.sustained_flops[i];
-    metrics[3] = r.train_flop[i];
-    metrics[4] = r.params[i];
-    for (std::size_t k = 0; k < references_.size(); ++k) {
-      const double ref = ref_per_goodput_[k] * batch.goodput[i];
-      metrics[kBaseMetrics + k] = ref > 0 ? r.sustained_flops[i] / ref : 0.0;
-    }
-    *binding = r.binding[i];
+  std::vector<double> median_values() const {
+    std::vector<double> v;
+    for (const auto& in : scenario_.sweep.inputs) v.push_back(in.sample(0.5));
+    return v;
   }
+
+  // True when a sampled input changes what candidate c's site can power.
+  bool power_sampled(std::size_t c) const { return power_sampled_[c] != 0; }
 
  private:
   Binding bind(const UncertainInput& in, int index, double fixed) const {
@@ -240,6 +227,127 @@ class Engine {
   std::vector<double> generic_tdp_;
   std::vector<std::vector<double>> base_counts_;
   std::vector<Binding> bindings_;
+  std::vector<char> power_sampled_;
+};
+
+void copy_row(const model::ClusterBatch& from, Eigen::Index i, model::ClusterBatch& to, Eigen::Index j) {
+#define CLUSTERCAP_COPY(name) to.name[j] = from.name[i];
+  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_COPY)
+#undef CLUSTERCAP_COPY
+  to.fabric[static_cast<std::size_t>(j)] = from.fabric[static_cast<std::size_t>(i)];
+}
+
+// One thread's evaluator. Per sample it finds each actor's largest cluster
+// from the model's step-2/3 functions (limits whose inputs are never sampled
+// are computed once), then runs the whole model -- the same
+// assemble_clusters and compute_training_outcome as `estimate` -- on the
+// block's winners as one structure-of-arrays batch.
+class Kernel {
+ public:
+  Kernel(const Engine& engine, std::size_t block)
+      : engine_(engine), counts_(engine.base_counts()), block_(block) {
+    const model::ClusterBatch& base = engine.base();
+    const Eigen::Index C = base.size();
+    sample_ = base;
+    // Grid-fixed values hold for every sample; apply them before caching.
+    engine.apply(sample_, 0, engine.median_values(), counts_);
+    power_cache_.resize(static_cast<std::size_t>(C));
+    network_cache_.resize(static_cast<std::size_t>(C));
+    for (Eigen::Index c = 0; c < C; ++c) {
+      power_cache_[static_cast<std::size_t>(c)] = model::power_limit_systems(sample_, c);
+      network_cache_[static_cast<std::size_t>(c)] = model::network_limit_systems(sample_, c);
+    }
+    resize(block);
+  }
+
+  // Starts a block of n samples.
+  void begin(std::size_t n) {
+    if (n != rows_) resize(n);
+  }
+
+  // Evaluates sample s of the block at `values` (config units per input).
+  void add(std::size_t s, const std::vector<double>& values) {
+    engine_.apply(sample_, 0, values, counts_);
+    const std::size_t A = engine_.actors();
+    for (std::size_t a = 0; a < A; ++a) {
+      int best = -1;
+      double best_flops = 0, best_chips = 0;
+      for (int c : engine_.actor_candidates()[a]) {
+        const auto i = static_cast<Eigen::Index>(c);
+        // Only the cluster size matters here (the winner's binding constraint
+        // comes from the full model below), so the power search runs only when
+        // power binds below the other limits.
+        double systems = std::min({model::held_limit_systems(sample_, i), network_cache_[static_cast<std::size_t>(c)],
+                                   model::budget_limit_systems(sample_, i)});
+        if (!engine_.power_sampled(static_cast<std::size_t>(c))) {
+          systems = std::min(systems, power_cache_[static_cast<std::size_t>(c)]);
+        } else if (model::it_power_for_systems_w(sample_, i, systems) > model::it_budget_w(sample_, i)) {
+          systems = std::min(systems, model::power_limit_systems(sample_, i));
+        }
+        const double chips = systems * sample_.chips_per_system[i];
+        const double flops = model::sustained_flops(chips, sample_.peak_flops_per_chip[i], sample_.mfu[i],
+                                                    model::goodput_at(sample_, i, chips));
+        // The same choice as `estimate`: most sustained FLOP/s, then most chips.
+        if (best < 0 || flops > best_flops || (flops == best_flops && chips > best_chips)) {
+          best = c;
+          best_flops = flops;
+          best_chips = chips;
+        }
+      }
+      const auto row = static_cast<Eigen::Index>(s * A + a);
+      winner_[static_cast<std::size_t>(row)] = best;
+      if (best >= 0) copy_row(sample_, best, winners_, row);
+    }
+  }
+
+  // Runs the whole model on the block's winners.
+  void finish() {
+    model::assemble_clusters(winners_, results_);
+    model::compute_training_outcome(winners_, results_);
+  }
+
+  // Per-actor outputs of sample s: metrics in metric_names() order, binding.
+  void outputs(std::size_t s, std::size_t actor, double* metrics, int* binding) const {
+    const auto i = static_cast<Eigen::Index>(s * engine_.actors() + actor);
+    const std::size_t R = engine_.references().size();
+    if (winner_[static_cast<std::size_t>(i)] < 0) {
+      std::fill(metrics, metrics + kBaseMetrics + R, 0.0);
+      *binding = 0;
+      return;
+    }
+    const model::ClusterResults& r = results_;
+    metrics[0] = r.chips[i];
+    metrics[1] = r.facility_power_w[i] / 1e6;
+    metrics[2] = r.sustained_flops[i];
+    metrics[3] = r.train_flop[i];
+    metrics[4] = r.params[i];
+    for (std::size_t k = 0; k < R; ++k) {
+      const double ref = engine_.ref_per_goodput()[k] * winners_.goodput[i];
+      metrics[kBaseMetrics + k] = ref > 0 ? r.sustained_flops[i] / ref : 0.0;
+    }
+    *binding = r.binding[i];
+  }
+
+ private:
+  void resize(std::size_t n) {
+    rows_ = n;
+    const std::size_t A = engine_.actors();
+    winners_.resize(static_cast<Eigen::Index>(n * A));
+    // Rows of actors without a winner still go through the model: keep them valid.
+    if (engine_.base().size() > 0) {
+      for (std::size_t j = 0; j < n * A; ++j) copy_row(engine_.base(), 0, winners_, static_cast<Eigen::Index>(j));
+    }
+    winner_.assign(n * A, -1);
+  }
+
+  const Engine& engine_;
+  model::ClusterBatch sample_;
+  std::vector<std::vector<double>> counts_;
+  std::vector<double> power_cache_, network_cache_;
+  model::ClusterBatch winners_;
+  model::ClusterResults results_;
+  std::vector<int> winner_;
+  std::size_t block_ = 0, rows_ = 0;
 };
 
 // Gaussian copula: Cholesky factor of the Pearson matrix implied by the
@@ -290,7 +398,8 @@ Copula make_copula(const Scenario& scenario) {
 void draw(const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t sample,
           std::vector<double>& u, std::vector<double>& z) {
   const std::size_t n = scenario.sweep.inputs.size();
-  for (std::size_t i = 0; i < n; ++i) u[i] = uniform(seed, sample, i);
+  const std::uint64_t key = sample_key(seed, sample);
+  for (std::size_t i = 0; i < n; ++i) u[i] = uniform_at(key, i);
   const std::size_t k = copula.inputs.size();
   if (k == 0) return;
   for (std::size_t j = 0; j < k; ++j) z[j] = normal_quantile(u[static_cast<std::size_t>(copula.inputs[j])]);
@@ -360,12 +469,15 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   const std::size_t R = engine.references().size();
   const std::size_t M = kBaseMetrics + R;
   const std::size_t I = scenario.sweep.inputs.size();
-  const auto C = static_cast<Eigen::Index>(engine.candidates());
   const std::uint64_t block = std::max<std::uint64_t>(1, options.block);
   const std::uint64_t blocks = (samples + block - 1) / block;
   const std::uint64_t srrc_n = std::min(samples, options.srrc_samples);
 
-  std::vector<Moments> block_moments(blocks * A * M);
+  // Moments are merged in block order; blocks are processed a chunk at a
+  // time so the per-block partials take fixed memory whatever the sample count.
+  constexpr std::uint64_t kChunkBlocks = 1024;
+  std::vector<Moments> block_moments(std::min(blocks, kChunkBlocks) * A * M);
+  std::vector<Moments> totals(A * M);
   Eigen::MatrixXd srrc_x(static_cast<Eigen::Index>(srrc_n), static_cast<Eigen::Index>(I));
   Eigen::MatrixXd srrc_y(static_cast<Eigen::Index>(srrc_n), static_cast<Eigen::Index>(A));
   const std::uint64_t kept = keep ? std::min(samples, options.keep_rows) : 0;
@@ -386,22 +498,23 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 #pragma omp parallel num_threads(threads)
   {
     const auto t = static_cast<std::size_t>(thread_index());
-    model::ClusterBatch batch(static_cast<Eigen::Index>(block) * C);
-    model::ClusterResults out;
+    Kernel kernel(engine, block);
     std::vector<double> u(I), values(I), z(copula.inputs.size());
-    std::vector<std::vector<double>> counts = engine.base_counts();
     std::vector<double> metrics(M);
+    std::vector<double> block_values(A * M * block);  // [actor, metric][sample]
+    for (std::uint64_t chunk = 0; chunk < blocks; chunk += kChunkBlocks) {
+    const auto chunk_end = static_cast<std::int64_t>(std::min(blocks, chunk + kChunkBlocks));
 #pragma omp for schedule(dynamic, 1)
-    for (std::int64_t b = 0; b < static_cast<std::int64_t>(blocks); ++b) {
+    for (std::int64_t b = static_cast<std::int64_t>(chunk); b < chunk_end; ++b) {
       if (options.cancel != nullptr && options.cancel->load()) continue;
       try {
         const std::uint64_t first = static_cast<std::uint64_t>(b) * block;
         const std::uint64_t n = std::min(block, samples - first);
-        if (batch.size() != static_cast<Eigen::Index>(n) * C) batch.resize(static_cast<Eigen::Index>(n) * C);
+        kernel.begin(n);
         for (std::uint64_t s = 0; s < n; ++s) {
           draw(scenario, copula, options.seed, first + s, u, z);
           for (std::size_t i = 0; i < I; ++i) values[i] = scenario.sweep.inputs[i].sample(u[i]);
-          engine.fill(batch, static_cast<Eigen::Index>(s), values, counts);
+          kernel.add(s, values);
           if (first + s < srrc_n) {
             for (std::size_t i = 0; i < I; ++i) {
               srrc_x(static_cast<Eigen::Index>(first + s), static_cast<Eigen::Index>(i)) = u[i];
@@ -413,16 +526,12 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
             for (std::size_t i = 0; i < I; ++i) row[1 + i] = values[i];
           }
         }
-        model::assemble_clusters(batch, out);
-        model::compute_training_outcome(batch, out);
+        kernel.finish();
         for (std::uint64_t s = 0; s < n; ++s) {
           for (std::size_t a = 0; a < A; ++a) {
             int binding = 0;
-            engine.outputs(batch, out, static_cast<Eigen::Index>(s), a, metrics.data(), &binding);
-            for (std::size_t m = 0; m < M; ++m) {
-              block_moments[(static_cast<std::size_t>(b) * A + a) * M + m].add(metrics[m]);
-              sketches[t][a * M + m].add(metrics[m]);
-            }
+            kernel.outputs(s, a, metrics.data(), &binding);
+            for (std::size_t m = 0; m < M; ++m) block_values[(a * M + m) * block + s] = metrics[m];
             ++bindings[t][a * 4 + static_cast<std::size_t>(binding)];
             for (std::size_t r = 0; r < R; ++r) {
               if (metrics[kBaseMetrics + r] >= 1.0) ++exceeds[t][a * R + r];
@@ -438,12 +547,28 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
             }
           }
         }
+        for (std::size_t k = 0; k < A * M; ++k) {
+          const double* x = &block_values[k * block];
+          QuantileSketch& sketch = sketches[t][k];
+          for (std::uint64_t s = 0; s < n; ++s) sketch.add(x[s]);
+          block_moments[static_cast<std::size_t>(b - static_cast<std::int64_t>(chunk)) * A * M + k] =
+              Moments::of(x, n);
+        }
         const std::uint64_t now = done.fetch_add(n) + n;
         if (t == 0 && options.progress) options.progress(now, total);
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
       }
+    }
+#pragma omp single
+    {
+      const std::uint64_t used = static_cast<std::uint64_t>(chunk_end) - chunk;
+      for (std::uint64_t b = 0; b < used; ++b) {
+        for (std::size_t k = 0; k < A * M; ++k) totals[k].merge(block_moments[b * A * M + k]);
+      }
+      std::fill(block_moments.begin(), block_moments.end(), Moments{});
+    }
     }
   }
   if (failure) std::rethrow_exception(failure);
@@ -459,8 +584,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     ActorSweep as;
     as.name = scenario.actors[a].name;
     for (std::size_t m = 0; m < M; ++m) {
-      Moments total_m;
-      for (std::uint64_t b = 0; b < blocks; ++b) total_m.merge(block_moments[(b * A + a) * M + m]);
+      const Moments& total_m = totals[a * M + m];
       QuantileSketch merged;
       for (const auto& per_thread : sketches) merged.merge(per_thread[a * M + m]);
       MetricSummary ms;
@@ -494,18 +618,16 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 
   // Tornado: each input at its p10 and p90 with the others at their medians.
   if (I > 0) {
-    const auto rows = static_cast<Eigen::Index>(2 * I);
-    model::ClusterBatch batch(rows * C);
-    std::vector<std::vector<double>> counts = engine.base_counts();
+    Kernel kernel(engine, 2 * I);
     std::vector<double> u(I, 0.5);
     for (std::size_t i = 0; i < I; ++i) {
       for (int side = 0; side < 2; ++side) {
         u[i] = side == 0 ? 0.1 : 0.9;
-        engine.fill(batch, static_cast<Eigen::Index>(2 * i + static_cast<std::size_t>(side)), values_at(scenario, u), counts);
+        kernel.add(2 * i + static_cast<std::size_t>(side), values_at(scenario, u));
       }
       u[i] = 0.5;
     }
-    const model::ClusterResults out = model::evaluate_clusters(batch);
+    kernel.finish();
     std::vector<double> metrics(M);
     for (std::size_t a = 0; a < A; ++a) {
       for (std::size_t i = 0; i < I; ++i) {
@@ -514,9 +636,9 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
         bar.value_p10 = scenario.sweep.inputs[i].sample(0.1);
         bar.value_p90 = scenario.sweep.inputs[i].sample(0.9);
         int binding = 0;
-        engine.outputs(batch, out, static_cast<Eigen::Index>(2 * i), a, metrics.data(), &binding);
+        kernel.outputs(2 * i, a, metrics.data(), &binding);
         bar.output_p10 = metrics[kSustained];
-        engine.outputs(batch, out, static_cast<Eigen::Index>(2 * i + 1), a, metrics.data(), &binding);
+        kernel.outputs(2 * i + 1, a, metrics.data(), &binding);
         bar.output_p90 = metrics[kSustained];
         bar.swing = std::fabs(bar.output_p90 - bar.output_p10);
         point.actors[a].tornado.push_back(bar);
