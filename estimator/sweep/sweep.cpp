@@ -107,8 +107,27 @@ class Engine {
       bindings_.push_back(bind(probe, -1, value));
     }
     power_sampled_.assign(candidates_.size(), 0);
+    size_sampled_.assign(candidates_.size(), 0);
     for (const Binding& b : bindings_) {
       if (b.input < 0) continue;
+      switch (b.target) {
+        // Inputs that change neither the cluster's size nor its FLOP/s.
+        case Target::duration_s:
+        case Target::max_tokens:
+        case Target::activation_memory_fraction:
+        case Target::bytes_per_param: break;
+        case Target::inventory_count:
+          for (std::size_t c = 0; c < candidates_.size(); ++c) {
+            const CandidateSpec& spec = candidates_[c];
+            if (static_cast<int>(spec.actor) == b.actor &&
+                std::find(spec.lines.begin(), spec.lines.end(), b.line) != spec.lines.end()) {
+              size_sampled_[c] = 1;
+            }
+          }
+          break;
+        default:
+          for (int c : b.cands) size_sampled_[static_cast<std::size_t>(c)] = 1;
+      }
       switch (b.target) {
         case Target::site_power_w:
         case Target::site_pue:
@@ -186,6 +205,8 @@ class Engine {
     return v;
   }
 
+  // True when a sampled input can change candidate c's size or FLOP/s.
+  bool size_sampled(std::size_t c) const { return size_sampled_[c] != 0; }
   // True when a sampled input changes what candidate c's site can power.
   bool power_sampled(std::size_t c) const { return power_sampled_[c] != 0; }
 
@@ -228,6 +249,7 @@ class Engine {
   std::vector<std::vector<double>> base_counts_;
   std::vector<Binding> bindings_;
   std::vector<char> power_sampled_;
+  std::vector<char> size_sampled_;
 };
 
 void copy_row(const model::ClusterBatch& from, Eigen::Index i, model::ClusterBatch& to, Eigen::Index j) {
@@ -257,6 +279,26 @@ class Kernel {
       power_cache_[static_cast<std::size_t>(c)] = model::power_limit_systems(sample_, c);
       network_cache_[static_cast<std::size_t>(c)] = model::network_limit_systems(sample_, c);
     }
+    // Candidates no sampled input can resize keep one size for the whole
+    // sweep: only the best of them (by the rule in add()) needs comparing.
+    const std::size_t A = engine.actors();
+    order_.resize(A);
+    size_.resize(static_cast<std::size_t>(C));
+    for (std::size_t a = 0; a < A; ++a) {
+      int fixed_best = -1;
+      for (int c : engine.actor_candidates()[a]) {
+        const auto k = static_cast<std::size_t>(c);
+        if (engine.size_sampled(k)) {
+          order_[a].push_back(c);
+          continue;
+        }
+        size_[k] = evaluate(c);
+        if (fixed_best < 0 || better(size_[k], size_[static_cast<std::size_t>(fixed_best)])) fixed_best = c;
+      }
+      if (fixed_best >= 0) {
+        order_[a].insert(std::lower_bound(order_[a].begin(), order_[a].end(), fixed_best), fixed_best);
+      }
+    }
     resize(block);
   }
 
@@ -271,28 +313,11 @@ class Kernel {
     const std::size_t A = engine_.actors();
     for (std::size_t a = 0; a < A; ++a) {
       int best = -1;
-      double best_flops = 0, best_chips = 0;
-      for (int c : engine_.actor_candidates()[a]) {
-        const auto i = static_cast<Eigen::Index>(c);
-        // Only the cluster size matters here (the winner's binding constraint
-        // comes from the full model below), so the power search runs only when
-        // power binds below the other limits.
-        double systems = std::min({model::held_limit_systems(sample_, i), network_cache_[static_cast<std::size_t>(c)],
-                                   model::budget_limit_systems(sample_, i)});
-        if (!engine_.power_sampled(static_cast<std::size_t>(c))) {
-          systems = std::min(systems, power_cache_[static_cast<std::size_t>(c)]);
-        } else if (model::it_power_for_systems_w(sample_, i, systems) > model::it_budget_w(sample_, i)) {
-          systems = std::min(systems, model::power_limit_systems(sample_, i));
-        }
-        const double chips = systems * sample_.chips_per_system[i];
-        const double flops = model::sustained_flops(chips, sample_.peak_flops_per_chip[i], sample_.mfu[i],
-                                                    model::goodput_at(sample_, i, chips));
-        // The same choice as `estimate`: most sustained FLOP/s, then most chips.
-        if (best < 0 || flops > best_flops || (flops == best_flops && chips > best_chips)) {
-          best = c;
-          best_flops = flops;
-          best_chips = chips;
-        }
+      for (int c : order_[a]) {
+        const auto k = static_cast<std::size_t>(c);
+        if (engine_.size_sampled(k)) size_[k] = evaluate(c);
+        // Candidates in index order: the first of equals wins, as in `estimate`.
+        if (best < 0 || better(size_[k], size_[static_cast<std::size_t>(best)])) best = c;
       }
       const auto row = static_cast<Eigen::Index>(s * A + a);
       winner_[static_cast<std::size_t>(row)] = best;
@@ -329,6 +354,32 @@ class Kernel {
   }
 
  private:
+  struct Size {
+    double chips = 0, flops = 0;
+  };
+  // The same choice as `estimate`: most sustained FLOP/s, then most chips.
+  static bool better(const Size& x, const Size& y) {
+    return x.flops > y.flops || (x.flops == y.flops && x.chips > y.chips);
+  }
+
+  // Candidate c's cluster at the current sample. Only the size matters here
+  // (the winner's binding constraint comes from the full model), so the power
+  // search runs only when power binds below the other limits.
+  Size evaluate(int c) const {
+    const auto i = static_cast<Eigen::Index>(c);
+    const auto k = static_cast<std::size_t>(c);
+    double systems = std::min({model::held_limit_systems(sample_, i), network_cache_[k],
+                               model::budget_limit_systems(sample_, i)});
+    if (!engine_.power_sampled(k)) {
+      systems = std::min(systems, power_cache_[k]);
+    } else if (model::it_power_for_systems_w(sample_, i, systems) > model::it_budget_w(sample_, i)) {
+      systems = std::min(systems, model::power_limit_systems(sample_, i));
+    }
+    const double chips = systems * sample_.chips_per_system[i];
+    return {chips, model::sustained_flops(chips, sample_.peak_flops_per_chip[i], sample_.mfu[i],
+                                          model::goodput_at(sample_, i, chips))};
+  }
+
   void resize(std::size_t n) {
     rows_ = n;
     const std::size_t A = engine_.actors();
@@ -347,6 +398,8 @@ class Kernel {
   model::ClusterBatch winners_;
   model::ClusterResults results_;
   std::vector<int> winner_;
+  std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
+  std::vector<Size> size_;
   std::size_t block_ = 0, rows_ = 0;
 };
 
