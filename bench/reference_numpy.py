@@ -158,7 +158,7 @@ def evaluate(plan, samples):
         v = values[b["input"]] * b["scale"]
         t = b["target"]
         if t == "inventory_count":
-            counts[b["actor"]][:, b["line"]] = v
+            counts[b["actor"]][:, b["line"]] = np.floor(v + 0.5)  # whole chips, rounded as std::round
             continue
         target = {"site_power_w": "site_power_w", "pue": "pue", "mfu": "mfu", "goodput": "goodput",
                   "duration_s": "duration_s", "budget_usd": "budget_usd"}.get(t)

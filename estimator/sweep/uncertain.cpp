@@ -1,12 +1,15 @@
 #include "estimator/sweep/uncertain.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <regex>
 
 namespace clustercap::sweep {
 
 double UncertainInput::sample(double u) const {
-  return std::min(std::max(dist.quantile(u), lo), hi);
+  const double x = std::min(std::max(dist.quantile(u), lo), hi);
+  // Chips come whole, as `estimate` reads a count's median.
+  return target == Target::inventory_count ? std::round(x) : x;
 }
 
 const char* supported_keys() {

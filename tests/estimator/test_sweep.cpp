@@ -2,7 +2,11 @@
 // with `estimate`.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <random>
+#include <regex>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -210,4 +214,45 @@ TEST_CASE("a grid runs the sweep at each listed value", "[sweep]") {
   // 10 MW at PUE 1.2 holds fewer H100 than 30 MW; 30 MW holds all 16,384.
   CHECK(r.points[0].actors[0].metrics[0].mean < r.points[1].actors[0].metrics[0].mean);
   CHECK(r.points[1].actors[0].metrics[0].mean == 16384);
+}
+
+TEST_CASE("every sample of the default sweep equals estimate at that sample's values", "[sweep]") {
+  // The sweep sizes candidates with the model's limit functions and reruns
+  // the full model on winners only; `estimate` runs everything. Writing a
+  // sample's drawn values back into the file must give the same clusters.
+  std::ifstream file(std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml");
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string text = buffer.str();
+  REQUIRE(text.find("dist =") != std::string::npos);
+  const Scenario s = load_scenario_text("default.toml", text, test::builtin_catalog());
+  SweepOptions options;
+  options.samples = 40;
+  options.keep_rows = 40;
+  options.seed = 9;
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  REQUIRE(r.rows.size() == 40);
+  const std::size_t inputs = r.inputs.size();
+  const std::size_t per_actor = (r.row_columns.size() - 1 - inputs) / s.actors.size();
+  for (const auto& row : r.rows) {
+    // Correlations name distributions; with values in their place they go.
+    std::string fixed = std::regex_replace(text, std::regex("\\[\\[sweep\\.correlation\\]\\][^\\[]*"), "");
+    for (std::size_t i = 0; i < inputs; ++i) {
+      const std::regex spec("\\{ dist = [^}]*name = \"" + r.inputs[i] + "\" \\}");
+      char value[64];
+      std::snprintf(value, sizeof value, "%.17g", row[1 + i]);
+      fixed = std::regex_replace(fixed, spec, value);
+    }
+    const EstimateResult e = estimate(load_scenario_text("default.toml", fixed, test::builtin_catalog()),
+                                      test::builtin_catalog());
+    for (std::size_t a = 0; a < s.actors.size(); ++a) {
+      const std::size_t base = 1 + inputs + a * per_actor;
+      INFO("sample " << row[0] << ", actor " << a);
+      CHECK(row[base + 0] == e.actors[a].cluster.chips);
+      CHECK(row[base + 1] == e.actors[a].cluster.facility_power_w / 1e6);
+      CHECK(row[base + 2] == e.actors[a].cluster.sustained_flops);
+      CHECK(row[base + 3] == e.actors[a].training.train_flop);
+      CHECK(row[base + per_actor - 1] == static_cast<double>(e.actors[a].cluster.binding));
+    }
+  }
 }
