@@ -140,6 +140,24 @@ def per_endpoint_power(tiers, f):
     return nic + optics + (2 * tiers - 1) / f["switch_radix"] * f["switch_w"]
 
 
+def locate(nodes, x):
+    """Cell index and weight of x on sorted log nodes, clamped to the ends."""
+    logs = np.log(np.asarray(nodes))
+    lx = np.log(np.maximum(x, 1e-300))
+    i = np.clip(np.searchsorted(logs, lx, side="right") - 1, 0, len(logs) - 2)
+    w = np.clip((lx - logs[i]) / (logs[i + 1] - logs[i]), 0.0, 1.0)
+    return i, w
+
+
+def table_mfu(table, chips, c1):
+    grid = np.asarray(table["mfu"]).reshape(len(table["chips"]), len(table["c1_flop"]))
+    i, wx = locate(table["chips"], chips)
+    j, wy = locate(table["c1_flop"], c1)
+    low = grid[i, j] + wy * (grid[i, j + 1] - grid[i, j])
+    high = grid[i + 1, j] + wy * (grid[i + 1, j + 1] - grid[i + 1, j])
+    return low + wx * (high - low)
+
+
 def evaluate(plan, samples):
     cols = plan["columns"]
     n_inputs = len(plan["inputs"])
@@ -197,7 +215,13 @@ def evaluate(plan, samples):
         systems = np.minimum(np.minimum(held, best), np.minimum(network, budget_sys))
         chips = systems * cps
         it = systems * sys_w + (0.0 if incl else fabric_power(chips * epc, f))
-        sustained = chips * cols["peak_flops_per_chip"][c] * col["mfu"][:, c] * col["goodput"][:, c]
+        mfu = col["mfu"][:, c]
+        table = plan["mfu_tables"][c]
+        if table is not None:
+            # Step-model MFU: bilinear in log chips and log training FLOP per unit MFU.
+            c1 = chips * cols["peak_flops_per_chip"][c] * col["goodput"][:, c] * col["duration_s"][:, c]
+            mfu = table_mfu(table, chips, c1)
+        sustained = chips * cols["peak_flops_per_chip"][c] * mfu * col["goodput"][:, c]
         train = sustained * col["duration_s"][:, c]
         params = np.sqrt(train / 120.0)
         mem = chips * cols["hbm_bytes_per_chip"][c] * (1 - cols["activation_memory_fraction"][c]) / \

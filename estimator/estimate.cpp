@@ -2,7 +2,6 @@
 
 #include "estimator/plan.hpp"
 #include "estimator/timeline.hpp"
-#include "estimator/training/machine.hpp"
 #include "estimator/training/search.hpp"
 
 #include <algorithm>
@@ -93,37 +92,73 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
   result.name = cluster.name;
   result.power_w = cluster.power_w;
   result.power_scope = cluster.power_scope;
-  const Precision p = scenario.training.precision;
-  const std::pair<std::string, std::optional<std::int64_t>> parts[] = {
+  const TrainingSettings& t = scenario.training;
+  const Precision p = t.precision;
+  struct Part {
+    const Chip* chip;
+    double count;
+  };
+  std::vector<Part> parts;
+  const std::pair<std::string, std::optional<std::int64_t>> listed[] = {
       {cluster.chip_id, cluster.chip_count},
       {cluster.chip_secondary_id, cluster.chip_secondary_count}};
-  for (const auto& [chip_id, count] : parts) {
+  for (const auto& [chip_id, count] : listed) {
     if (chip_id.empty() || !count) continue;
-    const Chip& chip = *catalog.find_chip(chip_id);
-    const double n = static_cast<double>(*count);
-    result.chips += n;
-    result.h100e += n * h100_equivalents_per_chip(chip, p, catalog);
-    result.sustained_flops += n * chip.peak_flops(p).value_or(0.0) * chip.mfu_prior(p).value_or(0.0);
+    parts.push_back({catalog.find_chip(chip_id), static_cast<double>(*count)});
+    result.chips += parts.back().count;
   }
   // The same goodput assumption as the actors: as given, or failures at this size.
-  result.sustained_flops *= scenario.training.failures
-                                ? training::goodput_from_failures(*scenario.training.failures, result.chips)
-                                : scenario.training.goodput;
+  const double goodput =
+      t.failures ? training::goodput_from_failures(*t.failures, result.chips) : t.goodput;
+  // One run on the whole cluster: its compute sets the model, whose MFU on
+  // each chip type is predicted at the whole cluster's size.
+  double c1_flop = 0, memory_cap = 0;
+  for (const Part& part : parts) {
+    c1_flop += part.count * part.chip->peak_flops(p).value_or(0.0) * goodput * t.duration_s;
+    memory_cap += part.count * part.chip->hbm_bytes.value_or(0.0) *
+                  (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
+  }
+  double peak = 0;
+  for (const Part& part : parts) {
+    const double prior = part.chip->mfu_prior(p).value_or(0.0);
+    double mfu = prior;
+    std::string basis =
+        "catalog prior " + part.chip->id + ".mfu_" + (p == Precision::fp8 ? "fp8" : "bf16");
+    if (t.mfu) {
+      mfu = *t.mfu;
+      basis = "scenario training.mfu";
+    } else if (t.mfu_model == MfuModel::step_model) {
+      const System* system = catalog.find_system(part.chip->default_system);
+      training::FixedPointOptions options;
+      options.initial_mfu = prior > 0 ? prior : options.initial_mfu;
+      options.params_cap = memory_cap;
+      if (t.max_tokens)
+        options.params_cap = std::min(memory_cap, *t.max_tokens / model::kTokensPerParam);
+      const training::MfuPrediction prediction = training::predicted_mfu(
+          step_machine(*part.chip, system, scenario), result.chips, c1_flop, options);
+      if (prediction.predicted) {
+        mfu = prediction.mfu;
+        basis = describe_prediction(prediction);
+      } else {
+        basis += " (step model: " + prediction.fallback_reason + ")";
+      }
+    }
+    const double part_peak = part.count * part.chip->peak_flops(p).value_or(0.0);
+    peak += part_peak;
+    result.h100e += part.count * h100_equivalents_per_chip(*part.chip, p, catalog);
+    result.sustained_flops += part_peak * mfu * goodput;
+    result.mfu_basis += (result.mfu_basis.empty() ? "" : "; ") +
+                        (parts.size() > 1 ? part.chip->id + ": " : std::string()) + basis;
+  }
+  result.mfu = peak > 0 && goodput > 0 ? result.sustained_flops / (peak * goodput) : 0.0;
   return result;
 }
 
 // The fastest layout of the scenario's workload on the actor's cluster.
 void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scenario) {
   const training::Workload& w = *scenario.workload;
-  const int scaleup_domain = static_cast<int>(c.system != nullptr && c.system->scaleup_domain_chips
-                                                  ? *c.system->scaleup_domain_chips
-                                                  : static_cast<std::int64_t>(ar.cluster.chips_per_system));
-  const double scaleout_bits = c.system != nullptr && c.system->scaleout_bits_per_s_per_chip
-                                   ? *c.system->scaleout_bits_per_s_per_chip
-                                   : c.chip->scaleout_bits_per_s.value_or(scenario.network.port_gbps * 1e9);
-  const training::Machine m =
-      training::machine_for(*c.chip, scenario.training.precision,
-                            static_cast<int>(std::min(ar.cluster.chips, 2.0e9)), scaleup_domain, scaleout_bits / 8);
+  training::Machine m = step_machine(*c.chip, c.system, scenario);
+  m.chips = static_cast<int>(std::min(ar.cluster.chips, 2.0e9));
   TrainingResult& tr = ar.training;
   tr.has_workload = true;
   tr.workload_name = w.name;
@@ -185,7 +220,10 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
   }
 
   const std::vector<CandidateSpec> candidates = list_candidates(scenario, catalog);
-  const model::ClusterBatch batch = build_batch(candidates, scenario);
+  // Step-model candidates get their MFU at their assembled size here
+  // (plan.hpp); the outcome follows from it.
+  std::vector<MfuChoice> mfu;
+  const model::ClusterBatch batch = build_batch(candidates, scenario, &mfu);
   const model::ClusterResults out = model::evaluate_clusters(batch);
 
   for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
@@ -253,7 +291,10 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
                   out.network_transceivers[i], out.chips[i] * batch.endpoints_per_chip[i],
                   out.network_power_w[i], sp.includes_scaleout};
     cl.peak_flops = out.peak_flops[i];
-    cl.mfu = chosen_mfu(c, scenario, &cl.mfu_basis);
+    cl.mfu = mfu[best].mfu;
+    cl.mfu_basis = mfu[best].basis;
+    cl.mfu_step_model = mfu[best].step_model;
+    cl.mfu_prediction = mfu[best].prediction;
     cl.sustained_flops = out.sustained_flops[i];
     cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
 

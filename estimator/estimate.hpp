@@ -13,6 +13,7 @@
 
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/scenario/scenario.hpp"
+#include "estimator/training/mfu_fixed_point.hpp"
 #include "estimator/training/step_model.hpp"
 #include "hardware/catalog.hpp"
 
@@ -70,6 +71,10 @@ struct ClusterResult {
   double peak_flops = 0;
   double mfu = 0;
   std::string mfu_basis;
+  // [training] mfu_model = "step-model" and nothing overrode it: the fixed
+  // point was run (mfu_prediction.predicted says whether it gave the MFU).
+  bool mfu_step_model = false;
+  training::MfuPrediction mfu_prediction;
   double sustained_flops = 0;
   double h100e = 0;
 };
@@ -104,7 +109,12 @@ struct ReferenceResult {
   std::string name;
   double chips = 0;
   double h100e = 0;
-  double sustained_flops = 0;  // same precision, catalog MFU priors and goodput as the actors
+  // Same precision, goodput and MFU basis as the actors: [training] mfu if
+  // set, else the step-model fixed point at the whole cluster's size (each
+  // chip type as if it made up the cluster), else the catalog priors.
+  double sustained_flops = 0;
+  double mfu = 0;  // sustained / (peak x goodput)
+  std::string mfu_basis;
   std::optional<double> power_w;
   std::string power_scope;
 };

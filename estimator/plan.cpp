@@ -1,9 +1,13 @@
 #include "estimator/plan.hpp"
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <tuple>
 
+#include "estimator/report/number_format.hpp"
+#include "estimator/training/goodput.hpp"
+#include "estimator/training/machine.hpp"
 #include "hardware/input_error.hpp"
 #include "power/system_power.hpp"
 
@@ -116,15 +120,17 @@ double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string*
 }
 
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
-                                const Scenario& scenario) {
+                                const Scenario& scenario, std::vector<MfuChoice>* mfu) {
   model::ClusterBatch batch(static_cast<Eigen::Index>(candidates.size()));
+  std::vector<MfuChoice> choices(candidates.size());
   const TrainingSettings& t = scenario.training;
+  bool any_step_model = false;
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     const auto i = static_cast<Eigen::Index>(k);
     const CandidateSpec& c = candidates[k];
     const Actor& actor = scenario.actors[c.actor];
-    const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
-    std::string basis;
+    const power::SystemPower sp =
+        power::system_it_power(*c.chip, c.system, scenario.generic_server);
     batch.chips_held[i] = c.chips_held;
     batch.chips_per_system[i] = sp.chips_per_system;
     batch.system_it_power_w[i] = sp.it_power_w;
@@ -135,7 +141,10 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     batch.budget_usd[i] = actor.budget_usd.value_or(model::kNoLimit);
     batch.system_price_usd[i] = c.price_per_chip.value_or(0.0) * sp.chips_per_system;
     batch.peak_flops_per_chip[i] = c.chip->peak_flops(t.precision).value_or(0.0);
-    batch.mfu[i] = chosen_mfu(c, scenario, &basis);
+    choices[k].mfu = chosen_mfu(c, scenario, &choices[k].basis);
+    choices[k].step_model = uses_step_model(c, scenario);
+    any_step_model = any_step_model || choices[k].step_model;
+    batch.mfu[i] = choices[k].mfu;
     batch.goodput[i] = t.goodput;
     batch.duration_s[i] = t.duration_s;
     batch.hbm_bytes_per_chip[i] = c.chip->hbm_bytes.value_or(0.0);
@@ -149,7 +158,128 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     }
     batch.fabric[k] = scenario.network;
   }
+  if (any_step_model) {
+    // Cluster size does not depend on MFU, so assemble first, then predict
+    // MFU at each size. Candidates of the same chip and system at the same
+    // size (pooled chips at several sites, timeline months) share one run.
+    model::ClusterResults assembled;
+    model::assemble_clusters(batch, assembled);
+    std::map<std::tuple<const Chip*, const System*, double>, training::MfuPrediction> memo;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      if (!choices[k].step_model) continue;
+      const CandidateSpec& c = candidates[k];
+      const double chips = assembled.chips[static_cast<Eigen::Index>(k)];
+      const auto key = std::make_tuple(c.chip, c.system, chips);
+      auto found = memo.find(key);
+      if (found == memo.end())
+        found = memo.emplace(key, predict_mfu(*c.chip, c.system, scenario, chips)).first;
+      MfuChoice& choice = choices[k];
+      choice.prediction = found->second;
+      if (choice.prediction.predicted) {
+        choice.mfu = choice.prediction.mfu;
+        choice.basis = describe_prediction(choice.prediction);
+        batch.mfu[static_cast<Eigen::Index>(k)] = choice.mfu;
+      } else {
+        choice.basis += " (step model: " + choice.prediction.fallback_reason + ")";
+      }
+    }
+  }
+  if (mfu != nullptr) *mfu = std::move(choices);
   return batch;
+}
+
+bool uses_step_model(const CandidateSpec& c, const Scenario& scenario) {
+  return !c.mfu_override && !scenario.training.mfu &&
+         scenario.training.mfu_model == MfuModel::step_model;
+}
+
+training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario) {
+  const double domain =
+      system != nullptr && system->scaleup_domain_chips
+          ? static_cast<double>(*system->scaleup_domain_chips)
+          : power::system_it_power(chip, system, scenario.generic_server).chips_per_system;
+  double scaleout_bits = chip.scaleout_bits_per_s.value_or(scenario.network.port_gbps * 1e9);
+  if (system != nullptr && system->scaleout_bits_per_s_per_chip)
+    scaleout_bits = *system->scaleout_bits_per_s_per_chip;
+  return training::machine_for(chip, scenario.training.precision, 0, static_cast<int>(domain),
+                               scaleout_bits / 8);
+}
+
+double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips) {
+  const TrainingSettings& t = scenario.training;
+  const double goodput =
+      t.failures ? training::goodput_from_failures(*t.failures, chips) : t.goodput;
+  return chips * chip.peak_flops(t.precision).value_or(0.0) * goodput * t.duration_s;
+}
+
+double params_cap(const Chip& chip, const Scenario& scenario, double chips) {
+  const TrainingSettings& t = scenario.training;
+  const double memory = chips * chip.hbm_bytes.value_or(0.0) *
+                        (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
+  const double data = t.max_tokens ? *t.max_tokens / model::kTokensPerParam
+                                   : std::numeric_limits<double>::infinity();
+  return std::min(memory, data);
+}
+
+namespace {
+
+training::FixedPointOptions fixed_point_options(const Chip& chip, const Scenario& scenario) {
+  training::FixedPointOptions options;
+  // The prior is where most chips' fixed points lie: the fewest searches.
+  options.initial_mfu = chip.mfu_prior(scenario.training.precision).value_or(options.initial_mfu);
+  return options;
+}
+
+}  // namespace
+
+training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
+                                    const Scenario& scenario, double chips) {
+  training::FixedPointOptions options = fixed_point_options(chip, scenario);
+  options.params_cap = params_cap(chip, scenario, chips);
+  return training::predicted_mfu(step_machine(chip, system, scenario), chips,
+                                 compute_per_unit_mfu(chip, scenario, chips), options);
+}
+
+training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& scenario,
+                                        double chips_min, double chips_max, double c1_min_flop,
+                                        double c1_max_flop, const std::vector<double>& extra_chips,
+                                        const std::vector<double>& extra_c1_flop) {
+  training::MfuTableSpec spec;
+  spec.machine = step_machine(*c.chip, c.system, scenario);
+  spec.chips_min = chips_min;
+  spec.chips_max = chips_max;
+  spec.c1_min_flop = c1_min_flop;
+  spec.c1_max_flop = c1_max_flop;
+  spec.extra_chips = extra_chips;
+  spec.extra_c1_flop = extra_c1_flop;
+  spec.params_cap_per_chip = params_cap(*c.chip, scenario, 1.0);
+  if (scenario.training.max_tokens)
+    spec.params_cap = *scenario.training.max_tokens / model::kTokensPerParam;
+  std::string basis;
+  spec.fallback_mfu = chosen_mfu(c, scenario, &basis);
+  spec.fixed_point = fixed_point_options(*c.chip, scenario);
+  return training::build_mfu_table(spec);
+}
+
+std::string describe_layout(const training::Layout& l) {
+  std::string text = "tp " + std::to_string(l.tp);
+  if (l.cp > 1) text += " x cp " + std::to_string(l.cp);
+  text += " x pp " + std::to_string(l.pp) + " x dp " + std::to_string(l.dp);
+  if (l.ep > 1) text += " x ep " + std::to_string(l.ep);
+  text += ", microbatch " + std::to_string(l.microbatch);
+  if (l.interleave > 1) text += ", interleave " + std::to_string(l.interleave);
+  return text + ", recompute " + training::to_string(l.recompute);
+}
+
+std::string describe_prediction(const training::MfuPrediction& p) {
+  if (!p.predicted) return "step model: " + p.fallback_reason;
+  return "step-model fixed point (" + report::count_with_suffix(p.params) + " params, layout " +
+         describe_layout(p.layout) + "; " + std::to_string(p.iterations) +
+         (p.iterations == 1 ? " iteration" : " iterations") +
+         (!p.converged ? ", not converged"
+          : p.on_step  ? ", settled on a step of " + report::significant(p.residual, 2) + " MFU"
+                       : "") +
+         ")";
 }
 
 }  // namespace clustercap

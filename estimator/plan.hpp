@@ -9,6 +9,7 @@
 
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/scenario/scenario.hpp"
+#include "estimator/training/mfu_fixed_point.hpp"
 #include "hardware/catalog.hpp"
 
 namespace clustercap {
@@ -28,9 +29,72 @@ struct CandidateSpec {
   int price_line = -1;  // inventory line whose price_usd set it, or -1
 };
 
+// How a candidate's MFU was chosen. Precedence: the inventory line's `mfu`,
+// then [training] mfu, then (mfu_model = "step-model") the step-model fixed
+// point at the candidate's assembled size, falling back to the catalog
+// prior with the reason, then the prior.
+struct MfuChoice {
+  double mfu = 0;
+  std::string basis;                   // one line, for reports
+  bool step_model = false;             // the fixed point was asked for (uses_step_model)
+  training::MfuPrediction prediction;  // its result when step_model
+};
+
 std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catalog& catalog);
-model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates, const Scenario& scenario);
+
+// The batch for `candidates` with each candidate's MFU chosen as above. For
+// step-model candidates this assembles the clusters first (their size sets
+// the compute and so the model), runs the fixed point at each one's chip
+// count (memoised over identical inputs) and stores the MFU in batch.mfu;
+// `mfu` (if given) receives every candidate's choice.
+model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
+                                const Scenario& scenario, std::vector<MfuChoice>* mfu = nullptr);
+// An override or the prior (never the step model), with its basis: the
+// MFU a candidate gets when the step model is not used or predicts nothing.
 double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string* basis);
 std::string system_label(const System* system, const power::GenericServer& generic);
+
+// --- Step-model MFU (issue 6), shared with `estimate`'s reference clusters
+// and the sweep engine.
+
+// True when no inventory line or [training] sets mfu and [training]
+// mfu_model is "step-model": then the candidate's MFU is the fixed point,
+// and a sweep should look it up in the candidate's MfuTable per sample
+// rather than keep batch.mfu fixed.
+bool uses_step_model(const CandidateSpec& c, const Scenario& scenario);
+// What the step model sees: the chip at the scenario's precision, the
+// system's scale-up domain (generic servers: chips per server), and the
+// system's or chip's NIC bandwidth per chip (one fabric port of port_gbps
+// when the catalog has neither). `chips` is left 0.
+training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario);
+// Training FLOP per unit of MFU for `chips` of `chip`: chips x dense peak x
+// goodput (as given, or from the failure model at this size) x duration.
+double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips);
+// Largest model the outcome model allows at `chips` (memory and data caps,
+// cluster_batch.hpp); the fixed point never goes past it.
+double params_cap(const Chip& chip, const Scenario& scenario, double chips);
+// The fixed point for one cluster of `chips` (the candidate's chip and
+// system under the scenario), started from the chip's prior.
+training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
+                                    const Scenario& scenario, double chips);
+// MfuTable for a step-model candidate over [chips_min, chips_max] x
+// [c1_min, c1_max] FLOP of C1 (compute_per_unit_mfu), with `extra_*` nodes
+// (pass the point estimate's chips and C1 to make the table exact there).
+// Nodes where no layout fits hold the candidate's fallback (chosen_mfu).
+// The memory cap is the scenario's per-chip one; the data cap its
+// max_tokens. Costs 50-100 ms of CPU for the default 12 x 8 nodes (see
+// mfu_fixed_point.hpp for the interpolation error); thread-safe.
+training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& scenario,
+                                        double chips_min, double chips_max, double c1_min_flop,
+                                        double c1_max_flop,
+                                        const std::vector<double>& extra_chips = {},
+                                        const std::vector<double>& extra_c1_flop = {});
+
+// "tp 8 x cp 2 x pp 16 x dp 64, microbatch 1, interleave 8, recompute
+// selective" (degrees of 1 other than tp, pp and dp left out).
+std::string describe_layout(const training::Layout& layout);
+// The MFU basis of a prediction: "step-model fixed point (631B params,
+// layout ...; 3 iterations)", or "step model: <why not>".
+std::string describe_prediction(const training::MfuPrediction& prediction);
 
 }  // namespace clustercap

@@ -33,6 +33,10 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     header.push_back("ratio_sustained_flops_vs_" + r.id);
     header.push_back("ratio_chips_vs_" + r.id);
   }
+  // Appended after the per-reference columns so existing positions hold.
+  header.push_back("mfu_basis");
+  header.push_back("mfu_predicted");
+  header.push_back("mfu_model_params");
   for (std::size_t k = 0; k < header.size(); ++k) out << (k ? "," : "") << header[k];
   out << '\n';
   for (const auto& a : result.actors) {
@@ -54,6 +58,10 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
       row.push_back(machine_number(cmp.ratio_sustained_flops));
       row.push_back(machine_number(cmp.ratio_chips));
     }
+    const bool predicted = c.mfu_step_model && c.mfu_prediction.predicted;
+    row.push_back(csv_field(c.mfu_basis));
+    row.push_back(predicted ? "true" : "false");
+    row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
     for (std::size_t k = 0; k < row.size(); ++k) out << (k ? "," : "") << row[k];
     out << '\n';
   }

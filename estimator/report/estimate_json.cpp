@@ -15,6 +15,46 @@ json optional_number(const std::optional<double>& value, double scale = 1.0) {
   return value ? json(*value * scale) : json(nullptr);
 }
 
+// How the MFU was predicted, or why not (then the basis names the fallback).
+json mfu_prediction_json(const ClusterResult& c) {
+  const training::MfuPrediction& p = c.mfu_prediction;
+  json j = {{"predicted", c.mfu_step_model && p.predicted}};
+  if (!c.mfu_step_model) {
+    j["fallback_reason"] = "step model not used: " + c.mfu_basis;
+    return j;
+  }
+  if (p.predicted) {
+    const auto& l = p.layout;
+    j["mfu"] = p.mfu;
+    j["params"] = p.params;
+    j["shape"] = {{"layers", p.shape.layers},
+                  {"hidden", p.shape.hidden},
+                  {"ffn", p.shape.ffn},
+                  {"heads", p.shape.heads},
+                  {"kv_heads", p.shape.kv_heads},
+                  {"seq_len", p.shape.seq_len},
+                  {"global_batch_tokens", p.shape.global_batch_tokens}};
+    j["layout"] = {{"tp", l.tp},
+                   {"cp", l.cp},
+                   {"pp", l.pp},
+                   {"dp", l.dp},
+                   {"ep", l.ep},
+                   {"microbatch", l.microbatch},
+                   {"interleave", l.interleave},
+                   {"recompute", training::to_string(l.recompute)}};
+    j["modelled_chips"] = p.modelled_chips;
+  } else {
+    j["params"] = p.params > 0 ? json(p.params) : json(nullptr);
+    j["layout"] = nullptr;
+  }
+  j["iterations"] = p.iterations;
+  j["converged"] = p.converged;
+  j["residual"] = p.residual;
+  j["on_step"] = p.on_step;
+  j["fallback_reason"] = p.predicted ? json(nullptr) : json(p.fallback_reason);
+  return j;
+}
+
 json cluster_json(const ClusterResult& c) {
   json limits = {{"chips", whole(c.limits.chips)},
                  {"power", whole(c.limits.power)},
@@ -45,6 +85,7 @@ json cluster_json(const ClusterResult& c) {
           {"peak_flops", c.peak_flops},
           {"mfu", c.mfu},
           {"mfu_basis", c.mfu_basis},
+          {"mfu_prediction", mfu_prediction_json(c)},
           {"sustained_flops", c.sustained_flops},
           {"h100e", c.h100e}};
 }
@@ -65,7 +106,7 @@ json training_json(const TrainingResult& t) {
     j["layouts_evaluated"] = t.layouts_evaluated;
     if (t.workload_fits) {
       const auto& l = t.layout;
-      j["layout"] = {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"microbatch", l.microbatch},
+      j["layout"] = {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"cp", l.cp}, {"microbatch", l.microbatch},
                      {"interleave", l.interleave}, {"recompute", training::to_string(l.recompute)}};
       j["step_time_s"] = t.step_time_s;
       j["mfu"] = t.predicted_mfu;
@@ -73,7 +114,8 @@ json training_json(const TrainingResult& t) {
       j["days"] = t.days_to_train;
       j["step_breakdown_s"] = {{"compute", t.step.compute_s}, {"bubble", t.step.bubble_s},
                                {"tp_comm", t.step.tp_comm_s}, {"pp_comm", t.step.pp_comm_s},
-                               {"dp_comm", t.step.dp_comm_s}, {"ep_comm", t.step.ep_comm_s}};
+                               {"dp_comm", t.step.dp_comm_s}, {"ep_comm", t.step.ep_comm_s},
+                               {"cp_comm", t.step.cp_comm_s}};
       j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
     } else {
       j["min_memory_per_chip_gb"] = t.min_memory_per_chip_bytes / 1e9;
@@ -138,6 +180,8 @@ json estimate_to_json(const EstimateResult& result) {
                           {"chips", whole(r.chips)},
                           {"h100e", r.h100e},
                           {"sustained_flops", r.sustained_flops},
+                          {"mfu", r.mfu},
+                          {"mfu_basis", r.mfu_basis},
                           {"power_mw", optional_number(r.power_w, 1e-6)},
                           {"power_scope", r.power_scope}});
   }

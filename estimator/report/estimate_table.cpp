@@ -66,8 +66,9 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                         << (c.network.included_in_system_power ? " (inside system power)" : "")
                         << "\n";
   label(out, "Compute") << "peak " << scientific(c.peak_flops) << " FLOP/s x MFU "
-                        << significant(c.mfu, 2) << " (" << c.mfu_basis << ") x goodput "
-                        << significant(t.goodput, 2) << "\n";
+                        << significant(c.mfu, 2) << " x goodput " << significant(t.goodput, 2)
+                        << "\n";
+  label(out, "  MFU basis") << c.mfu_basis << "\n";
   label(out, "Sustained") << scientific(c.sustained_flops) << " FLOP/s = "
                           << grouped_integer(c.h100e) << " H100e of chips\n";
   label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "
@@ -80,7 +81,8 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     if (t.workload_fits) {
       const auto& l = t.layout;
       label(out, "Workload " + t.workload_name.substr(0, 12))
-          << "tp " << l.tp << " x pp " << l.pp << " x dp " << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
+          << "tp " << l.tp << (l.cp > 1 ? " x cp " + std::to_string(l.cp) : "") << " x pp " << l.pp << " x dp "
+          << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
           << ", microbatch " << l.microbatch << (l.interleave > 1 ? ", interleave " + std::to_string(l.interleave) : "")
           << ", recompute " << training::to_string(l.recompute) << " (best of "
           << grouped_integer(static_cast<double>(t.layouts_evaluated)) << " layouts)\n";
@@ -138,14 +140,14 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
   }
   for (const auto& a : result.actors) write_actor(a, result, out);
   if (!result.references.empty()) {
-    out << "\n== Reference clusters (same precision, catalog MFU priors, same goodput) ==\n";
+    out << "\n== Reference clusters (same precision, goodput and MFU basis as the actors) ==\n";
     for (const auto& r : result.references) {
       out << "  " << r.id << ": " << grouped_integer(r.chips) << " chips, "
           << grouped_integer(r.h100e) << " H100e, " << scientific(r.sustained_flops)
           << " FLOP/s sustained"
           << (r.power_w ? ", " + power(*r.power_w) + " catalog power (scope in --format json)"
                         : std::string())
-          << "\n";
+          << "\n    MFU " << significant(r.mfu, 2) << ": " << r.mfu_basis << "\n";
     }
   }
 }

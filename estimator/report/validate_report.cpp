@@ -13,13 +13,14 @@ namespace {
 using json = nlohmann::ordered_json;
 
 std::string layout_text(const training::Layout& l) {
-  return "tp" + std::to_string(l.tp) + " pp" + std::to_string(l.pp) + " dp" + std::to_string(l.dp) +
+  return "tp" + std::to_string(l.tp) + (l.cp > 1 ? " cp" + std::to_string(l.cp) : "") + " pp" +
+         std::to_string(l.pp) + " dp" + std::to_string(l.dp) +
          (l.ep > 1 ? " ep" + std::to_string(l.ep) : "") + " mb" + std::to_string(l.microbatch) +
          (l.interleave > 1 ? " v" + std::to_string(l.interleave) : "") + " " + training::to_string(l.recompute);
 }
 
 json layout_json(const training::Layout& l) {
-  return {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"microbatch", l.microbatch},
+  return {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"cp", l.cp}, {"microbatch", l.microbatch},
           {"interleave", l.interleave}, {"recompute", training::to_string(l.recompute)}};
 }
 

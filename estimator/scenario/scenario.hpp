@@ -54,12 +54,25 @@ struct Actor {
   supply::ActorSupply supply;
 };
 
+// Where a cluster's MFU comes from when no inventory line and no [training]
+// mfu sets it ([training] mfu_model).
+enum class MfuModel {
+  // The step-time model's MFU for the largest compute-optimal dense model
+  // the cluster trains in the run, found as a fixed point (model size
+  // depends on MFU and MFU on model size); the catalog prior, with the
+  // reason, when no layout of that model fits.
+  step_model,
+  prior,  // the catalog's per-chip prior (runs at 1k-16k chips)
+};
+const char* to_string(MfuModel model);  // "step-model", "prior"
+
 struct TrainingSettings {
   Precision precision = Precision::bf16;
   double duration_s = 100.0 * 86400.0;  // required in files; 100 days here
   // Llama 3 405B: >90% effective training time over 54 days (R24).
   double goodput = 0.9;
-  std::optional<double> mfu;  // overrides every chip's catalog prior
+  std::optional<double> mfu;  // overrides every chip's catalog prior and the step model
+  MfuModel mfu_model = MfuModel::step_model;
   // Mixed-precision Adam: bf16 weights and grads + fp32 master, m, v (R17).
   double bytes_per_param = 16.0;
   // Share of HBM reserved for activations and buffers in the memory-fit

@@ -29,6 +29,16 @@ const char* to_string(SupplySource source) {
   return "unspecified";
 }
 
+const char* to_string(MfuModel model) {
+  switch (model) {
+    case MfuModel::step_model:
+      return "step-model";
+    case MfuModel::prior:
+      return "prior";
+  }
+  return "step-model";
+}
+
 namespace {
 
 constexpr double kSecondsPerDay = 86400.0;
@@ -95,6 +105,18 @@ void read_training(TableReader& root, Scenario& scenario) {
   }
   t.goodput = section->number("goodput", Range::unit_fraction()).value_or(t.goodput);
   t.mfu = section->number("mfu", Range::unit_fraction());
+  if (auto text = section->string("mfu_model")) {
+    const std::vector<std::string> names = {to_string(MfuModel::step_model),
+                                            to_string(MfuModel::prior)};
+    if (*text == names[0]) {
+      t.mfu_model = MfuModel::step_model;
+    } else if (*text == names[1]) {
+      t.mfu_model = MfuModel::prior;
+    } else {
+      section->error_at("mfu_model",
+                        "must be one of " + quoted_list(names) + did_you_mean(*text, names));
+    }
+  }
   t.bytes_per_param = section->number("bytes_per_param", Range::closed(1, 64))
                           .value_or(t.bytes_per_param);
   t.activation_memory_fraction =

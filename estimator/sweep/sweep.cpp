@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <mutex>
 
 #include <Eigen/Dense>
@@ -58,7 +59,7 @@ struct Moments {
 class Engine {
  public:
   Engine(const Scenario& scenario, const Catalog& catalog,
-         const std::vector<std::pair<std::string, double>>& grid_settings)
+         const std::vector<std::pair<std::string, double>>& grid_settings, int threads = 1)
       : scenario_(scenario),
         candidates_(list_candidates(scenario, catalog)),
         base_(build_batch(candidates_, scenario)) {
@@ -106,13 +107,19 @@ class Engine {
       bind_target(probe);
       bindings_.push_back(bind(probe, -1, value));
     }
+    build_mfu_tables(scenario, threads);
     power_sampled_.assign(candidates_.size(), 0);
     size_sampled_.assign(candidates_.size(), 0);
     for (const Binding& b : bindings_) {
       if (b.input < 0) continue;
       switch (b.target) {
-        // Inputs that change neither the cluster's size nor its FLOP/s.
+        // With the step model, run length sets the model and so the MFU.
         case Target::duration_s:
+          for (int c : b.cands) {
+            if (mfu_tables_[static_cast<std::size_t>(c)] != nullptr) size_sampled_[static_cast<std::size_t>(c)] = 1;
+          }
+          break;
+        // Inputs that change neither the cluster's size nor its FLOP/s.
         case Target::max_tokens:
         case Target::activation_memory_fraction:
         case Target::bytes_per_param: break;
@@ -205,12 +212,85 @@ class Engine {
     return v;
   }
 
+  // Step-model MFU of candidate c (null when its MFU is an input): the
+  // fixed point tabulated over cluster size and compute, per chip and system.
+  const training::MfuTable* mfu_table(std::size_t c) const { return mfu_tables_[c].get(); }
+  // The table's largest MFU: bilinear values never exceed it.
+  double mfu_max(std::size_t c) const { return mfu_max_[c]; }
+
   // True when a sampled input can change candidate c's size or FLOP/s.
   bool size_sampled(std::size_t c) const { return size_sampled_[c] != 0; }
   // True when a sampled input changes what candidate c's site can power.
   bool power_sampled(std::size_t c) const { return power_sampled_[c] != 0; }
 
  private:
+  // One table per (chip, system): it depends on neither the site nor the
+  // inventory. Nodes span one system to the fabric's largest cluster and the
+  // compute those sizes give over a quarter to four times the run length;
+  // the point estimate's sizes are nodes, so the table is exact there.
+  void build_mfu_tables(const Scenario& scenario, int threads) {
+    mfu_tables_.assign(candidates_.size(), nullptr);
+    model::ClusterResults point;
+    model::assemble_clusters(base_, point);
+    std::vector<std::vector<std::size_t>> groups;
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      if (!uses_step_model(candidates_[c], scenario)) continue;
+      bool placed = false;
+      for (auto& g : groups) {
+        const CandidateSpec& first = candidates_[g.front()];
+        if (first.chip == candidates_[c].chip && first.system == candidates_[c].system) {
+          g.push_back(c);
+          placed = true;
+        }
+      }
+      if (!placed) groups.push_back({c});
+    }
+    std::vector<std::shared_ptr<const training::MfuTable>> built(groups.size());
+    std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, threads))
+    for (std::int64_t g = 0; g < static_cast<std::int64_t>(groups.size()); ++g) {
+      try {
+        const auto& members = groups[static_cast<std::size_t>(g)];
+        const CandidateSpec& first = candidates_[members.front()];
+        const auto i0 = static_cast<Eigen::Index>(members.front());
+        const double cps = base_.chips_per_system[i0];
+        double chips_max = cps;
+        std::vector<double> extra_chips, extra_c1;
+        for (std::size_t c : members) {
+          const auto i = static_cast<Eigen::Index>(c);
+          chips_max = std::max(chips_max, model::network_limit_systems(base_, i) * cps);
+          if (point.chips[i] > 0) {
+            extra_chips.push_back(point.chips[i]);
+            extra_c1.push_back(clustercap::compute_per_unit_mfu(*first.chip, scenario, point.chips[i]));
+          }
+        }
+        auto table = std::make_shared<training::MfuTable>(
+            clustercap::build_mfu_table(first, scenario, cps, chips_max,
+                                        clustercap::compute_per_unit_mfu(*first.chip, scenario, cps) / 4,
+                                        clustercap::compute_per_unit_mfu(*first.chip, scenario, chips_max) * 4,
+                                        extra_chips, extra_c1)
+                .table);
+        built[static_cast<std::size_t>(g)] = table;
+      } catch (...) {
+#pragma omp critical(clustercap_mfu_tables)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    mfu_max_.assign(candidates_.size(), 0.0);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const training::MfuTable& t = *built[g];
+      double top = 0;
+      for (std::size_t i = 0; i < t.chips_nodes().size(); ++i) {
+        for (std::size_t j = 0; j < t.c1_nodes().size(); ++j) top = std::max(top, t.node(i, j));
+      }
+      for (std::size_t c : groups[g]) {
+        mfu_tables_[c] = built[g];
+        mfu_max_[c] = top;
+      }
+    }
+  }
+
   Binding bind(const UncertainInput& in, int index, double fixed) const {
     Binding b;
     b.target = in.target;
@@ -250,6 +330,8 @@ class Engine {
   std::vector<Binding> bindings_;
   std::vector<char> power_sampled_;
   std::vector<char> size_sampled_;
+  std::vector<std::shared_ptr<const training::MfuTable>> mfu_tables_;
+  std::vector<double> mfu_max_;
 };
 
 void copy_row(const model::ClusterBatch& from, Eigen::Index i, model::ClusterBatch& to, Eigen::Index j) {
@@ -315,7 +397,9 @@ class Kernel {
       int best = -1;
       for (int c : order_[a]) {
         const auto k = static_cast<std::size_t>(c);
-        if (engine_.size_sampled(k)) size_[k] = evaluate(c);
+        if (engine_.size_sampled(k)) {
+          size_[k] = evaluate(c, best < 0 ? -1.0 : size_[static_cast<std::size_t>(best)].flops);
+        }
         // Candidates in index order: the first of equals wins, as in `estimate`.
         if (best < 0 || better(size_[k], size_[static_cast<std::size_t>(best)])) best = c;
       }
@@ -365,7 +449,9 @@ class Kernel {
   // Candidate c's cluster at the current sample. Only the size matters here
   // (the winner's binding constraint comes from the full model), so the power
   // search runs only when power binds below the other limits.
-  Size evaluate(int c) const {
+  // A step-model candidate whose FLOP/s at its table's highest MFU stay
+  // below `beat` cannot win; its MFU is then not looked up (flops -1).
+  Size evaluate(int c, double beat = -1.0) {
     const auto i = static_cast<Eigen::Index>(c);
     const auto k = static_cast<std::size_t>(c);
     double systems = std::min({model::held_limit_systems(sample_, i), network_cache_[k],
@@ -376,8 +462,18 @@ class Kernel {
       systems = std::min(systems, model::power_limit_systems(sample_, i));
     }
     const double chips = systems * sample_.chips_per_system[i];
-    return {chips, model::sustained_flops(chips, sample_.peak_flops_per_chip[i], sample_.mfu[i],
-                                          model::goodput_at(sample_, i, chips))};
+    const double peak = sample_.peak_flops_per_chip[i];
+    const double goodput = model::goodput_at(sample_, i, chips);
+    if (const training::MfuTable* table = engine_.mfu_table(k)) {
+      // (1 + 1e-12): interpolation may round a hair above the largest node.
+      if (model::sustained_flops(chips, peak, engine_.mfu_max(k), goodput) * (1 + 1e-12) < beat) {
+        return {chips, -1.0};
+      }
+      // Training FLOP per unit of MFU at this sample's run length and goodput,
+      // in the order compute_per_unit_mfu (plan.hpp) multiplies them.
+      sample_.mfu[i] = table->at(chips, chips * peak * goodput * sample_.duration_s[i]);
+    }
+    return {chips, model::sustained_flops(chips, peak, sample_.mfu[i], goodput)};
   }
 
   void resize(std::size_t n) {
@@ -516,7 +612,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                     const std::vector<std::pair<std::string, double>>& settings, const SweepOptions& options,
                     std::uint64_t samples, bool keep, SweepResult& result, std::atomic<std::uint64_t>& done,
                     std::uint64_t total) {
-  const Engine engine(scenario, catalog, settings);
+  const Engine engine(scenario, catalog, settings, options.threads);
   const Copula copula = make_copula(scenario);
   const std::size_t A = engine.actors();
   const std::size_t R = engine.references().size();
@@ -767,6 +863,20 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
     bindings.push_back({{"target", target_name(bd.target)}, {"scale", bd.scale}, {"input", bd.input},
                         {"candidates", bd.cands}, {"actor", bd.actor}, {"line", bd.line}});
   }
+  // Step-model MFU: each candidate's table (null when its MFU is an input).
+  json tables = json::array();
+  for (std::size_t c = 0; c < engine.candidates(); ++c) {
+    const training::MfuTable* t = engine.mfu_table(c);
+    if (t == nullptr) {
+      tables.push_back(nullptr);
+      continue;
+    }
+    std::vector<double> grid;
+    for (std::size_t i = 0; i < t->chips_nodes().size(); ++i) {
+      for (std::size_t j = 0; j < t->c1_nodes().size(); ++j) grid.push_back(t->node(i, j));
+    }
+    tables.push_back({{"chips", t->chips_nodes()}, {"c1_flop", t->c1_nodes()}, {"mfu", grid}});
+  }
   json lower = json::array();
   for (Eigen::Index i = 0; i < copula.lower.rows(); ++i) {
     std::vector<double> row(static_cast<std::size_t>(copula.lower.cols()));
@@ -788,6 +898,7 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
               {"inputs", inputs},
               {"bindings", bindings},
               {"copula_inputs", copula.inputs},
+              {"mfu_tables", tables},
               {"copula_lower", lower},
               {"references", engine.references()},
               {"reference_flops_per_goodput", engine.ref_per_goodput()}};

@@ -9,9 +9,16 @@ Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleu
   m.peak_flops = chip.peak_flops(precision).value_or(0.0);
   m.hbm_bytes = chip.hbm_bytes.value_or(0.0);
   m.hbm_bytes_per_s = chip.hbm_bandwidth_bytes_per_s.value_or(1e12);
-  m.scaleup_bytes_per_s = chip.scaleup_unidirectional_bytes_per_s
-                              ? *chip.scaleup_unidirectional_bytes_per_s
-                              : chip.scaleup_bidirectional_bytes_per_s.value_or(64e9) / 2;
+  // A figure whose direction the source leaves unstated (Ascend HCCS) is
+  // read as bidirectional, the vendors' usual convention and the cautious
+  // reading: one direction gets half.
+  if (chip.scaleup_unidirectional_bytes_per_s) {
+    m.scaleup_bytes_per_s = *chip.scaleup_unidirectional_bytes_per_s;
+  } else if (chip.scaleup_bidirectional_bytes_per_s) {
+    m.scaleup_bytes_per_s = *chip.scaleup_bidirectional_bytes_per_s / 2;
+  } else {
+    m.scaleup_bytes_per_s = chip.scaleup_direction_unstated_bytes_per_s.value_or(64e9) / 2;
+  }
   m.scaleup_domain = scaleup_domain;
   m.scaleout_bytes_per_s = scaleout_bytes_per_s;
   return m;

@@ -7,8 +7,8 @@
 namespace clustercap::training {
 
 // Scale-up bandwidth is one direction: a catalogued one-way figure, or half
-// the bidirectional one (PCIe Gen4 x16, 64 GB/s bidirectional, when the
-// catalog has neither).
+// the bidirectional one or of one whose direction is unstated (PCIe Gen4
+// x16, 64 GB/s bidirectional, when the catalog has none).
 Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleup_domain,
                     double scaleout_bytes_per_s);
 

@@ -1,9 +1,12 @@
 // Parallelism search: every valid layout of a workload on a cluster
-// (TP over divisors of the heads within the scale-up domain, PP over divisors
-// of the layers, DP = chips / (TP PP), EP over divisors of the experts within
-// DP, microbatch, pipeline interleaving, recompute), evaluated in parallel;
-// returns the fastest layouts that fit in memory. Deterministic for any
-// thread count (ties broken by enumeration order).
+// (TP over divisors of the heads within the scale-up domain, CP over powers of
+// two up to 16 dividing the sequence into chunks of >= 4,096 tokens -- or only
+// the workload's forced_cp --, PP over divisors of the layers,
+// DP = chips / (TP CP PP), EP over divisors of the experts within DP,
+// microbatch, pipeline interleaving, recompute), evaluated in parallel when
+// the search is large enough to pay for the threads; returns the fastest
+// layouts that fit in memory. Deterministic for any thread count (ties broken
+// by enumeration order).
 #pragma once
 
 #include <cstdint>

@@ -63,15 +63,21 @@ double memory_per_chip(const Workload& w, const Layout& l) {
   const double dense_params = w.params - (w.experts > 1 ? w.params - w.active_params : 0.0);
   const double expert_params = w.params - dense_params;
   const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);
-  const double optimizer = l.distributed_optimizer ? 12.0 / l.dp : 12.0;
+  // Megatron's distributed optimizer shards over the data-parallel group
+  // including the CP ranks, which hold the same weights.
+  const double optimizer = l.distributed_optimizer ? 12.0 / (static_cast<double>(l.dp) * l.cp) : 12.0;
   const double states = params_here * (4.0 + optimizer);
   // Activations per layer with TP and sequence parallelism (Korthikanti
   // et al.): s b h (34 + 5 a s / h) / t bytes; selective keeps s b h 34 / t,
-  // full keeps only the layer input, 2 s b h / t.
+  // full keeps only the layer input, 2 s b h / t. CP keeps s / cp tokens per
+  // chip and only its queries' rows of the scores, so every term divides by
+  // cp (Megatron-LM's context-parallel docs: each chip stores the K/V of its
+  // own chunk and gathers the rest again in backward).
   const double s = w.seq_len, b = l.microbatch, h = w.hidden;
-  double per_layer = s * b * h * (34.0 + 5.0 * w.heads * s / h) / l.tp;
-  if (l.recompute == Recompute::selective) per_layer = s * b * h * 34.0 / l.tp;
-  if (l.recompute == Recompute::full) per_layer = 2.0 * s * b * h / l.tp;
+  const double split = static_cast<double>(l.tp) * l.cp;
+  double per_layer = s * b * h * (34.0 + 5.0 * w.heads * s / h) / split;
+  if (l.recompute == Recompute::selective) per_layer = s * b * h * 34.0 / split;
+  if (l.recompute == Recompute::full) per_layer = 2.0 * s * b * h / split;
   // 1F1B keeps up to `pp` microbatches in flight on the first stage.
   const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
   const double sequences = w.global_batch_tokens / w.seq_len;
@@ -80,15 +86,26 @@ double memory_per_chip(const Workload& w, const Layout& l) {
   return states + per_layer * layers_here * in_flight;
 }
 
+double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
+  if (l.cp <= 1) return 0.0;
+  // With fewer KV heads than TP ranks Megatron replicates them, so a rank
+  // always holds at least one KV head.
+  const double kv_heads_here = std::max(1.0, std::ceil(static_cast<double>(w.kv_heads) / l.tp));
+  const double kv_width = w.hidden / std::max(1, w.heads) * kv_heads_here;
+  const double k_and_v_bytes = 2.0 * l.microbatch * w.seq_len * kv_width * kBytesPerValue;
+  return (l.cp - 1.0) / l.cp * k_and_v_bytes;
+}
+
 StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
   StepBreakdown r;
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const long chips = static_cast<long>(l.tp) * l.pp * l.dp;
+  const long chips = static_cast<long>(l.tp) * l.cp * l.pp * l.dp;
   // Stages may hold unequal layer counts (Llama 3 405B: 126 layers on 16
   // stages); the step runs at the pace of the fullest stage.
   const int stage_layers = (w.layers + l.pp - 1) / l.pp;
   if (chips != m.chips || w.layers < l.pp || w.heads % l.tp != 0 ||
-      stage_layers % l.interleave != 0 || l.tp > m.scaleup_domain) {
+      stage_layers % l.interleave != 0 || l.tp > m.scaleup_domain || l.cp < 1 ||
+      (l.cp > 1 && std::fmod(w.seq_len, l.cp) != 0)) {
     return r;
   }
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
@@ -99,61 +116,88 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   r.fits = r.memory_bytes <= m.hbm_bytes;
 
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
+  const double cp = l.cp;
   const double layers_here = stage_layers;
   // FLOPs of one microbatch on one stage (forward + backward + recompute).
-  const double fwd = layer_forward_flop(w, b) * layers_here / l.tp;
+  // Every chip of a CP group computes 1/cp of them: the causal mask is
+  // balanced by giving each chip two mirrored chunks (Megatron-LM).
+  const double fwd = layer_forward_flop(w, b) * layers_here / (l.tp * cp);
   double passes = 3.0;
   double extra = 0.0;
   if (l.recompute == Recompute::full) passes = 4.0;
-  if (l.recompute == Recompute::selective) extra = 4 * b * s * s * h * layers_here / l.tp;
-  const double logits = 2 * b * s * h * w.vocab * 3 / (l.tp * l.pp);
+  if (l.recompute == Recompute::selective) extra = 4 * b * s * s * h * layers_here / (l.tp * cp);
+  const double logits = 2 * b * s * h * w.vocab * 3 / (l.tp * l.pp * cp);
   const double flop = fwd * passes + extra + logits;
   const double width = h / l.tp;
   const double efficiency = kMatmulCeiling * width / (width + kHalfWidth);
-  const double matmul_s = flop / (m.peak_flops * efficiency);
+  const double flops_per_s = m.peak_flops * efficiency;
+  const double matmul_s = flop / flops_per_s;
   const double elementwise_s =
-      3.0 * kElementwiseBytes * b * s * h * layers_here / l.tp / m.hbm_bytes_per_s;
+      3.0 * kElementwiseBytes * b * s * h * layers_here / (l.tp * cp) / m.hbm_bytes_per_s;
   const double per_microbatch = matmul_s + elementwise_s;
+  const double tokens_here = b * s / cp;  // per chip per microbatch
 
   // Tensor parallelism: 4 all-reduces (as reduce-scatter + all-gather with
   // sequence parallelism) of b s h values per layer per microbatch, fwd+bwd.
   double tp_per_microbatch = 0;
   if (l.tp > 1) {
-    const double bytes = b * s * h * kBytesPerValue;
+    const double bytes = tokens_here * h * kBytesPerValue;
     const double ring = 2.0 * (l.tp - 1) / l.tp * bytes / m.scaleup_bytes_per_s;
     tp_per_microbatch = 4.0 * layers_here * (ring + 2 * (l.tp - 1) * kCollectiveLatencyS);
+  }
+  // Context parallelism: a ring all-gather of K and V per layer in forward;
+  // backward gathers them again and reduce-scatters their gradients (same
+  // volume), full recompute gathers once more. Ranks are ordered tp, cp, ...
+  // (Llama 3 and Megatron-LM), so the ring stays on the scale-up fabric while
+  // tp x cp fits in it. ASSUMPTION: the transfers overlap the attention
+  // scores and context of the same layer (Megatron-LM's ring exchanges the
+  // next chunk while computing on the current one) and only the excess is
+  // exposed. Llama 3 (arXiv 2407.21783, sec. 3.3.2) instead gathers K/V up
+  // front and leaves it exposed, arguing that with GQA it is an order of
+  // magnitude below the O(s^2) attention: either way small at long context.
+  double cp_per_microbatch = 0;
+  if (l.cp > 1) {
+    const double bw = l.tp * l.cp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double gathers = l.recompute == Recompute::full ? 4.0 : 3.0;
+    const double ring_s = context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
+    const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
+    const double attention_s = attention_passes * 4 * b * s * s * h / (l.tp * cp) / flops_per_s;
+    cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
   // Expert all-to-all: dispatch and combine of each token's hidden state to
   // its experts, forward and backward.
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
-    const double bytes = b * s * h * kBytesPerValue * w.experts_per_token / l.tp;
-    const double bw = l.ep * l.tp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double bytes = tokens_here * h * kBytesPerValue * w.experts_per_token / l.tp;
+    const double bw = l.ep * l.tp * l.cp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
     ep_per_microbatch = 4.0 * layers_here * (l.ep - 1.0) / l.ep * bytes / bw;
   }
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
   if (l.pp > 1) {
-    const double bytes = b * s * h * kBytesPerValue / l.tp;
-    const double bw = l.tp * l.pp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double bytes = tokens_here * h * kBytesPerValue / l.tp;
+    const double bw = l.tp * l.cp * l.pp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
     pp_per_microbatch = 2.0 * l.interleave * bytes / bw;
   }
-  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch;
+  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch + cp_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
+  r.cp_comm_s = cp_per_microbatch * microbatches;
   r.pp_comm_s = pp_per_microbatch * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
   // Data parallelism: reduce-scatter + all-gather of this chip's gradients
-  // over the scale-out network, mostly overlapped with backward.
-  if (l.dp > 1) {
+  // over the scale-out network, mostly overlapped with backward. CP ranks
+  // hold the same weights, so they join the reduction.
+  const double replicas = static_cast<double>(l.dp) * l.cp;
+  if (replicas > 1) {
     const double grad_bytes = w.params / (l.tp * l.pp) * kBytesPerValue;
-    const double bw = l.tp * l.pp * l.dp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
-    const double reduce = 2.0 * (l.dp - 1.0) / l.dp * grad_bytes / bw;
+    const double bw = chips <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double reduce = 2.0 * (replicas - 1.0) / replicas * grad_bytes / bw;
     r.dp_comm_s = reduce * (1 - kDpOverlap);
   }
-  r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.pp_comm_s + r.bubble_s + r.dp_comm_s;
+  r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s + r.dp_comm_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
   r.tokens_per_s = w.global_batch_tokens / r.step_s;

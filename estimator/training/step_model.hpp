@@ -12,6 +12,12 @@
 // recompute re-runs only the scores. For h_kv = h, f = 4h, ungated, this is
 // Megatron's 24 b s h^2 + 4 b s^2 h (72 B s l h^2 (1 + s/6h + V/16lh) per
 // iteration without recompute).
+//
+// Context parallelism (CP) splits each sequence over cp chips: every per-token
+// cost (matmuls, elementwise work, activations, TP/EP/PP traffic) falls by cp,
+// and attention exchanges K and V around a ring of the cp chips
+// (context_parallel_bytes_per_layer). Weights are replicated over CP, so the
+// gradient reduction and the optimizer sharding run over dp x cp chips.
 #pragma once
 
 #include <string>
@@ -32,8 +38,14 @@ struct Workload {
   int experts = 1;
   int experts_per_token = 1;
   bool gated_mlp = false;        // SwiGLU-style three-matrix MLP
+  // One vocab x hidden matrix serves as input embedding and output layer
+  // (GPT-3); Llama 3 and DeepSeek-V3 keep two. Only the parameter count uses it.
+  bool tied_embeddings = true;
   double tokens = 0;             // training tokens
   double global_batch_tokens = 0;
+  // [workload] cp: the context-parallel degree every searched layout must use
+  // (divides seq_len); 0 leaves it to the search.
+  int forced_cp = 0;
 };
 
 // The hardware one layout runs on.
@@ -51,7 +63,9 @@ enum class Recompute { none = 0, selective = 1, full = 2 };
 const char* to_string(Recompute r);
 
 struct Layout {
-  int tp = 1, pp = 1, dp = 1, ep = 1;
+  // tp x cp x pp x dp = chips; ep divides dp. cp divides the sequence length:
+  // each chip holds seq_len / cp tokens of every sequence in its microbatch.
+  int tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
   int microbatch = 1;   // sequences per microbatch
   int interleave = 1;   // virtual pipeline stages per device
   Recompute recompute = Recompute::none;
@@ -68,6 +82,7 @@ struct StepBreakdown {
   double pp_comm_s = 0;   // pipeline sends
   double dp_comm_s = 0;   // exposed data-parallel gradient reduction
   double ep_comm_s = 0;   // expert all-to-all
+  double cp_comm_s = 0;   // context-parallel K/V exchange not hidden behind attention
   double step_s = 0;
   double model_flop = 0;  // per step, 6-N-style model FLOPs (no recompute)
   double mfu = 0;
@@ -81,6 +96,10 @@ double megatron_flop_per_iteration(double batch_sequences, double seq_len, doubl
                                    double hidden, double vocab);
 // Bytes per chip: weights, gradients, optimizer state and activations.
 double memory_per_chip(const Workload& w, const Layout& l);
+// Bytes one chip receives in the forward ring all-gather of one layer's K and
+// V for one microbatch: (cp - 1) / cp of the whole sequence's K and V for its
+// tensor-parallel share of the KV heads (at least one head). 0 when cp = 1.
+double context_parallel_bytes_per_layer(const Workload& w, const Layout& l);
 
 StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l);
 

@@ -29,14 +29,15 @@ double predicted(const ValidationCase& c, const StepBreakdown& r) {
   return r.mfu;
 }
 
-// Best layout with TP and PP as published (microbatch, interleave and
+// Best layout with TP, PP and CP as published (microbatch, interleave and
 // recompute searched unless recompute is given).
 std::pair<Layout, StepBreakdown> published(const ValidationCase& c, std::uint64_t& evaluated) {
   std::pair<Layout, StepBreakdown> best{};
   Layout l;
   l.tp = c.tp;
   l.pp = c.pp;
-  l.dp = c.machine.chips / (c.tp * c.pp);
+  l.cp = c.cp;
+  l.dp = c.machine.chips / (c.tp * c.pp * c.cp);
   for (int mb : {1, 2, 4, 8, 16}) {
     for (int v : {1, 2, 4, 8}) {
       for (Recompute rc : {Recompute::none, Recompute::selective, Recompute::full}) {
@@ -87,6 +88,7 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
     c.machine.chips = static_cast<int>(r.integer("chips", Range::closed(1, 1e7), Presence::required).value_or(1));
     c.tp = static_cast<int>(r.integer("tp", Range::closed(1, 1024), Presence::required).value_or(1));
     c.pp = static_cast<int>(r.integer("pp", Range::closed(1, 1024), Presence::required).value_or(1));
+    c.cp = static_cast<int>(r.integer("cp", Range::closed(1, 1024)).value_or(1));
     c.recompute = r.string("recompute").value_or("");
     if (!c.recompute.empty() && c.recompute != "none" && c.recompute != "selective" && c.recompute != "full") {
       r.error_at("recompute", "must be none, selective or full");
@@ -102,6 +104,9 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
     if (auto w = r.table("workload", Presence::required)) {
       c.workload = read_workload(*w, false);
       w->report_unknown_keys();
+    }
+    if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
+      r.error_at("cp", "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");
     }
     r.report_unknown_keys();
     if (chip != nullptr) {

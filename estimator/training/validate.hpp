@@ -15,7 +15,7 @@ struct ValidationCase {
   std::string id, source, chip_id, basis;  // basis: "megatron" or "model"
   Workload workload;
   Machine machine;
-  int tp = 1, pp = 1;
+  int tp = 1, pp = 1, cp = 1;  // as published
   std::string recompute;  // forced recompute mode, or empty to search it
   double reported = 0;    // TFLOP/s per chip ("megatron") or MFU ("model")
 };

@@ -5,6 +5,7 @@
 #include "tests/support.hpp"
 
 #include "estimator/estimate.hpp"
+#include "estimator/plan.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
@@ -44,8 +45,6 @@ count = 16384
 id = "meta_llama3_405b_run"
 )";
 
-}  // namespace
-
 TEST_CASE("the Llama 3 cluster draws about the published 27 MW", "[estimator][estimate]") {
   // Epoch: 16,000 H100 x ~1,700 W all-in = 27 MW. Epoch's own 10th-90th
   // percentile for all-in power per H100 is 1,528-1,846 W, about +-10% around
@@ -62,10 +61,24 @@ TEST_CASE("the Llama 3 cluster draws about the published 27 MW", "[estimator][es
   CHECK(c.network.tiers == 3);
 }
 
+// kLlama3 with a line added to [training].
+std::string with_training(const std::string& line) {
+  std::string text = kLlama3;
+  text.replace(text.find("duration_days = 54"), 18, "duration_days = 54\n" + line);
+  return text;
+}
+
+}  // namespace
+
 TEST_CASE("estimate figures follow the equations from catalog values", "[estimator][estimate]") {
-  const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
+  // With mfu_model = "prior" the MFU is the catalog's, so every figure can
+  // be derived by hand (the default, the step model, is tested below).
+  const Scenario s =
+      load_scenario_text("llama3.toml", with_training("mfu_model = \"prior\""), catalog());
   const EstimateResult r = estimate(s, catalog());
   const ActorResult& a = r.actors[0];
+  CHECK(a.cluster.mfu_basis == "catalog prior nvidia_h100_sxm.mfu_bf16");
+  CHECK_FALSE(a.cluster.mfu_step_model);
   // 16,384 x 989.5 TFLOPS x MFU prior 0.40 x goodput 0.9
   const double sustained = 16384 * 989.5e12 * 0.40 * 0.9;
   CHECK(a.cluster.sustained_flops == Approx(sustained));
@@ -133,4 +146,144 @@ TEST_CASE("an export rule flags controlled inventory without dropping it", "[est
   const EstimateResult r = estimate(load_scenario_text("s.toml", us, catalog()), catalog());
   CHECK_FALSE(r.actors[0].inventory[0].export_control->controlled);
   CHECK(r.actors[0].warnings.empty());
+}
+
+TEST_CASE("by default MFU is the step-model fixed point, for actor and reference alike",
+          "[estimator][estimate][mfu]") {
+  // The default mfu_model is "step-model". The reference, Meta's Llama 3
+  // run, is the same 16,384 H100 in DGX H100 servers, so evaluated the same
+  // way it gets the same MFU: the ratio stays 1 (like for like).
+  const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
+  CHECK(s.training.mfu_model == MfuModel::step_model);
+  const EstimateResult r = estimate(s, catalog());
+  const ActorResult& a = r.actors[0];
+  REQUIRE(a.cluster.mfu_step_model);
+  REQUIRE(a.cluster.mfu_prediction.predicted);
+  CHECK(a.cluster.mfu_basis.rfind("step-model fixed point (", 0) == 0);
+  CHECK(a.cluster.mfu == a.cluster.mfu_prediction.mfu);
+  // The fixed point for this cluster, run directly: chips x peak x goodput
+  // x duration of compute per unit of MFU, started from the prior.
+  const Chip& h100 = *catalog().find_chip("nvidia_h100_sxm");
+  const training::MfuPrediction direct =
+      predict_mfu(h100, catalog().find_system("nvidia_hgx_dgx_h100"), s, 16384);
+  CHECK(compute_per_unit_mfu(h100, s, 16384) == Approx(16384 * 989.5e12 * 0.9 * 54 * 86400));
+  CHECK(a.cluster.mfu == direct.mfu);
+  // The outcome uses it exactly as it used the prior.
+  const double sustained = 16384 * 989.5e12 * a.cluster.mfu * 0.9;
+  CHECK(a.cluster.sustained_flops == Approx(sustained));
+  CHECK(a.training.params == Approx(std::sqrt(sustained * 54 * 86400 / 120)));
+  // The model is the one the fixed point sized, to its tolerance.
+  CHECK(a.training.params == Approx(a.cluster.mfu_prediction.params).epsilon(1e-3));
+  REQUIRE(a.vs_reference.size() == 1);
+  CHECK(r.references[0].mfu == Approx(a.cluster.mfu));
+  CHECK(a.vs_reference[0].ratio_sustained_flops == Approx(1.0));
+  CHECK(r.references[0].mfu_basis == a.cluster.mfu_basis);
+}
+
+TEST_CASE("an MFU set in the scenario takes precedence over the step model",
+          "[estimator][estimate][mfu]") {
+  std::string line = kLlama3;
+  line.replace(line.find("count = 16384"), 13, "count = 16384\nmfu = 0.3");
+  const ActorResult inventory =
+      estimate(load_scenario_text("s.toml", line, catalog()), catalog()).actors[0];
+  CHECK(inventory.cluster.mfu == Approx(0.3));
+  CHECK(inventory.cluster.mfu_basis == "scenario actor.inventory.mfu");
+  CHECK_FALSE(inventory.cluster.mfu_step_model);
+
+  // [training] mfu applies to the reference as well, so the ratio is 1.
+  const EstimateResult training =
+      estimate(load_scenario_text("s.toml", with_training("mfu = 0.35"), catalog()), catalog());
+  CHECK(training.actors[0].cluster.mfu == Approx(0.35));
+  CHECK(training.actors[0].cluster.mfu_basis == "scenario training.mfu");
+  CHECK(training.references[0].mfu == Approx(0.35));
+  CHECK(training.actors[0].vs_reference[0].ratio_sustained_flops == Approx(1.0));
+
+  const EstimateResult prior = estimate(
+      load_scenario_text("s.toml", with_training("mfu_model = \"prior\""), catalog()), catalog());
+  CHECK(prior.actors[0].cluster.mfu == Approx(0.40));
+  CHECK(prior.references[0].mfu == Approx(0.40));
+  CHECK(prior.references[0].mfu_basis == "catalog prior nvidia_h100_sxm.mfu_bf16");
+}
+
+TEST_CASE("when no layout fits, MFU falls back to the prior and says why",
+          "[estimator][estimate][mfu]") {
+  // 8 H100 for 100 years: the compute-optimal model (~500B params) needs
+  // several TB of training state. With bytes_per_param = 1 and no HBM kept
+  // for activations the outcome model's cap (640B) does not stop it first.
+  const std::string text = R"([scenario]
+name = "tiny"
+[training]
+duration_days = 36500
+bytes_per_param = 1
+activation_memory_fraction = 0
+[[actor]]
+name = "lab"
+[[actor.site]]
+name = "dc"
+power_mw = 1
+pue = 1.2
+[[actor.inventory]]
+chip = "nvidia_h100_sxm"
+count = 8
+)";
+  const ActorResult a =
+      estimate(load_scenario_text("s.toml", text, catalog()), catalog()).actors[0];
+  CHECK(a.cluster.chips == Approx(8));
+  CHECK(a.cluster.mfu_step_model);
+  CHECK_FALSE(a.cluster.mfu_prediction.predicted);
+  CHECK(a.cluster.mfu == Approx(0.40));
+  CHECK(a.cluster.mfu_basis.rfind(
+            "catalog prior nvidia_h100_sxm.mfu_bf16 (step model: no layout of a ", 0) == 0);
+  CHECK(a.cluster.mfu_basis.find("fits in memory") != std::string::npos);
+  const auto j =
+      report::estimate_to_json(estimate(load_scenario_text("s.toml", text, catalog()), catalog()));
+  const auto& prediction = j["actors"][0]["cluster"]["mfu_prediction"];
+  CHECK(prediction["predicted"] == false);
+  CHECK(prediction["layout"].is_null());
+  CHECK(prediction["fallback_reason"].get<std::string>().find("fits in memory") !=
+        std::string::npos);
+}
+
+TEST_CASE("estimate JSON reports how the MFU was predicted", "[estimator][report][mfu]") {
+  const auto j = report::estimate_to_json(
+      estimate(load_scenario_text("llama3.toml", kLlama3, catalog()), catalog()));
+  const auto& cluster = j["actors"][0]["cluster"];
+  CHECK(cluster.contains("mfu_basis"));
+  const auto& p = cluster["mfu_prediction"];
+  for (const char* key :
+       {"predicted", "params", "layout", "iterations", "converged", "fallback_reason"}) {
+    INFO(key);
+    CHECK(p.contains(key));
+  }
+  CHECK(p["predicted"] == true);
+  CHECK(p["fallback_reason"].is_null());
+  CHECK(p["params"].get<double>() > 1e11);
+  for (const char* key : {"tp", "cp", "pp", "dp", "microbatch", "interleave", "recompute"}) {
+    INFO(key);
+    CHECK(p["layout"].contains(key));
+  }
+  CHECK(p["layout"]["tp"].get<int>() * p["layout"]["cp"].get<int>() * p["layout"]["pp"].get<int>() *
+            p["layout"]["dp"].get<int>() ==
+        p["modelled_chips"].get<int>());
+  CHECK(j["references"][0].contains("mfu_basis"));
+  CHECK(j["references"][0]["mfu"].get<double>() == Approx(cluster["mfu"].get<double>()));
+}
+
+TEST_CASE("a candidate's MfuTable reproduces estimate at the point estimate",
+          "[estimator][estimate][mfu]") {
+  // What the sweep engine builds per step-model candidate: with the point
+  // estimate's chips and C1 inserted as nodes, the table returns the
+  // estimate's MFU there exactly.
+  const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
+  const EstimateResult r = estimate(s, catalog());
+  const std::vector<CandidateSpec> candidates = list_candidates(s, catalog());
+  REQUIRE(candidates.size() == 1);
+  CHECK(uses_step_model(candidates[0], s));
+  const double chips = r.actors[0].cluster.chips;
+  const double c1 = compute_per_unit_mfu(*candidates[0].chip, s, chips);
+  const training::MfuTableBuild build =
+      build_mfu_table(candidates[0], s, 1024, 65536, c1 / 30, c1 * 3, {chips}, {c1});
+  CHECK(build.table.at(chips, c1) == r.actors[0].cluster.mfu);
+  CHECK(build.table.chips_nodes().size() == 13);
+  CHECK(build.table.c1_nodes().size() == 9);
 }

@@ -32,6 +32,36 @@ Workload gpt3() {
   return w;
 }
 
+// Llama 3 405B's long-context stage (arXiv 2407.21783, Tables 3-4): 131,072
+// tokens a sequence, 128 sequences a step.
+Workload llama405b_128k() {
+  Workload w;
+  w.layers = 126;
+  w.hidden = 16384;
+  w.heads = 128;
+  w.kv_heads = 8;
+  w.ffn = 53248;
+  w.gated_mlp = true;
+  w.seq_len = 131072;
+  w.vocab = 128256;
+  w.global_batch_tokens = 128 * 131072.0;
+  w.params = 405e9;
+  w.active_params = 405e9;
+  return w;
+}
+
+Machine h100s(int chips) {
+  Machine m;
+  m.chips = chips;
+  m.peak_flops = 989.5e12;
+  m.hbm_bytes = 80e9;
+  m.hbm_bytes_per_s = 3.35e12;
+  m.scaleup_bytes_per_s = 450e9;
+  m.scaleup_domain = 8;
+  m.scaleout_bytes_per_s = 50e9;
+  return m;
+}
+
 Machine a100s(int chips) {
   Machine m;
   m.chips = chips;
@@ -159,4 +189,235 @@ global_batch_tokens = 3145728
   // 175B x (4 + 12/1) bytes over at most 8 chips (TP 8) > 80 GB.
   CHECK(t.min_memory_per_chip_bytes > t.hbm_per_chip_bytes);
   CHECK(t.hbm_per_chip_bytes == Approx(80e9));
+}
+
+TEST_CASE("context parallelism divides activation memory per chip by cp", "[training][cp]") {
+  // GPT-3's shape at 32,768 tokens, TP 8, one stage, one microbatch in
+  // flight, selective recompute: s b h 34 / (t cp) bytes a layer x 96 layers.
+  // cp = 1: 32,768 x 12,288 x 34 / 8 x 96 = 164.28 GB; cp = 4: 41.07 GB.
+  Workload w = gpt3();
+  w.seq_len = 32768;
+  w.global_batch_tokens = 32768;
+  Layout l;
+  l.tp = 8;
+  l.recompute = Recompute::selective;
+  l.distributed_optimizer = false;  // states: 16 bytes x 175B / 8, any cp
+  const double states = 16 * 175e9 / 8;
+  const double one = memory_per_chip(w, l) - states;
+  l.cp = 4;
+  const double four = memory_per_chip(w, l) - states;
+  CHECK(one == Approx(32768.0 * 12288 * 34 / 8 * 96));
+  CHECK(one == Approx(164.28e9).epsilon(1e-4));
+  CHECK(four == Approx(41.07e9).epsilon(1e-3));
+  CHECK(one / four == Approx(4.0));
+}
+
+TEST_CASE("the optimizer state shards over data- and context-parallel ranks", "[training][cp]") {
+  // CP ranks hold the same weights, so Megatron's distributed optimizer
+  // shards over dp x cp = 2 x 4: 4 + 12 / 8 = 5.5 bytes per parameter.
+  Workload w = gpt3();
+  w.seq_len = 1;  // activations negligible
+  w.global_batch_tokens = 2;
+  Layout l;
+  l.recompute = Recompute::full;
+  l.dp = 2;
+  l.cp = 4;
+  CHECK(memory_per_chip(w, l) == Approx(5.5 * 175e9).epsilon(1e-6));
+}
+
+TEST_CASE("the CP ring all-gather moves (cp - 1) / cp of a layer's K and V", "[training][cp]") {
+  // Llama 3 405B at 128K with TP 8, CP 16: 8 KV heads over 8 TP ranks is one
+  // 128-wide head a rank; K and V of one sequence are 2 x 131,072 x 128 x 2
+  // bytes = 67,108,864, of which a chip receives 15/16 = 62,914,560.
+  const Workload w = llama405b_128k();
+  Layout l;
+  l.tp = 8;
+  l.cp = 16;
+  CHECK(context_parallel_bytes_per_layer(w, l) == Approx(62914560.0));
+  // TP 16 > 8 KV heads: Megatron replicates, still one head a rank.
+  l.tp = 16;
+  CHECK(context_parallel_bytes_per_layer(w, l) == Approx(62914560.0));
+  // Two sequences a microbatch move twice as much; no CP, nothing.
+  l.tp = 8;
+  l.microbatch = 2;
+  CHECK(context_parallel_bytes_per_layer(w, l) == Approx(2 * 62914560.0));
+  l.cp = 1;
+  CHECK(context_parallel_bytes_per_layer(w, l) == Approx(0.0).margin(1e-9));
+}
+
+TEST_CASE("the CP exchange hides behind long-context attention", "[training][cp]") {
+  // Llama 3's published 128K layout: TP 8 x CP 16 spans 16 servers, so the ring
+  // runs at 50 GB/s: 3 x (62.9 MB / 50 GB/s + 15 x 8 us) = 4.1 ms a layer,
+  // against 4 x 131,072^2 x 16,384 / 128 = 8.8 TFLOP of attention a pass
+  // (8.9 ms even at the H100's full 989.5 TFLOP/s): fully overlapped.
+  const Workload w = llama405b_128k();
+  Layout l;
+  l.tp = 8;
+  l.cp = 16;
+  l.pp = 16;
+  l.dp = 8;
+  l.interleave = 8;
+  l.recompute = Recompute::full;
+  const StepBreakdown r = evaluate_layout(w, h100s(16384), l);
+  REQUIRE(r.valid);
+  CHECK(r.fits);
+  CHECK(r.cp_comm_s == Approx(0.0).margin(1e-12));
+  // DP = 16,384 / (8 x 16 x 16) = 8; any other DP is not a layout of 16,384.
+  l.dp = 16;
+  CHECK_FALSE(evaluate_layout(w, h100s(16384), l).valid);
+}
+
+TEST_CASE("exposed CP time grows with the ring volume over the fabric it crosses", "[training][cp]") {
+  // GPT-3's shape at 16,384 tokens on 2 chips, TP 1 x CP 2, with a 1-chip
+  // scale-up domain so the ring crosses the scale-out network. With the
+  // network slow enough that the ring exceeds the attention it overlaps, the
+  // exposed time differs between two bandwidths by exactly
+  //   microbatches x layers x 3 passes x bytes x (1/bw1 - 1/bw2),
+  // bytes = 1/2 x 2 x 16,384 x 12,288 x 2 = 402,653,184 per layer (96 heads
+  // = KV heads at TP 1), 4 microbatches, 96 layers, no recompute.
+  Workload w = gpt3();
+  w.seq_len = 16384;
+  w.global_batch_tokens = 4 * 16384.0;
+  Layout l;
+  l.cp = 2;
+  Machine m = a100s(2);
+  m.hbm_bytes = 1e15;  // only the timing matters here
+  m.scaleup_domain = 1;
+  CHECK(context_parallel_bytes_per_layer(w, l) == Approx(402653184.0));
+  m.scaleout_bytes_per_s = 1e8;
+  const StepBreakdown slow = evaluate_layout(w, m, l);
+  m.scaleout_bytes_per_s = 2e8;
+  const StepBreakdown faster = evaluate_layout(w, m, l);
+  REQUIRE(slow.valid);
+  REQUIRE(faster.valid);
+  REQUIRE(faster.cp_comm_s > 0);
+  CHECK(slow.cp_comm_s - faster.cp_comm_s == Approx(4 * 96 * 3 * 402653184.0 * (1 / 1e8 - 1 / 2e8)));
+  // The two CP ranks hold the same weights and reduce their gradients over
+  // the same network: 15% exposed of 2 x 1/2 x 175B x 2 bytes, 262.5 s less.
+  CHECK(slow.dp_comm_s - faster.dp_comm_s == Approx(0.15 * 2 * 0.5 * 175e9 * 2 * (1 / 1e8 - 1 / 2e8)));
+  CHECK(slow.dp_comm_s - faster.dp_comm_s == Approx(262.5));
+  CHECK(slow.step_s - faster.step_s ==
+        Approx(slow.cp_comm_s - faster.cp_comm_s + slow.dp_comm_s - faster.dp_comm_s));
+  // Within the scale-up domain the ring is on NVLink and fully hidden.
+  m.scaleup_domain = 8;
+  CHECK(evaluate_layout(w, m, l).cp_comm_s == Approx(0.0).margin(1e-12));
+}
+
+TEST_CASE("a CP degree that does not divide the sequence is no layout", "[training][cp]") {
+  Workload w = gpt3();
+  Layout l;
+  l.tp = 8;
+  l.pp = 8;
+  l.cp = 3;
+  l.dp = 1;
+  Machine m = a100s(192);
+  CHECK_FALSE(evaluate_layout(w, m, l).valid);  // 2,048 / 3 is not whole
+  l.cp = 2;
+  m.chips = 128;
+  CHECK(evaluate_layout(w, m, l).valid);
+}
+
+TEST_CASE("the search tries CP only for long sequences", "[training][cp]") {
+  // GPT-3 at 2,048 tokens: chunks of 1,024 are below the 4,096-token floor,
+  // so the search is the CP-free one it always was (498 layouts).
+  const SearchResult short_seq = search_layouts(gpt3(), a100s(1024), 64, 1);
+  CHECK(short_seq.evaluated == 498);
+  for (const auto& [layout, step] : short_seq.best) CHECK(layout.cp == 1);
+  // Llama 3 405B at 128K on 16,384 H100: 128 sequences leave a CP-free layout
+  // (DP >= 128) one microbatch per pipeline, all bubble; CP shrinks DP and
+  // every one of the 8 fastest layouts uses it.
+  const SearchResult long_seq = search_layouts(llama405b_128k(), h100s(16384), 8, 1);
+  REQUIRE_FALSE(long_seq.best.empty());
+  for (const auto& [l, step] : long_seq.best) {
+    CHECK(l.cp > 1);
+    CHECK(static_cast<long>(l.tp) * l.cp * l.pp * l.dp == 16384);
+    CHECK(step.fits);
+  }
+  // A forced degree is the only one searched.
+  Workload forced = llama405b_128k();
+  forced.forced_cp = 4;
+  const SearchResult four = search_layouts(forced, h100s(16384), 8, 1);
+  REQUIRE_FALSE(four.best.empty());
+  for (const auto& [l, step] : four.best) CHECK(l.cp == 4);
+}
+
+TEST_CASE("a search large enough to use threads is thread-count independent", "[training]") {
+  // 9,216 = 2^10 x 3^2 chips, 64 experts and 65,536-token sequences (CP 1-16)
+  // give enough (TP, CP, PP, EP) shapes for >= 40,000 evaluations, past the
+  // size from which the search starts a second thread.
+  Workload w = gpt3();
+  w.experts = 64;
+  w.experts_per_token = 2;
+  w.ffn = 12288;
+  w.seq_len = 65536;
+  w.global_batch_tokens = 9216 * 65536.0;
+  w.params = 1e12;
+  w.active_params = 2e11;
+  const SearchResult one = search_layouts(w, a100s(9216), 5, 1);
+  const SearchResult two = search_layouts(w, a100s(9216), 5, 2);
+  REQUIRE(one.evaluated >= 40000);
+  CHECK(one.evaluated == two.evaluated);
+  CHECK(one.fitting == two.fitting);
+  CHECK(one.min_memory_bytes == two.min_memory_bytes);
+  REQUIRE(one.best.size() == two.best.size());
+  for (std::size_t i = 0; i < one.best.size(); ++i) {
+    CHECK(one.best[i].first.tp == two.best[i].first.tp);
+    CHECK(one.best[i].first.cp == two.best[i].first.cp);
+    CHECK(one.best[i].first.pp == two.best[i].first.pp);
+    CHECK(one.best[i].first.ep == two.best[i].first.ep);
+    CHECK(one.best[i].second.step_s == two.best[i].second.step_s);
+  }
+}
+
+TEST_CASE("a forced cp loads and binds the layout even past the scale-up domain", "[training][cp]") {
+  // TP 8 x CP 2 = 16 > the A100 server's 8: allowed (the ring then uses the
+  // scale-out network); the chosen layout keeps cp = 2.
+  const std::string text = R"([scenario]
+name = "forced cp"
+[training]
+duration_days = 30
+[[actor]]
+name = "lab"
+[[actor.site]]
+name = "dc"
+power_mw = 10
+pue = 1.2
+[[actor.inventory]]
+chip = "nvidia_a100_sxm_80gb"
+count = 1024
+[workload]
+name = "GPT-3 at 8K"
+layers = 96
+hidden = 12288
+heads = 96
+seq_len = 8192
+vocab = 51200
+tokens = 300e9
+global_batch_tokens = 4194304
+tp = 8
+cp = 2
+)";
+  const Scenario s = load_scenario_text("cp.toml", text, test::builtin_catalog());
+  REQUIRE(s.workload);
+  CHECK(s.workload->forced_cp == 2);
+  const TrainingResult& t = estimate(s, test::builtin_catalog()).actors[0].training;
+  REQUIRE(t.workload_fits);
+  CHECK(t.layout.cp == 2);
+  CHECK(t.layout.tp == 8);
+  CHECK(t.layout.tp * t.layout.cp * t.layout.pp * t.layout.dp == 1024);
+}
+
+TEST_CASE("the 128K-context Llama 3 stage validates with its published CP", "[training][validate][cp]") {
+  const auto cases = load_validation_cases("published-runs.toml", default_validation_text(), test::builtin_catalog());
+  const ValidationResult r = run_validation(cases, 1);
+  bool found = false;
+  for (const auto& row : r.rows) {
+    if (row.id != "llama3-405b-stage-128k-16384") continue;
+    found = true;
+    CHECK(row.layout_published.cp == 16);
+    CHECK(row.layout_published.dp == 8);  // 16,384 / (8 x 16 x 16)
+    // Reported 38% BF16 MFU (Table 4); the model is within 15% of it.
+    CHECK(std::fabs(row.error_published) <= 0.15);
+  }
+  CHECK(found);
 }

@@ -1,0 +1,404 @@
+#include "estimator/training/mfu_fixed_point.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+
+#include "estimator/report/number_format.hpp"
+
+namespace clustercap::training {
+namespace {
+
+// Shape of published dense models (Llama 3 paper, arXiv 2407.21783, Table 3;
+// GPT-3, arXiv 2005.14165, Table 2.1): 8B 32 x 4,096, 70B 80 x 8,192, 405B
+// 126 x 16,384, 175B 96 x 12,288, i.e. hidden / layers = 102-130. The rule
+// hidden = 128 x layers returns 32 x 4,096 for 8B and 128 x 15,360 for 405B.
+constexpr double kHiddenPerLayer = 128.0;
+constexpr double kHeadDim = 128.0;  // all four models
+// Heads a multiple of 8 so that TP 8 (one HGX board) divides them; every
+// model above has 32-128 heads.
+constexpr int kHeadsMultiple = 8;
+// Llama 3 8B and 70B: SwiGLU FFN 14,336 / 4,096 = 28,672 / 8,192 = 3.5;
+// 405B: 53,248 / 16,384 = 3.25; Llama 2 7B 11,008 / 4,096 = 2.69 (the 8/3
+// of a SwiGLU matching a 4x MLP); GPT-3's ungated 4. Widths are multiples of
+// 256 in all three Llama 3 models.
+constexpr double kFfnPerHidden = 3.5;
+constexpr double kMinFfnPerHidden = 8.0 / 3.0;
+constexpr double kMaxFfnPerHidden = 4.0;
+constexpr double kFfnGrain = 256.0;
+constexpr int kKvHeads = 8;          // Llama 3 GQA, all sizes
+constexpr double kVocab = 128256.0;  // Llama 3 tokenizer
+constexpr double kSeqLen = 8192.0;   // Llama 3 pre-training context
+// Global batch in tokens: 60M at 405B params, growing as params^0.36.
+//  - 60M is the median of the fixed batch in Epoch's 2030 report (R1
+//    parameter table: 16M / 60M / 360M at the 10th / 50th / 90th pct),
+//    GPT-4's reported ~60M and DeepSeek-V3's 63M (15,360 x 4,096). At the
+//    compute-optimal budget of 405B params (120 N^2 = 2e25 FLOP) DeepSeek
+//    LLM's fitted optimum 0.292 C^0.3271 (arXiv 2401.02954, section 3.1)
+//    gives 55M, so two independent sources agree there.
+//  - Llama 3 405B ended pre-training at 16M (2,048 x 8,192, arXiv
+//    2407.21783 section 3.4.1), R1's 10th percentile: Meta chose a batch
+//    below the optimum, and we do not anchor on it.
+//  - The exponent 0.36 (0.31-0.41) is R1's, after Erdil & Schneider-Joseph
+//    (R2): critical batch ~ 1 / reducible loss ~ params^0.36
+//    (methodology.md §1.1 and §2.6). DeepSeek's fit grows faster
+//    (params^0.65 at 20 tokens per param); we keep the slower rule.
+//  - Clamped to [2^20, 2^28] tokens: GPT-3's smallest models used 0.5-1M;
+//    268M stays inside R1's 90th percentile of 360M.
+constexpr double kAnchorParams = 405e9;
+constexpr double kAnchorBatchTokens = 60e6;
+constexpr double kBatchExponent = 0.36;
+constexpr double kMinBatchTokens = 1048576.0;    // 2^20
+constexpr double kMaxBatchTokens = 268435456.0;  // 2^28
+// Compute-optimal sizing: C = 6 N D, D = 20 N (cluster_batch.hpp).
+constexpr double kFlopPerParamSquared = 120.0;
+constexpr double kTokensPerParam = 20.0;
+// Largest odd factor of the modelled chip count: with 15, m x 2^k comes in
+// steps of at most 9/8, so the nearest is within 6.1%.
+constexpr int kMaxOddFactor = 15;
+// Keeps N > 0 whatever the search returns.
+constexpr double kMinMfu = 1e-3;
+
+double layer_params(double hidden, double ffn) {
+  const double kv = kKvHeads * kHeadDim;
+  // q and o: h^2 each; k and v: h x kv each; gated MLP: 3 h f.
+  return 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * ffn;
+}
+
+std::string gigabytes(double bytes) { return report::significant(bytes / 1e9); }
+
+// Depth: the count of the form 2^a or 3 x 2^a (..., 64, 96, 128, 192, ...)
+// nearest in log to hidden = 128 x layers at ~12.5 hidden^2 params per
+// layer. Pipelines of 2-16 and more stages then split it evenly, with whole
+// layers per interleaved chunk; the step model runs at the pace of the
+// fullest stage, so a count like 136 would make MFU jump from one size to
+// the next by 0.1. Designers pick depths that suit their pipelines (GPT-3
+// 96, Llama 3 8B 32; Llama 3 405B's 126 needed its first and last stages
+// trimmed by one layer each, paper section 3.3.2).
+int pipeline_friendly_layers(double params) {
+  const double target =
+      std::cbrt(params / ((2 + 3 * kFfnPerHidden) * kHiddenPerLayer * kHiddenPerLayer));
+  int best = 2;
+  for (int base = 2; base <= (1 << 20); base *= 2) {
+    for (int option : {base, 3 * base / 2}) {
+      if (std::fabs(std::log(option / target)) < std::fabs(std::log(best / target))) best = option;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+Workload compute_optimal_shape(double params, int batch_unit_sequences) {
+  Workload w;
+  const double unit = std::max(1, batch_unit_sequences);
+  w.layers = pipeline_friendly_layers(params);
+  const double layers = w.layers;
+  // Hidden from params = layers (12.5 h^2 + 2 kv h) + 2 V h at FFN 3.5 h,
+  // in whole groups of 8 heads; the FFN width (8/3-4 x hidden) takes up the
+  // rest of the size.
+  const double a = layers * (2 + 3 * kFfnPerHidden);
+  const double b = layers * 2 * kKvHeads * kHeadDim + 2 * kVocab;
+  const double hidden = (-b + std::sqrt(b * b + 4 * a * params)) / (2 * a);
+  // Of the two head-group counts around it, the one whose FFN comes out
+  // nearest 3.5 x hidden (at 4,096 a group is a quarter of the width, too
+  // coarse to round blindly).
+  auto ffn_for = [&](double h) {
+    return ((params - 2 * kVocab * h) / layers - layer_params(h, 0.0)) / (3 * h);
+  };
+  const double groups = hidden / kHeadDim / kHeadsMultiple;
+  int head_groups = std::max(1, static_cast<int>(std::floor(groups)));
+  const int above = std::max(1, static_cast<int>(std::ceil(groups)));
+  const double width_below = head_groups * kHeadsMultiple * kHeadDim,
+               width_above = above * kHeadsMultiple * kHeadDim;
+  if (std::fabs(ffn_for(width_above) / width_above - kFfnPerHidden) <
+      std::fabs(ffn_for(width_below) / width_below - kFfnPerHidden)) {
+    head_groups = above;
+  }
+  w.heads = head_groups * kHeadsMultiple;
+  w.kv_heads = kKvHeads;
+  w.hidden = w.heads * kHeadDim;
+  w.gated_mlp = true;
+  const double ffn = ffn_for(w.hidden);
+  w.ffn = kFfnGrain *
+          std::round(std::clamp(ffn, kMinFfnPerHidden * w.hidden, kMaxFfnPerHidden * w.hidden) /
+                     kFfnGrain);
+  w.tied_embeddings = false;  // Llama 3 keeps input and output embeddings apart
+  w.params = w.layers * layer_params(w.hidden, w.ffn) + 2 * kVocab * w.hidden;
+  w.active_params = w.params;
+  w.seq_len = kSeqLen;
+  w.vocab = kVocab;
+  w.tokens = kTokensPerParam * params;
+
+  const double target_tokens =
+      std::clamp(kAnchorBatchTokens * std::pow(params / kAnchorParams, kBatchExponent),
+                 kMinBatchTokens, kMaxBatchTokens);
+  // A power of two times the unit, nearest in log: layouts need DP x
+  // microbatch to divide the batch, and other factors (2,304 = 9 x 256)
+  // leave the search few layouts and make MFU jump between similar sizes.
+  const double sequences =
+      unit * std::exp2(std::max(0.0, std::round(std::log2(target_tokens / kSeqLen / unit))));
+  w.global_batch_tokens = sequences * kSeqLen;
+  w.name = "dense " + report::count_with_suffix(w.params) + " (" + std::to_string(w.layers) +
+           " x " + std::to_string(static_cast<long>(w.hidden)) + ")";
+  return w;
+}
+
+int modelled_chips(double chips) {
+  if (!(chips >= 1)) return 0;
+  const double capped = std::min(chips, 1.0737e9);  // stays within int
+  double best = 1;
+  for (int m = 1; m <= kMaxOddFactor; m += 2) {
+    // m x 2^k on either side of `capped`.
+    const double k = std::floor(std::log2(capped / m));
+    for (double e : {k, k + 1}) {
+      if (e < 0) continue;
+      const double candidate = m * std::exp2(e);
+      if (std::fabs(std::log(candidate / capped)) < std::fabs(std::log(best / capped)))
+        best = candidate;
+    }
+  }
+  return static_cast<int>(best);
+}
+
+MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop,
+                            const FixedPointOptions& options) {
+  MfuPrediction p;
+  if (!(machine.peak_flops > 0)) {
+    p.fallback_reason = "the chip has no dense peak at this precision";
+    return p;
+  }
+  if (!(machine.hbm_bytes > 0) || !(machine.hbm_bytes_per_s > 0)) {
+    p.fallback_reason = "the chip has no HBM capacity or bandwidth in the catalog";
+    return p;
+  }
+  if (!(chips >= 1) || !(c1_flop > 0)) {
+    p.fallback_reason = "the cluster has no chips";
+    return p;
+  }
+  Machine m = machine;
+  m.chips = modelled_chips(chips);
+  p.modelled_chips = m.chips;
+  int odd = m.chips;
+  while (odd % 2 == 0) odd /= 2;
+
+  double mfu = std::clamp(options.initial_mfu, kMinMfu, 1.0);
+  // A bracket [rising, falling]: the MFU given back is above the input at
+  // `rising` and below it at `falling`, so a fixed point (or a step across
+  // the diagonal) lies between. MFU stays inside (0, 1), which brackets it
+  // from the start; `found_*` say whether an evaluation set each end.
+  double rising = kMinMfu, falling = 1.0;
+  bool found_rising = false, found_falling = false;
+  double previous_mfu = 0, previous_residual = 0, width = falling - rising;
+  for (int it = 1; it <= options.max_iterations; ++it) {
+    const double params =
+        std::min(std::sqrt(mfu * c1_flop / kFlopPerParamSquared), options.params_cap);
+    const Workload w = compute_optimal_shape(params, odd);
+    const SearchResult found = search_layouts(w, m, 1, 1);
+    p.iterations = it;
+    if (found.best.empty()) {
+      p = MfuPrediction{};
+      p.modelled_chips = m.chips;
+      p.iterations = it;
+      p.params = params;
+      p.shape = w;
+      p.fallback_reason = found.evaluated == 0
+                              ? "no parallel layout of a " + report::count_with_suffix(params) +
+                                    "-param model divides " + std::to_string(m.chips) + " chips"
+                              : "no layout of a " + report::count_with_suffix(params) +
+                                    "-param model fits in memory (needs " +
+                                    gigabytes(found.min_memory_bytes) + " GB per chip, has " +
+                                    gigabytes(m.hbm_bytes) + " GB)";
+      return p;
+    }
+    const double out = found.best.front().second.mfu;
+    p.predicted = true;
+    p.mfu = out;
+    p.params = params;
+    p.shape = w;
+    p.layout = found.best.front().first;
+    p.residual = std::fabs(out - mfu);
+    // At the cap the model no longer depends on MFU: if the MFU it gives
+    // keeps it there, that MFU is the fixed point.
+    const bool capped =
+        params >= options.params_cap && std::sqrt(out * c1_flop / kFlopPerParamSquared) >= params;
+    if (capped) p.residual = 0;
+    if (p.residual < options.tolerance) {
+      p.converged = true;
+      return p;
+    }
+    const double residual = out - mfu;
+    if (residual > 0) {
+      rising = mfu;
+      found_rising = true;
+    } else {
+      falling = mfu;
+      found_falling = true;
+    }
+    if (std::fabs(falling - rising) < options.tolerance) {
+      // The map steps over the diagonal between two inputs closer than the
+      // tolerance: the iteration settles on the step.
+      p.mfu = 0.5 * (rising + falling);
+      p.converged = true;
+      p.on_step = true;
+      return p;
+    }
+    // Plain iteration first, then secant steps on out - mfu through the last
+    // two inputs (two or three searches where plain iteration takes four or
+    // more). A step must stay inside the bracket, and once both ends come
+    // from evaluations, well inside it and halving it every step; otherwise
+    // bisect, which a map that jumps across the diagonal needs.
+    double next = out;
+    if (it > 1 && residual != previous_residual) {
+      next = mfu - residual * (mfu - previous_mfu) / (residual - previous_residual);
+    }
+    const double lo = std::min(rising, falling), hi = std::max(rising, falling);
+    const bool both = found_rising && found_falling;
+    const double margin = both ? 0.1 * (hi - lo) : 0.0;  // the secant stalls next to a step
+    const bool inside = next > lo + margin && next < hi - margin;
+    const bool slow = both && hi - lo > 0.5 * width;
+    if (!inside || slow) next = 0.5 * (lo + hi);
+    width = hi - lo;
+    previous_mfu = mfu;
+    previous_residual = residual;
+    mfu = next;
+  }
+  return p;
+}
+
+MfuTable::MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes,
+                   std::vector<double> mfu)
+    : chips_(std::move(chips_nodes)), c1_(std::move(c1_nodes)), mfu_(std::move(mfu)) {
+  auto increasing = [](const std::vector<double>& v) {
+    if (v.empty() || !(v.front() > 0)) return false;
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (!(v[i] > v[i - 1])) return false;
+    }
+    return true;
+  };
+  if (!increasing(chips_) || !increasing(c1_) || mfu_.size() != chips_.size() * c1_.size()) {
+    throw std::invalid_argument(
+        "MfuTable: nodes must be positive and increasing, one value per node");
+  }
+  for (double x : chips_) log_chips_.push_back(std::log(x));
+  for (double x : c1_) log_c1_.push_back(std::log(x));
+}
+
+namespace {
+
+// Cell index and weight of x on sorted log nodes, clamped to the ends.
+std::pair<std::size_t, double> locate(const std::vector<double>& nodes, double x) {
+  if (nodes.size() == 1 || !(x > nodes.front())) return {0, 0.0};
+  if (x >= nodes.back()) return {nodes.size() - 2, 1.0};
+  const auto upper = std::upper_bound(nodes.begin(), nodes.end(), x);
+  const std::size_t i = static_cast<std::size_t>(upper - nodes.begin()) - 1;
+  return {i, (x - nodes[i]) / (nodes[i + 1] - nodes[i])};
+}
+
+}  // namespace
+
+double MfuTable::at(double chips, double c1_flop) const {
+  if (mfu_.empty()) return 0.0;
+  const auto [i, wx] = locate(log_chips_, std::log(std::max(chips, 1e-300)));
+  const auto [j, wy] = locate(log_c1_, std::log(std::max(c1_flop, 1e-300)));
+  const std::size_t n = c1_.size();
+  const std::size_t i1 = std::min(i + 1, chips_.size() - 1);
+  const std::size_t j1 = std::min(j + 1, n - 1);
+  // Exactly the node value when a weight is 0 (no 0 x inf or rounding drift).
+  auto lerp = [](double a, double b, double w) {
+    return w == 0.0 ? a : w == 1.0 ? b : a + w * (b - a);
+  };
+  const double low = lerp(mfu_[i * n + j], mfu_[i * n + j1], wy);
+  const double high = lerp(mfu_[i1 * n + j], mfu_[i1 * n + j1], wy);
+  return lerp(low, high, wx);
+}
+
+std::vector<double> log_nodes(double lo, double hi, int n, const std::vector<double>& extra) {
+  std::vector<double> nodes;
+  const int count = std::max(2, n);
+  for (int k = 0; k < count; ++k) {
+    const double t = static_cast<double>(k) / (count - 1);
+    nodes.push_back(k == count - 1 ? hi
+                                   : std::exp(std::log(lo) + t * (std::log(hi) - std::log(lo))));
+  }
+  auto near = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(a, b); };
+  for (double x : extra) {
+    if (!(x > 0) || !std::isfinite(x)) continue;
+    // An extra node replaces a grid node it nearly equals, so that the
+    // table holds the caller's exact value there.
+    const auto same =
+        std::find_if(nodes.begin(), nodes.end(), [&](double y) { return near(x, y); });
+    if (same != nodes.end()) {
+      *same = x;
+    } else {
+      nodes.push_back(x);
+    }
+  }
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  return nodes;
+}
+
+MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
+  const std::vector<double> chips =
+      log_nodes(spec.chips_min, spec.chips_max, spec.chips_nodes, spec.extra_chips);
+  const std::vector<double> c1 =
+      log_nodes(spec.c1_min_flop, spec.c1_max_flop, spec.c1_nodes, spec.extra_c1_flop);
+  MfuTableBuild build;
+  std::vector<double> values(chips.size() * c1.size(), spec.fallback_mfu);
+  auto listed = [](const std::vector<double>& extra, double x) {
+    return std::find(extra.begin(), extra.end(), x) != extra.end();
+  };
+  // Rows are independent (each starts from spec.fixed_point), so the table
+  // is the same for any thread count.
+  const int rows = static_cast<int>(chips.size());
+  std::vector<int> iterations(chips.size(), 0), fallbacks(chips.size(), 0),
+      unconverged(chips.size(), 0);
+  std::exception_ptr failure;
+  (void)spec.threads;  // unused when OpenMP is compiled out
+#pragma omp parallel for num_threads(std::max(1, spec.threads)) schedule(dynamic, 1)
+  for (int r = 0; r < rows; ++r) {
+    try {
+      const auto i = static_cast<std::size_t>(r);
+      double guess = spec.fixed_point.initial_mfu;
+      for (std::size_t j = 0; j < c1.size(); ++j) {
+        FixedPointOptions options = spec.fixed_point;
+        options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * chips[i]);
+        // Neighbouring nodes have nearby fixed points, so each starts from
+        // the last one and stops at node_tolerance (about 3 searches instead
+        // of 5; the interpolation error between nodes is ten times larger).
+        // The node at an extra chips and an extra C1 is solved exactly as
+        // the point estimate is: the map can step over the diagonal, where
+        // it settles depends on the start, and only the same procedure
+        // reproduces the estimate there.
+        if (!(listed(spec.extra_chips, chips[i]) && listed(spec.extra_c1_flop, c1[j]))) {
+          options.initial_mfu = guess;
+          options.tolerance = std::max(options.tolerance, spec.node_tolerance);
+        }
+        const MfuPrediction p = predicted_mfu(spec.machine, chips[i], c1[j], options);
+        iterations[i] += p.iterations;
+        if (!p.predicted) {
+          ++fallbacks[i];
+          continue;
+        }
+        if (!p.converged) ++unconverged[i];
+        values[i * c1.size() + j] = p.mfu;
+        guess = p.mfu;
+      }
+    } catch (...) {
+#pragma omp critical(clustercap_mfu_table)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  for (std::size_t i = 0; i < chips.size(); ++i) {
+    build.iterations += static_cast<std::uint64_t>(iterations[i]);
+    build.fallback_nodes += fallbacks[i];
+    build.unconverged_nodes += unconverged[i];
+  }
+  build.table = MfuTable(chips, c1, std::move(values));
+  return build;
+}
+
+}  // namespace clustercap::training

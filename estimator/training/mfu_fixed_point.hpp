@@ -1,0 +1,161 @@
+// MFU predicted for the largest compute-optimal model a cluster can train
+// (issue 6). Model size depends on MFU (N = sqrt(MFU C1 / 120), C1 = chips x
+// peak x goodput x duration) and MFU on model size (the step-time model's
+// best layout for a dense transformer of N parameters), so the MFU is the
+// fixed point of  mfu -> N -> shape -> best layout -> mfu.
+//
+// `MfuTable` tabulates that fixed point for one chip / scale-up domain /
+// scale-out bandwidth over a grid of chip counts and C1, so a sweep can look
+// MFU up per sample instead of running the layout search (DESIGN §3: compute
+// expensive steps once per configuration, never in the per-sample loop).
+//
+// Pure; every function here is thread-safe (no shared mutable state).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "estimator/training/search.hpp"
+#include "estimator/training/step_model.hpp"
+
+namespace clustercap::training {
+
+// A dense decoder-only transformer of about `params` parameters in the shape
+// of published dense models (Llama 3 8B / 70B / 405B, GPT-3 175B): head
+// dimension 128, heads a multiple of 8, gated MLP with FFN 8/3-4 x hidden
+// (3.5 nominal; it absorbs rounding so the shape has ~params), 8 KV heads,
+// vocabulary 128,256, 8,192-token sequences, and a global batch of 60M
+// tokens at 405B growing as params^0.36 (sources in the .cpp), clamped to
+// [2^20, 2^28] tokens and rounded to a power of two times `batch_unit_sequences` (the
+// odd factor of the chip count the search runs on, so data-parallel
+// replicas can divide it). Depth: the 2^a or 3 x 2^a layers nearest to
+// hidden = 128 x layers, so pipelines divide it evenly. `tokens` is the
+// compute-optimal 20 x params. Needs params > 0.
+Workload compute_optimal_shape(double params, int batch_unit_sequences = 1);
+
+// The chip count the layout search runs on for a cluster of `chips`: the
+// nearest (in log) m x 2^k with m odd and <= 15, within 6.1% of `chips`.
+// Layouts need TP x PP x DP = chips exactly and DP to divide the batch; a
+// count like 1,365 CloudMatrix 384 (2^7 x 4,095 chips) has no such layout
+// for any realistic batch, while a real run would pick its batch to suit.
+// MFU changes little over 6%, so the MFU found there stands for the cluster.
+// 0 below one chip.
+int modelled_chips(double chips);
+
+struct FixedPointOptions {
+  double initial_mfu = 0.4;  // starting guess, (0, 1]; the catalog prior is a good one
+  // Largest model the caller allows (memory and data caps of the outcome
+  // model, cluster_batch.hpp); N = min(sqrt(mfu C1 / 120), params_cap).
+  double params_cap = std::numeric_limits<double>::infinity();
+  double tolerance = 1e-4;  // |mfu_out - mfu_in| at convergence
+  int max_iterations = 20;
+};
+
+struct MfuPrediction {
+  bool predicted = false;  // false: use the fallback MFU, for `fallback_reason`
+  double mfu = 0;          // step-model MFU of the last model evaluated
+  double params = 0;       // that model's target size (its shape is within ~1%)
+  Workload shape;          // the dense shape evaluated last
+  Layout layout;           // its fastest fitting layout
+  int modelled_chips = 0;  // chip count the search ran on (modelled_chips(chips))
+  int iterations = 0;      // layout searches run
+  // Settled within max_iterations: |mfu_out - mfu_in| < tolerance, or the
+  // bracket around the crossing narrowed below it.
+  bool converged = false;
+  // |mfu_out - mfu_in| of the last evaluation: above the tolerance when the
+  // discrete shape steps over the fixed point (MFU then lies on the step).
+  double residual = 0;
+  bool on_step = false;  // converged by closing the bracket around such a step
+  std::string fallback_reason;
+};
+
+// The fixed point for one cluster. `machine` carries the chip and fabric
+// (its `chips` is ignored: the search runs on modelled_chips(chips)).
+// `c1_flop` = chips x peak x goodput x duration_s: training FLOP per unit of
+// MFU. Plain iteration, then secant steps on mfu_out - mfu_in, kept inside
+// a bracket around the fixed point (an input whose MFU came out higher and
+// one lower; (0, 1) at the start) and bisecting when a step would leave it
+// or stops halving it: the shape is discrete, so the map can jump across
+// the diagonal instead of crossing it, and plain or damped iteration would
+// cycle around the jump. The bracket then closes on the jump (`on_step`).
+// Not predicted when the chip lacks peak FLOP/s, HBM or HBM bandwidth, or
+// when no layout of the model fits in memory.
+MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop,
+                            const FixedPointOptions& options = {});
+
+// Predicted MFU over a grid of log(chips) x log(C1), bilinear in log space.
+// Outside the grid `at` clamps to the nearest edge. Where the fixed point
+// gave no prediction the builder stored its fallback MFU. Exact on nodes.
+//
+// Interpolation error, measured against the exact fixed point (tests/
+// training/test_mfu_fixed_point.cpp has the H100 case): the default 12 x 8
+// grid over 1,024-262,144 chips and the C1 of 60-270-day runs at goodput
+// 0.9, probed at 3 x 3 points inside every cell a run can reach (139
+// points): mean |error| 0.010-0.016 MFU and worst 0.049-0.065 for H100 and
+// B200 in HGX, GB200 NVL72 and 910C in CloudMatrix 384; H20 mean 0.020,
+// worst 0.18. The worst points sit where the exact MFU itself steps (a new
+// head group, depth or batch size), which no interpolation can follow.
+// Building one table took 50-100 ms of CPU (H100 fastest, the 72- and
+// 384-chip scale-up domains slowest: more TP degrees to search) on the
+// shared 2-core development machine under load; rows can be built in
+// parallel (MfuTableSpec::threads).
+class MfuTable {
+ public:
+  MfuTable() = default;
+  // Nodes strictly increasing and > 0; mfu row-major, mfu[i * c1.size() + j]
+  // at (chips[i], c1[j]). Throws std::invalid_argument otherwise.
+  MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes, std::vector<double> mfu);
+
+  double at(double chips, double c1_flop) const;
+  bool empty() const { return mfu_.empty(); }
+  const std::vector<double>& chips_nodes() const { return chips_; }
+  const std::vector<double>& c1_nodes() const { return c1_; }
+  double node(std::size_t chips_index, std::size_t c1_index) const {
+    return mfu_[chips_index * c1_.size() + c1_index];
+  }
+
+ private:
+  std::vector<double> chips_, c1_;          // nodes
+  std::vector<double> log_chips_, log_c1_;  // their logs
+  std::vector<double> mfu_;
+};
+
+struct MfuTableSpec {
+  Machine machine;  // chip and fabric; chips ignored
+  double chips_min = 8, chips_max = 1e6;
+  double c1_min_flop = 1e22, c1_max_flop = 1e28;
+  int chips_nodes = 12;  // log-spaced, ends included
+  int c1_nodes = 8;
+  // Extra nodes (e.g. the point estimate's chips and C1, where the table is
+  // then exact); values outside [min, max] widen the grid.
+  std::vector<double> extra_chips, extra_c1_flop;
+  // Caps of the outcome model: memory per chip (params per chip) and data.
+  double params_cap_per_chip = std::numeric_limits<double>::infinity();
+  double params_cap = std::numeric_limits<double>::infinity();
+  double fallback_mfu = 0.4;  // stored where the fixed point gives no prediction
+  // The point estimate's fixed-point options (params_cap is set per node
+  // from the caps above): the node at an extra chips and an extra C1 is
+  // solved with them, so the table is exact there. Other nodes start from
+  // their neighbour's MFU and stop at node_tolerance.
+  FixedPointOptions fixed_point;
+  double node_tolerance = 1e-3;
+  int threads = 1;  // rows built in parallel (OpenMP); same table for any count
+};
+
+struct MfuTableBuild {
+  MfuTable table;
+  int fallback_nodes = 0;        // nodes holding fallback_mfu
+  int unconverged_nodes = 0;     // predicted but not converged
+  std::uint64_t iterations = 0;  // fixed-point iterations over all nodes
+};
+
+// Runs the fixed point at every node, each warm-started from its neighbour.
+MfuTableBuild build_mfu_table(const MfuTableSpec& spec);
+
+// Log-spaced nodes from lo to hi (n >= 2, ends included) merged with `extra`
+// (an extra value within 1e-9, relative, of a grid node replaces it), sorted.
+std::vector<double> log_nodes(double lo, double hi, int n, const std::vector<double>& extra);
+
+}  // namespace clustercap::training
