@@ -400,7 +400,8 @@ cp = 2
   const Scenario s = load_scenario_text("cp.toml", text, test::builtin_catalog());
   REQUIRE(s.workload);
   CHECK(s.workload->forced_cp == 2);
-  const TrainingResult& t = estimate(s, test::builtin_catalog()).actors[0].training;
+  const EstimateResult result = estimate(s, test::builtin_catalog());
+  const TrainingResult& t = result.actors[0].training;
   REQUIRE(t.workload_fits);
   CHECK(t.layout.cp == 2);
   CHECK(t.layout.tp == 8);
