@@ -228,7 +228,7 @@ class Engine {
   // inventory. Nodes span one system to the fabric's largest cluster and the
   // compute those sizes give over a quarter to four times the run length;
   // the point estimate's sizes are nodes, so the table is exact there.
-  void build_mfu_tables(const Scenario& scenario, int threads) {
+  void build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int threads) {
     mfu_tables_.assign(candidates_.size(), nullptr);
     model::ClusterResults point;
     model::assemble_clusters(base_, point);
