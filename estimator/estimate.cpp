@@ -257,7 +257,8 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
                                system_label(candidates[k].system, scenario.generic_server),
                                candidates[k].site->name, out.chips[i],
                                static_cast<model::Constraint>(out.binding[i]),
-                               out.sustained_flops[i], out.facility_power_w[i]});
+                               out.sustained_flops[i], out.facility_power_w[i], batch.mfu[i],
+                               mfu[k].basis});
     }
 
     if (mine.empty()) {  // nothing held yet (a timeline month before any supply)

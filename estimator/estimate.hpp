@@ -135,6 +135,8 @@ struct CandidateSummary {
   model::Constraint binding = model::Constraint::chips;
   double sustained_flops = 0;
   double facility_power_w = 0;
+  double mfu = 0;
+  std::string mfu_basis;
 };
 
 struct ActorResult {

@@ -160,7 +160,9 @@ json estimate_to_json(const EstimateResult& result) {
                             {"chips", whole(c.chips)},
                             {"binding_constraint", model::to_string(c.binding)},
                             {"sustained_flops", c.sustained_flops},
-                            {"facility_power_mw", c.facility_power_w / 1e6}});
+                            {"facility_power_mw", c.facility_power_w / 1e6},
+                            {"mfu", c.mfu},
+                            {"mfu_basis", c.mfu_basis}});
     }
     actors.push_back({{"name", a.name},
                       {"centralize", a.centralize},

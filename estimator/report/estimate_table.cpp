@@ -112,7 +112,8 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
       const auto& cand = a.candidates[k];
       out << "    " << std::left << std::setw(24) << cand.chip_id << std::right << std::setw(12)
           << grouped_integer(cand.chips) << " chips  " << std::setw(9)
-          << scientific(cand.sustained_flops) << " FLOP/s  " << model::to_string(cand.binding)
+          << scientific(cand.sustained_flops) << " FLOP/s (MFU " << significant(cand.mfu, 2) << ")  "
+          << model::to_string(cand.binding)
           << "-bound at \"" << cand.site << "\"\n";
     }
     if (a.candidates.size() > kMaxCandidatesShown + 1) {
