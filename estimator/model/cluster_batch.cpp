@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "estimator/training/goodput.hpp"
 #include "power/facility.hpp"
 
 namespace clustercap::model {
@@ -142,9 +143,8 @@ Constraint binding_constraint(const double (&limits_systems)[4]) {
 
 double goodput_at(const ClusterBatch& in, Index i, double chips) {
   if (!(in.interruptions_per_chip_day[i] > 0)) return in.goodput[i];
-  // training/goodput.hpp: 1 / (1 + lambda (restart + interval / 2)).
-  const double failures_per_hour = chips * in.interruptions_per_chip_day[i] / 24.0;
-  return 1.0 / (1.0 + failures_per_hour * (in.restart_hours[i] + in.checkpoint_interval_hours[i] / 2.0));
+  return training::goodput_from_failures(
+      {in.interruptions_per_chip_day[i], in.restart_hours[i], in.checkpoint_interval_hours[i]}, chips);
 }
 
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {

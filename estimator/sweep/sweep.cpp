@@ -22,6 +22,13 @@ namespace {
 constexpr int kBaseMetrics = 5;  // chips, facility_power_mw, sustained_flops, train_flop, params
 constexpr int kSustained = 2;
 
+// Each input's value at its uniform u[i] (config units).
+std::vector<double> values_at(const Scenario& scenario, const std::vector<double>& u) {
+  std::vector<double> v(u.size());
+  for (std::size_t i = 0; i < u.size(); ++i) v[i] = scenario.sweep.inputs[i].sample(u[i]);
+  return v;
+}
+
 // A sampled or grid-fixed value bound to the candidates it changes.
 struct Binding {
   Target target = Target::goodput;
@@ -207,9 +214,7 @@ class Engine {
   }
 
   std::vector<double> median_values() const {
-    std::vector<double> v;
-    for (const auto& in : scenario_.sweep.inputs) v.push_back(in.sample(0.5));
-    return v;
+    return values_at(scenario_, std::vector<double>(scenario_.sweep.inputs.size(), 0.5));
   }
 
   // Step-model MFU of candidate c (null when its MFU is an input): the
@@ -349,7 +354,7 @@ void copy_row(const model::ClusterBatch& from, Eigen::Index i, model::ClusterBat
 class Kernel {
  public:
   Kernel(const Engine& engine, std::size_t block)
-      : engine_(engine), counts_(engine.base_counts()), block_(block) {
+      : engine_(engine), counts_(engine.base_counts()) {
     const model::ClusterBatch& base = engine.base();
     const Eigen::Index C = base.size();
     sample_ = base;
@@ -496,7 +501,7 @@ class Kernel {
   std::vector<int> winner_;
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
   std::vector<Size> size_;
-  std::size_t block_ = 0, rows_ = 0;
+  std::size_t rows_ = 0;
 };
 
 // Gaussian copula: Cholesky factor of the Pearson matrix implied by the
@@ -560,12 +565,6 @@ void draw(const Scenario& scenario, const Copula& copula, std::uint64_t seed, st
     }
     u[static_cast<std::size_t>(copula.inputs[j])] = std::min(std::max(normal_cdf(y), 1e-16), 1 - 1e-16);
   }
-}
-
-std::vector<double> values_at(const Scenario& scenario, const std::vector<double>& u) {
-  std::vector<double> v(u.size());
-  for (std::size_t i = 0; i < u.size(); ++i) v[i] = scenario.sweep.inputs[i].sample(u[i]);
-  return v;
 }
 
 // Ranks (1..n, ties averaged) of a column.
