@@ -7,7 +7,9 @@
 #include <cstdio>
 
 #include "estimator/training/search.hpp"
+#include "tests/training/reference_shapes.hpp"
 
+using namespace clustercap;
 using namespace clustercap::training;
 
 namespace {
@@ -38,48 +40,11 @@ void time_search(const char* label, const Workload& w, const Machine& m, int rep
 }  // namespace
 
 int main() {
-  Workload w;
-  w.layers = 96;
-  w.hidden = 12288;
-  w.heads = 96;
-  w.kv_heads = 96;
-  w.ffn = 4 * 12288;
-  w.seq_len = 2048;
-  w.vocab = 51200;
-  w.global_batch_tokens = 1536 * 2048.0;
-  w.params = 175e9;
-  w.active_params = 175e9;
-  Machine m;
-  m.chips = 1024;
-  m.peak_flops = 312e12;
-  m.hbm_bytes = 80e9;
-  m.hbm_bytes_per_s = 2.039e12;
-  m.scaleup_bytes_per_s = 300e9;
-  m.scaleup_domain = 8;
-  m.scaleout_bytes_per_s = 25e9;
+  const Workload w = test::gpt3();
+  const Machine m = test::a100s(1024);
   time_search("GPT-3 175B on 1,024 A100", w, m, 200);
 
   // Llama 3 405B's long-context stage (arXiv 2407.21783, Tables 3-4).
-  Workload llama;
-  llama.layers = 126;
-  llama.hidden = 16384;
-  llama.heads = 128;
-  llama.kv_heads = 8;
-  llama.ffn = 53248;
-  llama.gated_mlp = true;
-  llama.seq_len = 131072;
-  llama.vocab = 128256;
-  llama.global_batch_tokens = 128 * 131072.0;
-  llama.params = 405e9;
-  llama.active_params = 405e9;
-  Machine h100;
-  h100.chips = 16384;
-  h100.peak_flops = 989.5e12;
-  h100.hbm_bytes = 80e9;
-  h100.hbm_bytes_per_s = 3.35e12;
-  h100.scaleup_bytes_per_s = 450e9;
-  h100.scaleup_domain = 8;
-  h100.scaleout_bytes_per_s = 50e9;
-  time_search("Llama 3 405B at 128K on 16,384 H100", llama, h100, 50);
+  time_search("Llama 3 405B at 128K on 16,384 H100", test::llama405b_128k(), test::h100s(16384), 50);
   return 0;
 }

@@ -11,68 +11,17 @@
 #include "estimator/training/search.hpp"
 #include "estimator/training/validate.hpp"
 #include "tests/support.hpp"
+#include "tests/training/reference_shapes.hpp"
 
 using namespace clustercap;
 using namespace clustercap::training;
 
 namespace {
 
-Workload gpt3() {
-  Workload w;
-  w.layers = 96;
-  w.hidden = 12288;
-  w.heads = 96;
-  w.kv_heads = 96;
-  w.ffn = 4 * 12288;
-  w.seq_len = 2048;
-  w.vocab = 51200;
-  w.global_batch_tokens = 1536 * 2048.0;
-  w.params = 175e9;
-  w.active_params = 175e9;
-  return w;
-}
-
-// Llama 3 405B's long-context stage (arXiv 2407.21783, Tables 3-4): 131,072
-// tokens a sequence, 128 sequences a step.
-Workload llama405b_128k() {
-  Workload w;
-  w.layers = 126;
-  w.hidden = 16384;
-  w.heads = 128;
-  w.kv_heads = 8;
-  w.ffn = 53248;
-  w.gated_mlp = true;
-  w.seq_len = 131072;
-  w.vocab = 128256;
-  w.global_batch_tokens = 128 * 131072.0;
-  w.params = 405e9;
-  w.active_params = 405e9;
-  return w;
-}
-
-Machine h100s(int chips) {
-  Machine m;
-  m.chips = chips;
-  m.peak_flops = 989.5e12;
-  m.hbm_bytes = 80e9;
-  m.hbm_bytes_per_s = 3.35e12;
-  m.scaleup_bytes_per_s = 450e9;
-  m.scaleup_domain = 8;
-  m.scaleout_bytes_per_s = 50e9;
-  return m;
-}
-
-Machine a100s(int chips) {
-  Machine m;
-  m.chips = chips;
-  m.peak_flops = 312e12;
-  m.hbm_bytes = 80e9;
-  m.hbm_bytes_per_s = 2.039e12;
-  m.scaleup_bytes_per_s = 300e9;
-  m.scaleup_domain = 8;
-  m.scaleout_bytes_per_s = 25e9;
-  return m;
-}
+using test::a100s;
+using test::gpt3;
+using test::h100s;
+using test::llama405b_128k;
 
 }  // namespace
 
