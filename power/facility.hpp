@@ -11,8 +11,15 @@ namespace clustercap::power {
 
 using Eigen::ArrayXd;
 
-inline double facility_power_w(double pue, double it_power_w) { return pue * it_power_w; }
-inline double it_budget_w(double site_power_w, double pue) { return site_power_w / pue; }
+// T: double, or a vector of scenarios (estimator/model/lanes.hpp).
+template <class T>
+T facility_power_w(T pue, T it_power_w) {
+  return pue * it_power_w;
+}
+template <class T>
+T it_budget_w(T site_power_w, T pue) {
+  return site_power_w / pue;
+}
 
 // Batch forms of the two above.
 ArrayXd facility_power_w(const ArrayXd& pue, const ArrayXd& it_power_w);

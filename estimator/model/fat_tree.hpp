@@ -9,6 +9,8 @@
 // modules serve two ports. Pure functions; thread-safe.
 #pragma once
 
+#include "estimator/model/lanes.hpp"
+
 namespace clustercap::model {
 
 struct FabricSpec {
@@ -32,6 +34,87 @@ struct FabricSize {
   double power_w = 0;  // switches + transceivers
   double transceivers() const { return nic_transceivers + switch_transceivers; }
 };
+
+// A FabricSpec's numbers as values of T (double, or a Pack of eight).
+template <class T>
+struct FabricT {
+  T switch_radix, max_tiers, planes, nic_transceiver_w, switch_transceiver_w, switch_ports_per_transceiver,
+      switch_w, copper_first_tier;
+};
+template <class T>
+FabricT<T> fabric_values(const FabricSpec& s) {
+  return {splat<T>(s.switch_radix),         splat<T>(s.max_tiers),
+          splat<T>(s.planes),               splat<T>(s.nic_transceiver_w),
+          splat<T>(s.switch_transceiver_w), splat<T>(s.switch_ports_per_transceiver),
+          splat<T>(s.switch_w),             splat<T>(s.copper_first_tier ? 1.0 : 0.0)};
+}
+
+template <class T>
+struct FabricSizeT {
+  T tiers, switches, nic_transceivers, switch_transceivers, power_w;
+};
+
+// The equations, once, for one scenario or eight (lanes.hpp). The counts
+// below are whole numbers held in doubles: exact far beyond any fabric size.
+// 2 (k/2)^l by repeated multiplication: exact, and cheaper than pow().
+template <class T>
+T clos_capacity_t(T switch_radix, T tiers) {
+  const T half = switch_radix / 2.0;
+  T capacity = splat<T>(2.0);
+  for (int t = 0; any(t < tiers); ++t) capacity = where(t < tiers, capacity * half, capacity);
+  return capacity;
+}
+
+// Smallest l >= 1 holding the endpoints (0 for none). Radix >= 4 is
+// validated, so capacity at least doubles per tier and 64 tiers exceed any
+// double-valued count.
+template <class T>
+T tiers_needed_t(T per_plane, T switch_radix) {
+  T tiers = splat<T>(1.0);
+  T capacity = switch_radix;  // 2 (k/2)^1
+  for (int t = 1; t < 64; ++t) {
+    const auto grow = capacity < per_plane;
+    if (!any(grow)) break;
+    capacity = where(grow, capacity * (switch_radix / 2.0), capacity);
+    tiers = where(grow, tiers + 1.0, tiers);
+  }
+  return where(per_plane > 0.0, tiers, splat<T>(0.0));
+}
+
+// Optical switch ports per endpoint: every link end not at the NIC, less the
+// leaf's down-ports when they are copper.
+template <class T>
+T optical_switch_ports_per_endpoint_t(T tiers, const FabricT<T>& f) {
+  return vmax(splat<T>(0.0), 2.0 * tiers - 1.0 - f.copper_first_tier);
+}
+
+template <class T>
+FabricSizeT<T> size_fabric_t(T endpoints, const FabricT<T>& f) {
+  const T per_plane = vceil(endpoints / f.planes);
+  FabricSizeT<T> size;
+  size.tiers = tiers_needed_t(per_plane, f.switch_radix);
+  // A one-tier fabric is a single switch per plane.
+  size.switches = f.planes * vceil((2.0 * size.tiers - 1.0) * per_plane / f.switch_radix);
+  size.nic_transceivers = where(f.copper_first_tier != 0.0, splat<T>(0.0), endpoints);
+  size.switch_transceivers =
+      vceil(optical_switch_ports_per_endpoint_t(size.tiers, f) * endpoints / f.switch_ports_per_transceiver);
+  size.power_w = size.switches * f.switch_w + size.nic_transceivers * f.nic_transceiver_w +
+                 size.switch_transceivers * f.switch_transceiver_w;
+  const auto empty = !(endpoints > 0.0);
+  const T zero = splat<T>(0.0);
+  return {where(empty, zero, size.tiers), where(empty, zero, size.switches),
+          where(empty, zero, size.nic_transceivers), where(empty, zero, size.switch_transceivers),
+          where(empty, zero, size.power_w)};
+}
+
+template <class T>
+T power_per_endpoint_t(T tiers, const FabricT<T>& f) {
+  const T nic = where(f.copper_first_tier != 0.0, splat<T>(0.0), f.nic_transceiver_w);
+  const T optics =
+      optical_switch_ports_per_endpoint_t(tiers, f) / f.switch_ports_per_transceiver * f.switch_transceiver_w;
+  const T switches = (2.0 * tiers - 1.0) / f.switch_radix * f.switch_w;
+  return nic + optics + switches;
+}
 
 // 2 (k/2)^l endpoints for one plane.
 double clos_capacity(double switch_radix, int tiers);

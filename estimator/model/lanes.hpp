@@ -1,0 +1,118 @@
+// Lanes: eight scenarios evaluated by one instruction stream.
+//
+// The model's equations are written once, as templates over a value type T
+// that is either `double` (one scenario: `estimate`) or `Pack` (eight
+// scenarios side by side: the sweep kernel). Every helper below has both
+// forms with the same IEEE operations in the same order, so a lane of a Pack
+// computes bit for bit what the double form computes for that scenario --
+// except vlog/vexp on packs, which use Eigen's vectorised logarithm and
+// exponential (within a few ulp of libm); callers that need bit equality
+// with `estimate` do not use them.
+//
+// Pack is a GCC/Clang vector (64 bytes): one AVX-512 register, two AVX2
+// registers or four SSE2 ones, as the build's -march allows.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include <Eigen/Core>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace clustercap::model {
+
+inline constexpr int kLanes = 8;
+typedef double Pack __attribute__((vector_size(64)));
+typedef std::int64_t Mask __attribute__((vector_size(64)));  // lanes are 0 or -1
+typedef std::uint64_t PackU64 __attribute__((vector_size(64)));
+
+template <class T>
+T splat(double x) {
+  return T{} + x;
+}
+
+// --- one scenario -----------------------------------------------------------
+inline double where(bool m, double a, double b) { return m ? a : b; }
+inline double vmin(double a, double b) { return b < a ? b : a; }  // std::min
+inline double vmax(double a, double b) { return a < b ? b : a; }  // std::max
+inline double vfloor(double x) { return std::floor(x); }
+inline double vceil(double x) { return std::ceil(x); }
+inline double vround(double x) { return std::round(x); }
+inline double vsqrt(double x) { return std::sqrt(x); }
+inline double vlog(double x) { return std::log(x); }
+inline double vexp(double x) { return std::exp(x); }
+inline bool any(bool m) { return m; }
+inline bool all(bool m) { return m; }
+inline double lane(double x, int) { return x; }
+
+// --- eight scenarios ----------------------------------------------------------
+inline Pack where(Mask m, Pack a, Pack b) { return m ? a : b; }
+inline Pack vmin(Pack a, Pack b) { return b < a ? b : a; }
+inline Pack vmax(Pack a, Pack b) { return a < b ? b : a; }
+inline bool any(Mask m) {
+  std::int64_t acc = 0;
+  for (int l = 0; l < kLanes; ++l) acc |= m[l];
+  return acc != 0;
+}
+inline bool all(Mask m) {
+  std::int64_t acc = -1;
+  for (int l = 0; l < kLanes; ++l) acc &= m[l];
+  return acc != 0;
+}
+inline double lane(Pack x, int l) { return x[l]; }
+
+#if defined(__AVX512F__)
+inline Pack vfloor(Pack x) {
+  return reinterpret_cast<Pack>(_mm512_roundscale_pd(reinterpret_cast<__m512d>(x), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+}
+inline Pack vceil(Pack x) {
+  return reinterpret_cast<Pack>(_mm512_roundscale_pd(reinterpret_cast<__m512d>(x), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC));
+}
+inline Pack vsqrt(Pack x) { return reinterpret_cast<Pack>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(x))); }
+#else
+inline Pack vfloor(Pack x) {
+  for (int l = 0; l < kLanes; ++l) x[l] = std::floor(x[l]);
+  return x;
+}
+inline Pack vceil(Pack x) {
+  for (int l = 0; l < kLanes; ++l) x[l] = std::ceil(x[l]);
+  return x;
+}
+inline Pack vsqrt(Pack x) {
+  for (int l = 0; l < kLanes; ++l) x[l] = std::sqrt(x[l]);
+  return x;
+}
+#endif
+// Halves away from zero, as std::round.
+inline Pack vround(Pack x) {
+  const Pack t = vfloor(x < 0.0 ? -x : x) ;
+  const Pack a = where((x < 0.0 ? -x : x) - t >= 0.5, t + 1.0, t);
+  return where(x < 0.0, -a, a);
+}
+
+using EigenPack = Eigen::Array<double, kLanes, 1>;
+inline Pack vlog(Pack x) {
+  Pack r;
+  Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) = Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).log();
+  return r;
+}
+inline Pack vexp(Pack x) {
+  Pack r;
+  Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) = Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).exp();
+  return r;
+}
+
+// Lanes from/to memory (8 consecutive doubles, any alignment).
+inline Pack load(const double* p) {
+  Pack r;
+  for (int l = 0; l < kLanes; ++l) r[l] = p[l];
+  return r;
+}
+inline void store(Pack x, double* p) {
+  for (int l = 0; l < kLanes; ++l) p[l] = x[l];
+}
+
+}  // namespace clustercap::model
