@@ -34,6 +34,10 @@ T splat(double x) {
   return T{} + x;
 }
 
+// Scenarios per value: 1 for double, kLanes for Pack.
+template <class T>
+inline constexpr int kWidth = static_cast<int>(sizeof(T) / sizeof(double));
+
 // --- one scenario -----------------------------------------------------------
 inline double where(bool m, double a, double b) { return m ? a : b; }
 inline double vmin(double a, double b) { return b < a ? b : a; }  // std::min
@@ -47,6 +51,7 @@ inline double vexp(double x) { return std::exp(x); }
 inline bool any(bool m) { return m; }
 inline bool all(bool m) { return m; }
 inline double lane(double x, int) { return x; }
+inline void set_lane(double& x, int, double v) { x = v; }
 
 // --- eight scenarios ----------------------------------------------------------
 inline Pack where(Mask m, Pack a, Pack b) { return m ? a : b; }
@@ -63,6 +68,7 @@ inline bool all(Mask m) {
   return acc != 0;
 }
 inline double lane(Pack x, int l) { return x[l]; }
+inline void set_lane(Pack& x, int l, double v) { x[l] = v; }
 
 #if defined(__AVX512F__)
 inline Pack vfloor(Pack x) {
@@ -88,8 +94,9 @@ inline Pack vsqrt(Pack x) {
 #endif
 // Halves away from zero, as std::round.
 inline Pack vround(Pack x) {
-  const Pack t = vfloor(x < 0.0 ? -x : x) ;
-  const Pack a = where((x < 0.0 ? -x : x) - t >= 0.5, t + 1.0, t);
+  const Pack magnitude = x < 0.0 ? -x : x;
+  const Pack t = vfloor(magnitude);
+  const Pack a = where(magnitude - t >= 0.5, t + 1.0, t);
   return where(x < 0.0, -a, a);
 }
 
@@ -103,6 +110,19 @@ inline Pack vexp(Pack x) {
   Pack r;
   Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) = Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).exp();
   return r;
+}
+
+// base[index] per lane (index: a whole number held in a double).
+inline double gather(const double* base, double index) { return base[static_cast<std::size_t>(index)]; }
+inline Pack gather(const double* base, Pack index) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  return reinterpret_cast<Pack>(
+      _mm512_i64gather_pd(_mm512_cvttpd_epi64(reinterpret_cast<__m512d>(index)), base, sizeof(double)));
+#else
+  Pack r;
+  for (int l = 0; l < kLanes; ++l) r[l] = base[static_cast<std::size_t>(index[l])];
+  return r;
+#endif
 }
 
 // Lanes from/to memory (8 consecutive doubles, any alignment).

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "estimator/model/lanes.hpp"
+
 namespace clustercap::sweep {
 
 enum class DistKind { uniform, triangular, pert, normal, lognormal, choice };
@@ -27,9 +29,15 @@ struct Distribution {
   double lo = 0, hi = 0;       // support bounds (normal: truncation, may be +-inf)
   std::vector<double> values, cumulative;  // choice
   std::vector<double> table;               // pert: inverse CDF at u = k / (n - 1)
+  double cdf_lo = 0, cdf_hi = 1;           // normal: Phi at the truncation bounds
 
-  // Inverse CDF at u in (0, 1).
+  // Inverse CDF at u in (0, 1), for one draw or eight.
   double quantile(double u) const;
+  model::Pack quantile(model::Pack u) const;
+  // The value at a standard normal deviate z, i.e. quantile(Phi(z)): direct
+  // for normal and lognormal (no round trip through Phi), used by the copula.
+  double at_normal(double z) const;
+  model::Pack at_normal(model::Pack z) const;
   double median() const { return quantile(0.5); }
 };
 
@@ -45,5 +53,6 @@ Distribution make_choice(std::vector<double> values, const std::vector<double>& 
 // relative error below 1.15e-9: far below any input's uncertainty).
 double normal_cdf(double x);
 double normal_quantile(double u);
+model::Pack normal_quantile(model::Pack u);
 
 }  // namespace clustercap::sweep

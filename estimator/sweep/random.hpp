@@ -5,10 +5,14 @@
 
 #include <cstdint>
 
+#include "estimator/model/lanes.hpp"
+
 namespace clustercap::sweep {
 
-// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mix.
-inline std::uint64_t mix64(std::uint64_t x) {
+// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mix,
+// for one 64-bit word or eight.
+template <class U>
+U mix64(U x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -23,6 +27,16 @@ inline std::uint64_t sample_key(std::uint64_t seed, std::uint64_t sample) { retu
 inline double uniform_at(std::uint64_t key, std::uint64_t input) {
   const std::uint64_t h = mix64(key + 0x632be59bd9b4e019ULL * (input + 1));
   return (static_cast<double>(h >> 12) + 0.5) * (1.0 / 4503599627370496.0);
+}
+
+// The same for eight consecutive samples first, first + 1, ..., first + 7.
+inline model::PackU64 sample_keys(std::uint64_t seed, std::uint64_t first) {
+  const model::PackU64 index = model::PackU64{0, 1, 2, 3, 4, 5, 6, 7} + first;
+  return mix64(seed ^ mix64(index));
+}
+inline model::Pack uniform_at(model::PackU64 keys, std::uint64_t input) {
+  const model::PackU64 h = mix64(keys + 0x632be59bd9b4e019ULL * (input + 1));
+  return (__builtin_convertvector(h >> 12, model::Pack) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 inline double uniform(std::uint64_t seed, std::uint64_t sample, std::uint64_t input) {

@@ -16,10 +16,39 @@ double from_key(std::uint64_t key) {
 }
 }  // namespace
 
-QuantileSketch::QuantileSketch() {
-  first_ = static_cast<std::int64_t>(key(kMinValue));
-  const auto last = static_cast<std::int64_t>(key(kMaxValue));
-  buckets_.assign(static_cast<std::size_t>(last - first_ + 1), 0);
+void QuantileSketch::cover(std::int64_t lo, std::int64_t hi) {
+  if (buckets_.empty()) {
+    first_ = lo;
+    buckets_.assign(static_cast<std::size_t>(hi - lo + 1), 0);
+    return;
+  }
+  const std::int64_t last = first_ + static_cast<std::int64_t>(buckets_.size()) - 1;
+  if (lo >= first_ && hi <= last) return;
+  const std::int64_t new_first = std::min(lo, first_);
+  const std::int64_t new_last = std::max(hi, last);
+  std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_last - new_first + 1), 0);
+  std::copy(buckets_.begin(), buckets_.end(), grown.begin() + (first_ - new_first));
+  buckets_.swap(grown);
+  first_ = new_first;
+}
+
+void QuantileSketch::add_outside(double x) {
+  // Values beyond the supported range share its end buckets.
+  static const auto lowest = static_cast<std::int64_t>(key(kMinValue));
+  static const auto highest = static_cast<std::int64_t>(key(kMaxValue));
+  const std::int64_t k = std::min(std::max(static_cast<std::int64_t>(key(x)), lowest), highest);
+  // Grow by at least an octave's buckets at a time, so a drifting range
+  // reallocates rarely.
+  constexpr std::int64_t kSlack = std::int64_t{1} << kSubBucketBits;
+  if (buckets_.empty()) {
+    cover(k, k);
+  } else if (k < first_) {
+    cover(std::max(lowest, std::min(k, first_ - kSlack)), first_);
+  } else {
+    const std::int64_t last = first_ + static_cast<std::int64_t>(buckets_.size()) - 1;
+    cover(first_, std::min(highest, std::max(k, last + kSlack)));
+  }
+  ++buckets_[static_cast<std::size_t>(k - first_)];
 }
 
 double QuantileSketch::midpoint(std::size_t index) const {
@@ -28,7 +57,11 @@ double QuantileSketch::midpoint(std::size_t index) const {
 }
 
 void QuantileSketch::merge(const QuantileSketch& other) {
-  for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += other.buckets_[i];
+  if (!other.buckets_.empty()) {
+    cover(other.first_, other.first_ + static_cast<std::int64_t>(other.buckets_.size()) - 1);
+    const auto offset = static_cast<std::size_t>(other.first_ - first_);
+    for (std::size_t i = 0; i < other.buckets_.size(); ++i) buckets_[offset + i] += other.buckets_[i];
+  }
   zeros_ += other.zeros_;
   count_ += other.count_;
   min_ = std::min(min_, other.min_);

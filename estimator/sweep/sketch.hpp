@@ -4,9 +4,10 @@
 // bucket spans at most 1/128 of its lower edge, so its midpoint is within
 // 2^-8 = 0.39% of every value in it: a quantile estimate is within that
 // relative error of a value whose rank is exact. Counts are integers, so
-// sketches merge in any order to the same result. Memory is fixed by the
-// value range (1e-9 .. 1e40, ~167 KB), independent of the number of samples.
-// Non-negative values only; zeros are counted apart.
+// sketches merge in any order to the same result. Buckets are stored only
+// between the smallest and largest value seen (a few KB for one metric's
+// spread; at most the clamped range 1e-9 .. 1e40, ~167 KB), independent of
+// the number of samples. Non-negative values only; zeros are counted apart.
 #pragma once
 
 #include <cmath>
@@ -21,7 +22,7 @@ class QuantileSketch {
   static constexpr int kSubBucketBits = 7;
   static constexpr double kRelativeError = 1.0 / 256.0;  // 2^-(kSubBucketBits + 1)
 
-  QuantileSketch();
+  QuantileSketch() = default;
   void add(double x) {
     ++count_;
     if (x < min_) min_ = x;
@@ -30,10 +31,15 @@ class QuantileSketch {
       ++zeros_;
       return;
     }
-    std::int64_t k = static_cast<std::int64_t>(key(x)) - first_;
-    if (k < 0) k = 0;
-    if (k >= static_cast<std::int64_t>(buckets_.size())) k = static_cast<std::int64_t>(buckets_.size()) - 1;
-    ++buckets_[static_cast<std::size_t>(k)];
+    const std::int64_t k = static_cast<std::int64_t>(key(x)) - first_;
+    if (k >= 0 && k < static_cast<std::int64_t>(buckets_.size())) {
+      ++buckets_[static_cast<std::size_t>(k)];
+    } else {
+      add_outside(x);
+    }
+  }
+  void add(const double* x, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) add(x[i]);
   }
   void merge(const QuantileSketch& other);
   std::uint64_t count() const { return count_; }
@@ -50,6 +56,8 @@ class QuantileSketch {
     return bits >> (52 - kSubBucketBits);
   }
   double midpoint(std::size_t index) const;
+  void add_outside(double x);                    // grows the stored range
+  void cover(std::int64_t lo, std::int64_t hi);  // stored keys span [lo, hi]
 
   std::int64_t first_ = 0;
   std::vector<std::uint64_t> buckets_;

@@ -6,11 +6,21 @@
 
 namespace clustercap::sweep {
 
-double UncertainInput::sample(double u) const {
-  const double x = std::min(std::max(dist.quantile(u), lo), hi);
+namespace {
+
+template <class T>
+T finish_sample(const UncertainInput& in, T x) {
+  x = model::vmin(model::vmax(x, model::splat<T>(in.lo)), model::splat<T>(in.hi));
   // Chips come whole, as `estimate` reads a count's median.
-  return target == Target::inventory_count ? std::round(x) : x;
+  return in.target == Target::inventory_count ? model::vround(x) : x;
 }
+
+}  // namespace
+
+double UncertainInput::sample(double u) const { return finish_sample(*this, dist.quantile(u)); }
+model::Pack UncertainInput::sample(model::Pack u) const { return finish_sample(*this, dist.quantile(u)); }
+double UncertainInput::sample_at_normal(double z) const { return finish_sample(*this, dist.at_normal(z)); }
+model::Pack UncertainInput::sample_at_normal(model::Pack z) const { return finish_sample(*this, dist.at_normal(z)); }
 
 const char* supported_keys() {
   return "training.goodput, training.mfu, training.duration_days, training.max_tokens, "

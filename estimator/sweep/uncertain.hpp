@@ -30,7 +30,12 @@ struct UncertainInput {
   int actor = -1, site = -1, inventory = -1;  // indices the target refers to
 
   std::string label() const { return name.empty() ? indexed_key : name; }
-  double sample(double u) const;  // in config units, clamped
+  // In config units, clamped (and whole for counts): at a uniform u, or at
+  // a standard normal deviate z (the copula's), for one draw or eight.
+  double sample(double u) const;
+  model::Pack sample(model::Pack u) const;
+  double sample_at_normal(double z) const;
+  model::Pack sample_at_normal(model::Pack z) const;
 };
 
 struct Correlation {

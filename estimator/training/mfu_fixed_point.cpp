@@ -287,30 +287,53 @@ MfuTable::MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes
 
 namespace {
 
-// Cell index and weight of x on sorted log nodes, clamped to the ends.
-std::pair<std::size_t, double> locate(const std::vector<double>& nodes, double x) {
-  if (nodes.size() == 1 || !(x > nodes.front())) return {0, 0.0};
-  if (x >= nodes.back()) return {nodes.size() - 2, 1.0};
-  const auto upper = std::upper_bound(nodes.begin(), nodes.end(), x);
-  const std::size_t i = static_cast<std::size_t>(upper - nodes.begin()) - 1;
-  return {i, (x - nodes[i]) / (nodes[i + 1] - nodes[i])};
+// Cell index and weight of x on sorted log nodes, clamped to the ends: the
+// cell is the count of interior nodes <= x, so eight look-ups run as one.
+template <class T>
+std::pair<T, T> locate(const std::vector<double>& nodes, T x) {
+  using model::splat;
+  using model::where;
+  const std::size_t n = nodes.size();
+  if (n == 1) return {splat<T>(0.0), splat<T>(0.0)};
+  T cell = splat<T>(0.0);
+  for (std::size_t k = 1; k + 1 < n; ++k) cell += where(nodes[k] <= x, splat<T>(1.0), splat<T>(0.0));
+  const T lo = model::gather(nodes.data(), cell);
+  const T hi = model::gather(nodes.data(), cell + 1.0);
+  const auto below = !(x > nodes.front());
+  const auto above = x >= nodes.back();
+  const T weight = where(below, splat<T>(0.0), where(above, splat<T>(1.0), (x - lo) / (hi - lo)));
+  return {where(below, splat<T>(0.0), cell), weight};
+}
+
+// Exactly the node value when a weight is 0 or 1 (no 0 x inf or rounding drift).
+template <class T>
+T lerp(T a, T b, T w) {
+  return model::where(w == 0.0, a, model::where(w == 1.0, b, a + w * (b - a)));
 }
 
 }  // namespace
 
 double MfuTable::at(double chips, double c1_flop) const {
   if (mfu_.empty()) return 0.0;
-  const auto [i, wx] = locate(log_chips_, std::log(std::max(chips, 1e-300)));
-  const auto [j, wy] = locate(log_c1_, std::log(std::max(c1_flop, 1e-300)));
-  const std::size_t n = c1_.size();
-  const std::size_t i1 = std::min(i + 1, chips_.size() - 1);
-  const std::size_t j1 = std::min(j + 1, n - 1);
-  // Exactly the node value when a weight is 0 (no 0 x inf or rounding drift).
-  auto lerp = [](double a, double b, double w) {
-    return w == 0.0 ? a : w == 1.0 ? b : a + w * (b - a);
-  };
-  const double low = lerp(mfu_[i * n + j], mfu_[i * n + j1], wy);
-  const double high = lerp(mfu_[i1 * n + j], mfu_[i1 * n + j1], wy);
+  return at_logs(std::log(std::max(chips, 1e-300)), std::log(std::max(c1_flop, 1e-300)));
+}
+
+model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const {
+  if (mfu_.empty()) return model::Pack{};
+  const model::Pack tiny = model::splat<model::Pack>(1e-300);
+  return at_logs(model::vlog(model::vmax(chips, tiny)), model::vlog(model::vmax(c1_flop, tiny)));
+}
+
+template <class T>
+T MfuTable::at_logs(T log_chips, T log_c1) const {
+  const auto [i, wx] = locate(log_chips_, log_chips);
+  const auto [j, wy] = locate(log_c1_, log_c1);
+  const double n = static_cast<double>(c1_.size());
+  const T i1 = model::vmin(i + 1.0, model::splat<T>(static_cast<double>(chips_.size() - 1)));
+  const T j1 = model::vmin(j + 1.0, model::splat<T>(n - 1.0));
+  const double* m = mfu_.data();
+  const T low = lerp(model::gather(m, i * n + j), model::gather(m, i * n + j1), wy);
+  const T high = lerp(model::gather(m, i1 * n + j), model::gather(m, i1 * n + j1), wy);
   return lerp(low, high, wx);
 }
 

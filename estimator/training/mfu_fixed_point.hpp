@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "estimator/model/lanes.hpp"
 #include "estimator/training/search.hpp"
 #include "estimator/training/step_model.hpp"
 
@@ -109,6 +110,7 @@ class MfuTable {
   MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes, std::vector<double> mfu);
 
   double at(double chips, double c1_flop) const;
+  model::Pack at(model::Pack chips, model::Pack c1_flop) const;  // eight look-ups
   bool empty() const { return mfu_.empty(); }
   const std::vector<double>& chips_nodes() const { return chips_; }
   const std::vector<double>& c1_nodes() const { return c1_; }
@@ -120,6 +122,8 @@ class MfuTable {
   std::vector<double> chips_, c1_;          // nodes
   std::vector<double> log_chips_, log_c1_;  // their logs
   std::vector<double> mfu_;
+  template <class T>
+  T at_logs(T log_chips, T log_c1) const;
 };
 
 struct MfuTableSpec {

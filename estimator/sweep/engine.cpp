@@ -1,0 +1,252 @@
+#include "estimator/sweep/engine.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "estimator/estimate.hpp"
+
+namespace clustercap::sweep {
+
+std::vector<double> values_at(const Scenario& scenario, const std::vector<double>& u) {
+  std::vector<double> v(u.size());
+  for (std::size_t i = 0; i < u.size(); ++i) v[i] = scenario.sweep.inputs[i].sample(u[i]);
+  return v;
+}
+
+Engine::Engine(const Scenario& scenario, const Catalog& catalog,
+             const std::vector<std::pair<std::string, double>>& grid_settings, int threads)
+    : scenario_(scenario),
+      candidates_(list_candidates(scenario, catalog)),
+      base_(build_batch(candidates_, scenario)) {
+  const EstimateResult point = estimate(scenario, catalog);
+  for (const auto& r : point.references) {
+    references_.push_back(r.id);
+    // Reference FLOP/s scale with the sampled goodput only.
+    ref_per_goodput_.push_back(scenario.training.goodput > 0
+                                   ? r.sustained_flops / scenario.training.goodput
+                                   : 0.0);
+  }
+  actor_cands_.resize(scenario.actors.size());
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    actor_cands_[candidates_[c].actor].push_back(static_cast<int>(c));
+  }
+  // Generic servers scale with the sampled overhead.
+  generic_tdp_.assign(candidates_.size(), 0.0);
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    const System* s = candidates_[c].system;
+    const bool own_power = s != nullptr && s->power_w && s->power_is_system_it && s->chips;
+    if (!own_power) {
+      generic_tdp_[c] = base_.chips_per_system[static_cast<Eigen::Index>(c)] *
+                        candidates_[c].chip->tdp_w.value_or(0.0);
+    }
+  }
+  for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
+    std::vector<double> counts;
+    for (const auto& line : scenario.actors[a].inventory) counts.push_back(line.count);
+    base_counts_.push_back(counts);
+  }
+  for (std::size_t i = 0; i < scenario.sweep.inputs.size(); ++i) {
+    const UncertainInput& in = scenario.sweep.inputs[i];
+    bool overridden = false;
+    for (const auto& [key, value] : grid_settings) {
+      overridden = overridden || key == in.indexed_key || key == in.name;
+    }
+    if (!overridden) bindings_.push_back(bind(in, static_cast<int>(i), 0.0));
+  }
+  for (const auto& [key, value] : grid_settings) {
+    UncertainInput probe;
+    probe.indexed_key = key;
+    for (const auto& in : scenario.sweep.inputs) {
+      if (in.name == key) probe.indexed_key = in.indexed_key;
+    }
+    bind_target(probe);
+    bindings_.push_back(bind(probe, -1, value));
+  }
+  build_mfu_tables(scenario, threads);
+  power_sampled_.assign(candidates_.size(), 0);
+  size_sampled_.assign(candidates_.size(), 0);
+  for (const Binding& b : bindings_) {
+    if (b.input < 0) continue;
+    switch (b.target) {
+      // With the step model, run length sets the model and so the MFU.
+      case Target::duration_s:
+        for (int c : b.cands) {
+          if (mfu_tables_[static_cast<std::size_t>(c)] != nullptr) size_sampled_[static_cast<std::size_t>(c)] = 1;
+        }
+        break;
+      // Inputs that change neither the cluster's size nor its FLOP/s.
+      case Target::max_tokens:
+      case Target::activation_memory_fraction:
+      case Target::bytes_per_param: break;
+      case Target::inventory_count:
+        for (std::size_t c = 0; c < candidates_.size(); ++c) {
+          const CandidateSpec& spec = candidates_[c];
+          if (static_cast<int>(spec.actor) == b.actor &&
+              std::find(spec.lines.begin(), spec.lines.end(), b.line) != spec.lines.end()) {
+            size_sampled_[c] = 1;
+          }
+        }
+        break;
+      default:
+        for (int c : b.cands) size_sampled_[static_cast<std::size_t>(c)] = 1;
+    }
+    switch (b.target) {
+      case Target::site_power_w:
+      case Target::site_pue:
+      case Target::system_overhead:
+      case Target::switch_w:
+      case Target::nic_transceiver_w:
+      case Target::switch_transceiver_w:
+        for (int c : b.cands) power_sampled_[static_cast<std::size_t>(c)] = 1;
+        break;
+      default: break;
+    }
+  }
+}
+
+std::vector<double> Engine::median_values() const {
+  return values_at(scenario_, std::vector<double>(scenario_.sweep.inputs.size(), 0.5));
+}
+
+template <class T>
+void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& values,
+                   std::vector<std::vector<T>>& counts) const {
+  bool counts_changed = false;
+  for (const Binding& b : bindings_) {
+    const T v = (b.input >= 0 ? values[static_cast<std::size_t>(b.input)] : model::splat<T>(b.fixed)) * b.scale;
+    for (int c : b.cands) {
+      model::RowT<T>& r = rows[static_cast<std::size_t>(c)];
+      switch (b.target) {
+        case Target::goodput: r.goodput = v; break;
+        case Target::mfu:
+        case Target::inventory_mfu: r.mfu = v; break;
+        case Target::duration_s: r.duration_s = v; break;
+        case Target::max_tokens: r.max_tokens = v; break;
+        case Target::activation_memory_fraction: r.activation_memory_fraction = v; break;
+        case Target::bytes_per_param: r.bytes_per_param = v; break;
+        case Target::switch_w: r.fabric.switch_w = v; break;
+        case Target::nic_transceiver_w: r.fabric.nic_transceiver_w = v; break;
+        case Target::switch_transceiver_w: r.fabric.switch_transceiver_w = v; break;
+        case Target::system_overhead: r.system_it_power_w = generic_tdp_[static_cast<std::size_t>(c)] * v; break;
+        case Target::actor_budget_usd: r.budget_usd = v; break;
+        case Target::site_power_w: r.site_power_w = v; break;
+        case Target::site_pue: r.pue = v; break;
+        case Target::inventory_price_usd: r.system_price_usd = v * r.chips_per_system; break;
+        case Target::inventory_count: break;
+      }
+    }
+    if (b.target == Target::inventory_count) {
+      counts[static_cast<std::size_t>(b.actor)][static_cast<std::size_t>(b.line)] = v;
+      counts_changed = true;
+    }
+  }
+  if (!counts_changed) return;
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    const CandidateSpec& spec = candidates_[c];
+    T held = model::splat<T>(0.0);
+    for (int line : spec.lines) held += counts[spec.actor][static_cast<std::size_t>(line)];
+    rows[c].chips_held = held;
+  }
+}
+
+template void Engine::apply<double>(std::vector<model::RowT<double>>&, const std::vector<double>&,
+                                    std::vector<std::vector<double>>&) const;
+template void Engine::apply<model::Pack>(std::vector<model::RowT<model::Pack>>&, const std::vector<model::Pack>&,
+                                         std::vector<std::vector<model::Pack>>&) const;
+
+// One table per (chip, system): it depends on neither the site nor the
+// inventory. Nodes span one system to the fabric's largest cluster and the
+// compute those sizes give over a quarter to four times the run length;
+// the point estimate's sizes are nodes, so the table is exact there.
+void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int threads) {
+  mfu_tables_.assign(candidates_.size(), nullptr);
+  model::ClusterResults point;
+  model::assemble_clusters(base_, point);
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    if (!uses_step_model(candidates_[c], scenario)) continue;
+    bool placed = false;
+    for (auto& g : groups) {
+      const CandidateSpec& first = candidates_[g.front()];
+      if (first.chip == candidates_[c].chip && first.system == candidates_[c].system) {
+        g.push_back(c);
+        placed = true;
+      }
+    }
+    if (!placed) groups.push_back({c});
+  }
+  std::vector<std::shared_ptr<const training::MfuTable>> built(groups.size());
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, threads))
+  for (std::int64_t g = 0; g < static_cast<std::int64_t>(groups.size()); ++g) {
+    try {
+      const auto& members = groups[static_cast<std::size_t>(g)];
+      const CandidateSpec& first = candidates_[members.front()];
+      const auto i0 = static_cast<Eigen::Index>(members.front());
+      const double cps = base_.chips_per_system[i0];
+      double chips_max = cps;
+      std::vector<double> extra_chips, extra_c1;
+      for (std::size_t c : members) {
+        const auto i = static_cast<Eigen::Index>(c);
+        chips_max = std::max(chips_max, model::network_limit_systems(base_, i) * cps);
+        if (point.chips[i] > 0) {
+          extra_chips.push_back(point.chips[i]);
+          extra_c1.push_back(clustercap::compute_per_unit_mfu(*first.chip, scenario, point.chips[i]));
+        }
+      }
+      auto table = std::make_shared<training::MfuTable>(
+          clustercap::build_mfu_table(first, scenario, cps, chips_max,
+                                      clustercap::compute_per_unit_mfu(*first.chip, scenario, cps) / 4,
+                                      clustercap::compute_per_unit_mfu(*first.chip, scenario, chips_max) * 4,
+                                      extra_chips, extra_c1)
+              .table);
+      built[static_cast<std::size_t>(g)] = table;
+    } catch (...) {
+#pragma omp critical(clustercap_mfu_tables)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  mfu_max_.assign(candidates_.size(), 0.0);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const training::MfuTable& t = *built[g];
+    double top = 0;
+    for (std::size_t i = 0; i < t.chips_nodes().size(); ++i) {
+      for (std::size_t j = 0; j < t.c1_nodes().size(); ++j) top = std::max(top, t.node(i, j));
+    }
+    for (std::size_t c : groups[g]) {
+      mfu_tables_[c] = built[g];
+      mfu_max_[c] = top;
+    }
+  }
+}
+
+Binding Engine::bind(const UncertainInput& in, int index, double fixed) const {
+  Binding b;
+  b.target = in.target;
+  b.scale = in.scale;
+  b.input = index;
+  b.fixed = fixed;
+  b.actor = in.actor;
+  b.line = in.inventory;
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    const CandidateSpec& spec = candidates_[c];
+    const bool same_actor = static_cast<int>(spec.actor) == in.actor;
+    bool touches = false;
+    switch (in.target) {
+      case Target::mfu: touches = spec.mfu_line < 0; break;
+      case Target::inventory_mfu: touches = same_actor && spec.mfu_line == in.inventory; break;
+      case Target::inventory_price_usd: touches = same_actor && spec.price_line == in.inventory; break;
+      case Target::system_overhead: touches = generic_tdp_[c] > 0; break;
+      case Target::actor_budget_usd: touches = same_actor; break;
+      case Target::site_power_w:
+      case Target::site_pue: touches = same_actor && spec.site_index == in.site; break;
+      case Target::inventory_count: touches = false; break;  // via counts
+      default: touches = true;
+    }
+    if (touches) b.cands.push_back(static_cast<int>(c));
+  }
+  return b;
+}
+
+}  // namespace clustercap::sweep

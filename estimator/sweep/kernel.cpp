@@ -1,0 +1,196 @@
+#include "estimator/sweep/kernel.hpp"
+
+#include <algorithm>
+
+namespace clustercap::sweep {
+
+using model::Pack;
+using model::RowT;
+using model::splat;
+using model::vmin;
+using model::where;
+
+namespace {
+
+// Lane l of `from` into lane l of `to`, every field.
+void copy_lane(RowT<Pack>& to, const RowT<Pack>& from, int l) {
+#define CLUSTERCAP_COPY_LANE(name) to.name[l] = from.name[l];
+  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_COPY_LANE)
+#undef CLUSTERCAP_COPY_LANE
+  model::FabricT<Pack>& f = to.fabric;
+  const model::FabricT<Pack>& g = from.fabric;
+  f.switch_radix[l] = g.switch_radix[l];
+  f.max_tiers[l] = g.max_tiers[l];
+  f.planes[l] = g.planes[l];
+  f.nic_transceiver_w[l] = g.nic_transceiver_w[l];
+  f.switch_transceiver_w[l] = g.switch_transceiver_w[l];
+  f.switch_ports_per_transceiver[l] = g.switch_ports_per_transceiver[l];
+  f.switch_w[l] = g.switch_w[l];
+  f.copper_first_tier[l] = g.copper_first_tier[l];
+}
+
+RowT<Pack> broadcast(const RowT<double>& r) {
+  RowT<Pack> p;
+#define CLUSTERCAP_BROADCAST(name) p.name = splat<Pack>(r.name);
+  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_BROADCAST)
+#undef CLUSTERCAP_BROADCAST
+  p.fabric = {splat<Pack>(r.fabric.switch_radix),
+              splat<Pack>(r.fabric.max_tiers),
+              splat<Pack>(r.fabric.planes),
+              splat<Pack>(r.fabric.nic_transceiver_w),
+              splat<Pack>(r.fabric.switch_transceiver_w),
+              splat<Pack>(r.fabric.switch_ports_per_transceiver),
+              splat<Pack>(r.fabric.switch_w),
+              splat<Pack>(r.fabric.copper_first_tier)};
+  return p;
+}
+
+}  // namespace
+
+Kernel::Kernel(const Engine& engine) : engine_(engine) {
+  const model::ClusterBatch& base = engine.base();
+  const std::size_t C = engine.candidates();
+  std::vector<RowT<double>> rows;
+  for (std::size_t c = 0; c < C; ++c) rows.push_back(model::row_values<double>(base, static_cast<Eigen::Index>(c)));
+  std::vector<std::vector<double>> counts = engine.base_counts();
+  // Grid-fixed values hold for every sample; apply them before caching.
+  engine.apply(rows, engine.median_values(), counts);
+  power_cache_.resize(C);
+  network_cache_.resize(C);
+  failures_.resize(C);
+  fixed_.resize(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    power_cache_[c] = model::power_limit_t(rows[c]);
+    network_cache_[c] = model::network_limit_t(rows[c]);
+    failures_[c] = rows[c].interruptions_per_chip_day > 0 ? 1 : 0;
+  }
+  // Candidates no sampled input can resize keep one size for the whole
+  // sweep: only the best of them needs comparing. The rest go in the order
+  // of their size at the medians, largest first, so that the likely winner
+  // sets the bar the others must clear.
+  order_.resize(engine.actors());
+  std::vector<double> median_flops(C, 0.0);
+  for (std::size_t a = 0; a < engine.actors(); ++a) {
+    int fixed_best = -1;
+    for (int c : engine.actor_candidates()[a]) {
+      const auto k = static_cast<std::size_t>(c);
+      const Size<double> s = size_of<double>(rows, k, -1.0, false);
+      median_flops[k] = s.flops;
+      if (engine.size_sampled(k)) {
+        order_[a].push_back(c);
+        continue;
+      }
+      fixed_[k] = s;
+      const auto f = static_cast<std::size_t>(fixed_best);
+      if (fixed_best < 0 || s.flops > fixed_[f].flops || (s.flops == fixed_[f].flops && s.chips > fixed_[f].chips)) {
+        fixed_best = c;
+      }
+    }
+    if (fixed_best >= 0) order_[a].push_back(fixed_best);
+    std::stable_sort(order_[a].begin(), order_[a].end(), [&](int x, int y) {
+      return median_flops[static_cast<std::size_t>(x)] > median_flops[static_cast<std::size_t>(y)];
+    });
+  }
+  for (const auto& r : rows) rows_.push_back(broadcast(r));
+  for (const auto& actor : counts) {
+    std::vector<Pack> packs;
+    for (double v : actor) packs.push_back(splat<Pack>(v));
+    counts_.push_back(packs);
+  }
+}
+
+// Candidate c's cluster size and FLOP/s. Only the size matters here (the
+// winner's binding constraint comes from the full model), so the power
+// search runs only where power binds below the other limits. With `prune`,
+// a candidate whose FLOP/s stay below `beat` in every lane even at its best
+// MFU is not evaluated further.
+template <class T>
+Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T beat, bool prune) const {
+  RowT<T>& r = rows[c];
+  const training::MfuTable* table = engine_.mfu_table(c);
+  // (1 + 1e-12): interpolation may round a hair above the largest node.
+  const auto cannot_win = [&](T chips, T mfu, T goodput) {
+    return prune && model::all(model::sustained_flops_t(chips, r.peak_flops_per_chip, mfu, goodput) * (1 + 1e-12) < beat);
+  };
+  const T best_mfu = table != nullptr ? splat<T>(engine_.mfu_max(c)) : r.mfu;
+  T systems = vmin(vmin(model::held_limit_t(r), splat<T>(network_cache_[c])), model::budget_limit_t(r));
+  if (!engine_.power_sampled(c)) systems = vmin(systems, splat<T>(power_cache_[c]));
+  // Without a failure model goodput does not fall as the cluster grows, so
+  // the size before the power check bounds the FLOP/s.
+  if (failures_[c] == 0 && cannot_win(systems * r.chips_per_system, best_mfu, r.goodput)) {
+    return {splat<T>(0.0), splat<T>(-1.0)};
+  }
+  if (engine_.power_sampled(c)) {
+    const auto over = model::it_power_t(r, systems) > model::it_budget_t(r);
+    if (model::any(over)) systems = where(over, vmin(systems, model::power_limit_t(r)), systems);
+  }
+  const T chips = systems * r.chips_per_system;
+  const T goodput = model::goodput_at_t(r, chips);
+  if (table != nullptr) {
+    if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
+    // Training FLOP per unit of MFU at this run length and goodput, in the
+    // order compute_per_unit_mfu (plan.hpp) multiplies them.
+    r.mfu = table->at(chips, chips * r.peak_flops_per_chip * goodput * r.duration_s);
+  }
+  return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
+}
+
+void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
+                      std::size_t offset) {
+  engine_.apply(rows_, values, counts_);
+  const std::size_t A = engine_.actors();
+  const std::size_t R = engine_.references().size();
+  const std::size_t M = kBaseMetrics + R;
+  auto put = [&](std::size_t a, std::size_t m, Pack v) {
+    model::store(v, metrics + (a * M + m) * stride + offset);
+  };
+  for (std::size_t a = 0; a < A; ++a) {
+    if (order_[a].empty()) {
+      for (std::size_t m = 0; m < M; ++m) put(a, m, splat<Pack>(0.0));
+      model::store(splat<Pack>(0.0), bindings + a * stride + offset);
+      continue;
+    }
+    Pack best_flops{}, best_chips{}, best_index{};
+    bool first = true;
+    for (int c : order_[a]) {
+      const auto k = static_cast<std::size_t>(c);
+      const Size<Pack> s = engine_.size_sampled(k) ? size_of<Pack>(rows_, k, best_flops, !first)
+                                                   : Size<Pack>{splat<Pack>(fixed_[k].chips), splat<Pack>(fixed_[k].flops)};
+      const Pack index = splat<Pack>(c);
+      if (first) {
+        best_flops = s.flops;
+        best_chips = s.chips;
+        best_index = index;
+        first = false;
+        continue;
+      }
+      // The same choice as `estimate`: most FLOP/s, then most chips, then
+      // the first candidate.
+      const auto better = s.flops > best_flops ||
+                          (s.flops == best_flops && (s.chips > best_chips || (s.chips == best_chips && index < best_index)));
+      best_flops = where(better, s.flops, best_flops);
+      best_chips = where(better, s.chips, best_chips);
+      best_index = where(better, index, best_index);
+    }
+    // Each lane's winner through the whole model.
+    const auto first_winner = static_cast<std::size_t>(best_index[0]);
+    RowT<Pack> w = rows_[first_winner];
+    if (!model::all(best_index == best_index[0])) {
+      for (int l = 1; l < model::kLanes; ++l) copy_lane(w, rows_[static_cast<std::size_t>(best_index[l])], l);
+    }
+    const model::AssembledT<Pack> cluster = model::assemble_t(w);
+    const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
+    put(a, 0, cluster.chips);
+    put(a, 1, cluster.facility_power_w / 1e6);
+    put(a, 2, outcome.sustained_flops);
+    put(a, 3, outcome.train_flop);
+    put(a, 4, outcome.params);
+    for (std::size_t k = 0; k < R; ++k) {
+      const Pack ref = engine_.ref_per_goodput()[k] * w.goodput;
+      put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));
+    }
+    model::store(cluster.binding, bindings + a * stride + offset);
+  }
+}
+
+}  // namespace clustercap::sweep

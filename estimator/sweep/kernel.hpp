@@ -1,0 +1,50 @@
+// One thread's evaluator: eight samples at a time (model::Pack lanes).
+//
+// Per actor it sizes each candidate with the model's step-2/3 equations
+// (cluster_row.hpp) -- limits whose inputs are never sampled are computed
+// once, candidates no input can resize are compared through the best of
+// them, and a candidate that cannot beat the best one so far in any lane is
+// skipped -- then runs the whole model (assemble_t, outcome_t: the equations
+// `estimate` runs) on each lane's winner.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "estimator/sweep/engine.hpp"
+
+namespace clustercap::sweep {
+
+// Metrics per actor, in metric_names() order: these five, then one ratio per reference.
+inline constexpr int kBaseMetrics = 5;  // chips, facility_power_mw, sustained_flops, train_flop, params
+inline constexpr int kSustained = 2;
+
+class Kernel {
+ public:
+  explicit Kernel(const Engine& engine);
+
+  // Evaluates eight samples whose inputs are `values` (config units, one
+  // pack per scenario input). Lane l's metric m of actor a goes to
+  // metrics[(a * M + m) * stride + offset + l] and its binding constraint to
+  // bindings[a * stride + offset + l], for M = kBaseMetrics + references.
+  void evaluate(const std::vector<model::Pack>& values, double* metrics, double* bindings, std::size_t stride,
+                std::size_t offset);
+
+ private:
+  template <class T>
+  struct Size {
+    T chips, flops;  // flops -1 in every lane: cannot win (not evaluated in full)
+  };
+  template <class T>
+  Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune) const;
+
+  const Engine& engine_;
+  std::vector<model::RowT<model::Pack>> rows_;  // per candidate, at the current samples
+  std::vector<std::vector<model::Pack>> counts_;
+  std::vector<double> power_cache_, network_cache_;  // limits whose inputs are never sampled
+  std::vector<char> failures_;                       // goodput depends on the cluster size
+  std::vector<Size<double>> fixed_;                   // candidates no sampled input resizes
+  std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
+};
+
+}  // namespace clustercap::sweep
