@@ -67,13 +67,12 @@ T it_power_t(const RowT<T>& r, T systems) {
 // `tiers`: fractional switches and modules cost no more than whole ones.
 template <class T>
 T smooth_systems_t(const RowT<T>& r, T budget_w, int tiers) {
-  const T tiers_t = splat<T>(tiers);
   const T capacity_chips =
-      clos_capacity_t(r.fabric.switch_radix, tiers_t) * r.fabric.planes / r.endpoints_per_chip;
+      clos_capacity_t(r.fabric.switch_radix, tiers) * r.fabric.planes / r.endpoints_per_chip;
   const T capacity_systems = vfloor(capacity_chips / r.chips_per_system);
   const T per_system_w =
       r.system_it_power_w + where(r.system_includes_scaleout != 0.0, splat<T>(0.0),
-                                  r.chips_per_system * r.endpoints_per_chip * power_per_endpoint_t(tiers_t, r.fabric));
+                                  r.chips_per_system * r.endpoints_per_chip * power_per_endpoint_t(static_cast<double>(tiers), r.fabric));
   return vmax(splat<T>(0.0), vmin(vfloor(budget_w / per_system_w), capacity_systems));
 }
 
@@ -91,7 +90,7 @@ T power_limit_t(const RowT<T>& r) {
   for (int tiers = 1; tiers <= 64 && any(active); ++tiers) {
     best = where(active, vmax(best, smooth_systems_t(r, budget_w, tiers)), best);
     const T capacity_chips =
-        clos_capacity_t(r.fabric.switch_radix, splat<T>(tiers)) * r.fabric.planes / r.endpoints_per_chip;
+        clos_capacity_t(r.fabric.switch_radix, tiers) * r.fabric.planes / r.endpoints_per_chip;
     // Once a fabric this deep holds all the power allows, deeper ones only
     // cost more per endpoint.
     active = active && !(capacity_chips >= (best + 1.0) * r.chips_per_system);
@@ -141,9 +140,10 @@ struct AssembledT {
   T it_power_w, facility_power_w;
 };
 
+// `power_limit`: power_limit_t(r), when the caller already has it.
 template <class T>
-AssembledT<T> assemble_t(const RowT<T>& r) {
-  AssembledT<T> a{{held_limit_t(r), power_limit_t(r), network_limit_t(r), budget_limit_t(r)}, {}, {}, {}, {}, {}, {}};
+AssembledT<T> assemble_t(const RowT<T>& r, T power_limit) {
+  AssembledT<T> a{{held_limit_t(r), power_limit, network_limit_t(r), budget_limit_t(r)}, {}, {}, {}, {}, {}, {}};
   a.binding = binding_t(a.limits);
   a.systems = a.limits[0];
   for (int k = 1; k < 4; ++k) a.systems = where(a.binding == static_cast<double>(k), a.limits[k], a.systems);
@@ -153,6 +153,11 @@ AssembledT<T> assemble_t(const RowT<T>& r) {
                  where(r.system_includes_scaleout != 0.0, splat<T>(0.0), a.fabric.power_w);
   a.facility_power_w = power::facility_power_w(r.pue, a.it_power_w);
   return a;
+}
+
+template <class T>
+AssembledT<T> assemble_t(const RowT<T>& r) {
+  return assemble_t(r, power_limit_t(r));
 }
 
 // --- steps 5-6: FLOP/s, training compute, largest compute-optimal model -------------

@@ -65,6 +65,15 @@ T clos_capacity_t(T switch_radix, T tiers) {
   return capacity;
 }
 
+// The same for a tier count shared by every lane.
+template <class T>
+T clos_capacity_t(T switch_radix, int tiers) {
+  const T half = switch_radix / 2.0;
+  T capacity = splat<T>(2.0);
+  for (int t = 0; t < tiers; ++t) capacity = capacity * half;
+  return capacity;
+}
+
 // Smallest l >= 1 holding the endpoints (0 for none). Radix >= 4 is
 // validated, so capacity at least doubles per tier and 64 tiers exceed any
 // double-valued count.
@@ -83,8 +92,8 @@ T tiers_needed_t(T per_plane, T switch_radix) {
 
 // Optical switch ports per endpoint: every link end not at the NIC, less the
 // leaf's down-ports when they are copper.
-template <class T>
-T optical_switch_ports_per_endpoint_t(T tiers, const FabricT<T>& f) {
+template <class T, class Tiers>
+T optical_switch_ports_per_endpoint_t(Tiers tiers, const FabricT<T>& f) {
   return vmax(splat<T>(0.0), 2.0 * tiers - 1.0 - f.copper_first_tier);
 }
 
@@ -107,8 +116,8 @@ FabricSizeT<T> size_fabric_t(T endpoints, const FabricT<T>& f) {
           where(empty, zero, size.power_w)};
 }
 
-template <class T>
-T power_per_endpoint_t(T tiers, const FabricT<T>& f) {
+template <class T, class Tiers>
+T power_per_endpoint_t(Tiers tiers, const FabricT<T>& f) {
   const T nic = where(f.copper_first_tier != 0.0, splat<T>(0.0), f.nic_transceiver_w);
   const T optics =
       optical_switch_ports_per_endpoint_t(tiers, f) / f.switch_ports_per_transceiver * f.switch_transceiver_w;

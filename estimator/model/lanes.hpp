@@ -57,6 +57,14 @@ inline void set_lane(double& x, int, double v) { x = v; }
 inline Pack where(Mask m, Pack a, Pack b) { return m ? a : b; }
 inline Pack vmin(Pack a, Pack b) { return b < a ? b : a; }
 inline Pack vmax(Pack a, Pack b) { return a < b ? b : a; }
+#if defined(__AVX512F__)
+inline __mmask8 bits(Mask m) {
+  const __m512i v = reinterpret_cast<__m512i>(m);
+  return _mm512_test_epi64_mask(v, v);
+}
+inline bool any(Mask m) { return bits(m) != 0; }
+inline bool all(Mask m) { return bits(m) == 0xFF; }
+#else
 inline bool any(Mask m) {
   std::int64_t acc = 0;
   for (int l = 0; l < kLanes; ++l) acc |= m[l];
@@ -67,6 +75,7 @@ inline bool all(Mask m) {
   for (int l = 0; l < kLanes; ++l) acc &= m[l];
   return acc != 0;
 }
+#endif
 inline double lane(Pack x, int l) { return x[l]; }
 inline void set_lane(Pack& x, int l, double v) { x[l] = v; }
 

@@ -1,6 +1,7 @@
 #include "estimator/sweep/kernel.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace clustercap::sweep {
 
@@ -11,23 +12,6 @@ using model::vmin;
 using model::where;
 
 namespace {
-
-// Lane l of `from` into lane l of `to`, every field.
-void copy_lane(RowT<Pack>& to, const RowT<Pack>& from, int l) {
-#define CLUSTERCAP_COPY_LANE(name) to.name[l] = from.name[l];
-  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_COPY_LANE)
-#undef CLUSTERCAP_COPY_LANE
-  model::FabricT<Pack>& f = to.fabric;
-  const model::FabricT<Pack>& g = from.fabric;
-  f.switch_radix[l] = g.switch_radix[l];
-  f.max_tiers[l] = g.max_tiers[l];
-  f.planes[l] = g.planes[l];
-  f.nic_transceiver_w[l] = g.nic_transceiver_w[l];
-  f.switch_transceiver_w[l] = g.switch_transceiver_w[l];
-  f.switch_ports_per_transceiver[l] = g.switch_ports_per_transceiver[l];
-  f.switch_w[l] = g.switch_w[l];
-  f.copper_first_tier[l] = g.copper_first_tier[l];
-}
 
 RowT<Pack> broadcast(const RowT<double>& r) {
   RowT<Pack> p;
@@ -59,6 +43,8 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
   network_cache_.resize(C);
   failures_.resize(C);
   fixed_.resize(C);
+  power_.resize(C);
+  power_known_.assign(C, 0);
   for (std::size_t c = 0; c < C; ++c) {
     power_cache_[c] = model::power_limit_t(rows[c]);
     network_cache_[c] = model::network_limit_t(rows[c]);
@@ -105,7 +91,7 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
 // a candidate whose FLOP/s stay below `beat` in every lane even at its best
 // MFU is not evaluated further.
 template <class T>
-Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T beat, bool prune) const {
+Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T beat, bool prune) {
   RowT<T>& r = rows[c];
   const training::MfuTable* table = engine_.mfu_table(c);
   // (1 + 1e-12): interpolation may round a hair above the largest node.
@@ -122,15 +108,25 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   }
   if (engine_.power_sampled(c)) {
     const auto over = model::it_power_t(r, systems) > model::it_budget_t(r);
-    if (model::any(over)) systems = where(over, vmin(systems, model::power_limit_t(r)), systems);
+    if (model::any(over)) {
+      const T limit = model::power_limit_t(r);
+      if constexpr (std::is_same_v<T, Pack>) {
+        power_[c] = limit;
+        power_known_[c] = 1;
+      }
+      systems = where(over, vmin(systems, limit), systems);
+    }
   }
   const T chips = systems * r.chips_per_system;
   const T goodput = model::goodput_at_t(r, chips);
   if (table != nullptr) {
-    if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
     // Training FLOP per unit of MFU at this run length and goodput, in the
     // order compute_per_unit_mfu (plan.hpp) multiplies them.
-    r.mfu = table->at(chips, chips * r.peak_flops_per_chip * goodput * r.duration_s);
+    const T c1 = chips * r.peak_flops_per_chip * goodput * r.duration_s;
+    if (cannot_win(chips, best_mfu, goodput) || cannot_win(chips, table->bound(chips, c1), goodput)) {
+      return {chips, splat<T>(-1.0)};
+    }
+    r.mfu = table->at(chips, c1);
   }
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }
@@ -138,6 +134,7 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
 void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
                       std::size_t offset) {
   engine_.apply(rows_, values, counts_);
+  std::fill(power_known_.begin(), power_known_.end(), 0);
   const std::size_t A = engine_.actors();
   const std::size_t R = engine_.references().size();
   const std::size_t M = kBaseMetrics + R;
@@ -173,12 +170,9 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
       best_index = where(better, index, best_index);
     }
     // Each lane's winner through the whole model.
-    const auto first_winner = static_cast<std::size_t>(best_index[0]);
-    RowT<Pack> w = rows_[first_winner];
-    if (!model::all(best_index == best_index[0])) {
-      for (int l = 1; l < model::kLanes; ++l) copy_lane(w, rows_[static_cast<std::size_t>(best_index[l])], l);
-    }
-    const model::AssembledT<Pack> cluster = model::assemble_t(w);
+    RowT<Pack> w;
+    const Pack power_limit = gather_winners(a, best_index, w);
+    const model::AssembledT<Pack> cluster = model::assemble_t(w, power_limit);
     const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
     put(a, 0, cluster.chips);
     put(a, 1, cluster.facility_power_w / 1e6);
@@ -191,6 +185,46 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     }
     model::store(cluster.binding, bindings + a * stride + offset);
   }
+}
+
+Pack Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& w) {
+  Pack limit{};
+  model::Mask unknown{};
+  bool first = true;
+  for (int c : order_[actor]) {
+    const auto k = static_cast<std::size_t>(c);
+    const model::Mask lanes = winner == static_cast<double>(c);
+    if (!model::any(lanes)) continue;
+    const RowT<Pack>& r = rows_[k];
+    if (first) {
+      w = r;
+      first = false;
+    } else {
+#define CLUSTERCAP_BLEND(name) w.name = where(lanes, r.name, w.name);
+      CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_BLEND)
+#undef CLUSTERCAP_BLEND
+      for (auto [to, from] : {std::pair{&w.fabric.switch_radix, &r.fabric.switch_radix},
+                              {&w.fabric.max_tiers, &r.fabric.max_tiers},
+                              {&w.fabric.planes, &r.fabric.planes},
+                              {&w.fabric.nic_transceiver_w, &r.fabric.nic_transceiver_w},
+                              {&w.fabric.switch_transceiver_w, &r.fabric.switch_transceiver_w},
+                              {&w.fabric.switch_ports_per_transceiver, &r.fabric.switch_ports_per_transceiver},
+                              {&w.fabric.switch_w, &r.fabric.switch_w},
+                              {&w.fabric.copper_first_tier, &r.fabric.copper_first_tier}}) {
+        *to = where(lanes, *from, *to);
+      }
+    }
+    // The power limit where sizing already has it; the rest are found below.
+    if (!engine_.power_sampled(k)) {
+      limit = where(lanes, splat<Pack>(power_cache_[k]), limit);
+    } else if (power_known_[k] != 0) {
+      limit = where(lanes, power_[k], limit);
+    } else {
+      unknown = unknown | lanes;
+    }
+  }
+  if (model::any(unknown)) limit = where(unknown, model::power_limit_t(w), limit);
+  return limit;
 }
 
 }  // namespace clustercap::sweep

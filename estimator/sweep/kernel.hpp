@@ -36,7 +36,9 @@ class Kernel {
     T chips, flops;  // flops -1 in every lane: cannot win (not evaluated in full)
   };
   template <class T>
-  Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune) const;
+  Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune);
+  // The winners' rows (lanes of the candidates in `winner`) and their power limits.
+  model::Pack gather_winners(std::size_t actor, model::Pack winner, model::RowT<model::Pack>& rows);
 
   const Engine& engine_;
   std::vector<model::RowT<model::Pack>> rows_;  // per candidate, at the current samples
@@ -44,6 +46,8 @@ class Kernel {
   std::vector<double> power_cache_, network_cache_;  // limits whose inputs are never sampled
   std::vector<char> failures_;                       // goodput depends on the cluster size
   std::vector<Size<double>> fixed_;                   // candidates no sampled input resizes
+  std::vector<model::Pack> power_;   // power limits found while sizing the current samples
+  std::vector<char> power_known_;    // ... for these candidates
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
 };
 

@@ -21,15 +21,26 @@ namespace {
 // Running moments of one block (Chan et al. merge in block order).
 struct Moments {
   double n = 0, mean = 0, m2 = 0;
-  // Two passes over one block's values.
+  // Two passes over one block's values, eight running sums each (summed in
+  // a fixed order, so the result does not depend on the thread count).
   static Moments of(const double* x, std::uint64_t count) {
     Moments m;
     if (count == 0) return m;
     m.n = static_cast<double>(count);
+    const std::uint64_t whole = count / model::kLanes * model::kLanes;
+    model::Pack sums{};
+    for (std::uint64_t i = 0; i < whole; i += model::kLanes) sums += model::load(x + i);
     double sum = 0;
-    for (std::uint64_t i = 0; i < count; ++i) sum += x[i];
+    for (int l = 0; l < model::kLanes; ++l) sum += sums[l];
+    for (std::uint64_t i = whole; i < count; ++i) sum += x[i];
     m.mean = sum / m.n;
-    for (std::uint64_t i = 0; i < count; ++i) m.m2 += (x[i] - m.mean) * (x[i] - m.mean);
+    model::Pack squares{};
+    for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
+      const model::Pack d = model::load(x + i) - m.mean;
+      squares += d * d;
+    }
+    for (int l = 0; l < model::kLanes; ++l) m.m2 += squares[l];
+    for (std::uint64_t i = whole; i < count; ++i) m.m2 += (x[i] - m.mean) * (x[i] - m.mean);
     return m;
   }
   void merge(const Moments& o) {

@@ -283,6 +283,14 @@ MfuTable::MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes
   }
   for (double x : chips_) log_chips_.push_back(std::log(x));
   for (double x : c1_) log_c1_.push_back(std::log(x));
+  const std::size_t n = c1_.size();
+  const std::size_t rows = std::max<std::size_t>(1, chips_.size() - 1), cols = std::max<std::size_t>(1, n - 1);
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      const std::size_t i1 = std::min(i + 1, chips_.size() - 1), j1 = std::min(j + 1, n - 1);
+      cell_max_.push_back(std::max({mfu_[i * n + j], mfu_[i * n + j1], mfu_[i1 * n + j], mfu_[i1 * n + j1]}));
+    }
+  }
 }
 
 namespace {
@@ -323,6 +331,33 @@ model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const {
   const model::Pack tiny = model::splat<model::Pack>(1e-300);
   return at_logs(model::vlog(model::vmax(chips, tiny)), model::vlog(model::vmax(c1_flop, tiny)));
 }
+
+namespace {
+
+// Interior nodes <= x: the cell of x, clamped to the first and last.
+template <class T>
+T cell_of(const std::vector<double>& nodes, T x) {
+  T cell = model::splat<T>(0.0);
+  for (std::size_t k = 1; k + 1 < nodes.size(); ++k) {
+    cell += model::where(nodes[k] <= x, model::splat<T>(1.0), model::splat<T>(0.0));
+  }
+  return cell;
+}
+
+}  // namespace
+
+// A value's cell here can differ from at()'s (which locates in log space)
+// only for a value within rounding of a node, and then by one cell that
+// shares that node's edge: the bound still holds, to rounding.
+template <class T>
+T MfuTable::bound(T chips, T c1_flop) const {
+  if (mfu_.empty()) return model::splat<T>(0.0);
+  const double cols = static_cast<double>(std::max<std::size_t>(1, c1_.size() - 1));
+  return model::gather(cell_max_.data(), cell_of(chips_, chips) * cols + cell_of(c1_, c1_flop));
+}
+
+template double MfuTable::bound<double>(double, double) const;
+template model::Pack MfuTable::bound<model::Pack>(model::Pack, model::Pack) const;
 
 template <class T>
 T MfuTable::at_logs(T log_chips, T log_c1) const {

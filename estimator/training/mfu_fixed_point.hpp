@@ -111,6 +111,10 @@ class MfuTable {
 
   double at(double chips, double c1_flop) const;
   model::Pack at(model::Pack chips, model::Pack c1_flop) const;  // eight look-ups
+  // An upper bound on at(chips, c1_flop) without logarithms: the largest of
+  // the four nodes around the cell (chips, c1_flop) falls in.
+  template <class T>
+  T bound(T chips, T c1_flop) const;
   bool empty() const { return mfu_.empty(); }
   const std::vector<double>& chips_nodes() const { return chips_; }
   const std::vector<double>& c1_nodes() const { return c1_; }
@@ -122,6 +126,7 @@ class MfuTable {
   std::vector<double> chips_, c1_;          // nodes
   std::vector<double> log_chips_, log_c1_;  // their logs
   std::vector<double> mfu_;
+  std::vector<double> cell_max_;  // per cell (i, j): max of its four corner nodes
   template <class T>
   T at_logs(T log_chips, T log_c1) const;
 };
