@@ -163,11 +163,21 @@ def evaluate(plan, samples):
     n_inputs = len(plan["inputs"])
     u = uniforms(plan["seed"], samples, n_inputs)
     ci = plan["copula_inputs"]
+    values = [None] * n_inputs
     if ci:
         z = norm_ppf(u[ci])
         y = np.asarray(plan["copula_lower"]) @ z
-        u[ci] = np.clip(norm_cdf(y), 1e-16, 1 - 1e-16)
-    values = [quantile(spec, u[i]) for i, spec in enumerate(plan["inputs"])]
+        for row, i in enumerate(ci):
+            spec = plan["inputs"][i]
+            # Lognormal and untruncated normal marginals take the correlated
+            # deviate directly, as clustercap does; others go through Phi.
+            if spec["dist"] == "lognormal":
+                values[i] = np.clip(np.exp(spec["a"] + spec["b"] * y[row]), spec["clamp_lo"], spec["clamp_hi"])
+            elif spec["dist"] == "normal" and spec["lo"] <= -1e307 and spec["hi"] >= 1e307:
+                values[i] = np.clip(spec["a"] + spec["b"] * y[row], spec["clamp_lo"], spec["clamp_hi"])
+            else:
+                u[i] = np.clip(norm_cdf(y[row]), 1e-16, 1 - 1e-16)
+    values = [v if v is not None else quantile(spec, u[i]) for i, (v, spec) in enumerate(zip(values, plan["inputs"]))]
 
     n_cand = len(plan["candidates"])
     col = {name: np.tile(np.asarray(v, dtype=float), (samples, 1)) for name, v in cols.items()}

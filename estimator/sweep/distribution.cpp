@@ -106,23 +106,20 @@ T quantile_t(const Distribution& dist, T u) {
       return model::vmin(model::vmax(x, splat<T>(lo)), splat<T>(hi));
     }
     case DistKind::lognormal: return model::vexp(a + b * normal_quantile_t(u));
-    case DistKind::pert:
-    case DistKind::choice: break;  // table look-ups, one lane at a time
+    case DistKind::pert: {
+      const double last = static_cast<double>(dist.table.size() - 1);
+      const T pos = u * last;
+      const T k = model::vmin(model::vfloor(pos), splat<T>(last - 1.0));
+      const T f = pos - k;
+      const T x0 = model::gather(dist.table.data(), k);
+      return x0 + f * (model::gather(dist.table.data(), k + 1.0) - x0);
+    }
+    case DistKind::choice: break;  // a search, one lane at a time
   }
   T x = u;
   for (int l = 0; l < model::kWidth<T>; ++l) {
-    const double v = model::lane(u, l);
-    double y = 0;
-    if (dist.kind == DistKind::pert) {
-      const double pos = v * static_cast<double>(dist.table.size() - 1);
-      const auto k = std::min(static_cast<std::size_t>(pos), dist.table.size() - 2);
-      const double f = pos - static_cast<double>(k);
-      y = dist.table[k] + f * (dist.table[k + 1] - dist.table[k]);
-    } else {
-      const auto it = std::lower_bound(dist.cumulative.begin(), dist.cumulative.end(), v);
-      y = dist.values[static_cast<std::size_t>(it - dist.cumulative.begin())];
-    }
-    model::set_lane(x, l, y);
+    const auto it = std::lower_bound(dist.cumulative.begin(), dist.cumulative.end(), model::lane(u, l));
+    model::set_lane(x, l, dist.values[static_cast<std::size_t>(it - dist.cumulative.begin())]);
   }
   return x;
 }
