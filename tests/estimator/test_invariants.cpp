@@ -10,6 +10,7 @@
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "tests/estimator/random_batch.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -19,45 +20,11 @@ namespace {
 
 constexpr int kCases = 400;
 
-// A random but valid candidate: packaging, power and fabric drawn widely.
-ClusterBatch random_batch(std::mt19937_64& rng, int n) {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const double cps_choices[] = {1, 8, 36, 72, 384};
-  ClusterBatch b(n);
-  for (int i = 0; i < n; ++i) {
-    const double cps = cps_choices[rng() % 5];
-    b.chips_held[i] = std::floor(std::pow(10.0, 2 + 4.5 * unit(rng)));
-    b.chips_per_system[i] = cps;
-    b.system_it_power_w[i] = cps * (300 + 2500 * unit(rng));
-    b.system_includes_scaleout[i] = unit(rng) < 0.3 ? 1 : 0;
-    b.endpoints_per_chip[i] = unit(rng) < 0.8 ? 1 : 2;
-    b.site_power_w[i] = std::pow(10.0, 5 + 4 * unit(rng));
-    b.pue[i] = 1 + 0.6 * unit(rng);
-    b.budget_usd[i] = unit(rng) < 0.5 ? kNoLimit : std::pow(10.0, 6 + 5 * unit(rng));
-    b.system_price_usd[i] = cps * (5000 + 40000 * unit(rng));
-    b.peak_flops_per_chip[i] = 1e14 + 3e15 * unit(rng);
-    b.mfu[i] = 0.2 + 0.4 * unit(rng);
-    b.goodput[i] = 0.7 + 0.3 * unit(rng);
-    b.duration_s[i] = 86400 * (10 + 300 * unit(rng));
-    b.hbm_bytes_per_chip[i] = 1e9 * (16 + 256 * unit(rng));
-    b.bytes_per_param[i] = 16;
-    b.activation_memory_fraction[i] = 0.25;
-    b.max_tokens[i] = kNoLimit;
-    auto& f = b.fabric[static_cast<std::size_t>(i)];
-    const double radices[] = {16, 32, 64, 128};
-    f.switch_radix = radices[rng() % 4];
-    f.max_tiers = 1 + static_cast<int>(rng() % 4);
-    f.planes = 1 + static_cast<int>(rng() % 8);
-    f.switch_w = 200 + 1500 * unit(rng);
-  }
-  return b;
-}
-
 }  // namespace
 
 TEST_CASE("more site power never yields fewer chips; a higher PUE never more", "[invariants]") {
   std::mt19937_64 rng(20261121);
-  ClusterBatch base = random_batch(rng, kCases);
+  ClusterBatch base = test::random_batch(rng, kCases);
   ClusterBatch more_power = base;
   more_power.site_power_w *= 1.37;
   ClusterBatch higher_pue = base;
@@ -76,7 +43,7 @@ TEST_CASE("more site power never yields fewer chips; a higher PUE never more", "
 
 TEST_CASE("more chips held never yields less sustained FLOP/s", "[invariants]") {
   std::mt19937_64 rng(7);
-  ClusterBatch base = random_batch(rng, kCases);
+  ClusterBatch base = test::random_batch(rng, kCases);
   ClusterBatch more = base;
   more.chips_held *= 2.5;
   const ClusterResults r0 = evaluate_clusters(base);
@@ -90,7 +57,7 @@ TEST_CASE("more chips held never yields less sustained FLOP/s", "[invariants]") 
 
 TEST_CASE("the binding limit is the cluster size and everything fits the site", "[invariants]") {
   std::mt19937_64 rng(99);
-  const ClusterBatch b = random_batch(rng, kCases);
+  const ClusterBatch b = test::random_batch(rng, kCases);
   const ClusterResults r = evaluate_clusters(b);
   for (int i = 0; i < kCases; ++i) {
     INFO("case " << i);

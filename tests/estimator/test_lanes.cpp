@@ -1,0 +1,183 @@
+// The sweep kernel evaluates eight scenarios per pass (model::Pack). These
+// tests hold each lane to what the one-scenario code computes: bit for bit
+// for the model's equations, the draws and the table cells, and within
+// rounding where packs use Eigen's vectorised log/exp.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "estimator/model/cluster_row.hpp"
+#include "estimator/sweep/distribution.hpp"
+#include "estimator/sweep/random.hpp"
+#include "estimator/sweep/sketch.hpp"
+#include "estimator/training/mfu_fixed_point.hpp"
+#include "tests/estimator/random_batch.hpp"
+
+using namespace clustercap;
+using namespace clustercap::model;
+
+namespace {
+
+// Lane l of every field from candidate first + l of the batch.
+RowT<Pack> pack_rows(const ClusterBatch& b, Index first) {
+  RowT<Pack> p = row_values<Pack>(b, first);
+  for (int l = 1; l < kLanes; ++l) {
+    const RowT<double> r = row_values<double>(b, first + l);
+#define CLUSTERCAP_SET_LANE(name) p.name[l] = r.name;
+    CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_SET_LANE)
+#undef CLUSTERCAP_SET_LANE
+    p.fabric.switch_radix[l] = r.fabric.switch_radix;
+    p.fabric.max_tiers[l] = r.fabric.max_tiers;
+    p.fabric.planes[l] = r.fabric.planes;
+    p.fabric.nic_transceiver_w[l] = r.fabric.nic_transceiver_w;
+    p.fabric.switch_transceiver_w[l] = r.fabric.switch_transceiver_w;
+    p.fabric.switch_ports_per_transceiver[l] = r.fabric.switch_ports_per_transceiver;
+    p.fabric.switch_w[l] = r.fabric.switch_w;
+    p.fabric.copper_first_tier[l] = r.fabric.copper_first_tier;
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("eight lanes of the cluster model equal eight one-scenario evaluations, bit for bit", "[lanes]") {
+  std::mt19937_64 rng(8);
+  ClusterBatch b = test::random_batch(rng, 800);
+  // Widen what random_batch leaves fixed: failure models, data caps, copper
+  // leaves, optics power, so every branch of the equations sees mixed lanes.
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (Index i = 0; i < b.size(); ++i) {
+    if (unit(rng) < 0.3) {
+      b.interruptions_per_chip_day[i] = 1e-5 * unit(rng);
+      b.restart_hours[i] = 0.5 * unit(rng);
+      b.checkpoint_interval_hours[i] = 2 * unit(rng);
+    }
+    if (unit(rng) < 0.3) b.max_tokens[i] = std::pow(10.0, 11 + 3 * unit(rng));
+    auto& f = b.fabric[static_cast<std::size_t>(i)];
+    f.copper_first_tier = unit(rng) < 0.3;
+    f.nic_transceiver_w = 4 + 12 * unit(rng);
+    f.switch_transceiver_w = 8 + 20 * unit(rng);
+    if (unit(rng) < 0.1) b.chips_held[i] = 0;
+  }
+  int checked = 0;
+  for (Index first = 0; first + kLanes <= b.size(); first += kLanes) {
+    const RowT<Pack> p = pack_rows(b, first);
+    const AssembledT<Pack> a = assemble_t(p);
+    const OutcomeT<Pack> o = outcome_t(p, a.chips);
+    for (int l = 0; l < kLanes; ++l) {
+      const RowT<double> r = row_values<double>(b, first + l);
+      const AssembledT<double> sa = assemble_t(r);
+      const OutcomeT<double> so = outcome_t(r, sa.chips);
+      INFO("candidate " << first + l);
+      for (int k = 0; k < 4; ++k) CHECK(a.limits[k][l] == sa.limits[k]);
+      CHECK(a.binding[l] == sa.binding);
+      CHECK(a.chips[l] == sa.chips);
+      CHECK(a.fabric.switches[l] == sa.fabric.switches);
+      CHECK(a.fabric.switch_transceivers[l] == sa.fabric.switch_transceivers);
+      CHECK(a.it_power_w[l] == sa.it_power_w);
+      CHECK(a.facility_power_w[l] == sa.facility_power_w);
+      CHECK(o.goodput[l] == so.goodput);
+      CHECK(o.sustained_flops[l] == so.sustained_flops);
+      CHECK(o.train_flop[l] == so.train_flop);
+      CHECK(o.params[l] == so.params);
+      CHECK(o.tokens[l] == so.tokens);
+      CHECK(o.limited_by[l] == so.limited_by);
+      ++checked;
+    }
+  }
+  CHECK(checked == 800);
+}
+
+TEST_CASE("pack helpers round, floor and compare as the standard library does", "[lanes]") {
+  const Pack x = {-2.5, -1.5, -0.5, 0.5, 1.5, 2.49999999999999956, 1e300, -0.0};
+  const Pack r = vround(x), f = vfloor(x), c = vceil(x);
+  for (int l = 0; l < kLanes; ++l) {
+    CHECK(r[l] == std::round(x[l]));
+    CHECK(f[l] == std::floor(x[l]));
+    CHECK(c[l] == std::ceil(x[l]));
+  }
+  CHECK(any(x > 1e299));
+  CHECK_FALSE(all(x > 0.0));
+  CHECK(all(x < 1e301));
+}
+
+TEST_CASE("eight draws at once equal eight draws one at a time", "[lanes][sweep]") {
+  using namespace clustercap::sweep;
+  const std::vector<Distribution> dists = {
+      make_uniform(2, 7), make_triangular(1, 2, 9), make_pert(0.3, 0.45, 0.52, 4), make_choice({1, 5, 9}, {1, 2, 3}),
+      make_normal(10, 2, -INFINITY, INFINITY), make_normal(10, 2, 8, 15), make_lognormal(12, 0.4)};
+  for (std::uint64_t first : {0ULL, 8ULL, 123456ULL}) {
+    const PackU64 keys = sample_keys(99, first);
+    for (std::uint64_t input = 0; input < 3; ++input) {
+      const Pack u = uniform_at(keys, input);
+      for (int l = 0; l < kLanes; ++l) REQUIRE(u[l] == uniform(99, first + static_cast<std::uint64_t>(l), input));
+      for (const Distribution& d : dists) {
+        const Pack x = d.quantile(u);
+        for (int l = 0; l < kLanes; ++l) {
+          INFO(to_string(d.kind) << " at u = " << u[l]);
+          const double one = d.quantile(u[l]);
+          // Exact where no logarithm or exponential is involved.
+          if (d.kind == DistKind::lognormal || d.kind == DistKind::normal) {
+            CHECK(x[l] == Approx(one).epsilon(1e-13));
+          } else {
+            CHECK(x[l] == one);
+          }
+        }
+      }
+    }
+  }
+  // Tails, where the inverse normal takes logarithms.
+  const Pack tails = {1e-300, 1e-12, 1e-4, 0.02, 0.98, 1 - 1e-4, 1 - 1e-12, 0.5};
+  const Pack z = sweep::normal_quantile(tails);
+  for (int l = 0; l < kLanes; ++l) CHECK(z[l] == Approx(sweep::normal_quantile(tails[l])).epsilon(1e-13));
+}
+
+TEST_CASE("eight MFU look-ups match one at a time, and the cell bound holds", "[lanes][mfu]") {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const std::vector<double> chips = {8, 64, 512, 4096, 32768, 262144, 1e6};
+  const std::vector<double> c1 = {1e22, 1e24, 1e26, 1e28};
+  std::vector<double> mfu;
+  for (std::size_t k = 0; k < chips.size() * c1.size(); ++k) mfu.push_back(0.1 + 0.5 * unit(rng));
+  const training::MfuTable table(chips, c1, mfu);
+  for (int round = 0; round < 200; ++round) {
+    Pack x, y;
+    for (int l = 0; l < kLanes; ++l) {
+      x[l] = std::pow(10.0, 6.5 * unit(rng));  // beyond both ends too
+      y[l] = std::pow(10.0, 21 + 8 * unit(rng));
+    }
+    if (round == 0) {
+      x[0] = chips[3];  // on nodes: exactly the node value
+      y[0] = c1[2];
+    }
+    const Pack m = table.at(x, y);
+    const Pack bound = table.bound(x, y);
+    for (int l = 0; l < kLanes; ++l) {
+      CHECK(m[l] == Approx(table.at(x[l], y[l])).epsilon(1e-12));
+      CHECK(m[l] <= bound[l] * (1 + 1e-12));
+      CHECK(table.bound(x[l], y[l]) == bound[l]);
+    }
+    if (round == 0) CHECK(m[0] == table.node(3, 2));
+  }
+}
+
+TEST_CASE("a sketch fed in parts over different ranges equals one fed everything", "[sweep][sketch]") {
+  using clustercap::sweep::QuantileSketch;
+  std::mt19937_64 rng(3);
+  std::lognormal_distribution<double> wide(10, 6);
+  QuantileSketch all, low, high;
+  for (int i = 0; i < 20000; ++i) {
+    const double v = wide(rng);
+    all.add(v);
+    (v < 1e4 ? low : high).add(v);
+  }
+  high.add(0.0);
+  all.add(0.0);
+  QuantileSketch merged;
+  merged.merge(high);
+  merged.merge(low);
+  for (double q : {0.0, 0.01, 0.1, 0.5, 0.9, 0.99, 1.0}) CHECK(merged.quantile(q) == all.quantile(q));
+  CHECK(merged.count() == all.count());
+}
