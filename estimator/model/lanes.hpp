@@ -80,13 +80,20 @@ inline double lane(Pack x, int l) { return x[l]; }
 inline void set_lane(Pack& x, int l, double v) { x[l] = v; }
 
 #if defined(__AVX512F__)
+// Masked forms with an explicit source throughout: GCC 12 flags the unmasked
+// intrinsics' internal undefined source as uninitialised.
 inline Pack vfloor(Pack x) {
-  return reinterpret_cast<Pack>(_mm512_roundscale_pd(reinterpret_cast<__m512d>(x), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+  const __m512d v = reinterpret_cast<__m512d>(x);
+  return reinterpret_cast<Pack>(_mm512_mask_roundscale_pd(v, 0xFF, v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
 }
 inline Pack vceil(Pack x) {
-  return reinterpret_cast<Pack>(_mm512_roundscale_pd(reinterpret_cast<__m512d>(x), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC));
+  const __m512d v = reinterpret_cast<__m512d>(x);
+  return reinterpret_cast<Pack>(_mm512_mask_roundscale_pd(v, 0xFF, v, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC));
 }
-inline Pack vsqrt(Pack x) { return reinterpret_cast<Pack>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(x))); }
+inline Pack vsqrt(Pack x) {
+  const __m512d v = reinterpret_cast<__m512d>(x);
+  return reinterpret_cast<Pack>(_mm512_mask_sqrt_pd(v, 0xFF, v));
+}
 #else
 inline Pack vfloor(Pack x) {
   for (int l = 0; l < kLanes; ++l) x[l] = std::floor(x[l]);
@@ -125,8 +132,9 @@ inline Pack vexp(Pack x) {
 inline double gather(const double* base, double index) { return base[static_cast<std::size_t>(index)]; }
 inline Pack gather(const double* base, Pack index) {
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
-  return reinterpret_cast<Pack>(
-      _mm512_i64gather_pd(_mm512_cvttpd_epi64(reinterpret_cast<__m512d>(index)), base, sizeof(double)));
+  return reinterpret_cast<Pack>(_mm512_mask_i64gather_pd(_mm512_setzero_pd(), 0xFF,
+                                                         _mm512_cvttpd_epi64(reinterpret_cast<__m512d>(index)),
+                                                         base, sizeof(double)));
 #else
   Pack r;
   for (int l = 0; l < kLanes; ++l) r[l] = base[static_cast<std::size_t>(index[l])];

@@ -10,11 +10,6 @@ namespace {
 
 constexpr std::size_t kPertTable = 4097;
 
-double clamp_unit(double u) {
-  constexpr double kTiny = 1e-300;
-  return std::min(std::max(u, kTiny), 1.0 - 1e-16);
-}
-
 // Regularised incomplete beta via numerical integration of the density on
 // a fine grid: only used once per PERT input to build its table.
 std::vector<double> beta_cdf_grid(double alpha, double beta, std::size_t n) {
