@@ -13,9 +13,9 @@ namespace clustercap::sweep {
 // for one 64-bit word or eight.
 template <class U>
 U mix64(U x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x += std::uint64_t{0x9e3779b97f4a7c15};
+  x = (x ^ (x >> 30)) * std::uint64_t{0xbf58476d1ce4e5b9};
+  x = (x ^ (x >> 27)) * std::uint64_t{0x94d049bb133111eb};
   return x ^ (x >> 31);
 }
 
@@ -25,7 +25,7 @@ inline std::uint64_t sample_key(std::uint64_t seed, std::uint64_t sample) { retu
 // Uniform in (0, 1) for one input of the sample with key `key`: 52 random
 // bits on the grid (k + 0.5) / 2^52, so never 0 or 1.
 inline double uniform_at(std::uint64_t key, std::uint64_t input) {
-  const std::uint64_t h = mix64(key + 0x632be59bd9b4e019ULL * (input + 1));
+  const std::uint64_t h = mix64(key + std::uint64_t{0x632be59bd9b4e019} * (input + 1));
   return (static_cast<double>(h >> 12) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
@@ -35,7 +35,7 @@ inline model::PackU64 sample_keys(std::uint64_t seed, std::uint64_t first) {
   return mix64(seed ^ mix64(index));
 }
 inline model::Pack uniform_at(model::PackU64 keys, std::uint64_t input) {
-  const model::PackU64 h = mix64(keys + 0x632be59bd9b4e019ULL * (input + 1));
+  const model::PackU64 h = mix64(keys + std::uint64_t{0x632be59bd9b4e019} * (input + 1));
   return (__builtin_convertvector(h >> 12, model::Pack) + 0.5) * (1.0 / 4503599627370496.0);
 }
 

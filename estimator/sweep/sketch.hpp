@@ -27,19 +27,19 @@ class QuantileSketch {
     ++count_;
     if (x < min_) min_ = x;
     if (x > max_) max_ = x;
-    if (!(x > 0)) {
-      ++zeros_;
-      return;
-    }
-    const std::int64_t k = static_cast<std::int64_t>(key(x)) - first_;
-    if (k >= 0 && k < static_cast<std::int64_t>(buckets_.size())) {
-      ++buckets_[static_cast<std::size_t>(k)];
-    } else {
-      add_outside(x);
-    }
+    count_bucket(x);
   }
+  // n values at once: the extremes first, then one bucket count each.
   void add(const double* x, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) add(x[i]);
+    count_ += n;
+    double lo = min_, hi = max_;
+    for (std::size_t i = 0; i < n; ++i) {
+      lo = x[i] < lo ? x[i] : lo;
+      hi = x[i] > hi ? x[i] : hi;
+    }
+    min_ = lo;
+    max_ = hi;
+    for (std::size_t i = 0; i < n; ++i) count_bucket(x[i]);
   }
   void merge(const QuantileSketch& other);
   std::uint64_t count() const { return count_; }
@@ -56,6 +56,18 @@ class QuantileSketch {
     return bits >> (52 - kSubBucketBits);
   }
   double midpoint(std::size_t index) const;
+  void count_bucket(double x) {
+    if (!(x > 0)) {
+      ++zeros_;
+      return;
+    }
+    const std::int64_t k = static_cast<std::int64_t>(key(x)) - first_;
+    if (k >= 0 && k < static_cast<std::int64_t>(buckets_.size())) {
+      ++buckets_[static_cast<std::size_t>(k)];
+    } else {
+      add_outside(x);
+    }
+  }
   void add_outside(double x);                    // grows the stored range
   void cover(std::int64_t lo, std::int64_t hi);  // stored keys span [lo, hi]
 

@@ -188,7 +188,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
         for (std::size_t k = 0; k < A * M; ++k) {
           const double* x = &block_values[k * block];
           QuantileSketch& sketch = sketches[t][k];
-          for (std::uint64_t s = 0; s < n; ++s) sketch.add(x[s]);
+          sketch.add(x, n);
           block_moments[static_cast<std::size_t>(b - static_cast<std::int64_t>(chunk)) * A * M + k] =
               Moments::of(x, n);
         }
