@@ -19,15 +19,16 @@ double from_key(std::uint64_t key) {
 void QuantileSketch::cover(std::int64_t lo, std::int64_t hi) {
   if (buckets_.empty()) {
     first_ = lo;
-    buckets_.assign(static_cast<std::size_t>(hi - lo + 1), 0);
+    buckets_.assign(static_cast<std::size_t>(hi - lo + 1) * kWays, 0);
     return;
   }
-  const std::int64_t last = first_ + static_cast<std::int64_t>(buckets_.size()) - 1;
+  const std::int64_t last = first_ + static_cast<std::int64_t>(span()) - 1;
   if (lo >= first_ && hi <= last) return;
   const std::int64_t new_first = std::min(lo, first_);
   const std::int64_t new_last = std::max(hi, last);
-  std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_last - new_first + 1), 0);
-  std::copy(buckets_.begin(), buckets_.end(), grown.begin() + (first_ - new_first));
+  std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_last - new_first + 1) * kWays, 0);
+  std::copy(buckets_.begin(), buckets_.end(),
+            grown.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(first_ - new_first) * kWays));
   buckets_.swap(grown);
   first_ = new_first;
 }
@@ -45,10 +46,10 @@ void QuantileSketch::add_outside(double x) {
   } else if (k < first_) {
     cover(std::max(lowest, std::min(k, first_ - kSlack)), first_);
   } else {
-    const std::int64_t last = first_ + static_cast<std::int64_t>(buckets_.size()) - 1;
+    const std::int64_t last = first_ + static_cast<std::int64_t>(span()) - 1;
     cover(first_, std::min(highest, std::max(k, last + kSlack)));
   }
-  ++buckets_[static_cast<std::size_t>(k - first_)];
+  ++buckets_[static_cast<std::size_t>(k - first_) * kWays];
 }
 
 double QuantileSketch::midpoint(std::size_t index) const {
@@ -58,8 +59,8 @@ double QuantileSketch::midpoint(std::size_t index) const {
 
 void QuantileSketch::merge(const QuantileSketch& other) {
   if (!other.buckets_.empty()) {
-    cover(other.first_, other.first_ + static_cast<std::int64_t>(other.buckets_.size()) - 1);
-    const auto offset = static_cast<std::size_t>(other.first_ - first_);
+    cover(other.first_, other.first_ + static_cast<std::int64_t>(other.span()) - 1);
+    const auto offset = static_cast<std::size_t>(other.first_ - first_) * kWays;
     for (std::size_t i = 0; i < other.buckets_.size(); ++i) buckets_[offset + i] += other.buckets_[i];
   }
   zeros_ += other.zeros_;
@@ -76,8 +77,8 @@ double QuantileSketch::quantile(double q) const {
   const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
   if (rank < zeros_) return 0.0;
   std::uint64_t seen = zeros_;
-  for (std::size_t i = 0; i < buckets_.size(); ++i) {
-    seen += buckets_[i];
+  for (std::size_t i = 0; i < span(); ++i) {
+    seen += bucket(i);
     if (seen > rank) return std::min(std::max(midpoint(i), min_), max_);
   }
   return max_;

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <vector>
 
+#include "estimator/model/lanes.hpp"
+
 namespace clustercap::sweep {
 
 class QuantileSketch {
@@ -27,19 +29,34 @@ class QuantileSketch {
     ++count_;
     if (x < min_) min_ = x;
     if (x > max_) max_ = x;
-    count_bucket(x);
+    count_bucket(x, 0);
   }
-  // n values at once: the extremes first, then one bucket count each.
+  // n values at once: the extremes first, then one bucket count each, the
+  // i-th value into counter i % kWays of its bucket, so that runs of equal
+  // values do not wait on one counter's previous increment.
   void add(const double* x, std::size_t n) {
     count_ += n;
     double lo = min_, hi = max_;
-    for (std::size_t i = 0; i < n; ++i) {
+    std::size_t i = 0;
+    if (n >= static_cast<std::size_t>(model::kLanes)) {
+      model::Pack lows = model::load(x), highs = lows;
+      for (; i + model::kLanes <= n; i += model::kLanes) {
+        const model::Pack v = model::load(x + i);
+        lows = v < lows ? v : lows;
+        highs = v > highs ? v : highs;
+      }
+      for (int l = 0; l < model::kLanes; ++l) {
+        lo = lows[l] < lo ? lows[l] : lo;
+        hi = highs[l] > hi ? highs[l] : hi;
+      }
+    }
+    for (; i < n; ++i) {
       lo = x[i] < lo ? x[i] : lo;
       hi = x[i] > hi ? x[i] : hi;
     }
     min_ = lo;
     max_ = hi;
-    for (std::size_t i = 0; i < n; ++i) count_bucket(x[i]);
+    for (i = 0; i < n; ++i) count_bucket(x[i], i % kWays);
   }
   void merge(const QuantileSketch& other);
   std::uint64_t count() const { return count_; }
@@ -56,17 +73,24 @@ class QuantileSketch {
     return bits >> (52 - kSubBucketBits);
   }
   double midpoint(std::size_t index) const;
-  void count_bucket(double x) {
+  static constexpr std::size_t kWays = 4;  // counters per bucket, summed when read
+  std::size_t span() const { return buckets_.size() / kWays; }
+  void count_bucket(double x, std::size_t way) {
     if (!(x > 0)) {
       ++zeros_;
       return;
     }
     const std::int64_t k = static_cast<std::int64_t>(key(x)) - first_;
-    if (k >= 0 && k < static_cast<std::int64_t>(buckets_.size())) {
-      ++buckets_[static_cast<std::size_t>(k)];
+    if (k >= 0 && k < static_cast<std::int64_t>(span())) {
+      ++buckets_[static_cast<std::size_t>(k) * kWays + way];
     } else {
       add_outside(x);
     }
+  }
+  std::uint64_t bucket(std::size_t index) const {
+    std::uint64_t total = 0;
+    for (std::size_t w = 0; w < kWays; ++w) total += buckets_[index * kWays + w];
+    return total;
   }
   void add_outside(double x);                    // grows the stored range
   void cover(std::int64_t lo, std::int64_t hi);  // stored keys span [lo, hi]
