@@ -6,6 +6,13 @@
 // them, and a candidate that cannot beat the best one so far in any lane is
 // skipped -- then runs the whole model (assemble_t, outcome_t: the equations
 // `estimate` runs) on each lane's winner.
+//
+// Where the time goes (default scenario, one thread, ~190 ns a sample by
+// perf): MFU look-ups and their cell bounds ~20%, sizing and choosing among
+// the 21 candidates ~20%, power searches and fabric sizing ~16%, draws ~13%,
+// block statistics ~12%, the winners' rows and power limits ~5%, writing the
+// sampled values into rows ~3%; per sample ~3.8 look-ups and ~4 power checks
+// survive the pruning. 5e7 samples/s on two threads would need ~40 ns.
 #pragma once
 
 #include <cstddef>
