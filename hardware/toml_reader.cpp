@@ -39,7 +39,7 @@ std::string format_date(const toml::date& d) {
 
 bool is_iso_date(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+  for (std::size_t i : {0U, 1U, 2U, 3U, 5U, 6U, 8U, 9U}) {
     if (text[i] < '0' || text[i] > '9') return false;
   }
   const int month = std::stoi(text.substr(5, 2));

@@ -12,7 +12,7 @@ namespace clustercap::supply {
 std::optional<Month> parse_month(const std::string& text) {
   if (text.size() != 7 && text.size() != 10) return std::nullopt;
   if (text[4] != '-') return std::nullopt;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6}) {
+  for (std::size_t i : {0U, 1U, 2U, 3U, 5U, 6U}) {
     if (text[i] < '0' || text[i] > '9') return std::nullopt;
   }
   const int year = std::stoi(text.substr(0, 4));
