@@ -1,5 +1,6 @@
 #include "estimator/estimate.hpp"
 
+#include "estimator/model/cluster_row.hpp"
 #include "estimator/plan.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/training/search.hpp"
@@ -246,10 +247,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     std::stable_sort(mine.begin(), mine.end(), [&](std::size_t x, std::size_t y) {
       const auto i = static_cast<Eigen::Index>(x);
       const auto j = static_cast<Eigen::Index>(y);
-      if (out.sustained_flops[i] != out.sustained_flops[j]) {
-        return out.sustained_flops[i] > out.sustained_flops[j];
-      }
-      return out.chips[i] > out.chips[j];
+      return model::preferred_t(out.sustained_flops[i], out.chips[i], out.sustained_flops[j], out.chips[j]);
     });
     for (std::size_t k : mine) {
       const auto i = static_cast<Eigen::Index>(k);

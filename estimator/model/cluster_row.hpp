@@ -22,6 +22,18 @@ struct RowT {
   FabricT<T> fabric;
 };
 
+// Calls f(to.x, from.x) for every field x of two rows (fabric included),
+// e.g. to broadcast a one-scenario row into a pack or blend two packs.
+template <class A, class B, class F>
+void for_each_field(RowT<A>& to, const RowT<B>& from, F f) {
+#define CLUSTERCAP_ROW_VISIT(name) f(to.name, from.name);
+  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_ROW_VISIT)
+#undef CLUSTERCAP_ROW_VISIT
+#define CLUSTERCAP_FABRIC_VISIT(name) f(to.fabric.name, from.fabric.name);
+  CLUSTERCAP_FABRIC_FIELDS(CLUSTERCAP_FABRIC_VISIT)
+#undef CLUSTERCAP_FABRIC_VISIT
+}
+
 template <class T>
 RowT<T> row_values(const ClusterBatch& in, Index i) {
   RowT<T> r;
@@ -56,20 +68,31 @@ T it_budget_t(const RowT<T>& r) {
   return power::it_budget_w(r.site_power_w, r.pue);
 }
 
+// IT power of `systems` systems with a fabric drawing `fabric_w` (counted
+// unless the systems' own power already covers it).
+template <class T>
+T it_power_with_t(const RowT<T>& r, T systems, T fabric_w) {
+  return systems * r.system_it_power_w + where(r.system_includes_scaleout != 0.0, splat<T>(0.0), fabric_w);
+}
+
 // IT power of `systems` systems with the fabric they need.
 template <class T>
 T it_power_t(const RowT<T>& r, T systems) {
-  const T fabric_w = size_fabric_t(systems * r.chips_per_system * r.endpoints_per_chip, r.fabric).power_w;
-  return systems * r.system_it_power_w + where(r.system_includes_scaleout != 0.0, splat<T>(0.0), fabric_w);
+  return it_power_with_t(r, systems,
+                         size_fabric_t(systems * r.chips_per_system * r.endpoints_per_chip, r.fabric).power_w);
+}
+
+// Chips a fabric of `tiers` tiers connects.
+template <class T>
+T fabric_capacity_chips_t(const RowT<T>& r, int tiers) {
+  return clos_capacity_t(r.fabric.switch_radix, tiers) * r.fabric.planes / r.endpoints_per_chip;
 }
 
 // Upper bound on the systems `budget_w` powers with a fabric of up to
 // `tiers`: fractional switches and modules cost no more than whole ones.
 template <class T>
 T smooth_systems_t(const RowT<T>& r, T budget_w, int tiers) {
-  const T capacity_chips =
-      clos_capacity_t(r.fabric.switch_radix, tiers) * r.fabric.planes / r.endpoints_per_chip;
-  const T capacity_systems = vfloor(capacity_chips / r.chips_per_system);
+  const T capacity_systems = vfloor(fabric_capacity_chips_t(r, tiers) / r.chips_per_system);
   const T per_system_w =
       r.system_it_power_w + where(r.system_includes_scaleout != 0.0, splat<T>(0.0),
                                   r.chips_per_system * r.endpoints_per_chip * power_per_endpoint_t(static_cast<double>(tiers), r.fabric));
@@ -89,11 +112,9 @@ T power_limit_t(const RowT<T>& r) {
   auto active = !includes;
   for (int tiers = 1; tiers <= 64 && any(active); ++tiers) {
     best = where(active, vmax(best, smooth_systems_t(r, budget_w, tiers)), best);
-    const T capacity_chips =
-        clos_capacity_t(r.fabric.switch_radix, tiers) * r.fabric.planes / r.endpoints_per_chip;
     // Once a fabric this deep holds all the power allows, deeper ones only
     // cost more per endpoint.
-    active = active && !(capacity_chips >= (best + 1.0) * r.chips_per_system);
+    active = active && !(fabric_capacity_chips_t(r, tiers) >= (best + 1.0) * r.chips_per_system);
   }
   best = where(includes, without_fabric, best);
   for (auto over = best > 0.0 && it_power_t(r, best) > budget_w; any(over);
@@ -130,6 +151,13 @@ T sustained_flops_t(T chips, T peak_flops_per_chip, T mfu, T goodput) {
   return chips * peak_flops_per_chip * mfu * goodput;
 }
 
+// The choice among candidates, as `estimate` makes it: more sustained
+// FLOP/s, then more chips (then the earlier candidate: callers keep order).
+template <class T>
+auto preferred_t(T flops, T chips, T other_flops, T other_chips) {
+  return flops > other_flops || (flops == other_flops && chips > other_chips);
+}
+
 // --- steps 2-4 together ------------------------------------------------------------
 template <class T>
 struct AssembledT {
@@ -149,8 +177,7 @@ AssembledT<T> assemble_t(const RowT<T>& r, T power_limit) {
   for (int k = 1; k < 4; ++k) a.systems = where(a.binding == static_cast<double>(k), a.limits[k], a.systems);
   a.chips = a.systems * r.chips_per_system;
   a.fabric = size_fabric_t(a.chips * r.endpoints_per_chip, r.fabric);
-  a.it_power_w = a.systems * r.system_it_power_w +
-                 where(r.system_includes_scaleout != 0.0, splat<T>(0.0), a.fabric.power_w);
+  a.it_power_w = it_power_with_t(r, a.systems, a.fabric.power_w);
   a.facility_power_w = power::facility_power_w(r.pue, a.it_power_w);
   return a;
 }

@@ -36,10 +36,14 @@ struct FabricSize {
 };
 
 // A FabricSpec's numbers as values of T (double, or a Pack of eight).
+#define CLUSTERCAP_FABRIC_FIELDS(X)                                                        \
+  X(switch_radix) X(max_tiers) X(planes) X(nic_transceiver_w) X(switch_transceiver_w) \
+      X(switch_ports_per_transceiver) X(switch_w) X(copper_first_tier) /* 1 or 0 */
 template <class T>
 struct FabricT {
-  T switch_radix, max_tiers, planes, nic_transceiver_w, switch_transceiver_w, switch_ports_per_transceiver,
-      switch_w, copper_first_tier;
+#define CLUSTERCAP_FABRIC_FIELD(name) T name;
+  CLUSTERCAP_FABRIC_FIELDS(CLUSTERCAP_FABRIC_FIELD)
+#undef CLUSTERCAP_FABRIC_FIELD
 };
 template <class T>
 FabricT<T> fabric_values(const FabricSpec& s) {

@@ -15,17 +15,7 @@ namespace {
 
 RowT<Pack> broadcast(const RowT<double>& r) {
   RowT<Pack> p;
-#define CLUSTERCAP_BROADCAST(name) p.name = splat<Pack>(r.name);
-  CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_BROADCAST)
-#undef CLUSTERCAP_BROADCAST
-  p.fabric = {splat<Pack>(r.fabric.switch_radix),
-              splat<Pack>(r.fabric.max_tiers),
-              splat<Pack>(r.fabric.planes),
-              splat<Pack>(r.fabric.nic_transceiver_w),
-              splat<Pack>(r.fabric.switch_transceiver_w),
-              splat<Pack>(r.fabric.switch_ports_per_transceiver),
-              splat<Pack>(r.fabric.switch_w),
-              splat<Pack>(r.fabric.copper_first_tier)};
+  model::for_each_field(p, r, [](Pack& to, double from) { to = splat<Pack>(from); });
   return p;
 }
 
@@ -67,8 +57,10 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
         continue;
       }
       fixed_[k] = s;
-      const auto f = static_cast<std::size_t>(fixed_best);
-      if (fixed_best < 0 || s.flops > fixed_[f].flops || (s.flops == fixed_[f].flops && s.chips > fixed_[f].chips)) {
+      if (fixed_best < 0) {
+        fixed_best = c;
+      } else if (const Size<double>& best = fixed_[static_cast<std::size_t>(fixed_best)];
+                 model::preferred_t(s.flops, s.chips, best.flops, best.chips)) {
         fixed_best = c;
       }
     }
@@ -161,10 +153,10 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
         first = false;
         continue;
       }
-      // The same choice as `estimate`: most FLOP/s, then most chips, then
-      // the first candidate.
-      const auto better = s.flops > best_flops ||
-                          (s.flops == best_flops && (s.chips > best_chips || (s.chips == best_chips && index < best_index)));
+      // Candidates run out of index order here, so a full tie goes to the
+      // lower index explicitly.
+      const auto better = model::preferred_t(s.flops, s.chips, best_flops, best_chips) ||
+                          (s.flops == best_flops && s.chips == best_chips && index < best_index);
       best_flops = where(better, s.flops, best_flops);
       best_chips = where(better, s.chips, best_chips);
       best_index = where(better, index, best_index);
@@ -200,19 +192,7 @@ Pack Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& w) {
       w = r;
       first = false;
     } else {
-#define CLUSTERCAP_BLEND(name) w.name = where(lanes, r.name, w.name);
-      CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_BLEND)
-#undef CLUSTERCAP_BLEND
-      for (auto [to, from] : {std::pair{&w.fabric.switch_radix, &r.fabric.switch_radix},
-                              {&w.fabric.max_tiers, &r.fabric.max_tiers},
-                              {&w.fabric.planes, &r.fabric.planes},
-                              {&w.fabric.nic_transceiver_w, &r.fabric.nic_transceiver_w},
-                              {&w.fabric.switch_transceiver_w, &r.fabric.switch_transceiver_w},
-                              {&w.fabric.switch_ports_per_transceiver, &r.fabric.switch_ports_per_transceiver},
-                              {&w.fabric.switch_w, &r.fabric.switch_w},
-                              {&w.fabric.copper_first_tier, &r.fabric.copper_first_tier}}) {
-        *to = where(lanes, *from, *to);
-      }
+      model::for_each_field(w, r, [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
     }
     // The power limit where sizing already has it; the rest are found below.
     if (!engine_.power_sampled(k)) {

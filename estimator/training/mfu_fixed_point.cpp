@@ -295,16 +295,24 @@ MfuTable::MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes
 
 namespace {
 
-// Cell index and weight of x on sorted log nodes, clamped to the ends: the
-// cell is the count of interior nodes <= x, so eight look-ups run as one.
+// Interior nodes <= x: the cell of x, clamped to the first and last. A
+// count rather than a search, so eight look-ups run as one.
+template <class T>
+T cell_of(const std::vector<double>& nodes, T x) {
+  T cell = model::splat<T>(0.0);
+  for (std::size_t k = 1; k + 1 < nodes.size(); ++k) {
+    cell += model::where(nodes[k] <= x, model::splat<T>(1.0), model::splat<T>(0.0));
+  }
+  return cell;
+}
+
+// Cell index and weight of x on sorted log nodes, clamped to the ends.
 template <class T>
 std::pair<T, T> locate(const std::vector<double>& nodes, T x) {
   using model::splat;
   using model::where;
-  const std::size_t n = nodes.size();
-  if (n == 1) return {splat<T>(0.0), splat<T>(0.0)};
-  T cell = splat<T>(0.0);
-  for (std::size_t k = 1; k + 1 < n; ++k) cell += where(nodes[k] <= x, splat<T>(1.0), splat<T>(0.0));
+  if (nodes.size() == 1) return {splat<T>(0.0), splat<T>(0.0)};
+  const T cell = cell_of(nodes, x);
   const T lo = model::gather(nodes.data(), cell);
   const T hi = model::gather(nodes.data(), cell + 1.0);
   const auto below = !(x > nodes.front());
@@ -331,20 +339,6 @@ model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const {
   const model::Pack tiny = model::splat<model::Pack>(1e-300);
   return at_logs(model::vlog(model::vmax(chips, tiny)), model::vlog(model::vmax(c1_flop, tiny)));
 }
-
-namespace {
-
-// Interior nodes <= x: the cell of x, clamped to the first and last.
-template <class T>
-T cell_of(const std::vector<double>& nodes, T x) {
-  T cell = model::splat<T>(0.0);
-  for (std::size_t k = 1; k + 1 < nodes.size(); ++k) {
-    cell += model::where(nodes[k] <= x, model::splat<T>(1.0), model::splat<T>(0.0));
-  }
-  return cell;
-}
-
-}  // namespace
 
 // A value's cell here can differ from at()'s (which locates in log space)
 // only for a value within rounding of a node, and then by one cell that

@@ -25,17 +25,7 @@ RowT<Pack> pack_rows(const ClusterBatch& b, Index first) {
   RowT<Pack> p = row_values<Pack>(b, first);
   for (int l = 1; l < kLanes; ++l) {
     const RowT<double> r = row_values<double>(b, first + l);
-#define CLUSTERCAP_SET_LANE(name) p.name[l] = r.name;
-    CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_SET_LANE)
-#undef CLUSTERCAP_SET_LANE
-    p.fabric.switch_radix[l] = r.fabric.switch_radix;
-    p.fabric.max_tiers[l] = r.fabric.max_tiers;
-    p.fabric.planes[l] = r.fabric.planes;
-    p.fabric.nic_transceiver_w[l] = r.fabric.nic_transceiver_w;
-    p.fabric.switch_transceiver_w[l] = r.fabric.switch_transceiver_w;
-    p.fabric.switch_ports_per_transceiver[l] = r.fabric.switch_ports_per_transceiver;
-    p.fabric.switch_w[l] = r.fabric.switch_w;
-    p.fabric.copper_first_tier[l] = r.fabric.copper_first_tier;
+    for_each_field(p, r, [l](Pack& to, double from) { to[l] = from; });
   }
   return p;
 }
