@@ -108,6 +108,24 @@ std::vector<double> Engine::median_values() const {
   return values_at(scenario_, std::vector<double>(scenario_.sweep.inputs.size(), 0.5));
 }
 
+std::optional<double> Engine::fixed_reference_flops(std::size_t actor, std::size_t k) const {
+  for (const Binding& b : bindings_) {
+    if (b.target == Target::goodput && b.input >= 0) return std::nullopt;
+  }
+  std::vector<model::RowT<double>> rows;
+  for (std::size_t c = 0; c < candidates(); ++c) rows.push_back(model::row_values<double>(base_, static_cast<Eigen::Index>(c)));
+  std::vector<std::vector<double>> counts = base_counts_;
+  apply(rows, median_values(), counts);
+  double goodput = -1;
+  for (int c : actor_cands_[actor]) {
+    const double g = rows[static_cast<std::size_t>(c)].goodput;
+    if (goodput >= 0 && g != goodput) return std::nullopt;
+    goodput = g;
+  }
+  if (goodput < 0) return std::nullopt;
+  return ref_per_goodput_[k] * goodput;
+}
+
 template <class T>
 void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& values,
                    std::vector<std::vector<T>>& counts) const {

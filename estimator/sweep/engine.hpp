@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,12 @@ class Engine {
              std::vector<std::vector<T>>& counts) const;
 
   std::vector<double> median_values() const;
+
+  // The FLOP/s actor a's ratio to reference k divides by, when it is the same
+  // for every sample (goodput neither sampled nor different between the
+  // actor's candidates); none when it varies. Such a ratio's statistics
+  // follow from the sustained FLOP/s' by one division.
+  std::optional<double> fixed_reference_flops(std::size_t actor, std::size_t k) const;
 
   // Step-model MFU of candidate c (null when its MFU is an input): the
   // fixed point tabulated over cluster size and compute, per chip and system.

@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <Eigen/Dense>
 
@@ -52,6 +53,35 @@ struct Moments {
     n = total;
   }
 };
+
+// Adds to counts[v - lo] the values of x[0..n) equal to each whole number v
+// in [lo, hi], eight at a time.
+void count_matches(const double* x, std::uint64_t n, double lo, double hi, std::uint64_t* counts) {
+  const std::uint64_t whole = n / model::kLanes * model::kLanes;
+  for (double v = lo; v <= hi; v += 1.0) {
+    model::Pack hits{};
+    for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
+      hits += model::where(model::load(x + i) == v, model::splat<model::Pack>(1.0), model::splat<model::Pack>(0.0));
+    }
+    double total = 0;
+    for (int l = 0; l < model::kLanes; ++l) total += hits[l];
+    for (std::uint64_t i = whole; i < n; ++i) total += x[i] == v ? 1.0 : 0.0;
+    counts[static_cast<std::size_t>(v - lo)] += static_cast<std::uint64_t>(total);
+  }
+}
+
+// How many of x[0..n) are at least `bar`.
+std::uint64_t count_at_least(const double* x, std::uint64_t n, double bar) {
+  const std::uint64_t whole = n / model::kLanes * model::kLanes;
+  model::Pack hits{};
+  for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
+    hits += model::where(model::load(x + i) >= bar, model::splat<model::Pack>(1.0), model::splat<model::Pack>(0.0));
+  }
+  double total = 0;
+  for (int l = 0; l < model::kLanes; ++l) total += hits[l];
+  for (std::uint64_t i = whole; i < n; ++i) total += x[i] >= bar ? 1.0 : 0.0;
+  return static_cast<std::uint64_t>(total);
+}
 
 // Ranks (1..n, ties averaged) of a column.
 Eigen::VectorXd ranks(const Eigen::VectorXd& x) {
@@ -108,6 +138,18 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       (std::max<std::uint64_t>(1, options.block) + model::kLanes - 1) / model::kLanes * model::kLanes;
   const std::uint64_t blocks = (samples + block - 1) / block;
   const std::uint64_t srrc_n = std::min(samples, options.srrc_samples);
+  // Ratios to a reference that is the same in every sample are summarised
+  // from the sustained FLOP/s (one division each) instead of counted apart.
+  std::vector<char> derived(A * M, 0);
+  std::vector<double> divisor(A * M, 0.0);
+  for (std::size_t a = 0; a < A; ++a) {
+    for (std::size_t r = 0; r < R; ++r) {
+      if (const std::optional<double> ref = engine.fixed_reference_flops(a, r)) {
+        derived[a * M + kBaseMetrics + r] = 1;
+        divisor[a * M + kBaseMetrics + r] = *ref;
+      }
+    }
+  }
 
   // Moments are merged in block order; blocks are processed a chunk at a
   // time so the per-block partials take fixed memory whatever the sample count.
@@ -166,13 +208,14 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
             }
           }
         }
-        for (std::uint64_t s = 0; s < n; ++s) {
+        for (std::size_t a = 0; a < A; ++a) {
+          count_matches(&block_bindings[a * block], n, 0.0, 3.0, &bindings[t][a * 4]);
+          for (std::size_t r = 0; r < R; ++r) {
+            exceeds[t][a * R + r] += count_at_least(&block_values[(a * M + kBaseMetrics + r) * block], n, 1.0);
+          }
+        }
+        for (std::uint64_t s = 0; s < n && first + s < std::max(srrc_n, kept); ++s) {
           for (std::size_t a = 0; a < A; ++a) {
-            const auto binding = static_cast<std::size_t>(block_bindings[a * block + s]);
-            ++bindings[t][a * 4 + binding];
-            for (std::size_t r = 0; r < R; ++r) {
-              if (block_values[(a * M + kBaseMetrics + r) * block + s] >= 1.0) ++exceeds[t][a * R + r];
-            }
             if (first + s < srrc_n) {
               srrc_y(static_cast<Eigen::Index>(first + s), static_cast<Eigen::Index>(a)) =
                   block_values[(a * M + kSustained) * block + s];
@@ -181,11 +224,12 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
               auto& row = result.rows[first + s];
               const std::size_t base = 1 + I + a * (M + 1);
               for (std::size_t m = 0; m < M; ++m) row[base + m] = block_values[(a * M + m) * block + s];
-              row[base + M] = static_cast<double>(binding);
+              row[base + M] = block_bindings[a * block + s];
             }
           }
         }
         for (std::size_t k = 0; k < A * M; ++k) {
+          if (derived[k] != 0) continue;
           const double* x = &block_values[k * block];
           QuantileSketch& sketch = sketches[t][k];
           sketch.add(x, n);
@@ -222,9 +266,11 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     ActorSweep as;
     as.name = scenario.actors[a].name;
     for (std::size_t m = 0; m < M; ++m) {
-      const Moments& total_m = totals[a * M + m];
+      const std::size_t k = a * M + m;
+      const std::size_t from = derived[k] != 0 ? a * M + kSustained : k;
+      const Moments& total_m = totals[from];
       QuantileSketch merged;
-      for (const auto& per_thread : sketches) merged.merge(per_thread[a * M + m]);
+      for (const auto& per_thread : sketches) merged.merge(per_thread[from]);
       MetricSummary ms;
       ms.name = names[m];
       ms.mean = total_m.mean;
@@ -232,6 +278,16 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       ms.min = merged.min();
       ms.max = merged.max();
       for (std::size_t q = 0; q < kQuantiles.size(); ++q) ms.quantiles[q] = merged.quantile(kQuantiles[q]);
+      if (derived[k] != 0) {
+        // The kernel's ratio, sustained / reference, applied to each statistic.
+        const double ref = divisor[k];
+        auto scale = [ref](double& x) { x = ref > 0 ? x / ref : 0.0; };
+        scale(ms.mean);
+        scale(ms.sd);
+        scale(ms.min);
+        scale(ms.max);
+        for (double& q : ms.quantiles) scale(q);
+      }
       as.metrics.push_back(ms);
     }
     for (int k = 0; k < 4; ++k) {

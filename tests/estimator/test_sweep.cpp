@@ -173,6 +173,65 @@ TEST_CASE("power-bound samples move with site power, and the tornado says so", "
   CHECK(std::is_sorted(q.begin(), q.end()));
 }
 
+TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]") {
+  // With goodput fixed the ratios are summarised from the sustained FLOP/s;
+  // with it sampled they are counted themselves. Either way the summary must
+  // agree with the kept rows: quantiles within the sketch's bound of the
+  // exact ones, means and shares to rounding.
+  for (const std::string goodput : {"0.9", R"({ dist = "uniform", min = 0.5, max = 0.95 })"}) {
+    std::string extra = "[[reference]]\nid = \"xai_colossus_1_phase3\"\n";
+    Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60 })",
+                          R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })", extra);
+    if (goodput != "0.9") {
+      std::string text = kScenario;
+      text.replace(text.find("POWER"), 5, R"({ dist = "uniform", min = 10, max = 60 })");
+      text.replace(text.find("COUNT"), 5, R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })");
+      text.replace(text.find("duration_days = 100"), 19, "duration_days = 100\ngoodput = " + goodput);
+      s = load_scenario_text("s.toml", text + extra, test::builtin_catalog());
+    }
+    INFO("goodput " << goodput);
+    SweepOptions options;
+    options.samples = 30000;
+    options.keep_rows = 30000;
+    options.threads = 2;
+    const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+    REQUIRE(r.rows.size() == 30000);
+    const ActorSweep& a = r.points[0].actors[0];
+    const std::size_t first = 1 + r.inputs.size();
+    REQUIRE(a.metrics.size() == 7);
+    for (std::size_t m = 0; m < a.metrics.size(); ++m) {
+      INFO(a.metrics[m].name);
+      std::vector<double> column;
+      double sum = 0;
+      for (const auto& row : r.rows) {
+        column.push_back(row[first + m]);
+        sum += row[first + m];
+      }
+      double squares = 0;
+      for (double x : column) squares += (x - sum / 30000) * (x - sum / 30000);
+      std::sort(column.begin(), column.end());
+      CHECK(a.metrics[m].mean == Approx(sum / 30000).epsilon(1e-12));
+      CHECK(a.metrics[m].sd == Approx(std::sqrt(squares / 29999)).epsilon(1e-9));
+      CHECK(a.metrics[m].min == Approx(column.front()).epsilon(1e-12));
+      CHECK(a.metrics[m].max == Approx(column.back()).epsilon(1e-12));
+      for (std::size_t q = 0; q < kQuantiles.size(); ++q) {
+        const double exact = column[static_cast<std::size_t>(kQuantiles[q] * 29999)];
+        CHECK(std::fabs(a.metrics[m].quantiles[q] / exact - 1) <= QuantileSketch::kRelativeError + 1e-12);
+      }
+    }
+    for (std::size_t k = 0; k < 2; ++k) {
+      double hits = 0;
+      for (const auto& row : r.rows) hits += row[first + 5 + k] >= 1.0 ? 1 : 0;
+      CHECK(a.p_exceeds[k].second == hits / 30000);
+    }
+    for (std::size_t b = 0; b < 4; ++b) {
+      double hits = 0;
+      for (const auto& row : r.rows) hits += row[first + 7] == static_cast<double>(b) ? 1 : 0;
+      CHECK(a.binding_share[b] == hits / 30000);
+    }
+  }
+}
+
 TEST_CASE("a Gaussian copula gives the requested rank correlation", "[sweep]") {
   const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60, name = "site_mw" })",
                               R"({ dist = "lognormal", p5 = 8000, p95 = 40000, name = "h100s" })",
