@@ -77,9 +77,10 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
   }
 }
 
-// Candidate c's cluster size and FLOP/s. Only the size matters here (the
-// winner's binding constraint comes from the full model), so the power
-// search runs only where power binds below the other limits. With `prune`,
+// Candidate c's cluster size and FLOP/s. Where a sample sets the site's
+// power, the power search runs in every lane (checking first whether power
+// binds costs a fabric sizing and saves little: it binds in most packs) and
+// its result is kept for the winners. With `prune`,
 // a candidate whose FLOP/s stay below `beat` in every lane even at its best
 // MFU is not evaluated further.
 template <class T>
@@ -99,15 +100,12 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
     return {splat<T>(0.0), splat<T>(-1.0)};
   }
   if (engine_.power_sampled(c)) {
-    const auto over = model::it_power_t(r, systems) > model::it_budget_t(r);
-    if (model::any(over)) {
-      const T limit = model::power_limit_t(r);
-      if constexpr (std::is_same_v<T, Pack>) {
-        power_[c] = limit;
-        power_known_[c] = 1;
-      }
-      systems = where(over, vmin(systems, limit), systems);
+    const T limit = model::power_limit_t(r);
+    if constexpr (std::is_same_v<T, Pack>) {
+      power_[c] = limit;
+      power_known_[c] = 1;
     }
+    systems = vmin(systems, limit);
   }
   const T chips = systems * r.chips_per_system;
   const T goodput = model::goodput_at_t(r, chips);
@@ -162,8 +160,8 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
       best_index = where(better, index, best_index);
     }
     // Each lane's winner through the whole model.
-    RowT<Pack> w;
-    const Pack power_limit = gather_winners(a, best_index, w);
+    Pack power_limit;
+    const RowT<Pack>& w = gather_winners(a, best_index, blend_, power_limit);
     const model::AssembledT<Pack> cluster = model::assemble_t(w, power_limit);
     const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
     put(a, 0, cluster.chips);
@@ -179,9 +177,10 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
   }
 }
 
-Pack Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& w) {
-  Pack limit{};
+const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend, Pack& limit) {
+  limit = Pack{};
   model::Mask unknown{};
+  const RowT<Pack>* only = nullptr;
   bool first = true;
   for (int c : order_[actor]) {
     const auto k = static_cast<std::size_t>(c);
@@ -189,10 +188,12 @@ Pack Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& w) {
     if (!model::any(lanes)) continue;
     const RowT<Pack>& r = rows_[k];
     if (first) {
-      w = r;
+      // Most packs have one winner in every lane: its row serves as is.
+      if (model::all(lanes)) only = &r;
+      else blend = r;
       first = false;
     } else {
-      model::for_each_field(w, r, [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
+      model::for_each_field(blend, r, [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
     }
     // The power limit where sizing already has it; the rest are found below.
     if (!engine_.power_sampled(k)) {
@@ -203,8 +204,9 @@ Pack Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& w) {
       unknown = unknown | lanes;
     }
   }
+  const RowT<Pack>& w = only != nullptr ? *only : blend;
   if (model::any(unknown)) limit = where(unknown, model::power_limit_t(w), limit);
-  return limit;
+  return w;
 }
 
 }  // namespace clustercap::sweep

@@ -44,11 +44,14 @@ class Kernel {
   };
   template <class T>
   Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune);
-  // The winners' rows (lanes of the candidates in `winner`) and their power limits.
-  model::Pack gather_winners(std::size_t actor, model::Pack winner, model::RowT<model::Pack>& rows);
+  // The winners' rows (lanes of the candidates in `winner`: one candidate's
+  // row, or `blend`) and, in `limit`, their power limits.
+  const model::RowT<model::Pack>& gather_winners(std::size_t actor, model::Pack winner,
+                                                 model::RowT<model::Pack>& blend, model::Pack& limit);
 
   const Engine& engine_;
   std::vector<model::RowT<model::Pack>> rows_;  // per candidate, at the current samples
+  model::RowT<model::Pack> blend_;              // winners' rows when they differ by lane
   std::vector<std::vector<model::Pack>> counts_;
   std::vector<double> power_cache_, network_cache_;  // limits whose inputs are never sampled
   std::vector<char> failures_;                       // goodput depends on the cluster size
