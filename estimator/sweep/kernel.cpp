@@ -113,10 +113,10 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
     // Training FLOP per unit of MFU at this run length and goodput, in the
     // order compute_per_unit_mfu (plan.hpp) multiplies them.
     const T c1 = chips * r.peak_flops_per_chip * goodput * r.duration_s;
-    if (cannot_win(chips, best_mfu, goodput) || cannot_win(chips, table->bound(chips, c1), goodput)) {
-      return {chips, splat<T>(-1.0)};
-    }
-    r.mfu = table->at(chips, c1);
+    if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
+    const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
+    if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
+    r.mfu = table->at(cell);
   }
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }

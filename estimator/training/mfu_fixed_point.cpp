@@ -306,19 +306,20 @@ T cell_of(const std::vector<double>& nodes, T x) {
   return cell;
 }
 
-// Cell index and weight of x on sorted log nodes, clamped to the ends.
+// Weight of x in [lo, hi] on a log scale: 0 at or below the first node,
+// 1 at or beyond the last, and clamped, since x's cell was found on the
+// values and its log may round past a node.
 template <class T>
-std::pair<T, T> locate(const std::vector<double>& nodes, T x) {
+T log_weight(const std::vector<double>& log_nodes, T cell, T log_x) {
   using model::splat;
   using model::where;
-  if (nodes.size() == 1) return {splat<T>(0.0), splat<T>(0.0)};
-  const T cell = cell_of(nodes, x);
-  const T lo = model::gather(nodes.data(), cell);
-  const T hi = model::gather(nodes.data(), cell + 1.0);
-  const auto below = !(x > nodes.front());
-  const auto above = x >= nodes.back();
-  const T weight = where(below, splat<T>(0.0), where(above, splat<T>(1.0), (x - lo) / (hi - lo)));
-  return {where(below, splat<T>(0.0), cell), weight};
+  if (log_nodes.size() == 1) return splat<T>(0.0);
+  const T lo = model::gather(log_nodes.data(), cell);
+  const T hi = model::gather(log_nodes.data(), cell + 1.0);
+  const T inside = model::vmin(model::vmax((log_x - lo) / (hi - lo), splat<T>(0.0)), splat<T>(1.0));
+  const auto below = !(log_x > log_nodes.front());
+  const auto above = log_x >= log_nodes.back();
+  return where(below, splat<T>(0.0), where(above, splat<T>(1.0), inside));
 }
 
 // Exactly the node value when a weight is 0 or 1 (no 0 x inf or rounding drift).
@@ -327,44 +328,53 @@ T lerp(T a, T b, T w) {
   return model::where(w == 0.0, a, model::where(w == 1.0, b, a + w * (b - a)));
 }
 
+double clamped_log(double x) { return std::log(std::max(x, 1e-300)); }
+model::Pack clamped_log(model::Pack x) { return model::vlog(model::vmax(x, model::splat<model::Pack>(1e-300))); }
+
 }  // namespace
 
-double MfuTable::at(double chips, double c1_flop) const {
-  if (mfu_.empty()) return 0.0;
-  return at_logs(std::log(std::max(chips, 1e-300)), std::log(std::max(c1_flop, 1e-300)));
-}
-
-model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const {
-  if (mfu_.empty()) return model::Pack{};
-  const model::Pack tiny = model::splat<model::Pack>(1e-300);
-  return at_logs(model::vlog(model::vmax(chips, tiny)), model::vlog(model::vmax(c1_flop, tiny)));
-}
-
-// A value's cell here can differ from at()'s (which locates in log space)
-// only for a value within rounding of a node, and then by one cell that
-// shares that node's edge: the bound still holds, to rounding.
 template <class T>
-T MfuTable::bound(T chips, T c1_flop) const {
+MfuTable::Cell<T> MfuTable::cell(T chips, T c1_flop) const {
+  return {chips, c1_flop, cell_of(chips_, chips), cell_of(c1_, c1_flop)};
+}
+
+template <class T>
+T MfuTable::bound(const Cell<T>& c) const {
   if (mfu_.empty()) return model::splat<T>(0.0);
   const double cols = static_cast<double>(std::max<std::size_t>(1, c1_.size() - 1));
-  return model::gather(cell_max_.data(), cell_of(chips_, chips) * cols + cell_of(c1_, c1_flop));
+  return model::gather(cell_max_.data(), c.row * cols + c.column);
 }
-
-template double MfuTable::bound<double>(double, double) const;
-template model::Pack MfuTable::bound<model::Pack>(model::Pack, model::Pack) const;
 
 template <class T>
-T MfuTable::at_logs(T log_chips, T log_c1) const {
-  const auto [i, wx] = locate(log_chips_, log_chips);
-  const auto [j, wy] = locate(log_c1_, log_c1);
+T MfuTable::bound(T chips, T c1_flop) const {
+  return bound(cell(chips, c1_flop));
+}
+
+template <class T>
+T MfuTable::at(const Cell<T>& c) const {
+  if (mfu_.empty()) return model::splat<T>(0.0);
+  const T wx = log_weight(log_chips_, c.row, clamped_log(c.chips));
+  const T wy = log_weight(log_c1_, c.column, clamped_log(c.c1));
   const double n = static_cast<double>(c1_.size());
-  const T i1 = model::vmin(i + 1.0, model::splat<T>(static_cast<double>(chips_.size() - 1)));
-  const T j1 = model::vmin(j + 1.0, model::splat<T>(n - 1.0));
+  const T i1 = model::vmin(c.row + 1.0, model::splat<T>(static_cast<double>(chips_.size() - 1)));
+  const T j1 = model::vmin(c.column + 1.0, model::splat<T>(n - 1.0));
   const double* m = mfu_.data();
-  const T low = lerp(model::gather(m, i * n + j), model::gather(m, i * n + j1), wy);
-  const T high = lerp(model::gather(m, i1 * n + j), model::gather(m, i1 * n + j1), wy);
+  const T low = lerp(model::gather(m, c.row * n + c.column), model::gather(m, c.row * n + j1), wy);
+  const T high = lerp(model::gather(m, i1 * n + c.column), model::gather(m, i1 * n + j1), wy);
   return lerp(low, high, wx);
 }
+
+double MfuTable::at(double chips, double c1_flop) const { return at(cell(chips, c1_flop)); }
+model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const { return at(cell(chips, c1_flop)); }
+
+template MfuTable::Cell<double> MfuTable::cell<double>(double, double) const;
+template MfuTable::Cell<model::Pack> MfuTable::cell<model::Pack>(model::Pack, model::Pack) const;
+template double MfuTable::bound<double>(const Cell<double>&) const;
+template model::Pack MfuTable::bound<model::Pack>(const Cell<model::Pack>&) const;
+template double MfuTable::bound<double>(double, double) const;
+template model::Pack MfuTable::bound<model::Pack>(model::Pack, model::Pack) const;
+template double MfuTable::at<double>(const Cell<double>&) const;
+template model::Pack MfuTable::at<model::Pack>(const Cell<model::Pack>&) const;
 
 std::vector<double> log_nodes(double lo, double hi, int n, const std::vector<double>& extra) {
   std::vector<double> nodes;

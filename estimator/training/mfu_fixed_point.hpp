@@ -115,6 +115,20 @@ class MfuTable {
   // the four nodes around the cell (chips, c1_flop) falls in.
   template <class T>
   T bound(T chips, T c1_flop) const;
+
+  // The same in two steps, for a caller that bounds before it looks up:
+  // find the cell once, then bound or interpolate in it.
+  template <class T>
+  struct Cell {
+    T chips, c1;     // the values
+    T row, column;   // cell indices (whole numbers)
+  };
+  template <class T>
+  Cell<T> cell(T chips, T c1_flop) const;
+  template <class T>
+  T bound(const Cell<T>& cell) const;
+  template <class T>
+  T at(const Cell<T>& cell) const;  // T = double or Pack
   bool empty() const { return mfu_.empty(); }
   const std::vector<double>& chips_nodes() const { return chips_; }
   const std::vector<double>& c1_nodes() const { return c1_; }
@@ -127,8 +141,6 @@ class MfuTable {
   std::vector<double> log_chips_, log_c1_;  // their logs
   std::vector<double> mfu_;
   std::vector<double> cell_max_;  // per cell (i, j): max of its four corner nodes
-  template <class T>
-  T at_logs(T log_chips, T log_c1) const;
 };
 
 struct MfuTableSpec {
