@@ -6,6 +6,15 @@
 #include "estimator/estimate.hpp"
 
 namespace clustercap::sweep {
+namespace {
+
+// True when the candidate's chips include the inventory line b counts.
+bool holds_line(const CandidateSpec& spec, const Binding& b) {
+  return static_cast<int>(spec.actor) == b.actor &&
+         std::find(spec.lines.begin(), spec.lines.end(), b.line) != spec.lines.end();
+}
+
+}  // namespace
 
 std::vector<double> values_at(const Scenario& scenario, const std::vector<double>& u) {
   std::vector<double> v(u.size());
@@ -62,6 +71,14 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
     bind_target(probe);
     bindings_.push_back(bind(probe, -1, value));
   }
+  // Candidates holding a line whose count a sample or the grid sets.
+  counts_bound_.assign(candidates_.size(), 0);
+  for (const Binding& b : bindings_) {
+    if (b.target != Target::inventory_count) continue;
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      if (holds_line(candidates_[c], b)) counts_bound_[c] = 1;
+    }
+  }
   build_mfu_tables(scenario, threads);
   power_sampled_.assign(candidates_.size(), 0);
   size_sampled_.assign(candidates_.size(), 0);
@@ -80,11 +97,7 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
       case Target::bytes_per_param: break;
       case Target::inventory_count:
         for (std::size_t c = 0; c < candidates_.size(); ++c) {
-          const CandidateSpec& spec = candidates_[c];
-          if (static_cast<int>(spec.actor) == b.actor &&
-              std::find(spec.lines.begin(), spec.lines.end(), b.line) != spec.lines.end()) {
-            size_sampled_[c] = 1;
-          }
+          if (holds_line(candidates_[c], b)) size_sampled_[c] = 1;
         }
         break;
       default:
@@ -160,6 +173,7 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
   }
   if (!counts_changed) return;
   for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    if (counts_bound_[c] == 0) continue;
     const CandidateSpec& spec = candidates_[c];
     T held = model::splat<T>(0.0);
     for (int line : spec.lines) held += counts[spec.actor][static_cast<std::size_t>(line)];

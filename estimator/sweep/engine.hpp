@@ -89,6 +89,7 @@ class Engine {
   std::vector<Binding> bindings_;
   std::vector<char> power_sampled_;
   std::vector<char> size_sampled_;
+  std::vector<char> counts_bound_;  // chips_held follows a bound count
   std::vector<std::shared_ptr<const training::MfuTable>> mfu_tables_;
   std::vector<double> mfu_max_;
 };
