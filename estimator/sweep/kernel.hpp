@@ -7,12 +7,18 @@
 // skipped -- then runs the whole model (assemble_t, outcome_t: the equations
 // `estimate` runs) on each lane's winner.
 //
-// Where the time goes (default scenario, one thread, ~190 ns a sample by
-// perf): MFU look-ups and their cell bounds ~20%, sizing and choosing among
-// the 21 candidates ~20%, power searches and fabric sizing ~16%, draws ~13%,
-// block statistics ~12%, the winners' rows and power limits ~5%, writing the
-// sampled values into rows ~3%; per sample ~3.8 look-ups and ~4 power checks
-// survive the pruning. 5e7 samples/s on two threads would need ~40 ns.
+// Where the time goes (default scenario, one thread, ~165 ns a sample by
+// perf): sizing and choosing among the 21 candidates and the winners'
+// model ~23%, MFU cells, bounds and look-ups ~19%, power searches and
+// fabric sizing ~19%, draws ~17%, block statistics ~7%, writing the sampled
+// values into rows ~4%. Per pack of eight, 13.8 of the 21 candidates fall
+// to the first bound; of the rest, 3.2 get a power search (the pooled
+// actor's hub candidates -- 910C, H100 and B200 all contend there), 6.2 a
+// cell bound and 3.8 a look-up. Taking divisions out (per-tier power
+// constants cached, a division-free first bound) measured no gain, which
+// points to the latency of short dependent chains (divide, round, compare,
+// branch) rather than throughput. 5e7 samples/s on two threads would need
+// ~40 ns a sample.
 #pragma once
 
 #include <cstddef>
