@@ -54,32 +54,18 @@ struct Moments {
   }
 };
 
-// Adds to counts[v - lo] the values of x[0..n) equal to each whole number v
-// in [lo, hi], eight at a time.
-void count_matches(const double* x, std::uint64_t n, double lo, double hi, std::uint64_t* counts) {
-  const std::uint64_t whole = n / model::kLanes * model::kLanes;
-  for (double v = lo; v <= hi; v += 1.0) {
-    model::Pack hits{};
-    for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
-      hits += model::where(model::load(x + i) == v, model::splat<model::Pack>(1.0), model::splat<model::Pack>(0.0));
-    }
-    double total = 0;
-    for (int l = 0; l < model::kLanes; ++l) total += hits[l];
-    for (std::uint64_t i = whole; i < n; ++i) total += x[i] == v ? 1.0 : 0.0;
-    counts[static_cast<std::size_t>(v - lo)] += static_cast<std::uint64_t>(total);
-  }
-}
-
-// How many of x[0..n) are at least `bar`.
-std::uint64_t count_at_least(const double* x, std::uint64_t n, double bar) {
+// How many of x[0..n) satisfy `test`, eight at a time: test takes a Pack
+// (giving a Mask) or a double (giving a bool).
+template <class Test>
+std::uint64_t count_where(const double* x, std::uint64_t n, Test test) {
   const std::uint64_t whole = n / model::kLanes * model::kLanes;
   model::Pack hits{};
   for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
-    hits += model::where(model::load(x + i) >= bar, model::splat<model::Pack>(1.0), model::splat<model::Pack>(0.0));
+    hits += model::where(test(model::load(x + i)), model::splat<model::Pack>(1.0), model::splat<model::Pack>(0.0));
   }
   double total = 0;
   for (int l = 0; l < model::kLanes; ++l) total += hits[l];
-  for (std::uint64_t i = whole; i < n; ++i) total += x[i] >= bar ? 1.0 : 0.0;
+  for (std::uint64_t i = whole; i < n; ++i) total += test(x[i]) ? 1.0 : 0.0;
   return static_cast<std::uint64_t>(total);
 }
 
@@ -209,9 +195,14 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
           }
         }
         for (std::size_t a = 0; a < A; ++a) {
-          count_matches(&block_bindings[a * block], n, 0.0, 3.0, &bindings[t][a * 4]);
+          for (std::size_t k = 0; k < 4; ++k) {
+            const auto constraint = static_cast<double>(k);
+            bindings[t][a * 4 + k] +=
+                count_where(&block_bindings[a * block], n, [constraint](auto v) { return v == constraint; });
+          }
           for (std::size_t r = 0; r < R; ++r) {
-            exceeds[t][a * R + r] += count_at_least(&block_values[(a * M + kBaseMetrics + r) * block], n, 1.0);
+            exceeds[t][a * R + r] += count_where(&block_values[(a * M + kBaseMetrics + r) * block], n,
+                                                 [](auto ratio) { return ratio >= 1.0; });
           }
         }
         for (std::uint64_t s = 0; s < n && first + s < std::max(srrc_n, kept); ++s) {

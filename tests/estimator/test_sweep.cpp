@@ -46,11 +46,22 @@ count = COUNT
 id = "xai_colossus_1_phase2"
 )";
 
-Scenario scenario(const std::string& power, const std::string& count, const std::string& extra = "") {
+// `training`: more [training] lines.
+Scenario scenario(const std::string& power, const std::string& count, const std::string& extra = "",
+                  const std::string& training = "") {
   std::string text = kScenario;
   text.replace(text.find("POWER"), 5, power);
   text.replace(text.find("COUNT"), 5, count);
+  text.replace(text.find("[training]\n"), 11, "[training]\n" + training);
   return load_scenario_text("s.toml", text + extra, test::builtin_catalog());
+}
+
+// Options for a sweep of n samples that keeps every sample's row.
+SweepOptions keeping_rows(std::uint64_t n) {
+  SweepOptions options;
+  options.samples = n;
+  options.keep_rows = n;
+  return options;
 }
 
 }  // namespace
@@ -179,20 +190,11 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
   // agree with the kept rows: quantiles within the sketch's bound of the
   // exact ones, means and shares to rounding.
   for (const std::string goodput : {"0.9", R"({ dist = "uniform", min = 0.5, max = 0.95 })"}) {
-    std::string extra = "[[reference]]\nid = \"xai_colossus_1_phase3\"\n";
-    Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60 })",
-                          R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })", extra);
-    if (goodput != "0.9") {
-      std::string text = kScenario;
-      text.replace(text.find("POWER"), 5, R"({ dist = "uniform", min = 10, max = 60 })");
-      text.replace(text.find("COUNT"), 5, R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })");
-      text.replace(text.find("duration_days = 100"), 19, "duration_days = 100\ngoodput = " + goodput);
-      s = load_scenario_text("s.toml", text + extra, test::builtin_catalog());
-    }
+    const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60 })",
+                                R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })",
+                                "[[reference]]\nid = \"xai_colossus_1_phase3\"\n", "goodput = " + goodput + "\n");
     INFO("goodput " << goodput);
-    SweepOptions options;
-    options.samples = 30000;
-    options.keep_rows = 30000;
+    SweepOptions options = keeping_rows(30000);
     options.threads = 2;
     const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
     REQUIRE(r.rows.size() == 30000);
@@ -236,10 +238,7 @@ TEST_CASE("a Gaussian copula gives the requested rank correlation", "[sweep]") {
   const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60, name = "site_mw" })",
                               R"({ dist = "lognormal", p5 = 8000, p95 = 40000, name = "h100s" })",
                               "[[sweep.correlation]]\na = \"site_mw\"\nb = \"h100s\"\nspearman = 0.8\n");
-  SweepOptions options;
-  options.samples = 20000;
-  options.keep_rows = 20000;
-  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), keeping_rows(20000));
   REQUIRE(r.rows.size() == 20000);
   // Spearman of the two kept input columns.
   auto rank = [&](std::size_t col) {
@@ -289,9 +288,7 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
   REQUIRE(text.find("dist =") != std::string::npos);
   text.replace(text.find("[training]\n"), 11, "[training]\n" + training_extra);
   const Scenario s = load_scenario_text("default.toml", text, test::builtin_catalog());
-  SweepOptions options;
-  options.samples = 40;
-  options.keep_rows = 40;
+  SweepOptions options = keeping_rows(40);
   options.seed = 9;
   const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
   REQUIRE(r.rows.size() == 40);
