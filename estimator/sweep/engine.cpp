@@ -79,6 +79,11 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
       if (holds_line(candidates_[c], b)) counts_bound_[c] = 1;
     }
   }
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    median_rows_.push_back(model::row_values<double>(base_, static_cast<Eigen::Index>(c)));
+  }
+  median_counts_ = base_counts_;
+  apply(median_rows_, median_values(), median_counts_);
   build_mfu_tables(scenario, threads);
   power_sampled_.assign(candidates_.size(), 0);
   size_sampled_.assign(candidates_.size(), 0);
@@ -121,22 +126,17 @@ std::vector<double> Engine::median_values() const {
   return values_at(scenario_, std::vector<double>(scenario_.sweep.inputs.size(), 0.5));
 }
 
-std::optional<double> Engine::fixed_reference_flops(std::size_t actor, std::size_t k) const {
+std::optional<double> Engine::fixed_goodput(std::size_t actor) const {
   for (const Binding& b : bindings_) {
     if (b.target == Target::goodput && b.input >= 0) return std::nullopt;
   }
-  std::vector<model::RowT<double>> rows;
-  for (std::size_t c = 0; c < candidates(); ++c) rows.push_back(model::row_values<double>(base_, static_cast<Eigen::Index>(c)));
-  std::vector<std::vector<double>> counts = base_counts_;
-  apply(rows, median_values(), counts);
-  double goodput = -1;
+  std::optional<double> goodput;
   for (int c : actor_cands_[actor]) {
-    const double g = rows[static_cast<std::size_t>(c)].goodput;
-    if (goodput >= 0 && g != goodput) return std::nullopt;
+    const double g = median_rows_[static_cast<std::size_t>(c)].goodput;
+    if (goodput && g != *goodput) return std::nullopt;
     goodput = g;
   }
-  if (goodput < 0) return std::nullopt;
-  return ref_per_goodput_[k] * goodput;
+  return goodput;
 }
 
 template <class T>

@@ -57,11 +57,16 @@ class Engine {
 
   std::vector<double> median_values() const;
 
-  // The FLOP/s actor a's ratio to reference k divides by, when it is the same
-  // for every sample (goodput neither sampled nor different between the
-  // actor's candidates); none when it varies. Such a ratio's statistics
-  // follow from the sustained FLOP/s' by one division.
-  std::optional<double> fixed_reference_flops(std::size_t actor, std::size_t k) const;
+  // Every candidate's row, and each actor's inventory counts, at the
+  // grid-fixed values and the other inputs' medians (apply() on base() and
+  // base_counts() with median_values()).
+  const std::vector<model::RowT<double>>& median_rows() const { return median_rows_; }
+  const std::vector<std::vector<double>>& median_counts() const { return median_counts_; }
+
+  // The goodput of all of actor a's candidates when no sample changes it and
+  // they share it; none otherwise. A ratio to a reference then divides by
+  // the same FLOP/s (ref_per_goodput() x goodput) in every sample.
+  std::optional<double> fixed_goodput(std::size_t actor) const;
 
   // Step-model MFU of candidate c (null when its MFU is an input): the
   // fixed point tabulated over cluster size and compute, per chip and system.
@@ -90,6 +95,8 @@ class Engine {
   std::vector<char> power_sampled_;
   std::vector<char> size_sampled_;
   std::vector<char> counts_bound_;  // chips_held follows a bound count
+  std::vector<model::RowT<double>> median_rows_;
+  std::vector<std::vector<double>> median_counts_;
   std::vector<std::shared_ptr<const training::MfuTable>> mfu_tables_;
   std::vector<double> mfu_max_;
 };

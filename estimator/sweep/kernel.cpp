@@ -22,19 +22,14 @@ RowT<Pack> broadcast(const RowT<double>& r) {
 }  // namespace
 
 Kernel::Kernel(const Engine& engine) : engine_(engine) {
-  const model::ClusterBatch& base = engine.base();
   const std::size_t C = engine.candidates();
-  std::vector<RowT<double>> rows;
-  for (std::size_t c = 0; c < C; ++c) rows.push_back(model::row_values<double>(base, static_cast<Eigen::Index>(c)));
-  std::vector<std::vector<double>> counts = engine.base_counts();
-  // Grid-fixed values hold for every sample; apply them before caching.
-  engine.apply(rows, engine.median_values(), counts);
+  // Grid-fixed values hold for every sample and are in these rows.
+  std::vector<RowT<double>> rows = engine.median_rows();
   power_cache_.resize(C);
   network_cache_.resize(C);
   failures_.resize(C);
   fixed_.resize(C);
   power_.resize(C);
-  power_known_.assign(C, 0);
   for (std::size_t c = 0; c < C; ++c) {
     power_cache_[c] = model::power_limit_t(rows[c]);
     network_cache_[c] = model::network_limit_t(rows[c]);
@@ -70,7 +65,7 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
     });
   }
   for (const auto& r : rows) rows_.push_back(broadcast(r));
-  for (const auto& actor : counts) {
+  for (const auto& actor : engine.median_counts()) {
     std::vector<Pack> packs;
     for (double v : actor) packs.push_back(splat<Pack>(v));
     counts_.push_back(packs);
@@ -101,10 +96,7 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   }
   if (engine_.power_sampled(c)) {
     const T limit = model::power_limit_t(r);
-    if constexpr (std::is_same_v<T, Pack>) {
-      power_[c] = limit;
-      power_known_[c] = 1;
-    }
+    if constexpr (std::is_same_v<T, Pack>) power_[c] = limit;
     systems = vmin(systems, limit);
   }
   const T chips = systems * r.chips_per_system;
@@ -124,7 +116,6 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
 void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
                       std::size_t offset) {
   engine_.apply(rows_, values, counts_);
-  std::fill(power_known_.begin(), power_known_.end(), 0);
   const std::size_t A = engine_.actors();
   const std::size_t R = engine_.references().size();
   const std::size_t M = kBaseMetrics + R;
@@ -179,7 +170,6 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
 
 const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend, Pack& limit) {
   limit = Pack{};
-  model::Mask unknown{};
   const RowT<Pack>* only = nullptr;
   bool first = true;
   for (int c : order_[actor]) {
@@ -195,18 +185,12 @@ const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pa
     } else {
       model::for_each_field(blend, r, [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
     }
-    // The power limit where sizing already has it; the rest are found below.
-    if (!engine_.power_sampled(k)) {
-      limit = where(lanes, splat<Pack>(power_cache_[k]), limit);
-    } else if (power_known_[k] != 0) {
-      limit = where(lanes, power_[k], limit);
-    } else {
-      unknown = unknown | lanes;
-    }
+    // A candidate wins only past its power search (the first is never
+    // pruned; the others are pruned before it or not at all), so sizing
+    // has every winner's power limit.
+    limit = where(lanes, engine_.power_sampled(k) ? power_[k] : splat<Pack>(power_cache_[k]), limit);
   }
-  const RowT<Pack>& w = only != nullptr ? *only : blend;
-  if (model::any(unknown)) limit = where(unknown, model::power_limit_t(w), limit);
-  return w;
+  return only != nullptr ? *only : blend;
 }
 
 }  // namespace clustercap::sweep

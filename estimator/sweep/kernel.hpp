@@ -63,7 +63,6 @@ class Kernel {
   std::vector<char> failures_;                       // goodput depends on the cluster size
   std::vector<Size<double>> fixed_;                   // candidates no sampled input resizes
   std::vector<model::Pack> power_;   // power limits found while sizing the current samples
-  std::vector<char> power_known_;    // ... for these candidates
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
 };
 

@@ -129,11 +129,10 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   std::vector<char> derived(A * M, 0);
   std::vector<double> divisor(A * M, 0.0);
   for (std::size_t a = 0; a < A; ++a) {
-    for (std::size_t r = 0; r < R; ++r) {
-      if (const std::optional<double> ref = engine.fixed_reference_flops(a, r)) {
-        derived[a * M + kBaseMetrics + r] = 1;
-        divisor[a * M + kBaseMetrics + r] = *ref;
-      }
+    const std::optional<double> goodput = engine.fixed_goodput(a);
+    for (std::size_t r = 0; goodput && r < R; ++r) {
+      derived[a * M + kBaseMetrics + r] = 1;
+      divisor[a * M + kBaseMetrics + r] = engine.ref_per_goodput()[r] * *goodput;
     }
   }
 
