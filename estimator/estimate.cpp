@@ -116,8 +116,7 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
   double c1_flop = 0, memory_cap = 0;
   for (const Part& part : parts) {
     c1_flop += part.count * part.chip->peak_flops(p).value_or(0.0) * goodput * t.duration_s;
-    memory_cap += part.count * part.chip->hbm_bytes.value_or(0.0) *
-                  (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
+    memory_cap += memory_params_cap(*part.chip, scenario, part.count);
   }
   double peak = 0;
   for (const Part& part : parts) {
@@ -129,14 +128,9 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
       mfu = *t.mfu;
       basis = "scenario training.mfu";
     } else if (t.mfu_model == MfuModel::step_model) {
-      const System* system = catalog.find_system(part.chip->default_system);
-      training::FixedPointOptions options;
-      options.initial_mfu = prior > 0 ? prior : options.initial_mfu;
-      options.params_cap = memory_cap;
-      if (t.max_tokens)
-        options.params_cap = std::min(memory_cap, *t.max_tokens / model::kTokensPerParam);
-      const training::MfuPrediction prediction = training::predicted_mfu(
-          step_machine(*part.chip, system, scenario), result.chips, c1_flop, options);
+      const training::MfuPrediction prediction =
+          predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario, result.chips,
+                      c1_flop, std::min(memory_cap, data_params_cap(scenario)));
       if (prediction.predicted) {
         mfu = prediction.mfu;
         basis = describe_prediction(prediction);

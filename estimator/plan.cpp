@@ -212,13 +212,18 @@ double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double c
   return chips * chip.peak_flops(t.precision).value_or(0.0) * goodput * t.duration_s;
 }
 
-double params_cap(const Chip& chip, const Scenario& scenario, double chips) {
+double memory_params_cap(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  const double memory = chips * chip.hbm_bytes.value_or(0.0) *
-                        (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
-  const double data = t.max_tokens ? *t.max_tokens / model::kTokensPerParam
-                                   : std::numeric_limits<double>::infinity();
-  return std::min(memory, data);
+  return chips * chip.hbm_bytes.value_or(0.0) * (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
+}
+
+double data_params_cap(const Scenario& scenario) {
+  const TrainingSettings& t = scenario.training;
+  return t.max_tokens ? *t.max_tokens / model::kTokensPerParam : std::numeric_limits<double>::infinity();
+}
+
+double params_cap(const Chip& chip, const Scenario& scenario, double chips) {
+  return std::min(memory_params_cap(chip, scenario, chips), data_params_cap(scenario));
 }
 
 namespace {
@@ -226,18 +231,24 @@ namespace {
 training::FixedPointOptions fixed_point_options(const Chip& chip, const Scenario& scenario) {
   training::FixedPointOptions options;
   // The prior is where most chips' fixed points lie: the fewest searches.
-  options.initial_mfu = chip.mfu_prior(scenario.training.precision).value_or(options.initial_mfu);
+  const double prior = chip.mfu_prior(scenario.training.precision).value_or(0.0);
+  if (prior > 0) options.initial_mfu = prior;
   return options;
 }
 
 }  // namespace
 
+training::MfuPrediction predict_mfu(const Chip& chip, const System* system, const Scenario& scenario,
+                                    double chips, double c1_flop, double params_cap) {
+  training::FixedPointOptions options = fixed_point_options(chip, scenario);
+  options.params_cap = params_cap;
+  return training::predicted_mfu(step_machine(chip, system, scenario), chips, c1_flop, options);
+}
+
 training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips) {
-  training::FixedPointOptions options = fixed_point_options(chip, scenario);
-  options.params_cap = params_cap(chip, scenario, chips);
-  return training::predicted_mfu(step_machine(chip, system, scenario), chips,
-                                 compute_per_unit_mfu(chip, scenario, chips), options);
+  return predict_mfu(chip, system, scenario, chips, compute_per_unit_mfu(chip, scenario, chips),
+                     params_cap(chip, scenario, chips));
 }
 
 training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& scenario,
@@ -252,9 +263,8 @@ training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& 
   spec.c1_max_flop = c1_max_flop;
   spec.extra_chips = extra_chips;
   spec.extra_c1_flop = extra_c1_flop;
-  spec.params_cap_per_chip = params_cap(*c.chip, scenario, 1.0);
-  if (scenario.training.max_tokens)
-    spec.params_cap = *scenario.training.max_tokens / model::kTokensPerParam;
+  spec.params_cap_per_chip = memory_params_cap(*c.chip, scenario, 1.0);
+  spec.params_cap = data_params_cap(scenario);
   std::string basis;
   spec.fallback_mfu = chosen_mfu(c, scenario, &basis);
   spec.fixed_point = fixed_point_options(*c.chip, scenario);

@@ -71,12 +71,20 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
 // goodput (as given, or from the failure model at this size) x duration.
 double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips);
 // Largest model the outcome model allows at `chips` (memory and data caps,
-// cluster_batch.hpp); the fixed point never goes past it.
+// cluster_batch.hpp); the fixed point never goes past it. The two caps
+// apart: parameters `chips` of `chip` hold, and the data's (inf without
+// max_tokens).
 double params_cap(const Chip& chip, const Scenario& scenario, double chips);
+double memory_params_cap(const Chip& chip, const Scenario& scenario, double chips);
+double data_params_cap(const Scenario& scenario);
 // The fixed point for one cluster of `chips` (the candidate's chip and
 // system under the scenario), started from the chip's prior.
 training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips);
+// The same with the run's compute per unit of MFU and its model-size cap
+// given (a cluster of several chip types sets both from all of them).
+training::MfuPrediction predict_mfu(const Chip& chip, const System* system, const Scenario& scenario,
+                                    double chips, double c1_flop, double params_cap);
 // MfuTable for a step-model candidate over [chips_min, chips_max] x
 // [c1_min, c1_max] FLOP of C1 (compute_per_unit_mfu), with `extra_*` nodes
 // (pass the point estimate's chips and C1 to make the table exact there).

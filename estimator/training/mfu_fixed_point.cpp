@@ -5,6 +5,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "estimator/model/cluster_batch.hpp"
 #include "estimator/report/number_format.hpp"
 
 namespace clustercap::training {
@@ -51,9 +52,9 @@ constexpr double kAnchorBatchTokens = 60e6;
 constexpr double kBatchExponent = 0.36;
 constexpr double kMinBatchTokens = 1048576.0;    // 2^20
 constexpr double kMaxBatchTokens = 268435456.0;  // 2^28
-// Compute-optimal sizing: C = 6 N D, D = 20 N (cluster_batch.hpp).
-constexpr double kFlopPerParamSquared = 120.0;
-constexpr double kTokensPerParam = 20.0;
+// Compute-optimal sizing, as the outcome model sizes: C = 6 N D, D = 20 N.
+using model::kTokensPerParam;
+constexpr double kFlopPerParamSquared = model::kFlopPerParamToken * model::kTokensPerParam;
 // Largest odd factor of the modelled chip count: with 15, m x 2^k comes in
 // steps of at most 9/8, so the nearest is within 6.1%.
 constexpr int kMaxOddFactor = 15;
