@@ -34,6 +34,12 @@ double layer_forward_flop(const Workload& w, double b) {
          2 * b * s * h * w.ffn * mlp_matrices * w.experts_per_token;
 }
 
+// Bandwidth a collective among `group_chips` consecutive ranks gets: the
+// scale-up fabric while the group fits in one domain, else the scale-out.
+double link_bytes_per_s(const Machine& m, double group_chips) {
+  return group_chips <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+}
+
 }  // namespace
 
 const char* to_string(Recompute r) {
@@ -157,7 +163,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // magnitude below the O(s^2) attention: either way small at long context.
   double cp_per_microbatch = 0;
   if (l.cp > 1) {
-    const double bw = l.tp * l.cp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double bw = link_bytes_per_s(m, l.tp * l.cp);
     const double gathers = l.recompute == Recompute::full ? 4.0 : 3.0;
     const double ring_s = context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
     const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
@@ -169,14 +175,14 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
     const double bytes = tokens_here * h * kBytesPerValue * w.experts_per_token / l.tp;
-    const double bw = l.ep * l.tp * l.cp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double bw = link_bytes_per_s(m, l.ep * l.tp * l.cp);
     ep_per_microbatch = 4.0 * layers_here * (l.ep - 1.0) / l.ep * bytes / bw;
   }
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
   if (l.pp > 1) {
     const double bytes = tokens_here * h * kBytesPerValue / l.tp;
-    const double bw = l.tp * l.cp * l.pp <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double bw = link_bytes_per_s(m, l.tp * l.cp * l.pp);
     pp_per_microbatch = 2.0 * l.interleave * bytes / bw;
   }
   const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch + cp_per_microbatch;
@@ -193,7 +199,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double replicas = static_cast<double>(l.dp) * l.cp;
   if (replicas > 1) {
     const double grad_bytes = w.params / (l.tp * l.pp) * kBytesPerValue;
-    const double bw = chips <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+    const double bw = link_bytes_per_s(m, static_cast<double>(chips));
     const double reduce = 2.0 * (replicas - 1.0) / replicas * grad_bytes / bw;
     r.dp_comm_s = reduce * (1 - kDpOverlap);
   }
