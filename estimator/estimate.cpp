@@ -10,8 +10,8 @@
 #include <map>
 #include <tuple>
 
-#include "hardware/input_error.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/input_error.hpp"
+#include "hardware/common/toml_reader.hpp"
 #include "power/system_power.hpp"
 
 namespace clustercap {
@@ -110,7 +110,7 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
   }
   // The same goodput assumption as the actors: as given, or failures at this size.
   const double goodput =
-      t.failures ? training::goodput_from_failures(*t.failures, result.chips) : t.goodput;
+      t.failures ? model::goodput_from_failures(*t.failures, result.chips) : t.goodput;
   // One run on the whole cluster: its compute sets the model, whose MFU on
   // each chip type is predicted at the whole cluster's size.
   double c1_flop = 0, memory_cap = 0;
@@ -122,28 +122,24 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
   for (const Part& part : parts) {
     const double prior = part.chip->mfu_prior(p).value_or(0.0);
     double mfu = prior;
-    std::string basis =
-        "catalog prior " + part.chip->id + ".mfu_" + (p == Precision::fp8 ? "fp8" : "bf16");
+    MfuBasis basis;
+    basis.chip_id = part.chip->id;
+    basis.precision = p;
     if (t.mfu) {
       mfu = *t.mfu;
-      basis = "scenario training.mfu";
+      basis.source = MfuSource::training;
     } else if (t.mfu_model == MfuModel::step_model) {
-      const training::MfuPrediction prediction =
+      basis.step_model = true;
+      basis.prediction =
           predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario, result.chips,
                       c1_flop, std::min(memory_cap, data_params_cap(scenario)));
-      if (prediction.predicted) {
-        mfu = prediction.mfu;
-        basis = describe_prediction(prediction);
-      } else {
-        basis += " (step model: " + prediction.fallback_reason + ")";
-      }
+      if (basis.prediction.predicted) mfu = basis.prediction.mfu;
     }
     const double part_peak = part.count * part.chip->peak_flops(p).value_or(0.0);
     peak += part_peak;
     result.h100e += part.count * h100_equivalents_per_chip(*part.chip, p, catalog);
     result.sustained_flops += part_peak * mfu * goodput;
-    result.mfu_basis += (result.mfu_basis.empty() ? "" : "; ") +
-                        (parts.size() > 1 ? part.chip->id + ": " : std::string()) + basis;
+    result.mfu_basis.push_back(std::move(basis));
   }
   result.mfu = peak > 0 && goodput > 0 ? result.sustained_flops / (peak * goodput) : 0.0;
   return result;
@@ -277,7 +273,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     if (!std::isinf(out.limit_budget[i])) cl.limits.budget = out.limit_budget[i];
     const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
     cl.system_it_power_w = sp.it_power_w;
-    cl.power_basis = sp.basis;
+    cl.system_power = sp;
     cl.it_power_w = out.it_power_w[i];
     cl.facility_power_w = out.facility_power_w[i];
     cl.network = {static_cast<int>(out.network_tiers[i]), out.network_switches[i],
@@ -286,8 +282,8 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     cl.peak_flops = out.peak_flops[i];
     cl.mfu = mfu[best].mfu;
     cl.mfu_basis = mfu[best].basis;
-    cl.mfu_step_model = mfu[best].step_model;
-    cl.mfu_prediction = mfu[best].prediction;
+    cl.mfu_step_model = mfu[best].basis.step_model;
+    cl.mfu_prediction = mfu[best].basis.prediction;
     cl.sustained_flops = out.sustained_flops[i];
     cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
 

@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/plan.hpp"
 #include "estimator/scenario/scenario.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
 #include "estimator/training/step_model.hpp"
 #include "hardware/catalog.hpp"
+#include "power/system_power.hpp"
 
 namespace clustercap {
 
@@ -64,13 +66,13 @@ struct ClusterResult {
   model::Constraint binding = model::Constraint::chips;
   ClusterLimits limits;
   double system_it_power_w = 0;
-  std::string power_basis;
+  power::SystemPower system_power;  // where system_it_power_w comes from
   double it_power_w = 0;
   double facility_power_w = 0;
   NetworkSummary network;
   double peak_flops = 0;
   double mfu = 0;
-  std::string mfu_basis;
+  MfuBasis mfu_basis;
   // [training] mfu_model = "step-model" and nothing overrode it: the fixed
   // point was run (mfu_prediction.predicted says whether it gave the MFU).
   bool mfu_step_model = false;
@@ -114,7 +116,7 @@ struct ReferenceResult {
   // chip type as if it made up the cluster), else the catalog priors.
   double sustained_flops = 0;
   double mfu = 0;  // sustained / (peak x goodput)
-  std::string mfu_basis;
+  std::vector<MfuBasis> mfu_basis;  // one per chip type
   std::optional<double> power_w;
   std::string power_scope;
 };
@@ -136,7 +138,7 @@ struct CandidateSummary {
   double sustained_flops = 0;
   double facility_power_w = 0;
   double mfu = 0;
-  std::string mfu_basis;
+  MfuBasis mfu_basis;
 };
 
 struct ActorResult {

@@ -5,10 +5,9 @@
 #include <map>
 #include <tuple>
 
-#include "estimator/report/number_format.hpp"
-#include "estimator/training/goodput.hpp"
+#include "estimator/model/goodput.hpp"
 #include "estimator/training/machine.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 #include "power/system_power.hpp"
 
 namespace clustercap {
@@ -105,18 +104,21 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
   return candidates;
 }
 
-double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string* basis) {
+double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis) {
   const Precision p = scenario.training.precision;
+  MfuBasis b;
+  b.chip_id = c.chip->id;
+  b.precision = p;
+  double mfu = c.chip->mfu_prior(p).value_or(0.0);
   if (c.mfu_override) {
-    *basis = "scenario actor.inventory.mfu";
-    return *c.mfu_override;
+    b.source = MfuSource::inventory_line;
+    mfu = *c.mfu_override;
+  } else if (scenario.training.mfu) {
+    b.source = MfuSource::training;
+    mfu = *scenario.training.mfu;
   }
-  if (scenario.training.mfu) {
-    *basis = "scenario training.mfu";
-    return *scenario.training.mfu;
-  }
-  *basis = "catalog prior " + c.chip->id + ".mfu_" + (p == Precision::fp8 ? "fp8" : "bf16");
-  return c.chip->mfu_prior(p).value_or(0.0);
+  if (basis != nullptr) *basis = std::move(b);
+  return mfu;
 }
 
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
@@ -142,8 +144,8 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     batch.system_price_usd[i] = c.price_per_chip.value_or(0.0) * sp.chips_per_system;
     batch.peak_flops_per_chip[i] = c.chip->peak_flops(t.precision).value_or(0.0);
     choices[k].mfu = chosen_mfu(c, scenario, &choices[k].basis);
-    choices[k].step_model = uses_step_model(c, scenario);
-    any_step_model = any_step_model || choices[k].step_model;
+    choices[k].basis.step_model = uses_step_model(c, scenario);
+    any_step_model = any_step_model || choices[k].basis.step_model;
     batch.mfu[i] = choices[k].mfu;
     batch.goodput[i] = t.goodput;
     batch.duration_s[i] = t.duration_s;
@@ -166,7 +168,7 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     model::assemble_clusters(batch, assembled);
     std::map<std::tuple<const Chip*, const System*, double>, training::MfuPrediction> memo;
     for (std::size_t k = 0; k < candidates.size(); ++k) {
-      if (!choices[k].step_model) continue;
+      if (!choices[k].basis.step_model) continue;
       const CandidateSpec& c = candidates[k];
       const double chips = assembled.chips[static_cast<Eigen::Index>(k)];
       const auto key = std::make_tuple(c.chip, c.system, chips);
@@ -174,13 +176,10 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
       if (found == memo.end())
         found = memo.emplace(key, predict_mfu(*c.chip, c.system, scenario, chips)).first;
       MfuChoice& choice = choices[k];
-      choice.prediction = found->second;
-      if (choice.prediction.predicted) {
-        choice.mfu = choice.prediction.mfu;
-        choice.basis = describe_prediction(choice.prediction);
+      choice.basis.prediction = found->second;
+      if (choice.basis.prediction.predicted) {
+        choice.mfu = choice.basis.prediction.mfu;
         batch.mfu[static_cast<Eigen::Index>(k)] = choice.mfu;
-      } else {
-        choice.basis += " (step model: " + choice.prediction.fallback_reason + ")";
       }
     }
   }
@@ -208,7 +207,7 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
 double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
   const double goodput =
-      t.failures ? training::goodput_from_failures(*t.failures, chips) : t.goodput;
+      t.failures ? model::goodput_from_failures(*t.failures, chips) : t.goodput;
   return chips * chip.peak_flops(t.precision).value_or(0.0) * goodput * t.duration_s;
 }
 
@@ -265,31 +264,9 @@ training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& 
   spec.extra_c1_flop = extra_c1_flop;
   spec.params_cap_per_chip = memory_params_cap(*c.chip, scenario, 1.0);
   spec.params_cap = data_params_cap(scenario);
-  std::string basis;
-  spec.fallback_mfu = chosen_mfu(c, scenario, &basis);
+  spec.fallback_mfu = chosen_mfu(c, scenario);
   spec.fixed_point = fixed_point_options(*c.chip, scenario);
   return training::build_mfu_table(spec);
-}
-
-std::string describe_layout(const training::Layout& l) {
-  std::string text = "tp " + std::to_string(l.tp);
-  if (l.cp > 1) text += " x cp " + std::to_string(l.cp);
-  text += " x pp " + std::to_string(l.pp) + " x dp " + std::to_string(l.dp);
-  if (l.ep > 1) text += " x ep " + std::to_string(l.ep);
-  text += ", microbatch " + std::to_string(l.microbatch);
-  if (l.interleave > 1) text += ", interleave " + std::to_string(l.interleave);
-  return text + ", recompute " + training::to_string(l.recompute);
-}
-
-std::string describe_prediction(const training::MfuPrediction& p) {
-  if (!p.predicted) return "step model: " + p.fallback_reason;
-  return "step-model fixed point (" + report::count_with_suffix(p.params) + " params, layout " +
-         describe_layout(p.layout) + "; " + std::to_string(p.iterations) +
-         (p.iterations == 1 ? " iteration" : " iterations") +
-         (!p.converged ? ", not converged"
-          : p.on_step  ? ", settled on a step of " + report::significant(p.residual, 2) + " MFU"
-                       : "") +
-         ")";
 }
 
 }  // namespace clustercap

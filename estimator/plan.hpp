@@ -33,11 +33,22 @@ struct CandidateSpec {
 // then [training] mfu, then (mfu_model = "step-model") the step-model fixed
 // point at the candidate's assembled size, falling back to the catalog
 // prior with the reason, then the prior.
+// Where an MFU came from, as data (report/mfu_text.hpp puts it in words).
+enum class MfuSource {
+  inventory_line,  // the inventory line's mfu
+  training,        // [training] mfu
+  prior,           // the catalog's prior for the chip at the precision
+};
+struct MfuBasis {
+  MfuSource source = MfuSource::prior;  // the override, or the prior the step model falls back to
+  std::string chip_id;                  // the prior's chip
+  Precision precision = Precision::bf16;
+  bool step_model = false;              // the fixed point was asked for (uses_step_model)
+  training::MfuPrediction prediction;   // its result when step_model
+};
 struct MfuChoice {
   double mfu = 0;
-  std::string basis;                   // one line, for reports
-  bool step_model = false;             // the fixed point was asked for (uses_step_model)
-  training::MfuPrediction prediction;  // its result when step_model
+  MfuBasis basis;
 };
 
 std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catalog& catalog);
@@ -51,7 +62,7 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
                                 const Scenario& scenario, std::vector<MfuChoice>* mfu = nullptr);
 // An override or the prior (never the step model), with its basis: the
 // MFU a candidate gets when the step model is not used or predicts nothing.
-double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string* basis);
+double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis = nullptr);
 std::string system_label(const System* system, const power::GenericServer& generic);
 
 // --- Step-model MFU (issue 6), shared with `estimate`'s reference clusters
@@ -98,11 +109,5 @@ training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& 
                                         const std::vector<double>& extra_chips = {},
                                         const std::vector<double>& extra_c1_flop = {});
 
-// "tp 8 x cp 2 x pp 16 x dp 64, microbatch 1, interleave 8, recompute
-// selective" (degrees of 1 other than tp, pp and dp left out).
-std::string describe_layout(const training::Layout& layout);
-// The MFU basis of a prediction: "step-model fixed point (631B params,
-// layout ...; 3 iterations)", or "step model: <why not>".
-std::string describe_prediction(const training::MfuPrediction& prediction);
 
 }  // namespace clustercap

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap {
 namespace {

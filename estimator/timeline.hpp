@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "estimator/estimate.hpp"
-#include "estimator/supply/simulate.hpp"
+#include "estimator/supply_simulation.hpp"
 
 namespace clustercap {
 

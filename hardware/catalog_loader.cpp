@@ -5,8 +5,8 @@
 #include <string_view>
 #include <utility>
 
-#include "hardware/text_match.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/text_match.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
 

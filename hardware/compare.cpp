@@ -1,6 +1,6 @@
 #include "hardware/compare.hpp"
 
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
 namespace {

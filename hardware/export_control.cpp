@@ -5,9 +5,9 @@
 #include <string_view>
 #include <utility>
 
-#include "hardware/input_error.hpp"
-#include "hardware/text_match.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/input_error.hpp"
+#include "hardware/common/text_match.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
 const std::vector<std::pair<std::string_view, std::string_view>>& embedded_rule_files();

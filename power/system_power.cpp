@@ -1,6 +1,5 @@
 #include "power/system_power.hpp"
 
-#include "hardware/toml_reader.hpp"
 
 namespace clustercap::power {
 
@@ -17,7 +16,8 @@ SystemPower system_it_power(const Chip& chip, const System* system, const Generi
     power.it_power_w = *system->power_w;
     power.chips_per_system = static_cast<double>(*system->chips);
     power.includes_scaleout = system->power_includes_scaleout;
-    power.basis = system->id + ".power_kw = " + format_number(*system->power_w / 1e3) + " kW";
+    power.from_system = true;
+    power.source_id = system->id;
     return power;
   }
   const double chips = static_cast<double>(system != nullptr && system->chips
@@ -25,9 +25,9 @@ SystemPower system_it_power(const Chip& chip, const System* system, const Generi
                                                : generic.chips_per_server);
   power.chips_per_system = chips;
   power.it_power_w = chips * chip.tdp_w.value_or(0.0) * generic.system_overhead;
-  power.basis = chip.id + ".tdp_w = " + format_number(chip.tdp_w.value_or(0.0)) + " W x " +
-                format_number(generic.system_overhead) + " overhead x " + format_number(chips) +
-                " chips";
+  power.source_id = chip.id;
+  power.tdp_w = chip.tdp_w.value_or(0.0);
+  power.system_overhead = generic.system_overhead;
   return power;
 }
 

@@ -28,7 +28,12 @@ struct SystemPower {
   double it_power_w = 0.0;        // one system, W
   double chips_per_system = 0.0;  // accelerators per system
   bool includes_scaleout = false;  // it_power_w already covers its share of the fabric
-  std::string basis;               // human-readable: where the figure comes from
+  // Where the figure comes from (reporters put it in words): the catalogued
+  // system's whole-system IT power, or chips x tdp_w x system_overhead.
+  bool from_system = false;
+  std::string source_id;        // the system's id, or the chip's for generic servers
+  double tdp_w = 0.0;           // generic servers: the chip's TDP, W
+  double system_overhead = 0.0; // generic servers: x TDP
 };
 
 // `system` may be null (generic server). Requires chip.tdp_w when the system

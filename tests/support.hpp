@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "hardware/catalog_loader.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::test {
 

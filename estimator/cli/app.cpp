@@ -25,15 +25,15 @@
 #include "estimator/sweep/sweep.hpp"
 #include "estimator/report/validate_report.hpp"
 #include "estimator/report/version.hpp"
-#include "estimator/training/validate.hpp"
+#include "estimator/validate.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
 #include "hardware/compare.hpp"
 #include "hardware/export_control.hpp"
-#include "hardware/input_error.hpp"
-#include "hardware/text_match.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/input_error.hpp"
+#include "hardware/common/text_match.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace po = boost::program_options;
 

@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::cli {
 

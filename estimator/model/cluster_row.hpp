@@ -8,7 +8,7 @@
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/model/lanes.hpp"
-#include "estimator/training/goodput.hpp"
+#include "estimator/model/goodput.hpp"
 #include "power/facility.hpp"
 
 namespace clustercap::model {
@@ -141,7 +141,7 @@ T binding_t(const T (&limits)[4]) {
 template <class T>
 T goodput_at_t(const RowT<T>& r, T chips) {
   return where(r.interruptions_per_chip_day > 0.0,
-               training::goodput_from_failures_t(r.interruptions_per_chip_day, r.restart_hours,
+               model::goodput_from_failures_t(r.interruptions_per_chip_day, r.restart_hours,
                                                  r.checkpoint_interval_hours, chips),
                r.goodput);
 }

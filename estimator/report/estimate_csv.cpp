@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 
 namespace clustercap::report {
@@ -59,7 +60,7 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
       row.push_back(machine_number(cmp.ratio_chips));
     }
     const bool predicted = c.mfu_step_model && c.mfu_prediction.predicted;
-    row.push_back(csv_field(c.mfu_basis));
+    row.push_back(csv_field(describe_mfu_basis(c.mfu_basis)));
     row.push_back(predicted ? "true" : "false");
     row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
     for (std::size_t k = 0; k < row.size(); ++k) out << (k ? "," : "") << row[k];

@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -20,7 +21,7 @@ json mfu_prediction_json(const ClusterResult& c) {
   const training::MfuPrediction& p = c.mfu_prediction;
   json j = {{"predicted", c.mfu_step_model && p.predicted}};
   if (!c.mfu_step_model) {
-    j["fallback_reason"] = "step model not used: " + c.mfu_basis;
+    j["fallback_reason"] = "step model not used: " + describe_mfu_basis(c.mfu_basis);
     return j;
   }
   if (p.predicted) {
@@ -51,7 +52,7 @@ json mfu_prediction_json(const ClusterResult& c) {
   j["converged"] = p.converged;
   j["residual"] = p.residual;
   j["on_step"] = p.on_step;
-  j["fallback_reason"] = p.predicted ? json(nullptr) : json(p.fallback_reason);
+  j["fallback_reason"] = p.predicted ? json(nullptr) : json(describe_no_prediction(p));
   return j;
 }
 
@@ -76,7 +77,7 @@ json cluster_json(const ClusterResult& c) {
           {"binding_constraint", model::to_string(c.binding)},
           {"limits", limits},
           {"system_it_power_kw", c.system_it_power_w / 1e3},
-          {"power_basis", c.power_basis},
+          {"power_basis", describe_power_basis(c.system_power)},
           {"it_power_mw", c.it_power_w / 1e6},
           {"facility_power_mw", c.facility_power_w / 1e6},
           {"site_power_mw", c.site_power_w / 1e6},
@@ -84,7 +85,7 @@ json cluster_json(const ClusterResult& c) {
           {"network", network},
           {"peak_flops", c.peak_flops},
           {"mfu", c.mfu},
-          {"mfu_basis", c.mfu_basis},
+          {"mfu_basis", describe_mfu_basis(c.mfu_basis)},
           {"mfu_prediction", mfu_prediction_json(c)},
           {"sustained_flops", c.sustained_flops},
           {"h100e", c.h100e}};
@@ -162,7 +163,7 @@ json estimate_to_json(const EstimateResult& result) {
                             {"sustained_flops", c.sustained_flops},
                             {"facility_power_mw", c.facility_power_w / 1e6},
                             {"mfu", c.mfu},
-                            {"mfu_basis", c.mfu_basis}});
+                            {"mfu_basis", describe_mfu_basis(c.mfu_basis)}});
     }
     actors.push_back({{"name", a.name},
                       {"centralize", a.centralize},
@@ -183,7 +184,7 @@ json estimate_to_json(const EstimateResult& result) {
                           {"h100e", r.h100e},
                           {"sustained_flops", r.sustained_flops},
                           {"mfu", r.mfu},
-                          {"mfu_basis", r.mfu_basis},
+                          {"mfu_basis", describe_mfu_basis(r.mfu_basis)},
                           {"power_mw", optional_number(r.power_w, 1e-6)},
                           {"power_scope", r.power_scope}});
   }

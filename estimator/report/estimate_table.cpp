@@ -1,6 +1,7 @@
 #include <iomanip>
 
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 
 namespace clustercap::report {
@@ -59,7 +60,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
   label(out, "Power") << "IT " << power(c.it_power_w) << ", facility " << power(c.facility_power_w)
                       << " of " << power(c.site_power_w) << " site (PUE " << significant(c.pue)
                       << ")\n";
-  label(out, "  per system") << power(c.system_it_power_w) << " IT (" << c.power_basis << ")\n";
+  label(out, "  per system") << power(c.system_it_power_w) << " IT (" << describe_power_basis(c.system_power) << ")\n";
   label(out, "Network") << c.network.tiers << "-tier fat tree, " << grouped_integer(c.network.switches)
                         << " switches, " << grouped_integer(c.network.transceivers)
                         << " transceivers, " << power(c.network.power_w)
@@ -68,7 +69,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
   label(out, "Compute") << "peak " << scientific(c.peak_flops) << " FLOP/s x MFU "
                         << significant(c.mfu, 2) << " x goodput " << significant(t.goodput, 2)
                         << "\n";
-  label(out, "  MFU basis") << c.mfu_basis << "\n";
+  label(out, "  MFU basis") << describe_mfu_basis(c.mfu_basis) << "\n";
   label(out, "Sustained") << scientific(c.sustained_flops) << " FLOP/s = "
                           << grouped_integer(c.h100e) << " H100e of chips\n";
   label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "
@@ -148,7 +149,7 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
           << " FLOP/s sustained"
           << (r.power_w ? ", " + power(*r.power_w) + " catalog power (scope in --format json)"
                         : std::string())
-          << "\n    MFU " << significant(r.mfu, 2) << ": " << r.mfu_basis << "\n";
+          << "\n    MFU " << significant(r.mfu, 2) << ": " << describe_mfu_basis(r.mfu_basis) << "\n";
     }
   }
 }

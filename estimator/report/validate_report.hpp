@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include "estimator/training/validate.hpp"
+#include "estimator/validate.hpp"
 
 namespace clustercap::report {
 

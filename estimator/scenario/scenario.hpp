@@ -12,8 +12,8 @@
 
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/supply/supply.hpp"
-#include "estimator/sweep/uncertain.hpp"
-#include "estimator/training/goodput.hpp"
+#include "estimator/scenario/uncertain.hpp"
+#include "estimator/model/goodput.hpp"
 #include "estimator/training/step_model.hpp"
 #include "hardware/export_control.hpp"
 #include "hardware/precision.hpp"
@@ -80,7 +80,7 @@ struct TrainingSettings {
   double activation_memory_fraction = 0.25;
   std::optional<double> max_tokens;  // data available; none = unlimited
   // When set, goodput follows from failures at the cluster's size.
-  std::optional<training::FailureModel> failures;
+  std::optional<model::FailureModel> failures;
 };
 
 struct Scenario {

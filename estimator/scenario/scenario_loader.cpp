@@ -10,8 +10,8 @@
 #include <string_view>
 #include <utility>
 
-#include "hardware/text_match.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/text_match.hpp"
+#include "hardware/common/toml_reader.hpp"
 #include "power/system_power.hpp"
 
 namespace clustercap {
@@ -135,7 +135,7 @@ void read_training(TableReader& root, Scenario& scenario) {
     } else if (section->has("goodput")) {
       section->error_at("goodput", "give goodput or the failure model, not both");
     } else {
-      t.failures = training::FailureModel{*rate, *restart, *interval};
+      t.failures = model::FailureModel{*rate, *restart, *interval};
     }
   }
   section->report_unknown_keys();

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "estimator/supply/wafer.hpp"
-#include "hardware/text_match.hpp"
+#include "hardware/common/text_match.hpp"
 
 namespace clustercap {
 namespace {

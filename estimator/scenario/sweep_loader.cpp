@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "hardware/text_match.hpp"
+#include "hardware/common/text_match.hpp"
 
 namespace clustercap {
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "estimator/scenario/scenario.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "estimator/training/step_model.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
 

@@ -7,7 +7,7 @@
 #include <Eigen/Cholesky>
 
 #include "estimator/sweep/random.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::sweep {
 

@@ -12,9 +12,9 @@
 #include "estimator/sweep/copula.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/kernel.hpp"
-#include "estimator/sweep/parallel.hpp"
+#include "hardware/common/parallel.hpp"
 #include "estimator/sweep/sketch.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::sweep {
 namespace {

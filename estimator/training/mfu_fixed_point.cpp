@@ -6,7 +6,6 @@
 #include <stdexcept>
 
 #include "estimator/model/cluster_batch.hpp"
-#include "estimator/report/number_format.hpp"
 
 namespace clustercap::training {
 namespace {
@@ -67,7 +66,6 @@ double layer_params(double hidden, double ffn) {
   return 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * ffn;
 }
 
-std::string gigabytes(double bytes) { return report::significant(bytes / 1e9); }
 
 // Depth: the count of the form 2^a or 3 x 2^a (..., 64, 96, 128, 192, ...)
 // nearest in log to hidden = 128 x layers at ~12.5 hidden^2 params per
@@ -141,8 +139,7 @@ Workload compute_optimal_shape(double params, int batch_unit_sequences) {
   const double sequences =
       unit * std::exp2(std::max(0.0, std::round(std::log2(target_tokens / kSeqLen / unit))));
   w.global_batch_tokens = sequences * kSeqLen;
-  w.name = "dense " + report::count_with_suffix(w.params) + " (" + std::to_string(w.layers) +
-           " x " + std::to_string(static_cast<long>(w.hidden)) + ")";
+  w.name = "dense " + std::to_string(w.layers) + " x " + std::to_string(static_cast<long>(w.hidden));
   return w;
 }
 
@@ -167,15 +164,15 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
                             const FixedPointOptions& options) {
   MfuPrediction p;
   if (!(machine.peak_flops > 0)) {
-    p.fallback_reason = "the chip has no dense peak at this precision";
+    p.why_not = NoPrediction::no_peak;
     return p;
   }
   if (!(machine.hbm_bytes > 0) || !(machine.hbm_bytes_per_s > 0)) {
-    p.fallback_reason = "the chip has no HBM capacity or bandwidth in the catalog";
+    p.why_not = NoPrediction::no_memory_figures;
     return p;
   }
   if (!(chips >= 1) || !(c1_flop > 0)) {
-    p.fallback_reason = "the cluster has no chips";
+    p.why_not = NoPrediction::no_chips;
     return p;
   }
   Machine m = machine;
@@ -204,13 +201,9 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
       p.iterations = it;
       p.params = params;
       p.shape = w;
-      p.fallback_reason = found.evaluated == 0
-                              ? "no parallel layout of a " + report::count_with_suffix(params) +
-                                    "-param model divides " + std::to_string(m.chips) + " chips"
-                              : "no layout of a " + report::count_with_suffix(params) +
-                                    "-param model fits in memory (needs " +
-                                    gigabytes(found.min_memory_bytes) + " GB per chip, has " +
-                                    gigabytes(m.hbm_bytes) + " GB)";
+      p.why_not = found.evaluated == 0 ? NoPrediction::no_layout_divides : NoPrediction::no_layout_fits;
+      p.min_memory_bytes = found.min_memory_bytes;
+      p.hbm_bytes = m.hbm_bytes;
       return p;
     }
     const double out = found.best.front().second.mfu;

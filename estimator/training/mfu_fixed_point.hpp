@@ -54,8 +54,18 @@ struct FixedPointOptions {
   int max_iterations = 20;
 };
 
+// Why the fixed point gave no MFU (reporters put it in words).
+enum class NoPrediction {
+  none,                // it predicted one
+  no_peak,             // the chip has no dense peak at this precision
+  no_memory_figures,   // the chip has no HBM capacity or bandwidth in the catalog
+  no_chips,            // the cluster has no chips
+  no_layout_divides,   // no parallel layout of the model divides modelled_chips
+  no_layout_fits,      // layouts exist but none fits: min_memory_bytes > hbm_bytes
+};
+
 struct MfuPrediction {
-  bool predicted = false;  // false: use the fallback MFU, for `fallback_reason`
+  bool predicted = false;  // false: use the fallback MFU, for `why_not`
   double mfu = 0;          // step-model MFU of the last model evaluated
   double params = 0;       // that model's target size (its shape is within ~1%)
   Workload shape;          // the dense shape evaluated last
@@ -69,7 +79,11 @@ struct MfuPrediction {
   // discrete shape steps over the fixed point (MFU then lies on the step).
   double residual = 0;
   bool on_step = false;  // converged by closing the bracket around such a step
-  std::string fallback_reason;
+  NoPrediction why_not = NoPrediction::none;
+  // no_layout_fits: the least memory any layout of the model needs per chip,
+  // and what the chip has, bytes.
+  double min_memory_bytes = 0;
+  double hbm_bytes = 0;
 };
 
 // The fixed point for one cluster. `machine` carries the chip and fabric

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "estimator/sweep/parallel.hpp"
+#include "hardware/common/parallel.hpp"
 
 namespace clustercap::training {
 namespace {

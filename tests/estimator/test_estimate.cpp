@@ -7,6 +7,7 @@
 #include "estimator/estimate.hpp"
 #include "estimator/plan.hpp"
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
 
@@ -77,7 +78,7 @@ TEST_CASE("estimate figures follow the equations from catalog values", "[estimat
       load_scenario_text("llama3.toml", with_training("mfu_model = \"prior\""), catalog());
   const EstimateResult r = estimate(s, catalog());
   const ActorResult& a = r.actors[0];
-  CHECK(a.cluster.mfu_basis == "catalog prior nvidia_h100_sxm.mfu_bf16");
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis) == "catalog prior nvidia_h100_sxm.mfu_bf16");
   CHECK_FALSE(a.cluster.mfu_step_model);
   // 16,384 x 989.5 TFLOPS x MFU prior 0.40 x goodput 0.9
   const double sustained = 16384 * 989.5e12 * 0.40 * 0.9;
@@ -159,7 +160,7 @@ TEST_CASE("by default MFU is the step-model fixed point, for actor and reference
   const ActorResult& a = r.actors[0];
   REQUIRE(a.cluster.mfu_step_model);
   REQUIRE(a.cluster.mfu_prediction.predicted);
-  CHECK(a.cluster.mfu_basis.rfind("step-model fixed point (", 0) == 0);
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis).rfind("step-model fixed point (", 0) == 0);
   CHECK(a.cluster.mfu == a.cluster.mfu_prediction.mfu);
   // The fixed point for this cluster, run directly: chips x peak x goodput
   // x duration of compute per unit of MFU, started from the prior.
@@ -177,7 +178,7 @@ TEST_CASE("by default MFU is the step-model fixed point, for actor and reference
   REQUIRE(a.vs_reference.size() == 1);
   CHECK(r.references[0].mfu == Approx(a.cluster.mfu));
   CHECK(a.vs_reference[0].ratio_sustained_flops == Approx(1.0));
-  CHECK(r.references[0].mfu_basis == a.cluster.mfu_basis);
+  CHECK(report::describe_mfu_basis(r.references[0].mfu_basis) == report::describe_mfu_basis(a.cluster.mfu_basis));
 }
 
 TEST_CASE("an MFU set in the scenario takes precedence over the step model",
@@ -187,14 +188,14 @@ TEST_CASE("an MFU set in the scenario takes precedence over the step model",
   const ActorResult inventory =
       estimate(load_scenario_text("s.toml", line, catalog()), catalog()).actors[0];
   CHECK(inventory.cluster.mfu == Approx(0.3));
-  CHECK(inventory.cluster.mfu_basis == "scenario actor.inventory.mfu");
+  CHECK(report::describe_mfu_basis(inventory.cluster.mfu_basis) == "scenario actor.inventory.mfu");
   CHECK_FALSE(inventory.cluster.mfu_step_model);
 
   // [training] mfu applies to the reference as well, so the ratio is 1.
   const EstimateResult training =
       estimate(load_scenario_text("s.toml", with_training("mfu = 0.35"), catalog()), catalog());
   CHECK(training.actors[0].cluster.mfu == Approx(0.35));
-  CHECK(training.actors[0].cluster.mfu_basis == "scenario training.mfu");
+  CHECK(report::describe_mfu_basis(training.actors[0].cluster.mfu_basis) == "scenario training.mfu");
   CHECK(training.references[0].mfu == Approx(0.35));
   CHECK(training.actors[0].vs_reference[0].ratio_sustained_flops == Approx(1.0));
 
@@ -202,7 +203,7 @@ TEST_CASE("an MFU set in the scenario takes precedence over the step model",
       load_scenario_text("s.toml", with_training("mfu_model = \"prior\""), catalog()), catalog());
   CHECK(prior.actors[0].cluster.mfu == Approx(0.40));
   CHECK(prior.references[0].mfu == Approx(0.40));
-  CHECK(prior.references[0].mfu_basis == "catalog prior nvidia_h100_sxm.mfu_bf16");
+  CHECK(report::describe_mfu_basis(prior.references[0].mfu_basis) == "catalog prior nvidia_h100_sxm.mfu_bf16");
 }
 
 TEST_CASE("when no layout fits, MFU falls back to the prior and says why",
@@ -232,9 +233,9 @@ count = 8
   CHECK(a.cluster.mfu_step_model);
   CHECK_FALSE(a.cluster.mfu_prediction.predicted);
   CHECK(a.cluster.mfu == Approx(0.40));
-  CHECK(a.cluster.mfu_basis.rfind(
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis).rfind(
             "catalog prior nvidia_h100_sxm.mfu_bf16 (step model: no layout of a ", 0) == 0);
-  CHECK(a.cluster.mfu_basis.find("fits in memory") != std::string::npos);
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis).find("fits in memory") != std::string::npos);
   const auto j =
       report::estimate_to_json(estimate(load_scenario_text("s.toml", text, catalog()), catalog()));
   const auto& prediction = j["actors"][0]["cluster"]["mfu_prediction"];

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "estimator/model/cluster_row.hpp"
-#include "estimator/sweep/distribution.hpp"
+#include "estimator/scenario/distribution.hpp"
 #include "estimator/sweep/random.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"

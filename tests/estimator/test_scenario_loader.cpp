@@ -4,7 +4,7 @@
 
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 using namespace clustercap;
 

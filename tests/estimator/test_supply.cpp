@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "estimator/scenario/scenario_loader.hpp"
-#include "estimator/supply/simulate.hpp"
+#include "estimator/supply_simulation.hpp"
 #include "estimator/supply/wafer.hpp"
 #include "estimator/timeline.hpp"
 #include "tests/support.hpp"

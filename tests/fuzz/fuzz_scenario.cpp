@@ -11,7 +11,7 @@
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include "tests/support.hpp"
 
 #include "hardware/catalog_loader.hpp"
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 using namespace clustercap;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "hardware/text_match.hpp"
+#include "hardware/common/text_match.hpp"
 
 using namespace clustercap;
 

@@ -6,6 +6,7 @@
 
 #include "estimator/training/machine.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -192,19 +193,19 @@ TEST_CASE("a model that fits no layout is not predicted, and says why", "[traini
   // 8 H100 (640 GB) for 100 years: N ~ 500B, 8 TB of Adam state.
   const MfuPrediction p = predicted_mfu(h100(), 8, c1_flop(8, 36500));
   CHECK_FALSE(p.predicted);
-  CHECK(p.fallback_reason.find("fits in memory") != std::string::npos);
-  CHECK(p.fallback_reason.find("has 80.0 GB") != std::string::npos);
+  CHECK(report::describe_no_prediction(p).find("fits in memory") != std::string::npos);
+  CHECK(report::describe_no_prediction(p).find("has 80.0 GB") != std::string::npos);
 
   Machine no_bandwidth = h100();
   no_bandwidth.hbm_bytes_per_s = 0;
   const MfuPrediction q = predicted_mfu(no_bandwidth, 1024, c1_flop(1024, 90));
   CHECK_FALSE(q.predicted);
-  CHECK(q.fallback_reason == "the chip has no HBM capacity or bandwidth in the catalog");
+  CHECK(report::describe_no_prediction(q) == "the chip has no HBM capacity or bandwidth in the catalog");
   CHECK(q.iterations == 0);
 
   const MfuPrediction none = predicted_mfu(h100(), 0, 0);
   CHECK_FALSE(none.predicted);
-  CHECK(none.fallback_reason == "the cluster has no chips");
+  CHECK(report::describe_no_prediction(none) == "the cluster has no chips");
 }
 
 TEST_CASE("an MfuTable interpolates bilinearly in log space and clamps outside",

@@ -7,9 +7,9 @@
 
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
-#include "estimator/training/goodput.hpp"
+#include "estimator/model/goodput.hpp"
 #include "estimator/training/search.hpp"
-#include "estimator/training/validate.hpp"
+#include "estimator/validate.hpp"
 #include "tests/support.hpp"
 #include "tests/training/reference_shapes.hpp"
 
@@ -74,10 +74,10 @@ TEST_CASE("Llama 3's failure record gives about 90% goodput", "[training]") {
   // 419 interruptions in 54 days on 16,384 GPUs: 0.3233 per hour. With
   // 10-minute restarts and 20-minute checkpoints (10 minutes lost on average)
   // goodput = 1 / (1 + 0.3233 x 0.3333) = 0.903, matching the reported >90%.
-  FailureModel f{419.0 / (54 * 16384), 10.0 / 60, 20.0 / 60};
-  CHECK(goodput_from_failures(f, 16384) == Approx(1 / (1 + 419.0 / (54 * 24) * (20.0 / 60))));
-  CHECK(goodput_from_failures(f, 16384) > 0.9);
-  CHECK(goodput_from_failures(f, 1024) > goodput_from_failures(f, 16384));
+  model::FailureModel f{419.0 / (54 * 16384), 10.0 / 60, 20.0 / 60};
+  CHECK(model::goodput_from_failures(f, 16384) == Approx(1 / (1 + 419.0 / (54 * 24) * (20.0 / 60))));
+  CHECK(model::goodput_from_failures(f, 16384) > 0.9);
+  CHECK(model::goodput_from_failures(f, 1024) > model::goodput_from_failures(f, 16384));
 }
 
 TEST_CASE("the search finds a fitting layout and is thread-count independent", "[training]") {

@@ -20,7 +20,7 @@
 
 #include <toml++/toml.h>
 
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap {
 

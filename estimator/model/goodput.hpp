@@ -7,7 +7,7 @@
 // >90% effective training time (arXiv 2407.21783, section 3.3.4).
 #pragma once
 
-namespace clustercap::training {
+namespace clustercap::model {
 
 struct FailureModel {
   double interruptions_per_chip_day = 0;
@@ -25,4 +25,4 @@ T goodput_from_failures_t(T interruptions_per_chip_day, T restart_hours, T check
 
 double goodput_from_failures(const FailureModel& f, double chips);
 
-}  // namespace clustercap::training
+}  // namespace clustercap::model

@@ -1,4 +1,4 @@
-#include "estimator/supply/simulate.hpp"
+#include "estimator/supply_simulation.hpp"
 
 #include <algorithm>
 #include <cmath>

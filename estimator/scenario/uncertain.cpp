@@ -1,4 +1,4 @@
-#include "estimator/sweep/uncertain.hpp"
+#include "estimator/scenario/uncertain.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "hardware/input_error.hpp"
+#include "hardware/common/input_error.hpp"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "estimator/sweep/distribution.hpp"
+#include "estimator/scenario/distribution.hpp"
 
 namespace clustercap::sweep {
 

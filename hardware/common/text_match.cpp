@@ -1,4 +1,4 @@
-#include "hardware/text_match.hpp"
+#include "hardware/common/text_match.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -1,4 +1,4 @@
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 #include <charconv>
 #include <filesystem>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "hardware/text_match.hpp"
+#include "hardware/common/text_match.hpp"
 
 namespace clustercap {
 namespace {

@@ -1,4 +1,4 @@
-#include "estimator/sweep/distribution.hpp"
+#include "estimator/scenario/distribution.hpp"
 
 #include <algorithm>
 #include <cmath>

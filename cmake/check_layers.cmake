@@ -1,0 +1,55 @@
+# cmake -DROOT=<source dir> -P cmake/check_layers.cmake
+# Fails (listing every offence) when a source or header includes a project
+# header of a higher layer, or when a file under hardware/, power/ or
+# estimator/ belongs to no layer. The layers are those of cmake/Layers.cmake.
+include(${ROOT}/cmake/Layers.cmake)
+
+# Layer of a project-relative path (by its folder), or "" when none.
+function(layer_of path out)
+  get_filename_component(dir ${path} DIRECTORY)
+  set(found "")
+  foreach(layer IN LISTS CLUSTERCAP_LAYERS)
+    if(dir STREQUAL CLUSTERCAP_LAYER_DIR_${layer})
+      set(found ${layer})
+    endif()
+  endforeach()
+  set(${out} "${found}" PARENT_SCOPE)
+endfunction()
+
+set(offences "")
+set(checked 0)
+file(GLOB_RECURSE files RELATIVE ${ROOT}
+  ${ROOT}/hardware/*.hpp ${ROOT}/hardware/*.cpp ${ROOT}/power/*.hpp ${ROOT}/power/*.cpp
+  ${ROOT}/estimator/*.hpp ${ROOT}/estimator/*.cpp)
+list(SORT files)
+foreach(file IN LISTS files)
+  layer_of(${file} layer)
+  if(layer STREQUAL "")
+    string(APPEND offences "${file}: in no layer's folder (cmake/Layers.cmake)\n")
+    continue()
+  endif()
+  list(FIND CLUSTERCAP_LAYERS ${layer} rank)
+  file(STRINGS ${ROOT}/${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1" header "${line}")
+    if(NOT EXISTS ${ROOT}/${header})
+      continue()  # not a project header (or relative to the including file)
+    endif()
+    math(EXPR checked "${checked} + 1")
+    layer_of(${header} to)
+    if(to STREQUAL "")
+      string(APPEND offences "${file}: includes ${header}, which is in no layer's folder\n")
+      continue()
+    endif()
+    list(FIND CLUSTERCAP_LAYERS ${to} to_rank)
+    if(to_rank GREATER rank)
+      string(APPEND offences "${file}: layer ${layer} includes ${header} of the higher layer ${to}\n")
+    endif()
+  endforeach()
+endforeach()
+string(REPLACE ";" " < " order "${CLUSTERCAP_LAYERS}")
+if(NOT offences STREQUAL "")
+  message(FATAL_ERROR "includes that cross layers upward (a layer may include only its own and lower "
+                      "layers: ${order}):\n${offences}")
+endif()
+message(STATUS "layers hold: ${checked} project includes checked (${order})")
