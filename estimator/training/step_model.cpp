@@ -102,7 +102,10 @@ double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
   return (l.cp - 1.0) / l.cp * k_and_v_bytes;
 }
 
-LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) {
+namespace {
+
+// check_layout, inlined into evaluate_layout (the search calls it millions of times).
+inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layout& l) {
   using P = LayoutProblem;
   const auto d = [](auto x) { return static_cast<double>(x); };
   if (l.tp > m.scaleup_domain) return {P::tp_over_scaleup_domain, d(l.tp), d(m.scaleup_domain)};
@@ -131,9 +134,13 @@ LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) {
   return {};
 }
 
+}  // namespace
+
+LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) { return first_problem(w, m, l); }
+
 StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
   StepBreakdown r;
-  r.problem = check_layout(w, m, l);
+  r.problem = first_problem(w, m, l);
   if (r.problem.problem != LayoutProblem::none) return r;
   const double sequences = w.global_batch_tokens / w.seq_len;
   const long chips = static_cast<long>(l.tp) * l.cp * l.pp * l.dp;
