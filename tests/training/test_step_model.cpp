@@ -96,6 +96,8 @@ TEST_CASE("published runs are predicted within the stated errors", "[training][v
   const auto cases = load_validation_cases("published-runs.toml", default_validation_text(), test::builtin_catalog());
   const ValidationResult r = run_validation(cases, 1);
   REQUIRE(r.rows.size() >= 10);
+  // Every published layout runs, so every case is scored.
+  CHECK(r.cases_scored == r.rows.size());
   CHECK(r.median_abs_error <= 0.10);
   CHECK(r.worst_abs_error <= 0.25);
   // Where the paper reports MFU, the search finds at least that minus 5 points.
