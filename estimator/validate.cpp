@@ -30,14 +30,19 @@ double predicted(const ValidationCase& c, const StepBreakdown& r) {
 }
 
 // Best layout with TP, PP and CP as published (microbatch, interleave and
-// recompute searched unless recompute is given).
-std::pair<Layout, StepBreakdown> published(const ValidationCase& c, std::uint64_t& evaluated) {
-  std::pair<Layout, StepBreakdown> best{};
+// recompute searched unless recompute is given). When none runs, the reason
+// is the step model's: memory (the smallest need of the layouts that run)
+// when some run, else what stops the first layout tried (microbatch 1, no
+// interleaving), whose structural checks every other one shares.
+ValidationPrediction published(const ValidationCase& c, std::uint64_t& evaluated) {
+  ValidationPrediction best;
+  StepBreakdown fastest;
   Layout l;
   l.tp = c.tp;
   l.pp = c.pp;
   l.cp = c.cp;
   l.dp = c.machine.chips / (c.tp * c.pp * c.cp);
+  bool tried = false;
   for (int mb : {1, 2, 4, 8, 16}) {
     for (int v : {1, 2, 4, 8}) {
       for (Recompute rc : {Recompute::none, Recompute::selective, Recompute::full}) {
@@ -46,13 +51,48 @@ std::pair<Layout, StepBreakdown> published(const ValidationCase& c, std::uint64_
         l.interleave = v;
         l.recompute = rc;
         const StepBreakdown r = evaluate_layout(c.workload, c.machine, l);
+        if (!tried) best.no_fit = r.problem;
+        tried = true;
         if (!r.valid) continue;
         ++evaluated;
-        if (r.fits && (!best.second.valid || r.tokens_per_s > best.second.tokens_per_s)) best = {l, r};
+        if (!r.fits) {
+          if (best.no_fit.problem != LayoutProblem::memory || r.memory_bytes < best.no_fit.value) best.no_fit = r.problem;
+          continue;
+        }
+        if (!best.fit || r.tokens_per_s > fastest.tokens_per_s) {
+          best.fit = true;
+          best.layout = l;
+          fastest = r;
+        }
       }
     }
   }
+  if (best.fit) {
+    best.no_fit = {};
+    best.predicted = predicted(c, fastest);
+    best.mfu = fastest.mfu;
+  }
   return best;
+}
+
+// The fastest layout the search finds; when none fits, the smallest memory
+// need of the layouts that run, or (none runs) what stops the plainest one.
+ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
+  ValidationPrediction p;
+  if (!s.best.empty()) {
+    p.fit = true;
+    p.layout = s.best.front().first;
+    p.predicted = predicted(c, s.best.front().second);
+    p.mfu = s.best.front().second.mfu;
+  } else if (s.evaluated > 0) {
+    p.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};
+  } else {
+    Layout plain;
+    plain.cp = c.workload.forced_cp > 0 ? c.workload.forced_cp : 1;
+    plain.dp = c.machine.chips / plain.cp;
+    p.no_fit = evaluate_layout(c.workload, c.machine, plain).problem;
+  }
+  return p;
 }
 
 }  // namespace
@@ -109,6 +149,12 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
       r.error_at("cp", "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");
     }
     r.report_unknown_keys();
+    // The step model's hardware figures: a missing one would run as zero.
+    if (chip != nullptr && !chip->peak_flops(Precision::bf16)) {
+      r.error_at("chip", "has no dense bf16 peak in the catalog");
+    }
+    if (chip != nullptr && !chip->hbm_bytes) r.error_at("chip", "has no hbm_gb in the catalog");
+    if (chip != nullptr && !chip->hbm_bandwidth_bytes_per_s) r.error_at("chip", "has no hbm_bw_tbs in the catalog");
     if (chip != nullptr) {
       c.machine = machine_for(*chip, Precision::bf16, c.machine.chips, c.machine.scaleup_domain,
                               scaleout_gbps * 1e9 / 8);
@@ -131,24 +177,19 @@ ValidationResult run_validation(const std::vector<ValidationCase>& cases, int th
     row.basis = c.basis;
     row.reported = c.reported;
     std::uint64_t evaluated = 0;
-    const auto pub = published(c, evaluated);
-    const SearchResult searched = search_layouts(c.workload, c.machine, 1, threads);
-    row.evaluated = evaluated + searched.evaluated;
+    row.published = published(c, evaluated);
+    const SearchResult search = search_layouts(c.workload, c.machine, 1, threads);
+    row.searched = searched(c, search);
+    row.evaluated = evaluated + search.evaluated;
     result.evaluated += row.evaluated;
-    if (pub.second.valid) {
-      row.layout_published = pub.first;
-      row.predicted_published = predicted(c, pub.second);
-      row.mfu_published = pub.second.mfu;
-      row.error_published = row.predicted_published / c.reported - 1;
+    // A case whose published layout cannot run has no error to score.
+    if (row.published.fit) {
+      row.error_published = row.published.predicted / c.reported - 1;
       errors.push_back(std::fabs(row.error_published));
-    }
-    if (!searched.best.empty()) {
-      row.layout_searched = searched.best.front().first;
-      row.predicted_searched = predicted(c, searched.best.front().second);
-      row.mfu_searched = searched.best.front().second.mfu;
     }
     result.rows.push_back(row);
   }
+  result.cases_scored = errors.size();
   if (!errors.empty()) {
     std::vector<double> sorted = errors;
     std::sort(sorted.begin(), sorted.end());

@@ -3,6 +3,7 @@
 // published layout and with the layout left to the search.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,26 +21,36 @@ struct ValidationCase {
   double reported = 0;    // TFLOP/s per chip ("megatron") or MFU ("model")
 };
 
+// One prediction of a case, or the step model's reason there is none.
+struct ValidationPrediction {
+  bool fit = false;       // some layout ran and fit in memory
+  LayoutCheck no_fit;     // when !fit: why (memory: the smallest need over the layouts tried)
+  Layout layout;          // when fit: the fastest layout
+  double predicted = 0;   // when fit: in the case's basis
+  double mfu = 0;         // when fit
+};
+
 struct ValidationRow {
   std::string id;
-  double reported = 0;
-  double predicted_published = 0;  // with the published TP/PP
-  double predicted_searched = 0;   // with the best layout found
-  double error_published = 0;      // predicted / reported - 1
-  double mfu_published = 0, mfu_searched = 0;
-  Layout layout_published, layout_searched;
-  std::uint64_t evaluated = 0;
   std::string basis;
+  double reported = 0;
+  ValidationPrediction published;  // TP/PP/CP as published
+  ValidationPrediction searched;   // the best layout the search finds
+  double error_published = 0;      // published.predicted / reported - 1, when published.fit
+  std::uint64_t evaluated = 0;
 };
 
 struct ValidationResult {
   std::vector<ValidationRow> rows;
+  // Over the rows whose published layout fits (cases_scored of them); 0 when none.
+  std::size_t cases_scored = 0;
   double median_abs_error = 0;
   double worst_abs_error = 0;
   std::uint64_t evaluated = 0;
 };
 
-// Throws InputErrors on a malformed cases file.
+// Throws InputErrors on a malformed cases file, or a case whose chip lacks a
+// figure the step model needs (dense BF16 peak, HBM capacity and bandwidth).
 std::vector<ValidationCase> load_validation_cases(const std::string& name, const std::string& text,
                                                   const Catalog& catalog);
 ValidationResult run_validation(const std::vector<ValidationCase>& cases, int threads);

@@ -10,12 +10,8 @@ packages=(
   libtomlplusplus-dev            # TOML config files
   nlohmann-json3-dev             # JSON output
   catch2                         # tests (Catch2 2.13)
+  python3-numpy                  # the NumPy oracle (ctest and `make bench`) on Debian's /usr/bin/python3
 )
-
-# `install-deps.sh bench` adds what the benchmarks need.
-if [ "${1:-}" = "bench" ]; then
-  packages+=(python3-numpy)  # the NumPy oracle runs on Debian's /usr/bin/python3
-fi
 
 if [ "${1:-}" = "fuzz" ]; then
   packages+=(clang-14 libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes

@@ -1,6 +1,9 @@
 #include "estimator/report/validate_report.hpp"
 
+#include <cmath>
 #include <iomanip>
+#include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +14,7 @@ namespace clustercap::report {
 namespace {
 
 using json = nlohmann::ordered_json;
+using training::LayoutProblem;
 
 std::string layout_text(const training::Layout& l) {
   return "tp" + std::to_string(l.tp) + (l.cp > 1 ? " cp" + std::to_string(l.cp) : "") + " pp" +
@@ -28,7 +32,74 @@ std::string value(const training::ValidationRow& r, double v) {
   return r.basis == "megatron" ? significant(v) + " TF" : significant(v * 100) + "%";
 }
 
+// A prediction's value, or "no fit" when there is none.
+std::string predicted_text(const training::ValidationRow& r, const training::ValidationPrediction& p) {
+  return p.fit ? value(r, p.predicted) : "no fit";
+}
+
+// Figures that count things ("48 layers", "1000.5 sequences"): shortest exact form.
+std::string count(double v) {
+  return v == std::floor(v) && std::fabs(v) < 1e15 ? std::to_string(static_cast<long long>(v)) : machine_number(v);
+}
+
+// `digits` significant figures without trailing zeros: "80", "95.3", "80.04".
+std::string figures(double v, int digits) {
+  std::string text = significant(v, digits);
+  if (text.find('.') == std::string::npos || text.find('e') != std::string::npos) return text;
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+// Two byte counts in GB (1e9 B) with enough digits to tell them apart.
+std::pair<std::string, std::string> two_gb(double a, double b) {
+  int digits = 3;
+  while (digits < 9 && figures(a / 1e9, digits) == figures(b / 1e9, digits)) ++digits;
+  return {figures(a / 1e9, digits), figures(b / 1e9, digits)};
+}
+
+// CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+json optional_number(bool present, double v) { return present ? json(v) : json(nullptr); }
+
 }  // namespace
+
+std::string layout_problem_text(const training::LayoutCheck& check) {
+  const std::string v = count(check.value), limit = count(check.limit);
+  switch (check.problem) {
+    case LayoutProblem::none: return "";
+    case LayoutProblem::tp_over_scaleup_domain:
+      return "tp " + v + " exceeds the scale-up domain of " + limit + " chips";
+    case LayoutProblem::tp_not_dividing_heads: return "tp " + v + " does not divide the " + limit + " attention heads";
+    case LayoutProblem::pp_over_layers: return "pp " + v + " exceeds the " + limit + " layers";
+    case LayoutProblem::cp_not_dividing_seq_len: return "cp " + v + " does not divide seq_len " + limit;
+    case LayoutProblem::chips_not_divided:
+      return "tp x cp x pp = " + v + " does not divide the cluster's " + limit + " chips";
+    case LayoutProblem::chips_mismatch:
+      return "tp x cp x pp x dp = " + v + " is not the cluster's " + limit + " chips";
+    case LayoutProblem::batch_not_divided:
+      return "dp x microbatch = " + v + " does not divide the global batch of " + limit + " sequences";
+    case LayoutProblem::interleave_not_dividing_stage:
+      return "interleave " + v + " does not divide the " + limit + " layers of a pipeline stage";
+    case LayoutProblem::interleave_without_pipeline: return "interleave " + v + " needs pp > 1";
+    case LayoutProblem::microbatches_not_multiple_of_pp:
+      return "interleaving needs the " + v + " microbatches to be a multiple of pp " + limit;
+    case LayoutProblem::memory: {
+      const auto [need, have] = two_gb(check.value, check.limit);
+      return "needs " + need + " GB of memory per chip; the chip has " + have + " GB";
+    }
+  }
+  return "";
+}
 
 void write_validate_table(const training::ValidationResult& result, std::ostream& out) {
   out << "clustercap validate: predicted vs published throughput (TFLOP/s per chip in the paper's "
@@ -38,38 +109,63 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
       << std::right << std::setw(11) << "searched" << "  " << std::left << "searched layout\n";
   for (const auto& r : result.rows) {
     out << std::left << std::setw(30) << r.id << std::right << std::setw(10) << value(r, r.reported)
-        << std::setw(11) << value(r, r.predicted_published) << std::setw(8)
-        << significant(r.error_published * 100, 2) << "%  " << std::left << std::setw(30)
-        << layout_text(r.layout_published) << std::right << std::setw(11) << value(r, r.predicted_searched)
-        << "  " << std::left << layout_text(r.layout_searched) << "\n";
+        << std::setw(11) << predicted_text(r, r.published) << std::setw(9)
+        << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-") << "  " << std::left
+        << std::setw(30)
+        << (r.published.fit ? layout_text(r.published.layout)
+                            : "no fit: " + layout_problem_text(r.published.no_fit))
+        << std::right << std::setw(11) << predicted_text(r, r.searched) << "  " << std::left
+        << (r.searched.fit ? layout_text(r.searched.layout) : "no fit: " + layout_problem_text(r.searched.no_fit))
+        << "\n";
   }
-  out << "\nmedian absolute error " << significant(result.median_abs_error * 100, 2) << "%, worst "
-      << significant(result.worst_abs_error * 100, 2) << "% (published layouts); "
+  out << "\n";
+  if (result.cases_scored == 0) {
+    out << "no case scored: no published layout fits";
+  } else {
+    out << "median absolute error " << significant(result.median_abs_error * 100, 2) << "%, worst "
+        << significant(result.worst_abs_error * 100, 2) << "% (published layouts)";
+  }
+  out << "; scored " << result.cases_scored << " of " << result.rows.size() << " cases; "
       << grouped_integer(static_cast<double>(result.evaluated)) << " layouts evaluated\n";
 }
 
 void write_validate_json(const training::ValidationResult& result, std::ostream& out) {
   json rows = json::array();
   for (const auto& r : result.rows) {
-    rows.push_back({{"id", r.id}, {"basis", r.basis}, {"reported", r.reported},
-                    {"predicted_published_layout", r.predicted_published},
-                    {"error", r.error_published}, {"mfu_published_layout", r.mfu_published},
-                    {"layout_published", layout_json(r.layout_published)},
-                    {"predicted_searched_layout", r.predicted_searched}, {"mfu_searched_layout", r.mfu_searched},
-                    {"layout_searched", layout_json(r.layout_searched)}, {"layouts_evaluated", r.evaluated}});
+    const auto& p = r.published;
+    const auto& s = r.searched;
+    rows.push_back({{"id", r.id}, {"basis", r.basis}, {"reported", r.reported}, {"fit", p.fit},
+                    {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},
+                    {"predicted_published_layout", optional_number(p.fit, p.predicted)},
+                    {"error", optional_number(p.fit, r.error_published)},
+                    {"mfu_published_layout", optional_number(p.fit, p.mfu)},
+                    {"layout_published", p.fit ? layout_json(p.layout) : json(nullptr)},
+                    {"searched_fit", s.fit},
+                    {"searched_no_fit_reason", s.fit ? json(nullptr) : json(layout_problem_text(s.no_fit))},
+                    {"predicted_searched_layout", optional_number(s.fit, s.predicted)},
+                    {"mfu_searched_layout", optional_number(s.fit, s.mfu)},
+                    {"layout_searched", s.fit ? layout_json(s.layout) : json(nullptr)},
+                    {"layouts_evaluated", r.evaluated}});
   }
+  const bool scored = result.cases_scored > 0;
   json doc = {{"schema", kValidateSchema}, {"clustercap_version", kVersion},
-              {"median_abs_error", result.median_abs_error}, {"worst_abs_error", result.worst_abs_error},
+              {"cases", result.rows.size()}, {"cases_scored", result.cases_scored},
+              {"median_abs_error", optional_number(scored, result.median_abs_error)},
+              {"worst_abs_error", optional_number(scored, result.worst_abs_error)},
               {"layouts_evaluated", result.evaluated}, {"runs", rows}};
   out << doc.dump(2) << '\n';
 }
 
 void write_validate_csv(const training::ValidationResult& result, std::ostream& out) {
-  out << "id,basis,reported,predicted_published_layout,error,predicted_searched_layout\n";
+  // Empty predicted and error fields where the layout cannot run.
+  auto number = [](bool present, double v) { return present ? machine_number(v) : std::string(); };
+  out << "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_layout\n";
   for (const auto& r : result.rows) {
-    out << r.id << "," << r.basis << "," << machine_number(r.reported) << ","
-        << machine_number(r.predicted_published) << "," << machine_number(r.error_published) << ","
-        << machine_number(r.predicted_searched) << "\n";
+    const auto& p = r.published;
+    out << csv_field(r.id) << "," << r.basis << "," << machine_number(r.reported) << ","
+        << (p.fit ? "true" : "false") << "," << csv_field(p.fit ? "" : layout_problem_text(p.no_fit)) << ","
+        << number(p.fit, p.predicted) << "," << number(p.fit, r.error_published) << ","
+        << number(r.searched.fit, r.searched.predicted) << "\n";
   }
 }
 

@@ -1,13 +1,20 @@
-// Reporters for `validate` (clustercap.validate.v1).
+// Reporters for `validate` (clustercap.validate.v2: a case whose layout
+// cannot run has "fit": false, its reason and null predictions, and is left
+// out of the errors; v1 printed such a case as predicted 0).
 #pragma once
 
 #include <ostream>
+#include <string>
 
 #include "estimator/validate.hpp"
 
 namespace clustercap::report {
 
-inline constexpr const char* kValidateSchema = "clustercap.validate.v1";
+inline constexpr const char* kValidateSchema = "clustercap.validate.v2";
+
+// The step model's reason a layout cannot run, in words with its figures:
+// "needs 95.3 GB of memory per chip; the chip has 80 GB".
+std::string layout_problem_text(const training::LayoutCheck& check);
 
 void write_validate_table(const training::ValidationResult& result, std::ostream& out);
 void write_validate_json(const training::ValidationResult& result, std::ostream& out);

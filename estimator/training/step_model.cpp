@@ -102,24 +102,54 @@ double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
   return (l.cp - 1.0) / l.cp * k_and_v_bytes;
 }
 
-StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
-  StepBreakdown r;
+namespace {
+
+// check_layout, inlined into evaluate_layout (the search calls it millions of times).
+inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layout& l) {
+  using P = LayoutProblem;
+  const auto d = [](auto x) { return static_cast<double>(x); };
+  if (l.tp > m.scaleup_domain) return {P::tp_over_scaleup_domain, d(l.tp), d(m.scaleup_domain)};
+  if (w.heads % l.tp != 0) return {P::tp_not_dividing_heads, d(l.tp), d(w.heads)};
+  if (w.layers < l.pp) return {P::pp_over_layers, d(l.pp), d(w.layers)};
+  if (l.cp < 1 || (l.cp > 1 && std::fmod(w.seq_len, l.cp) != 0)) return {P::cp_not_dividing_seq_len, d(l.cp), w.seq_len};
+  const long model_parallel = static_cast<long>(l.tp) * l.cp * l.pp;
+  const long chips = model_parallel * l.dp;
+  if (chips != m.chips) {
+    return m.chips % model_parallel != 0 ? LayoutCheck{P::chips_not_divided, d(model_parallel), d(m.chips)}
+                                         : LayoutCheck{P::chips_mismatch, d(chips), d(m.chips)};
+  }
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const long chips = static_cast<long>(l.tp) * l.cp * l.pp * l.dp;
+  const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
+  if (microbatches < 1 || microbatches != std::floor(microbatches)) {
+    return {P::batch_not_divided, d(l.dp) * l.microbatch, sequences};
+  }
   // Stages may hold unequal layer counts (Llama 3 405B: 126 layers on 16
   // stages); the step runs at the pace of the fullest stage.
   const int stage_layers = (w.layers + l.pp - 1) / l.pp;
-  if (chips != m.chips || w.layers < l.pp || w.heads % l.tp != 0 ||
-      stage_layers % l.interleave != 0 || l.tp > m.scaleup_domain || l.cp < 1 ||
-      (l.cp > 1 && std::fmod(w.seq_len, l.cp) != 0)) {
-    return r;
+  if (stage_layers % l.interleave != 0) return {P::interleave_not_dividing_stage, d(l.interleave), d(stage_layers)};
+  if (l.interleave > 1 && l.pp == 1) return {P::interleave_without_pipeline, d(l.interleave), d(l.pp)};
+  if (l.interleave > 1 && static_cast<long>(microbatches) % l.pp != 0) {
+    return {P::microbatches_not_multiple_of_pp, microbatches, d(l.pp)};
   }
+  return {};
+}
+
+}  // namespace
+
+LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) { return first_problem(w, m, l); }
+
+StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
+  StepBreakdown r;
+  r.problem = first_problem(w, m, l);
+  if (r.problem.problem != LayoutProblem::none) return r;
+  const double sequences = w.global_batch_tokens / w.seq_len;
+  const long chips = static_cast<long>(l.tp) * l.cp * l.pp * l.dp;
+  const int stage_layers = (w.layers + l.pp - 1) / l.pp;
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
-  if (microbatches < 1 || microbatches != std::floor(microbatches)) return r;
-  if (l.interleave > 1 && (l.pp == 1 || static_cast<long>(microbatches) % l.pp != 0)) return r;
   r.valid = true;
   r.memory_bytes = memory_per_chip(w, l);
   r.fits = r.memory_bytes <= m.hbm_bytes;
+  if (!r.fits) r.problem = {LayoutProblem::memory, r.memory_bytes, m.hbm_bytes};
 
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
   const double cp = l.cp;

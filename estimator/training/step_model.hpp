@@ -72,9 +72,36 @@ struct Layout {
   bool distributed_optimizer = true;  // optimizer state sharded over DP (ZeRO-1)
 };
 
+// Why a layout cannot run (check_layout, StepBreakdown::problem), with the
+// two figures that say so: `value` is the layout's, `limit` what it breaks.
+enum class LayoutProblem {
+  none,
+  tp_over_scaleup_domain,     // tp; chips in the scale-up domain
+  tp_not_dividing_heads,      // tp; attention heads
+  pp_over_layers,             // pp; layers
+  cp_not_dividing_seq_len,    // cp; seq_len (cp < 1 too)
+  chips_not_divided,          // tp x cp x pp; chips in the cluster
+  chips_mismatch,             // tp x cp x pp x dp; chips in the cluster
+  batch_not_divided,          // dp x microbatch; sequences in the global batch
+  interleave_not_dividing_stage,  // interleave; layers on the fullest stage
+  interleave_without_pipeline,    // interleave; pp (1)
+  microbatches_not_multiple_of_pp,  // microbatches per step; pp
+  memory,                     // bytes needed per chip; HBM bytes per chip
+};
+
+struct LayoutCheck {
+  LayoutProblem problem = LayoutProblem::none;
+  double value = 0, limit = 0;
+};
+
+// The first reason the layout cannot run on the machine, memory aside
+// (evaluate_layout adds that one); problem none when it can.
+LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l);
+
 struct StepBreakdown {
   bool valid = false;     // the layout divides the workload and the cluster
   bool fits = false;      // memory per chip <= HBM
+  LayoutCheck problem;    // why not valid, or why it does not fit
   double memory_bytes = 0;
   double compute_s = 0;   // matmul and memory-bound work, all microbatches
   double bubble_s = 0;    // pipeline fill and drain
