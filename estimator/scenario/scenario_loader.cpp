@@ -1,5 +1,6 @@
 #include "estimator/scenario/scenario_loader.hpp"
 
+#include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/supply_loader.hpp"
 #include "estimator/scenario/sweep_loader.hpp"
 #include "estimator/scenario/workload_loader.hpp"
@@ -41,7 +42,10 @@ const char* to_string(MfuModel model) {
 
 namespace {
 
-constexpr double kSecondsPerDay = 86400.0;
+using sweep::Target;
+
+// Keys a sweep can vary are read with their input-table range (inputs.hpp).
+const Range& range_of(Target target) { return input_spec(target).range; }
 
 const std::vector<std::string>& source_names() {
   static const std::vector<std::string> names = {"imports", "smuggled", "domestic", "stockpile",
@@ -100,11 +104,11 @@ void read_training(TableReader& root, Scenario& scenario) {
                                      "\"tf32\", \"fp32\"");
     }
   }
-  if (auto days = section->number("duration_days", Range::positive(36500), Presence::required)) {
-    t.duration_s = *days * kSecondsPerDay;
+  if (auto days = section->number("duration_days", range_of(Target::duration_s), Presence::required)) {
+    t.duration_s = *days * input_spec(Target::duration_s).scale_to_si;
   }
-  t.goodput = section->number("goodput", Range::unit_fraction()).value_or(t.goodput);
-  t.mfu = section->number("mfu", Range::unit_fraction());
+  t.goodput = section->number("goodput", range_of(Target::goodput)).value_or(t.goodput);
+  t.mfu = section->number("mfu", range_of(Target::mfu));
   if (auto text = section->string("mfu_model")) {
     const std::vector<std::string> names = {to_string(MfuModel::step_model),
                                             to_string(MfuModel::prior)};
@@ -117,12 +121,12 @@ void read_training(TableReader& root, Scenario& scenario) {
                         "must be one of " + quoted_list(names) + did_you_mean(*text, names));
     }
   }
-  t.bytes_per_param = section->number("bytes_per_param", Range::closed(1, 64))
+  t.bytes_per_param = section->number("bytes_per_param", range_of(Target::bytes_per_param))
                           .value_or(t.bytes_per_param);
   t.activation_memory_fraction =
-      section->number("activation_memory_fraction", Range::closed(0, 0.95))
+      section->number("activation_memory_fraction", range_of(Target::activation_memory_fraction))
           .value_or(t.activation_memory_fraction);
-  t.max_tokens = section->number("max_tokens", Range::positive(1e18));
+  t.max_tokens = section->number("max_tokens", range_of(Target::max_tokens));
   const auto rate = section->number("interruptions_per_chip_day", Range::positive(1));
   const auto restart = section->number("restart_hours", Range::non_negative(1000));
   const auto interval = section->number("checkpoint_interval_hours", Range::non_negative(1000));
@@ -157,13 +161,13 @@ void read_network(TableReader& root, Scenario& scenario) {
   f.planes = static_cast<int>(section->integer("planes", Range::closed(1, 64)).value_or(f.planes));
   f.port_gbps = section->number("port_gbps", Range::positive(1e5)).value_or(f.port_gbps);
   f.nic_transceiver_w =
-      section->number("nic_transceiver_w", Range::closed(0, 1e4)).value_or(f.nic_transceiver_w);
-  f.switch_transceiver_w = section->number("switch_transceiver_w", Range::closed(0, 1e4))
+      section->number("nic_transceiver_w", range_of(Target::nic_transceiver_w)).value_or(f.nic_transceiver_w);
+  f.switch_transceiver_w = section->number("switch_transceiver_w", range_of(Target::switch_transceiver_w))
                                .value_or(f.switch_transceiver_w);
   f.switch_ports_per_transceiver = static_cast<int>(
       section->integer("switch_ports_per_transceiver", Range::closed(1, 16))
           .value_or(f.switch_ports_per_transceiver));
-  f.switch_w = section->number("switch_w", Range::closed(0, 1e6)).value_or(f.switch_w);
+  f.switch_w = section->number("switch_w", range_of(Target::switch_w)).value_or(f.switch_w);
   f.copper_first_tier = section->boolean("copper_first_tier").value_or(f.copper_first_tier);
   section->report_unknown_keys();
 }
@@ -173,7 +177,7 @@ void read_power(TableReader& root, Scenario& scenario) {
   if (!section) return;
   power::GenericServer& g = scenario.generic_server;
   g.system_overhead =
-      section->number("system_overhead", Range::closed(1, 10)).value_or(g.system_overhead);
+      section->number("system_overhead", range_of(Target::system_overhead)).value_or(g.system_overhead);
   g.chips_per_server = static_cast<int>(
       section->integer("chips_per_server", Range::closed(1, 4096)).value_or(g.chips_per_server));
   section->report_unknown_keys();
@@ -182,10 +186,10 @@ void read_power(TableReader& root, Scenario& scenario) {
 Site read_site(TableReader& reader, Actor& actor) {
   Site site;
   site.name = reader.string("name", Presence::required).value_or("");
-  if (auto mw = reader.number("power_mw", Range::positive(1e6), Presence::required)) {
-    site.power_w = *mw * 1e6;
+  if (auto mw = reader.number("power_mw", range_of(Target::site_power_w), Presence::required)) {
+    site.power_w = *mw * input_spec(Target::site_power_w).scale_to_si;
   }
-  site.pue = reader.number("pue", Range::closed(1, 3), Presence::required).value_or(site.pue);
+  site.pue = reader.number("pue", range_of(Target::site_pue), Presence::required).value_or(site.pue);
   read_site_expansions(reader, site, actor);
   reader.report_unknown_keys();
   return site;
@@ -265,7 +269,7 @@ InventoryLine read_inventory_line(TableReader& reader) {
   InventoryLine line;
   line.line = reader.line();
   line.chip_id = reader.string("chip", Presence::required).value_or("");
-  if (auto count = reader.integer("count", Range::closed(0, 1e10), Presence::required)) {
+  if (auto count = reader.integer("count", range_of(Target::inventory_count), Presence::required)) {
     line.count = static_cast<double>(*count);
   }
   line.system_id = reader.string("system").value_or("");
@@ -278,8 +282,8 @@ InventoryLine read_inventory_line(TableReader& reader) {
     }
   }
   line.site = reader.string("site").value_or("");
-  line.price_usd = reader.number("price_usd", Range::positive(1e9));
-  line.mfu = reader.number("mfu", Range::unit_fraction());
+  line.price_usd = reader.number("price_usd", range_of(Target::inventory_price_usd));
+  line.mfu = reader.number("mfu", range_of(Target::inventory_mfu));
   reader.report_unknown_keys();
   return line;
 }
@@ -303,7 +307,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
         reader.error_at("country", "must be a two-letter ISO country code such as \"CN\"");
       }
     }
-    actor.budget_usd = reader.number("budget_usd", Range::positive(1e15));
+    actor.budget_usd = reader.number("budget_usd", range_of(Target::actor_budget_usd));
     read_actor_supply_settings(reader, actor);
 
     if (scenario.export_rule && actor.country.empty()) {
