@@ -36,10 +36,8 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
     const char* first = key.data() + i + 1;
     const char* last = key.data() + close;
     const auto [ptr, ec] = std::from_chars(first, last, index);
-    if (ptr != last || index < 0) {
-      if (ec != std::errc::result_out_of_range || ptr != last) return false;
-      index = INT_MAX;  // reported as an index that does not exist
-    }
+    if (ptr != last || index < 0) return false;
+    if (ec == std::errc::result_out_of_range) index = INT_MAX;  // reported as not existing
     const int value = index > INT_MAX ? INT_MAX : static_cast<int>(index);
     if (segment == "actor") in.actor = value;
     else if (segment == "site") in.site = value;

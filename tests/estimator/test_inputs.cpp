@@ -1,0 +1,412 @@
+// The input table (estimator/scenario/inputs.hpp) and the checks every value
+// of a sampleable key goes through, whether written in the file, drawn from a
+// distribution or listed in [sweep.grid].
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "estimator/scenario/inputs.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/copula.hpp"
+#include "estimator/sweep/distribution.hpp"
+#include "estimator/sweep/engine.hpp"
+#include "tests/support.hpp"
+
+using namespace clustercap;
+using sweep::Target;
+
+namespace {
+
+const char* kBase = R"([scenario]
+name = "inputs"
+
+[training]
+duration_days = 100
+
+[[actor]]
+name = "lab"
+
+[[actor.site]]
+name = "dc"
+power_mw = 300
+pue = 1.2
+
+[[actor.inventory]]
+chip = "nvidia_h100_sxm"
+count = 16384
+)";
+
+std::vector<std::string> errors_for(const std::string& text) {
+  return test::error_lines([&] { load_scenario_text("s.toml", text, test::builtin_catalog()); });
+}
+
+Scenario load(const std::string& text) {
+  return load_scenario_text("s.toml", text, test::builtin_catalog());
+}
+
+// A scenario with one value set per section ("training", "actor.site", ...),
+// each section's keys in order; the sections every scenario needs come first.
+std::string scenario_with(const std::string& section, const std::string& key, const std::string& value) {
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> sections = {
+      {"scenario", {{"name", "\"t\""}}},
+      {"training", {{"duration_days", "100"}}},
+      {"network", {}},
+      {"power", {}},
+      {"actor", {{"name", "\"lab\""}}},
+      {"actor.site", {{"name", "\"dc\""}, {"power_mw", "300"}, {"pue", "1.2"}}},
+      {"actor.inventory", {{"chip", "\"nvidia_h100_sxm\""}, {"count", "16384"}, {"price_usd", "25000"}}},
+  };
+  std::string text;
+  for (auto& [name, keys] : sections) {
+    if (name == section) {
+      bool replaced = false;
+      for (auto& kv : keys) {
+        if (kv.first == key) kv.second = value, replaced = true;
+      }
+      if (!replaced) keys.emplace_back(key, value);
+    }
+    const bool array = name.rfind("actor", 0) == 0;
+    text += (array ? "[[" : "[") + name + (array ? "]]\n" : "]\n");
+    for (const auto& [k, v] : keys) text += k + " = " + v + "\n";
+  }
+  return text;
+}
+
+const std::string kKeysSentence =
+    "training.goodput, training.mfu, training.duration_days, training.max_tokens, "
+    "training.activation_memory_fraction, training.bytes_per_param, network.switch_w, "
+    "network.nic_transceiver_w, network.switch_transceiver_w, power.system_overhead, "
+    "actor.budget_usd, actor.site.power_mw, actor.site.pue, actor.inventory.count, "
+    "actor.inventory.mfu, actor.inventory.price_usd";
+
+}  // namespace
+
+TEST_CASE("every sweep target has exactly one input-table entry, listed in supported_keys",
+          "[estimator][inputs]") {
+  const std::vector<Target> targets = {
+      Target::goodput,        Target::mfu,
+      Target::duration_s,     Target::max_tokens,
+      Target::activation_memory_fraction, Target::bytes_per_param,
+      Target::switch_w,       Target::nic_transceiver_w,
+      Target::switch_transceiver_w, Target::system_overhead,
+      Target::actor_budget_usd, Target::site_power_w,
+      Target::site_pue,       Target::inventory_count,
+      Target::inventory_mfu,  Target::inventory_price_usd};
+  REQUIRE(sweep_inputs().size() == targets.size());
+  for (Target t : targets) {
+    const auto n = std::count_if(sweep_inputs().begin(), sweep_inputs().end(),
+                                 [&](const InputSpec& s) { return s.target == t; });
+    CHECK(n == 1);
+    CHECK(input_spec(t).target == t);
+  }
+  // The sentence error messages have always shown, now generated.
+  CHECK(sweep::supported_keys() == kKeysSentence);
+}
+
+TEST_CASE("the loader reads every sampleable key with its input-table range", "[estimator][inputs]") {
+  for (const InputSpec& spec : sweep_inputs()) {
+    const std::string key = spec.key();
+    const auto dot = key.rfind('.');
+    const std::string section = key.substr(0, dot), name = key.substr(dot + 1);
+    DYNAMIC_SECTION(key) {
+      // Just past each finite end of the range.
+      std::vector<double> outside = {spec.range.max * 2};
+      outside.push_back(!spec.range.min_inclusive ? spec.range.min : spec.range.min - (spec.whole ? 1 : 0.5));
+      for (double value : outside) {
+        const auto errors = errors_for(scenario_with(section, name, format_number(value)));
+        REQUIRE(errors.size() == 1);
+        CHECK_THAT(errors[0], Catch::Contains(key + " = " + format_number(value) + ": " + spec.range.rule()));
+      }
+      // The range's own ends (or just inside an open one) load.
+      const auto [lo, hi] = spec.clamp_bounds();
+      CHECK(errors_for(scenario_with(section, name, format_number(hi))).empty());
+      if (spec.range.min_inclusive) CHECK(errors_for(scenario_with(section, name, format_number(lo))).empty());
+    }
+  }
+}
+
+TEST_CASE("bind_target takes target, SI scale, whole-number rule and 0-based indices from the table",
+          "[estimator][inputs]") {
+  sweep::UncertainInput in;
+  in.indexed_key = "actor[1].site[2].power_mw";
+  REQUIRE(sweep::bind_target(in));
+  CHECK(in.target == Target::site_power_w);
+  CHECK(in.scale == Approx(1e6));
+  CHECK(in.actor == 1);
+  CHECK(in.site == 2);
+  CHECK(in.inventory == -1);
+  CHECK_FALSE(in.whole);
+
+  sweep::UncertainInput count;
+  count.indexed_key = "actor[0].inventory[3].count";
+  REQUIRE(sweep::bind_target(count));
+  CHECK(count.target == Target::inventory_count);
+  CHECK(count.whole);
+  CHECK(count.inventory == 3);
+
+  sweep::UncertainInput days;
+  days.indexed_key = "training.duration_days";
+  REQUIRE(sweep::bind_target(days));
+  CHECK(days.scale == Approx(86400));
+
+  for (const char* bad : {"actor[0].site[0].name", "training[0].goodput", "actor[-1].budget_usd",
+                          "actor[].budget_usd", "actor[0].inventory[0].site[0].pue", "site[0].pue"}) {
+    sweep::UncertainInput probe;
+    probe.indexed_key = bad;
+    CHECK_FALSE(sweep::bind_target(probe));
+  }
+  // An index too large for an int is bound (and then reported as missing),
+  // not an uncaught std::out_of_range from std::stoi.
+  sweep::UncertainInput huge;
+  huge.indexed_key = "actor[99999999999999999999].budget_usd";
+  REQUIRE(sweep::bind_target(huge));
+  CHECK(huge.actor == INT_MAX);
+}
+
+TEST_CASE("grid values go through the key's range and whole-number checks at load, all at once",
+          "[estimator][inputs][sweep]") {
+  const std::string text = std::string(kBase) + R"(
+[sweep.grid]
+"actor[0].inventory[0].count" = [1000, -5000, 1.5]
+"training.goodput" = [0.9, 7]
+"actor[0].site[0].pue" = [0.01]
+)";
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{
+            "s.toml:19:1: sweep.grid.actor[0].inventory[0].count = -5000: must be in [0, 10000000000]",
+            "s.toml:19:1: sweep.grid.actor[0].inventory[0].count = 1.5: must be a whole number",
+            "s.toml:19:1: sweep.grid.actor[0].site[0].pue = 0.01: must be in [1, 3]",
+            "s.toml:19:1: sweep.grid.training.goodput = 7: must be in (0, 1]"});
+}
+
+TEST_CASE("a grid key naming an actor, site or inventory line that does not exist is an input error",
+          "[estimator][inputs][sweep]") {
+  const std::string text = std::string(kBase) + R"(
+[sweep.grid]
+"actor[1].budget_usd" = [1e9]
+"actor[0].site[1].power_mw" = [100]
+"actor[0].inventory[2].mfu" = [0.4]
+"actor[0].site[0].pue" = [1.1]
+)";
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{
+            "s.toml:19:1: sweep.grid.actor[0].inventory[2].mfu = [...]: names actor[0].inventory[2], which "
+            "does not exist: indices are 0-based and actor[0] has only inventory[0]",
+            "s.toml:19:1: sweep.grid.actor[0].site[1].power_mw = [...]: names actor[0].site[1], which does "
+            "not exist: indices are 0-based and actor[0] has only site[0]",
+            "s.toml:19:1: sweep.grid.actor[1].budget_usd = [...]: names actor[1], which does not exist: "
+            "indices are 0-based and this file has only actor[0]"});
+}
+
+TEST_CASE("two grid axes setting the same value are an input error", "[estimator][inputs][sweep]") {
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9, R"(pue = { dist = "uniform", min = 1.1, max = 1.4, name = "site_pue" })");
+  text += R"(
+[sweep.grid]
+"actor[0].site[0].pue" = [1.1]
+site_pue = [1.3]
+)";
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{"s.toml:19:1: sweep.grid.site_pue = [...]: sets the same value as "
+                                 "sweep.grid.actor[0].site[0].pue, also defined at s.toml:19:1"});
+}
+
+TEST_CASE("a valid grid still loads and sweeps its values", "[estimator][inputs][sweep]") {
+  const Scenario s = load(std::string(kBase) + R"(
+[sweep.grid]
+"actor[0].inventory[0].count" = [1000, 2000]
+)");
+  REQUIRE(s.sweep.grid.size() == 1);
+  CHECK(s.sweep.grid[0].values == std::vector<double>{1000, 2000});
+}
+
+TEST_CASE("two distributions with the same name are an input error naming both places",
+          "[estimator][inputs][sweep]") {
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9, R"(pue = { dist = "uniform", min = 1.1, max = 1.4, name = "x" })");
+  text.replace(text.find("power_mw = 300"), 14,
+               R"(power_mw = { dist = "uniform", min = 200, max = 400, name = "x" })");
+  CHECK(errors_for(text) == std::vector<std::string>{
+                                "s.toml:13:7: actor.site.pue.name = \"x\": duplicate distribution name; also "
+                                "defined at s.toml:12:12"});
+}
+
+TEST_CASE("a correlation repeated (either order) or of an input with itself is an input error",
+          "[estimator][inputs][sweep]") {
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9, R"(pue = { dist = "uniform", min = 1.1, max = 1.4, name = "p" })");
+  text.replace(text.find("power_mw = 300"), 14,
+               R"(power_mw = { dist = "uniform", min = 200, max = 400, name = "w" })");
+  text += R"(
+[[sweep.correlation]]
+a = "p"
+b = "w"
+spearman = 0.5
+
+[[sweep.correlation]]
+a = "w"
+b = "p"
+spearman = -0.5
+
+[[sweep.correlation]]
+a = "p"
+b = "actor[0].site[0].pue"
+spearman = 0.5
+)";
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{
+            "s.toml:24:1: sweep.correlation.b = \"p\": correlates \"w\" and \"p\" again; also defined at "
+            "s.toml:19:1",
+            "s.toml:29:1: sweep.correlation.b = \"actor[0].site[0].pue\": names the same distribution as a "
+            "(\"p\")"});
+}
+
+TEST_CASE("inconsistent correlations are an input error at the correlation that breaks them, at load",
+          "[estimator][inputs][sweep]") {
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9, R"(pue = { dist = "uniform", min = 1.1, max = 1.4, name = "a" })");
+  text.replace(text.find("power_mw = 300"), 14,
+               R"(power_mw = { dist = "uniform", min = 200, max = 400, name = "b" })");
+  text.replace(text.find("count = 16384"), 13,
+               R"(count = { dist = "uniform", min = 1000, max = 2000, name = "c" })");
+  text += R"(
+[[sweep.correlation]]
+a = "a"
+b = "b"
+spearman = 0.5
+
+[[sweep.correlation]]
+a = "b"
+b = "c"
+spearman = 0.5
+
+[[sweep.correlation]]
+a = "a"
+b = "c"
+spearman = -0.9
+)";
+  const std::vector<std::string> expected = {
+      "s.toml:29:1: sweep.correlation = \"a\" ~ \"c\": the correlations are inconsistent (their matrix is "
+      "not positive definite); this one contradicts the ones at s.toml:19:1, s.toml:24:1"};
+  CHECK(errors_for(text) == expected);
+}
+
+TEST_CASE("two expansions of a site in the same month are an input error naming both places",
+          "[estimator][inputs][supply]") {
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2\n"), 10, R"(pue = 1.2
+
+[[actor.site.expansion]]
+from = "2026-01"
+power_mw = 500
+
+[[actor.site.expansion]]
+from = 2026-01-15
+power_mw = 900
+)");
+  CHECK(errors_for(text) == std::vector<std::string>{
+                                "s.toml:20:8: actor.site.expansion.from = 2026-01-15: a second expansion of this "
+                                "site in the same month; also defined at s.toml:15:1"});
+}
+
+TEST_CASE("impossible calendar dates are input errors wherever dates and months are read",
+          "[estimator][inputs][scenario]") {
+  auto with_date = [](const std::string& date) {
+    std::string text = kBase;
+    text.replace(text.find("name = \"inputs\"\n"), 16, "name = \"inputs\"\ndate = \"" + date + "\"\n");
+    return errors_for(text);
+  };
+  CHECK(with_date("2025-02-31") ==
+        std::vector<std::string>{"s.toml:3:8: scenario.date = \"2025-02-31\": is not a calendar date: 2025-02 has 28 days"});
+  CHECK(with_date("2025-02-29") ==
+        std::vector<std::string>{"s.toml:3:8: scenario.date = \"2025-02-29\": is not a calendar date: 2025-02 has 28 days"});
+  CHECK(with_date("2025-04-31") ==
+        std::vector<std::string>{"s.toml:3:8: scenario.date = \"2025-04-31\": is not a calendar date: 2025-04 has 30 days"});
+  CHECK(with_date("2025-13-01") ==
+        std::vector<std::string>{"s.toml:3:8: scenario.date = \"2025-13-01\": must be a date like 2025-12-31"});
+  CHECK(with_date("2025-01-00") ==
+        std::vector<std::string>{"s.toml:3:8: scenario.date = \"2025-01-00\": must be a date like 2025-12-31"});
+  CHECK(with_date("2024-02-29").empty());
+  CHECK(with_date("2000-02-29").empty());
+  CHECK(with_date("1900-02-29").size() == 1);
+  // Months: a timeline start written as a date.
+  std::string text = std::string(kBase) + "\n[timeline]\nstart = \"2025-02-30\"\nend = \"2025-13\"\n";
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{
+            "s.toml:20:9: timeline.start = \"2025-02-30\": is not a calendar date: 2025-02 has 28 days",
+            "s.toml:21:7: timeline.end = \"2025-13\": must be a month like 2025-03"});
+}
+
+TEST_CASE("choice weights near the largest double keep their proportions", "[estimator][inputs][sweep]") {
+  const sweep::Distribution d = sweep::make_choice({1, 2}, {1e308, 1e308});
+  CHECK(d.quantile(0.25) == Approx(1));
+  CHECK(d.quantile(0.75) == Approx(2));
+  const sweep::Distribution skewed = sweep::make_choice({1, 2}, {1e308, 3e307});
+  CHECK(skewed.cumulative[0] == Approx(1 / 1.3).epsilon(1e-12));
+  // Through the loader: accepted, and the median is a listed value.
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9, R"(pue = { dist = "choice", values = [1.1, 1.3], weights = [1e308, 1e308] })");
+  const Scenario s = load(text);
+  REQUIRE(s.sweep.inputs.size() == 1);
+  CHECK(s.sweep.inputs[0].sample(0.25) == Approx(1.1));
+  CHECK(s.sweep.inputs[0].sample(0.75) == Approx(1.3));
+  // Non-finite weights are rejected.
+  std::string inf = kBase;
+  inf.replace(inf.find("pue = 1.2"), 9, R"(pue = { dist = "choice", values = [1.1, 1.3], weights = [inf, 1] })");
+  CHECK(errors_for(inf) == std::vector<std::string>{
+                               "s.toml:13:58: actor.site.pue.weights = inf: every element must be a finite number"});
+}
+
+TEST_CASE("samples stay inside the key's range at open ends and counts are whole and non-negative",
+          "[estimator][inputs][sweep]") {
+  std::string text = kBase;
+  text.replace(text.find("duration_days = 100"), 19,
+               "duration_days = 100\ngoodput = { dist = \"normal\", mean = 0.5, sd = 0.25 }");
+  text.replace(text.find("count = 16384"), 13, R"(count = { dist = "normal", mean = 100, sd = 55 })");
+  text.replace(text.find("power_mw = 300"), 14, R"(power_mw = { dist = "normal", mean = 300, sd = 150 })");
+  const Scenario s = load(text);
+  REQUIRE(s.sweep.inputs.size() == 3);
+  for (const auto& in : s.sweep.inputs) {
+    const InputSpec& spec = input_spec(in.target);
+    for (double u : {1e-12, 1e-6, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 1e-12}) {
+      const double x = in.sample(u);
+      INFO(in.indexed_key << " at u = " << u << ": " << x);
+      CHECK(spec.check(x).empty());
+      const double z = sweep::normal_quantile(u);
+      CHECK(spec.check(in.sample_at_normal(z)).empty());
+    }
+  }
+}
+
+TEST_CASE("what a sampled input can change follows its table entry's effect", "[estimator][inputs][sweep]") {
+  auto engine_for = [](const std::string& replace, const std::string& with) {
+    std::string text = kBase;
+    text.replace(text.find(replace), replace.size(), with);
+    return load(text);
+  };
+  {
+    const Scenario s = engine_for("pue = 1.2", R"(pue = { dist = "uniform", min = 1.1, max = 1.4 })");
+    const sweep::Engine e(s, test::builtin_catalog(), {});
+    REQUIRE(e.candidates() == 1);
+    CHECK(e.power_sampled(0));
+    CHECK(e.size_sampled(0));
+  }
+  {
+    const Scenario s = engine_for("count = 16384", R"(count = { dist = "uniform", min = 1000, max = 2000 })");
+    const sweep::Engine e(s, test::builtin_catalog(), {});
+    CHECK_FALSE(e.power_sampled(0));
+    CHECK(e.size_sampled(0));
+  }
+  {
+    const Scenario s = engine_for("duration_days = 100",
+                                  "duration_days = 100\nmax_tokens = { dist = \"uniform\", min = 1e12, max = 2e12 }");
+    const sweep::Engine e(s, test::builtin_catalog(), {});
+    CHECK_FALSE(e.power_sampled(0));
+    CHECK_FALSE(e.size_sampled(0));
+  }
+}
