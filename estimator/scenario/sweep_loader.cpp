@@ -202,6 +202,8 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
 
 namespace {
 
+using sweep::Target;
+
 std::string location(const std::string& file, std::int64_t line, std::int64_t column) {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
@@ -237,6 +239,31 @@ std::string missing_index(const Scenario& scenario, const sweep::UncertainInput&
   return "";
 }
 
+// Empty when a grid value for `in` reaches the model; otherwise why it would
+// not (every grid value would then give the same answer). A distribution is
+// always written on the value it varies, so only grid keys need this.
+std::string without_effect(const Scenario& scenario, const sweep::UncertainInput& in) {
+  const TrainingSettings& t = scenario.training;
+  switch (in.target) {
+    case Target::goodput:
+      if (t.failures) return "has no effect: goodput follows from the [training] failure model";
+      return "";
+    case Target::inventory_mfu:
+    case Target::inventory_price_usd: {
+      const InventoryLine& line = scenario.actors[static_cast<std::size_t>(in.actor)]
+                                      .inventory[static_cast<std::size_t>(in.inventory)];
+      const bool written = in.target == Target::inventory_mfu ? line.mfu.has_value() : line.price_usd.has_value();
+      const std::string name = in.target == Target::inventory_mfu ? "mfu" : "price_usd";
+      if (!written) {
+        return "has no effect: that inventory line sets no " + name + "; write " + name +
+               " on it to vary it";
+      }
+      return "";
+    }
+    default: return "";
+  }
+}
+
 // The input a correlation or grid key names (its name or indexed key), or -1.
 int input_index(const Scenario& scenario, const std::string& label) {
   const auto& inputs = scenario.sweep.inputs;
@@ -269,6 +296,9 @@ void check_grid(const Scenario& scenario, Diagnostics& diagnostics) {
     if (const std::string rule = missing_index(scenario, probe); !rule.empty()) {
       diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
       continue;
+    }
+    if (const std::string rule = without_effect(scenario, probe); !rule.empty()) {
+      diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
     }
     const auto [first, fresh] = axis_of.emplace(probe.indexed_key, a);
     if (!fresh) {

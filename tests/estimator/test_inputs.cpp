@@ -410,3 +410,31 @@ TEST_CASE("what a sampled input can change follows its table entry's effect", "[
     CHECK_FALSE(e.size_sampled(0));
   }
 }
+
+TEST_CASE("a grid key whose value the model would ignore is an input error", "[estimator][inputs][sweep]") {
+  // Before: every grid value gave the same answer (the line's own mfu and
+  // price_usd, or the failure model's goodput, were used instead).
+  const std::string text = std::string(kBase) + R"(
+[sweep.grid]
+"actor[0].inventory[0].mfu" = [0.1, 0.9]
+"actor[0].inventory[0].price_usd" = [1e4]
+)";
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{
+            "s.toml:19:1: sweep.grid.actor[0].inventory[0].mfu = [...]: has no effect: that inventory line "
+            "sets no mfu; write mfu on it to vary it",
+            "s.toml:19:1: sweep.grid.actor[0].inventory[0].price_usd = [...]: has no effect: that inventory "
+            "line sets no price_usd; write price_usd on it to vary it"});
+  std::string failures = kBase;
+  failures.replace(failures.find("duration_days = 100"), 19,
+                   "duration_days = 100\ninterruptions_per_chip_day = 0.0001\nrestart_hours = 1\n"
+                   "checkpoint_interval_hours = 1");
+  failures += "\n[sweep.grid]\n\"training.goodput\" = [0.5]\n";
+  CHECK(errors_for(failures) ==
+        std::vector<std::string>{"s.toml:22:1: sweep.grid.training.goodput = [...]: has no effect: goodput "
+                                 "follows from the [training] failure model"});
+  // Written on the line, the same keys load.
+  std::string written = kBase;
+  written.replace(written.find("count = 16384"), 13, "count = 16384\nmfu = 0.4\nprice_usd = 20000");
+  CHECK(errors_for(written + text.substr(std::string(kBase).size())).empty());
+}
