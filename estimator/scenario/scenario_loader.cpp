@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
+#include <map>
+#include <optional>
+#include <tuple>
 #include <string_view>
 #include <utility>
 
@@ -59,6 +61,11 @@ std::optional<SupplySource> parse_source(const std::string& text) {
     if (text == to_string(s)) return s;
   }
   return std::nullopt;
+}
+
+// FILE:LINE:COL of a table, for "also defined at" in duplicate errors.
+std::string location_of(const TableReader& reader) {
+  return reader.file() + ":" + std::to_string(reader.line()) + ":" + std::to_string(reader.column());
 }
 
 std::string quoted_list(const std::vector<std::string>& items) {
@@ -265,6 +272,48 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   }
 }
 
+// Lines of one chip and system at one site (at any site when the actor
+// centralises) pool into one cluster, which runs at the first line's mfu and
+// buys at its price: a later line's differing mfu or price_usd, or a
+// distribution on one, would be silently ignored.
+void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor, const Scenario& scenario,
+                        const Catalog& catalog) {
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> first_of;
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    const InventoryLine& line = actor.inventory[i];
+    const Chip* chip = catalog.find_chip(line.chip_id);
+    if (chip == nullptr) continue;  // reported
+    std::string site = actor.centralize ? "" : line.site;
+    if (site.empty() && !actor.centralize && !actor.sites.empty()) site = actor.sites.front().name;
+    const auto key = std::make_tuple(chip->id, line.system_id.empty() ? chip->default_system : line.system_id,
+                                     site);
+    const auto [first, fresh] = first_of.emplace(key, i);
+    if (fresh) continue;
+    const InventoryLine& pooled = actor.inventory[first->second];
+    const std::string where = location_of(readers[first->second]);
+    auto is_distribution = [&](const std::string& indexed) {
+      return std::any_of(scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
+                         [&](const sweep::UncertainInput& in) { return in.indexed_key == indexed; });
+    };
+    for (const char* key_name : {"mfu", "price_usd"}) {
+      const bool is_mfu = std::string(key_name) == "mfu";
+      const std::optional<double>& mine = is_mfu ? line.mfu : line.price_usd;
+      const std::optional<double>& theirs = is_mfu ? pooled.mfu : pooled.price_usd;
+      const bool sampled = is_distribution(readers[i].indexed_key(key_name)) ||
+                           is_distribution(readers[first->second].indexed_key(key_name));
+      if (mine == theirs && !(sampled && mine)) continue;
+      const std::string rule = "pools with the line at " + where + " (same chip, system and site: one cluster, "
+                               "which takes that line's " + key_name + "); give the lines one " + key_name +
+                               " (not a distribution) or merge them";
+      if (mine) {
+        readers[i].error_at(key_name, rule);
+      } else {
+        readers[i].error_missing(key_name, rule);
+      }
+    }
+  }
+}
+
 InventoryLine read_inventory_line(TableReader& reader) {
   InventoryLine line;
   line.line = reader.line();
@@ -290,12 +339,13 @@ InventoryLine read_inventory_line(TableReader& reader) {
 
 void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) {
   const std::vector<std::string> root_keys = root.keys();
-  std::set<std::string> actor_names;
+  std::map<std::string, std::string> actor_names;  // -> where first defined
   for (auto& reader : root.table_array("actor", Presence::required)) {
     Actor actor;
     actor.name = reader.string("name", Presence::required).value_or("");
-    if (!actor.name.empty() && !actor_names.insert(actor.name).second) {
-      reader.error_at("name", "duplicate actor name");
+    if (!actor.name.empty()) {
+      const auto [first, fresh] = actor_names.emplace(actor.name, location_of(reader));
+      if (!fresh) reader.error_at("name", "duplicate actor name; also defined at " + first->second);
     }
     actor.centralize = reader.boolean("centralize").value_or(false);
     if (auto country = reader.string("country")) {
@@ -314,12 +364,14 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       reader.error_missing("country", "required when [scenario] export_rule is set: the rule "
                                       "applies by destination");
     }
-    std::set<std::string> site_names;
+    std::map<std::string, std::string> site_names;  // -> where first defined
     for (auto& site_reader : reader.table_array("site", Presence::required)) {
       actor.sites.push_back(read_site(site_reader, actor));
       const std::string& name = actor.sites.back().name;
-      if (!name.empty() && !site_names.insert(name).second) {
-        site_reader.error_at("name", "duplicate site name in this actor");
+      if (name.empty()) continue;
+      const auto [first, fresh] = site_names.emplace(name, location_of(site_reader));
+      if (!fresh) {
+        site_reader.error_at("name", "duplicate site name in this actor; also defined at " + first->second);
       }
     }
     // With [[supply]] an actor may start empty and be filled by its lines.
@@ -334,6 +386,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     for (std::size_t i = 0; i < inventory_readers.size(); ++i) {
       check_inventory_line(inventory_readers[i], actor.inventory[i], actor, scenario, catalog);
     }
+    check_pooled_lines(inventory_readers, actor, scenario, catalog);
     reader.report_unknown_keys();
     scenario.actors.push_back(std::move(actor));
   }
@@ -364,13 +417,13 @@ void check_reference(TableReader& reader, const std::string& id, const Scenario&
 }
 
 void read_references(TableReader& root, Scenario& scenario, const Catalog& catalog) {
-  std::set<std::string> seen;
+  std::map<std::string, std::string> seen;  // -> where first listed
   for (auto& reader : root.table_array("reference")) {
     auto id = reader.string("id", Presence::required);
     reader.report_unknown_keys();
     if (!id) continue;
-    if (!seen.insert(*id).second) {
-      reader.error_at("id", "duplicate reference");
+    if (const auto [first, fresh] = seen.emplace(*id, location_of(reader)); !fresh) {
+      reader.error_at("id", "duplicate reference; also listed at " + first->second);
       continue;
     }
     check_reference(reader, *id, scenario, catalog);

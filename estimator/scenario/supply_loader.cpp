@@ -134,7 +134,7 @@ void read_timeline(TableReader& root, Scenario& scenario) {
 }
 
 void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) {
-  std::set<std::string> names;
+  std::map<std::string, std::string> names;  // actor + name -> where first defined
   std::vector<std::pair<TableReader, std::size_t>> readers;
   for (auto& r : root.table_array("supply")) {
     SupplyItem item;
@@ -206,8 +206,10 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       }
       item.name = std::string(supply::to_string(item.kind)) + " " + item.chip_id;
     }
-    if (!names.insert(item.actor + "\n" + item.name).second) {
-      r.error_at("name", "duplicate supply name for this actor; give each line a distinct name");
+    const std::string here = r.file() + ":" + std::to_string(r.line()) + ":" + std::to_string(r.column());
+    if (const auto [first, fresh] = names.emplace(item.actor + "\n" + item.name, here); !fresh) {
+      r.error_at("name", "duplicate supply name for this actor; give each line a distinct name (also "
+                         "defined at " + first->second + ")");
     }
     item.start = read_month(r, "start", Presence::required).value_or(0);
     item.end = read_month(r, "end", Presence::optional);

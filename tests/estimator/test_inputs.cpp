@@ -438,3 +438,49 @@ TEST_CASE("a grid key whose value the model would ignore is an input error", "[e
   written.replace(written.find("count = 16384"), 13, "count = 16384\nmfu = 0.4\nprice_usd = 20000");
   CHECK(errors_for(written + text.substr(std::string(kBase).size())).empty());
 }
+
+TEST_CASE("inventory lines pooled into one cluster must agree on mfu and price_usd",
+          "[estimator][inputs][scenario]") {
+  // Before: the cluster took the first line's mfu and price; the second's were ignored.
+  const std::string second = R"(
+[[actor.inventory]]
+chip = "nvidia_h100_sxm"
+count = 1000
+mfu = 0.5
+price_usd = 40000
+)";
+  CHECK(errors_for(std::string(kBase) + second) ==
+        std::vector<std::string>{
+            "s.toml:22:7: actor.inventory.mfu = 0.5: pools with the line at s.toml:15:1 (same chip, system and "
+            "site: one cluster, which takes that line's mfu); give the lines one mfu (not a distribution) or "
+            "merge them",
+            "s.toml:23:13: actor.inventory.price_usd = 40000: pools with the line at s.toml:15:1 (same chip, "
+            "system and site: one cluster, which takes that line's price_usd); give the lines one price_usd "
+            "(not a distribution) or merge them"});
+  // Equal values, or another chip, pool or stand apart without error.
+  std::string same = kBase;
+  same.replace(same.find("count = 16384"), 13, "count = 16384\nmfu = 0.5\nprice_usd = 40000");
+  CHECK(errors_for(same + second).empty());
+  std::string other = second;
+  other.replace(other.find("nvidia_h100_sxm"), 15, "nvidia_h200_sxm");
+  CHECK(errors_for(std::string(kBase) + other).empty());
+  // A distribution on a pooled line's mfu would be sampled for nothing.
+  std::string sampled = same + second;
+  sampled.replace(sampled.rfind("mfu = 0.5"), 9, R"(mfu = { dist = "uniform", min = 0.4, max = 0.6 })");
+  CHECK(errors_for(sampled).size() == 1);
+}
+
+TEST_CASE("a repeated supply name names where it was first defined", "[estimator][inputs][supply]") {
+  const std::string line = R"(
+[[supply]]
+kind = "import"
+actor = "lab"
+chip = "nvidia_h100_sxm"
+start = "2025-01"
+units_per_month = 100
+)";
+  const std::string text = std::string(kBase) + "\n[timeline]\nstart = \"2025-01\"\nend = \"2025-12\"\n" + line + line;
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{"s.toml:30:1: supply.name: duplicate supply name for this actor; give each "
+                                 "line a distinct name (also defined at s.toml:23:1)"});
+}
