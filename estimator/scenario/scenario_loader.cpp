@@ -479,7 +479,7 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
     w->report_unknown_keys();
   }
   root.report_unknown_keys();
-  check_uncertain_inputs(scenario, diagnostics);
+  check_uncertain_inputs(scenario, catalog, diagnostics);
   diagnostics.throw_if_any();
   return scenario;
 }

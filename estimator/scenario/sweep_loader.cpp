@@ -242,7 +242,7 @@ std::string missing_index(const Scenario& scenario, const sweep::UncertainInput&
 // Empty when a grid value for `in` reaches the model; otherwise why it would
 // not (every grid value would then give the same answer). A distribution is
 // always written on the value it varies, so only grid keys need this.
-std::string without_effect(const Scenario& scenario, const sweep::UncertainInput& in) {
+std::string without_effect(const Scenario& scenario, const Catalog& catalog, const sweep::UncertainInput& in) {
   const TrainingSettings& t = scenario.training;
   switch (in.target) {
     case Target::goodput:
@@ -260,6 +260,19 @@ std::string without_effect(const Scenario& scenario, const sweep::UncertainInput
       }
       return "";
     }
+    case Target::actor_budget_usd:
+      // A line with no price costs nothing, so no budget would limit it
+      // (the loader demands prices only of actors that write budget_usd).
+      for (const InventoryLine& line : scenario.actors[static_cast<std::size_t>(in.actor)].inventory) {
+        const Chip* chip = catalog.find_chip(line.chip_id);
+        if (chip == nullptr || line.price_usd) continue;
+        const System* system =
+            catalog.find_system(line.system_id.empty() ? chip->default_system : line.system_id);
+        if ((system != nullptr && system->price_usd) || chip->price_usd) continue;
+        return "has no effect on \"" + chip->id + "\": the catalog has no price for it; write price_usd on "
+               "its inventory line";
+      }
+      return "";
     default: return "";
   }
 }
@@ -275,12 +288,14 @@ int input_index(const Scenario& scenario, const std::string& label) {
 
 // Every [sweep.grid] value goes through its key's input-table check, as a
 // value written in the file would; keys must name an existing value.
-void check_grid(const Scenario& scenario, Diagnostics& diagnostics) {
+void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics) {
   std::map<std::string, std::size_t> axis_of;  // indexed key -> first axis setting it
   const auto& grid = scenario.sweep.grid;
   for (std::size_t a = 0; a < grid.size(); ++a) {
     const sweep::GridAxis& axis = grid[a];
     const std::string key = "sweep.grid." + axis.key;
+    const auto& rejected = scenario.sweep.rejected_names;
+    if (std::find(rejected.begin(), rejected.end(), axis.key) != rejected.end()) continue;  // reported
     sweep::UncertainInput probe;
     probe.indexed_key = axis.key;
     for (const auto& in : scenario.sweep.inputs) {
@@ -297,7 +312,7 @@ void check_grid(const Scenario& scenario, Diagnostics& diagnostics) {
       diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
       continue;
     }
-    if (const std::string rule = without_effect(scenario, probe); !rule.empty()) {
+    if (const std::string rule = without_effect(scenario, catalog, probe); !rule.empty()) {
       diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
     }
     const auto [first, fresh] = axis_of.emplace(probe.indexed_key, a);
@@ -367,7 +382,7 @@ void check_correlations(const Scenario& scenario, const std::vector<std::string>
 
 }  // namespace
 
-void check_uncertain_inputs(Scenario& scenario, Diagnostics& diagnostics) {
+void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics) {
   std::vector<std::string> labels;
   std::map<std::string, const sweep::UncertainInput*> named;
   bool names_unique = true;
@@ -389,7 +404,7 @@ void check_uncertain_inputs(Scenario& scenario, Diagnostics& diagnostics) {
     }
   }
   check_correlations(scenario, labels, names_unique, diagnostics);
-  check_grid(scenario, diagnostics);
+  check_grid(scenario, catalog, diagnostics);
 }
 
 }  // namespace clustercap

@@ -484,3 +484,28 @@ units_per_month = 100
         std::vector<std::string>{"s.toml:30:1: supply.name: duplicate supply name for this actor; give each "
                                  "line a distinct name (also defined at s.toml:23:1)"});
 }
+
+TEST_CASE("a budget grid on an actor holding chips with no price is an input error",
+          "[estimator][inputs][sweep]") {
+  // Before: an unpriced line cost nothing, so every budget gave the same cluster.
+  const std::string grid = "\n[sweep.grid]\n\"actor[0].budget_usd\" = [1e3, 1e12]\n";
+  std::string unpriced = kBase;
+  unpriced.replace(unpriced.find("nvidia_h100_sxm"), 15, "nvidia_h800_sxm");
+  CHECK(errors_for(unpriced + grid) ==
+        std::vector<std::string>{"s.toml:19:1: sweep.grid.actor[0].budget_usd = [...]: has no effect on "
+                                 "\"nvidia_h800_sxm\": the catalog has no price for it; write price_usd on its "
+                                 "inventory line"});
+  std::string priced = unpriced;
+  priced.replace(priced.find("count = 16384"), 13, "count = 16384\nprice_usd = 20000");
+  CHECK(errors_for(priced + grid).empty());
+  CHECK(errors_for(std::string(kBase) + grid).empty());  // the catalog prices the H100
+}
+
+TEST_CASE("a grid key naming a distribution that failed to parse is reported once, where it is written",
+          "[estimator][inputs][sweep]") {
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9, R"(pue = { dist = "uniform", min = 1.4, max = 1.1, name = "p" })");
+  const auto errors = errors_for(text + "\n[sweep.grid]\np = [1.2]\n");
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::StartsWith("s.toml:13:44: actor.site.pue.max = 1.1: must be greater than min"));
+}
