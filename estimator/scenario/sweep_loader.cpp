@@ -390,6 +390,15 @@ void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnost
     if (!sweep::bind_target(input)) {
       diagnostics.add({input.file, input.line, input.column, input.key, "{...}",
                        "cannot be a distribution; keys that can: " + sweep::supported_keys()});
+    } else if (input.dist.kind == sweep::DistKind::choice) {
+      // Listed values are meant exactly: one outside the key's range (or a
+      // fractional count) would be clamped or rounded into another value.
+      for (double value : input.dist.values) {
+        const std::string rule = input_spec(input.target).check(value);
+        if (!rule.empty()) {
+          diagnostics.add({input.file, input.line, input.column, input.key + ".values", format_number(value), rule});
+        }
+      }
     }
     labels.push_back(input.label());
     if (input.name.empty()) continue;

@@ -509,3 +509,17 @@ TEST_CASE("a grid key naming a distribution that failed to parse is reported onc
   REQUIRE(errors.size() == 1);
   CHECK_THAT(errors[0], Catch::StartsWith("s.toml:13:44: actor.site.pue.max = 1.1: must be greater than min"));
 }
+
+TEST_CASE("every value a choice lists must be valid for its key", "[estimator][inputs][sweep]") {
+  // Before: a rare value outside the range was clamped to the bound, and a
+  // fractional count rounded, so the sweep drew values the file never listed.
+  std::string text = kBase;
+  text.replace(text.find("pue = 1.2"), 9,
+               R"(pue = { dist = "choice", values = [1.2, 1.3, 0.5], weights = [10, 10, 1] })");
+  text.replace(text.find("count = 16384"), 13,
+               R"(count = { dist = "choice", values = [1000, 2000.5], weights = [1, 1] })");
+  CHECK(errors_for(text) ==
+        std::vector<std::string>{
+            "s.toml:13:7: actor.site.pue.values = 0.5: must be in [1, 3]",
+            "s.toml:17:9: actor.inventory.count.values = 2000.5: must be a whole number"});
+}
