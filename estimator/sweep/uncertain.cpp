@@ -25,7 +25,10 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
   while (i <= key.size()) {
     if (i < key.size() && key[i] != '[') {
       pattern += key[i];
-      if (key[i] == '.') segment.clear(); else segment += key[i];
+      if (key[i] == '.')
+        segment.clear();
+      else
+        segment += key[i];
       ++i;
       continue;
     }
@@ -39,10 +42,14 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
     if (ptr != last || index < 0) return false;
     if (ec == std::errc::result_out_of_range) index = INT_MAX;  // reported as not existing
     const int value = index > INT_MAX ? INT_MAX : static_cast<int>(index);
-    if (segment == "actor") in.actor = value;
-    else if (segment == "site") in.site = value;
-    else if (segment == "inventory") in.inventory = value;
-    else return false;
+    if (segment == "actor")
+      in.actor = value;
+    else if (segment == "site")
+      in.site = value;
+    else if (segment == "inventory")
+      in.inventory = value;
+    else
+      return false;
     pattern += "[]";
     i = close + 1;
   }
@@ -52,9 +59,15 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
 }  // namespace
 
 double UncertainInput::sample(double u) const { return finish_sample(*this, dist.quantile(u)); }
-model::Pack UncertainInput::sample(model::Pack u) const { return finish_sample(*this, dist.quantile(u)); }
-double UncertainInput::sample_at_normal(double z) const { return finish_sample(*this, dist.at_normal(z)); }
-model::Pack UncertainInput::sample_at_normal(model::Pack z) const { return finish_sample(*this, dist.at_normal(z)); }
+model::Pack UncertainInput::sample(model::Pack u) const {
+  return finish_sample(*this, dist.quantile(u));
+}
+double UncertainInput::sample_at_normal(double z) const {
+  return finish_sample(*this, dist.at_normal(z));
+}
+model::Pack UncertainInput::sample_at_normal(model::Pack z) const {
+  return finish_sample(*this, dist.at_normal(z));
+}
 
 const std::string& supported_keys() {
   static const std::string text = [] {
