@@ -208,7 +208,7 @@ std::string location(const std::string& file, std::int64_t line, std::int64_t co
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-// "actor[0] to actor[2]", "the only one is site[0]", ...: which indices exist.
+// "this file has actor[0] to actor[2]", "actor[1] has only site[0]", ...
 std::string valid_indices(const std::string& owner, const std::string& what, std::size_t count) {
   if (count == 0) return owner + " has no " + what;
   const std::string last = what + "[" + std::to_string(count - 1) + "]";
@@ -248,6 +248,19 @@ std::string without_effect(const Scenario& scenario, const Catalog& catalog, con
     case Target::goodput:
       if (t.failures) return "has no effect: goodput follows from the [training] failure model";
       return "";
+    case Target::mfu: {
+      // Lines pooled into one cluster agree on mfu (checked when read), so a
+      // cluster ignores [training] mfu exactly when its lines set their own.
+      bool any_line = false, all_set = true;
+      for (const auto& actor : scenario.actors) {
+        for (const auto& line : actor.inventory) {
+          any_line = true;
+          all_set = all_set && line.mfu.has_value();
+        }
+      }
+      if (any_line && all_set) return "has no effect: every inventory line sets its own mfu";
+      return "";
+    }
     case Target::inventory_mfu:
     case Target::inventory_price_usd: {
       const InventoryLine& line = scenario.actors[static_cast<std::size_t>(in.actor)]

@@ -482,6 +482,12 @@ TEST_CASE("a grid key whose value the model would ignore is an input error",
         std::vector<std::string>{
             "s.toml:22:1: sweep.grid.training.goodput = [...]: has no effect: goodput "
             "follows from the [training] failure model"});
+  std::string own_mfu = kBase;
+  own_mfu.replace(own_mfu.find("count = 16384"), 13, "count = 16384\nmfu = 0.4");
+  CHECK(errors_for(own_mfu + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n") ==
+        std::vector<std::string>{"s.toml:20:1: sweep.grid.training.mfu = [...]: has no effect: every "
+                                 "inventory line sets its own mfu"});
+  CHECK(errors_for(std::string(kBase) + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n").empty());
   // Written on the line, the same keys load.
   std::string written = kBase;
   written.replace(written.find("count = 16384"), 13, "count = 16384\nmfu = 0.4\nprice_usd = 20000");
