@@ -416,6 +416,14 @@ void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnost
     labels.push_back(input.label());
     if (input.name.empty()) continue;
     labels.push_back(input.indexed_key);
+    sweep::UncertainInput probe;
+    probe.indexed_key = input.name;
+    if (input.name != input.indexed_key && sweep::bind_target(probe)) {
+      // A grid key or correlation naming it could mean either value.
+      diagnostics.add({input.file, input.line, input.column, input.key + ".name", "\"" + input.name + "\"",
+                       "is a key a sweep can set, not a name for this distribution; choose another name"});
+      names_unique = false;
+    }
     const auto [first, fresh] = named.emplace(input.name, &input);
     if (!fresh) {
       diagnostics.add({input.file, input.line, input.column, input.key + ".name",

@@ -484,9 +484,10 @@ TEST_CASE("a grid key whose value the model would ignore is an input error",
             "follows from the [training] failure model"});
   std::string own_mfu = kBase;
   own_mfu.replace(own_mfu.find("count = 16384"), 13, "count = 16384\nmfu = 0.4");
-  CHECK(errors_for(own_mfu + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n") ==
-        std::vector<std::string>{"s.toml:20:1: sweep.grid.training.mfu = [...]: has no effect: every "
-                                 "inventory line sets its own mfu"});
+  CHECK(
+      errors_for(own_mfu + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n") ==
+      std::vector<std::string>{"s.toml:20:1: sweep.grid.training.mfu = [...]: has no effect: every "
+                               "inventory line sets its own mfu"});
   CHECK(errors_for(std::string(kBase) + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n").empty());
   // Written on the line, the same keys load.
   std::string written = kBase;
@@ -588,4 +589,23 @@ TEST_CASE("every value a choice lists must be valid for its key", "[estimator][i
         std::vector<std::string>{
             "s.toml:13:7: actor.site.pue.values = 0.5: must be in [1, 3]",
             "s.toml:17:9: actor.inventory.count.values = 2000.5: must be a whole number"});
+}
+
+TEST_CASE("a distribution named like another key is an input error", "[estimator][inputs][sweep]") {
+  // Before: the grid key "actor[0].site[0].pue" set the power, which the
+  // distribution of that name varies, and left the PUE alone.
+  std::string text = kBase;
+  text.replace(
+      text.find("power_mw = 300"), 14,
+      R"(power_mw = { dist = "uniform", min = 200, max = 400, name = "actor[0].site[0].pue" })");
+  CHECK(errors_for(text + "\n[sweep.grid]\n\"actor[0].site[0].pue\" = [1.5]\n") ==
+        std::vector<std::string>{
+            "s.toml:12:12: actor.site.power_mw.name = \"actor[0].site[0].pue\": is a key "
+            "a sweep can set, not a name for this distribution; choose another name"});
+  // Its own indexed key as a name is harmless.
+  std::string own = kBase;
+  own.replace(
+      own.find("power_mw = 300"), 14,
+      R"(power_mw = { dist = "uniform", min = 200, max = 400, name = "actor[0].site[0].power_mw" })");
+  CHECK(errors_for(own).empty());
 }
