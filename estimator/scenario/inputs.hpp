@@ -5,8 +5,10 @@
 // change, so the loader, the distribution and grid checks, bind_target, the
 // list of keys in messages and the sweep engine cannot drift apart.
 //
-// Adding a sampleable key: one entry here, a Target, and the model field
-// Engine::apply sets for it.
+// Adding a sampleable key: one entry here, a Target, the model field
+// Engine::apply sets for it (and, for a per-actor/site/line key, which
+// candidates Engine::bind lets it touch); the compiler then asks for its name
+// in plan_json.cpp's switch.
 #pragma once
 
 #include <string>
