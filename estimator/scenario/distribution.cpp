@@ -205,10 +205,14 @@ Distribution make_choice(std::vector<double> values, const std::vector<double>& 
   Distribution d;
   d.kind = DistKind::choice;
   d.values = std::move(values);
-  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  // Divide by the largest weight first: the sum of weights near the largest
+  // double overflows, and every share would then be 0.
+  const double largest = *std::max_element(weights.begin(), weights.end());
+  double total = 0;
+  for (double w : weights) total += w / largest;
   double running = 0;
   for (double w : weights) {
-    running += w / total;
+    running += w / largest / total;
     d.cumulative.push_back(running);
   }
   d.cumulative.back() = 1.0;

@@ -47,6 +47,7 @@ Distribution make_pert(double min, double mode, double max, double lambda);
 Distribution make_normal(double mean, double sd, double min, double max);
 // mu and sigma of ln x
 Distribution make_lognormal(double mu, double sigma);
+// Weights: finite, >= 0, at least one > 0 (the loader checks); any scale.
 Distribution make_choice(std::vector<double> values, const std::vector<double>& weights);
 
 // Standard normal CDF and its inverse (Acklam's rational approximation,

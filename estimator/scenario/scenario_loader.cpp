@@ -1,12 +1,15 @@
 #include "estimator/scenario/scenario_loader.hpp"
 
+#include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/supply_loader.hpp"
 #include "estimator/scenario/sweep_loader.hpp"
 #include "estimator/scenario/workload_loader.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <set>
+#include <map>
+#include <optional>
+#include <tuple>
 #include <string_view>
 #include <utility>
 
@@ -41,7 +44,10 @@ const char* to_string(MfuModel model) {
 
 namespace {
 
-constexpr double kSecondsPerDay = 86400.0;
+using sweep::Target;
+
+// Keys a sweep can vary are read with their input-table range (inputs.hpp).
+const Range& range_of(Target target) { return input_spec(target).range; }
 
 const std::vector<std::string>& source_names() {
   static const std::vector<std::string> names = {"imports", "smuggled", "domestic", "stockpile",
@@ -55,6 +61,11 @@ std::optional<SupplySource> parse_source(const std::string& text) {
     if (text == to_string(s)) return s;
   }
   return std::nullopt;
+}
+
+// FILE:LINE:COL of a table, for "also defined at" in duplicate errors.
+std::string location_of(const TableReader& reader) {
+  return reader.file() + ":" + std::to_string(reader.line()) + ":" + std::to_string(reader.column());
 }
 
 std::string quoted_list(const std::vector<std::string>& items) {
@@ -100,11 +111,11 @@ void read_training(TableReader& root, Scenario& scenario) {
                                      "\"tf32\", \"fp32\"");
     }
   }
-  if (auto days = section->number("duration_days", Range::positive(36500), Presence::required)) {
-    t.duration_s = *days * kSecondsPerDay;
+  if (auto days = section->number("duration_days", range_of(Target::duration_s), Presence::required)) {
+    t.duration_s = *days * input_spec(Target::duration_s).scale_to_si;
   }
-  t.goodput = section->number("goodput", Range::unit_fraction()).value_or(t.goodput);
-  t.mfu = section->number("mfu", Range::unit_fraction());
+  t.goodput = section->number("goodput", range_of(Target::goodput)).value_or(t.goodput);
+  t.mfu = section->number("mfu", range_of(Target::mfu));
   if (auto text = section->string("mfu_model")) {
     const std::vector<std::string> names = {to_string(MfuModel::step_model),
                                             to_string(MfuModel::prior)};
@@ -117,12 +128,12 @@ void read_training(TableReader& root, Scenario& scenario) {
                         "must be one of " + quoted_list(names) + did_you_mean(*text, names));
     }
   }
-  t.bytes_per_param = section->number("bytes_per_param", Range::closed(1, 64))
+  t.bytes_per_param = section->number("bytes_per_param", range_of(Target::bytes_per_param))
                           .value_or(t.bytes_per_param);
   t.activation_memory_fraction =
-      section->number("activation_memory_fraction", Range::closed(0, 0.95))
+      section->number("activation_memory_fraction", range_of(Target::activation_memory_fraction))
           .value_or(t.activation_memory_fraction);
-  t.max_tokens = section->number("max_tokens", Range::positive(1e18));
+  t.max_tokens = section->number("max_tokens", range_of(Target::max_tokens));
   const auto rate = section->number("interruptions_per_chip_day", Range::positive(1));
   const auto restart = section->number("restart_hours", Range::non_negative(1000));
   const auto interval = section->number("checkpoint_interval_hours", Range::non_negative(1000));
@@ -157,13 +168,13 @@ void read_network(TableReader& root, Scenario& scenario) {
   f.planes = static_cast<int>(section->integer("planes", Range::closed(1, 64)).value_or(f.planes));
   f.port_gbps = section->number("port_gbps", Range::positive(1e5)).value_or(f.port_gbps);
   f.nic_transceiver_w =
-      section->number("nic_transceiver_w", Range::closed(0, 1e4)).value_or(f.nic_transceiver_w);
-  f.switch_transceiver_w = section->number("switch_transceiver_w", Range::closed(0, 1e4))
+      section->number("nic_transceiver_w", range_of(Target::nic_transceiver_w)).value_or(f.nic_transceiver_w);
+  f.switch_transceiver_w = section->number("switch_transceiver_w", range_of(Target::switch_transceiver_w))
                                .value_or(f.switch_transceiver_w);
   f.switch_ports_per_transceiver = static_cast<int>(
       section->integer("switch_ports_per_transceiver", Range::closed(1, 16))
           .value_or(f.switch_ports_per_transceiver));
-  f.switch_w = section->number("switch_w", Range::closed(0, 1e6)).value_or(f.switch_w);
+  f.switch_w = section->number("switch_w", range_of(Target::switch_w)).value_or(f.switch_w);
   f.copper_first_tier = section->boolean("copper_first_tier").value_or(f.copper_first_tier);
   section->report_unknown_keys();
 }
@@ -173,7 +184,7 @@ void read_power(TableReader& root, Scenario& scenario) {
   if (!section) return;
   power::GenericServer& g = scenario.generic_server;
   g.system_overhead =
-      section->number("system_overhead", Range::closed(1, 10)).value_or(g.system_overhead);
+      section->number("system_overhead", range_of(Target::system_overhead)).value_or(g.system_overhead);
   g.chips_per_server = static_cast<int>(
       section->integer("chips_per_server", Range::closed(1, 4096)).value_or(g.chips_per_server));
   section->report_unknown_keys();
@@ -182,10 +193,10 @@ void read_power(TableReader& root, Scenario& scenario) {
 Site read_site(TableReader& reader, Actor& actor) {
   Site site;
   site.name = reader.string("name", Presence::required).value_or("");
-  if (auto mw = reader.number("power_mw", Range::positive(1e6), Presence::required)) {
-    site.power_w = *mw * 1e6;
+  if (auto mw = reader.number("power_mw", range_of(Target::site_power_w), Presence::required)) {
+    site.power_w = *mw * input_spec(Target::site_power_w).scale_to_si;
   }
-  site.pue = reader.number("pue", Range::closed(1, 3), Presence::required).value_or(site.pue);
+  site.pue = reader.number("pue", range_of(Target::site_pue), Presence::required).value_or(site.pue);
   read_site_expansions(reader, site, actor);
   reader.report_unknown_keys();
   return site;
@@ -261,11 +272,53 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   }
 }
 
+// Lines of one chip and system at one site (at any site when the actor
+// centralises) pool into one cluster, which runs at the first line's mfu and
+// buys at its price: a later line's differing mfu or price_usd, or a
+// distribution on one, would be silently ignored.
+void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor, const Scenario& scenario,
+                        const Catalog& catalog) {
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> first_of;
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    const InventoryLine& line = actor.inventory[i];
+    const Chip* chip = catalog.find_chip(line.chip_id);
+    if (chip == nullptr) continue;  // reported
+    std::string site = actor.centralize ? "" : line.site;
+    if (site.empty() && !actor.centralize && !actor.sites.empty()) site = actor.sites.front().name;
+    const auto key = std::make_tuple(chip->id, line.system_id.empty() ? chip->default_system : line.system_id,
+                                     site);
+    const auto [first, fresh] = first_of.emplace(key, i);
+    if (fresh) continue;
+    const InventoryLine& pooled = actor.inventory[first->second];
+    const std::string where = location_of(readers[first->second]);
+    auto is_distribution = [&](const std::string& indexed) {
+      return std::any_of(scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
+                         [&](const sweep::UncertainInput& in) { return in.indexed_key == indexed; });
+    };
+    for (const char* key_name : {"mfu", "price_usd"}) {
+      const bool is_mfu = std::string(key_name) == "mfu";
+      const std::optional<double>& mine = is_mfu ? line.mfu : line.price_usd;
+      const std::optional<double>& theirs = is_mfu ? pooled.mfu : pooled.price_usd;
+      const bool sampled = is_distribution(readers[i].indexed_key(key_name)) ||
+                           is_distribution(readers[first->second].indexed_key(key_name));
+      if (mine == theirs && !(sampled && mine)) continue;
+      const std::string rule = "pools with the line at " + where + " (same chip, system and site: one cluster, "
+                               "which takes that line's " + key_name + "); give the lines one " + key_name +
+                               " (not a distribution) or merge them";
+      if (mine) {
+        readers[i].error_at(key_name, rule);
+      } else {
+        readers[i].error_missing(key_name, rule);
+      }
+    }
+  }
+}
+
 InventoryLine read_inventory_line(TableReader& reader) {
   InventoryLine line;
   line.line = reader.line();
   line.chip_id = reader.string("chip", Presence::required).value_or("");
-  if (auto count = reader.integer("count", Range::closed(0, 1e10), Presence::required)) {
+  if (auto count = reader.integer("count", range_of(Target::inventory_count), Presence::required)) {
     line.count = static_cast<double>(*count);
   }
   line.system_id = reader.string("system").value_or("");
@@ -278,20 +331,21 @@ InventoryLine read_inventory_line(TableReader& reader) {
     }
   }
   line.site = reader.string("site").value_or("");
-  line.price_usd = reader.number("price_usd", Range::positive(1e9));
-  line.mfu = reader.number("mfu", Range::unit_fraction());
+  line.price_usd = reader.number("price_usd", range_of(Target::inventory_price_usd));
+  line.mfu = reader.number("mfu", range_of(Target::inventory_mfu));
   reader.report_unknown_keys();
   return line;
 }
 
 void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) {
   const std::vector<std::string> root_keys = root.keys();
-  std::set<std::string> actor_names;
+  std::map<std::string, std::string> actor_names;  // -> where first defined
   for (auto& reader : root.table_array("actor", Presence::required)) {
     Actor actor;
     actor.name = reader.string("name", Presence::required).value_or("");
-    if (!actor.name.empty() && !actor_names.insert(actor.name).second) {
-      reader.error_at("name", "duplicate actor name");
+    if (!actor.name.empty()) {
+      const auto [first, fresh] = actor_names.emplace(actor.name, location_of(reader));
+      if (!fresh) reader.error_at("name", "duplicate actor name; also defined at " + first->second);
     }
     actor.centralize = reader.boolean("centralize").value_or(false);
     if (auto country = reader.string("country")) {
@@ -303,19 +357,21 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
         reader.error_at("country", "must be a two-letter ISO country code such as \"CN\"");
       }
     }
-    actor.budget_usd = reader.number("budget_usd", Range::positive(1e15));
+    actor.budget_usd = reader.number("budget_usd", range_of(Target::actor_budget_usd));
     read_actor_supply_settings(reader, actor);
 
     if (scenario.export_rule && actor.country.empty()) {
       reader.error_missing("country", "required when [scenario] export_rule is set: the rule "
                                       "applies by destination");
     }
-    std::set<std::string> site_names;
+    std::map<std::string, std::string> site_names;  // -> where first defined
     for (auto& site_reader : reader.table_array("site", Presence::required)) {
       actor.sites.push_back(read_site(site_reader, actor));
       const std::string& name = actor.sites.back().name;
-      if (!name.empty() && !site_names.insert(name).second) {
-        site_reader.error_at("name", "duplicate site name in this actor");
+      if (name.empty()) continue;
+      const auto [first, fresh] = site_names.emplace(name, location_of(site_reader));
+      if (!fresh) {
+        site_reader.error_at("name", "duplicate site name in this actor; also defined at " + first->second);
       }
     }
     // With [[supply]] an actor may start empty and be filled by its lines.
@@ -330,6 +386,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     for (std::size_t i = 0; i < inventory_readers.size(); ++i) {
       check_inventory_line(inventory_readers[i], actor.inventory[i], actor, scenario, catalog);
     }
+    check_pooled_lines(inventory_readers, actor, scenario, catalog);
     reader.report_unknown_keys();
     scenario.actors.push_back(std::move(actor));
   }
@@ -360,13 +417,13 @@ void check_reference(TableReader& reader, const std::string& id, const Scenario&
 }
 
 void read_references(TableReader& root, Scenario& scenario, const Catalog& catalog) {
-  std::set<std::string> seen;
+  std::map<std::string, std::string> seen;  // -> where first listed
   for (auto& reader : root.table_array("reference")) {
     auto id = reader.string("id", Presence::required);
     reader.report_unknown_keys();
     if (!id) continue;
-    if (!seen.insert(*id).second) {
-      reader.error_at("id", "duplicate reference");
+    if (const auto [first, fresh] = seen.emplace(*id, location_of(reader)); !fresh) {
+      reader.error_at("id", "duplicate reference; also listed at " + first->second);
       continue;
     }
     check_reference(reader, *id, scenario, catalog);
@@ -422,7 +479,7 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
     w->report_unknown_keys();
   }
   root.report_unknown_keys();
-  check_uncertain_inputs(scenario, diagnostics);
+  check_uncertain_inputs(scenario, catalog, diagnostics);
   diagnostics.throw_if_any();
   return scenario;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <utility>
 #include <set>
 
 #include "estimator/supply/wafer.hpp"
@@ -93,12 +95,23 @@ void read_actor_supply_settings(TableReader& r, Actor& actor) {
 }
 
 void read_site_expansions(TableReader& site_reader, const Site& site, Actor& actor) {
+  // Two expansions of a site in one month: the later would silently win.
+  std::map<supply::Month, std::pair<std::int64_t, std::int64_t>> month_at;  // -> line, column
   for (auto& r : site_reader.table_array("expansion")) {
     supply::SiteExpansion e;
     e.site = site.name;
-    e.from = read_month(r, "from", Presence::required).value_or(0);
+    const auto from = read_month(r, "from", Presence::required);
+    e.from = from.value_or(0);
     e.power_w = r.number("power_mw", Range::positive(1e6), Presence::required).value_or(0) * 1e6;
     r.report_unknown_keys();
+    if (from) {
+      const auto [first, fresh] = month_at.emplace(*from, std::make_pair(r.line(), r.column()));
+      if (!fresh) {
+        r.error_at("from", "a second expansion of this site in the same month; also defined at " +
+                               r.file() + ":" + std::to_string(first->second.first) + ":" +
+                               std::to_string(first->second.second));
+      }
+    }
     actor.supply.expansions.push_back(e);
   }
 }
@@ -121,7 +134,7 @@ void read_timeline(TableReader& root, Scenario& scenario) {
 }
 
 void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) {
-  std::set<std::string> names;
+  std::map<std::string, std::string> names;  // actor + name -> where first defined
   std::vector<std::pair<TableReader, std::size_t>> readers;
   for (auto& r : root.table_array("supply")) {
     SupplyItem item;
@@ -193,8 +206,10 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       }
       item.name = std::string(supply::to_string(item.kind)) + " " + item.chip_id;
     }
-    if (!names.insert(item.actor + "\n" + item.name).second) {
-      r.error_at("name", "duplicate supply name for this actor; give each line a distinct name");
+    const std::string here = r.file() + ":" + std::to_string(r.line()) + ":" + std::to_string(r.column());
+    if (const auto [first, fresh] = names.emplace(item.actor + "\n" + item.name, here); !fresh) {
+      r.error_at("name", "duplicate supply name for this actor; give each line a distinct name (also "
+                         "defined at " + first->second + ")");
     }
     item.start = read_month(r, "start", Presence::required).value_or(0);
     item.end = read_month(r, "end", Presence::optional);

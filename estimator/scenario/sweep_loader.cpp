@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 
+#include "estimator/scenario/inputs.hpp"
+#include "estimator/scenario/copula.hpp"
 #include "hardware/common/text_match.hpp"
 
 namespace clustercap {
@@ -123,13 +127,14 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
               r.error_at("weights", "must have one weight per value (" +
                                         std::to_string(values->size()) + ")");
             } else if (weights) {
-              double total = 0;
+              // No sum here: weights near the largest double would overflow it.
+              double largest = 0;
               bool negative = false;
               for (double w : *weights) {
-                total += w;
+                largest = std::max(largest, w);
                 negative = negative || w < 0;
               }
-              if (negative || !(total > 0)) {
+              if (negative || !(largest > 0)) {
                 r.error_at("weights", "must be >= 0 and sum to a positive number");
               } else if (values && !values->empty()) {
                 dist = sweep::make_choice(*values, *weights);
@@ -148,8 +153,9 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
           return std::nullopt;
         }
         input.dist = *dist;
-        input.lo = std::isfinite(range.min) ? range.min : -1e300;
-        input.hi = std::isfinite(range.max) ? range.max : 1e300;
+        // Samples stay inside the key's range (bind_target sets the same
+        // bounds from the input table for keys a sweep can vary).
+        std::tie(input.lo, input.hi) = clamp_bounds(range);
         const double p5 = dist->quantile(0.05), p95 = dist->quantile(0.95);
         if (!range.contains(p5) || !range.contains(p95)) {
           r.error_missing("dist", "its 5th-95th percentile range [" + format_number(p5) + ", " +
@@ -194,26 +200,241 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
   section->report_unknown_keys();
 }
 
-void check_uncertain_inputs(Scenario& scenario, Diagnostics& diagnostics) {
-  std::vector<std::string> labels;
-  for (auto& input : scenario.sweep.inputs) {
-    if (!sweep::bind_target(input)) {
-      diagnostics.add({input.file, input.line, input.column, input.key, "{...}",
-                       std::string("cannot be a distribution; keys that can: ") + sweep::supported_keys()});
-    }
-    labels.push_back(input.label());
-    if (!input.name.empty()) labels.push_back(input.indexed_key);
+namespace {
+
+using sweep::Target;
+
+std::string location(const std::string& file, std::int64_t line, std::int64_t column) {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+// "this file has actor[0] to actor[2]", "actor[1] has only site[0]", ...
+std::string valid_indices(const std::string& owner, const std::string& what, std::size_t count) {
+  if (count == 0) return owner + " has no " + what;
+  const std::string last = what + "[" + std::to_string(count - 1) + "]";
+  if (count == 1) return owner + " has only " + last;
+  return owner + " has " + what + "[0] to " + last;
+}
+
+// Empty when the actor, site and inventory line an indexed key names exist;
+// otherwise the rule it breaks (a grid value there would change nothing).
+std::string missing_index(const Scenario& scenario, const sweep::UncertainInput& in) {
+  if (in.actor < 0) return "";
+  const std::string intro = "names ";
+  const std::string rule = ", which does not exist: indices are 0-based and ";
+  const auto actor_index = static_cast<std::size_t>(in.actor);
+  const std::string actor = "actor[" + std::to_string(in.actor) + "]";
+  if (actor_index >= scenario.actors.size()) {
+    return intro + actor + rule + valid_indices("this file", "actor", scenario.actors.size());
   }
+  const Actor& a = scenario.actors[actor_index];
+  if (in.site >= 0 && static_cast<std::size_t>(in.site) >= a.sites.size()) {
+    return intro + actor + ".site[" + std::to_string(in.site) + "]" + rule +
+           valid_indices(actor, "site", a.sites.size());
+  }
+  if (in.inventory >= 0 && static_cast<std::size_t>(in.inventory) >= a.inventory.size()) {
+    return intro + actor + ".inventory[" + std::to_string(in.inventory) + "]" + rule +
+           valid_indices(actor, "inventory", a.inventory.size());
+  }
+  return "";
+}
+
+// Empty when a grid value for `in` reaches the model; otherwise why it would
+// not (every grid value would then give the same answer). A distribution is
+// always written on the value it varies, so only grid keys need this.
+std::string without_effect(const Scenario& scenario, const Catalog& catalog, const sweep::UncertainInput& in) {
+  const TrainingSettings& t = scenario.training;
+  switch (in.target) {
+    case Target::goodput:
+      if (t.failures) return "has no effect: goodput follows from the [training] failure model";
+      return "";
+    case Target::mfu: {
+      // Lines pooled into one cluster agree on mfu (checked when read), so a
+      // cluster ignores [training] mfu exactly when its lines set their own.
+      bool any_line = false, all_set = true;
+      for (const auto& actor : scenario.actors) {
+        for (const auto& line : actor.inventory) {
+          any_line = true;
+          all_set = all_set && line.mfu.has_value();
+        }
+      }
+      if (any_line && all_set) return "has no effect: every inventory line sets its own mfu";
+      return "";
+    }
+    case Target::inventory_mfu:
+    case Target::inventory_price_usd: {
+      const InventoryLine& line = scenario.actors[static_cast<std::size_t>(in.actor)]
+                                      .inventory[static_cast<std::size_t>(in.inventory)];
+      const bool written = in.target == Target::inventory_mfu ? line.mfu.has_value() : line.price_usd.has_value();
+      const std::string name = in.target == Target::inventory_mfu ? "mfu" : "price_usd";
+      if (!written) {
+        return "has no effect: that inventory line sets no " + name + "; write " + name +
+               " on it to vary it";
+      }
+      return "";
+    }
+    case Target::actor_budget_usd:
+      // A line with no price costs nothing, so no budget would limit it
+      // (the loader demands prices only of actors that write budget_usd).
+      for (const InventoryLine& line : scenario.actors[static_cast<std::size_t>(in.actor)].inventory) {
+        const Chip* chip = catalog.find_chip(line.chip_id);
+        if (chip == nullptr || line.price_usd) continue;
+        const System* system =
+            catalog.find_system(line.system_id.empty() ? chip->default_system : line.system_id);
+        if ((system != nullptr && system->price_usd) || chip->price_usd) continue;
+        return "has no effect on \"" + chip->id + "\": the catalog has no price for it; write price_usd on "
+               "its inventory line";
+      }
+      return "";
+    default: return "";
+  }
+}
+
+// The input a correlation or grid key names (its name or indexed key), or -1.
+int input_index(const Scenario& scenario, const std::string& label) {
+  const auto& inputs = scenario.sweep.inputs;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].label() == label || inputs[i].indexed_key == label) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Every [sweep.grid] value goes through its key's input-table check, as a
+// value written in the file would; keys must name an existing value.
+void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics) {
+  std::map<std::string, std::size_t> axis_of;  // indexed key -> first axis setting it
+  const auto& grid = scenario.sweep.grid;
+  for (std::size_t a = 0; a < grid.size(); ++a) {
+    const sweep::GridAxis& axis = grid[a];
+    const std::string key = "sweep.grid." + axis.key;
+    const auto& rejected = scenario.sweep.rejected_names;
+    if (std::find(rejected.begin(), rejected.end(), axis.key) != rejected.end()) continue;  // reported
+    sweep::UncertainInput probe;
+    probe.indexed_key = axis.key;
+    for (const auto& in : scenario.sweep.inputs) {
+      if (in.name == axis.key) probe.indexed_key = in.indexed_key;
+    }
+    if (!sweep::bind_target(probe)) {
+      diagnostics.add({scenario.file, axis.line, 1, key, "[...]",
+                       "names no key a sweep can set; use an indexed key such as "
+                       "\"actor[0].site[0].power_mw\" or a distribution's name; keys: " +
+                           sweep::supported_keys()});
+      continue;
+    }
+    if (const std::string rule = missing_index(scenario, probe); !rule.empty()) {
+      diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
+      continue;
+    }
+    if (const std::string rule = without_effect(scenario, catalog, probe); !rule.empty()) {
+      diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
+    }
+    const auto [first, fresh] = axis_of.emplace(probe.indexed_key, a);
+    if (!fresh) {
+      const sweep::GridAxis& other = grid[first->second];
+      diagnostics.add({scenario.file, axis.line, 1, key, "[...]",
+                       "sets the same value as sweep.grid." + other.key + ", also defined at " +
+                           location(scenario.file, other.line, 1)});
+    }
+    const InputSpec& spec = input_spec(probe.target);
+    for (double value : axis.values) {
+      const std::string rule = spec.check(value);
+      if (!rule.empty()) diagnostics.add({scenario.file, axis.line, 1, key, format_number(value), rule});
+    }
+  }
+}
+
+// Correlations must name distributions, each pair once, never an input with
+// itself, and form a positive-definite matrix.
+void check_correlations(const Scenario& scenario, const std::vector<std::string>& labels,
+                        bool names_unique, Diagnostics& diagnostics) {
+  bool resolved = names_unique;
+  std::map<std::pair<int, int>, const sweep::Correlation*> pairs;
   for (const auto& c : scenario.sweep.correlations) {
+    bool known = true;
     for (const auto& label : {c.a, c.b}) {
       const auto& rejected = scenario.sweep.rejected_names;
-      if (std::find(rejected.begin(), rejected.end(), label) != rejected.end()) continue;  // reported
+      if (std::find(rejected.begin(), rejected.end(), label) != rejected.end()) {
+        known = false;  // reported where the distribution is
+        continue;
+      }
       if (!label.empty() && std::find(labels.begin(), labels.end(), label) == labels.end()) {
         diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation", "\"" + label + "\"",
                          "names no distribution in this file" + did_you_mean(label, labels)});
+        known = false;
       }
     }
+    const int a = input_index(scenario, c.a), b = input_index(scenario, c.b);
+    if (!known || c.a.empty() || c.b.empty() || a < 0 || b < 0) {
+      resolved = false;
+      continue;
+    }
+    if (a == b) {
+      // The same label twice is reported when read ("must differ from a").
+      if (c.a != c.b) {
+        diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
+                         "names the same distribution as a (\"" + c.a + "\")"});
+      }
+      resolved = false;
+      continue;
+    }
+    const auto [first, fresh] = pairs.emplace(std::minmax(a, b), &c);
+    if (!fresh) {
+      diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
+                       "correlates \"" + c.a + "\" and \"" + c.b + "\" again; also defined at " +
+                           location(scenario.file, first->second->line, first->second->column)});
+      resolved = false;
+    }
   }
+  if (!resolved || scenario.sweep.correlations.empty()) return;
+  try {
+    sweep::make_copula(scenario);
+  } catch (const InputErrors& errors) {
+    for (const auto& error : errors.errors()) diagnostics.add(error);
+  }
+}
+
+}  // namespace
+
+void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics) {
+  std::vector<std::string> labels;
+  std::map<std::string, const sweep::UncertainInput*> named;
+  bool names_unique = true;
+  for (auto& input : scenario.sweep.inputs) {
+    if (!sweep::bind_target(input)) {
+      diagnostics.add({input.file, input.line, input.column, input.key, "{...}",
+                       "cannot be a distribution; keys that can: " + sweep::supported_keys()});
+    } else if (input.dist.kind == sweep::DistKind::choice) {
+      // Listed values are meant exactly: one outside the key's range (or a
+      // fractional count) would be clamped or rounded into another value.
+      for (double value : input.dist.values) {
+        const std::string rule = input_spec(input.target).check(value);
+        if (!rule.empty()) {
+          diagnostics.add({input.file, input.line, input.column, input.key + ".values", format_number(value), rule});
+        }
+      }
+    }
+    labels.push_back(input.label());
+    if (input.name.empty()) continue;
+    labels.push_back(input.indexed_key);
+    sweep::UncertainInput probe;
+    probe.indexed_key = input.name;
+    if (input.name != input.indexed_key && sweep::bind_target(probe)) {
+      // A grid key or correlation naming it could mean either value.
+      diagnostics.add({input.file, input.line, input.column, input.key + ".name", "\"" + input.name + "\"",
+                       "is a key a sweep can set, not a name for this distribution; choose another name"});
+      names_unique = false;
+    }
+    const auto [first, fresh] = named.emplace(input.name, &input);
+    if (!fresh) {
+      diagnostics.add({input.file, input.line, input.column, input.key + ".name",
+                       "\"" + input.name + "\"",
+                       "duplicate distribution name; also defined at " +
+                           location(first->second->file, first->second->line, first->second->column)});
+      names_unique = false;
+    }
+  }
+  check_correlations(scenario, labels, names_unique, diagnostics);
+  check_grid(scenario, catalog, diagnostics);
 }
 
 }  // namespace clustercap

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "estimator/scenario/scenario.hpp"
+#include "hardware/catalog.hpp"
 #include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
@@ -15,7 +16,9 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario);
 // [sweep]: [[sweep.correlation]] (a, b, spearman) and [sweep.grid] (key = [values]).
 void read_sweep_section(TableReader& root, Scenario& scenario);
 
-// After loading: every input must be a key a sweep can vary.
-void check_uncertain_inputs(Scenario& scenario, Diagnostics& diagnostics);
+// After loading: every input must be a key a sweep can vary; names, pairs and
+// grid axes unique; correlations consistent; every grid value valid for its
+// key (input table) and able to reach the model.
+void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics);
 
 }  // namespace clustercap

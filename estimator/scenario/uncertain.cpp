@@ -1,8 +1,10 @@
 #include "estimator/scenario/uncertain.hpp"
 
-#include <algorithm>
-#include <cmath>
-#include <regex>
+#include <charconv>
+#include <climits>
+#include <tuple>
+
+#include "estimator/scenario/inputs.hpp"
 
 namespace clustercap::sweep {
 
@@ -12,74 +14,84 @@ template <class T>
 T finish_sample(const UncertainInput& in, T x) {
   x = model::vmin(model::vmax(x, model::splat<T>(in.lo)), model::splat<T>(in.hi));
   // Chips come whole, as `estimate` reads a count's median.
-  return in.target == Target::inventory_count ? model::vround(x) : x;
+  return in.whole ? model::vround(x) : x;
+}
+
+// "actor[1].site[0].power_mw" -> pattern "actor[].site[].power_mw" and the
+// index after each array ("actor" 1, "site" 0); false when malformed.
+bool split_indexed_key(const std::string& key, std::string& pattern, UncertainInput& in) {
+  std::size_t i = 0;
+  std::string segment;
+  while (i <= key.size()) {
+    if (i < key.size() && key[i] != '[') {
+      pattern += key[i];
+      if (key[i] == '.')
+        segment.clear();
+      else
+        segment += key[i];
+      ++i;
+      continue;
+    }
+    if (i == key.size()) break;
+    const std::size_t close = key.find(']', i);
+    if (close == std::string::npos || close == i + 1) return false;
+    long long index = 0;
+    const char* first = key.data() + i + 1;
+    const char* last = key.data() + close;
+    const auto [ptr, ec] = std::from_chars(first, last, index);
+    if (ptr != last || index < 0) return false;
+    if (ec == std::errc::result_out_of_range) index = INT_MAX;  // reported as not existing
+    const int value = index > INT_MAX ? INT_MAX : static_cast<int>(index);
+    if (segment == "actor")
+      in.actor = value;
+    else if (segment == "site")
+      in.site = value;
+    else if (segment == "inventory")
+      in.inventory = value;
+    else
+      return false;
+    pattern += "[]";
+    i = close + 1;
+  }
+  return true;
 }
 
 }  // namespace
 
 double UncertainInput::sample(double u) const { return finish_sample(*this, dist.quantile(u)); }
-model::Pack UncertainInput::sample(model::Pack u) const { return finish_sample(*this, dist.quantile(u)); }
-double UncertainInput::sample_at_normal(double z) const { return finish_sample(*this, dist.at_normal(z)); }
-model::Pack UncertainInput::sample_at_normal(model::Pack z) const { return finish_sample(*this, dist.at_normal(z)); }
+model::Pack UncertainInput::sample(model::Pack u) const {
+  return finish_sample(*this, dist.quantile(u));
+}
+double UncertainInput::sample_at_normal(double z) const {
+  return finish_sample(*this, dist.at_normal(z));
+}
+model::Pack UncertainInput::sample_at_normal(model::Pack z) const {
+  return finish_sample(*this, dist.at_normal(z));
+}
 
-const char* supported_keys() {
-  return "training.goodput, training.mfu, training.duration_days, training.max_tokens, "
-         "training.activation_memory_fraction, training.bytes_per_param, network.switch_w, "
-         "network.nic_transceiver_w, network.switch_transceiver_w, power.system_overhead, "
-         "actor.budget_usd, actor.site.power_mw, actor.site.pue, actor.inventory.count, "
-         "actor.inventory.mfu, actor.inventory.price_usd";
+const std::string& supported_keys() {
+  static const std::string text = [] {
+    std::string list;
+    for (const auto& spec : sweep_inputs()) list += (list.empty() ? "" : ", ") + spec.key();
+    return list;
+  }();
+  return text;
 }
 
 bool bind_target(UncertainInput& in) {
-  struct Fixed {
-    const char* key;
-    Target target;
-    double scale;
-  };
-  static const Fixed fixed[] = {
-      {"training.goodput", Target::goodput, 1},
-      {"training.mfu", Target::mfu, 1},
-      {"training.duration_days", Target::duration_s, 86400},
-      {"training.max_tokens", Target::max_tokens, 1},
-      {"training.activation_memory_fraction", Target::activation_memory_fraction, 1},
-      {"training.bytes_per_param", Target::bytes_per_param, 1},
-      {"network.switch_w", Target::switch_w, 1},
-      {"network.nic_transceiver_w", Target::nic_transceiver_w, 1},
-      {"network.switch_transceiver_w", Target::switch_transceiver_w, 1},
-      {"power.system_overhead", Target::system_overhead, 1},
-  };
-  for (const auto& f : fixed) {
-    if (in.indexed_key == f.key) {
-      in.target = f.target;
-      in.scale = f.scale;
-      return true;
-    }
-  }
-  static const std::regex actor_key(R"(actor\[(\d+)\]\.budget_usd)");
-  static const std::regex site_key(R"(actor\[(\d+)\]\.site\[(\d+)\]\.(power_mw|pue))");
-  static const std::regex line_key(R"(actor\[(\d+)\]\.inventory\[(\d+)\]\.(count|mfu|price_usd))");
-  std::smatch m;
-  if (std::regex_match(in.indexed_key, m, actor_key)) {
-    in.target = Target::actor_budget_usd;
-    in.actor = std::stoi(m[1]);
-    return true;
-  }
-  if (std::regex_match(in.indexed_key, m, site_key)) {
-    in.actor = std::stoi(m[1]);
-    in.site = std::stoi(m[2]);
-    in.target = m[3] == "pue" ? Target::site_pue : Target::site_power_w;
-    in.scale = m[3] == "pue" ? 1 : 1e6;
-    return true;
-  }
-  if (std::regex_match(in.indexed_key, m, line_key)) {
-    in.actor = std::stoi(m[1]);
-    in.inventory = std::stoi(m[2]);
-    in.target = m[3] == "count" ? Target::inventory_count
-                : m[3] == "mfu" ? Target::inventory_mfu
-                                : Target::inventory_price_usd;
-    return true;
-  }
-  return false;
+  std::string pattern;
+  UncertainInput parsed;
+  if (!split_indexed_key(in.indexed_key, pattern, parsed)) return false;
+  const InputSpec* spec = find_input(pattern);
+  if (spec == nullptr) return false;
+  in.target = spec->target;
+  in.scale = spec->scale_to_si;
+  in.whole = spec->whole;
+  std::tie(in.lo, in.hi) = spec->clamp_bounds();
+  in.actor = parsed.actor;
+  in.site = parsed.site;
+  in.inventory = parsed.inventory;
+  return true;
 }
 
 }  // namespace clustercap::sweep

@@ -26,8 +26,9 @@ struct UncertainInput {
   Distribution dist;
   double lo = 0, hi = 0;  // the key's valid range; samples are clamped to it
   double scale = 1;       // config unit to SI (MW -> W, days -> s)
+  bool whole = false;     // samples are rounded to whole numbers (counts)
   Target target = Target::goodput;
-  int actor = -1, site = -1, inventory = -1;  // indices the target refers to
+  int actor = -1, site = -1, inventory = -1;  // indices the target refers to (0-based)
 
   std::string label() const { return name.empty() ? indexed_key : name; }
   // In config units, clamped (and whole for counts): at a uniform u, or at
@@ -57,10 +58,12 @@ struct SweepSpec {
   std::vector<GridAxis> grid;
 };
 
-// Fills target and indices from indexed_key; false when the key cannot vary
-// in a sweep (the caller reports it).
+// Fills target, scale, whole, clamp bounds (lo, hi) and indices from
+// indexed_key, by the input table (estimator/scenario/inputs.hpp); false when
+// the key cannot vary in a sweep (the caller reports it). Does not check that
+// the indices exist in a scenario.
 bool bind_target(UncertainInput& input);
-// Keys that may be distributions, for error messages.
-const char* supported_keys();
+// Keys that may be distributions, for error messages (from the input table).
+const std::string& supported_keys();
 
 }  // namespace clustercap::sweep

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "estimator/estimate.hpp"
+#include "estimator/scenario/inputs.hpp"
 
 namespace clustercap::sweep {
 namespace {
@@ -87,37 +88,32 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
   build_mfu_tables(scenario, threads);
   power_sampled_.assign(candidates_.size(), 0);
   size_sampled_.assign(candidates_.size(), 0);
+  // What a sampled input can change is its input-table entry's effect.
   for (const Binding& b : bindings_) {
     if (b.input < 0) continue;
-    switch (b.target) {
-      // With the step model, run length sets the model and so the MFU.
-      case Target::duration_s:
-        for (int c : b.cands) {
-          if (mfu_tables_[static_cast<std::size_t>(c)] != nullptr) size_sampled_[static_cast<std::size_t>(c)] = 1;
-        }
-        break;
-      // Inputs that change neither the cluster's size nor its FLOP/s.
-      case Target::max_tokens:
-      case Target::activation_memory_fraction:
-      case Target::bytes_per_param: break;
-      case Target::inventory_count:
-        for (std::size_t c = 0; c < candidates_.size(); ++c) {
-          if (holds_line(candidates_[c], b)) size_sampled_[c] = 1;
-        }
-        break;
-      default:
-        for (int c : b.cands) size_sampled_[static_cast<std::size_t>(c)] = 1;
+    const InputEffect effect = input_spec(b.target).effect;
+    if (effect == InputEffect::outputs_only) continue;
+    std::vector<std::size_t> touched;
+    if (b.target == Target::inventory_count) {  // reaches candidates through their counts
+      for (std::size_t c = 0; c < candidates_.size(); ++c) {
+        if (holds_line(candidates_[c], b)) touched.push_back(c);
+      }
+    } else {
+      for (int c : b.cands) touched.push_back(static_cast<std::size_t>(c));
     }
-    switch (b.target) {
-      case Target::site_power_w:
-      case Target::site_pue:
-      case Target::system_overhead:
-      case Target::switch_w:
-      case Target::nic_transceiver_w:
-      case Target::switch_transceiver_w:
-        for (int c : b.cands) power_sampled_[static_cast<std::size_t>(c)] = 1;
-        break;
-      default: break;
+    for (std::size_t c : touched) {
+      switch (effect) {
+        // With the step model, run length sets the model and so the MFU.
+        case InputEffect::step_model:
+          if (mfu_tables_[c] != nullptr) size_sampled_[c] = 1;
+          break;
+        case InputEffect::site_power:
+          power_sampled_[c] = 1;
+          size_sampled_[c] = 1;
+          break;
+        case InputEffect::cluster_size: size_sampled_[c] = 1; break;
+        case InputEffect::outputs_only: break;
+      }
     }
   }
 }

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "estimator/sweep/copula.hpp"
+#include "estimator/scenario/copula.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/sweep.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <Eigen/Dense>
 
-#include "estimator/sweep/copula.hpp"
+#include "estimator/scenario/copula.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/kernel.hpp"
 #include "hardware/common/parallel.hpp"

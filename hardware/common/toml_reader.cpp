@@ -37,14 +37,28 @@ std::string format_date(const toml::date& d) {
   return std::to_string(d.year) + '-' + two_digits(d.month) + '-' + two_digits(d.day);
 }
 
-bool is_iso_date(const std::string& text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+int days_in_month(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// Empty when `text` is a real "YYYY-MM-DD" calendar date; otherwise the rule
+// it breaks (`shape` for a malformed one, which callers word themselves).
+std::string date_rule(const std::string& text, const std::string& shape) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return shape;
   for (std::size_t i : {0U, 1U, 2U, 3U, 5U, 6U, 8U, 9U}) {
-    if (text[i] < '0' || text[i] > '9') return false;
+    if (text[i] < '0' || text[i] > '9') return shape;
   }
+  const int year = std::stoi(text.substr(0, 4));
   const int month = std::stoi(text.substr(5, 2));
   const int day = std::stoi(text.substr(8, 2));
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  if (month < 1 || month > 12 || day < 1) return shape;
+  const int days = days_in_month(year, month);
+  if (day > days) {
+    return "is not a calendar date: " + text.substr(0, 7) + " has " + std::to_string(days) + " days";
+  }
+  return "";
 }
 
 }  // namespace
@@ -323,8 +337,9 @@ std::optional<std::string> TableReader::date(std::string_view key, Presence pres
   if (node == nullptr) return std::nullopt;
   if (const auto* d = node->as_date()) return format_date(d->get());
   if (const auto* s = node->as_string()) {
-    if (is_iso_date(s->get())) return s->get();
-    add_error(node, key, "must be a date like 2025-12-31");
+    const std::string rule = date_rule(s->get(), "must be a date like 2025-12-31");
+    if (rule.empty()) return s->get();
+    add_error(node, key, rule);
     return std::nullopt;
   }
   type_error(key, *node, "a date like 2025-12-31");
@@ -337,9 +352,10 @@ std::optional<std::string> TableReader::month(std::string_view key, Presence pre
   if (const auto* d = node->as_date()) return format_date(d->get()).substr(0, 7);
   if (const auto* s = node->as_string()) {
     const std::string& text = s->get();
-    if (is_iso_date(text)) return text.substr(0, 7);
-    if (text.size() == 7 && is_iso_date(text + "-01")) return text;
-    add_error(node, key, "must be a month like 2025-03");
+    const std::string shape = "must be a month like 2025-03";
+    const std::string rule = text.size() == 7 ? date_rule(text + "-01", shape) : date_rule(text, shape);
+    if (rule.empty()) return text.substr(0, 7);
+    add_error(node, key, rule);
     return std::nullopt;
   }
   type_error(key, *node, "a month like 2025-03");

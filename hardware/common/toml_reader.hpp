@@ -79,9 +79,11 @@ class TableReader {
                                       Presence presence = Presence::optional);
   std::optional<std::string> string(std::string_view key, Presence presence = Presence::optional);
   std::optional<bool> boolean(std::string_view key, Presence presence = Presence::optional);
-  // Accepts a TOML date or a "YYYY-MM-DD" string; returns "YYYY-MM-DD".
+  // Accepts a TOML date or a "YYYY-MM-DD" string naming a real calendar day
+  // (no 2025-02-29, no 2025-04-31); returns "YYYY-MM-DD".
   std::optional<std::string> date(std::string_view key, Presence presence = Presence::optional);
-  // Accepts a TOML date, "YYYY-MM-DD" or "YYYY-MM"; returns "YYYY-MM".
+  // Accepts a TOML date, "YYYY-MM-DD" (a real calendar day) or "YYYY-MM";
+  // returns "YYYY-MM".
   std::optional<std::string> month(std::string_view key, Presence presence = Presence::optional);
   std::optional<std::vector<double>> number_list(std::string_view key,
                                                 Presence presence = Presence::optional);

@@ -10,7 +10,7 @@
 
 #include "estimator/model/cluster_row.hpp"
 #include "estimator/scenario/distribution.hpp"
-#include "estimator/sweep/random.hpp"
+#include "estimator/scenario/random.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
 #include "tests/estimator/random_batch.hpp"

@@ -13,7 +13,7 @@
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/scenario/distribution.hpp"
-#include "estimator/sweep/random.hpp"
+#include "estimator/scenario/random.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/sweep/sweep.hpp"
 #include "tests/support.hpp"

@@ -1,4 +1,4 @@
-#include "estimator/sweep/copula.hpp"
+#include "estimator/scenario/copula.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +6,63 @@
 
 #include <Eigen/Cholesky>
 
-#include "estimator/sweep/random.hpp"
+#include "estimator/scenario/random.hpp"
 #include "hardware/common/input_error.hpp"
 
 namespace clustercap::sweep {
+
+namespace {
+
+std::string location(const std::string& file, const Correlation& c) {
+  return file + ":" + std::to_string(c.line) + ":" + std::to_string(c.column);
+}
+
+// The matrix is not positive definite: finds the first correlation (in file
+// order) that makes the matrix of it and the ones before it so, and names the
+// earlier ones it is linked to through shared inputs.
+template <class IndexOf, class Pos>
+InputError inconsistency(const Scenario& scenario, const Copula& copula, IndexOf index_of, Pos pos) {
+  const auto& all = scenario.sweep.correlations;
+  const auto k = static_cast<Eigen::Index>(copula.inputs.size());
+  Eigen::MatrixXd r = Eigen::MatrixXd::Identity(k, k);
+  std::size_t culprit = all.size() - 1;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Eigen::Index a = pos(index_of(all[i].a)), b = pos(index_of(all[i].b));
+    r(a, b) = r(b, a) = 2 * std::sin(3.14159265358979323846 * all[i].spearman / 6);
+    if (Eigen::LLT<Eigen::MatrixXd>(r).info() != Eigen::Success) {
+      culprit = i;
+      break;
+    }
+  }
+  // Inputs linked to the culprit's pair by the correlations before it.
+  std::vector<int> linked = {index_of(all[culprit].a), index_of(all[culprit].b)};
+  std::vector<char> involved(culprit, 0);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t i = 0; i < culprit; ++i) {
+      if (involved[i] != 0) continue;
+      const int a = index_of(all[i].a), b = index_of(all[i].b);
+      const bool has_a = std::find(linked.begin(), linked.end(), a) != linked.end();
+      const bool has_b = std::find(linked.begin(), linked.end(), b) != linked.end();
+      if (!has_a && !has_b) continue;
+      involved[i] = 1;
+      if (!has_a) linked.push_back(a);
+      if (!has_b) linked.push_back(b);
+      grew = true;
+    }
+  }
+  std::string others;
+  for (std::size_t i = 0; i < culprit; ++i) {
+    if (involved[i] != 0) others += (others.empty() ? "" : ", ") + location(scenario.file, all[i]);
+  }
+  const Correlation& c = all[culprit];
+  return {scenario.file, c.line, c.column, "sweep.correlation",
+          "\"" + c.a + "\" ~ \"" + c.b + "\"",
+          "the correlations are inconsistent (their matrix is not positive definite)" +
+              (others.empty() ? std::string() : "; this one contradicts the ones at " + others)};
+}
+
+}  // namespace
 
 Copula make_copula(const Scenario& scenario) {
   Copula copula;
@@ -40,10 +93,7 @@ Copula make_copula(const Scenario& scenario) {
     r(a, b) = r(b, a) = pearson;
   }
   Eigen::LLT<Eigen::MatrixXd> llt(r);
-  if (llt.info() != Eigen::Success) {
-    throw InputErrors({{scenario.file, 0, 0, "sweep.correlation", "",
-                        "the correlations are inconsistent (their matrix is not positive definite)"}});
-  }
+  if (llt.info() != Eigen::Success) throw InputErrors({inconsistency(scenario, copula, index_of, pos)});
   copula.lower = llt.matrixL();
   return copula;
 }

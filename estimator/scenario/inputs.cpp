@@ -1,0 +1,104 @@
+#include "estimator/scenario/inputs.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace clustercap {
+
+namespace {
+
+using sweep::Target;
+constexpr double kSecondsPerDay = 86400.0;
+
+std::vector<InputSpec> build_table() {
+  // Ranges: the bounds the scenario loader has always applied to each key
+  // (physical limits and typo guards, see scenario.hpp for each field).
+  return {
+      {"training.goodput", "fraction", 1, Range::unit_fraction(), false, Target::goodput,
+       InputEffect::cluster_size},
+      {"training.mfu", "fraction", 1, Range::unit_fraction(), false, Target::mfu,
+       InputEffect::cluster_size},
+      {"training.duration_days", "days", kSecondsPerDay, Range::positive(36500), false,
+       Target::duration_s, InputEffect::step_model},
+      {"training.max_tokens", "tokens", 1, Range::positive(1e18), false, Target::max_tokens,
+       InputEffect::outputs_only},
+      {"training.activation_memory_fraction", "fraction", 1, Range::closed(0, 0.95), false,
+       Target::activation_memory_fraction, InputEffect::outputs_only},
+      {"training.bytes_per_param", "bytes", 1, Range::closed(1, 64), false, Target::bytes_per_param,
+       InputEffect::outputs_only},
+      {"network.switch_w", "W", 1, Range::closed(0, 1e6), false, Target::switch_w,
+       InputEffect::site_power},
+      {"network.nic_transceiver_w", "W", 1, Range::closed(0, 1e4), false, Target::nic_transceiver_w,
+       InputEffect::site_power},
+      {"network.switch_transceiver_w", "W", 1, Range::closed(0, 1e4), false,
+       Target::switch_transceiver_w, InputEffect::site_power},
+      {"power.system_overhead", "x chip TDP", 1, Range::closed(1, 10), false,
+       Target::system_overhead, InputEffect::site_power},
+      {"actor[].budget_usd", "USD", 1, Range::positive(1e15), false, Target::actor_budget_usd,
+       InputEffect::cluster_size},
+      {"actor[].site[].power_mw", "MW", 1e6, Range::positive(1e6), false, Target::site_power_w,
+       InputEffect::site_power},
+      {"actor[].site[].pue", "ratio", 1, Range::closed(1, 3), false, Target::site_pue,
+       InputEffect::site_power},
+      {"actor[].inventory[].count", "chips", 1, Range::closed(0, 1e10), true,
+       Target::inventory_count, InputEffect::cluster_size},
+      {"actor[].inventory[].mfu", "fraction", 1, Range::unit_fraction(), false,
+       Target::inventory_mfu, InputEffect::cluster_size},
+      {"actor[].inventory[].price_usd", "USD", 1, Range::positive(1e9), false,
+       Target::inventory_price_usd, InputEffect::cluster_size},
+  };
+}
+
+}  // namespace
+
+std::string InputSpec::key() const {
+  std::string text;
+  for (char c : pattern) {
+    if (c != '[' && c != ']') text += c;
+  }
+  return text;
+}
+
+std::string InputSpec::check(double value) const {
+  if (!range.contains(value)) return range.rule();
+  if (whole && value != std::floor(value)) return "must be a whole number";
+  return "";
+}
+
+std::pair<double, double> clamp_bounds(const Range& range) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  double lo = std::isfinite(range.min) ? range.min : -1e300;
+  double hi = std::isfinite(range.max) ? range.max : 1e300;
+  if (!range.min_inclusive && std::isfinite(range.min)) lo = std::nextafter(lo, kInf);
+  if (!range.max_inclusive && std::isfinite(range.max)) hi = std::nextafter(hi, -kInf);
+  return {lo, hi};
+}
+
+std::pair<double, double> InputSpec::clamp_bounds() const {
+  auto bounds = clustercap::clamp_bounds(range);
+  // Whole counts: the nearest whole numbers inside the range.
+  if (whole) bounds = {std::ceil(bounds.first), std::floor(bounds.second)};
+  return bounds;
+}
+
+const std::vector<InputSpec>& sweep_inputs() {
+  static const std::vector<InputSpec> table = build_table();
+  return table;
+}
+
+const InputSpec& input_spec(sweep::Target target) {
+  for (const auto& spec : sweep_inputs()) {
+    if (spec.target == target) return spec;
+  }
+  // Every Target has an entry (tested); reaching here is a programming error.
+  throw RuntimeFailure("the sweep input table has no entry for a target");
+}
+
+const InputSpec* find_input(std::string_view pattern) {
+  for (const auto& spec : sweep_inputs()) {
+    if (spec.pattern == pattern) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace clustercap
