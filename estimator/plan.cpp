@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "estimator/model/cluster_row.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/training/goodput.hpp"
 #include "estimator/training/machine.hpp"
@@ -105,18 +106,33 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
   return candidates;
 }
 
-double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string* basis) {
+double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const Scenario& scenario,
+                  std::string* basis) {
   const Precision p = scenario.training.precision;
-  if (c.mfu_override) {
+  if (line_mfu) {
     *basis = "scenario actor.inventory.mfu";
-    return *c.mfu_override;
+    return *line_mfu;
   }
   if (scenario.training.mfu) {
     *basis = "scenario training.mfu";
     return *scenario.training.mfu;
   }
-  *basis = "catalog prior " + c.chip->id + ".mfu_" + (p == Precision::fp8 ? "fp8" : "bf16");
-  return c.chip->mfu_prior(p).value_or(0.0);
+  *basis = "catalog prior " + chip.id + ".mfu_" + (p == Precision::fp8 ? "fp8" : "bf16");
+  return chip.mfu_prior(p).value_or(0.0);
+}
+
+double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, std::string* basis) {
+  return chosen_mfu(c.mfu_override, *c.chip, scenario, basis);
+}
+
+void apply_prediction(MfuChoice& choice, const training::MfuPrediction& prediction) {
+  choice.prediction = prediction;
+  if (prediction.predicted) {
+    choice.mfu = prediction.mfu;
+    choice.basis = describe_prediction(prediction);
+  } else {
+    choice.basis += " (step model: " + prediction.fallback_reason + ")";
+  }
 }
 
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
@@ -173,24 +189,20 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
       auto found = memo.find(key);
       if (found == memo.end())
         found = memo.emplace(key, predict_mfu(*c.chip, c.system, scenario, chips)).first;
-      MfuChoice& choice = choices[k];
-      choice.prediction = found->second;
-      if (choice.prediction.predicted) {
-        choice.mfu = choice.prediction.mfu;
-        choice.basis = describe_prediction(choice.prediction);
-        batch.mfu[static_cast<Eigen::Index>(k)] = choice.mfu;
-      } else {
-        choice.basis += " (step model: " + choice.prediction.fallback_reason + ")";
-      }
+      apply_prediction(choices[k], found->second);
+      batch.mfu[static_cast<Eigen::Index>(k)] = choices[k].mfu;
     }
   }
   if (mfu != nullptr) *mfu = std::move(choices);
   return batch;
 }
 
+bool uses_step_model(const std::optional<double>& line_mfu, const Scenario& scenario) {
+  return !line_mfu && !scenario.training.mfu && scenario.training.mfu_model == MfuModel::step_model;
+}
+
 bool uses_step_model(const CandidateSpec& c, const Scenario& scenario) {
-  return !c.mfu_override && !scenario.training.mfu &&
-         scenario.training.mfu_model == MfuModel::step_model;
+  return uses_step_model(c.mfu_override, scenario);
 }
 
 training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario) {
@@ -205,21 +217,27 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
                                scaleout_bits / 8);
 }
 
+double scenario_goodput(const Scenario& scenario, double chips) {
+  const TrainingSettings& t = scenario.training;
+  const training::FailureModel f = t.failures.value_or(training::FailureModel{});
+  return model::goodput_t(t.goodput, f.interruptions_per_chip_day, f.restart_hours, f.checkpoint_interval_hours,
+                          chips);
+}
+
 double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  const double goodput =
-      t.failures ? training::goodput_from_failures(*t.failures, chips) : t.goodput;
-  return chips * chip.peak_flops(t.precision).value_or(0.0) * goodput * t.duration_s;
+  return model::compute_per_unit_mfu_t(chips, chip.peak_flops(t.precision).value_or(0.0),
+                                       scenario_goodput(scenario, chips), t.duration_s);
 }
 
 double memory_params_cap(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  return chips * chip.hbm_bytes.value_or(0.0) * (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
+  return model::memory_params_cap_t(chips, chip.hbm_bytes.value_or(0.0), t.activation_memory_fraction,
+                                    t.bytes_per_param);
 }
 
 double data_params_cap(const Scenario& scenario) {
-  const TrainingSettings& t = scenario.training;
-  return t.max_tokens ? *t.max_tokens / model::kTokensPerParam : std::numeric_limits<double>::infinity();
+  return model::data_params_cap_t(scenario.training.max_tokens.value_or(model::kNoLimit));
 }
 
 double params_cap(const Chip& chip, const Scenario& scenario, double chips) {

@@ -86,7 +86,7 @@ TEST_CASE("the tightest limit binds and its chip count is the cluster size", "[e
     const ClusterResults r = evaluate_clusters(b);
     CHECK(r.binding[0] == static_cast<int>(Constraint::budget));
     CHECK(r.chips[0] == Approx(720));
-    CHECK(r.limit_budget[0] == Approx(720));
+    CHECK(r.limit[static_cast<std::size_t>(Constraint::budget)][0] == Approx(720));
   }
   SECTION("network") {
     ClusterBatch b = nvl72_batch(1e10, 1.2, 1e6);

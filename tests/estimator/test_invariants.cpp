@@ -35,9 +35,9 @@ TEST_CASE("more site power never yields fewer chips; a higher PUE never more", "
   for (int i = 0; i < kCases; ++i) {
     INFO("case " << i);
     CHECK(r1.chips[i] >= r0.chips[i]);
-    CHECK(r1.limit_power[i] >= r0.limit_power[i]);
+    CHECK(r1.limit[static_cast<std::size_t>(Constraint::power)][i] >= r0.limit[static_cast<std::size_t>(Constraint::power)][i]);
     CHECK(r2.chips[i] <= r0.chips[i]);
-    CHECK(r2.limit_power[i] <= r0.limit_power[i]);
+    CHECK(r2.limit[static_cast<std::size_t>(Constraint::power)][i] <= r0.limit[static_cast<std::size_t>(Constraint::power)][i]);
   }
 }
 
@@ -61,9 +61,8 @@ TEST_CASE("the binding limit is the cluster size and everything fits the site", 
   const ClusterResults r = evaluate_clusters(b);
   for (int i = 0; i < kCases; ++i) {
     INFO("case " << i);
-    const double limits[] = {r.limit_chips[i], r.limit_power[i], r.limit_network[i], r.limit_budget[i]};
-    CHECK(limits[r.binding[i]] == r.chips[i]);
-    for (double l : limits) CHECK(r.chips[i] <= l);
+    CHECK(r.limit[static_cast<std::size_t>(r.binding[i])][i] == r.chips[i]);
+    for (const auto& l : r.limit) CHECK(r.chips[i] <= l[i]);
     CHECK(r.facility_power_w[i] <= b.site_power_w[i] * (1 + 1e-12));
     CHECK(r.facility_power_w[i] == Approx(b.pue[i] * r.it_power_w[i]));
     const double fabric = b.system_includes_scaleout[i] != 0 ? 0.0 : r.network_power_w[i];
