@@ -15,6 +15,18 @@ std::string machine_number(double value) {
   return std::string(buffer, result.ptr);
 }
 
+namespace {
+
+// Beyond 2^53: the shortest round-trip digits in scientific form, the text
+// the JSON writer prints for the same double ("1.4757395258967641e+20").
+std::string beyond_exact(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  return std::string(buffer, result.ptr);
+}
+
+}  // namespace
+
 std::optional<std::int64_t> exact_integer(double value) {
   const double rounded = std::round(value);
   if (!(std::fabs(rounded) <= kExactIntegerLimit)) return std::nullopt;  // also NaN
@@ -31,13 +43,13 @@ std::string whole_number(double value, const char* what) {
   checked_count(value, what);
   if (std::isinf(value)) return "";
   if (const auto integer = exact_integer(value)) return std::to_string(*integer);
-  return machine_number(value);
+  return beyond_exact(value);
 }
 
 std::string grouped_integer(double value) {
   if (!std::isfinite(value)) return "n/a";
   const auto integer = exact_integer(std::fabs(value));
-  if (!integer) return machine_number(value);
+  if (!integer) return beyond_exact(value);
   const bool negative = value < 0;
   std::string digits = std::to_string(*integer);
   std::string out;

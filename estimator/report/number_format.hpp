@@ -16,8 +16,9 @@ std::string machine_number(double value);
 // conversion that can wrap:
 //  - |value| <= 2^53, where every integer is a double: the exact integer,
 //    rounded to nearest ("179328"; tables group the digits, "179,328");
-//  - beyond 2^53: the shortest round-trip double ("1.25e+19"; a JSON number
-//    too), not clamped, so the magnitude stays visible;
+//  - beyond 2^53: the shortest round-trip double in scientific form, the
+//    same text JSON prints for it ("1.4757395258967641e+20", "1e+20"); not
+//    clamped, so the magnitude stays visible, and no digits it lacks;
 //  - +inf, a limit that does not apply ("no limit"): JSON null, an empty
 //    CSV field, "none" in tables.
 // A NaN, -inf or negative count is a bug upstream: checked_count throws
