@@ -1,8 +1,9 @@
 // One thread's evaluator: eight samples at a time (model::Pack lanes).
 //
-// Per actor it sizes each candidate with the model's step-2/3 equations
-// (cluster_row.hpp) -- limits whose inputs are never sampled are computed
-// once, candidates no input can resize are compared through the best of
+// Per actor it sizes each candidate through the model's sizing path
+// (model::sizing_t over the limits table, as assemble_t does) -- limits
+// whose inputs are never sampled are computed once and passed in as known,
+// pruning is the path's optional stop on the cheap limits' bound, candidates no input can resize are compared through the best of
 // them, and a candidate that cannot beat the best one so far in any lane is
 // skipped -- then runs the whole model (assemble_t, outcome_t: the equations
 // `estimate` runs) on each lane's winner.
