@@ -247,9 +247,9 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     }
 
     if (mine.empty()) {  // nothing held yet (a timeline month before any supply)
-      // No cluster: every limit 0, but a limit that does not apply stays "none".
+      // No cluster: every limit 0, and no budget figure (no candidate has a price).
       ar.cluster.limits.fill(0.0);
-      if (!actor.budget_usd) ar.cluster.limits[static_cast<std::size_t>(model::Constraint::budget)] = model::kNoLimit;
+      ar.cluster.limits[static_cast<std::size_t>(model::Constraint::budget)] = model::kNoLimit;
       result.actors.push_back(std::move(ar));
       continue;
     }
