@@ -109,37 +109,32 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
     result.chips += parts.back().count;
   }
   // The same goodput assumption as the actors: as given, or failures at this size.
-  const double goodput =
-      t.failures ? model::goodput_from_failures(*t.failures, result.chips) : t.goodput;
+  const double goodput = scenario_goodput(scenario, result.chips);
   // One run on the whole cluster: its compute sets the model, whose MFU on
   // each chip type is predicted at the whole cluster's size.
   double c1_flop = 0, memory_cap = 0;
   for (const Part& part : parts) {
-    c1_flop += part.count * part.chip->peak_flops(p).value_or(0.0) * goodput * t.duration_s;
+    c1_flop += model::compute_per_unit_mfu_t(part.count, part.chip->peak_flops(p).value_or(0.0), goodput,
+                                             t.duration_s);
     memory_cap += memory_params_cap(*part.chip, scenario, part.count);
   }
   double peak = 0;
   for (const Part& part : parts) {
-    const double prior = part.chip->mfu_prior(p).value_or(0.0);
-    double mfu = prior;
-    MfuBasis basis;
-    basis.chip_id = part.chip->id;
-    basis.precision = p;
-    if (t.mfu) {
-      mfu = *t.mfu;
-      basis.source = MfuSource::training;
-    } else if (t.mfu_model == MfuModel::step_model) {
-      basis.step_model = true;
-      basis.prediction =
-          predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario, result.chips,
-                      c1_flop, std::min(memory_cap, data_params_cap(scenario)));
-      if (basis.prediction.predicted) mfu = basis.prediction.mfu;
+    // The candidates' precedence, without an inventory line.
+    MfuChoice choice;
+    choice.mfu = chosen_mfu(std::nullopt, *part.chip, scenario, &choice.basis);
+    if (uses_step_model(std::nullopt, scenario)) {
+      apply_prediction(choice, predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
+                                           result.chips, c1_flop,
+                                           std::min(memory_cap, data_params_cap(scenario))));
     }
+    const double mfu = choice.mfu;
     const double part_peak = part.count * part.chip->peak_flops(p).value_or(0.0);
     peak += part_peak;
     result.h100e += part.count * h100_equivalents_per_chip(*part.chip, p, catalog);
-    result.sustained_flops += part_peak * mfu * goodput;
-    result.mfu_basis.push_back(std::move(basis));
+    result.sustained_flops +=
+        model::sustained_flops_t(part.count, part.chip->peak_flops(p).value_or(0.0), mfu, goodput);
+    result.mfu_basis.push_back(choice.basis);
   }
   result.mfu = peak > 0 && goodput > 0 ? result.sustained_flops / (peak * goodput) : 0.0;
   return result;
@@ -250,6 +245,9 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     }
 
     if (mine.empty()) {  // nothing held yet (a timeline month before any supply)
+      // No cluster: every limit 0, and no budget figure (no candidate has a price).
+      ar.cluster.limits.fill(0.0);
+      ar.cluster.limits[static_cast<std::size_t>(model::Constraint::budget)] = model::kNoLimit;
       result.actors.push_back(std::move(ar));
       continue;
     }
@@ -267,10 +265,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     cl.systems = out.systems[i];
     cl.chips_per_system = batch.chips_per_system[i];
     cl.binding = static_cast<model::Constraint>(out.binding[i]);
-    cl.limits.chips = out.limit_chips[i];
-    cl.limits.power = out.limit_power[i];
-    cl.limits.network = out.limit_network[i];
-    if (!std::isinf(out.limit_budget[i])) cl.limits.budget = out.limit_budget[i];
+    for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
     const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
     cl.system_it_power_w = sp.it_power_w;
     cl.system_power = sp;

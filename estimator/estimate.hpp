@@ -7,6 +7,7 @@
 // sustained FLOP/s. Pure: no I/O; throws only on internal inconsistencies.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,12 +38,11 @@ struct InventorySummary {
   std::optional<ExportFlag> export_control;  // set when the scenario names a rule
 };
 
-struct ClusterLimits {
-  double chips = 0;    // chips held (whole systems)
-  double power = 0;    // chips the site's power supports
-  double network = 0;  // chips the fabric can connect
-  std::optional<double> budget;  // chips the budget buys; none without a budget
-};
+// Chips each limit of the model's table allows (whole systems), indexed by
+// model::Constraint: chips held, what the site's power supports, what the
+// fabric can connect, what the budget buys. +inf (model::kNoLimit) where a
+// limit does not apply (budget without one).
+using ClusterLimits = std::array<double, model::kLimitCount>;
 
 struct NetworkSummary {
   int tiers = 0;

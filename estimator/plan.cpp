@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "estimator/model/cluster_row.hpp"
 #include "estimator/model/goodput.hpp"
 #include "estimator/training/machine.hpp"
 #include "hardware/common/input_error.hpp"
@@ -104,21 +105,32 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
   return candidates;
 }
 
-double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis) {
+double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const Scenario& scenario,
+                  MfuBasis* basis) {
   const Precision p = scenario.training.precision;
   MfuBasis b;
-  b.chip_id = c.chip->id;
+  b.chip_id = chip.id;
   b.precision = p;
-  double mfu = c.chip->mfu_prior(p).value_or(0.0);
-  if (c.mfu_override) {
+  double mfu = chip.mfu_prior(p).value_or(0.0);
+  if (line_mfu) {
     b.source = MfuSource::inventory_line;
-    mfu = *c.mfu_override;
+    mfu = *line_mfu;
   } else if (scenario.training.mfu) {
     b.source = MfuSource::training;
     mfu = *scenario.training.mfu;
   }
   if (basis != nullptr) *basis = std::move(b);
   return mfu;
+}
+
+double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis) {
+  return chosen_mfu(c.mfu_override, *c.chip, scenario, basis);
+}
+
+void apply_prediction(MfuChoice& choice, const training::MfuPrediction& prediction) {
+  choice.basis.step_model = true;
+  choice.basis.prediction = prediction;
+  if (prediction.predicted) choice.mfu = prediction.mfu;
 }
 
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
@@ -175,21 +187,20 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
       auto found = memo.find(key);
       if (found == memo.end())
         found = memo.emplace(key, predict_mfu(*c.chip, c.system, scenario, chips)).first;
-      MfuChoice& choice = choices[k];
-      choice.basis.prediction = found->second;
-      if (choice.basis.prediction.predicted) {
-        choice.mfu = choice.basis.prediction.mfu;
-        batch.mfu[static_cast<Eigen::Index>(k)] = choice.mfu;
-      }
+      apply_prediction(choices[k], found->second);
+      batch.mfu[static_cast<Eigen::Index>(k)] = choices[k].mfu;
     }
   }
   if (mfu != nullptr) *mfu = std::move(choices);
   return batch;
 }
 
+bool uses_step_model(const std::optional<double>& line_mfu, const Scenario& scenario) {
+  return !line_mfu && !scenario.training.mfu && scenario.training.mfu_model == MfuModel::step_model;
+}
+
 bool uses_step_model(const CandidateSpec& c, const Scenario& scenario) {
-  return !c.mfu_override && !scenario.training.mfu &&
-         scenario.training.mfu_model == MfuModel::step_model;
+  return uses_step_model(c.mfu_override, scenario);
 }
 
 training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario) {
@@ -204,21 +215,27 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
                                scaleout_bits / 8);
 }
 
+double scenario_goodput(const Scenario& scenario, double chips) {
+  const TrainingSettings& t = scenario.training;
+  const training::FailureModel f = t.failures.value_or(training::FailureModel{});
+  return model::goodput_t(t.goodput, f.interruptions_per_chip_day, f.restart_hours, f.checkpoint_interval_hours,
+                          chips);
+}
+
 double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  const double goodput =
-      t.failures ? model::goodput_from_failures(*t.failures, chips) : t.goodput;
-  return chips * chip.peak_flops(t.precision).value_or(0.0) * goodput * t.duration_s;
+  return model::compute_per_unit_mfu_t(chips, chip.peak_flops(t.precision).value_or(0.0),
+                                       scenario_goodput(scenario, chips), t.duration_s);
 }
 
 double memory_params_cap(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  return chips * chip.hbm_bytes.value_or(0.0) * (1.0 - t.activation_memory_fraction) / t.bytes_per_param;
+  return model::memory_params_cap_t(chips, chip.hbm_bytes.value_or(0.0), t.activation_memory_fraction,
+                                    t.bytes_per_param);
 }
 
 double data_params_cap(const Scenario& scenario) {
-  const TrainingSettings& t = scenario.training;
-  return t.max_tokens ? *t.max_tokens / model::kTokensPerParam : std::numeric_limits<double>::infinity();
+  return model::data_params_cap_t(scenario.training.max_tokens.value_or(model::kNoLimit));
 }
 
 double params_cap(const Chip& chip, const Scenario& scenario, double chips) {

@@ -60,9 +60,16 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
 // `mfu` (if given) receives every candidate's choice.
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
                                 const Scenario& scenario, std::vector<MfuChoice>* mfu = nullptr);
-// An override or the prior (never the step model), with its basis: the
-// MFU a candidate gets when the step model is not used or predicts nothing.
+// The MFU precedence, written once for candidates and reference clusters:
+// an inventory line's `mfu` (`line_mfu`; none for references), then
+// [training] mfu, then the chip's catalog prior, with its basis -- the MFU a
+// cluster gets when the step model is not used or predicts nothing.
+double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const Scenario& scenario,
+                  MfuBasis* basis = nullptr);
 double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis = nullptr);
+// Puts a step-model prediction into `choice`: its MFU when it predicted one;
+// the basis keeps the prediction either way (and so the reason when not).
+void apply_prediction(MfuChoice& choice, const training::MfuPrediction& prediction);
 std::string system_label(const System* system, const power::GenericServer& generic);
 
 // --- Step-model MFU (issue 6), shared with `estimate`'s reference clusters
@@ -72,14 +79,18 @@ std::string system_label(const System* system, const power::GenericServer& gener
 // mfu_model is "step-model": then the candidate's MFU is the fixed point,
 // and a sweep should look it up in the candidate's MfuTable per sample
 // rather than keep batch.mfu fixed.
+bool uses_step_model(const std::optional<double>& line_mfu, const Scenario& scenario);
 bool uses_step_model(const CandidateSpec& c, const Scenario& scenario);
 // What the step model sees: the chip at the scenario's precision, the
 // system's scale-up domain (generic servers: chips per server), and the
 // system's or chip's NIC bandwidth per chip (one fabric port of port_gbps
 // when the catalog has neither). `chips` is left 0.
 training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario);
+// Goodput of a cluster of `chips` under [training]: as given, or from the
+// failure model at this size (model::goodput_t, the choice every path makes).
+double scenario_goodput(const Scenario& scenario, double chips);
 // Training FLOP per unit of MFU for `chips` of `chip`: chips x dense peak x
-// goodput (as given, or from the failure model at this size) x duration.
+// goodput (scenario_goodput) x duration (model::compute_per_unit_mfu_t).
 double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips);
 // Largest model the outcome model allows at `chips` (memory and data caps,
 // cluster_batch.hpp); the fixed point never goes past it. The two caps

@@ -3,16 +3,17 @@
 
 namespace clustercap::power {
 
+bool has_system_it_power(const System* system) {
+  return system != nullptr && system->power_w && system->power_is_system_it && system->chips;
+}
+
 bool has_power_basis(const Chip& chip, const System* system) {
-  if (system != nullptr && system->power_w && system->power_is_system_it && system->chips) {
-    return true;
-  }
-  return chip.tdp_w.has_value();
+  return has_system_it_power(system) || chip.tdp_w.has_value();
 }
 
 SystemPower system_it_power(const Chip& chip, const System* system, const GenericServer& generic) {
   SystemPower power;
-  if (system != nullptr && system->power_w && system->power_is_system_it && system->chips) {
+  if (has_system_it_power(system)) {
     power.it_power_w = *system->power_w;
     power.chips_per_system = static_cast<double>(*system->chips);
     power.includes_scaleout = system->power_includes_scaleout;
@@ -24,7 +25,7 @@ SystemPower system_it_power(const Chip& chip, const System* system, const Generi
                                                ? *system->chips
                                                : generic.chips_per_server);
   power.chips_per_system = chips;
-  power.it_power_w = chips * chip.tdp_w.value_or(0.0) * generic.system_overhead;
+  power.it_power_w = generic_server_it_power_w(server_tdp_w(chips, chip.tdp_w.value_or(0.0)), generic.system_overhead);
   power.source_id = chip.id;
   power.tdp_w = chip.tdp_w.value_or(0.0);
   power.system_overhead = generic.system_overhead;

@@ -36,6 +36,19 @@ struct SystemPower {
   double system_overhead = 0.0; // generic servers: x TDP
 };
 
+// True when `system` has its own whole-system IT figure; otherwise (also
+// for null) its chips are packed into generic servers.
+bool has_system_it_power(const System* system);
+
+// TDP of one generic server's chips: chips per server x chip TDP, W.
+inline double server_tdp_w(double chips_per_server, double chip_tdp_w) { return chips_per_server * chip_tdp_w; }
+// IT power of one generic server: its chips' TDP x the system overhead.
+// T: double, or a pack of sampled overheads (the sweep).
+template <class T>
+T generic_server_it_power_w(double server_tdp_w, T system_overhead) {
+  return server_tdp_w * system_overhead;
+}
+
 // `system` may be null (generic server). Requires chip.tdp_w when the system
 // has no usable IT power; callers validate that beforehand.
 SystemPower system_it_power(const Chip& chip, const System* system, const GenericServer& generic);

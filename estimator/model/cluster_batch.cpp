@@ -2,19 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "estimator/model/cluster_row.hpp"
 
 namespace clustercap::model {
 
 const char* to_string(Constraint constraint) {
-  switch (constraint) {
-    case Constraint::chips: return "chips";
-    case Constraint::power: return "power";
-    case Constraint::network: return "network";
-    case Constraint::budget: return "budget";
-  }
-  return "unknown";
+  const auto k = static_cast<std::size_t>(constraint);
+  return k < kLimitCount ? kLimitNames[k] : "unknown";
 }
 
 const char* to_string(ModelLimit limit) {
@@ -34,7 +30,8 @@ void ClusterBatch::resize(Index size) {
 }
 
 void ClusterResults::resize(Index size) {
-  for (ArrayXd* a : {&goodput, &limit_chips, &limit_power, &limit_network, &limit_budget, &systems, &chips,
+  for (ArrayXd& a : limit) a.setZero(size);
+  for (ArrayXd* a : {&goodput, &systems, &chips,
                      &it_power_w, &network_power_w, &facility_power_w, &network_tiers,
                      &network_switches, &network_transceivers, &peak_flops, &sustained_flops,
                      &train_flop, &params_compute_optimal, &params_memory_limit, &params, &tokens,
@@ -45,9 +42,11 @@ void ClusterResults::resize(Index size) {
   limited_by.setZero(size);
 }
 
-double held_limit_systems(const ClusterBatch& in, Index i) { return held_limit_t(row_values<double>(in, i)); }
-
-double power_limit_systems(const ClusterBatch& in, Index i) { return power_limit_t(row_values<double>(in, i)); }
+double limit_systems(const ClusterBatch& in, Index i, Constraint limit) {
+  const auto k = static_cast<std::size_t>(limit);
+  if (k >= kLimitCount) throw std::out_of_range("limit_systems: no such constraint");
+  return sizing_t(row_values<double>(in, i)).limits[k];
+}
 
 double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems) {
   return it_power_t(row_values<double>(in, i), systems);
@@ -57,9 +56,7 @@ double it_budget_w(const ClusterBatch& in, Index i) { return it_budget_t(row_val
 
 double network_limit_systems(const ClusterBatch& in, Index i) { return network_limit_t(row_values<double>(in, i)); }
 
-double budget_limit_systems(const ClusterBatch& in, Index i) { return budget_limit_t(row_values<double>(in, i)); }
-
-Constraint binding_constraint(const double (&limits_systems)[4]) {
+Constraint binding_constraint(const double (&limits_systems)[kLimitCount]) {
   return static_cast<Constraint>(static_cast<int>(binding_t(limits_systems)));
 }
 
@@ -75,10 +72,9 @@ void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {
     const RowT<double> r = row_values<double>(in, i);
     const AssembledT<double> a = assemble_t(r);
     const double cps = r.chips_per_system;
-    out.limit_chips[i] = a.limits[0] * cps;
-    out.limit_power[i] = a.limits[1] * cps;
-    out.limit_network[i] = a.limits[2] * cps;
-    out.limit_budget[i] = std::isinf(a.limits[3]) ? kNoLimit : a.limits[3] * cps;
+    for (std::size_t k = 0; k < kLimitCount; ++k) {
+      out.limit[k][i] = a.limits[k] * cps;  // kNoLimit stays +inf
+    }
     out.binding[i] = static_cast<int>(a.binding);
     out.systems[i] = a.systems;
     out.chips[i] = a.chips;

@@ -7,6 +7,8 @@
 // the documented +inf "no limit" markers.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <limits>
 #include <vector>
 
@@ -22,8 +24,47 @@ using Eigen::Index;
 
 inline constexpr double kNoLimit = std::numeric_limits<double>::infinity();
 
-// What caps the cluster; order is the tie-break order when limits are equal.
-enum class Constraint : int { chips = 0, power = 1, network = 2, budget = 3 };
+// The limits table: every constraint that can cap the cluster, one entry
+// each -- its output name (JSON `limits` key, CSV `limit_<name>` column,
+// `binding_constraint` value, `binding_share` key), its equation in whole systems
+// (a template over T = double or Pack in cluster_row.hpp), and its cost:
+// `cheap` limits are computed first, so a caller may stop on their bound
+// before the `costly` ones (the sweep kernel's pruning); and its label in
+// the estimate table. Order is the
+// tie-break order: when limits are equal the earlier one binds. Everything
+// that counts, names, stores or sizes limits iterates this list; adding a
+// constraint is one line here and its equation.
+#define CLUSTERCAP_LIMITS(X)                   \
+  X(chips, held_limit_t, cheap, "held")        \
+  X(power, power_limit_t, costly, "power")     \
+  X(network, network_limit_t, cheap, "network") \
+  X(budget, budget_limit_t, cheap, "budget")
+
+// What caps the cluster (an index into the limits table).
+enum class Constraint : int {
+#define CLUSTERCAP_LIMIT_ENUM(name, equation, cost, label) name,
+  CLUSTERCAP_LIMITS(CLUSTERCAP_LIMIT_ENUM)
+#undef CLUSTERCAP_LIMIT_ENUM
+};
+enum class LimitCost : int { cheap, costly };
+
+// Output names and costs, in table order.
+inline constexpr const char* kLimitNames[] = {
+#define CLUSTERCAP_LIMIT_NAME(name, equation, cost, label) #name,
+    CLUSTERCAP_LIMITS(CLUSTERCAP_LIMIT_NAME)
+#undef CLUSTERCAP_LIMIT_NAME
+};
+inline constexpr std::size_t kLimitCount = sizeof kLimitNames / sizeof kLimitNames[0];
+inline constexpr const char* kLimitLabels[kLimitCount] = {
+#define CLUSTERCAP_LIMIT_LABEL(name, equation, cost, label) label,
+    CLUSTERCAP_LIMITS(CLUSTERCAP_LIMIT_LABEL)
+#undef CLUSTERCAP_LIMIT_LABEL
+};
+inline constexpr LimitCost kLimitCosts[kLimitCount] = {
+#define CLUSTERCAP_LIMIT_COST(name, equation, cost, label) LimitCost::cost,
+    CLUSTERCAP_LIMITS(CLUSTERCAP_LIMIT_COST)
+#undef CLUSTERCAP_LIMIT_COST
+};
 // What caps the largest trainable model.
 enum class ModelLimit : int { compute = 0, memory = 1, data = 2 };
 
@@ -71,9 +112,10 @@ struct ClusterBatch {
 };
 
 struct ClusterResults {
-  // Each limit in chips, rounded down to whole systems; kNoLimit for budget
-  // when the actor has none.
-  ArrayXd limit_chips, limit_power, limit_network, limit_budget;
+  // Each limit of the table (limit[k] for Constraint k) in chips, rounded
+  // down to whole systems; kNoLimit when the limit does not apply (budget
+  // without one).
+  std::array<ArrayXd, kLimitCount> limit;
   ArrayXi binding;  // Constraint
   ArrayXd systems, chips;
   ArrayXd it_power_w;        // systems plus fabric (unless the systems include it)
@@ -91,26 +133,19 @@ struct ClusterResults {
   void resize(Index size);
 };
 
-// Step 2 for candidate i: what each limit allows, in whole systems. The
-// sweep engine calls these per sample (and keeps those whose inputs it never
-// samples), then runs the full steps below on the candidate that wins.
-double held_limit_systems(const ClusterBatch& in, Index i);
-double power_limit_systems(const ClusterBatch& in, Index i);    // fabric grows as deep as needed
+// Step 2 for candidate i: what each limit allows, in whole systems.
+double limit_systems(const ClusterBatch& in, Index i, Constraint limit);
 double network_limit_systems(const ClusterBatch& in, Index i);  // deepest allowed fabric
-double budget_limit_systems(const ClusterBatch& in, Index i);   // kNoLimit without a budget
 // IT power of `systems` systems of candidate i with the fabric they need, and
 // the IT power its site offers: power_limit_systems is the largest count
 // whose IT power fits, so one comparison tells whether power binds below a count.
 double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems);
 double it_budget_w(const ClusterBatch& in, Index i);
 // Step 3: the smallest limit binds; ties go to the earlier constraint.
-Constraint binding_constraint(const double (&limits_systems)[4]);
-// Step 5 pieces shared by every caller, so all paths round alike: goodput at
-// a cluster size (as given, or from the failure model) and sustained FLOP/s.
+Constraint binding_constraint(const double (&limits_systems)[kLimitCount]);
+// Goodput of candidate i at a cluster size (as given, or from the failure
+// model): cluster_row.hpp goodput_t, as every path computes it.
 double goodput_at(const ClusterBatch& in, Index i, double chips);
-inline double sustained_flops(double chips, double peak_flops_per_chip, double mfu, double goodput) {
-  return chips * peak_flops_per_chip * mfu * goodput;
-}
 
 // Steps 2-4: limits, binding constraint, whole systems, power and fabric.
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out);

@@ -5,6 +5,10 @@
 // same order for both, so each lane equals the scalar result bit for bit.
 #pragma once
 
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/model/lanes.hpp"
@@ -124,31 +128,144 @@ T power_limit_t(const RowT<T>& r) {
   return best;
 }
 
+// --- the limits table (cluster_batch.hpp) over T ----------------------------------
+template <class T>
+using LimitEquation = T (*)(const RowT<T>&);
+
+template <class T>
+inline constexpr LimitEquation<T> kLimitEquations[kLimitCount] = {
+#define CLUSTERCAP_LIMIT_EQUATION(name, equation, cost, label) &equation<T>,
+    CLUSTERCAP_LIMITS(CLUSTERCAP_LIMIT_EQUATION)
+#undef CLUSTERCAP_LIMIT_EQUATION
+};
+
+// Limit K of the table for row r, in whole systems (a direct call).
+template <std::size_t K, class T>
+T limit_t(const RowT<T>& r) {
+  constexpr LimitEquation<T> equation = kLimitEquations<T>[K];
+  return equation(r);
+}
+
+// Calls f(std::integral_constant<std::size_t, K>) for every limit K in table order.
+template <class F, std::size_t... K>
+void for_each_limit_impl(F&& f, std::index_sequence<K...>) {
+  (f(std::integral_constant<std::size_t, K>{}), ...);
+}
+template <class F>
+void for_each_limit(F&& f) {
+  for_each_limit_impl(f, std::make_index_sequence<kLimitCount>{});
+}
+
 // --- step 3: the smallest limit binds; ties go to the earlier constraint ---------
 template <class T>
-T binding_t(const T (&limits)[4]) {
+T binding_t(const T (&limits)[kLimitCount]) {
   T binding = splat<T>(0.0);
   T smallest = limits[0];
-  for (int k = 1; k < 4; ++k) {
+  for (std::size_t k = 1; k < kLimitCount; ++k) {
     const auto lower = limits[k] < smallest;
-    binding = where(lower, splat<T>(k), binding);
+    binding = where(lower, splat<T>(static_cast<double>(k)), binding);
     smallest = where(lower, limits[k], smallest);
   }
   return binding;
 }
 
+// --- steps 2-3 as every caller sizes a candidate -------------------------------------
+// Limits a caller already has for a row (the sweep's limits whose inputs it
+// never samples, or a winner's limits found while sizing): have[k] says
+// systems[k] holds limit k. The rest are computed from the table.
+template <class T>
+struct KnownLimitsT {
+  T systems[kLimitCount];
+  bool have[kLimitCount] = {};
+};
+
+template <class T>
+struct SizedT {
+  T limits[kLimitCount];  // whole systems; costly ones unset when stopped
+  T systems;              // the smallest limit
+  bool stopped = false;   // `stop` gave up on the cheap limits' bound
+};
+
+// Every limit of the table and the smallest of them: the known and cheap
+// limits first, then the costly ones. `stop(bound)` is called with the
+// smallest of the first group before any costly limit is computed and may
+// end the sizing there (the sweep kernel's pruning: true when the candidate
+// cannot win even at that size); the result is then only that bound. The
+// smallest limit is the binding one's value (binding_t picks the same value,
+// the earlier constraint on ties).
+template <class T, class Stop>
+SizedT<T> sizing_t(const RowT<T>& r, const KnownLimitsT<T>* known, Stop stop) {
+  SizedT<T> s;
+  s.systems = splat<T>(kNoLimit);
+  for_each_limit([&](auto k) {
+    constexpr std::size_t K = decltype(k)::value;
+    if (known != nullptr && known->have[K]) {
+      s.limits[K] = known->systems[K];
+    } else if constexpr (kLimitCosts[K] == LimitCost::cheap) {
+      s.limits[K] = limit_t<K>(r);
+    } else {
+      return;
+    }
+    s.systems = vmin(s.systems, s.limits[K]);
+  });
+  if (stop(s.systems)) {
+    s.stopped = true;
+    return s;
+  }
+  for_each_limit([&](auto k) {
+    constexpr std::size_t K = decltype(k)::value;
+    if constexpr (kLimitCosts[K] == LimitCost::costly) {
+      if (known != nullptr && known->have[K]) return;
+      s.limits[K] = limit_t<K>(r);
+      s.systems = vmin(s.systems, s.limits[K]);
+    }
+  });
+  return s;
+}
+
+template <class T>
+SizedT<T> sizing_t(const RowT<T>& r, const KnownLimitsT<T>* known = nullptr) {
+  return sizing_t(r, known, [](const T&) { return false; });
+}
+
 // --- step 5 pieces shared by every caller ---------------------------------------
+// Goodput at a cluster of `chips`: from the failure model when it has a
+// failure rate, else as given. The one place the choice is made (plan.cpp's
+// scenario_goodput and the references use it too).
+template <class T>
+T goodput_t(T given, T interruptions_per_chip_day, T restart_hours, T checkpoint_interval_hours, T chips) {
+  return where(interruptions_per_chip_day > 0.0,
+               training::goodput_from_failures_t(interruptions_per_chip_day, restart_hours,
+                                                 checkpoint_interval_hours, chips),
+               given);
+}
+
 template <class T>
 T goodput_at_t(const RowT<T>& r, T chips) {
-  return where(r.interruptions_per_chip_day > 0.0,
-               model::goodput_from_failures_t(r.interruptions_per_chip_day, r.restart_hours,
-                                                 r.checkpoint_interval_hours, chips),
-               r.goodput);
+  return goodput_t(r.goodput, r.interruptions_per_chip_day, r.restart_hours, r.checkpoint_interval_hours, chips);
 }
 
 template <class T>
 T sustained_flops_t(T chips, T peak_flops_per_chip, T mfu, T goodput) {
   return chips * peak_flops_per_chip * mfu * goodput;
+}
+
+// C1: training FLOP per unit of MFU, chips x peak x goodput x duration (the
+// step-model MFU is looked up at it; plan.hpp compute_per_unit_mfu).
+template <class T>
+T compute_per_unit_mfu_t(T chips, T peak_flops_per_chip, T goodput, T duration_s) {
+  return chips * peak_flops_per_chip * goodput * duration_s;
+}
+
+// Largest model whose training state fits in the chips' HBM, and the largest
+// the data allows (Chinchilla tokens per parameter; inf without a limit).
+template <class T>
+T memory_params_cap_t(T chips, T hbm_bytes_per_chip, T activation_memory_fraction, T bytes_per_param) {
+  return chips * hbm_bytes_per_chip * (1.0 - activation_memory_fraction) / bytes_per_param;
+}
+template <class T>
+T data_params_cap_t(T max_tokens) {
+  return max_tokens / kTokensPerParam;
 }
 
 // The choice among candidates, as `estimate` makes it: more sustained
@@ -161,30 +278,26 @@ auto preferred_t(T flops, T chips, T other_flops, T other_chips) {
 // --- steps 2-4 together ------------------------------------------------------------
 template <class T>
 struct AssembledT {
-  T limits[4];  // systems: chips held, power, network, budget
-  T binding;    // Constraint
+  T limits[kLimitCount];  // systems, in table order
+  T binding;              // Constraint
   T systems, chips;
   FabricSizeT<T> fabric;
   T it_power_w, facility_power_w;
 };
 
-// `power_limit`: power_limit_t(r), when the caller already has it.
+// `known`: limits the caller already has (null: compute them all).
 template <class T>
-AssembledT<T> assemble_t(const RowT<T>& r, T power_limit) {
-  AssembledT<T> a{{held_limit_t(r), power_limit, network_limit_t(r), budget_limit_t(r)}, {}, {}, {}, {}, {}, {}};
+AssembledT<T> assemble_t(const RowT<T>& r, const KnownLimitsT<T>* known = nullptr) {
+  const SizedT<T> sized = sizing_t(r, known);
+  AssembledT<T> a;
+  for (std::size_t k = 0; k < kLimitCount; ++k) a.limits[k] = sized.limits[k];
   a.binding = binding_t(a.limits);
-  a.systems = a.limits[0];
-  for (int k = 1; k < 4; ++k) a.systems = where(a.binding == static_cast<double>(k), a.limits[k], a.systems);
+  a.systems = sized.systems;
   a.chips = a.systems * r.chips_per_system;
   a.fabric = size_fabric_t(a.chips * r.endpoints_per_chip, r.fabric);
   a.it_power_w = it_power_with_t(r, a.systems, a.fabric.power_w);
   a.facility_power_w = power::facility_power_w(r.pue, a.it_power_w);
   return a;
-}
-
-template <class T>
-AssembledT<T> assemble_t(const RowT<T>& r) {
-  return assemble_t(r, power_limit_t(r));
 }
 
 // --- steps 5-6: FLOP/s, training compute, largest compute-optimal model -------------
@@ -203,8 +316,9 @@ OutcomeT<T> outcome_t(const RowT<T>& r, T chips) {
   o.sustained_flops = sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, o.goodput);
   o.train_flop = o.sustained_flops * r.duration_s;
   o.params_compute_optimal = vsqrt(o.train_flop / (kFlopPerParamToken * kTokensPerParam));
-  o.params_memory_limit = chips * r.hbm_bytes_per_chip * (1.0 - r.activation_memory_fraction) / r.bytes_per_param;
-  const T data_limit = r.max_tokens / kTokensPerParam;  // inf when unlimited
+  o.params_memory_limit =
+      memory_params_cap_t(chips, r.hbm_bytes_per_chip, r.activation_memory_fraction, r.bytes_per_param);
+  const T data_limit = data_params_cap_t(r.max_tokens);  // inf when unlimited
   T params = o.params_compute_optimal;
   T limit = splat<T>(static_cast<double>(ModelLimit::compute));
   const auto by_data = data_limit < params;

@@ -17,19 +17,21 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-std::string whole(double value) {
-  return std::to_string(static_cast<long long>(std::llround(value)));
-}
+// Counts: exact integers up to 2^53, the double beyond, "" for +inf (number_format.hpp).
+std::string whole(double value) { return whole_number(value); }
 
 }  // namespace
 
 void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   std::vector<std::string> header = {
-      "scenario", "actor", "chip", "system", "site", "chips", "systems", "binding_constraint",
-      "limit_chips", "limit_power", "limit_network", "limit_budget", "it_power_mw",
-      "facility_power_mw", "network_tiers", "network_switches", "network_transceivers",
+      "scenario", "actor", "chip", "system", "site", "chips", "systems", "binding_constraint"};
+  for (const char* name : model::kLimitNames) header.push_back(std::string("limit_") + name);
+  for (const char* name : {
+      "it_power_mw", "facility_power_mw", "network_tiers", "network_switches", "network_transceivers",
       "network_power_mw", "peak_flops", "mfu", "sustained_flops", "h100e", "duration_days",
-      "goodput", "train_flop", "params", "tokens", "limited_by"};
+      "goodput", "train_flop", "params", "tokens", "limited_by"}) {
+    header.push_back(name);
+  }
   for (const auto& r : result.references) {
     header.push_back("ratio_sustained_flops_vs_" + r.id);
     header.push_back("ratio_chips_vs_" + r.id);
@@ -46,15 +48,18 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     std::vector<std::string> row = {
         csv_field(result.scenario_name), csv_field(a.name), c.chip_id,
         csv_field(c.system_label), csv_field(c.site), whole(c.chips), whole(c.systems),
-        model::to_string(c.binding), whole(c.limits.chips), whole(c.limits.power),
-        whole(c.limits.network), c.limits.budget ? whole(*c.limits.budget) : "",
+        model::to_string(c.binding)};
+    for (double limit : c.limits) row.push_back(whole_number(limit, "limit"));
+    for (std::string field : {
         machine_number(c.it_power_w / 1e6), machine_number(c.facility_power_w / 1e6),
         std::to_string(c.network.tiers), whole(c.network.switches), whole(c.network.transceivers),
         machine_number(c.network.power_w / 1e6), machine_number(c.peak_flops),
         machine_number(c.mfu), machine_number(c.sustained_flops), machine_number(c.h100e),
         machine_number(t.duration_s / 86400.0), machine_number(t.goodput),
         machine_number(t.train_flop), machine_number(t.params), machine_number(t.tokens),
-        model::to_string(t.limited_by)};
+        std::string(model::to_string(t.limited_by))}) {
+      row.push_back(std::move(field));
+    }
     for (const auto& cmp : a.vs_reference) {
       row.push_back(machine_number(cmp.ratio_sustained_flops));
       row.push_back(machine_number(cmp.ratio_chips));

@@ -2,6 +2,7 @@
 
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/mfu_text.hpp"
+#include "estimator/report/number_format.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -9,8 +10,14 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Counts are whole numbers; print them as JSON integers.
-json whole(double value) { return static_cast<std::int64_t>(std::llround(value)); }
+// Counts print as JSON integers up to 2^53, beyond as numbers, +inf ("no
+// limit") as null (number_format.hpp).
+json whole(double value, const char* what = "count") {
+  checked_count(value, what);
+  if (std::isinf(value)) return nullptr;
+  if (const auto integer = exact_integer(value)) return *integer;
+  return value;
+}
 
 json optional_number(const std::optional<double>& value, double scale = 1.0) {
   return value ? json(*value * scale) : json(nullptr);
@@ -57,10 +64,8 @@ json mfu_prediction_json(const ClusterResult& c) {
 }
 
 json cluster_json(const ClusterResult& c) {
-  json limits = {{"chips", whole(c.limits.chips)},
-                 {"power", whole(c.limits.power)},
-                 {"network", whole(c.limits.network)},
-                 {"budget", c.limits.budget ? whole(*c.limits.budget) : json(nullptr)}};
+  json limits = json::object();
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) limits[model::kLimitNames[k]] = whole(c.limits[k], "limit");
   json network = {{"tiers", c.network.tiers},
                   {"switches", whole(c.network.switches)},
                   {"transceivers", whole(c.network.transceivers)},

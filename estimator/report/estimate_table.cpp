@@ -1,3 +1,4 @@
+#include <cmath>
 #include <iomanip>
 
 #include "estimator/report/estimate_report.hpp"
@@ -14,8 +15,11 @@ std::ostream& label(std::ostream& out, const std::string& text) {
   return out << "  " << std::left << std::setw(kLabelWidth) << text;
 }
 
+// "power 179,328 (binds)"; "budget none" for a limit that does not apply.
 std::string limit_text(const char* name, double chips, bool binds) {
-  return std::string(name) + " " + grouped_integer(chips) + (binds ? " (binds)" : "");
+  checked_count(chips, "limit");
+  return std::string(name) + " " + (std::isinf(chips) ? std::string("none") : grouped_integer(chips)) +
+         (binds ? " (binds)" : "");
 }
 
 void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
@@ -48,15 +52,11 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                                 << " at site \"" << c.site << "\"\n";
   const auto b = c.binding;
   label(out, "Binding constraint") << model::to_string(b) << "\n";
-  label(out, "Limits (chips)") << limit_text("held", c.limits.chips, b == model::Constraint::chips)
-                               << " | " << limit_text("power", c.limits.power, b == model::Constraint::power)
-                               << " | "
-                               << limit_text("network", c.limits.network, b == model::Constraint::network)
-                               << " | "
-                               << (c.limits.budget ? limit_text("budget", *c.limits.budget,
-                                                                b == model::Constraint::budget)
-                                                   : std::string("budget none"))
-                               << "\n";
+  label(out, "Limits (chips)");
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) {
+    out << (k ? " | " : "") << limit_text(model::kLimitLabels[k], c.limits[k], b == static_cast<model::Constraint>(k));
+  }
+  out << "\n";
   label(out, "Power") << "IT " << power(c.it_power_w) << ", facility " << power(c.facility_power_w)
                       << " of " << power(c.site_power_w) << " site (PUE " << significant(c.pue)
                       << ")\n";

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "hardware/common/input_error.hpp"
+
 namespace clustercap::report {
 
 std::string machine_number(double value) {
@@ -13,10 +15,43 @@ std::string machine_number(double value) {
   return std::string(buffer, result.ptr);
 }
 
+namespace {
+
+// Beyond 2^53: the shortest round-trip digits in scientific form, the text
+// the JSON writer prints for the same double ("1.4757395258967641e+20").
+std::string beyond_exact(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  return std::string(buffer, result.ptr);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> exact_integer(double value) {
+  const double rounded = std::round(value);
+  if (!(std::fabs(rounded) <= kExactIntegerLimit)) return std::nullopt;  // also NaN
+  return static_cast<std::int64_t>(rounded);
+}
+
+double checked_count(double value, const char* what) {
+  if (value >= 0) return value;  // +inf included; NaN fails the comparison
+  const std::string text = std::isnan(value) ? "nan" : std::isinf(value) ? "-inf" : machine_number(value);
+  throw RuntimeFailure(std::string("internal: ") + what + " = " + text + ": a count must be >= 0");
+}
+
+std::string whole_number(double value, const char* what) {
+  checked_count(value, what);
+  if (std::isinf(value)) return "";
+  if (const auto integer = exact_integer(value)) return std::to_string(*integer);
+  return beyond_exact(value);
+}
+
 std::string grouped_integer(double value) {
   if (!std::isfinite(value)) return "n/a";
+  const auto integer = exact_integer(std::fabs(value));
+  if (!integer) return beyond_exact(value);
   const bool negative = value < 0;
-  std::string digits = std::to_string(static_cast<long long>(std::llround(std::fabs(value))));
+  std::string digits = std::to_string(*integer);
   std::string out;
   const std::size_t n = digits.size();
   for (std::size_t i = 0; i < n; ++i) {

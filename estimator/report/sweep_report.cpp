@@ -15,7 +15,6 @@ namespace {
 using json = nlohmann::ordered_json;
 constexpr std::size_t kTornadoShown = 8;
 
-const char* constraint_name(int k) { return model::to_string(static_cast<model::Constraint>(k)); }
 
 std::string settings_text(const sweep::GridPoint& p) {
   std::string text;
@@ -54,8 +53,8 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
         out << "\n";
       }
       out << "  binding constraint: ";
-      for (int k = 0; k < 4; ++k) {
-        out << (k ? ", " : "") << constraint_name(k) << " " << significant(a.binding_share[static_cast<std::size_t>(k)] * 100, 3) << "%";
+      for (std::size_t k = 0; k < model::kLimitCount; ++k) {
+        out << (k ? ", " : "") << model::kLimitNames[k] << " " << significant(a.binding_share[k] * 100, 3) << "%";
       }
       out << "\n";
       for (const auto& [ref, p] : a.p_exceeds) {
@@ -96,7 +95,7 @@ void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
         metrics[m.name] = {{"mean", m.mean}, {"sd", m.sd}, {"min", m.min}, {"max", m.max}, {"quantiles", q}};
       }
       json binding = json::object();
-      for (int k = 0; k < 4; ++k) binding[constraint_name(k)] = a.binding_share[static_cast<std::size_t>(k)];
+      for (std::size_t k = 0; k < model::kLimitCount; ++k) binding[model::kLimitNames[k]] = a.binding_share[k];
       json exceeds = json::object();
       for (const auto& [ref, p] : a.p_exceeds) exceeds[ref] = p;
       json tornado = json::array();

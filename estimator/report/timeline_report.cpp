@@ -14,7 +14,14 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json whole(double v) { return static_cast<std::int64_t>(std::llround(v)); }
+// Counts as in the estimate reports (number_format.hpp): exact integers up
+// to 2^53, numbers beyond, null for +inf.
+json whole(double v) {
+  checked_count(v, "count");
+  if (std::isinf(v)) return nullptr;
+  if (const auto integer = exact_integer(v)) return *integer;
+  return v;
+}
 
 double flow_total(const TimelineMonth& m, supply::SupplyKind kind) {
   double total = 0;
@@ -197,7 +204,7 @@ void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
           << machine_number(flow_total(m, supply::SupplyKind::smuggling)) << ","
           << machine_number(blocked_total(m)) << "," << machine_number(m.retired) << ","
           << production_binding(m) << "," << m.cluster.chip_id << ","
-          << std::llround(m.cluster.chips) << ","
+          << whole_number(m.cluster.chips, "cluster chips") << ","
           << (m.cluster.chip_id.empty() ? "" : model::to_string(m.cluster.binding)) << ","
           << machine_number(m.cluster.facility_power_w / 1e6) << ","
           << machine_number(m.cluster.sustained_flops);

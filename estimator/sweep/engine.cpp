@@ -5,6 +5,7 @@
 
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/inputs.hpp"
+#include "power/system_power.hpp"
 
 namespace clustercap::sweep {
 namespace {
@@ -43,11 +44,9 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
   // Generic servers scale with the sampled overhead.
   generic_tdp_.assign(candidates_.size(), 0.0);
   for (std::size_t c = 0; c < candidates_.size(); ++c) {
-    const System* s = candidates_[c].system;
-    const bool own_power = s != nullptr && s->power_w && s->power_is_system_it && s->chips;
-    if (!own_power) {
-      generic_tdp_[c] = base_.chips_per_system[static_cast<Eigen::Index>(c)] *
-                        candidates_[c].chip->tdp_w.value_or(0.0);
+    if (!power::has_system_it_power(candidates_[c].system)) {
+      generic_tdp_[c] = power::server_tdp_w(base_.chips_per_system[static_cast<Eigen::Index>(c)],
+                                            candidates_[c].chip->tdp_w.value_or(0.0));
     }
   }
   for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
@@ -154,7 +153,7 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
         case Target::switch_w: r.fabric.switch_w = v; break;
         case Target::nic_transceiver_w: r.fabric.nic_transceiver_w = v; break;
         case Target::switch_transceiver_w: r.fabric.switch_transceiver_w = v; break;
-        case Target::system_overhead: r.system_it_power_w = generic_tdp_[static_cast<std::size_t>(c)] * v; break;
+        case Target::system_overhead: r.system_it_power_w = power::generic_server_it_power_w(generic_tdp_[static_cast<std::size_t>(c)], v); break;
         case Target::actor_budget_usd: r.budget_usd = v; break;
         case Target::site_power_w: r.site_power_w = v; break;
         case Target::site_pue: r.pue = v; break;

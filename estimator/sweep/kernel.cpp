@@ -19,20 +19,39 @@ RowT<Pack> broadcast(const RowT<double>& r) {
   return p;
 }
 
+// True when a sampled input can change limit k of candidate c. The power
+// and network limits are the ones the engine can prove fixed (no sampled
+// input sets a fabric's radix, tiers or planes); any other limit, including
+// one added to the table, is recomputed for every sample.
+bool limit_sampled(const Engine& engine, std::size_t c, model::Constraint k) {
+  if (!engine.size_sampled(c)) return false;
+  switch (k) {
+    case model::Constraint::power: return engine.power_sampled(c);
+    case model::Constraint::network: return false;
+    default: return true;
+  }
+}
+
 }  // namespace
 
 Kernel::Kernel(const Engine& engine) : engine_(engine) {
   const std::size_t C = engine.candidates();
   // Grid-fixed values hold for every sample and are in these rows.
   std::vector<RowT<double>> rows = engine.median_rows();
-  power_cache_.resize(C);
-  network_cache_.resize(C);
   failures_.resize(C);
   fixed_.resize(C);
-  power_.resize(C);
+  fixed_limits_.resize(C);
+  median_limits_.resize(C);
+  limits_.resize(C);
   for (std::size_t c = 0; c < C; ++c) {
-    power_cache_[c] = model::power_limit_t(rows[c]);
-    network_cache_[c] = model::network_limit_t(rows[c]);
+    const model::SizedT<double> median = model::sizing_t(rows[c]);
+    for (std::size_t k = 0; k < model::kLimitCount; ++k) {
+      median_limits_[c].systems[k] = splat<Pack>(median.limits[k]);
+      median_limits_[c].have[k] = true;
+      fixed_limits_[c].systems[k] = median_limits_[c].systems[k];
+      fixed_limits_[c].have[k] = !limit_sampled(engine, c, static_cast<model::Constraint>(k));
+      limits_[c].have[k] = true;
+    }
     failures_[c] = rows[c].interruptions_per_chip_day > 0 ? 1 : 0;
   }
   // Candidates no sampled input can resize keep one size for the whole
@@ -72,12 +91,13 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
   }
 }
 
-// Candidate c's cluster size and FLOP/s. Where a sample sets the site's
-// power, the power search runs in every lane (checking first whether power
-// binds costs a fabric sizing and saves little: it binds in most packs) and
-// its result is kept for the winners. With `prune`,
-// a candidate whose FLOP/s stay below `beat` in every lane even at its best
-// MFU is not evaluated further.
+// Candidate c's cluster size and FLOP/s. Its limits come from the model's
+// sizing path; those no sample changes are passed in as known. Where a
+// sample sets the site's power, the power search runs in every lane
+// (checking first whether power binds costs a fabric sizing and saves
+// little: it binds in most packs) and the limits found are kept for the
+// winners. With `prune`, a candidate whose FLOP/s stay below `beat` in every
+// lane even at its best MFU is not evaluated further.
 template <class T>
 Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T beat, bool prune) {
   RowT<T>& r = rows[c];
@@ -87,24 +107,21 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
     return prune && model::all(model::sustained_flops_t(chips, r.peak_flops_per_chip, mfu, goodput) * (1 + 1e-12) < beat);
   };
   const T best_mfu = table != nullptr ? splat<T>(engine_.mfu_max(c)) : r.mfu;
-  T systems = vmin(vmin(model::held_limit_t(r), splat<T>(network_cache_[c])), model::budget_limit_t(r));
-  if (!engine_.power_sampled(c)) systems = vmin(systems, splat<T>(power_cache_[c]));
+  const model::KnownLimitsT<T>* known = nullptr;
+  if constexpr (std::is_same_v<T, Pack>) known = &fixed_limits_[c];
   // Without a failure model goodput does not fall as the cluster grows, so
-  // the size before the power check bounds the FLOP/s.
-  if (failures_[c] == 0 && cannot_win(systems * r.chips_per_system, best_mfu, r.goodput)) {
-    return {splat<T>(0.0), splat<T>(-1.0)};
+  // the size before the costly limits bounds the FLOP/s.
+  const model::SizedT<T> sized = model::sizing_t(r, known, [&](const T& bound) {
+    return failures_[c] == 0 && cannot_win(bound * r.chips_per_system, best_mfu, r.goodput);
+  });
+  if (sized.stopped) return {splat<T>(0.0), splat<T>(-1.0)};
+  if constexpr (std::is_same_v<T, Pack>) {
+    for (std::size_t k = 0; k < model::kLimitCount; ++k) limits_[c].systems[k] = sized.limits[k];
   }
-  if (engine_.power_sampled(c)) {
-    const T limit = model::power_limit_t(r);
-    if constexpr (std::is_same_v<T, Pack>) power_[c] = limit;
-    systems = vmin(systems, limit);
-  }
-  const T chips = systems * r.chips_per_system;
+  const T chips = sized.systems * r.chips_per_system;
   const T goodput = model::goodput_at_t(r, chips);
   if (table != nullptr) {
-    // Training FLOP per unit of MFU at this run length and goodput, in the
-    // order compute_per_unit_mfu (plan.hpp) multiplies them.
-    const T c1 = chips * r.peak_flops_per_chip * goodput * r.duration_s;
+    const T c1 = model::compute_per_unit_mfu_t(chips, r.peak_flops_per_chip, goodput, r.duration_s);
     if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
     const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
     if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
@@ -151,9 +168,9 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
       best_index = where(better, index, best_index);
     }
     // Each lane's winner through the whole model.
-    Pack power_limit;
-    const RowT<Pack>& w = gather_winners(a, best_index, blend_, power_limit);
-    const model::AssembledT<Pack> cluster = model::assemble_t(w, power_limit);
+    model::KnownLimitsT<Pack> limits;
+    const RowT<Pack>& w = gather_winners(a, best_index, blend_, limits);
+    const model::AssembledT<Pack> cluster = model::assemble_t(w, &limits);
     const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
     put(a, 0, cluster.chips);
     put(a, 1, cluster.facility_power_w / 1e6);
@@ -168,8 +185,12 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
   }
 }
 
-const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend, Pack& limit) {
-  limit = Pack{};
+const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend,
+                                         model::KnownLimitsT<Pack>& limits) {
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) {
+    limits.systems[k] = Pack{};
+    limits.have[k] = true;
+  }
   const RowT<Pack>* only = nullptr;
   bool first = true;
   for (int c : order_[actor]) {
@@ -185,10 +206,14 @@ const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pa
     } else {
       model::for_each_field(blend, r, [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
     }
-    // A candidate wins only past its power search (the first is never
-    // pruned; the others are pruned before it or not at all), so sizing
-    // has every winner's power limit.
-    limit = where(lanes, engine_.power_sampled(k) ? power_[k] : splat<Pack>(power_cache_[k]), limit);
+    // A candidate wins only past its costly limits (the first is never
+    // pruned; the others are pruned before them or not at all), so sizing
+    // has every winner's limits; candidates no sample resizes keep theirs
+    // at the medians.
+    const model::KnownLimitsT<Pack>& found = engine_.size_sampled(k) ? limits_[k] : median_limits_[k];
+    for (std::size_t l = 0; l < model::kLimitCount; ++l) {
+      limits.systems[l] = where(lanes, found.systems[l], limits.systems[l]);
+    }
   }
   return only != nullptr ? *only : blend;
 }

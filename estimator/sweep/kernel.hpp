@@ -1,8 +1,9 @@
 // One thread's evaluator: eight samples at a time (model::Pack lanes).
 //
-// Per actor it sizes each candidate with the model's step-2/3 equations
-// (cluster_row.hpp) -- limits whose inputs are never sampled are computed
-// once, candidates no input can resize are compared through the best of
+// Per actor it sizes each candidate through the model's sizing path
+// (model::sizing_t over the limits table, as assemble_t does) -- limits
+// whose inputs are never sampled are computed once and passed in as known,
+// pruning is the path's optional stop on the cheap limits' bound, candidates no input can resize are compared through the best of
 // them, and a candidate that cannot beat the best one so far in any lane is
 // skipped -- then runs the whole model (assemble_t, outcome_t: the equations
 // `estimate` runs) on each lane's winner.
@@ -48,21 +49,26 @@ class Kernel {
   struct Size {
     T chips, flops;  // flops -1 in every lane: cannot win (not evaluated in full)
   };
+  // Sizes candidate c through the model's sizing path (model::sizing_t, as
+  // assemble_t does), with pruning against `beat` as its optional bound.
   template <class T>
   Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune);
   // The winners' rows (lanes of the candidates in `winner`: one candidate's
-  // row, or `blend`) and, in `limit`, their power limits.
+  // row, or `blend`) and, in `limits`, all their limits.
   const model::RowT<model::Pack>& gather_winners(std::size_t actor, model::Pack winner,
-                                                 model::RowT<model::Pack>& blend, model::Pack& limit);
+                                                 model::RowT<model::Pack>& blend,
+                                                 model::KnownLimitsT<model::Pack>& limits);
 
   const Engine& engine_;
   std::vector<model::RowT<model::Pack>> rows_;  // per candidate, at the current samples
   model::RowT<model::Pack> blend_;              // winners' rows when they differ by lane
   std::vector<std::vector<model::Pack>> counts_;
-  std::vector<double> power_cache_, network_cache_;  // limits whose inputs are never sampled
+  // Per candidate: its limits no sampled input changes (at the medians),
+  // every limit at the medians, and the limits found while sizing the
+  // current samples.
+  std::vector<model::KnownLimitsT<model::Pack>> fixed_limits_, median_limits_, limits_;
   std::vector<char> failures_;                       // goodput depends on the cluster size
   std::vector<Size<double>> fixed_;                   // candidates no sampled input resizes
-  std::vector<model::Pack> power_;   // power limits found while sizing the current samples
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
 };
 

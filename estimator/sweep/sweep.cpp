@@ -152,7 +152,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   std::vector<std::vector<QuantileSketch>> sketches(static_cast<std::size_t>(threads),
                                                     std::vector<QuantileSketch>(A * M));
   std::vector<std::vector<std::uint64_t>> bindings(static_cast<std::size_t>(threads),
-                                                   std::vector<std::uint64_t>(A * 4, 0));
+                                                   std::vector<std::uint64_t>(A * model::kLimitCount, 0));
   std::vector<std::vector<std::uint64_t>> exceeds(static_cast<std::size_t>(threads),
                                                   std::vector<std::uint64_t>(A * R, 0));
   std::exception_ptr failure;
@@ -194,9 +194,9 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
           }
         }
         for (std::size_t a = 0; a < A; ++a) {
-          for (std::size_t k = 0; k < 4; ++k) {
+          for (std::size_t k = 0; k < model::kLimitCount; ++k) {
             const auto constraint = static_cast<double>(k);
-            bindings[t][a * 4 + k] +=
+            bindings[t][a * model::kLimitCount + k] +=
                 count_where(&block_bindings[a * block], n, [constraint](auto v) { return v == constraint; });
           }
           for (std::size_t r = 0; r < R; ++r) {
@@ -280,10 +280,10 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       }
       as.metrics.push_back(ms);
     }
-    for (int k = 0; k < 4; ++k) {
+    for (std::size_t k = 0; k < model::kLimitCount; ++k) {
       std::uint64_t count = 0;
-      for (const auto& per_thread : bindings) count += per_thread[a * 4 + static_cast<std::size_t>(k)];
-      as.binding_share[static_cast<std::size_t>(k)] = static_cast<double>(count) / static_cast<double>(samples);
+      for (const auto& per_thread : bindings) count += per_thread[a * model::kLimitCount + k];
+      as.binding_share[k] = static_cast<double>(count) / static_cast<double>(samples);
     }
     for (std::size_t r = 0; r < R; ++r) {
       std::uint64_t count = 0;

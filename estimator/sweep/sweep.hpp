@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "estimator/model/cluster_batch.hpp"
 #include "estimator/scenario/scenario.hpp"
 #include "hardware/catalog.hpp"
 
@@ -60,7 +61,7 @@ struct RankCoefficient {
 struct ActorSweep {
   std::string name;
   std::vector<MetricSummary> metrics;
-  std::array<double, 4> binding_share{};  // chips, power, network, budget
+  std::array<double, model::kLimitCount> binding_share{};  // per constraint, in limits-table order
   std::vector<std::pair<std::string, double>> p_exceeds;  // per reference
   std::vector<TornadoBar> tornado;
   std::vector<RankCoefficient> srrc;

@@ -1,4 +1,7 @@
 #include <cmath>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -86,7 +89,7 @@ TEST_CASE("the tightest limit binds and its chip count is the cluster size", "[e
     const ClusterResults r = evaluate_clusters(b);
     CHECK(r.binding[0] == static_cast<int>(Constraint::budget));
     CHECK(r.chips[0] == Approx(720));
-    CHECK(r.limit_budget[0] == Approx(720));
+    CHECK(r.limit[static_cast<std::size_t>(Constraint::budget)][0] == Approx(720));
   }
   SECTION("network") {
     ClusterBatch b = nvl72_batch(1e10, 1.2, 1e6);
@@ -144,4 +147,30 @@ TEST_CASE("a batch evaluates each column independently", "[estimator][model]") {
   CHECK(r.chips[0] == Approx(first.chips[0]));
   CHECK(r.chips[1] == Approx(second.chips[0]));
   CHECK(r.sustained_flops[1] == Approx(second.sustained_flops[0]));
+}
+
+TEST_CASE("the limits table keeps the output names and order chips, power, network, budget", "[estimator][model]") {
+  const std::vector<std::string> names(std::begin(kLimitNames), std::end(kLimitNames));
+  CHECK(names == std::vector<std::string>{"chips", "power", "network", "budget"});
+  for (std::size_t k = 0; k < kLimitCount; ++k) {
+    CHECK(std::string(to_string(static_cast<Constraint>(k))) == kLimitNames[k]);
+  }
+  CHECK(std::string(to_string(static_cast<Constraint>(kLimitCount))) == "unknown");
+}
+
+TEST_CASE("the smallest limit of the table binds and ties go to the earlier constraint", "[estimator][model]") {
+  for (std::size_t k = 0; k < kLimitCount; ++k) {
+    double limits[kLimitCount];
+    for (double& l : limits) l = 100;
+    limits[k] = 50;
+    CHECK(binding_constraint(limits) == static_cast<Constraint>(k));
+    for (std::size_t later = k + 1; later < kLimitCount; ++later) {
+      limits[later] = 50;  // a tie with a later constraint
+      CHECK(binding_constraint(limits) == static_cast<Constraint>(k));
+      limits[later] = 100;
+    }
+  }
+  double none[kLimitCount];
+  for (double& l : none) l = kNoLimit;
+  CHECK(binding_constraint(none) == static_cast<Constraint>(0));
 }

@@ -61,7 +61,7 @@ TEST_CASE("eight lanes of the cluster model equal eight one-scenario evaluations
       const AssembledT<double> sa = assemble_t(r);
       const OutcomeT<double> so = outcome_t(r, sa.chips);
       INFO("candidate " << first + l);
-      for (int k = 0; k < 4; ++k) CHECK(a.limits[k][l] == sa.limits[k]);
+      for (std::size_t k = 0; k < kLimitCount; ++k) CHECK(a.limits[k][l] == sa.limits[k]);
       CHECK(a.binding[l] == sa.binding);
       CHECK(a.chips[l] == sa.chips);
       CHECK(a.fabric.switches[l] == sa.fabric.switches);
@@ -78,6 +78,52 @@ TEST_CASE("eight lanes of the cluster model equal eight one-scenario evaluations
     }
   }
   CHECK(checked == 800);
+}
+
+TEST_CASE("sizing with known limits or a stop bound is the same path as assembling from scratch", "[lanes][model]") {
+  // The sweep kernel sizes candidates through sizing_t, passing the limits it
+  // has cached as known and pruning through the stop bound; the winners are
+  // then assembled from the limits it found. Each must give what assemble_t
+  // computes from nothing, lane for lane.
+  std::mt19937_64 rng(31);
+  const ClusterBatch b = test::random_batch(rng, 400);
+  int stopped = 0;
+  for (Index first = 0; first + kLanes <= b.size(); first += kLanes) {
+    const RowT<Pack> p = pack_rows(b, first);
+    const AssembledT<Pack> fresh = assemble_t(p);
+    KnownLimitsT<Pack> known;
+    for (std::size_t k = 0; k < kLimitCount; ++k) {
+      known.systems[k] = fresh.limits[k];
+      known.have[k] = rng() % 2 == 0;
+    }
+    const SizedT<Pack> sized = sizing_t(p, &known);
+    Pack cheap = splat<Pack>(kNoLimit);
+    for (std::size_t k = 0; k < kLimitCount; ++k) {
+      if (kLimitCosts[k] == LimitCost::cheap || known.have[k]) cheap = vmin(cheap, fresh.limits[k]);
+    }
+    Pack bound{};
+    const SizedT<Pack> pruned = sizing_t(p, &known, [&](const Pack& b_) {
+      bound = b_;
+      return true;
+    });
+    for (std::size_t k = 0; k < kLimitCount; ++k) known.have[k] = true;
+    const AssembledT<Pack> given = assemble_t(p, &known);
+    CHECK(pruned.stopped);
+    stopped += pruned.stopped ? 1 : 0;
+    for (int l = 0; l < kLanes; ++l) {
+      INFO("candidate " << first + l);
+      CHECK_FALSE(sized.stopped);
+      CHECK(sized.systems[l] == fresh.systems[l]);
+      CHECK(fresh.systems[l] == fresh.limits[static_cast<std::size_t>(fresh.binding[l])][l]);
+      for (std::size_t k = 0; k < kLimitCount; ++k) CHECK(sized.limits[k][l] == fresh.limits[k][l]);
+      CHECK(bound[l] == cheap[l]);
+      CHECK(pruned.systems[l] == cheap[l]);
+      CHECK(given.binding[l] == fresh.binding[l]);
+      CHECK(given.chips[l] == fresh.chips[l]);
+      CHECK(given.it_power_w[l] == fresh.it_power_w[l]);
+    }
+  }
+  CHECK(stopped == 50);
 }
 
 TEST_CASE("pack helpers round, floor and compare as the standard library does", "[lanes]") {
