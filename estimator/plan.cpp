@@ -217,7 +217,7 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
 
 double scenario_goodput(const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  const training::FailureModel f = t.failures.value_or(training::FailureModel{});
+  const model::FailureModel f = t.failures.value_or(model::FailureModel{});
   return model::goodput_t(t.goodput, f.interruptions_per_chip_day, f.restart_hours, f.checkpoint_interval_hours,
                           chips);
 }

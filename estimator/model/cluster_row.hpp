@@ -235,7 +235,7 @@ SizedT<T> sizing_t(const RowT<T>& r, const KnownLimitsT<T>* known = nullptr) {
 template <class T>
 T goodput_t(T given, T interruptions_per_chip_day, T restart_hours, T checkpoint_interval_hours, T chips) {
   return where(interruptions_per_chip_day > 0.0,
-               training::goodput_from_failures_t(interruptions_per_chip_day, restart_hours,
+               goodput_from_failures_t(interruptions_per_chip_day, restart_hours,
                                                  checkpoint_interval_hours, chips),
                given);
 }

@@ -2,6 +2,7 @@
 // model, consistency of reported totals, and estimate = point-value sweep.
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -151,10 +152,16 @@ std::string random_in_range_scenario(std::mt19937_64& rng) {
   if (budget) t << "budget_usd = " << number(log_uniform(1, 1e15)) << "\n";
   t << "\n[[actor.site]]\nname = \"s\"\npower_mw = " << number(log_uniform(1e-3, 1e6))
     << "\npue = " << number(1 + 2 * unit(rng)) << "\n";
+  // Lines of one chip pool into one cluster, so they share one price.
+  std::map<int, double> prices;
   for (int line = 0, lines = 1 + pick(2); line < lines; ++line) {
-    t << "\n[[actor.inventory]]\nchip = \"" << chips[pick(7)] << "\"\ncount = "
+    const int chip = pick(7);
+    t << "\n[[actor.inventory]]\nchip = \"" << chips[chip] << "\"\ncount = "
       << static_cast<std::int64_t>(std::floor(log_uniform(1, 1e10 + 1) - 1)) << "\n";
-    if (budget) t << "price_usd = " << number(log_uniform(1e-5, 1e9)) << "\n";
+    if (budget) {
+      const double price = log_uniform(1e-5, 1e9);
+      t << "price_usd = " << number(prices.emplace(chip, price).first->second) << "\n";
+    }
   }
   return t.str();
 }
