@@ -490,6 +490,12 @@ int run_sweep_command(const std::vector<std::string>& args) {
                         "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
   }
   const std::uint64_t points = sweep::grid_point_count(scenario);
+  if (!samples_out.empty() && points > 1) {
+    // The rows carry no grid point: they would silently be the first point's.
+    throw UsageError("--samples-out writes the samples of one run, not of each grid point: " + scenario_path +
+                         " has a [sweep.grid] of " + std::to_string(points) + " points",
+                     "sweep");
+  }
   ProgressLine line;
   const auto started = std::chrono::steady_clock::now();
   auto last = started;

@@ -101,9 +101,13 @@ std::string resolve_links(const std::string& name, std::string path) {
   fail(name, ELOOP);
 }
 
+// Whether `fd` is open for writing on the file `a` describes (a closed
+// stdout holds /dev/null read-only: /dev/null itself is then opened anew).
 bool same_file(const struct stat& a, int fd) {
   struct stat b {};
-  return ::fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags != -1 && (flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
 }
 
 // One temp file registered with the signal handler.

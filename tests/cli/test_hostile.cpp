@@ -178,7 +178,7 @@ count = 100000
 
 // ---- Finding 1: what --output replaces ----------------------------------------------------
 
-TEST_CASE("--output through a symlink replaces the link's target and keeps the link", "[cli][hostile][output]") {
+TEST_CASE("an output through a symlink replaces the link's target and keeps the link", "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("symlink");
   write_text(dir / "target.csv", "stale\n");
   fs::create_symlink("target.csv", dir / "link.csv");
@@ -190,7 +190,7 @@ TEST_CASE("--output through a symlink replaces the link's target and keeps the l
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("--output naming our own stdout writes to stdout and keeps the link", "[cli][hostile][output]") {
+TEST_CASE("an output naming our own stdout writes to stdout and keeps the link", "[cli][hostile][output]") {
   // What /dev/stdout is: a link to /proc/self/fd/1.
   const fs::path dir = fresh_dir("stdout_link");
   fs::create_symlink("/proc/self/fd/1", dir / "stdout");
@@ -201,7 +201,7 @@ TEST_CASE("--output naming our own stdout writes to stdout and keeps the link", 
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("--output to a device node writes in place and leaves the node", "[cli][hostile][output]") {
+TEST_CASE("an output to a device node writes in place and leaves the node", "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("device");
   const auto null_device = device(dir, "null", 3);
   if (!null_device) {
@@ -215,7 +215,7 @@ TEST_CASE("--output to a device node writes in place and leaves the node", "[cli
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("--output to a FIFO writes in place and leaves the FIFO", "[cli][hostile][output]") {
+TEST_CASE("an output to a FIFO writes in place and leaves the FIFO", "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("fifo_out");
   const fs::path fifo = dir / "pipe";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -409,7 +409,7 @@ TEST_CASE("input files are capped at 64 MiB, read no further", "[cli][hostile][i
 
 // ---- Finding 9: grid cap and progress ------------------------------------------------------
 
-TEST_CASE("--max-points raises the grid cap; a grid over it is refused before running", "[cli][hostile][sweep]") {
+TEST_CASE("a grid over the cap is refused before running and --max-points raises the cap", "[cli][hostile][sweep]") {
   const fs::path dir = fresh_dir("max_points");
   const fs::path scenario = dir / "grid.toml";
   write_text(scenario, kGridScenario);
