@@ -98,9 +98,17 @@ void add_common(po::options_description& desc, CommonOptions& common, bool with_
       "extra catalog TOML file with [[chip]]/[[system]]/[[cluster]] entries (repeatable)");
 }
 
+// A value as typed, quoted when blanks would hide in the message.
+std::string shown(const std::string& text) {
+  const bool blank = text.empty() || std::any_of(text.begin(), text.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  });
+  return blank ? "\"" + text + "\"" : text;
+}
+
 void check_format(const std::string& format, bool with_csv, const std::string& command) {
   if (format == "table" || format == "json" || (with_csv && format == "csv")) return;
-  throw UsageError("--format " + format + ": must be " +
+  throw UsageError("--format " + shown(format) + ": must be " +
                        std::string(with_csv ? "table, json or csv" : "table or json"),
                    command);
 }
@@ -147,14 +155,6 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     throw UsageError(e.what(), command);
   }
   return vm;
-}
-
-// A value as typed, quoted when blanks would hide in the message.
-std::string shown(const std::string& text) {
-  const bool blank = text.empty() || std::any_of(text.begin(), text.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  });
-  return blank ? "\"" + text + "\"" : text;
 }
 
 // A whole number in decimal digits only: program_options would wrap "-1" to
@@ -428,7 +428,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
       "max-points", po::value<std::string>(&max_points_text)->default_value(std::to_string(SweepOptions::kDefaultMaxPoints)),
       "largest [sweep.grid] accepted, in points (each point is a full sweep of --samples)")(
       "samples-out", po::value<std::string>(&samples_out),
-      "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples")(
+      "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples, "
+      "not with a [sweep.grid] of several points")(
       "plan-out", po::value<std::string>(&plan_out),
       "write the evaluation plan (candidates, inputs, bindings) as JSON for an independent "
       "re-implementation, e.g. bench/reference_numpy.py");
