@@ -396,15 +396,16 @@ class ProgressLine {
   ~ProgressLine() { close(); }
   bool terminal() const { return terminal_; }
   void show(const std::string& text) {
-    std::fputs(("\r" + text).c_str(), stderr);
+    // Marked open first: a signal from here on starts its message on a new line.
     open_ = true;
     set_progress_line_open(true);
+    std::fputs(("\r" + text).c_str(), stderr);
   }
   void close() {
     if (!open_) return;
     std::fputs("\n", stderr);
-    open_ = false;
     set_progress_line_open(false);
+    open_ = false;
   }
 
  private:
