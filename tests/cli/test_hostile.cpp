@@ -130,16 +130,36 @@ std::optional<int> exited(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Polls until `ready()` (true) or the child exits or 30 s pass (false; the
-// exit code, if any, goes to `code`).
-bool wait_until(const Child& child, const std::function<bool()>& ready, std::optional<int>& code) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+// Polls until `ready()` (true) or the child exits or `limit` passes (false;
+// the exit code, if any, goes to `code`).
+bool wait_until(const Child& child, const std::function<bool()>& ready, std::optional<int>& code,
+                std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (ready()) return true;
     if ((code = exited(child.pid))) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+// Whether process `pid` has a handler for `sig` (SigCgt in /proc/PID/status).
+bool catches(pid_t pid, int sig) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("SigCgt:", 0) != 0) continue;
+    const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+    return ((mask >> (sig - 1)) & 1U) != 0;
+  }
+  return false;
+}
+
+// Waits (at most 5 s) until the child has its signal handlers in place.
+void wait_for_handlers(const Child& child) {
+  std::optional<int> code;
+  wait_until(child, [&] { return catches(child.pid, SIGINT) && catches(child.pid, SIGTERM); }, code,
+             std::chrono::seconds(5));
 }
 
 int finish(const Child& child) {
@@ -290,7 +310,8 @@ TEST_CASE("a signal while waiting for an input exits 1 with the message", "[cli]
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
     INFO("signal " << sig);
     const Child child = spawn({"estimate", fifo.string(), "--output", (dir / "out.txt").string()}, dir);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    wait_for_handlers(child);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ::kill(child.pid, sig);
     CHECK(finish(child) == 1);
     CHECK(read_file(child.err.string()) == "clustercap: interrupted; nothing was written\n");
@@ -372,6 +393,7 @@ TEST_CASE("an interrupted sweep writes no --plan-out", "[cli][hostile][interrupt
   // Tens of seconds of work: still running when the signal arrives.
   const Child child =
       spawn({"sweep", kDefault, "--samples", "50000000", "--plan-out", plan.string(), "--format", "json"}, dir);
+  wait_for_handlers(child);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   ::kill(child.pid, SIGINT);
   CHECK(finish(child) == 1);
