@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@
 
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "hardware/toml_reader.hpp"
 #include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 
@@ -481,6 +483,29 @@ TEST_CASE("SweepOptions checks its own fields, and run_sweep refuses before eval
         std::vector<std::string>{"grid.toml:14:1: sweep.grid: has 3 points, more than the cap of 2; use fewer "
                                  "values or raise the cap with --max-points 3 (SweepOptions::max_points)"});
   CHECK_FALSE(evaluated);
+}
+
+TEST_CASE("a grid of more than 2^64-1 points is refused without a wrapped count", "[sweep][options]") {
+  // 600^7 = 2.8e19 points: the product must saturate, not wrap to a small number.
+  std::string text = kGridScenario;
+  text = text.substr(0, text.find("\"actor[0].site[0].pue\""));
+  std::string values;
+  for (int v = 0; v < 600; ++v) values += (v == 0 ? "" : ", ") + std::to_string(v);
+  for (const char* key : {"a", "b", "c", "d", "e", "f", "g"}) text += std::string(key) + " = [" + values + "]\n";
+  const auto& catalog = clustercap::test::builtin_catalog();
+  const auto scenario = clustercap::load_scenario_text("grid.toml", text, catalog);
+  CHECK(clustercap::sweep::grid_point_count(scenario) == std::numeric_limits<std::uint64_t>::max());
+  CHECK(clustercap::test::error_lines([&] { clustercap::sweep::run_sweep(scenario, catalog, {}); }) ==
+        std::vector<std::string>{"grid.toml:14:1: sweep.grid: has more than 2^64-1 points, more than the cap of "
+                                 "10000; use fewer values or raise the cap with --max-points N "
+                                 "(SweepOptions::max_points)"});
+}
+
+TEST_CASE("an empty file name is an input error, not a file", "[cli][hostile][input]") {
+  clustercap::Diagnostics diagnostics;
+  CHECK_FALSE(clustercap::read_text_file("", diagnostics));
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics.errors()[0].to_string() == "\"\": an empty string is not a file name");
 }
 
 TEST_CASE("a grid sweep on a terminal shows which grid point is running", "[cli][hostile][sweep]") {
