@@ -1,14 +1,13 @@
 #include "estimator/cli/app.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <map>
 #include <sstream>
-
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
 
 #include <unistd.h>
 
@@ -44,14 +43,19 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitInput = 2;
 
-// Usage errors (bad flags, missing arguments): exit 2 with a hint.
+// Usage errors (bad flags, missing arguments): exit 2 with a hint. Carries
+// every problem found, one message each.
 class UsageError : public std::runtime_error {
  public:
   UsageError(const std::string& message, std::string command)
-      : std::runtime_error(message), command_(std::move(command)) {}
+      : UsageError(std::vector<std::string>{message}, std::move(command)) {}
+  UsageError(std::vector<std::string> messages, std::string command)
+      : std::runtime_error(messages.front()), messages_(std::move(messages)), command_(std::move(command)) {}
+  const std::vector<std::string>& messages() const { return messages_; }
   const std::string& command() const { return command_; }
 
  private:
+  std::vector<std::string> messages_;
   std::string command_;
 };
 
@@ -88,16 +92,52 @@ void add_common(po::options_description& desc, CommonOptions& common, bool with_
       "format,f", po::value<std::string>(&common.format)->default_value("table"),
       with_csv ? "output format: table, json or csv" : "output format: table or json")(
       "output,o", po::value<std::string>(&common.output),
-      "write to FILE (atomically) instead of stdout")(
+      "write to FILE instead of stdout: a regular file is replaced atomically (temp + rename), "
+      "a device or FIFO is written in place, a symlink's target is replaced")(
       "hardware", po::value<std::vector<std::string>>(&common.hardware_files)->composing(),
       "extra catalog TOML file with [[chip]]/[[system]]/[[cluster]] entries (repeatable)");
 }
 
+// A value as typed, quoted when blanks would hide in the message.
+std::string shown(const std::string& text) {
+  const bool blank = text.empty() || std::any_of(text.begin(), text.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  });
+  return blank ? "\"" + text + "\"" : text;
+}
+
 void check_format(const std::string& format, bool with_csv, const std::string& command) {
   if (format == "table" || format == "json" || (with_csv && format == "csv")) return;
-  throw UsageError("--format " + format + ": must be " +
+  throw UsageError("--format " + shown(format) + ": must be " +
                        std::string(with_csv ? "table, json or csv" : "table or json"),
                    command);
+}
+
+// How a positional option is shown in messages.
+std::string display_name(const std::string& option) {
+  if (option == "scenario") return "SCENARIO.toml";
+  if (option == "cases") return "CASES.toml";
+  if (option == "id") return "ID";
+  if (option == "action") return "ACTION";
+  return "--" + option;
+}
+
+// An empty string is never a file name, an id or a format: `estimate ""`
+// must not run the default scenario, nor `--output ""` write to stdout.
+void reject_empty(const po::variables_map& vm, const po::options_description& desc, const std::string& command) {
+  std::vector<std::string> problems;
+  for (const auto& [option, value] : vm) {
+    const auto* described = desc.find_nothrow(option, false);
+    if (described == nullptr || described->semantic()->max_tokens() == 0) continue;  // --help
+    bool empty = false;
+    if (const auto* text = boost::any_cast<std::string>(&value.value())) {
+      empty = text->empty();
+    } else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value.value())) {
+      empty = std::any_of(list->begin(), list->end(), [](const std::string& x) { return x.empty(); });
+    }
+    if (empty) problems.push_back(display_name(option) + " \"\": must not be empty");
+  }
+  if (!problems.empty()) throw UsageError(problems, command);
 }
 
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
@@ -105,12 +145,53 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
                         const std::string& command) {
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    // No abbreviations: `--out` must not silently mean `--output` (nor change
+    // meaning when an option is added).
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(desc).positional(positional).style(style).run(), vm);
+    reject_empty(vm, desc, command);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what(), command);
   }
   return vm;
+}
+
+// A whole number in decimal digits only: program_options would wrap "-1" to
+// 2^64-1 and accept "+5" or " 5". Adds a message to `problems` and returns
+// nullopt when `text` is not one.
+std::optional<std::uint64_t> parse_whole(const std::string& flag, const std::string& text,
+                                         std::vector<std::string>& problems) {
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!digits) {
+    problems.push_back(flag + " " + shown(text) + ": must be a whole number written with the digits 0-9 only");
+  } else if (error != std::errc() || end != text.data() + text.size()) {
+    problems.push_back(flag + " " + text + ": must be at most " +
+                       std::to_string(std::numeric_limits<std::uint64_t>::max()));
+  } else {
+    return value;
+  }
+  return std::nullopt;
+}
+
+// --threads for commands that run OpenMP regions (same range as SweepOptions).
+int parse_threads(const std::string& text, std::vector<std::string>& problems) {
+  constexpr int kMax = sweep::SweepOptions::kMaxThreads;
+  const auto value = parse_whole("--threads", text, problems);
+  if (!value) return 1;
+  if (*value < 1 || *value > static_cast<std::uint64_t>(kMax)) {
+    problems.push_back("--threads " + text + ": must be in [1, " + std::to_string(kMax) + "]");
+    return 1;
+  }
+  return static_cast<int>(*value);
+}
+
+// Writes `text` to stdout, every write checked.
+int emit_stdout(const std::string& text) {
+  write_outputs({{plan_output("", ""), text}});
+  return 0;
 }
 
 std::string help_text(const std::string& usage, const po::options_description& desc,
@@ -120,25 +201,38 @@ std::string help_text(const std::string& usage, const po::options_description& d
   return text.str();
 }
 
-// Formats `result` with the reporter for `format` and writes it to stdout or
-// the --output file.
+// Checks --format and decides how --output will be written, before any work
+// (a directory or a missing folder fails now, not after a long run).
+OutputTarget check_common(const CommonOptions& common, bool with_csv, const std::string& command) {
+  check_format(common.format, with_csv, command);
+  return plan_output("--output", common.output);
+}
+
+// Formats `result` with the reporter for `format`.
 template <typename Result>
-int write_result(const CommonOptions& common, const Result& result, std::ostream& out,
-                 void (*json)(const Result&, std::ostream&), void (*csv)(const Result&, std::ostream&),
-                 void (*table)(const Result&, std::ostream&)) {
+std::string render(const std::string& format, const Result& result, void (*json)(const Result&, std::ostream&),
+                   void (*csv)(const Result&, std::ostream&), void (*table)(const Result&, std::ostream&)) {
   std::ostringstream text;
-  if (common.format == "json") {
+  if (format == "json") {
     json(result, text);
-  } else if (common.format == "csv") {
+  } else if (format == "csv") {
     csv(result, text);
   } else {
     table(result, text);
   }
-  emit(text.str(), common.output, out);
+  return text.str();
+}
+
+// Formats `result` and writes it to stdout or the --output file.
+template <typename Result>
+int write_result(const CommonOptions& common, const OutputTarget& target, const Result& result,
+                 void (*json)(const Result&, std::ostream&), void (*csv)(const Result&, std::ostream&),
+                 void (*table)(const Result&, std::ostream&)) {
+  write_outputs({{target, render(common.format, result, json, csv, table)}});
   return kExitOk;
 }
 
-int run_estimate(const std::vector<std::string>& args, std::ostream& out) {
+int run_estimate(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path;
   po::options_description desc("estimate options");
@@ -148,26 +242,25 @@ int run_estimate(const std::vector<std::string>& args, std::ostream& out) {
   positional.add("scenario", 1);
   const auto vm = parse(args, desc, positional, "estimate");
   if (vm.count("help")) {
-    out << help_text(
+    return emit_stdout(help_text(
         "usage: clustercap estimate [SCENARIO.toml] [--format table|json|csv] [--output FILE] "
         "[--hardware EXTRA.toml]\n\n"
         "Estimates, for each actor in the scenario, the largest single training cluster it can\n"
         "assemble, which limit binds (chips, power, network, budget), its sustained FLOP/s, the\n"
         "training compute over the run and the largest compute-optimal model. Without a file it\n"
         "runs the embedded configs/default.toml.",
-        desc, "clustercap estimate configs/default.toml --format json --output estimate.json");
-    return kExitOk;
+        desc, "clustercap estimate configs/default.toml --format json --output estimate.json"));
   }
-  check_format(common.format, true, "estimate");
+  const OutputTarget target = check_common(common, true, "estimate");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const Scenario scenario = scenario_path.empty() ? load_default_scenario(catalog)
                                                   : load_scenario_file(scenario_path, catalog);
   const EstimateResult result = estimate(scenario, catalog);
-  return write_result(common, result, out, report::write_estimate_json, report::write_estimate_csv,
+  return write_result(common, target, result, report::write_estimate_json, report::write_estimate_csv,
                       report::write_estimate_table);
 }
 
-int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
+int run_hardware(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string action, id, kind_text = "all";
   po::options_description desc("hardware options");
@@ -181,13 +274,12 @@ int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
   const auto vm = parse(args, desc, positional, "hardware");
   if (vm.count("help") || action.empty()) {
     if (!vm.count("help")) throw UsageError("missing action: list or show", "hardware");
-    out << help_text("usage: clustercap hardware list [--kind chip|system|cluster] [--format "
+    return emit_stdout(help_text("usage: clustercap hardware list [--kind chip|system|cluster] [--format "
                      "table|json]\n       clustercap hardware show ID [--format table|json]\n\n"
                      "Prints the catalog: every figure with its unit, estimates marked, sources.",
-                     desc, "clustercap hardware show huawei_cloudmatrix_384");
-    return kExitOk;
+                     desc, "clustercap hardware show huawei_cloudmatrix_384"));
   }
-  check_format(common.format, false, "hardware");
+  const OutputTarget target = check_common(common, false, "hardware");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   std::ostringstream text;
   if (action == "list") {
@@ -210,6 +302,7 @@ int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
     }
   } else if (action == "show") {
     if (id.empty()) throw UsageError("show needs an ID", "hardware");
+    if (!vm["kind"].defaulted()) throw UsageError("--kind applies to hardware list only", "hardware");
     const bool found = common.format == "json"
                            ? report::write_hardware_show_json(catalog, id, text)
                            : report::write_hardware_show_table(catalog, id, text);
@@ -220,11 +313,11 @@ int run_hardware(const std::vector<std::string>& args, std::ostream& out) {
   } else {
     throw UsageError("unknown action \"" + action + "\": use list or show", "hardware");
   }
-  emit(text.str(), common.output, out);
+  write_outputs({{target, text.str()}});
   return kExitOk;
 }
 
-int run_timeline_command(const std::vector<std::string>& args, std::ostream& out) {
+int run_timeline_command(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path;
   po::options_description desc("timeline options");
@@ -234,17 +327,16 @@ int run_timeline_command(const std::vector<std::string>& args, std::ostream& out
   positional.add("scenario", 1);
   const auto vm = parse(args, desc, positional, "timeline");
   if (vm.count("help")) {
-    out << help_text(
+    return emit_stdout(help_text(
         "usage: clustercap timeline SCENARIO.toml [--format table|json|csv] [--output FILE]\n\n"
         "Runs the scenario's [[supply]] lines month by month over its [timeline]: production\n"
         "(wafers, yield, HBM, packaging; the binding stage), imports gated by the export rule,\n"
         "smuggling, attrition and yearly budgets. Each month: inventory, the largest cluster it\n"
         "can assemble, its sustained FLOP/s, the ratio to each reference and the first month\n"
         "each reference is overtaken.",
-        desc, "clustercap timeline configs/china-2026-pooled.toml");
-    return kExitOk;
+        desc, "clustercap timeline configs/china-2026-pooled.toml"));
   }
-  check_format(common.format, true, "timeline");
+  const OutputTarget target = check_common(common, true, "timeline");
   if (scenario_path.empty()) throw UsageError("timeline needs a scenario file", "timeline");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const Scenario scenario = load_scenario_file(scenario_path, catalog);
@@ -253,32 +345,32 @@ int run_timeline_command(const std::vector<std::string>& args, std::ostream& out
                         "missing: timeline needs a [timeline] section with start and end"}});
   }
   const TimelineResult result = run_timeline(scenario, catalog);
-  return write_result(common, result, out, report::write_timeline_json,
+  return write_result(common, target, result, report::write_timeline_json,
                       report::write_timeline_csv, report::write_timeline_table);
 }
 
-int run_validate_command(const std::vector<std::string>& args, std::ostream& out) {
+int run_validate_command(const std::vector<std::string>& args) {
   CommonOptions common;
-  std::string cases_path;
-  int threads = 1;
+  std::string cases_path, threads_text;
   po::options_description desc("validate options");
   add_common(desc, common, true);
   desc.add_options()("cases", po::value<std::string>(&cases_path), "cases TOML file")(
-      "threads,t", po::value<int>(&threads)->default_value(1), "threads for the layout search");
+      "threads,t", po::value<std::string>(&threads_text)->default_value("1"), "threads for the layout search, 1 to 1024");
   po::positional_options_description positional;
   positional.add("cases", 1);
   const auto vm = parse(args, desc, positional, "validate");
   if (vm.count("help")) {
-    out << help_text("usage: clustercap validate [CASES.toml] [--threads T] [--format table|json|csv]\n\n"
+    return emit_stdout(help_text("usage: clustercap validate [CASES.toml] [--threads T] [--format table|json|csv]\n\n"
                      "Runs the step-time model on published training runs (embedded\n"
                      "configs/validation/published-runs.toml by default) with their published TP/PP and\n"
                      "with the layout left to the search; prints predicted vs reported throughput, the\n"
                      "error, and the median and worst absolute error.",
-                     desc, "clustercap validate --threads 2");
-    return kExitOk;
+                     desc, "clustercap validate --threads 2"));
   }
-  check_format(common.format, true, "validate");
-  if (threads < 1 || threads > 1024) throw UsageError("--threads must be in [1, 1024]", "validate");
+  std::vector<std::string> problems;
+  const int threads = parse_threads(threads_text, problems);
+  if (!problems.empty()) throw UsageError(problems, "validate");
+  const OutputTarget target = check_common(common, true, "validate");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   std::vector<training::ValidationCase> cases;
   if (cases_path.empty()) {
@@ -291,27 +383,54 @@ int run_validate_command(const std::vector<std::string>& args, std::ostream& out
     cases = training::load_validation_cases(cases_path, *text, catalog);
   }
   const training::ValidationResult result = training::run_validation(cases, threads);
-  return write_result(common, result, out, report::write_validate_json, report::write_validate_csv,
+  return write_result(common, target, result, report::write_validate_json, report::write_validate_csv,
                       report::write_validate_table);
 }
 
-std::atomic<bool> g_interrupted{false};
+// Closes the "\r...%" progress line on stderr however the sweep ends.
+class ProgressLine {
+ public:
+  ProgressLine() : terminal_(::isatty(STDERR_FILENO) != 0) {}
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  ~ProgressLine() { close(); }
+  bool terminal() const { return terminal_; }
+  void show(const std::string& text) {
+    // Marked open first: a signal from here on starts its message on a new line.
+    open_ = true;
+    set_progress_line_open(true);
+    std::fputs(("\r" + text).c_str(), stderr);
+  }
+  void close() {
+    if (!open_) return;
+    std::fputs("\n", stderr);
+    set_progress_line_open(false);
+    open_ = false;
+  }
 
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+ private:
+  bool terminal_;
+  bool open_ = false;
+};
 
-int run_sweep_command(const std::vector<std::string>& args, std::ostream& out) {
+int run_sweep_command(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path, samples_out, plan_out;
-  std::uint64_t samples = 100000, seed = 1;
-  int threads = 1;
+  std::string samples_text, seed_text, threads_text, max_points_text;
+  using sweep::SweepOptions;
   po::options_description desc("sweep options");
   add_common(desc, common, true);
   desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file")(
-      "samples,n", po::value<std::uint64_t>(&samples)->default_value(100000), "samples per grid point")(
-      "seed", po::value<std::uint64_t>(&seed)->default_value(1), "random seed")(
-      "threads,t", po::value<int>(&threads)->default_value(1), "OpenMP threads (results do not depend on it)")(
+      "samples,n", po::value<std::string>(&samples_text)->default_value("100000"),
+      "samples per grid point, 1 to 1e11")(
+      "seed", po::value<std::string>(&seed_text)->default_value("1"), "random seed, 0 to 2^64-1 in decimal")(
+      "threads,t", po::value<std::string>(&threads_text)->default_value("1"),
+      "OpenMP threads, 1 to 1024 (results do not depend on it)")(
+      "max-points", po::value<std::string>(&max_points_text)->default_value(std::to_string(SweepOptions::kDefaultMaxPoints)),
+      "largest [sweep.grid] accepted, in points (each point is a full sweep of --samples)")(
       "samples-out", po::value<std::string>(&samples_out),
-      "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples")(
+      "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples, "
+      "not with a [sweep.grid] of several points")(
       "plan-out", po::value<std::string>(&plan_out),
       "write the evaluation plan (candidates, inputs, bindings) as JSON for an independent "
       "re-implementation, e.g. bench/reference_numpy.py");
@@ -319,72 +438,107 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& out) {
   positional.add("scenario", 1);
   const auto vm = parse(args, desc, positional, "sweep");
   if (vm.count("help")) {
-    out << help_text(
+    return emit_stdout(help_text(
         "usage: clustercap sweep SCENARIO.toml [--samples N] [--seed S] [--threads T]\n"
-        "       [--format table|json|csv] [--output FILE] [--samples-out FILE.csv]\n\n"
+        "       [--format table|json|csv] [--output FILE] [--samples-out FILE.csv]\n"
+        "       [--plan-out FILE.json] [--max-points N]\n\n"
         "Draws every number written as a distribution (uniform, triangular, pert, normal,\n"
         "lognormal, choice; [[sweep.correlation]] for rank correlation) and evaluates the estimate\n"
         "model per sample; [sweep.grid] runs the sweep at each combination of listed values.\n"
         "Reports mean, sd and p5..p95 of each output, binding-constraint shares, the probability\n"
         "of exceeding each reference, a tornado and standardised rank-regression coefficients.\n"
-        "Output is identical for any --threads.",
-        desc, "clustercap sweep configs/default.toml --samples 1000000 --threads 2");
-    return kExitOk;
+        "A grid of more than 10000 points is refused unless --max-points raises the cap.\n"
+        "Output is identical for any --threads; every output is written only when the whole\n"
+        "run succeeded.",
+        desc, "clustercap sweep configs/default.toml --samples 1000000 --threads 2"));
   }
   check_format(common.format, true, "sweep");
   if (scenario_path.empty()) throw UsageError("sweep needs a scenario file", "sweep");
-  if (threads < 1 || threads > 1024) throw UsageError("--threads must be in [1, 1024]", "sweep");
-  if (samples < 1 || samples > 100000000000ULL) throw UsageError("--samples must be in [1, 1e11]", "sweep");
-  constexpr std::uint64_t kMaxRows = 1000000;
-  if (!samples_out.empty() && samples > kMaxRows) {
-    throw UsageError("--samples-out keeps every row: use --samples <= 1000000 with it", "sweep");
+  // Parse failures keep the (valid) default, so each flag is reported once.
+  SweepOptions options;
+  std::vector<std::string> problems;
+  options.samples = parse_whole("--samples", samples_text, problems).value_or(options.samples);
+  options.seed = parse_whole("--seed", seed_text, problems).value_or(options.seed);
+  if (const auto threads = parse_whole("--threads", threads_text, problems)) {
+    options.threads = static_cast<int>(std::min<std::uint64_t>(*threads, SweepOptions::kMaxThreads + 1));
   }
+  options.max_points = parse_whole("--max-points", max_points_text, problems).value_or(options.max_points);
+  options.keep_rows = samples_out.empty() ? 0 : options.samples;
+  // The library checks its own options; this only names the flags.
+  for (const auto& p : options.problems()) {
+    if (p.option == "samples") {
+      problems.push_back("--samples " + samples_text + ": " + p.rule);
+    } else if (p.option == "threads") {
+      problems.push_back("--threads " + threads_text + ": " + p.rule);
+    } else if (p.option == "max_points") {
+      problems.push_back("--max-points " + max_points_text + ": " + p.rule);
+    } else if (p.option == "keep_rows") {
+      problems.push_back("--samples-out keeps every row: use --samples <= " +
+                         std::to_string(SweepOptions::kMaxKeptRows) + " with it");
+    } else {
+      problems.push_back(p.option + " = " + p.value + ": " + p.rule);
+    }
+  }
+  if (!problems.empty()) throw UsageError(problems, "sweep");
+  std::vector<std::pair<std::string, std::string>> requests = {{"--output", common.output}};
+  if (!samples_out.empty()) requests.emplace_back("--samples-out", samples_out);
+  if (!plan_out.empty()) requests.emplace_back("--plan-out", plan_out);
+  const std::vector<OutputTarget> targets = plan_outputs(requests);
+
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const Scenario scenario = load_scenario_file(scenario_path, catalog);
   if (!scenario.supply.empty()) {
     throw InputErrors({{scenario_path, 0, 0, "supply", "",
                         "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
   }
-  if (!plan_out.empty()) write_file_atomically(plan_out, sweep::sweep_plan_json(scenario, catalog, seed));
-  sweep::SweepOptions options;
-  options.samples = samples;
-  options.seed = seed;
-  options.threads = threads;
-  options.keep_rows = samples_out.empty() ? 0 : samples;
-  options.cancel = &g_interrupted;
-  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  const std::uint64_t points = sweep::grid_point_count(scenario);
+  if (!samples_out.empty() && points > 1) {
+    // The rows carry no grid point: they would silently be the first point's.
+    throw UsageError("--samples-out writes the samples of one run, not of each grid point: " + scenario_path +
+                         " has a [sweep.grid] of " + std::to_string(points) + " points",
+                     "sweep");
+  }
+  ProgressLine line;
   const auto started = std::chrono::steady_clock::now();
   auto last = started;
   options.progress = [&](std::uint64_t done, std::uint64_t total) {
-    if (!terminal) return;
+    if (!line.terminal() || total == 0) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - started < std::chrono::seconds(2) || now - last < std::chrono::milliseconds(500)) return;
     last = now;
-    std::fprintf(stderr, "\rsweep: %5.1f%% (%llu of %llu samples)", 100.0 * static_cast<double>(done) / static_cast<double>(total),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+    char text[160];
+    const double percent = 100.0 * static_cast<double>(done) / static_cast<double>(total);
+    if (points > 1) {
+      // total = samples per point x points
+      const std::uint64_t point = std::min(points, done / std::max<std::uint64_t>(1, total / points) + 1);
+      std::snprintf(text, sizeof text, "sweep: %5.1f%% (grid point %llu of %llu, %llu of %llu samples)", percent,
+                    static_cast<unsigned long long>(point), static_cast<unsigned long long>(points),
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+    } else {
+      std::snprintf(text, sizeof text, "sweep: %5.1f%% (%llu of %llu samples)", percent,
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
+    }
+    line.show(text);
   };
-  g_interrupted.store(false);
-  auto previous_int = std::signal(SIGINT, on_interrupt);
-  auto previous_term = std::signal(SIGTERM, on_interrupt);
-  sweep::SweepResult result;
-  try {
-    result = sweep::run_sweep(scenario, catalog, options);
-  } catch (...) {
-    std::signal(SIGINT, previous_int);
-    std::signal(SIGTERM, previous_term);
-    throw;
-  }
-  std::signal(SIGINT, previous_int);
-  std::signal(SIGTERM, previous_term);
-  if (terminal && std::chrono::steady_clock::now() - started >= std::chrono::seconds(2)) std::fputs("\n", stderr);
+  const sweep::SweepResult result = sweep::run_sweep(scenario, catalog, options);
+  line.close();
   if (result.interrupted) throw RuntimeFailure("interrupted; nothing was written");
-  if (!samples_out.empty()) {
-    std::ostringstream rows;
-    report::write_sweep_rows_csv(result, rows);
-    write_file_atomically(samples_out, rows.str());
+
+  // Everything rendered first; then written all together or not at all.
+  std::vector<Output> outputs;
+  outputs.push_back({targets[0], render(common.format, result, report::write_sweep_json, report::write_sweep_csv,
+                                        report::write_sweep_table)});
+  for (std::size_t i = 1; i < targets.size(); ++i) {
+    std::ostringstream text;
+    if (targets[i].flag == "--samples-out") {
+      report::write_sweep_rows_csv(result, text);
+    } else {
+      text << sweep::sweep_plan_json(scenario, catalog, options.seed);
+    }
+    outputs.push_back({targets[i], text.str()});
   }
-  return write_result(common, result, out, report::write_sweep_json, report::write_sweep_csv,
-                      report::write_sweep_table);
+  write_outputs(outputs);
+  return kExitOk;
 }
 
 void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog, bool chips_only,
@@ -410,7 +564,7 @@ void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog
   if (!errors.empty()) throw InputErrors(errors);
 }
 
-int run_compare(const std::vector<std::string>& args, std::ostream& out) {
+int run_compare(const std::vector<std::string>& args) {
   CommonOptions common;
   std::vector<std::string> ids;
   po::options_description desc("compare options");
@@ -420,33 +574,58 @@ int run_compare(const std::vector<std::string>& args, std::ostream& out) {
   positional.add("id", -1);
   const auto vm = parse(args, desc, positional, "compare");
   if (vm.count("help")) {
-    out << help_text(
+    return emit_stdout(help_text(
         "usage: clustercap compare ID ID... [--format table|json|csv] [--output FILE]\n\n"
         "Chips or systems side by side: count, dense PFLOPS per precision, HBM TB and TB/s,\n"
         "bidirectional scale-up, scale-out, power with its scope, price, H100e and efficiency\n"
         "(W per TFLOP, W per TB/s, W per TB, USD per PFLOP). Ratios are the first ID / each.",
-        desc, "clustercap compare huawei_cloudmatrix_384 nvidia_gb200_nvl72");
-    return kExitOk;
+        desc, "clustercap compare huawei_cloudmatrix_384 nvidia_gb200_nvl72"));
   }
-  check_format(common.format, true, "compare");
+  const OutputTarget target = check_common(common, true, "compare");
   if (ids.size() < 2) throw UsageError("compare needs at least two ids", "compare");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   check_ids_exist(ids, catalog, false, "compare");
   const ComparisonResult result = compare_hardware(catalog, ids);
-  return write_result(common, result, out, report::write_compare_json, report::write_compare_csv,
+  return write_result(common, target, result, report::write_compare_json, report::write_compare_csv,
                       report::write_compare_table);
 }
 
 // A chip described on the command line, for testing a hypothetical design.
+// Values are kept as typed and checked like TOML values (build_hypothetical).
 struct HypotheticalChip {
   std::string name = "hypothetical";
-  std::vector<std::pair<Precision, double>> rates;  // dense TFLOPS / TOPS
-  std::optional<double> die_area_mm2, io_bidir_gbs, hbm_bw_tbs;
-  std::optional<std::string> datacenter;
+  std::vector<std::pair<Precision, std::string>> rates;  // dense TFLOPS / TOPS
+  std::optional<std::string> die_area_mm2, io_bidir_gbs, hbm_bw_tbs, datacenter;
   bool given() const {
     return !rates.empty() || die_area_mm2 || io_bidir_gbs || hbm_bw_tbs || datacenter;
   }
 };
+
+// A number typed on the command line, checked like a catalog value: the whole
+// text must parse, and the value must be finite and inside `range` ("inf"
+// and "nan" parse, then fail the range).
+std::optional<double> command_line_number(const std::string& flag, const std::string& text, const Range& range,
+                                          std::vector<InputError>& errors) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (stop != end || (error != std::errc() && error != std::errc::result_out_of_range)) {
+    errors.push_back({"command line", 0, 0, flag, text, "must be a number"});
+    return std::nullopt;
+  }
+  if (error == std::errc::result_out_of_range || !range.contains(value)) {
+    errors.push_back({"command line", 0, 0, flag, text, range.rule()});
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Same bounds as the catalog's chip keys (hardware/catalog_loader.cpp): zero
+// I/O or DRAM bandwidth is a real design (no scale-up links, SRAM only).
+const Range kRateRange = Range::positive(1e7);        // dense TFLOPS / TOPS
+const Range kDieAreaRange = Range::positive(1e5);     // mm2
+const Range kIoRange = Range::non_negative(1e7);      // GB/s
+const Range kDramRange = Range::non_negative(1e4);    // TB/s
 
 Chip build_hypothetical(const HypotheticalChip& h) {
   std::vector<InputError> errors;
@@ -458,11 +637,11 @@ Chip build_hypothetical(const HypotheticalChip& h) {
   chip.name = "hypothetical chip from the command line";
   chip.provenance.sources = {"command line"};
   chip.provenance.defined_in = "command line";
-  for (const auto& [p, tera] : h.rates) {
-    if (!(tera > 0) || !std::isfinite(tera)) {
-      errors.push_back({"command line", 0, 0, "--tflops-" + std::string(to_string(p)), format_number(tera), "must be > 0"});
+  for (const auto& [p, text] : h.rates) {
+    const std::string flag = p == Precision::int8 ? "--tops-int8" : "--tflops-" + std::string(to_string(p));
+    if (const auto tera = command_line_number(flag, text, kRateRange, errors)) {
+      chip.dense_peak_flops[static_cast<std::size_t>(p)] = *tera * 1e12;
     }
-    chip.dense_peak_flops[static_cast<std::size_t>(p)] = tera * 1e12;
   }
   if (h.rates.empty()) {
     missing("--tflops-bf16", "missing: give at least one dense rate (--tflops-bf16, --tflops-fp16, "
@@ -471,10 +650,9 @@ Chip build_hypothetical(const HypotheticalChip& h) {
   }
   if (!h.die_area_mm2) {
     missing("--die-area-mm2", "missing: applicable logic-die area is needed for PD");
-  } else if (!(*h.die_area_mm2 > 0)) {
-    errors.push_back({"command line", 0, 0, "--die-area-mm2", format_number(*h.die_area_mm2), "must be > 0"});
+  } else {
+    chip.die_area_mm2 = command_line_number("--die-area-mm2", *h.die_area_mm2, kDieAreaRange, errors);
   }
-  chip.die_area_mm2 = h.die_area_mm2;
   if (!h.datacenter) {
     missing("--datacenter", "missing: say true or false (designed or marketed for datacenters; "
                             "decides Note 2 and NAC)");
@@ -483,8 +661,16 @@ Chip build_hypothetical(const HypotheticalChip& h) {
   } else {
     chip.datacenter = *h.datacenter == "true";
   }
-  if (h.io_bidir_gbs) chip.scaleup_bidirectional_bytes_per_s = *h.io_bidir_gbs * 1e9;
-  if (h.hbm_bw_tbs) chip.hbm_bandwidth_bytes_per_s = *h.hbm_bw_tbs * 1e12;
+  if (h.io_bidir_gbs) {
+    if (const auto gbs = command_line_number("--io-bidir-gbs", *h.io_bidir_gbs, kIoRange, errors)) {
+      chip.scaleup_bidirectional_bytes_per_s = *gbs * 1e9;
+    }
+  }
+  if (h.hbm_bw_tbs) {
+    if (const auto tbs = command_line_number("--hbm-bw-tbs", *h.hbm_bw_tbs, kDramRange, errors)) {
+      chip.hbm_bandwidth_bytes_per_s = *tbs * 1e12;
+    }
+  }
   if (!errors.empty()) throw InputErrors(errors);
   return chip;
 }
@@ -497,13 +683,12 @@ const char* flag_for(const std::string& metric) {
   return "--tflops-bf16";
 }
 
-int run_classify(const std::vector<std::string>& args, std::ostream& out) {
+int run_classify(const std::vector<std::string>& args) {
   CommonOptions common;
   std::vector<std::string> ids;
   std::string rule = "all";
   bool show_headroom = false;
   HypotheticalChip h;
-  std::map<Precision, double> rate_values;
   po::options_description desc("classify options");
   add_common(desc, common, true);
   desc.add_options()("id", po::value<std::vector<std::string>>(&ids), "chip ids")(
@@ -512,18 +697,18 @@ int run_classify(const std::vector<std::string>& args, std::ostream& out) {
       "headroom", po::bool_switch(&show_headroom),
       "also show how far each metric is from every threshold of the rule (latest with --rule all)")(
       "name", po::value<std::string>(&h.name), "hypothetical chip: label")(
-      "die-area-mm2", po::value<double>()->notifier([&](double v) { h.die_area_mm2 = v; }),
+      "die-area-mm2", po::value<std::string>()->notifier([&](const std::string& v) { h.die_area_mm2 = v; }),
       "hypothetical chip: applicable logic-die area, mm2")(
-      "io-bidir-gbs", po::value<double>()->notifier([&](double v) { h.io_bidir_gbs = v; }),
+      "io-bidir-gbs", po::value<std::string>()->notifier([&](const std::string& v) { h.io_bidir_gbs = v; }),
       "hypothetical chip: aggregate bidirectional I/O, GB/s (2022-10 rule)")(
-      "hbm-bw-tbs", po::value<double>()->notifier([&](double v) { h.hbm_bw_tbs = v; }),
+      "hbm-bw-tbs", po::value<std::string>()->notifier([&](const std::string& v) { h.hbm_bw_tbs = v; }),
       "hypothetical chip: DRAM bandwidth, TB/s (2026-01 licence review)")(
       "datacenter", po::value<std::string>()->notifier([&](const std::string& v) { h.datacenter = v; }),
       "hypothetical chip: designed or marketed for datacenters, true or false");
   for (Precision p : kAllPrecisions) {
     if (p == Precision::fp64) continue;
     const std::string flag = p == Precision::int8 ? "tops-int8" : "tflops-" + std::string(to_string(p));
-    desc.add_options()(flag.c_str(), po::value<double>()->notifier([&, p](double v) {
+    desc.add_options()(flag.c_str(), po::value<std::string>()->notifier([&, p](const std::string& v) {
       h.rates.emplace_back(p, v);
     }), ("hypothetical chip: dense " + std::string(to_string(p)) + " rate").c_str());
   }
@@ -531,16 +716,15 @@ int run_classify(const std::vector<std::string>& args, std::ostream& out) {
   positional.add("id", -1);
   const auto vm = parse(args, desc, positional, "classify");
   if (vm.count("help")) {
-    out << help_text(
+    return emit_stdout(help_text(
         "usage: clustercap classify ID... [--rule 2022-10|2023-10|2024-12|2026-01|all] [--headroom]\n"
         "       clustercap classify --tflops-fp8 X --die-area-mm2 A --datacenter true [...]\n\n"
         "Total Processing Performance (max over formats of dense TOPS x bits), performance\n"
         "density (TPP / logic-die area) and the verdict of each rule vintage, with every\n"
         "threshold checked. Rules are data: hardware/rules/export_control.toml.",
-        desc, "clustercap classify nvidia_h20 nvidia_a800_sxm_80gb --rule all --headroom");
-    return kExitOk;
+        desc, "clustercap classify nvidia_h20 nvidia_a800_sxm_80gb --rule all --headroom"));
   }
-  check_format(common.format, true, "classify");
+  const OutputTarget target = check_common(common, true, "classify");
   Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const export_control::RuleBook book = export_control::load_builtin_rule_book(catalog);
   std::vector<const export_control::Vintage*> vintages;
@@ -587,13 +771,13 @@ int run_classify(const std::vector<std::string>& args, std::ostream& out) {
     }
     if (!errors.empty()) throw InputErrors(errors);
   }
-  return write_result(common, classified, out, report::write_classify_json, report::write_classify_csv,
+  return write_result(common, target, classified, report::write_classify_json, report::write_classify_csv,
                       report::write_classify_table);
 }
 
 }  // namespace
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int run(const std::vector<std::string>& args, std::ostream& err) {
   try {
     if (args.empty()) {
       err << kTopUsage;
@@ -602,27 +786,25 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "--help" || command == "-h" || command == "help") {
-      out << kTopUsage;
-      return kExitOk;
+      return emit_stdout(kTopUsage);
     }
     if (command == "--version") {
-      out << "clustercap " << kVersion << "\n";
-      return kExitOk;
+      return emit_stdout("clustercap " + std::string(kVersion) + "\n");
     }
-    if (command == "estimate") return run_estimate(rest, out);
-    if (command == "hardware") return run_hardware(rest, out);
-    if (command == "compare") return run_compare(rest, out);
-    if (command == "timeline") return run_timeline_command(rest, out);
-    if (command == "sweep") return run_sweep_command(rest, out);
-    if (command == "validate") return run_validate_command(rest, out);
-    if (command == "classify") return run_classify(rest, out);
+    if (command == "estimate") return run_estimate(rest);
+    if (command == "hardware") return run_hardware(rest);
+    if (command == "compare") return run_compare(rest);
+    if (command == "timeline") return run_timeline_command(rest);
+    if (command == "sweep") return run_sweep_command(rest);
+    if (command == "validate") return run_validate_command(rest);
+    if (command == "classify") return run_classify(rest);
     throw UsageError("unknown command \"" + command + "\"" +
                          did_you_mean(command, {"estimate", "hardware", "compare", "classify",
                                                 "timeline", "sweep", "validate"}),
                      "");
   } catch (const UsageError& e) {
-    err << "clustercap: " << e.what() << "\n"
-        << "see: clustercap " << (e.command().empty() ? "" : e.command() + " ") << "--help\n";
+    for (const auto& message : e.messages()) err << "clustercap: " << message << "\n";
+    err << "see: clustercap " << (e.command().empty() ? "" : e.command() + " ") << "--help\n";
     return kExitInput;
   } catch (const InputErrors& e) {
     for (const auto& error : e.errors()) err << error.to_string() << "\n";

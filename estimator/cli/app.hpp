@@ -8,6 +8,9 @@
 
 namespace clustercap::cli {
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Results go to standard output (descriptor 1, every write checked) or the
+// files named by --output and the side-output flags; messages go to `err`.
+// Call prepare_process() (output.hpp) first.
+int run(const std::vector<std::string>& args, std::ostream& err);
 
 }  // namespace clustercap::cli

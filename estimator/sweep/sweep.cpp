@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -343,7 +344,52 @@ std::vector<std::string> metric_names(const std::vector<std::string>& references
   return names;
 }
 
+std::vector<OptionProblem> SweepOptions::problems() const {
+  std::vector<OptionProblem> found;
+  auto check = [&](const char* option, std::uint64_t value, std::uint64_t lo, std::uint64_t hi) {
+    if (value >= lo && value <= hi) return;
+    found.push_back({option, std::to_string(value),
+                     "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]"});
+  };
+  check("samples", samples, 1, kMaxSamples);
+  if (threads < 1 || threads > kMaxThreads) {
+    found.push_back({"threads", std::to_string(threads), "must be in [1, " + std::to_string(kMaxThreads) + "]"});
+  }
+  check("block", block, 1, kMaxBlock);
+  check("keep_rows", keep_rows, 0, kMaxKeptRows);
+  check("srrc_samples", srrc_samples, 0, kMaxSrrcSamples);
+  check("max_points", max_points, 1, std::numeric_limits<std::uint64_t>::max());
+  return found;
+}
+
+std::uint64_t grid_point_count(const Scenario& scenario) {
+  std::uint64_t count = 1;
+  for (const auto& axis : scenario.sweep.grid) {
+    const std::uint64_t n = axis.values.size();
+    if (n != 0 && count > std::numeric_limits<std::uint64_t>::max() / n) {
+      return std::numeric_limits<std::uint64_t>::max();
+    }
+    count *= n;
+  }
+  return count;
+}
+
 SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const SweepOptions& options) {
+  if (const auto problems = options.problems(); !problems.empty()) {
+    std::vector<InputError> errors;
+    for (const auto& p : problems) errors.push_back({"sweep options", 0, 0, p.option, p.value, p.rule});
+    throw InputErrors(errors);
+  }
+  // A grid costs a full sweep per point: refuse a runaway one before
+  // building it (10^6 points ran ~18 h holding 1 GB).
+  if (const std::uint64_t count = grid_point_count(scenario); count > options.max_points) {
+    const std::string n = count == std::numeric_limits<std::uint64_t>::max() ? "more than 2^64-1" : std::to_string(count);
+    throw InputErrors({{scenario.file, scenario.sweep.grid.front().line, 1, "sweep.grid", "",
+                        "has " + n + " points, more than the cap of " + std::to_string(options.max_points) +
+                            "; use fewer values or raise the cap with --max-points " +
+                            (count == std::numeric_limits<std::uint64_t>::max() ? std::string("N") : n) +
+                            " (SweepOptions::max_points)"}});
+  }
   SweepResult result;
   result.scenario_name = scenario.name;
   result.scenario_file = scenario.file;
@@ -398,6 +444,7 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const Sw
     GridPoint point = run_point(scenario, catalog, points[p], options, per_point, p == 0, result, done, total);
     if (result.interrupted) return result;
     result.points.push_back(std::move(point));
+    if (options.progress) options.progress(done.load(), total);
   }
   return result;
 }

@@ -28,16 +28,39 @@ inline constexpr std::array<double, 7> kQuantiles = {0.05, 0.10, 0.25, 0.50, 0.7
 inline constexpr std::array<const char*, 7> kQuantileNames = {"p5",  "p10", "p25", "p50",
                                                               "p75", "p90", "p95"};
 
+// One option outside its valid range: the field's name, its value and the rule.
+struct OptionProblem {
+  std::string option;  // field name, e.g. "threads"
+  std::string value;   // as a decimal number
+  std::string rule;    // e.g. "must be in [1, 1024]"
+};
+
+// How a sweep runs. Every field has a range; `problems()` names each field
+// outside it, and run_sweep() refuses to start (InputErrors) while any is.
 struct SweepOptions {
-  std::uint64_t samples = 10000;  // per grid point
-  std::uint64_t seed = 1;
-  int threads = 1;
-  std::uint64_t block = 512;         // samples per block (the unit of parallel work)
-  std::uint64_t keep_rows = 0;       // per-sample rows kept for --samples-out
-  std::uint64_t srrc_samples = 20000;  // samples used for rank regression
-  // Called from one thread with (samples done, total) after blocks finish.
+  static constexpr std::uint64_t kMaxSamples = 100000000000ULL;  // 1e11: ~days of CPU at 1e6/s
+  static constexpr int kMaxThreads = 1024;
+  static constexpr std::uint64_t kMaxBlock = 65536;        // block buffers are block x metrics doubles
+  static constexpr std::uint64_t kMaxKeptRows = 1000000;   // kept rows live in memory (~100 doubles each)
+  static constexpr std::uint64_t kMaxSrrcSamples = 10000000;
+  static constexpr std::uint64_t kDefaultMaxPoints = 10000;  // a point costs a full sweep of `samples`
+
+  std::uint64_t samples = 10000;  // per grid point, [1, kMaxSamples]
+  std::uint64_t seed = 1;         // any value
+  int threads = 1;                // OpenMP threads, [1, kMaxThreads]; results do not depend on it
+  std::uint64_t block = 512;      // samples per block (the unit of parallel work), [1, kMaxBlock]
+  std::uint64_t keep_rows = 0;    // per-sample rows kept for --samples-out, [0, kMaxKeptRows]
+  std::uint64_t srrc_samples = 20000;  // samples used for rank regression, [0, kMaxSrrcSamples]
+  // Largest [sweep.grid] accepted, in points (product of the axes' lengths),
+  // [1, 2^64-1]; run_sweep refuses a larger grid before evaluating anything.
+  std::uint64_t max_points = kDefaultMaxPoints;
+  // Called from one thread with (samples done, total) after blocks finish
+  // and after each grid point.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   const std::atomic<bool>* cancel = nullptr;
+
+  // Every field outside its range, in declaration order; empty when valid.
+  std::vector<OptionProblem> problems() const;
 };
 
 struct MetricSummary {
@@ -87,7 +110,13 @@ struct SweepResult {
   bool interrupted = false;
 };
 
-// Throws InputErrors for inconsistent correlations or grid keys.
+// Number of [sweep.grid] points: the product of the axes' lengths (1
+// without a grid), saturating at 2^64-1.
+std::uint64_t grid_point_count(const Scenario& scenario);
+
+// Throws InputErrors for invalid options (file "sweep options", key the
+// field), inconsistent correlations or grid keys, and for a grid of more than
+// options.max_points points -- all before evaluating any sample.
 SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const SweepOptions& options);
 
 // Everything a re-implementation needs to evaluate the same samples: each

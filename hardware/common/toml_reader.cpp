@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -167,6 +168,10 @@ std::optional<toml::table> parse_toml(const std::string& name, std::string_view 
 }
 
 std::optional<std::string> read_text_file(const std::string& path, Diagnostics& diagnostics) {
+  if (path.empty()) {
+    diagnostics.add({"\"\"", 0, 0, "", "", "an empty string is not a file name"});
+    return std::nullopt;
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     diagnostics.add({path, 0, 0, "", "", "is a directory, not a file"});
@@ -177,13 +182,28 @@ std::optional<std::string> read_text_file(const std::string& path, Diagnostics& 
     diagnostics.add({path, 0, 0, "", "", "cannot open file (does it exist and is it readable?)"});
     return std::nullopt;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
+  // Read at most one byte past the cap: /dev/zero or a huge log given by
+  // mistake must fail fast, not exhaust memory.
+  std::string content;
+  std::size_t size = 0;
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  while (size <= kMaxInputFileBytes && in) {
+    const std::size_t want = std::min(kChunk, kMaxInputFileBytes + 1 - size);
+    content.resize(size + want);
+    in.read(&content[size], static_cast<std::streamsize>(want));
+    size += static_cast<std::size_t>(in.gcount());
+  }
+  content.resize(size);
   if (in.bad()) {
     diagnostics.add({path, 0, 0, "", "", "cannot read file"});
     return std::nullopt;
   }
-  return content.str();
+  if (size > kMaxInputFileBytes) {
+    diagnostics.add({path, 0, 0, "", "",
+                     "larger than 64 MiB, the cap for input files (is it the right file?)"});
+    return std::nullopt;
+  }
+  return content;
 }
 
 TableReader::TableReader(const toml::table& table, std::string path, std::string file,

@@ -54,7 +54,12 @@ std::string describe_node(const toml::node& node);
 std::optional<toml::table> parse_toml(const std::string& name, std::string_view text,
                                       Diagnostics& diagnostics);
 
-// Reads a whole file. A missing or unreadable file is an input error (exit 2).
+// Input files (scenario, catalog, validation cases) are capped at 64 MiB.
+inline constexpr std::size_t kMaxInputFileBytes = std::size_t{64} << 20;
+
+// Reads a whole file. A missing, unreadable or empty-named file, a directory
+// and a file larger than kMaxInputFileBytes are input errors (exit 2); at most
+// kMaxInputFileBytes + 1 bytes are read.
 std::optional<std::string> read_text_file(const std::string& path, Diagnostics& diagnostics);
 
 class TableReader;

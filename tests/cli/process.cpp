@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -30,7 +31,7 @@ std::string read_file(const std::string& path) {
 }
 
 ProcessResult run_process(const std::string& binary, const std::vector<std::string>& args,
-                          const std::string& cwd) {
+                          const std::string& cwd, StdoutMode mode) {
   // Output goes to temporary files so large outputs cannot deadlock a pipe.
   char out_name[] = "/tmp/clustercap_test_outXXXXXX";
   char err_name[] = "/tmp/clustercap_test_errXXXXXX";
@@ -41,8 +42,22 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
+    if (mode == StdoutMode::capture) {
+      ::dup2(out_fd, 1);
+    } else if (mode == StdoutMode::closed) {
+      ::close(1);
+    } else if (mode == StdoutMode::full_device) {
+      const int full_fd = ::open("/dev/full", O_WRONLY);
+      if (full_fd < 0) ::_exit(127);
+      ::dup2(full_fd, 1);
+    } else {
+      int ends[2];
+      if (::pipe(ends) != 0) ::_exit(127);
+      ::close(ends[0]);
+      ::dup2(ends[1], 1);
+      ::signal(SIGPIPE, SIG_DFL);
+    }
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, 0);
     std::vector<char*> argv;
