@@ -30,7 +30,7 @@
 
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/sweep.hpp"
-#include "hardware/toml_reader.hpp"
+#include "hardware/common/toml_reader.hpp"
 #include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 
