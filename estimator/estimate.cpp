@@ -301,6 +301,13 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     tr.params_memory_limit = out.params_memory_limit[i];
     tr.model_train_flop = out.model_train_flop[i];
     tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
+    {
+      // The winner through the same equations as the batch (bit for bit).
+      const model::RowT<double> row = model::row_values<double>(batch, i);
+      const model::AssembledT<double> assembled = model::assemble_t(row);
+      const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
+      ar.metrics = metric_values({row, assembled, outcome});
+    }
 
     if (scenario.workload) plan_workload(ar, c, scenario);
     for (const auto& ref : result.references) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "estimator/metrics.hpp"
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/scenario/scenario.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
@@ -147,6 +148,9 @@ struct ActorResult {
   double inventory_h100e = 0;
   ClusterResult cluster;
   TrainingResult training;
+  // The output metrics table's figures for `cluster` (kMetrics order,
+  // estimator/metrics.hpp); zeros when the actor has no cluster.
+  MetricValues metrics{};
   std::vector<ReferenceComparison> vs_reference;
   std::vector<CandidateSummary> candidates;  // best first
   std::vector<std::string> warnings;

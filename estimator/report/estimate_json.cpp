@@ -15,6 +15,33 @@ json optional_number(const std::optional<double>& value, double scale = 1.0) {
   return value ? json(*value * scale) : json(nullptr);
 }
 
+// A metric's value as JSON: counts as integers.
+json metric_json(const Metric& metric, double value) {
+  return metric.style == MetricStyle::count ? whole(value) : json(value);
+}
+
+// `fields` with the metrics table's entries of `scope` placed after the
+// keys they follow (each entry may be followed by others), then those
+// without one.
+json with_metrics(const json& fields, const MetricValues& values, MetricScope scope) {
+  json out = json::object();
+  const auto place_after = [&](const char* key, const auto& self) -> void {
+    for (std::size_t k = 0; k < kMetricCount; ++k) {
+      const Metric& m = kMetrics[k];
+      if (m.scope != scope || (key == nullptr) != (m.json_after == nullptr)) continue;
+      if (key != nullptr && !detail::same(m.json_after, key)) continue;
+      out[m.name] = metric_json(m, values[k]);
+      self(m.name, self);
+    }
+  };
+  for (const auto& item : fields.items()) {
+    out[item.key()] = item.value();
+    place_after(item.key().c_str(), place_after);
+  }
+  place_after(nullptr, place_after);
+  return out;
+}
+
 // How the MFU was predicted, or why not (then the basis names the fallback).
 json mfu_prediction_json(const ClusterResult& c) {
   const training::MfuPrediction& p = c.mfu_prediction;
@@ -55,7 +82,7 @@ json mfu_prediction_json(const ClusterResult& c) {
   return j;
 }
 
-json cluster_json(const ClusterResult& c) {
+json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
   json limits = {{"chips", whole(c.limits.chips)},
                  {"power", whole(c.limits.power)},
                  {"network", whole(c.limits.network)},
@@ -66,11 +93,11 @@ json cluster_json(const ClusterResult& c) {
                   {"power_mw", c.network.power_w / 1e6},
                   {"endpoints", whole(c.network.endpoints)},
                   {"included_in_system_power", c.network.included_in_system_power}};
-  return {{"chip", c.chip_id},
+  const json fields = {
+          {"chip", c.chip_id},
           {"system", c.system_id.empty() ? json(nullptr) : json(c.system_id)},
           {"system_label", c.system_label},
           {"site", c.site},
-          {"chips", whole(c.chips)},
           {"systems", whole(c.systems)},
           {"chips_per_system", whole(c.chips_per_system)},
           {"binding_constraint", model::to_string(c.binding)},
@@ -78,7 +105,6 @@ json cluster_json(const ClusterResult& c) {
           {"system_it_power_kw", c.system_it_power_w / 1e3},
           {"power_basis", c.power_basis},
           {"it_power_mw", c.it_power_w / 1e6},
-          {"facility_power_mw", c.facility_power_w / 1e6},
           {"site_power_mw", c.site_power_w / 1e6},
           {"pue", c.pue},
           {"network", network},
@@ -86,20 +112,18 @@ json cluster_json(const ClusterResult& c) {
           {"mfu", c.mfu},
           {"mfu_basis", c.mfu_basis},
           {"mfu_prediction", mfu_prediction_json(c)},
-          {"sustained_flops", c.sustained_flops},
           {"h100e", c.h100e}};
+  return with_metrics(fields, metrics, MetricScope::cluster);
 }
 
-json training_json(const TrainingResult& t) {
-  json j = {{"duration_days", t.duration_s / 86400.0},
+json training_json(const TrainingResult& t, const MetricValues& metrics) {
+  json j = with_metrics({{"duration_days", t.duration_s / 86400.0},
           {"goodput", t.goodput},
-          {"train_flop", t.train_flop},
-          {"params", t.params},
           {"tokens", t.tokens},
           {"limited_by", model::to_string(t.limited_by)},
           {"params_compute_optimal", t.params_compute_optimal},
           {"params_memory_limit", t.params_memory_limit},
-          {"model_train_flop", t.model_train_flop}};
+          {"model_train_flop", t.model_train_flop}}, metrics, MetricScope::training);
   if (t.has_workload) {
     j["workload"] = t.workload_name;
     j["workload_fits"] = t.workload_fits;
@@ -169,8 +193,8 @@ json estimate_to_json(const EstimateResult& result) {
                       {"inventory", inventory},
                       {"inventory_total", {{"count", whole(a.inventory_count)},
                                            {"h100e", a.inventory_h100e}}},
-                      {"cluster", cluster_json(a.cluster)},
-                      {"training", training_json(a.training)},
+                      {"cluster", cluster_json(a.cluster, a.metrics)},
+                      {"training", training_json(a.training, a.metrics)},
                       {"vs_reference", comparisons},
                       {"candidates", candidates},
                       {"warnings", a.warnings}});

@@ -1,6 +1,7 @@
 #include <iomanip>
 
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/metric_format.hpp"
 #include "estimator/report/number_format.hpp"
 
 namespace clustercap::report {
@@ -73,6 +74,11 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                           << grouped_integer(c.h100e) << " H100e of chips\n";
   label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "
                                  << significant(t.duration_s / 86400.0) << " days\n";
+  // Metrics table entries with a line of their own (the others are in the sentences here).
+  for (std::size_t k = 0; k < kMetricCount; ++k) {
+    const Metric& m = kMetrics[k];
+    if (m.label != nullptr) label(out, m.label) << metric_text(m, a.metrics[k]) << " " << m.unit << "\n";
+  }
   label(out, "Largest model") << count_with_suffix(t.params) << " params on "
                               << count_with_suffix(t.tokens) << " tokens (limited by "
                               << model::to_string(t.limited_by) << "; memory allows "

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/report/metric_format.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/version.hpp"
 #include "estimator/sweep/sketch.hpp"
@@ -23,11 +24,11 @@ std::string settings_text(const sweep::GridPoint& p) {
   return text;
 }
 
+// A summary statistic of `metric`: as the metrics table says, or a ratio.
 std::string cell(const std::string& metric, double v) {
-  if (metric == "chips") return grouped_integer(v);
   if (metric.rfind("ratio_vs_", 0) == 0) return significant(v) + "x";
-  if (metric == "facility_power_mw") return significant(v);
-  return scientific(v, 3);
+  const std::size_t k = metric_index(metric.c_str());
+  return k < kMetricCount ? metric_text(kMetrics[k], v) : scientific(v, 3);
 }
 
 }  // namespace

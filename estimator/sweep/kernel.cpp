@@ -155,11 +155,11 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     const RowT<Pack>& w = gather_winners(a, best_index, blend_, power_limit);
     const model::AssembledT<Pack> cluster = model::assemble_t(w, power_limit);
     const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
-    put(a, 0, cluster.chips);
-    put(a, 1, cluster.facility_power_w / 1e6);
-    put(a, 2, outcome.sustained_flops);
-    put(a, 3, outcome.train_flop);
-    put(a, 4, outcome.params);
+    const MetricInputs<Pack> in{w, cluster, outcome};
+    std::size_t m = 0;
+    for (const Metric& metric : kMetrics) {
+      if (metric.swept) put(a, m++, metric.lanes(in));
+    }
     for (std::size_t k = 0; k < R; ++k) {
       const Pack ref = engine_.ref_per_goodput()[k] * w.goodput;
       put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));

@@ -308,10 +308,12 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
     for (std::size_t a = 0; a < s.actors.size(); ++a) {
       const std::size_t base = 1 + inputs + a * per_actor;
       INFO("sample " << row[0] << ", actor " << a);
-      check(row[base + 0], e.actors[a].cluster.chips, "chips");
+      // Every swept entry of the metrics table, in order.
+      std::size_t m = 0;
+      for (std::size_t k = 0; k < kMetricCount; ++k) {
+        if (kMetrics[k].swept) check(row[base + m++], e.actors[a].metrics[k], kMetrics[k].name);
+      }
       check(row[base + 1], e.actors[a].cluster.facility_power_w / 1e6, "facility_power_mw");
-      check(row[base + 2], e.actors[a].cluster.sustained_flops, "sustained_flops");
-      check(row[base + 3], e.actors[a].training.train_flop, "train_flop");
       check(row[base + per_actor - 1], static_cast<double>(e.actors[a].cluster.binding), "binding");
     }
   }
