@@ -13,6 +13,7 @@
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/distribution.hpp"
+#include "estimator/sweep/kernel.hpp"
 #include "estimator/sweep/random.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/sweep/sweep.hpp"
@@ -139,7 +140,7 @@ TEST_CASE("a sweep of point values reproduces estimate exactly", "[sweep]") {
   CHECK(a.metrics[1].mean == e.actors[0].cluster.facility_power_w / 1e6);
   CHECK(a.metrics[2].quantiles[3] == e.actors[0].cluster.sustained_flops);
   CHECK(a.metrics[3].mean == e.actors[0].training.train_flop);
-  CHECK(a.metrics[5].mean == e.actors[0].vs_reference[0].ratio_sustained_flops);
+  CHECK(a.metrics[kBaseMetrics].mean == e.actors[0].vs_reference[0].ratio_sustained_flops);
 }
 
 TEST_CASE("sweep results do not depend on the thread count", "[sweep]") {
@@ -180,7 +181,7 @@ TEST_CASE("power-bound samples move with site power, and the tornado says so", "
   CHECK(a.srrc[1].srrc > 0.2);
   CHECK(a.srrc_r2 > 0.5);
   // Sustained FLOP/s quantiles are ordered.
-  const auto& q = a.metrics[2].quantiles;
+  const auto& q = a.metrics[kSustained].quantiles;
   CHECK(std::is_sorted(q.begin(), q.end()));
 }
 
@@ -200,7 +201,7 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
     REQUIRE(r.rows.size() == 30000);
     const ActorSweep& a = r.points[0].actors[0];
     const std::size_t first = 1 + r.inputs.size();
-    REQUIRE(a.metrics.size() == 7);
+    REQUIRE(a.metrics.size() == kBaseMetrics + 2);
     for (std::size_t m = 0; m < a.metrics.size(); ++m) {
       INFO(a.metrics[m].name);
       std::vector<double> column;
@@ -223,12 +224,12 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
     }
     for (std::size_t k = 0; k < 2; ++k) {
       double hits = 0;
-      for (const auto& row : r.rows) hits += row[first + 5 + k] >= 1.0 ? 1 : 0;
+      for (const auto& row : r.rows) hits += row[first + kBaseMetrics + k] >= 1.0 ? 1 : 0;
       CHECK(a.p_exceeds[k].second == hits / 30000);
     }
     for (std::size_t b = 0; b < 4; ++b) {
       double hits = 0;
-      for (const auto& row : r.rows) hits += row[first + 7] == static_cast<double>(b) ? 1 : 0;
+      for (const auto& row : r.rows) hits += row[first + kBaseMetrics + 2] == static_cast<double>(b) ? 1 : 0;
       CHECK(a.binding_share[b] == hits / 30000);
     }
   }
