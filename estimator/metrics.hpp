@@ -78,7 +78,7 @@ constexpr bool same(const char* a, const char* b) {
 
 // In output order. The sweep's metrics are the swept entries in this order,
 // then one ratio per reference (sweep.hpp).
-inline constexpr std::array<Metric, 5> kMetrics = {{
+inline constexpr std::array<Metric, 6> kMetrics = {{
     detail::metric("chips", "chips", [](const auto& m) { return m.cluster.chips; }, true,
                    MetricStyle::count, MetricScope::cluster, "site", "site", nullptr),
     detail::metric("facility_power_mw", "MW", [](const auto& m) { return m.cluster.facility_power_w / 1e6; },
@@ -89,6 +89,10 @@ inline constexpr std::array<Metric, 5> kMetrics = {{
                    MetricStyle::scientific, MetricScope::training, "goodput", "goodput", nullptr),
     detail::metric("params", "params", [](const auto& m) { return m.outcome.params; }, true,
                    MetricStyle::scientific, MetricScope::training, "train_flop", "train_flop", nullptr),
+    // A figure of the run (its duration), so in `training`; appended to the CSV.
+    detail::metric("energy_per_run_mwh", "MWh",
+                   [](const auto& m) { return power::energy_per_run_mwh(m.cluster.facility_power_w, m.row.duration_s); },
+                   true, MetricStyle::fixed, MetricScope::training, nullptr, nullptr, "Energy per run"),
 }};
 
 inline constexpr std::size_t kMetricCount = kMetrics.size();

@@ -209,3 +209,38 @@ TEST_CASE("repeated runs and another locale give byte-identical output", "[cli][
                                                  "--format", "csv"});
   CHECK(csv1.out == csv2.out);
 }
+
+TEST_CASE("estimate shows energy per run in its table, JSON and CSV", "[cli][metrics]") {
+  const auto table = run_process(CLUSTERCAP_BINARY, {"estimate"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("  Energy per run        ") != std::string::npos);
+  CHECK(table.out.find(" MWh\n") != std::string::npos);
+  const auto json = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json"});
+  REQUIRE(json.exit_code == 0);
+  const auto j = nlohmann::json::parse(json.out);
+  for (const auto& actor : j["actors"]) CHECK(actor["training"]["energy_per_run_mwh"].get<double>() > 0);
+  const auto csv = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "csv"});
+  REQUIRE(csv.exit_code == 0);
+  const std::string header = csv.out.substr(0, csv.out.find('\n'));
+  const std::string last = ",energy_per_run_mwh";
+  REQUIRE(header.size() > last.size());
+  CHECK(header.compare(header.size() - last.size(), last.size(), last) == 0);
+}
+
+TEST_CASE("sweep gives energy per run with quantiles in its table, JSON and CSV", "[cli][metrics][sweep]") {
+  const std::string scenario = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml";
+  const auto table = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("  energy_per_run_mwh   ") != std::string::npos);
+  const auto json = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "json"});
+  REQUIRE(json.exit_code == 0);
+  const auto j = nlohmann::json::parse(json.out);
+  for (const auto& actor : j["points"][0]["actors"]) {
+    const auto& energy = actor["metrics"]["energy_per_run_mwh"];
+    CHECK(energy["quantiles"]["p5"].get<double>() <= energy["quantiles"]["p95"].get<double>());
+    CHECK(energy["mean"].get<double>() > 0);
+  }
+  const auto csv = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "csv"});
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.find(",energy_per_run_mwh,") != std::string::npos);
+}

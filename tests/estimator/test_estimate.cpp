@@ -125,6 +125,21 @@ TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator]
         Approx(cluster["it_power_mw"].get<double>() * 1.2));
 }
 
+TEST_CASE("the Llama 3 run uses about 35,000 MWh: its facility power for 54 days", "[estimator][estimate]") {
+  // ~27 MW (the test above, +-10%) x 54 days x 24 h = 34,992 MWh.
+  const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
+  const EstimateResult r = estimate(s, catalog());
+  const auto j = report::estimate_to_json(r);
+  const auto& training = j["actors"][0]["training"];
+  REQUIRE(training.contains("energy_per_run_mwh"));
+  const double energy_mwh = training["energy_per_run_mwh"].get<double>();
+  CHECK(energy_mwh == Approx(34992).epsilon(0.10));
+  // Exactly the cluster's facility power over the run's wall-clock duration.
+  CHECK(energy_mwh == Approx(j["actors"][0]["cluster"]["facility_power_mw"].get<double>() *
+                             training["duration_days"].get<double>() * 24)
+                          .epsilon(1e-12));
+}
+
 TEST_CASE("an export rule flags controlled inventory without dropping it", "[estimator][export]") {
   std::string text = kLlama3;
   text.replace(text.find("name = \"llama3\""), 15, "name = \"llama3\"\nexport_rule = \"2023-10\"");

@@ -163,3 +163,32 @@ TEST_CASE("every metric is an estimate CSV column right after the column it foll
     }
   }
 }
+
+TEST_CASE("energy per run is facility power for the whole run: 100 MW for 100 days is 240,000 MWh",
+          "[metrics][power]") {
+  // 100e6 W x 8.64e6 s = 8.64e14 J; / 3.6e9 J per MWh = 240,000 MWh.
+  CHECK(power::energy_per_run_mwh(100e6, 100 * 86400.0) == Approx(240000).epsilon(1e-12));
+  // 27 MW (Llama 3's cluster) for 54 days: 27 x 54 x 24 = 34,992 MWh.
+  CHECK(power::energy_per_run_mwh(27e6, 54 * 86400.0) == Approx(34992).epsilon(1e-12));
+  // The table entry computes it from the cluster's facility power and the row's run length.
+  model::RowT<double> row{};
+  row.duration_s = 100 * 86400.0;
+  model::AssembledT<double> cluster{};
+  cluster.facility_power_w = 100e6;
+  const model::OutcomeT<double> outcome{};
+  const std::size_t k = metric_index("energy_per_run_mwh");
+  REQUIRE(k < kMetricCount);
+  CHECK(kMetrics[k].swept);
+  CHECK(std::string(kMetrics[k].unit) == "MWh");
+  CHECK(kMetrics[k].value({row, cluster, outcome}) == Approx(240000).epsilon(1e-12));
+  // Eight lanes at once: each lane as the scalar form.
+  model::RowT<model::Pack> rows{};
+  model::AssembledT<model::Pack> clusters{};
+  const model::OutcomeT<model::Pack> outcomes{};
+  for (int l = 0; l < model::kLanes; ++l) {
+    rows.duration_s[l] = (l + 1) * 86400.0;
+    clusters.facility_power_w[l] = 100e6;
+  }
+  const model::Pack lanes = kMetrics[k].lanes({rows, clusters, outcomes});
+  for (int l = 0; l < model::kLanes; ++l) CHECK(lanes[l] == Approx(2400.0 * (l + 1)).epsilon(1e-12));
+}

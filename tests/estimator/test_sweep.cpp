@@ -322,6 +322,37 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
 
 }  // namespace
 
+TEST_CASE("the sweep summarises energy per run, which moves with the sampled run length", "[sweep]") {
+  // configs/default.toml samples the run (60-270 days) and the power, so the
+  // energy spreads; every sample is facility power x run length (the
+  // sample-by-sample test below checks each against estimate).
+  const Scenario s = load_default_scenario(test::builtin_catalog());
+  SweepOptions options = keeping_rows(400);
+  options.samples = 400;
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  const auto names = metric_names(r.references);
+  const auto at = std::find(names.begin(), names.end(), "energy_per_run_mwh");
+  REQUIRE(at != names.end());
+  const auto m = static_cast<std::size_t>(at - names.begin());
+  const std::size_t facility = static_cast<std::size_t>(std::find(names.begin(), names.end(), "facility_power_mw") - names.begin());
+  const std::size_t days = static_cast<std::size_t>(std::find(r.row_columns.begin(), r.row_columns.end(), "run_days") - r.row_columns.begin());
+  REQUIRE(days < r.row_columns.size());
+  const std::size_t per_actor = names.size() + 1;
+  for (std::size_t a = 0; a < s.actors.size(); ++a) {
+    const MetricSummary& e = r.points[0].actors[a].metrics[m];
+    INFO(s.actors[a].name);
+    CHECK(e.name == "energy_per_run_mwh");
+    CHECK(e.sd > 0);
+    CHECK(e.quantiles[0] <= e.quantiles[3]);
+    CHECK(e.quantiles[3] <= e.quantiles[6]);
+    CHECK(e.quantiles[6] > e.quantiles[0]);
+    const std::size_t base = 1 + r.inputs.size() + a * per_actor;
+    for (const auto& row : r.rows) {
+      CHECK(row[base + m] == Approx(row[base + facility] * row[days] * 24).epsilon(1e-12));
+    }
+  }
+}
+
 TEST_CASE("every sample of the default sweep equals estimate at that sample's values", "[sweep]") {
   // The sweep sizes candidates with the model's limit functions and reruns
   // the full model on winners only; `estimate` runs everything. Writing a
