@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 namespace clustercap::sweep {
 
@@ -17,6 +18,21 @@ RowT<Pack> broadcast(const RowT<double>& r) {
   RowT<Pack> p;
   model::for_each_field(p, r, [](Pack& to, double from) { to = splat<Pack>(from); });
   return p;
+}
+
+// Writes metrics table entry K with put(m, value) if the sweep summarises
+// it, m counting the swept entries. One instantiation per entry, so its
+// expression is called directly (and inlined), not through the pointer.
+template <std::size_t K, class Put>
+void put_metric(const MetricInputs<Pack>& in, std::size_t& m, Put& put) {
+  constexpr Metric metric = kMetrics[K];
+  if constexpr (metric.swept) put(m++, metric.lanes(in));
+}
+
+template <class Put, std::size_t... K>
+void put_metrics(const MetricInputs<Pack>& in, Put& put, std::index_sequence<K...>) {
+  std::size_t m = 0;
+  (put_metric<K>(in, m, put), ...);
 }
 
 }  // namespace
@@ -155,11 +171,8 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     const RowT<Pack>& w = gather_winners(a, best_index, blend_, power_limit);
     const model::AssembledT<Pack> cluster = model::assemble_t(w, power_limit);
     const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
-    const MetricInputs<Pack> in{w, cluster, outcome};
-    std::size_t m = 0;
-    for (const Metric& metric : kMetrics) {
-      if (metric.swept) put(a, m++, metric.lanes(in));
-    }
+    auto put_actor = [&](std::size_t m, Pack v) { put(a, m, v); };
+    put_metrics({w, cluster, outcome}, put_actor, std::make_index_sequence<kMetricCount>{});
     for (std::size_t k = 0; k < R; ++k) {
       const Pack ref = engine_.ref_per_goodput()[k] * w.goodput;
       put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));
