@@ -2,19 +2,10 @@
 
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 
 namespace clustercap::report {
 namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 std::string whole(double value) {
   return std::to_string(static_cast<long long>(std::llround(value)));
@@ -74,12 +65,13 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   };
   std::vector<std::string> metric_names;
   for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
+  for (auto& name : header) name = csv_field(name);  // reference ids come from catalog files
   write_line(header, metric_names);
   for (const auto& a : result.actors) {
     const ClusterResult& c = a.cluster;
     const TrainingResult& t = a.training;
     std::vector<std::string> row = {
-        csv_field(result.scenario_name), csv_field(a.name), c.chip_id,
+        csv_field(result.scenario_name), csv_field(a.name), csv_field(c.chip_id),
         csv_field(c.system_label), csv_field(c.site), whole(c.systems),
         model::to_string(c.binding), whole(c.limits.chips), whole(c.limits.power),
         whole(c.limits.network), c.limits.budget ? whole(*c.limits.budget) : "",

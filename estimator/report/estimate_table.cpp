@@ -3,6 +3,7 @@
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/metric_format.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 
 namespace clustercap::report {
 namespace {
@@ -21,12 +22,12 @@ std::string limit_text(const char* name, double chips, bool binds) {
 void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
   const ClusterResult& c = a.cluster;
   const TrainingResult& t = a.training;
-  out << "\n== " << a.name << (a.centralize ? "  [chips pooled in one site]" : "") << " ==\n";
+  out << "\n== " << terminal_text(a.name) << (a.centralize ? "  [chips pooled in one site]" : "") << " ==\n";
 
   label(out, "Inventory") << grouped_integer(a.inventory_count) << " chips = "
                           << grouped_integer(a.inventory_h100e) << " H100e\n";
   for (const auto& s : a.inventory) {
-    out << "    " << std::left << std::setw(24) << s.chip_id << std::right << std::setw(12)
+    out << "    " << std::left << std::setw(24) << terminal_text(s.chip_id) << std::right << std::setw(12)
         << grouped_integer(s.count) << " chips " << std::setw(12) << grouped_integer(s.h100e)
         << " H100e  (";
     for (std::size_t k = 0; k < s.by_source.size(); ++k) {
@@ -34,18 +35,20 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
           << grouped_integer(s.by_source[k].second);
     }
     out << ")";
-    if (s.export_control) out << "  [" << s.export_control->rule << ": " << s.export_control->status << "]";
+    if (s.export_control) {
+      out << "  [" << terminal_text(s.export_control->rule) << ": " << terminal_text(s.export_control->status) << "]";
+    }
     out << "\n";
   }
-  for (const auto& w : a.warnings) out << "  warning: " << w << "\n";
+  for (const auto& w : a.warnings) out << "  warning: " << terminal_text(w) << "\n";
 
   if (c.chip_id.empty()) {
     label(out, "Largest cluster") << "none: the actor holds no chips at this date\n";
     return;
   }
-  label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << c.chip_id << " in "
-                                << grouped_integer(c.systems) << " x " << c.system_label
-                                << " at site \"" << c.site << "\"\n";
+  label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << terminal_text(c.chip_id) << " in "
+                                << grouped_integer(c.systems) << " x " << terminal_text(c.system_label)
+                                << " at site \"" << terminal_text(c.site) << "\"\n";
   const auto b = c.binding;
   label(out, "Binding constraint") << model::to_string(b) << "\n";
   label(out, "Limits (chips)") << limit_text("held", c.limits.chips, b == model::Constraint::chips)
@@ -60,7 +63,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
   label(out, "Power") << "IT " << power(c.it_power_w) << ", facility " << power(c.facility_power_w)
                       << " of " << power(c.site_power_w) << " site (PUE " << significant(c.pue)
                       << ")\n";
-  label(out, "  per system") << power(c.system_it_power_w) << " IT (" << c.power_basis << ")\n";
+  label(out, "  per system") << power(c.system_it_power_w) << " IT (" << terminal_text(c.power_basis) << ")\n";
   label(out, "Network") << c.network.tiers << "-tier fat tree, " << grouped_integer(c.network.switches)
                         << " switches, " << grouped_integer(c.network.transceivers)
                         << " transceivers, " << power(c.network.power_w)
@@ -69,7 +72,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
   label(out, "Compute") << "peak " << scientific(c.peak_flops) << " FLOP/s x MFU "
                         << significant(c.mfu, 2) << " x goodput " << significant(t.goodput, 2)
                         << "\n";
-  label(out, "  MFU basis") << c.mfu_basis << "\n";
+  label(out, "  MFU basis") << terminal_text(c.mfu_basis) << "\n";
   label(out, "Sustained") << scientific(c.sustained_flops) << " FLOP/s = "
                           << grouped_integer(c.h100e) << " H100e of chips\n";
   label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "
@@ -86,7 +89,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
   if (t.has_workload) {
     if (t.workload_fits) {
       const auto& l = t.layout;
-      label(out, "Workload " + t.workload_name.substr(0, 12))
+      label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
           << "tp " << l.tp << (l.cp > 1 ? " x cp " + std::to_string(l.cp) : "") << " x pp " << l.pp << " x dp "
           << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
           << ", microbatch " << l.microbatch << (l.interleave > 1 ? ", interleave " + std::to_string(l.interleave) : "")
@@ -96,14 +99,14 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                            << "%, " << scientific(t.tokens_per_s) << " tokens/s, " << significant(t.days_to_train)
                            << " days for its tokens; " << significant(t.step.memory_bytes / 1e9) << " GB per chip\n";
     } else {
-      label(out, "Workload " + t.workload_name.substr(0, 12))
+      label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
           << "does not fit in any layout: needs at least " << significant(t.min_memory_per_chip_bytes / 1e9)
           << " GB per chip, chips have " << significant(t.hbm_per_chip_bytes / 1e9) << " GB\n";
     }
   }
   for (std::size_t r = 0; r < a.vs_reference.size(); ++r) {
     const auto& cmp = a.vs_reference[r];
-    label(out, r == 0 ? "vs reference" : "") << cmp.reference << ": "
+    label(out, r == 0 ? "vs reference" : "") << terminal_text(cmp.reference) << ": "
                                              << ratio(cmp.ratio_sustained_flops)
                                              << " sustained FLOP/s, " << ratio(cmp.ratio_chips)
                                              << " chips, " << ratio(cmp.ratio_h100e) << " H100e"
@@ -116,11 +119,11 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     out << "  Other candidates\n";
     for (std::size_t k = 1; k < a.candidates.size() && k <= kMaxCandidatesShown; ++k) {
       const auto& cand = a.candidates[k];
-      out << "    " << std::left << std::setw(24) << cand.chip_id << std::right << std::setw(12)
+      out << "    " << std::left << std::setw(24) << terminal_text(cand.chip_id) << std::right << std::setw(12)
           << grouped_integer(cand.chips) << " chips  " << std::setw(9)
           << scientific(cand.sustained_flops) << " FLOP/s (MFU " << significant(cand.mfu, 2) << ")  "
           << model::to_string(cand.binding)
-          << "-bound at \"" << cand.site << "\"\n";
+          << "-bound at \"" << terminal_text(cand.site) << "\"\n";
     }
     if (a.candidates.size() > kMaxCandidatesShown + 1) {
       out << "    ... " << a.candidates.size() - kMaxCandidatesShown - 1
@@ -134,27 +137,27 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
 
 void write_estimate_table(const EstimateResult& result, std::ostream& out) {
   const std::string precision(to_string(result.precision));
-  out << "clustercap estimate: " << result.scenario_name << "\n";
-  out << "scenario " << result.scenario_file
-      << (result.scenario_date.empty() ? "" : ", as of " + result.scenario_date) << "; dense "
+  out << "clustercap estimate: " << terminal_text(result.scenario_name) << "\n";
+  out << "scenario " << terminal_text(result.scenario_file)
+      << (result.scenario_date.empty() ? "" : ", as of " + terminal_text(result.scenario_date)) << "; dense "
       << precision << " peaks; H100e = dense " << precision << " peak / H100 SXM's\n";
   if (!result.medians_used.empty()) {
     out << result.medians_used.size()
         << " inputs are distributions; this point estimate uses their medians (clustercap sweep "
            "gives ranges):";
-    for (const auto& [label, value] : result.medians_used) out << " " << label << " " << significant(value);
+    for (const auto& [label, value] : result.medians_used) out << " " << terminal_text(label) << " " << significant(value);
     out << "\n";
   }
   for (const auto& a : result.actors) write_actor(a, result, out);
   if (!result.references.empty()) {
     out << "\n== Reference clusters (same precision, goodput and MFU basis as the actors) ==\n";
     for (const auto& r : result.references) {
-      out << "  " << r.id << ": " << grouped_integer(r.chips) << " chips, "
+      out << "  " << terminal_text(r.id) << ": " << grouped_integer(r.chips) << " chips, "
           << grouped_integer(r.h100e) << " H100e, " << scientific(r.sustained_flops)
           << " FLOP/s sustained"
           << (r.power_w ? ", " + power(*r.power_w) + " catalog power (scope in --format json)"
                         : std::string())
-          << "\n    MFU " << significant(r.mfu, 2) << ": " << r.mfu_basis << "\n";
+          << "\n    MFU " << significant(r.mfu, 2) << ": " << terminal_text(r.mfu_basis) << "\n";
     }
   }
 }
