@@ -160,12 +160,22 @@ void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scen
   if (m.chips < 1) return;
   training::SearchResult found = training::search_layouts(w, m, 64, 1);
   std::vector<std::pair<training::Layout, training::StepBreakdown>> allowed;
-  for (const auto& candidate : found.best) {
-    if (scenario.workload_tp && candidate.first.tp != *scenario.workload_tp) continue;
-    if (scenario.workload_pp && candidate.first.pp != *scenario.workload_pp) continue;
-    allowed.push_back(candidate);
+  const auto keep_allowed = [&] {
+    for (const auto& candidate : found.best) {
+      if (scenario.workload_tp && candidate.first.tp != *scenario.workload_tp) continue;
+      if (scenario.workload_pp && candidate.first.pp != *scenario.workload_pp) continue;
+      allowed.push_back(candidate);
+    }
+  };
+  keep_allowed();
+  // The scenario's tp/pp may rule out all of the 64 fastest: then every
+  // fitting layout is searched, so a fitting one with them is not missed.
+  if (allowed.empty() && found.fitting > found.best.size()) {
+    found = training::search_layouts(w, m, static_cast<int>(std::min<std::uint64_t>(found.fitting, 1u << 30)), 1);
+    keep_allowed();
   }
   tr.layouts_evaluated = found.evaluated;
+  tr.layouts_fitting = found.fitting;
   tr.min_memory_per_chip_bytes = found.min_memory_bytes;
   tr.hbm_per_chip_bytes = m.hbm_bytes;
   if (allowed.empty()) return;

@@ -100,8 +100,9 @@ struct TrainingResult {
   double predicted_mfu = 0;
   double tokens_per_s = 0;   // after goodput
   double days_to_train = 0;  // the workload's tokens
-  std::uint64_t layouts_evaluated = 0;
-  double min_memory_per_chip_bytes = 0;
+  std::uint64_t layouts_evaluated = 0;  // valid layouts (0: none divides the chips)
+  std::uint64_t layouts_fitting = 0;    // of which fit in memory, before the scenario's tp/pp
+  double min_memory_per_chip_bytes = 0;  // over the valid layouts; 0 when there are none
   double hbm_per_chip_bytes = 0;
 };
 

@@ -19,6 +19,25 @@ std::string limit_text(const char* name, double chips, bool binds) {
   return std::string(name) + " " + grouped_integer(chips) + (binds ? " (binds)" : "");
 }
 
+// Bytes per chip: "62.4 GB", "283 MB" (three significant figures either way).
+std::string memory_text(double bytes) {
+  return bytes >= 1e9 || bytes <= 0 ? significant(bytes / 1e9) + " GB" : significant(bytes / 1e6) + " MB";
+}
+
+// Why no layout of the workload was chosen.
+std::string workload_unfit_text(const TrainingResult& t, double chips) {
+  if (t.layouts_evaluated == 0) {
+    return "no valid parallel layout on " + grouped_integer(chips) +
+           " chips (tp x cp x pp x dp must use every chip and split the batch into whole microbatches)";
+  }
+  if (t.layouts_fitting > 0) {
+    return grouped_integer(static_cast<double>(t.layouts_fitting)) +
+           " layouts fit in memory, none with the scenario's [workload] tp/pp";
+  }
+  return "does not fit in any layout: needs at least " + memory_text(t.min_memory_per_chip_bytes) +
+         " per chip, chips have " + memory_text(t.hbm_per_chip_bytes);
+}
+
 void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
   const ClusterResult& c = a.cluster;
   const TrainingResult& t = a.training;
@@ -99,9 +118,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                            << "%, " << scientific(t.tokens_per_s) << " tokens/s, " << significant(t.days_to_train)
                            << " days for its tokens; " << significant(t.step.memory_bytes / 1e9) << " GB per chip\n";
     } else {
-      label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
-          << "does not fit in any layout: needs at least " << significant(t.min_memory_per_chip_bytes / 1e9)
-          << " GB per chip, chips have " << significant(t.hbm_per_chip_bytes / 1e9) << " GB\n";
+      label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12))) << workload_unfit_text(t, c.chips) << "\n";
     }
   }
   for (std::size_t r = 0; r < a.vs_reference.size(); ++r) {
