@@ -11,6 +11,10 @@ std::string whole(double value) {
   return std::to_string(static_cast<long long>(std::llround(value)));
 }
 
+}  // namespace
+
+namespace {
+
 // A line's cells in order: base column i as i, metrics table entry k as
 // -1 - k, each entry after the column it follows (entries may follow
 // entries), then those without one.
@@ -31,10 +35,6 @@ std::vector<long> column_order(const std::vector<std::string>& base) {
   }
   place_after(nullptr, place_after);
   return order;
-}
-
-std::string metric_cell(std::size_t k, double value) {
-  return kMetrics[k].style == MetricStyle::count ? whole(value) : machine_number(value);
 }
 
 }  // namespace
@@ -91,7 +91,9 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     row.push_back(predicted ? "true" : "false");
     row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
     std::vector<std::string> metric_cells;
-    for (std::size_t k = 0; k < kMetricCount; ++k) metric_cells.push_back(metric_cell(k, a.metrics[k]));
+    for (std::size_t k = 0; k < kMetricCount; ++k) {
+      metric_cells.push_back(kMetrics[k].style == MetricStyle::count ? whole(a.metrics[k]) : machine_number(a.metrics[k]));
+    }
     write_line(row, metric_cells);
   }
 }
