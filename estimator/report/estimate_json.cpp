@@ -142,7 +142,8 @@ json training_json(const TrainingResult& t, const MetricValues& metrics) {
                                {"cp_comm", t.step.cp_comm_s}};
       j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
     } else {
-      j["min_memory_per_chip_gb"] = t.min_memory_per_chip_bytes / 1e9;
+      // No valid layout at all: no memory need to report (not 0 GB).
+      j["min_memory_per_chip_gb"] = t.layouts_evaluated > 0 ? json(t.min_memory_per_chip_bytes / 1e9) : json(nullptr);
       j["hbm_per_chip_gb"] = t.hbm_per_chip_bytes / 1e9;
     }
   }

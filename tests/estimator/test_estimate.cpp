@@ -340,6 +340,10 @@ TEST_CASE("a workload with no valid layout on the cluster says so instead of nee
   CHECK(table.find("  Workload Llama 3 8B   no valid parallel layout on 4,088 chips (tp x cp x pp x dp must use "
                    "every chip and split the batch into whole microbatches)\n") != std::string::npos);
   CHECK(table.find(" 0 GB") == std::string::npos);
+  // JSON: no memory need rather than 0 GB.
+  const auto j = report::estimate_to_json(r)["actors"][0]["training"];
+  CHECK(j["layouts_evaluated"] == 0);
+  CHECK(j["min_memory_per_chip_gb"].is_null());
 }
 
 TEST_CASE("a scenario's tp and pp are searched among every fitting layout, not only the 64 fastest",
