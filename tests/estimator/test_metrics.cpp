@@ -96,6 +96,9 @@ TEST_CASE("an actor's metric values are its cluster's and training's figures", "
       CHECK(value("sustained_flops") == a.cluster.sustained_flops);
       CHECK(value("train_flop") == a.training.train_flop);
       CHECK(value("params") == a.training.params);
+      // Facility power over the scenario's run length, in MWh.
+      CHECK(value("energy_per_run_mwh") ==
+            Approx(a.cluster.facility_power_w * a.training.duration_s / 3.6e9).epsilon(1e-14));
     }
   }
 }
