@@ -151,12 +151,22 @@ void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scen
   if (m.chips < 1) return;
   training::SearchResult found = training::search_layouts(w, m, 64, 1);
   std::vector<std::pair<training::Layout, training::StepBreakdown>> allowed;
-  for (const auto& candidate : found.best) {
-    if (scenario.workload_tp && candidate.first.tp != *scenario.workload_tp) continue;
-    if (scenario.workload_pp && candidate.first.pp != *scenario.workload_pp) continue;
-    allowed.push_back(candidate);
+  const auto keep_allowed = [&] {
+    for (const auto& candidate : found.best) {
+      if (scenario.workload_tp && candidate.first.tp != *scenario.workload_tp) continue;
+      if (scenario.workload_pp && candidate.first.pp != *scenario.workload_pp) continue;
+      allowed.push_back(candidate);
+    }
+  };
+  keep_allowed();
+  // The scenario's tp/pp may rule out all of the 64 fastest: then every
+  // fitting layout is searched, so a fitting one with them is not missed.
+  if (allowed.empty() && found.fitting > found.best.size()) {
+    found = training::search_layouts(w, m, static_cast<int>(std::min<std::uint64_t>(found.fitting, 1u << 30)), 1);
+    keep_allowed();
   }
   tr.layouts_evaluated = found.evaluated;
+  tr.layouts_fitting = found.fitting;
   tr.min_memory_per_chip_bytes = found.min_memory_bytes;
   tr.hbm_per_chip_bytes = m.hbm_bytes;
   if (allowed.empty()) return;
@@ -292,6 +302,13 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     tr.params_memory_limit = out.params_memory_limit[i];
     tr.model_train_flop = out.model_train_flop[i];
     tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
+    {
+      // The winner through the same equations as the batch (bit for bit).
+      const model::RowT<double> row = model::row_values<double>(batch, i);
+      const model::AssembledT<double> assembled = model::assemble_t(row);
+      const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
+      ar.metrics = metric_values({row, assembled, outcome});
+    }
 
     if (scenario.workload) plan_workload(ar, c, scenario);
     for (const auto& ref : result.references) {

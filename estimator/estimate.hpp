@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "estimator/metrics.hpp"
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/plan.hpp"
 #include "estimator/scenario/scenario.hpp"
@@ -101,8 +102,9 @@ struct TrainingResult {
   double predicted_mfu = 0;
   double tokens_per_s = 0;   // after goodput
   double days_to_train = 0;  // the workload's tokens
-  std::uint64_t layouts_evaluated = 0;
-  double min_memory_per_chip_bytes = 0;
+  std::uint64_t layouts_evaluated = 0;  // valid layouts (0: none divides the chips)
+  std::uint64_t layouts_fitting = 0;    // of which fit in memory, before the scenario's tp/pp
+  double min_memory_per_chip_bytes = 0;  // over the valid layouts; 0 when there are none
   double hbm_per_chip_bytes = 0;
 };
 
@@ -149,6 +151,9 @@ struct ActorResult {
   double inventory_h100e = 0;
   ClusterResult cluster;
   TrainingResult training;
+  // The output metrics table's figures for `cluster` (kMetrics order,
+  // estimator/metrics.hpp); zeros when the actor has no cluster.
+  MetricValues metrics{};
   std::vector<ReferenceComparison> vs_reference;
   std::vector<CandidateSummary> candidates;  // best first
   std::vector<std::string> warnings;

@@ -21,7 +21,17 @@ T it_budget_w(T site_power_w, T pue) {
   return site_power_w / pue;
 }
 
-// Batch forms of the two above.
+inline constexpr double kJoulesPerMwh = 3.6e9;  // 1e6 W x 3,600 s
+
+// Energy of one training run in MWh: the cluster draws facility power for
+// the whole wall-clock run (`duration_s`; goodput losses idle nothing, so
+// they do not shorten it). 100 MW for 100 days = 240,000 MWh.
+template <class T>
+T energy_per_run_mwh(T facility_power_w, T duration_s) {
+  return facility_power_w * duration_s / kJoulesPerMwh;
+}
+
+// Batch forms of facility_power_w and it_budget_w.
 ArrayXd facility_power_w(const ArrayXd& pue, const ArrayXd& it_power_w);
 ArrayXd it_budget_w(const ArrayXd& site_power_w, const ArrayXd& pue);
 

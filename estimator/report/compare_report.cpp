@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -72,11 +73,11 @@ void write_compare_table(const ComparisonResult& result, std::ostream& out) {
   const std::string& first = items.front().id;
   constexpr int kLabel = 24;
   constexpr int kColumn = 30;
-  out << "compare: ratios are " << first << " / each item (x); * = estimate\n";
-  out << "power basis: " << result.power_basis << "\n";
+  out << "compare: ratios are " << terminal_text(first) << " / each item (x); * = estimate\n";
+  out << "power basis: " << terminal_text(result.power_basis) << "\n";
   out << "scale-up: bidirectional totals (one-way figures doubled)\n\n";
   out << std::left << std::setw(kLabel) << "";
-  for (const auto& item : items) out << std::setw(kColumn) << item.id;
+  for (const auto& item : items) out << std::setw(kColumn) << terminal_text(item.id);
   out << "\n";
   for (const auto& row : rows()) {
     out << std::left << std::setw(kLabel) << row.label;
@@ -97,7 +98,7 @@ void write_compare_table(const ComparisonResult& result, std::ostream& out) {
     out << "\n";
   }
   out << "\npower scope:\n";
-  for (const auto& item : items) out << "  " << item.id << ": " << item.power_scope << "\n";
+  for (const auto& item : items) out << "  " << terminal_text(item.id) << ": " << terminal_text(item.power_scope) << "\n";
 }
 
 void write_compare_json(const ComparisonResult& result, std::ostream& out) {
@@ -139,7 +140,7 @@ void write_compare_csv(const ComparisonResult& result, std::ostream& out) {
   for (const auto& row : all) out << ",ratio_first_to_this_" << row.key;
   out << "\n";
   for (const auto& item : result.items) {
-    out << item.id << "," << item.kind;
+    out << csv_field(item.id) << "," << item.kind;
     for (const auto& row : all) {
       const auto v = scaled(row.value(item), row.scale);
       out << "," << (v ? machine_number(*v) : "");

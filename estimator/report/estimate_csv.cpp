@@ -3,33 +3,49 @@
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 
 namespace clustercap::report {
 namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 // Counts: exact integers up to 2^53, the double beyond, "" for +inf (number_format.hpp).
 std::string whole(double value) { return whole_number(value); }
 
 }  // namespace
 
+namespace {
+
+// A line's cells in order: base column i as i, metrics table entry k as
+// -1 - k, each entry after the column it follows (entries may follow
+// entries), then those without one.
+std::vector<long> column_order(const std::vector<std::string>& base) {
+  std::vector<long> order;
+  const auto place_after = [&](const char* column, const auto& self) -> void {
+    for (std::size_t k = 0; k < kMetricCount; ++k) {
+      const Metric& m = kMetrics[k];
+      if ((column == nullptr) != (m.csv_after == nullptr)) continue;
+      if (column != nullptr && !detail::same(m.csv_after, column)) continue;
+      order.push_back(-1 - static_cast<long>(k));
+      self(m.name, self);
+    }
+  };
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    order.push_back(static_cast<long>(i));
+    place_after(base[i].c_str(), place_after);
+  }
+  place_after(nullptr, place_after);
+  return order;
+}
+
+}  // namespace
+
 void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   std::vector<std::string> header = {
-      "scenario", "actor", "chip", "system", "site", "chips", "systems", "binding_constraint"};
+      "scenario", "actor", "chip", "system", "site", "systems", "binding_constraint"};
   for (const char* name : model::kLimitNames) header.push_back(std::string("limit_") + name);
-  for (const char* name : {
-      "it_power_mw", "facility_power_mw", "network_tiers", "network_switches", "network_transceivers",
-      "network_power_mw", "peak_flops", "mfu", "sustained_flops", "h100e", "duration_days",
-      "goodput", "train_flop", "params", "tokens", "limited_by"}) {
+  for (const char* name : {"it_power_mw", "network_tiers", "network_switches", "network_transceivers",
+                           "network_power_mw", "peak_flops", "mfu", "h100e", "duration_days", "goodput", "tokens",
+                           "limited_by"}) {
     header.push_back(name);
   }
   for (const auto& r : result.references) {
@@ -40,24 +56,31 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   header.push_back("mfu_basis");
   header.push_back("mfu_predicted");
   header.push_back("mfu_model_params");
-  for (std::size_t k = 0; k < header.size(); ++k) out << (k ? "," : "") << header[k];
-  out << '\n';
+  const std::vector<long> order = column_order(header);  // before quoting: anchors are plain names
+  const auto write_line = [&](const std::vector<std::string>& cells, const std::vector<std::string>& metric_cells) {
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const long o = order[k];
+      out << (k ? "," : "")
+          << (o >= 0 ? cells[static_cast<std::size_t>(o)] : metric_cells[static_cast<std::size_t>(-1 - o)]);
+    }
+    out << '\n';
+  };
+  std::vector<std::string> metric_names;
+  for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
+  for (auto& name : header) name = csv_field(name);  // reference ids come from catalog files
+  write_line(header, metric_names);
   for (const auto& a : result.actors) {
     const ClusterResult& c = a.cluster;
     const TrainingResult& t = a.training;
     std::vector<std::string> row = {
-        csv_field(result.scenario_name), csv_field(a.name), c.chip_id,
-        csv_field(c.system_label), csv_field(c.site), whole(c.chips), whole(c.systems),
-        model::to_string(c.binding)};
+        csv_field(result.scenario_name), csv_field(a.name), csv_field(c.chip_id),
+        csv_field(c.system_label), csv_field(c.site), whole(c.systems), model::to_string(c.binding)};
     for (double limit : c.limits) row.push_back(whole_number(limit, "limit"));
     for (std::string field : {
-        machine_number(c.it_power_w / 1e6), machine_number(c.facility_power_w / 1e6),
-        std::to_string(c.network.tiers), whole(c.network.switches), whole(c.network.transceivers),
-        machine_number(c.network.power_w / 1e6), machine_number(c.peak_flops),
-        machine_number(c.mfu), machine_number(c.sustained_flops), machine_number(c.h100e),
-        machine_number(t.duration_s / 86400.0), machine_number(t.goodput),
-        machine_number(t.train_flop), machine_number(t.params), machine_number(t.tokens),
-        std::string(model::to_string(t.limited_by))}) {
+             machine_number(c.it_power_w / 1e6), std::to_string(c.network.tiers), whole(c.network.switches),
+             whole(c.network.transceivers), machine_number(c.network.power_w / 1e6), machine_number(c.peak_flops),
+             machine_number(c.mfu), machine_number(c.h100e), machine_number(t.duration_s / 86400.0),
+             machine_number(t.goodput), machine_number(t.tokens), std::string(model::to_string(t.limited_by))}) {
       row.push_back(std::move(field));
     }
     for (const auto& cmp : a.vs_reference) {
@@ -68,8 +91,11 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     row.push_back(csv_field(describe_mfu_basis(c.mfu_basis)));
     row.push_back(predicted ? "true" : "false");
     row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
-    for (std::size_t k = 0; k < row.size(); ++k) out << (k ? "," : "") << row[k];
-    out << '\n';
+    std::vector<std::string> metric_cells;
+    for (std::size_t k = 0; k < kMetricCount; ++k) {
+      metric_cells.push_back(kMetrics[k].style == MetricStyle::count ? whole(a.metrics[k]) : machine_number(a.metrics[k]));
+    }
+    write_line(row, metric_cells);
   }
 }
 

@@ -1,9 +1,9 @@
 #include <cmath>
 
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/version.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
-#include "estimator/report/version.hpp"
 
 namespace clustercap::report {
 namespace {
@@ -21,6 +21,33 @@ json whole(double value, const char* what = "count") {
 
 json optional_number(const std::optional<double>& value, double scale = 1.0) {
   return value ? json(*value * scale) : json(nullptr);
+}
+
+// A metric's value as JSON: counts as integers.
+json metric_json(const Metric& metric, double value) {
+  return metric.style == MetricStyle::count ? whole(value) : json(value);
+}
+
+// `fields` with the metrics table's entries of `scope` placed after the
+// keys they follow (each entry may be followed by others), then those
+// without one.
+json with_metrics(const json& fields, const MetricValues& values, MetricScope scope) {
+  json out = json::object();
+  const auto place_after = [&](const char* key, const auto& self) -> void {
+    for (std::size_t k = 0; k < kMetricCount; ++k) {
+      const Metric& m = kMetrics[k];
+      if (m.scope != scope || (key == nullptr) != (m.json_after == nullptr)) continue;
+      if (key != nullptr && !detail::same(m.json_after, key)) continue;
+      out[m.name] = metric_json(m, values[k]);
+      self(m.name, self);
+    }
+  };
+  for (const auto& item : fields.items()) {
+    out[item.key()] = item.value();
+    place_after(item.key().c_str(), place_after);
+  }
+  place_after(nullptr, place_after);
+  return out;
 }
 
 // How the MFU was predicted, or why not (then the basis names the fallback).
@@ -63,7 +90,7 @@ json mfu_prediction_json(const ClusterResult& c) {
   return j;
 }
 
-json cluster_json(const ClusterResult& c) {
+json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
   json limits = json::object();
   for (std::size_t k = 0; k < model::kLimitCount; ++k) limits[model::kLimitNames[k]] = whole(c.limits[k], "limit");
   json network = {{"tiers", c.network.tiers},
@@ -72,11 +99,11 @@ json cluster_json(const ClusterResult& c) {
                   {"power_mw", c.network.power_w / 1e6},
                   {"endpoints", whole(c.network.endpoints)},
                   {"included_in_system_power", c.network.included_in_system_power}};
-  return {{"chip", c.chip_id},
+  const json fields = {
+          {"chip", c.chip_id},
           {"system", c.system_id.empty() ? json(nullptr) : json(c.system_id)},
           {"system_label", c.system_label},
           {"site", c.site},
-          {"chips", whole(c.chips)},
           {"systems", whole(c.systems)},
           {"chips_per_system", whole(c.chips_per_system)},
           {"binding_constraint", model::to_string(c.binding)},
@@ -84,7 +111,6 @@ json cluster_json(const ClusterResult& c) {
           {"system_it_power_kw", c.system_it_power_w / 1e3},
           {"power_basis", describe_power_basis(c.system_power)},
           {"it_power_mw", c.it_power_w / 1e6},
-          {"facility_power_mw", c.facility_power_w / 1e6},
           {"site_power_mw", c.site_power_w / 1e6},
           {"pue", c.pue},
           {"network", network},
@@ -92,20 +118,18 @@ json cluster_json(const ClusterResult& c) {
           {"mfu", c.mfu},
           {"mfu_basis", describe_mfu_basis(c.mfu_basis)},
           {"mfu_prediction", mfu_prediction_json(c)},
-          {"sustained_flops", c.sustained_flops},
           {"h100e", c.h100e}};
+  return with_metrics(fields, metrics, MetricScope::cluster);
 }
 
-json training_json(const TrainingResult& t) {
-  json j = {{"duration_days", t.duration_s / 86400.0},
+json training_json(const TrainingResult& t, const MetricValues& metrics) {
+  json j = with_metrics({{"duration_days", t.duration_s / 86400.0},
           {"goodput", t.goodput},
-          {"train_flop", t.train_flop},
-          {"params", t.params},
           {"tokens", t.tokens},
           {"limited_by", model::to_string(t.limited_by)},
           {"params_compute_optimal", t.params_compute_optimal},
           {"params_memory_limit", t.params_memory_limit},
-          {"model_train_flop", t.model_train_flop}};
+          {"model_train_flop", t.model_train_flop}}, metrics, MetricScope::training);
   if (t.has_workload) {
     j["workload"] = t.workload_name;
     j["workload_fits"] = t.workload_fits;
@@ -124,7 +148,8 @@ json training_json(const TrainingResult& t) {
                                {"cp_comm", t.step.cp_comm_s}};
       j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
     } else {
-      j["min_memory_per_chip_gb"] = t.min_memory_per_chip_bytes / 1e9;
+      // No valid layout at all: no memory need to report (not 0 GB).
+      j["min_memory_per_chip_gb"] = t.layouts_evaluated > 0 ? json(t.min_memory_per_chip_bytes / 1e9) : json(nullptr);
       j["hbm_per_chip_gb"] = t.hbm_per_chip_bytes / 1e9;
     }
   }
@@ -175,8 +200,8 @@ json estimate_to_json(const EstimateResult& result) {
                       {"inventory", inventory},
                       {"inventory_total", {{"count", whole(a.inventory_count)},
                                            {"h100e", a.inventory_h100e}}},
-                      {"cluster", cluster_json(a.cluster)},
-                      {"training", training_json(a.training)},
+                      {"cluster", cluster_json(a.cluster, a.metrics)},
+                      {"training", training_json(a.training, a.metrics)},
                       {"vs_reference", comparisons},
                       {"candidates", candidates},
                       {"warnings", a.warnings}});

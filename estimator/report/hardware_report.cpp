@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -157,7 +158,7 @@ const FieldValue* field(const Entry& e, const std::string& key) {
 }
 
 std::string value_text(const FieldValue& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* s = std::get_if<std::string>(&v)) return terminal_text(*s);  // tables only
   if (const auto* d = std::get_if<double>(&v)) return machine_number(*d);
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
   return std::get<bool>(v) ? "true" : "false";
@@ -213,7 +214,7 @@ void write_hardware_list_table(const Catalog& catalog, HardwareKind kind, std::o
       power_text = short_figure(e, "power_mw", " MW");
     }
     const FieldValue* name = field(e, "name");
-    out << std::left << std::setw(8) << e.kind << std::setw(42) << e.id << std::setw(18) << compute
+    out << std::left << std::setw(8) << terminal_text(e.kind) << std::setw(42) << terminal_text(e.id) << std::setw(18) << compute
         << std::setw(12) << memory << std::setw(14) << power_text
         << (name ? value_text(*name) : "") << "\n";
   }
@@ -229,14 +230,14 @@ void write_hardware_list_json(const Catalog& catalog, HardwareKind kind, std::os
 bool write_hardware_show_table(const Catalog& catalog, const std::string& id, std::ostream& out) {
   const auto e = find_entry(catalog, id);
   if (!e) return false;
-  out << e->kind << " " << e->id << "  (from " << e->provenance->defined_in << ")\n";
+  out << terminal_text(e->kind) << " " << terminal_text(e->id) << "  (from " << terminal_text(e->provenance->defined_in) << ")\n";
   for (const auto& f : e->fields) {
-    out << "  " << std::left << std::setw(42) << f.key << value_text(f.value)
+    out << "  " << std::left << std::setw(42) << terminal_text(f.key) << value_text(f.value)
         << (e->provenance->is_estimated(f.key) ? "   [estimate]" : "") << "\n";
   }
   out << "  sources:\n";
-  for (const auto& s : e->provenance->sources) out << "    - " << s << "\n";
-  if (!e->provenance->notes.empty()) out << "  notes: " << e->provenance->notes << "\n";
+  for (const auto& s : e->provenance->sources) out << "    - " << terminal_text(s) << "\n";
+  if (!e->provenance->notes.empty()) out << "  notes: " << terminal_text(e->provenance->notes) << "\n";
   return true;
 }
 

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/report/metric_format.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 #include "estimator/sweep/sketch.hpp"
 
@@ -22,32 +24,32 @@ std::string settings_text(const sweep::GridPoint& p) {
   return text;
 }
 
+// A summary statistic of `metric`: as the metrics table says, or a ratio.
 std::string cell(const std::string& metric, double v) {
-  if (metric == "chips") return grouped_integer(v);
   if (metric.rfind("ratio_vs_", 0) == 0) return significant(v) + "x";
-  if (metric == "facility_power_mw") return significant(v);
-  return scientific(v, 3);
+  const std::size_t k = metric_index(metric.c_str());
+  return k < kMetricCount ? metric_text(kMetrics[k], v) : scientific(v, 3);
 }
 
 }  // namespace
 
 void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
-  out << "clustercap sweep: " << result.scenario_name << "\n";
-  out << "scenario " << result.scenario_file << "; " << grouped_integer(static_cast<double>(result.samples))
+  out << "clustercap sweep: " << terminal_text(result.scenario_name) << "\n";
+  out << "scenario " << terminal_text(result.scenario_file) << "; " << grouped_integer(static_cast<double>(result.samples))
       << " samples per point, seed " << result.seed << ", " << result.threads << " thread"
       << (result.threads == 1 ? "" : "s") << "; " << result.inputs.size()
       << " uncertain inputs; quantiles within " << significant(sweep::QuantileSketch::kRelativeError * 100, 2)
       << "% (relative)\n";
   for (const auto& point : result.points) {
-    if (!point.settings.empty()) out << "\n### grid point: " << settings_text(point) << "\n";
+    if (!point.settings.empty()) out << "\n### grid point: " << terminal_text(settings_text(point)) << "\n";
     for (const auto& a : point.actors) {
-      out << "\n== " << a.name << " ==\n";
+      out << "\n== " << terminal_text(a.name) << " ==\n";
       out << "  " << std::left << std::setw(36) << "metric" << std::right;
       for (const char* h : {"mean", "sd"}) out << std::setw(11) << h;
       for (const char* q : sweep::kQuantileNames) out << std::setw(11) << q;
       out << "\n";
       for (const auto& m : a.metrics) {
-        out << "  " << std::left << std::setw(36) << m.name << std::right << std::setw(11) << cell(m.name, m.mean)
+        out << "  " << std::left << std::setw(36) << terminal_text(m.name) << std::right << std::setw(11) << cell(m.name, m.mean)
             << std::setw(11) << cell(m.name, m.sd);
         for (double q : m.quantiles) out << std::setw(11) << cell(m.name, q);
         out << "\n";
@@ -58,13 +60,13 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
       }
       out << "\n";
       for (const auto& [ref, p] : a.p_exceeds) {
-        out << "  P(largest cluster's sustained FLOP/s >= " << ref << ") = " << significant(p, 3) << "\n";
+        out << "  P(largest cluster's sustained FLOP/s >= " << terminal_text(ref) << ") = " << significant(p, 3) << "\n";
       }
       if (!a.tornado.empty()) {
         out << "  tornado on sustained FLOP/s (input at its p10 -> p90, others at medians):\n";
         for (std::size_t i = 0; i < a.tornado.size() && i < kTornadoShown; ++i) {
           const auto& t = a.tornado[i];
-          out << "    " << std::left << std::setw(40) << t.input << std::right << std::setw(10)
+          out << "    " << std::left << std::setw(40) << terminal_text(t.input) << std::right << std::setw(10)
               << significant(t.value_p10) << " -> " << std::left << std::setw(10) << significant(t.value_p90)
               << std::right << scientific(t.output_p10) << " -> " << scientific(t.output_p90) << "  swing "
               << scientific(t.swing) << "\n";
@@ -73,7 +75,7 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
       if (!a.srrc.empty()) {
         out << "  rank regression (SRRC) on sustained FLOP/s, R^2 " << significant(a.srrc_r2, 2) << ":";
         for (std::size_t i = 0; i < a.srrc.size() && i < kTornadoShown; ++i) {
-          out << (i ? ", " : " ") << a.srrc[i].input << " " << significant(a.srrc[i].srrc, 2);
+          out << (i ? ", " : " ") << terminal_text(a.srrc[i].input) << " " << significant(a.srrc[i].srrc, 2);
         }
         out << "\n";
       }
@@ -128,17 +130,11 @@ void write_sweep_csv(const sweep::SweepResult& result, std::ostream& out) {
   out << "point,settings,actor,metric,mean,sd,min,max";
   for (const char* q : sweep::kQuantileNames) out << "," << q;
   out << "\n";
-  auto field = [](const std::string& s) {
-    if (s.find_first_of(",\"") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += (c == '"' ? std::string("\"\"") : std::string(1, c));
-    return q + "\"";
-  };
   for (std::size_t p = 0; p < result.points.size(); ++p) {
     const auto& point = result.points[p];
     for (const auto& a : point.actors) {
       for (const auto& m : a.metrics) {
-        out << p << "," << field(settings_text(point)) << "," << field(a.name) << "," << m.name << ","
+        out << p << "," << csv_field(settings_text(point)) << "," << csv_field(a.name) << "," << csv_field(m.name) << ","
             << machine_number(m.mean) << "," << machine_number(m.sd) << "," << machine_number(m.min) << ","
             << machine_number(m.max);
         for (double q : m.quantiles) out << "," << machine_number(q);
@@ -150,8 +146,7 @@ void write_sweep_csv(const sweep::SweepResult& result, std::ostream& out) {
 
 void write_sweep_rows_csv(const sweep::SweepResult& result, std::ostream& out) {
   for (std::size_t i = 0; i < result.row_columns.size(); ++i) {
-    const std::string& c = result.row_columns[i];
-    out << (i ? "," : "") << (c.find_first_of(",\"") == std::string::npos ? c : "\"" + c + "\"");
+    out << (i ? "," : "") << csv_field(result.row_columns[i]);
   }
   out << "\n";
   for (const auto& row : result.rows) {

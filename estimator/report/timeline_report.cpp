@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -49,47 +50,47 @@ double blocked_total(const TimelineMonth& m) {
 }  // namespace
 
 void write_timeline_table(const TimelineResult& result, std::ostream& out) {
-  out << "clustercap timeline: " << result.scenario_name << "\n";
-  out << "scenario " << result.scenario_file << "; " << supply::month_text(result.settings.start)
+  out << "clustercap timeline: " << terminal_text(result.scenario_name) << "\n";
+  out << "scenario " << terminal_text(result.scenario_file) << "; " << supply::month_text(result.settings.start)
       << " to " << supply::month_text(result.settings.end) << "; dense "
       << to_string(result.precision) << " peaks"
-      << (result.export_rule.empty() ? "" : "; export rules up to " + result.export_rule) << "\n";
+      << (result.export_rule.empty() ? "" : "; export rules up to " + terminal_text(result.export_rule)) << "\n";
   for (const auto& a : result.actors) {
-    out << "\n== " << a.name << " ==\n";
+    out << "\n== " << terminal_text(a.name) << " ==\n";
     out << std::left << std::setw(9) << "month" << std::right << std::setw(12) << "stock H100e"
         << std::setw(10) << "produced" << std::setw(10) << "imported" << std::setw(10) << "smuggled"
         << std::setw(10) << "blocked" << "  " << std::left << std::setw(16) << "prod. binds"
         << std::setw(34) << "largest cluster" << std::setw(9) << "binds" << std::right
         << std::setw(10) << "FLOP/s";
-    for (const auto& ref : result.references) out << "  vs " << ref.id;
+    for (const auto& ref : result.references) out << "  vs " << terminal_text(ref.id);
     out << "\n";
     for (const auto& m : a.months) {
       const std::string cluster =
-          m.cluster.chip_id.empty() ? "-" : grouped_integer(m.cluster.chips) + " x " + m.cluster.chip_id;
+          m.cluster.chip_id.empty() ? "-" : grouped_integer(m.cluster.chips) + " x " + terminal_text(m.cluster.chip_id);
       out << std::left << std::setw(9) << supply::month_text(m.month) << std::right << std::setw(12)
           << grouped_integer(m.inventory_h100e) << std::setw(10)
           << grouped_integer(flow_total(m, supply::SupplyKind::production)) << std::setw(10)
           << grouped_integer(flow_total(m, supply::SupplyKind::import)) << std::setw(10)
           << grouped_integer(flow_total(m, supply::SupplyKind::smuggling)) << std::setw(10)
           << grouped_integer(blocked_total(m)) << "  " << std::left << std::setw(16)
-          << production_binding(m) << std::setw(34) << cluster << std::setw(9)
+          << terminal_text(production_binding(m)) << std::setw(34) << cluster << std::setw(9)
           << (m.cluster.chip_id.empty() ? "-" : model::to_string(m.cluster.binding)) << std::right
           << std::setw(10) << scientific(m.cluster.sustained_flops);
       for (std::size_t r = 0; r < m.vs_reference.size(); ++r) {
-        const std::size_t width = 4 + result.references[r].id.size();
+        const std::size_t width = 4 + terminal_text(result.references[r].id).size();
         out << std::setw(static_cast<int>(width) + 2) << ratio(m.vs_reference[r].ratio_sustained_flops);
       }
       out << "\n";
     }
     for (const auto& o : a.overtakes) {
-      out << "  overtakes " << o.reference << ": "
+      out << "  overtakes " << terminal_text(o.reference) << ": "
           << (o.first_month ? supply::month_text(*o.first_month) : "never within the horizon") << "\n";
     }
     std::string notes;
     for (const auto& m : a.months) {
       for (const auto& f : m.flows) {
         if (!f.note.empty() && f.blocked > 0 && notes.find(f.supply) == std::string::npos) {
-          notes += "  " + f.supply + " from " + supply::month_text(m.month) + ": " + f.note + "\n";
+          notes += "  " + terminal_text(f.supply) + " from " + supply::month_text(m.month) + ": " + terminal_text(f.note) + "\n";
         }
       }
     }
@@ -99,12 +100,12 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
       const std::string supply_name = name;
       const bool stacks = std::any_of(a.months.front().pools.begin(), a.months.front().pools.end(),
                                       [&](const auto& p) { return p.first == supply_name; });
-      out << "  " << (stacks ? "added to " : "delivered by ") << name << ": " << grouped_integer(units)
+      out << "  " << (stacks ? "added to " : "delivered by ") << terminal_text(name) << ": " << grouped_integer(units)
           << (stacks ? " HBM stacks" : " chips") << "\n";
     }
     if (!a.months.empty()) {
       for (const auto& [name, level] : a.months.back().pools) {
-        out << "  left in " << name << " at the end: " << grouped_integer(level) << "\n";
+        out << "  left in " << terminal_text(name) << " at the end: " << grouped_integer(level) << "\n";
       }
     }
   }
@@ -192,18 +193,16 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
 void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
   out << "actor,month,inventory_h100e,produced,imported,smuggled,blocked,retired,production_binding,"
          "cluster_chip,cluster_chips,binding_constraint,facility_power_mw,sustained_flops";
-  for (const auto& r : result.references) out << ",ratio_sustained_flops_vs_" << r.id;
+  for (const auto& r : result.references) out << "," << csv_field("ratio_sustained_flops_vs_" + r.id);
   out << "\n";
   for (const auto& a : result.actors) {
     for (const auto& m : a.months) {
-      std::string name = a.name;
-      if (name.find_first_of(",\"") != std::string::npos) name = "\"" + name + "\"";
-      out << name << "," << supply::month_text(m.month) << "," << machine_number(m.inventory_h100e)
+      out << csv_field(a.name) << "," << supply::month_text(m.month) << "," << machine_number(m.inventory_h100e)
           << "," << machine_number(flow_total(m, supply::SupplyKind::production)) << ","
           << machine_number(flow_total(m, supply::SupplyKind::import)) << ","
           << machine_number(flow_total(m, supply::SupplyKind::smuggling)) << ","
           << machine_number(blocked_total(m)) << "," << machine_number(m.retired) << ","
-          << production_binding(m) << "," << m.cluster.chip_id << ","
+          << csv_field(production_binding(m)) << "," << csv_field(m.cluster.chip_id) << ","
           << whole_number(m.cluster.chips, "cluster chips") << ","
           << (m.cluster.chip_id.empty() ? "" : model::to_string(m.cluster.binding)) << ","
           << machine_number(m.cluster.facility_power_w / 1e6) << ","

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 namespace clustercap::sweep {
 
@@ -30,6 +31,21 @@ bool limit_sampled(const Engine& engine, std::size_t c, model::Constraint k) {
     case model::Constraint::network: return false;
     default: return true;
   }
+}
+
+// Writes metrics table entry K with put(m, value) if the sweep summarises
+// it, m counting the swept entries. One instantiation per entry, so its
+// expression is called directly (and inlined), not through the pointer.
+template <std::size_t K, class Put>
+void put_metric(const MetricInputs<Pack>& in, std::size_t& m, Put& put) {
+  constexpr Metric metric = kMetrics[K];
+  if constexpr (metric.swept) put(m++, metric.lanes(in));
+}
+
+template <class Put, std::size_t... K>
+void put_metrics(const MetricInputs<Pack>& in, Put& put, std::index_sequence<K...>) {
+  std::size_t m = 0;
+  (put_metric<K>(in, m, put), ...);
 }
 
 }  // namespace
@@ -172,11 +188,8 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     const RowT<Pack>& w = gather_winners(a, best_index, blend_, limits);
     const model::AssembledT<Pack> cluster = model::assemble_t(w, &limits);
     const model::OutcomeT<Pack> outcome = model::outcome_t(w, cluster.chips);
-    put(a, 0, cluster.chips);
-    put(a, 1, cluster.facility_power_w / 1e6);
-    put(a, 2, outcome.sustained_flops);
-    put(a, 3, outcome.train_flop);
-    put(a, 4, outcome.params);
+    auto put_actor = [&](std::size_t m, Pack v) { put(a, m, v); };
+    put_metrics({w, cluster, outcome}, put_actor, std::make_index_sequence<kMetricCount>{});
     for (std::size_t k = 0; k < R; ++k) {
       const Pack ref = engine_.ref_per_goodput()[k] * w.goodput;
       put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));

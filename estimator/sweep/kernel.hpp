@@ -25,13 +25,16 @@
 #include <cstddef>
 #include <vector>
 
+#include "estimator/metrics.hpp"
 #include "estimator/sweep/engine.hpp"
 
 namespace clustercap::sweep {
 
-// Metrics per actor, in metric_names() order: these five, then one ratio per reference.
-inline constexpr int kBaseMetrics = 5;  // chips, facility_power_mw, sustained_flops, train_flop, params
-inline constexpr int kSustained = 2;
+// Metrics per actor, in metric_names() order: the swept entries of kMetrics
+// (estimator/metrics.hpp), then one ratio per reference.
+inline constexpr std::size_t kBaseMetrics = swept_metric_count();
+inline constexpr std::size_t kSustained = swept_metric_index("sustained_flops");  // tornado, SRRC, ratios
+static_assert(kSustained < kBaseMetrics, "the sweep summarises sustained FLOP/s");
 
 class Kernel {
  public:

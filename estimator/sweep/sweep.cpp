@@ -339,7 +339,10 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 }  // namespace
 
 std::vector<std::string> metric_names(const std::vector<std::string>& references) {
-  std::vector<std::string> names = {"chips", "facility_power_mw", "sustained_flops", "train_flop", "params"};
+  std::vector<std::string> names;
+  for (const Metric& m : kMetrics) {
+    if (m.swept) names.emplace_back(m.name);
+  }
   for (const auto& r : references) names.push_back("ratio_vs_" + r);
   return names;
 }

@@ -209,3 +209,76 @@ TEST_CASE("repeated runs and another locale give byte-identical output", "[cli][
                                                  "--format", "csv"});
   CHECK(csv1.out == csv2.out);
 }
+
+TEST_CASE("estimate shows energy per run in its table, JSON and CSV", "[cli][metrics]") {
+  const auto table = run_process(CLUSTERCAP_BINARY, {"estimate"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("  Energy per run        ") != std::string::npos);
+  CHECK(table.out.find(" MWh\n") != std::string::npos);
+  const auto json = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json"});
+  REQUIRE(json.exit_code == 0);
+  const auto j = nlohmann::json::parse(json.out);
+  for (const auto& actor : j["actors"]) CHECK(actor["training"]["energy_per_run_mwh"].get<double>() > 0);
+  const auto csv = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "csv"});
+  REQUIRE(csv.exit_code == 0);
+  const std::string header = csv.out.substr(0, csv.out.find('\n'));
+  const std::string last = ",energy_per_run_mwh";
+  REQUIRE(header.size() > last.size());
+  CHECK(header.compare(header.size() - last.size(), last.size(), last) == 0);
+}
+
+TEST_CASE("sweep gives energy per run with quantiles in its table, JSON and CSV", "[cli][metrics][sweep]") {
+  const std::string scenario = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml";
+  const auto table = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("  energy_per_run_mwh   ") != std::string::npos);
+  const auto json = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "json"});
+  REQUIRE(json.exit_code == 0);
+  const auto j = nlohmann::json::parse(json.out);
+  for (const auto& actor : j["points"][0]["actors"]) {
+    const auto& energy = actor["metrics"]["energy_per_run_mwh"];
+    CHECK(energy["quantiles"]["p5"].get<double>() <= energy["quantiles"]["p95"].get<double>());
+    CHECK(energy["mean"].get<double>() > 0);
+  }
+  const auto csv = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "csv"});
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.find(",energy_per_run_mwh,") != std::string::npos);
+}
+
+TEST_CASE("control characters in names from a scenario file reach the terminal written out", "[cli][table]") {
+  const fs::path file = temp_dir() / "control.toml";
+  {
+    std::FILE* f = std::fopen(file.string().c_str(), "w");
+    std::fputs("[scenario]\nname = \"esc\\u001b[31m\"\n\n[training]\nduration_days = 54\n\n"
+               "[[actor]]\nname = \"Meta\\u001b[2J\"\n\n[[actor.site]]\nname = \"dc\\r\\nx\"\npower_mw = 100\n"
+               "pue = 1.2\n\n[[actor.inventory]]\nchip = \"nvidia_h100_sxm\"\ncount = 16384\n",
+               f);
+    std::fclose(f);
+  }
+  const auto r = run_process(CLUSTERCAP_BINARY, {"estimate", file.string()});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find('\x1b') == std::string::npos);
+  CHECK(r.out.find('\r') == std::string::npos);
+  CHECK(r.out.find("clustercap estimate: esc\\x1b[31m\n") != std::string::npos);
+  CHECK(r.out.find("== Meta\\x1b[2J ==") != std::string::npos);
+  CHECK(r.out.find("at site \"dc\\x0d\\x0ax\"") != std::string::npos);
+  // CSV keeps the name as it is, quoted where RFC 4180 needs it.
+  const auto csv = run_process(CLUSTERCAP_BINARY, {"estimate", file.string(), "--format", "csv"});
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.find(",Meta\x1b[2J,") != std::string::npos);
+  CHECK(csv.out.find(",\"dc\r\nx\",") != std::string::npos);
+}
+
+TEST_CASE("classify quotes a hypothetical chip's name in CSV and writes its controls out in the table",
+          "[cli][classify]") {
+  const std::vector<std::string> chip = {"classify", "--tflops-fp8", "300", "--die-area-mm2", "800",
+                                         "--datacenter", "true", "--rule", "2023-10", "--name", "x\x1b[2J\"y,z"};
+  auto args = chip;
+  args.insert(args.end(), {"--format", "csv"});
+  const auto csv = run_process(CLUSTERCAP_BINARY, args);
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.find("\n\"x\x1b[2J\"\"y,z\",") != std::string::npos);
+  const auto table = run_process(CLUSTERCAP_BINARY, chip);
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.rfind("x\\x1b[2J\"y,z  ", 0) == 0);
+}

@@ -1,4 +1,6 @@
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -124,6 +126,21 @@ TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator]
   }
   CHECK(cluster["facility_power_mw"].get<double>() ==
         Approx(cluster["it_power_mw"].get<double>() * 1.2));
+}
+
+TEST_CASE("the Llama 3 run uses about 35,000 MWh: its facility power for 54 days", "[estimator][estimate]") {
+  // ~27 MW (the test above, +-10%) x 54 days x 24 h = 34,992 MWh.
+  const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
+  const EstimateResult r = estimate(s, catalog());
+  const auto j = report::estimate_to_json(r);
+  const auto& training = j["actors"][0]["training"];
+  REQUIRE(training.contains("energy_per_run_mwh"));
+  const double energy_mwh = training["energy_per_run_mwh"].get<double>();
+  CHECK(energy_mwh == Approx(34992).epsilon(0.10));
+  // Exactly the cluster's facility power over the run's wall-clock duration.
+  CHECK(energy_mwh == Approx(j["actors"][0]["cluster"]["facility_power_mw"].get<double>() *
+                             training["duration_days"].get<double>() * 24)
+                          .epsilon(1e-12));
 }
 
 TEST_CASE("an export rule flags controlled inventory without dropping it", "[estimator][export]") {
@@ -287,4 +304,80 @@ TEST_CASE("a candidate's MfuTable reproduces estimate at the point estimate",
   CHECK(build.table.at(chips, c1) == r.actors[0].cluster.mfu);
   CHECK(build.table.chips_nodes().size() == 13);
   CHECK(build.table.c1_nodes().size() == 9);
+}
+
+namespace {
+
+// configs/llama3-8b-workload.toml with `from` replaced by `to`.
+EstimateResult llama3_8b_with(const std::string& from, const std::string& to) {
+  std::ifstream file(std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/llama3-8b-workload.toml");
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string text = buffer.str();
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return estimate(load_scenario_text("llama3-8b.toml", text, catalog()), catalog());
+}
+
+std::string table_of(const EstimateResult& r) {
+  std::ostringstream out;
+  report::write_estimate_table(r, out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("a workload with no valid layout on the cluster says so instead of needing 0 GB per chip",
+          "[estimator][estimate][workload]") {
+  // 4,093 H100 make 511 eight-GPU servers = 4,088 chips = 2^3 x 7 x 73: no
+  // tp x cp x pp x dp on them splits the 2,048-sequence batch evenly.
+  const EstimateResult r = llama3_8b_with("count = 4096", "count = 4093");
+  const TrainingResult& t = r.actors[0].training;
+  REQUIRE(t.has_workload);
+  CHECK_FALSE(t.workload_fits);
+  CHECK(t.layouts_evaluated == 0);
+  const std::string table = table_of(r);
+  CHECK(table.find("  Workload Llama 3 8B   no valid parallel layout on 4,088 chips (tp x cp x pp x dp must use "
+                   "every chip and split the batch into whole microbatches)\n") != std::string::npos);
+  CHECK(table.find(" 0 GB") == std::string::npos);
+  // JSON: no memory need rather than 0 GB.
+  const auto j = report::estimate_to_json(r)["actors"][0]["training"];
+  CHECK(j["layouts_evaluated"] == 0);
+  CHECK(j["min_memory_per_chip_gb"].is_null());
+}
+
+TEST_CASE("a scenario's tp and pp are searched among every fitting layout, not only the 64 fastest",
+          "[estimator][estimate][workload]") {
+  // Llama 3 8B on 4,096 H100: tp 8 x pp 2 is slower than the 64 fastest
+  // layouts but fits (~50 GB of 80 GB per chip).
+  const EstimateResult r = llama3_8b_with("global_batch_tokens = 16777216",
+                                          "global_batch_tokens = 16777216\ntp = 8\npp = 2");
+  const TrainingResult& t = r.actors[0].training;
+  REQUIRE(t.has_workload);
+  CHECK(t.workload_fits);
+  CHECK(t.layout.tp == 8);
+  CHECK(t.layout.pp == 2);
+  CHECK(t.step.memory_bytes < t.hbm_per_chip_bytes);
+  CHECK(t.layouts_fitting > 64);
+}
+
+TEST_CASE("memory needs per chip below 1 GB are shown in MB", "[estimator][estimate][report]") {
+  EstimateResult r;
+  ActorResult a;
+  a.name = "a";
+  a.cluster.chip_id = "chip";
+  a.training.has_workload = true;
+  a.training.workload_name = "w";
+  a.training.layouts_evaluated = 12;
+  a.training.min_memory_per_chip_bytes = 2.83e8;
+  a.training.hbm_per_chip_bytes = 2.0e8;
+  r.actors.push_back(a);
+  const std::string table = table_of(r);
+  CHECK(table.find("  Workload w            does not fit in any layout: needs at least 283 MB per chip, chips "
+                   "have 200 MB\n") != std::string::npos);
+  // Above 1 GB: GB with three significant figures, as before.
+  r.actors[0].training.min_memory_per_chip_bytes = 95.3e9;
+  r.actors[0].training.hbm_per_chip_bytes = 80e9;
+  CHECK(table_of(r).find("needs at least 95.3 GB per chip, chips have 80.0 GB\n") != std::string::npos);
 }

@@ -14,6 +14,7 @@
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/scenario/distribution.hpp"
 #include "estimator/scenario/random.hpp"
+#include "estimator/sweep/kernel.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/sweep/sweep.hpp"
 #include "tests/support.hpp"
@@ -139,7 +140,7 @@ TEST_CASE("a sweep of point values reproduces estimate exactly", "[sweep]") {
   CHECK(a.metrics[1].mean == e.actors[0].cluster.facility_power_w / 1e6);
   CHECK(a.metrics[2].quantiles[3] == e.actors[0].cluster.sustained_flops);
   CHECK(a.metrics[3].mean == e.actors[0].training.train_flop);
-  CHECK(a.metrics[5].mean == e.actors[0].vs_reference[0].ratio_sustained_flops);
+  CHECK(a.metrics[kBaseMetrics].mean == e.actors[0].vs_reference[0].ratio_sustained_flops);
 }
 
 TEST_CASE("sweep results do not depend on the thread count", "[sweep]") {
@@ -180,7 +181,7 @@ TEST_CASE("power-bound samples move with site power, and the tornado says so", "
   CHECK(a.srrc[1].srrc > 0.2);
   CHECK(a.srrc_r2 > 0.5);
   // Sustained FLOP/s quantiles are ordered.
-  const auto& q = a.metrics[2].quantiles;
+  const auto& q = a.metrics[kSustained].quantiles;
   CHECK(std::is_sorted(q.begin(), q.end()));
 }
 
@@ -200,7 +201,7 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
     REQUIRE(r.rows.size() == 30000);
     const ActorSweep& a = r.points[0].actors[0];
     const std::size_t first = 1 + r.inputs.size();
-    REQUIRE(a.metrics.size() == 7);
+    REQUIRE(a.metrics.size() == kBaseMetrics + 2);
     for (std::size_t m = 0; m < a.metrics.size(); ++m) {
       INFO(a.metrics[m].name);
       std::vector<double> column;
@@ -223,12 +224,12 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
     }
     for (std::size_t k = 0; k < 2; ++k) {
       double hits = 0;
-      for (const auto& row : r.rows) hits += row[first + 5 + k] >= 1.0 ? 1 : 0;
+      for (const auto& row : r.rows) hits += row[first + kBaseMetrics + k] >= 1.0 ? 1 : 0;
       CHECK(a.p_exceeds[k].second == hits / 30000);
     }
     for (std::size_t b = 0; b < 4; ++b) {
       double hits = 0;
-      for (const auto& row : r.rows) hits += row[first + 7] == static_cast<double>(b) ? 1 : 0;
+      for (const auto& row : r.rows) hits += row[first + kBaseMetrics + 2] == static_cast<double>(b) ? 1 : 0;
       CHECK(a.binding_share[b] == hits / 30000);
     }
   }
@@ -308,16 +309,49 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
     for (std::size_t a = 0; a < s.actors.size(); ++a) {
       const std::size_t base = 1 + inputs + a * per_actor;
       INFO("sample " << row[0] << ", actor " << a);
-      check(row[base + 0], e.actors[a].cluster.chips, "chips");
+      // Every swept entry of the metrics table, in order.
+      std::size_t m = 0;
+      for (std::size_t k = 0; k < kMetricCount; ++k) {
+        if (kMetrics[k].swept) check(row[base + m++], e.actors[a].metrics[k], kMetrics[k].name);
+      }
       check(row[base + 1], e.actors[a].cluster.facility_power_w / 1e6, "facility_power_mw");
-      check(row[base + 2], e.actors[a].cluster.sustained_flops, "sustained_flops");
-      check(row[base + 3], e.actors[a].training.train_flop, "train_flop");
       check(row[base + per_actor - 1], static_cast<double>(e.actors[a].cluster.binding), "binding");
     }
   }
 }
 
 }  // namespace
+
+TEST_CASE("the sweep summarises energy per run, which moves with the sampled run length", "[sweep]") {
+  // configs/default.toml samples the run (60-270 days) and the power, so the
+  // energy spreads; every sample is facility power x run length (the
+  // sample-by-sample test below checks each against estimate).
+  const Scenario s = load_default_scenario(test::builtin_catalog());
+  SweepOptions options = keeping_rows(400);
+  options.samples = 400;
+  const SweepResult r = run_sweep(s, test::builtin_catalog(), options);
+  const auto names = metric_names(r.references);
+  const auto at = std::find(names.begin(), names.end(), "energy_per_run_mwh");
+  REQUIRE(at != names.end());
+  const auto m = static_cast<std::size_t>(at - names.begin());
+  const std::size_t facility = static_cast<std::size_t>(std::find(names.begin(), names.end(), "facility_power_mw") - names.begin());
+  const std::size_t days = static_cast<std::size_t>(std::find(r.row_columns.begin(), r.row_columns.end(), "run_days") - r.row_columns.begin());
+  REQUIRE(days < r.row_columns.size());
+  const std::size_t per_actor = names.size() + 1;
+  for (std::size_t a = 0; a < s.actors.size(); ++a) {
+    const MetricSummary& e = r.points[0].actors[a].metrics[m];
+    INFO(s.actors[a].name);
+    CHECK(e.name == "energy_per_run_mwh");
+    CHECK(e.sd > 0);
+    CHECK(e.quantiles[0] <= e.quantiles[3]);
+    CHECK(e.quantiles[3] <= e.quantiles[6]);
+    CHECK(e.quantiles[6] > e.quantiles[0]);
+    const std::size_t base = 1 + r.inputs.size() + a * per_actor;
+    for (const auto& row : r.rows) {
+      CHECK(row[base + m] == Approx(row[base + facility] * row[days] * 24).epsilon(1e-12));
+    }
+  }
+}
 
 TEST_CASE("every sample of the default sweep equals estimate at that sample's values", "[sweep]") {
   // The sweep sizes candidates with the model's limit functions and reruns

@@ -1,0 +1,22 @@
+// How reporters show a value of an output metric (estimator/metrics.hpp),
+// by its MetricStyle.
+#pragma once
+
+#include <string>
+
+#include "estimator/metrics.hpp"
+#include "estimator/report/number_format.hpp"
+
+namespace clustercap::report {
+
+// For tables: "179,328", "27.4", "3.20e25".
+inline std::string metric_text(const Metric& metric, double value) {
+  switch (metric.style) {
+    case MetricStyle::count: return grouped_integer(value);
+    case MetricStyle::fixed: return significant(value);
+    case MetricStyle::scientific: break;
+  }
+  return scientific(value, 3);
+}
+
+}  // namespace clustercap::report
