@@ -489,9 +489,17 @@ TEST_CASE("a grid of more than 2^64-1 points is refused without a wrapped count"
   // 600^7 = 2.8e19 points: the product must saturate, not wrap to a small number.
   std::string text = kGridScenario;
   text = text.substr(0, text.find("\"actor[0].site[0].pue\""));
-  std::string values;
-  for (int v = 0; v < 600; ++v) values += (v == 0 ? "" : ", ") + std::to_string(v);
-  for (const char* key : {"a", "b", "c", "d", "e", "f", "g"}) text += std::string(key) + " = [" + values + "]\n";
+  // Seven keys a grid can set, 600 valid values each (1..600 times a scale).
+  const std::pair<const char*, double> axes[] = {
+      {"\"training.duration_days\"", 1},  {"\"training.max_tokens\"", 1e9},
+      {"\"training.goodput\"", 1.0 / 600}, {"\"network.switch_w\"", 1},
+      {"\"network.nic_transceiver_w\"", 1}, {"\"network.switch_transceiver_w\"", 1},
+      {"\"actor[0].inventory[0].count\"", 10}};
+  for (const auto& [key, scale] : axes) {
+    std::string values;
+    for (int v = 1; v <= 600; ++v) values += (v == 1 ? "" : v % 50 == 1 ? ",\n" : ", ") + std::to_string(v * scale);
+    text += std::string(key) + " = [" + values + "]\n";
+  }
   const auto& catalog = clustercap::test::builtin_catalog();
   const auto scenario = clustercap::load_scenario_text("grid.toml", text, catalog);
   CHECK(clustercap::sweep::grid_point_count(scenario) == std::numeric_limits<std::uint64_t>::max());

@@ -134,7 +134,7 @@ TEST_CASE("the estimate CSV quotes names by RFC 4180", "[report][csv][estimate]"
   a.name = kNasty;
   a.cluster.chip_id = "chip,1";
   a.cluster.site = kNasty;
-  a.cluster.mfu_basis = "basis \"q\"";
+  a.cluster.mfu_basis.chip_id = "basis \"q\"";  // the basis names the chip
   r.actors.push_back(a);
   std::ostringstream out;
   report::write_estimate_csv(r, out);
@@ -159,8 +159,8 @@ TEST_CASE("table reporters write control characters in names out", "[report][tab
     a.cluster.chip_id = kNasty;
     a.cluster.system_label = kNasty;
     a.cluster.site = kNasty;
-    a.cluster.mfu_basis = kNasty;
-    a.cluster.power_basis = kNasty;
+    a.cluster.mfu_basis.chip_id = kNasty;  // the bases name catalog ids
+    a.cluster.system_power.source_id = kNasty;
     CandidateSummary c;
     c.chip_id = kNasty;
     c.site = kNasty;
@@ -168,7 +168,9 @@ TEST_CASE("table reporters write control characters in names out", "[report][tab
     r.actors.push_back(a);
     ReferenceResult ref;
     ref.id = kNasty;
-    ref.mfu_basis = kNasty;
+    ref.mfu_basis.resize(2);
+    ref.mfu_basis[0].chip_id = kNasty;
+    ref.mfu_basis[1].chip_id = kNasty;
     r.references.push_back(ref);
     std::ostringstream out;
     report::write_estimate_table(r, out);
