@@ -1,5 +1,6 @@
 #include "estimator/validate.hpp"
 
+#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/scenario/workload_loader.hpp"
 #include "estimator/training/machine.hpp"
 
@@ -13,7 +14,6 @@
 #include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
-const std::vector<std::pair<std::string_view, std::string_view>>& embedded_config_files();
 }  // namespace clustercap
 
 namespace clustercap::training {
@@ -98,12 +98,7 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
 }  // namespace
 
 const std::string& default_validation_text() {
-  static const std::string text = [] {
-    for (const auto& [name, content] : embedded_config_files()) {
-      if (name == "configs/validation/published-runs.toml") return std::string(content);
-    }
-    throw RuntimeFailure("configs/validation/published-runs.toml was not embedded");
-  }();
+  static const std::string text(embedded_config("configs/validation/published-runs.toml"));
   return text;
 }
 

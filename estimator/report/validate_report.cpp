@@ -1,4 +1,5 @@
 #include "estimator/report/validate_report.hpp"
+#include "estimator/report/text_format.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -56,17 +57,6 @@ std::pair<std::string, std::string> two_gb(double a, double b) {
   int digits = 3;
   while (digits < 9 && figures(a / 1e9, digits) == figures(b / 1e9, digits)) ++digits;
   return {figures(a / 1e9, digits), figures(b / 1e9, digits)};
-}
-
-// CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
 }
 
 json optional_number(bool present, double v) { return present ? json(v) : json(nullptr); }

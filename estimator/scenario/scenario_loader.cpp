@@ -491,13 +491,15 @@ Scenario load_scenario_file(const std::string& path, const Catalog& catalog) {
   return load_scenario_text(path, *text, catalog);
 }
 
+std::string_view embedded_config(std::string_view name) {
+  for (const auto& [embedded_name, content] : embedded_config_files()) {
+    if (embedded_name == name) return content;
+  }
+  throw RuntimeFailure(std::string(name) + " was not embedded at build time");
+}
+
 const std::string& default_scenario_text() {
-  static const std::string text = [] {
-    for (const auto& [name, content] : embedded_config_files()) {
-      if (name == "configs/default.toml") return std::string(content);
-    }
-    throw RuntimeFailure("configs/default.toml was not embedded at build time");
-  }();
+  static const std::string text(embedded_config("configs/default.toml"));
   return text;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "estimator/scenario/scenario.hpp"
 #include "hardware/catalog.hpp"
@@ -19,6 +20,9 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog);
 // configs/default.toml, embedded at build time.
 Scenario load_default_scenario(const Catalog& catalog);
+// The text of a file embedded at build time (configs/default.toml,
+// configs/validation/published-runs.toml); RuntimeFailure when it is not.
+std::string_view embedded_config(std::string_view name);
 const std::string& default_scenario_text();
 
 }  // namespace clustercap

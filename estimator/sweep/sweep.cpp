@@ -13,6 +13,7 @@
 #include "estimator/scenario/copula.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/kernel.hpp"
+#include "estimator/scenario/sweep_loader.hpp"
 #include "hardware/common/parallel.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "hardware/common/input_error.hpp"
@@ -399,22 +400,14 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const Sw
   result.seed = options.seed;
   result.threads = std::max(1, options.threads);
   for (const auto& in : scenario.sweep.inputs) result.inputs.push_back(in.label());
-  // Grid keys must name something a sweep can set.
-  std::vector<InputError> errors;
-  for (const auto& axis : scenario.sweep.grid) {
-    UncertainInput probe;
-    probe.indexed_key = axis.key;
-    for (const auto& in : scenario.sweep.inputs) {
-      if (in.name == axis.key) probe.indexed_key = in.indexed_key;
-    }
-    if (!bind_target(probe)) {
-      errors.push_back({scenario.file, axis.line, 1, "sweep.grid." + axis.key, "[...]",
-                        std::string("names no key a sweep can set; use an indexed key such as "
-                                    "\"actor[0].site[0].power_mw\" or a distribution's name; keys: ") +
-                            supported_keys()});
-    }
+  // The loader's checks of distributions, correlations and grid axes, so a
+  // scenario built in code (not loaded) is held to the same rules.
+  {
+    Scenario checked = scenario;
+    Diagnostics diagnostics;
+    check_uncertain_inputs(checked, catalog, diagnostics);
+    diagnostics.throw_if_any();
   }
-  if (!errors.empty()) throw InputErrors(errors);
 
   // Cartesian product of the grid axes (a single empty point without a grid).
   std::vector<std::vector<std::pair<std::string, double>>> points = {{}};

@@ -272,9 +272,12 @@ const toml::node* TableReader::find(std::string_view key, Presence presence,
   return node;
 }
 
-std::optional<double> TableReader::number(std::string_view key, const Range& range,
-                                          Presence presence) {
-  const toml::node* node = find(key, presence, "a number");
+// The one reading of a number: a TOML integer or float (or a distribution's
+// median, where allowed), finite, whole when asked, inside the range.
+std::optional<double> TableReader::checked_number(std::string_view key, const Range& range, Presence presence,
+                                                  bool whole) {
+  const char* expected = whole ? "an integer" : "a number";
+  const toml::node* node = find(key, presence, expected);
   if (node == nullptr) return std::nullopt;
   double value = 0.0;
   if (const auto* i = node->as_integer()) {
@@ -282,13 +285,19 @@ std::optional<double> TableReader::number(std::string_view key, const Range& ran
   } else if (const auto* f = node->as_floating_point()) {
     value = f->get();
   } else if (node->is_table() && distributions_) {
-    return distribution(key, *node, range);
+    const auto median = distribution(key, *node, range);
+    if (median && whole) return std::round(*median);
+    return median;
   } else {
-    type_error(key, *node, "a number");
+    type_error(key, *node, expected);
     return std::nullopt;
   }
   if (!std::isfinite(value)) {
     add_error(node, key, "must be a finite number");
+    return std::nullopt;
+  }
+  if (whole && value != std::floor(value)) {
+    add_error(node, key, "must be a whole number");
     return std::nullopt;
   }
   if (!range.contains(value)) {
@@ -298,36 +307,14 @@ std::optional<double> TableReader::number(std::string_view key, const Range& ran
   return value;
 }
 
-std::optional<std::int64_t> TableReader::integer(std::string_view key, const Range& range,
-                                                 Presence presence) {
-  const toml::node* node = find(key, presence, "an integer");
-  if (node == nullptr) return std::nullopt;
-  double value = 0.0;
-  if (const auto* i = node->as_integer()) {
-    value = static_cast<double>(i->get());
-  } else if (const auto* f = node->as_floating_point()) {
-    value = f->get();
-    if (!std::isfinite(value)) {
-      add_error(node, key, "must be a finite number");
-      return std::nullopt;
-    }
-    if (value != std::floor(value)) {
-      add_error(node, key, "must be a whole number");
-      return std::nullopt;
-    }
-  } else if (node->is_table() && distributions_) {
-    const auto median = distribution(key, *node, range);
-    if (!median) return std::nullopt;
-    return static_cast<std::int64_t>(std::llround(*median));
-  } else {
-    type_error(key, *node, "an integer");
-    return std::nullopt;
-  }
-  if (!range.contains(value)) {
-    add_error(node, key, range.rule());
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(value);
+std::optional<double> TableReader::number(std::string_view key, const Range& range, Presence presence) {
+  return checked_number(key, range, presence, false);
+}
+
+std::optional<std::int64_t> TableReader::integer(std::string_view key, const Range& range, Presence presence) {
+  const auto value = checked_number(key, range, presence, true);
+  if (!value) return std::nullopt;
+  return static_cast<std::int64_t>(*value);
 }
 
 std::optional<std::string> TableReader::string(std::string_view key, Presence presence) {

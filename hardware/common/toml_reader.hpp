@@ -129,6 +129,8 @@ class TableReader {
   void type_error(std::string_view key, const toml::node& node, std::string_view expected);
   void add_error(const toml::node* at, std::string_view key, std::string rule);
 
+  std::optional<double> checked_number(std::string_view key, const Range& range, Presence presence,
+                                       bool whole);
   std::optional<double> distribution(std::string_view key, const toml::node& node,
                                      const Range& range);
 

@@ -386,3 +386,16 @@ TEST_CASE("with the step model, sweep samples agree with estimate within the MFU
   INFO("median relative error " << median << ", worst " << errors.back());
   CHECK(median < 0.08);
 }
+
+TEST_CASE("a scenario built in code is held to the loader's grid checks", "[sweep][inputs]") {
+  // A library caller may add axes to a loaded scenario: the same rules apply
+  // (an index that does not exist, a value outside the key's range).
+  Scenario s = scenario("100", "16384");
+  s.sweep.grid.push_back({"actor[3].site[0].power_mw", {50.0}, 0});
+  s.sweep.grid.push_back({"training.goodput", {7.0}, 0});
+  const auto errors = test::error_lines([&] { run_sweep(s, test::builtin_catalog(), SweepOptions{}); });
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].find("sweep.grid.actor[3].site[0].power_mw") != std::string::npos);
+  CHECK(errors[0].find("0-based") != std::string::npos);
+  CHECK(errors[1].find("sweep.grid.training.goodput = 7: must be in (0, 1]") != std::string::npos);
+}
