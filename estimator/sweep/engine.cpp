@@ -5,6 +5,7 @@
 
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/inputs.hpp"
+#include "hardware/common/parallel.hpp"
 #include "power/system_power.hpp"
 
 namespace clustercap::sweep {
@@ -203,10 +204,7 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
     if (!placed) groups.push_back({c});
   }
   std::vector<std::shared_ptr<const training::MfuTable>> built(groups.size());
-  std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, threads))
-  for (std::int64_t g = 0; g < static_cast<std::int64_t>(groups.size()); ++g) {
-    try {
+  parallel_for(static_cast<std::int64_t>(groups.size()), threads, [&](std::int64_t g) {
       const auto& members = groups[static_cast<std::size_t>(g)];
       const CandidateSpec& first = candidates_[members.front()];
       const auto i0 = static_cast<Eigen::Index>(members.front());
@@ -228,12 +226,7 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
                                       extra_chips, extra_c1)
               .table);
       built[static_cast<std::size_t>(g)] = table;
-    } catch (...) {
-#pragma omp critical(clustercap_mfu_tables)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+  });
   mfu_max_.assign(candidates_.size(), 0.0);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const training::MfuTable& t = *built[g];

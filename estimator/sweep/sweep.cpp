@@ -157,8 +157,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                                                    std::vector<std::uint64_t>(A * model::kLimitCount, 0));
   std::vector<std::vector<std::uint64_t>> exceeds(static_cast<std::size_t>(threads),
                                                   std::vector<std::uint64_t>(A * R, 0));
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
+  RegionFailure failure;
 
 #pragma omp parallel num_threads(threads)
   {
@@ -172,7 +171,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t b = static_cast<std::int64_t>(chunk); b < chunk_end; ++b) {
       if (options.cancel != nullptr && options.cancel->load()) continue;
-      try {
+      failure.run([&] {
         const std::uint64_t first = static_cast<std::uint64_t>(b) * block;
         const std::uint64_t n = std::min(block, samples - first);
         // Eight samples at a time; lanes past the last sample are computed
@@ -230,10 +229,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
         }
         const std::uint64_t now = done.fetch_add(n) + n;
         if (t == 0 && options.progress) options.progress(now, total);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
+      });
     }
 #pragma omp single
     {
@@ -245,7 +241,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     }
     }
   }
-  if (failure) std::rethrow_exception(failure);
+  failure.rethrow();
   if (options.cancel != nullptr && options.cancel->load()) {
     result.interrupted = true;
     return {};

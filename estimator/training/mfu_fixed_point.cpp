@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "hardware/common/parallel.hpp"
 
 namespace clustercap::training {
 namespace {
@@ -411,11 +412,7 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
   const int rows = static_cast<int>(chips.size());
   std::vector<int> iterations(chips.size(), 0), fallbacks(chips.size(), 0),
       unconverged(chips.size(), 0);
-  std::exception_ptr failure;
-  (void)spec.threads;  // unused when OpenMP is compiled out
-#pragma omp parallel for num_threads(std::max(1, spec.threads)) schedule(dynamic, 1)
-  for (int r = 0; r < rows; ++r) {
-    try {
+  parallel_for(rows, spec.threads, [&](std::int64_t r) {
       const auto i = static_cast<std::size_t>(r);
       double guess = spec.fixed_point.initial_mfu;
       for (std::size_t j = 0; j < c1.size(); ++j) {
@@ -442,12 +439,7 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
         values[i * c1.size() + j] = p.mfu;
         guess = p.mfu;
       }
-    } catch (...) {
-#pragma omp critical(clustercap_mfu_table)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+  });
   for (std::size_t i = 0; i < chips.size(); ++i) {
     build.iterations += static_cast<std::uint64_t>(iterations[i]);
     build.fallback_nodes += fallbacks[i];

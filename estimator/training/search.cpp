@@ -73,9 +73,7 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
   const double sequences = w.global_batch_tokens / w.seq_len;
   const std::size_t wanted = static_cast<std::size_t>(std::max(1, threads));
   const int team = static_cast<int>(std::max<std::size_t>(1, std::min(wanted, work / kMinEvaluationsPerThread)));
-  (void)team;  // unused when OpenMP is compiled out
-#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-  for (int k = 0; k < n; ++k) {
+  parallel_for(n, team, [&](std::int64_t k) {
     SearchResult& out = partial[static_cast<std::size_t>(k)];
     out.min_memory_bytes = std::numeric_limits<double>::infinity();
     Layout l;
@@ -108,7 +106,7 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
         }
       }
     }
-  }
+  });
   SearchResult merged;
   merged.min_memory_bytes = std::numeric_limits<double>::infinity();
   for (const auto& p : partial) {  // in enumeration order: deterministic ties
