@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 #include <climits>
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -608,4 +610,23 @@ TEST_CASE("a distribution named like another key is an input error", "[estimator
       own.find("power_mw = 300"), 14,
       R"(power_mw = { dist = "uniform", min = 200, max = 400, name = "actor[0].site[0].power_mw" })");
   CHECK(errors_for(own).empty());
+}
+
+TEST_CASE("the README lists exactly the keys the input table lets vary", "[inputs][readme]") {
+  std::ifstream file(std::string(CLUSTERCAP_SOURCE_DIR) + "/README.md");
+  REQUIRE(file);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string text = buffer.str();
+  const std::string open = "keeps this list equal to it): ";
+  const auto from = text.find(open);
+  REQUIRE(from != std::string::npos);
+  const auto to = text.find(". Samples outside", from);
+  REQUIRE(to != std::string::npos);
+  std::string listed;
+  for (char c : text.substr(from + open.size(), to - from - open.size())) {
+    if (c == '`') continue;
+    listed += c == '\n' ? ' ' : c;
+  }
+  CHECK(listed == sweep::supported_keys());
 }
