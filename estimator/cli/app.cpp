@@ -31,6 +31,7 @@
 #include "hardware/compare.hpp"
 #include "hardware/export_control.hpp"
 #include "hardware/common/input_error.hpp"
+#include "hardware/common/printable.hpp"
 #include "hardware/common/text_match.hpp"
 #include "hardware/common/toml_reader.hpp"
 
@@ -803,7 +804,7 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
                                                 "timeline", "sweep", "validate"}),
                      "");
   } catch (const UsageError& e) {
-    for (const auto& message : e.messages()) err << "clustercap: " << message << "\n";
+    for (const auto& message : e.messages()) err << "clustercap: " << printable_text(message) << "\n";
     err << "see: clustercap " << (e.command().empty() ? "" : e.command() + " ") << "--help\n";
     return kExitInput;
   } catch (const InputErrors& e) {
@@ -812,10 +813,10 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
         << (e.errors().size() == 1 ? "" : "s") << "; nothing was written\n";
     return kExitInput;
   } catch (const RuntimeFailure& e) {
-    err << "clustercap: " << e.what() << "\n";
+    err << "clustercap: " << printable_text(e.what()) << "\n";
     return kExitRuntime;
   } catch (const std::exception& e) {
-    err << "clustercap: internal error: " << e.what() << "\n";
+    err << "clustercap: internal error: " << printable_text(e.what()) << "\n";
     return kExitRuntime;
   }
 }

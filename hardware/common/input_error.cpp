@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hardware/common/printable.hpp"
+
 namespace clustercap {
 namespace {
 
@@ -28,7 +30,7 @@ std::string InputError::to_string() const {
     text += ": ";
   }
   text += rule;
-  return text;
+  return printable_text(text);  // file names, keys and values come from the user
 }
 
 InputErrors::InputErrors(std::vector<InputError> errors)

@@ -562,3 +562,15 @@ TEST_CASE("a grid sweep on a terminal shows which grid point is running", "[cli]
   CHECK(terminal.find("\r\nclustercap: interrupted; nothing was written\r\n") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out.csv"));
 }
+
+TEST_CASE("control characters in arguments and file names are written out in messages", "[cli][hostile]") {
+  const auto bad_format = run_process(binary(), {"estimate", "--format", "\x1b[2J"});
+  CHECK(bad_format.exit_code == 2);
+  CHECK(bad_format.err == "clustercap: --format \\x1b[2J: must be table, json or csv\n"
+                          "see: clustercap estimate --help\n");
+  const auto bad_file = run_process(binary(), {"estimate", "no\x07such\x1b[31m.toml"});
+  CHECK(bad_file.exit_code == 2);
+  CHECK(bad_file.err.find('\x1b') == std::string::npos);
+  CHECK(bad_file.err.find('\x07') == std::string::npos);
+  CHECK(bad_file.err.rfind("no\\x07such\\x1b[31m.toml: ", 0) == 0);
+}
