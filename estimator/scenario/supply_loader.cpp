@@ -72,6 +72,10 @@ void read_production(TableReader& r, SupplyItem& item, const Chip* chip) {
   item.hbm_pool = r.string("hbm_pool").value_or("");
   if (item.hbm_stacks_per_package > 0 && item.hbm_pool.empty()) {
     r.error_missing("hbm_pool", "required when hbm_stacks_per_package > 0: name an hbm_pool supply");
+  } else if (!(item.hbm_stacks_per_package > 0) && !item.hbm_pool.empty()) {
+    // Without stacks per package the pool would silently gate nothing.
+    r.error_missing("hbm_stacks_per_package", "required (> 0) when hbm_pool is named: the HBM stacks each "
+                                              "package takes from \"" + item.hbm_pool + "\"");
   }
   item.die_stockpile = r.string("die_stockpile").value_or("");
   item.stockpile_draw_per_month =

@@ -204,3 +204,30 @@ TEST_CASE("timeline months are consistent for every shipped scenario with supply
   }
   CHECK(checked >= 1);
 }
+
+TEST_CASE("a production line naming an HBM pool must say how many stacks a package takes", "[estimator][supply]") {
+  // Without hbm_stacks_per_package the pool would gate nothing, silently.
+  const auto errors = test::error_lines([] {
+    scenario("", R"(
+[[supply]]
+kind = "hbm_pool"
+name = "hbm"
+actor = "A"
+start = "2025-01"
+stockpile_stacks = 1000
+
+[[supply]]
+kind = "production"
+name = "910c"
+actor = "A"
+chip = "huawei_ascend_910c"
+start = "2025-01"
+wafers_per_month = 1e6
+yield = 1
+hbm_pool = "hbm"
+)");
+  });
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "s.toml:24:1: supply.hbm_stacks_per_package: required (> 0) when hbm_pool is named: the HBM "
+                     "stacks each package takes from \"hbm\"");
+}
