@@ -23,17 +23,21 @@ void time_search(const char* label, const Workload& w, const Machine& m, int rep
       last = search_layouts(w, m, 5, threads);
       evaluated += last.evaluated;
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s, %d thread%s: %llu layouts per search (%llu fit), one search %.3g ms, "
-                "%.3g layout evaluations/s (%.3g per core)\n",
-                label, threads, threads == 1 ? "" : "s", static_cast<unsigned long long>(last.evaluated),
-                static_cast<unsigned long long>(last.fitting), seconds / repeats * 1e3,
-                static_cast<double>(evaluated) / seconds, static_cast<double>(evaluated) / seconds / threads);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf(
+        "%s, %d thread%s: %llu layouts per search (%llu fit), one search %.3g ms, "
+        "%.3g layout evaluations/s (%.3g per core)\n",
+        label, threads, threads == 1 ? "" : "s", static_cast<unsigned long long>(last.evaluated),
+        static_cast<unsigned long long>(last.fitting), seconds / repeats * 1e3,
+        static_cast<double>(evaluated) / seconds,
+        static_cast<double>(evaluated) / seconds / threads);
     if (last.best.empty()) continue;
     const auto& best = last.best.front();
-    std::printf("  best: tp %d cp %d pp %d dp %d mb %d v %d recompute %s, step %.3g s, MFU %.3g\n", best.first.tp,
-                best.first.cp, best.first.pp, best.first.dp, best.first.microbatch, best.first.interleave,
-                to_string(best.first.recompute), best.second.step_s, best.second.mfu);
+    std::printf("  best: tp %d cp %d pp %d dp %d mb %d v %d recompute %s, step %.3g s, MFU %.3g\n",
+                best.first.tp, best.first.cp, best.first.pp, best.first.dp, best.first.microbatch,
+                best.first.interleave, to_string(best.first.recompute), best.second.step_s,
+                best.second.mfu);
   }
 }
 
@@ -45,6 +49,7 @@ int main() {
   time_search("GPT-3 175B on 1,024 A100", w, m, 200);
 
   // Llama 3 405B's long-context stage (arXiv 2407.21783, Tables 3-4).
-  time_search("Llama 3 405B at 128K on 16,384 H100", test::llama405b_128k(), test::h100s(16384), 50);
+  time_search("Llama 3 405B at 128K on 16,384 H100", test::llama405b_128k(), test::h100s(16384),
+              50);
   return 0;
 }

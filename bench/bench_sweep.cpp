@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     options.threads = threads;
     const auto start = std::chrono::steady_clock::now();
     const sweep::SweepResult result = sweep::run_sweep(scenario, catalog, options);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (text != nullptr) {
       std::ostringstream out;
       report::write_sweep_json(result, out);
@@ -58,11 +59,12 @@ int main(int argc, char** argv) {
     const double seconds = timed(threads, timing_samples, nullptr);
     const double kernel = std::max(seconds - setup, 1e-9);
     rate[threads] = static_cast<double>(timing_samples) / kernel;
-    std::printf("sweep, default scenario (%zu inputs), %llu samples, %d thread%s: %.3g s in all, of which "
-                "setup %.3g s; %.3g samples/s after setup (%.3g end to end)\n",
-                scenario.sweep.inputs.size(), static_cast<unsigned long long>(timing_samples), threads,
-                threads == 1 ? "" : "s", seconds, setup, rate[threads],
-                static_cast<double>(timing_samples) / seconds);
+    std::printf(
+        "sweep, default scenario (%zu inputs), %llu samples, %d thread%s: %.3g s in all, of which "
+        "setup %.3g s; %.3g samples/s after setup (%.3g end to end)\n",
+        scenario.sweep.inputs.size(), static_cast<unsigned long long>(timing_samples), threads,
+        threads == 1 ? "" : "s", seconds, setup, rate[threads],
+        static_cast<double>(timing_samples) / seconds);
     // The samples NumPy evaluates too, for the determinism check and the medians.
     timed(threads, samples, &json[threads]);
   }

@@ -1,15 +1,14 @@
 #include "estimator/estimate.hpp"
 
-#include "estimator/model/cluster_row.hpp"
-#include "estimator/plan.hpp"
-#include "estimator/timeline.hpp"
-#include "estimator/training/search.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <tuple>
 
+#include "estimator/model/cluster_row.hpp"
+#include "estimator/plan.hpp"
+#include "estimator/timeline.hpp"
+#include "estimator/training/search.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/toml_reader.hpp"
 #include "power/system_power.hpp"
@@ -38,7 +37,8 @@ std::vector<InventorySummary> summarise_inventory(const Actor& actor, Precision 
     }
   }
   for (auto& s : summary) {
-    s.h100e = s.count * h100_equivalents_per_chip(*catalog.find_chip(s.chip_id), precision, catalog);
+    s.h100e =
+        s.count * h100_equivalents_per_chip(*catalog.find_chip(s.chip_id), precision, catalog);
   }
   return summary;
 }
@@ -114,8 +114,8 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
   // each chip type is predicted at the whole cluster's size.
   double c1_flop = 0, memory_cap = 0;
   for (const Part& part : parts) {
-    c1_flop += model::compute_per_unit_mfu_t(part.count, part.chip->peak_flops(p).value_or(0.0), goodput,
-                                             t.duration_s);
+    c1_flop += model::compute_per_unit_mfu_t(part.count, part.chip->peak_flops(p).value_or(0.0),
+                                             goodput, t.duration_s);
     memory_cap += memory_params_cap(*part.chip, scenario, part.count);
   }
   double peak = 0;
@@ -124,9 +124,10 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
     MfuChoice choice;
     choice.mfu = chosen_mfu(std::nullopt, *part.chip, scenario, &choice.basis);
     if (uses_step_model(std::nullopt, scenario)) {
-      apply_prediction(choice, predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
-                                           result.chips, c1_flop,
-                                           std::min(memory_cap, data_params_cap(scenario))));
+      apply_prediction(
+          choice,
+          predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
+                      result.chips, c1_flop, std::min(memory_cap, data_params_cap(scenario))));
     }
     const double mfu = choice.mfu;
     const double part_peak = part.count * part.chip->peak_flops(p).value_or(0.0);
@@ -162,7 +163,8 @@ void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scen
   // The scenario's tp/pp may rule out all of the 64 fastest: then every
   // fitting layout is searched, so a fitting one with them is not missed.
   if (allowed.empty() && found.fitting > found.best.size()) {
-    found = training::search_layouts(w, m, static_cast<int>(std::min<std::uint64_t>(found.fitting, 1u << 30)), 1);
+    found = training::search_layouts(
+        w, m, static_cast<int>(std::min<std::uint64_t>(found.fitting, 1u << 30)), 1);
     keep_allowed();
   }
   tr.layouts_evaluated = found.evaluated;
@@ -209,7 +211,8 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
   result.description = scenario.description;
   result.precision = scenario.training.precision;
   if (scenario.export_rule) result.export_rule = scenario.export_rule->id;
-  for (const auto& in : scenario.sweep.inputs) result.medians_used.emplace_back(in.label(), in.sample(0.5));
+  for (const auto& in : scenario.sweep.inputs)
+    result.medians_used.emplace_back(in.label(), in.sample(0.5));
 
   for (const auto& id : scenario.reference_ids) {
     result.references.push_back(evaluate_reference(*catalog.find_cluster(id), scenario, catalog));
@@ -242,16 +245,15 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     std::stable_sort(mine.begin(), mine.end(), [&](std::size_t x, std::size_t y) {
       const auto i = static_cast<Eigen::Index>(x);
       const auto j = static_cast<Eigen::Index>(y);
-      return model::preferred_t(out.sustained_flops[i], out.chips[i], out.sustained_flops[j], out.chips[j]);
+      return model::preferred_t(out.sustained_flops[i], out.chips[i], out.sustained_flops[j],
+                                out.chips[j]);
     });
     for (std::size_t k : mine) {
       const auto i = static_cast<Eigen::Index>(k);
-      ar.candidates.push_back({candidates[k].chip->id,
-                               system_label(candidates[k].system, scenario.generic_server),
-                               candidates[k].site->name, out.chips[i],
-                               static_cast<model::Constraint>(out.binding[i]),
-                               out.sustained_flops[i], out.facility_power_w[i], batch.mfu[i],
-                               mfu[k].basis});
+      ar.candidates.push_back(
+          {candidates[k].chip->id, system_label(candidates[k].system, scenario.generic_server),
+           candidates[k].site->name, out.chips[i], static_cast<model::Constraint>(out.binding[i]),
+           out.sustained_flops[i], out.facility_power_w[i], batch.mfu[i], mfu[k].basis});
     }
 
     if (mine.empty()) {  // nothing held yet (a timeline month before any supply)
@@ -276,14 +278,18 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     cl.chips_per_system = batch.chips_per_system[i];
     cl.binding = static_cast<model::Constraint>(out.binding[i]);
     for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
-    const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+    const power::SystemPower sp =
+        power::system_it_power(*c.chip, c.system, scenario.generic_server);
     cl.system_it_power_w = sp.it_power_w;
     cl.system_power = sp;
     cl.it_power_w = out.it_power_w[i];
     cl.facility_power_w = out.facility_power_w[i];
-    cl.network = {static_cast<int>(out.network_tiers[i]), out.network_switches[i],
-                  out.network_transceivers[i], out.chips[i] * batch.endpoints_per_chip[i],
-                  out.network_power_w[i], sp.includes_scaleout};
+    cl.network = {static_cast<int>(out.network_tiers[i]),
+                  out.network_switches[i],
+                  out.network_transceivers[i],
+                  out.chips[i] * batch.endpoints_per_chip[i],
+                  out.network_power_w[i],
+                  sp.includes_scaleout};
     cl.peak_flops = out.peak_flops[i];
     cl.mfu = mfu[best].mfu;
     cl.mfu_basis = mfu[best].basis;

@@ -25,9 +25,9 @@ namespace clustercap {
 
 // What the scenario's export rule says about a chip the actor holds.
 struct ExportFlag {
-  std::string rule;    // vintage id
-  std::string status;  // "3A090.a", "outside 3A090", ...
-  bool controlled = false;  // a licence is required for this destination
+  std::string rule;                // vintage id
+  std::string status;              // "3A090.a", "outside 3A090", ...
+  bool controlled = false;         // a licence is required for this destination
   std::vector<std::string> named;  // licence requirements outside the thresholds
 };
 
@@ -36,7 +36,7 @@ struct InventorySummary {
   double count = 0;
   double h100e = 0;  // count * dense peak / H100 dense peak, at the scenario precision
   std::vector<std::pair<SupplySource, double>> by_source;  // in first-seen order
-  std::optional<ExportFlag> export_control;  // set when the scenario names a rule
+  std::optional<ExportFlag> export_control;                // set when the scenario names a rule
 };
 
 // Chips each limit of the model's table allows (whole systems), indexed by
@@ -100,10 +100,10 @@ struct TrainingResult {
   training::StepBreakdown step;
   double step_time_s = 0;
   double predicted_mfu = 0;
-  double tokens_per_s = 0;   // after goodput
-  double days_to_train = 0;  // the workload's tokens
-  std::uint64_t layouts_evaluated = 0;  // valid layouts (0: none divides the chips)
-  std::uint64_t layouts_fitting = 0;    // of which fit in memory, before the scenario's tp/pp
+  double tokens_per_s = 0;               // after goodput
+  double days_to_train = 0;              // the workload's tokens
+  std::uint64_t layouts_evaluated = 0;   // valid layouts (0: none divides the chips)
+  std::uint64_t layouts_fitting = 0;     // of which fit in memory, before the scenario's tp/pp
   double min_memory_per_chip_bytes = 0;  // over the valid layouts; 0 when there are none
   double hbm_per_chip_bytes = 0;
 };
@@ -117,7 +117,7 @@ struct ReferenceResult {
   // set, else the step-model fixed point at the whole cluster's size (each
   // chip type as if it made up the cluster), else the catalog priors.
   double sustained_flops = 0;
-  double mfu = 0;  // sustained / (peak x goodput)
+  double mfu = 0;                   // sustained / (peak x goodput)
   std::vector<MfuBasis> mfu_basis;  // one per chip type
   std::optional<double> power_w;
   std::string power_scope;

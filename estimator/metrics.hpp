@@ -49,12 +49,12 @@ struct Metric {
   const char* unit;  // unit as tables print it
   double (*value)(const MetricInputs<double>&);
   model::Pack (*lanes)(const MetricInputs<model::Pack>&);  // the same expression on eight samples
-  bool swept;        // summarised by `sweep` (mean, sd, quantiles)
+  bool swept;  // summarised by `sweep` (mean, sd, quantiles)
   MetricStyle style;
   MetricScope scope;
   const char* json_after;  // estimate JSON: the key it follows in its object; nullptr: last
   const char* csv_after;   // estimate CSV: the column it follows; nullptr: last
-  const char* label;       // estimate table: label of its own line; nullptr: shown inside a sentence
+  const char* label;  // estimate table: label of its own line; nullptr: shown inside a sentence
 };
 
 namespace detail {
@@ -62,7 +62,8 @@ namespace detail {
 // One generic expression as both function pointers of an entry.
 template <class F>
 constexpr Metric metric(const char* name, const char* unit, F f, bool swept, MetricStyle style,
-                        MetricScope scope, const char* json_after, const char* csv_after, const char* label) {
+                        MetricScope scope, const char* json_after, const char* csv_after,
+                        const char* label) {
   return {name, unit, f, f, swept, style, scope, json_after, csv_after, label};
 }
 
@@ -79,20 +80,28 @@ constexpr bool same(const char* a, const char* b) {
 // In output order. The sweep's metrics are the swept entries in this order,
 // then one ratio per reference (sweep.hpp).
 inline constexpr std::array<Metric, 6> kMetrics = {{
-    detail::metric("chips", "chips", [](const auto& m) { return m.cluster.chips; }, true,
-                   MetricStyle::count, MetricScope::cluster, "site", "site", nullptr),
-    detail::metric("facility_power_mw", "MW", [](const auto& m) { return m.cluster.facility_power_w / 1e6; },
-                   true, MetricStyle::fixed, MetricScope::cluster, "it_power_mw", "it_power_mw", nullptr),
-    detail::metric("sustained_flops", "FLOP/s", [](const auto& m) { return m.outcome.sustained_flops; }, true,
-                   MetricStyle::scientific, MetricScope::cluster, "mfu_prediction", "mfu", nullptr),
-    detail::metric("train_flop", "FLOP", [](const auto& m) { return m.outcome.train_flop; }, true,
-                   MetricStyle::scientific, MetricScope::training, "goodput", "goodput", nullptr),
-    detail::metric("params", "params", [](const auto& m) { return m.outcome.params; }, true,
-                   MetricStyle::scientific, MetricScope::training, "train_flop", "train_flop", nullptr),
+    detail::metric(
+        "chips", "chips", [](const auto& m) { return m.cluster.chips; }, true, MetricStyle::count,
+        MetricScope::cluster, "site", "site", nullptr),
+    detail::metric(
+        "facility_power_mw", "MW", [](const auto& m) { return m.cluster.facility_power_w / 1e6; },
+        true, MetricStyle::fixed, MetricScope::cluster, "it_power_mw", "it_power_mw", nullptr),
+    detail::metric(
+        "sustained_flops", "FLOP/s", [](const auto& m) { return m.outcome.sustained_flops; }, true,
+        MetricStyle::scientific, MetricScope::cluster, "mfu_prediction", "mfu", nullptr),
+    detail::metric(
+        "train_flop", "FLOP", [](const auto& m) { return m.outcome.train_flop; }, true,
+        MetricStyle::scientific, MetricScope::training, "goodput", "goodput", nullptr),
+    detail::metric(
+        "params", "params", [](const auto& m) { return m.outcome.params; }, true,
+        MetricStyle::scientific, MetricScope::training, "train_flop", "train_flop", nullptr),
     // A figure of the run (its duration), so in `training`; appended to the CSV.
-    detail::metric("energy_per_run_mwh", "MWh",
-                   [](const auto& m) { return power::energy_per_run_mwh(m.cluster.facility_power_w, m.row.duration_s); },
-                   true, MetricStyle::fixed, MetricScope::training, nullptr, nullptr, "Energy per run"),
+    detail::metric(
+        "energy_per_run_mwh", "MWh",
+        [](const auto& m) {
+          return power::energy_per_run_mwh(m.cluster.facility_power_w, m.row.duration_s);
+        },
+        true, MetricStyle::fixed, MetricScope::training, nullptr, nullptr, "Energy per run"),
 }};
 
 inline constexpr std::size_t kMetricCount = kMetrics.size();

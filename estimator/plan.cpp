@@ -218,8 +218,8 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
 double scenario_goodput(const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
   const model::FailureModel f = t.failures.value_or(model::FailureModel{});
-  return model::goodput_t(t.goodput, f.interruptions_per_chip_day, f.restart_hours, f.checkpoint_interval_hours,
-                          chips);
+  return model::goodput_t(t.goodput, f.interruptions_per_chip_day, f.restart_hours,
+                          f.checkpoint_interval_hours, chips);
 }
 
 double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double chips) {
@@ -230,8 +230,8 @@ double compute_per_unit_mfu(const Chip& chip, const Scenario& scenario, double c
 
 double memory_params_cap(const Chip& chip, const Scenario& scenario, double chips) {
   const TrainingSettings& t = scenario.training;
-  return model::memory_params_cap_t(chips, chip.hbm_bytes.value_or(0.0), t.activation_memory_fraction,
-                                    t.bytes_per_param);
+  return model::memory_params_cap_t(chips, chip.hbm_bytes.value_or(0.0),
+                                    t.activation_memory_fraction, t.bytes_per_param);
 }
 
 double data_params_cap(const Scenario& scenario) {
@@ -254,8 +254,9 @@ training::FixedPointOptions fixed_point_options(const Chip& chip, const Scenario
 
 }  // namespace
 
-training::MfuPrediction predict_mfu(const Chip& chip, const System* system, const Scenario& scenario,
-                                    double chips, double c1_flop, double params_cap) {
+training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
+                                    const Scenario& scenario, double chips, double c1_flop,
+                                    double params_cap) {
   training::FixedPointOptions options = fixed_point_options(chip, scenario);
   options.params_cap = params_cap;
   return training::predicted_mfu(step_machine(chip, system, scenario), chips, c1_flop, options);

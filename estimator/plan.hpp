@@ -43,8 +43,8 @@ struct MfuBasis {
   MfuSource source = MfuSource::prior;  // the override, or the prior the step model falls back to
   std::string chip_id;                  // the prior's chip
   Precision precision = Precision::bf16;
-  bool step_model = false;              // the fixed point was asked for (uses_step_model)
-  training::MfuPrediction prediction;   // its result when step_model
+  bool step_model = false;             // the fixed point was asked for (uses_step_model)
+  training::MfuPrediction prediction;  // its result when step_model
 };
 struct MfuChoice {
   double mfu = 0;
@@ -105,8 +105,9 @@ training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips);
 // The same with the run's compute per unit of MFU and its model-size cap
 // given (a cluster of several chip types sets both from all of them).
-training::MfuPrediction predict_mfu(const Chip& chip, const System* system, const Scenario& scenario,
-                                    double chips, double c1_flop, double params_cap);
+training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
+                                    const Scenario& scenario, double chips, double c1_flop,
+                                    double params_cap);
 // MfuTable for a step-model candidate over [chips_min, chips_max] x
 // [c1_min, c1_max] FLOP of C1 (compute_per_unit_mfu), with `extra_*` nodes
 // (pass the point estimate's chips and C1 to make the table exact there).
@@ -119,6 +120,5 @@ training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& 
                                         double c1_max_flop,
                                         const std::vector<double>& extra_chips = {},
                                         const std::vector<double>& extra_c1_flop = {});
-
 
 }  // namespace clustercap

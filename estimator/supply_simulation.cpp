@@ -29,11 +29,16 @@ std::string month_text(Month month) {
 
 const char* to_string(SupplyKind kind) {
   switch (kind) {
-    case SupplyKind::production: return "production";
-    case SupplyKind::hbm_pool: return "hbm_pool";
-    case SupplyKind::die_stockpile: return "die_stockpile";
-    case SupplyKind::import: return "import";
-    case SupplyKind::smuggling: return "smuggling";
+    case SupplyKind::production:
+      return "production";
+    case SupplyKind::hbm_pool:
+      return "hbm_pool";
+    case SupplyKind::die_stockpile:
+      return "die_stockpile";
+    case SupplyKind::import:
+      return "import";
+    case SupplyKind::smuggling:
+      return "smuggling";
   }
   return "";
 }
@@ -115,11 +120,10 @@ Flow produce(const SupplyItem& item, Month m, ActorState& s) {
                             : kUnlimited;
   const double by_packaging = std::floor(item.packages_per_month * r);
   const double by_budget = affordable(s, item);
-  const std::pair<double, const char*> stages[] = {
-      {by_dies, stockpile > 0 ? "dies" : "wafers"},
-      {by_hbm, "hbm"},
-      {by_packaging, "packaging"},
-      {by_budget, "budget"}};
+  const std::pair<double, const char*> stages[] = {{by_dies, stockpile > 0 ? "dies" : "wafers"},
+                                                   {by_hbm, "hbm"},
+                                                   {by_packaging, "packaging"},
+                                                   {by_budget, "budget"}};
   const auto* best = &stages[0];
   for (const auto& stage : stages) {
     if (stage.first < best->first) best = &stage;
@@ -153,11 +157,12 @@ Flow deliver(const SupplyItem& item, Month m, ActorState& s, const std::string& 
       units = item.licensed_units_per_month;
       flow.binding = "licence cap";
     }
-    flow.note = "licensed: " + block_reason +
-                (std::isinf(item.licensed_units_per_month)
-                     ? std::string()
-                     : "; licence cap " + std::to_string(std::llround(item.licensed_units_per_month)) +
-                           " a month");
+    flow.note =
+        "licensed: " + block_reason +
+        (std::isinf(item.licensed_units_per_month)
+             ? std::string()
+             : "; licence cap " + std::to_string(std::llround(item.licensed_units_per_month)) +
+                   " a month");
   }
   const double budget = affordable(s, item);
   if (budget < units) {
@@ -215,7 +220,8 @@ std::vector<ActorTimeline> simulate_supply(const Scenario& scenario, const Catal
         switch (item.kind) {
           case SupplyKind::hbm_pool:
             s.hbm[item.name] += item.stacks_per_month * item.ramp(m);
-            flow = {item.name, item.kind, "", item.stacks_per_month * item.ramp(m), 0, "", "stacks"};
+            flow = {item.name, item.kind, "",      item.stacks_per_month * item.ramp(m),
+                    0,         "",        "stacks"};
             break;
           case SupplyKind::die_stockpile:
             continue;  // consumed by production lines
@@ -233,17 +239,19 @@ std::vector<ActorTimeline> simulate_supply(const Scenario& scenario, const Catal
           }
         }
         if (item.kind != SupplyKind::hbm_pool) {
-          s.stock[{item.chip_id, resolve_system(item, catalog), actor.centralize ? "" : item.site}] +=
-              flow.units;
+          s.stock[{item.chip_id, resolve_system(item, catalog),
+                   actor.centralize ? "" : item.site}] += flow.units;
         }
         timeline.cumulative_units[k].second += flow.units;
         state.flows.push_back(flow);
       }
       for (const SupplyItem* item : items) {
-        if (item->kind == SupplyKind::hbm_pool) state.pools.emplace_back(item->name, s.hbm[item->name]);
+        if (item->kind == SupplyKind::hbm_pool)
+          state.pools.emplace_back(item->name, s.hbm[item->name]);
         if (item->kind == SupplyKind::die_stockpile || item->kind == SupplyKind::production) {
           // A line's own bank holds good dies that packaging or HBM could not use yet.
-          const std::string label = item->kind == SupplyKind::production ? item->name + " die bank" : item->name;
+          const std::string label =
+              item->kind == SupplyKind::production ? item->name + " die bank" : item->name;
           state.pools.emplace_back(label, s.die_banks[item->name]);
         }
       }

@@ -21,9 +21,9 @@ struct Flow {
   std::string supply;  // item name
   SupplyKind kind = SupplyKind::import;
   std::string chip_id;
-  double units = 0;    // added to the stock this month (packages, chips, stacks)
-  double blocked = 0;  // denied by an export rule or the budget
-  std::string binding; // production: wafers, dies, hbm, packaging, budget; imports: rule or cap
+  double units = 0;     // added to the stock this month (packages, chips, stacks)
+  double blocked = 0;   // denied by an export rule or the budget
+  std::string binding;  // production: wafers, dies, hbm, packaging, budget; imports: rule or cap
   std::string note;
 };
 

@@ -23,10 +23,14 @@ std::vector<Site> sites_at(const Actor& actor, supply::Month m) {
 
 SupplySource source_of(supply::SupplyKind kind) {
   switch (kind) {
-    case supply::SupplyKind::production: return SupplySource::domestic;
-    case supply::SupplyKind::import: return SupplySource::imports;
-    case supply::SupplyKind::smuggling: return SupplySource::smuggled;
-    default: return SupplySource::unspecified;
+    case supply::SupplyKind::production:
+      return SupplySource::domestic;
+    case supply::SupplyKind::import:
+      return SupplySource::imports;
+    case supply::SupplyKind::smuggling:
+      return SupplySource::smuggled;
+    default:
+      return SupplySource::unspecified;
   }
 }
 

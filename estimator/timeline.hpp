@@ -20,7 +20,7 @@ struct TimelineMonth {
   std::vector<supply::Flow> flows;
   double retired = 0;
   std::vector<std::pair<std::string, double>> pools;  // HBM stacks / stockpiled dies left
-  double site_power_w = 0;  // of the cluster's site that month
+  double site_power_w = 0;                            // of the cluster's site that month
   ClusterResult cluster;
   TrainingResult training;
   std::vector<ReferenceComparison> vs_reference;

@@ -1,20 +1,18 @@
 #include "estimator/validate.hpp"
 
-#include "estimator/scenario/scenario_loader.hpp"
-#include "estimator/scenario/workload_loader.hpp"
-#include "estimator/training/machine.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <string_view>
 #include <utility>
 
+#include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/scenario/workload_loader.hpp"
+#include "estimator/training/machine.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/text_match.hpp"
 #include "hardware/common/toml_reader.hpp"
 
-namespace clustercap {
-}  // namespace clustercap
+namespace clustercap {}  // namespace clustercap
 
 namespace clustercap::training {
 namespace {
@@ -56,7 +54,8 @@ ValidationPrediction published(const ValidationCase& c, std::uint64_t& evaluated
         if (!r.valid) continue;
         ++evaluated;
         if (!r.fits) {
-          if (best.no_fit.problem != LayoutProblem::memory || r.memory_bytes < best.no_fit.value) best.no_fit = r.problem;
+          if (best.no_fit.problem != LayoutProblem::memory || r.memory_bytes < best.no_fit.value)
+            best.no_fit = r.problem;
           continue;
         }
         if (!best.fit || r.tokens_per_s > fastest.tokens_per_s) {
@@ -118,19 +117,26 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
     if (!c.chip_id.empty() && chip == nullptr) {
       r.error_at("chip", "unknown chip id" + did_you_mean(c.chip_id, catalog.chip_ids()));
     }
-    c.machine.scaleup_domain = static_cast<int>(r.integer("scaleup_domain", Range::closed(1, 1e6), Presence::required).value_or(8));
-    const double scaleout_gbps = r.number("scaleout_gbps", Range::positive(1e5), Presence::required).value_or(400);
-    c.machine.chips = static_cast<int>(r.integer("chips", Range::closed(1, 1e7), Presence::required).value_or(1));
-    c.tp = static_cast<int>(r.integer("tp", Range::closed(1, 1024), Presence::required).value_or(1));
-    c.pp = static_cast<int>(r.integer("pp", Range::closed(1, 1024), Presence::required).value_or(1));
+    c.machine.scaleup_domain = static_cast<int>(
+        r.integer("scaleup_domain", Range::closed(1, 1e6), Presence::required).value_or(8));
+    const double scaleout_gbps =
+        r.number("scaleout_gbps", Range::positive(1e5), Presence::required).value_or(400);
+    c.machine.chips =
+        static_cast<int>(r.integer("chips", Range::closed(1, 1e7), Presence::required).value_or(1));
+    c.tp =
+        static_cast<int>(r.integer("tp", Range::closed(1, 1024), Presence::required).value_or(1));
+    c.pp =
+        static_cast<int>(r.integer("pp", Range::closed(1, 1024), Presence::required).value_or(1));
     c.cp = static_cast<int>(r.integer("cp", Range::closed(1, 1024)).value_or(1));
     c.recompute = r.string("recompute").value_or("");
-    if (!c.recompute.empty() && c.recompute != "none" && c.recompute != "selective" && c.recompute != "full") {
+    if (!c.recompute.empty() && c.recompute != "none" && c.recompute != "selective" &&
+        c.recompute != "full") {
       r.error_at("recompute", "must be none, selective or full");
     }
     c.basis = r.string("reported_basis", Presence::required).value_or("");
     if (c.basis == "megatron") {
-      c.reported = r.number("reported_tflops_per_chip", Range::positive(1e6), Presence::required).value_or(1);
+      c.reported = r.number("reported_tflops_per_chip", Range::positive(1e6), Presence::required)
+                       .value_or(1);
     } else if (c.basis == "model") {
       c.reported = r.number("reported_mfu", Range::unit_fraction(), Presence::required).value_or(1);
     } else if (!c.basis.empty()) {
@@ -141,7 +147,8 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
       w->report_unknown_keys();
     }
     if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
-      r.error_at("cp", "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");
+      r.error_at("cp",
+                 "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");
     }
     r.report_unknown_keys();
     // The step model's hardware figures: a missing one would run as zero.
@@ -149,7 +156,8 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
       r.error_at("chip", "has no dense bf16 peak in the catalog");
     }
     if (chip != nullptr && !chip->hbm_bytes) r.error_at("chip", "has no hbm_gb in the catalog");
-    if (chip != nullptr && !chip->hbm_bandwidth_bytes_per_s) r.error_at("chip", "has no hbm_bw_tbs in the catalog");
+    if (chip != nullptr && !chip->hbm_bandwidth_bytes_per_s)
+      r.error_at("chip", "has no hbm_bw_tbs in the catalog");
     if (chip != nullptr) {
       c.machine = machine_for(*chip, Precision::bf16, c.machine.chips, c.machine.scaleup_domain,
                               scaleout_gbps * 1e9 / 8);

@@ -17,17 +17,17 @@ struct ValidationCase {
   Workload workload;
   Machine machine;
   int tp = 1, pp = 1, cp = 1;  // as published
-  std::string recompute;  // forced recompute mode, or empty to search it
-  double reported = 0;    // TFLOP/s per chip ("megatron") or MFU ("model")
+  std::string recompute;       // forced recompute mode, or empty to search it
+  double reported = 0;         // TFLOP/s per chip ("megatron") or MFU ("model")
 };
 
 // One prediction of a case, or the step model's reason there is none.
 struct ValidationPrediction {
-  bool fit = false;       // some layout ran and fit in memory
-  LayoutCheck no_fit;     // when !fit: why (memory: the smallest need over the layouts tried)
-  Layout layout;          // when fit: the fastest layout
-  double predicted = 0;   // when fit: in the case's basis
-  double mfu = 0;         // when fit
+  bool fit = false;      // some layout ran and fit in memory
+  LayoutCheck no_fit;    // when !fit: why (memory: the smallest need over the layouts tried)
+  Layout layout;         // when fit: the fastest layout
+  double predicted = 0;  // when fit: in the case's basis
+  double mfu = 0;        // when fit
 };
 
 struct ValidationRow {

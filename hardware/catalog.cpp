@@ -29,16 +29,17 @@ bool Provenance::is_estimated(const std::string& key) const {
 std::optional<double> Chip::mfu_prior(Precision precision) const {
   switch (precision) {
     case Precision::bf16:
-    case Precision::fp16: return mfu_bf16;
-    case Precision::fp8: return mfu_fp8;
-    default: return std::nullopt;
+    case Precision::fp16:
+      return mfu_bf16;
+    case Precision::fp8:
+      return mfu_fp8;
+    default:
+      return std::nullopt;
   }
 }
 
 const Chip* Catalog::find_chip(const std::string& id) const { return find_by_id(chips, id); }
-const System* Catalog::find_system(const std::string& id) const {
-  return find_by_id(systems, id);
-}
+const System* Catalog::find_system(const std::string& id) const { return find_by_id(systems, id); }
 const ReferenceCluster* Catalog::find_cluster(const std::string& id) const {
   return find_by_id(clusters, id);
 }

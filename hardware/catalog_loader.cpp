@@ -112,11 +112,12 @@ Chip read_chip(TableReader& reader) {
   for (auto& variant_reader : reader.table_array("tpp_variants")) {
     TppVariant variant;
     variant.label = text_or_empty(variant_reader, "label", Presence::required);
-    for (const auto& name :
-         variant_reader.string_list("formats", Presence::required).value_or(std::vector<std::string>{})) {
+    for (const auto& name : variant_reader.string_list("formats", Presence::required)
+                                .value_or(std::vector<std::string>{})) {
       const auto precision = parse_precision(name);
       if (!precision || !chip.peak_flops(*precision)) {
-        variant_reader.error_at("formats", "names \"" + name + "\", which is not a rate of this chip");
+        variant_reader.error_at("formats",
+                                "names \"" + name + "\", which is not a rate of this chip");
       } else {
         variant.formats.push_back(*precision);
       }
@@ -238,8 +239,8 @@ void check_reference(const std::string& id, const std::vector<std::string>& know
   for (const auto& k : known) {
     if (k == id) return;
   }
-  diagnostics.add({at.file, at.line, at.column, key, "\"" + id + "\"",
-                   "unknown id" + did_you_mean(id, known)});
+  diagnostics.add(
+      {at.file, at.line, at.column, key, "\"" + id + "\"", "unknown id" + did_you_mean(id, known)});
 }
 
 }  // namespace
@@ -284,13 +285,13 @@ Catalog load_catalog(const std::vector<TextSource>& sources) {
                     diagnostics);
     if (const System* system = catalog.find_system(chip.default_system)) {
       if (system->chip_id != chip.id) {
-        diagnostics.add({chip_at[i].file, chip_at[i].line, chip_at[i].column,
-                         "chip.default_system", "\"" + chip.default_system + "\"",
+        diagnostics.add({chip_at[i].file, chip_at[i].line, chip_at[i].column, "chip.default_system",
+                         "\"" + chip.default_system + "\"",
                          "that system holds \"" + system->chip_id + "\", not \"" + chip.id + "\""});
       }
       if (!system->power_w || !system->power_is_system_it) {
-        diagnostics.add({chip_at[i].file, chip_at[i].line, chip_at[i].column,
-                         "chip.default_system", "\"" + chip.default_system + "\"",
+        diagnostics.add({chip_at[i].file, chip_at[i].line, chip_at[i].column, "chip.default_system",
+                         "\"" + chip.default_system + "\"",
                          "a default system needs power_kw with power_is_system_it = true"});
       }
     }

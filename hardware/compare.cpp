@@ -9,8 +9,7 @@ CompareFigure from_system(const std::optional<double>& system_value, const char*
                           const std::optional<double>& chip_value, const char* chip_key,
                           const System& system, const Chip* chip, double chips) {
   if (system_value) {
-    return {system_value, system.id + "." + system_key,
-            system.provenance.is_estimated(system_key)};
+    return {system_value, system.id + "." + system_key, system.provenance.is_estimated(system_key)};
   }
   if (chip != nullptr && chip_value) {
     return {*chip_value * chips, format_number(chips) + " x " + chip->id + "." + chip_key,
@@ -37,7 +36,8 @@ CompareFigure chip_scaleup(const Chip& chip, double chips, const std::string& pr
             chip.provenance.is_estimated("scaleup_gbs_unidirectional")};
   }
   if (chip.scaleup_direction_unstated_bytes_per_s) {
-    return {std::nullopt, chip.id + ".scaleup_gbs_direction_unstated (direction not stated: not compared)",
+    return {std::nullopt,
+            chip.id + ".scaleup_gbs_direction_unstated (direction not stated: not compared)",
             false};
   }
   return {};
@@ -99,10 +99,10 @@ CompareItem system_item(const System& s, const Catalog& catalog, bool all_in) {
       from_system(s.hbm_bandwidth_bytes_per_s, "hbm_bw_tbs",
                   chip ? chip->hbm_bandwidth_bytes_per_s : std::nullopt, "hbm_bw_tbs", s, chip, n);
   if (s.scaleup_aggregate_bidirectional_bytes_per_s) {
-    item.scaleup_bidirectional_bytes_per_s = {s.scaleup_aggregate_bidirectional_bytes_per_s,
-                                              s.id + ".scaleup_aggregate_tbs_bidirectional",
-                                              s.provenance.is_estimated(
-                                                  "scaleup_aggregate_tbs_bidirectional")};
+    item.scaleup_bidirectional_bytes_per_s = {
+        s.scaleup_aggregate_bidirectional_bytes_per_s,
+        s.id + ".scaleup_aggregate_tbs_bidirectional",
+        s.provenance.is_estimated("scaleup_aggregate_tbs_bidirectional")};
   } else if (s.scaleup_bidirectional_bytes_per_s_per_chip) {
     item.scaleup_bidirectional_bytes_per_s = {
         *s.scaleup_bidirectional_bytes_per_s_per_chip * n,
@@ -134,7 +134,8 @@ CompareItem system_item(const System& s, const Catalog& catalog, bool all_in) {
   if (s.price_usd) {
     item.price_usd = {s.price_usd, s.id + ".price_usd", s.provenance.is_estimated("price_usd")};
   } else if (chip != nullptr && chip->price_usd) {
-    item.price_usd = {*chip->price_usd * n, format_number(n) + " x " + chip->id + ".price_usd", true};
+    item.price_usd = {*chip->price_usd * n, format_number(n) + " x " + chip->id + ".price_usd",
+                      true};
   }
   return item;
 }

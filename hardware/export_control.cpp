@@ -23,10 +23,14 @@ constexpr Comparison kComparisons[] = {Comparison::ge, Comparison::gt, Compariso
 
 const char* suffix(Comparison c) {
   switch (c) {
-    case Comparison::ge: return "ge";
-    case Comparison::gt: return "gt";
-    case Comparison::le: return "le";
-    case Comparison::lt: return "lt";
+    case Comparison::ge:
+      return "ge";
+    case Comparison::gt:
+      return "gt";
+    case Comparison::le:
+      return "le";
+    case Comparison::lt:
+      return "lt";
   }
   return "";
 }
@@ -45,7 +49,8 @@ Condition read_condition(TableReader& reader) {
   return condition;
 }
 
-std::string text(TableReader& reader, std::string_view key, Presence presence = Presence::optional) {
+std::string text(TableReader& reader, std::string_view key,
+                 Presence presence = Presence::optional) {
   return reader.string(key, presence).value_or("");
 }
 
@@ -56,10 +61,11 @@ Vintage read_vintage(TableReader& reader, const Catalog& catalog) {
   v.name = text(reader, "name", Presence::required);
   v.effective = reader.date("effective", Presence::required).value_or("");
   v.ended = reader.date("ended").value_or("");
-  v.destinations = reader.string_list("destinations", Presence::required).value_or(
-      std::vector<std::string>{});
+  v.destinations =
+      reader.string_list("destinations", Presence::required).value_or(std::vector<std::string>{});
   v.destination_groups = text(reader, "destination_groups");
-  v.sources = reader.string_list("sources", Presence::required).value_or(std::vector<std::string>{});
+  v.sources =
+      reader.string_list("sources", Presence::required).value_or(std::vector<std::string>{});
   v.notes = text(reader, "notes");
   for (auto& r : reader.table_array("clause", Presence::required)) {
     Clause c;
@@ -91,8 +97,8 @@ Vintage read_vintage(TableReader& reader, const Catalog& catalog) {
   for (auto& r : reader.table_array("license_policy")) {
     LicensePolicy p;
     p.id = text(r, "id", Presence::required);
-    p.destinations = r.string_list("destinations", Presence::required).value_or(
-        std::vector<std::string>{});
+    p.destinations =
+        r.string_list("destinations", Presence::required).value_or(std::vector<std::string>{});
     p.policy = text(r, "policy", Presence::required);
     p.otherwise = text(r, "otherwise", Presence::required);
     p.notes = text(r, "notes");
@@ -120,10 +126,18 @@ Truth holds(const Bound& b, std::optional<double> value) {
   if (!value) return Truth::unknown;
   bool ok = false;
   switch (b.comparison) {
-    case Comparison::ge: ok = *value >= b.threshold; break;
-    case Comparison::gt: ok = *value > b.threshold; break;
-    case Comparison::le: ok = *value <= b.threshold; break;
-    case Comparison::lt: ok = *value < b.threshold; break;
+    case Comparison::ge:
+      ok = *value >= b.threshold;
+      break;
+    case Comparison::gt:
+      ok = *value > b.threshold;
+      break;
+    case Comparison::le:
+      ok = *value <= b.threshold;
+      break;
+    case Comparison::lt:
+      ok = *value < b.threshold;
+      break;
   }
   return ok ? Truth::yes : Truth::no;
 }
@@ -154,9 +168,9 @@ ConditionCheck check(const Condition& condition, const ChipMetrics& m) {
   if (condition.datacenter) {
     result.datacenter_required = condition.datacenter;
     result.datacenter_value = m.datacenter;
-    const Truth dc = !m.datacenter ? Truth::unknown
-                                   : (*m.datacenter == *condition.datacenter ? Truth::yes
-                                                                             : Truth::no);
+    const Truth dc = !m.datacenter
+                         ? Truth::unknown
+                         : (*m.datacenter == *condition.datacenter ? Truth::yes : Truth::no);
     result.holds = all_of(result.holds, dc);
   }
   return result;
@@ -181,21 +195,30 @@ std::string format_plain(double x) {
 
 const char* to_string(Metric metric) {
   switch (metric) {
-    case Metric::tpp: return "tpp";
-    case Metric::pd: return "pd";
-    case Metric::io_bidir_gbs: return "io_bidir_gbs";
-    case Metric::total_dram_bw_gbs: return "total_dram_bw_gbs";
-    case Metric::mbd_gbs_per_mm2: return "mbd_gbs_per_mm2";
+    case Metric::tpp:
+      return "tpp";
+    case Metric::pd:
+      return "pd";
+    case Metric::io_bidir_gbs:
+      return "io_bidir_gbs";
+    case Metric::total_dram_bw_gbs:
+      return "total_dram_bw_gbs";
+    case Metric::mbd_gbs_per_mm2:
+      return "mbd_gbs_per_mm2";
   }
   return "";
 }
 
 const char* symbol(Comparison comparison) {
   switch (comparison) {
-    case Comparison::ge: return ">=";
-    case Comparison::gt: return ">";
-    case Comparison::le: return "<=";
-    case Comparison::lt: return "<";
+    case Comparison::ge:
+      return ">=";
+    case Comparison::gt:
+      return ">";
+    case Comparison::le:
+      return "<=";
+    case Comparison::lt:
+      return "<";
   }
   return "";
 }
@@ -222,7 +245,8 @@ RuleBook load_rule_book(const std::vector<TextSource>& sources, const Catalog& c
     TableReader root(*document, "", source.name, diagnostics);
     for (auto& reader : root.table_array("vintage", Presence::required)) {
       Vintage v = read_vintage(reader, catalog);
-      if (!v.id.empty() && book.find(v.id) != nullptr) reader.error_at("id", "duplicate vintage id");
+      if (!v.id.empty() && book.find(v.id) != nullptr)
+        reader.error_at("id", "duplicate vintage id");
       book.vintages.push_back(std::move(v));
     }
     root.report_unknown_keys();
@@ -241,11 +265,16 @@ RuleBook load_builtin_rule_book(const Catalog& catalog) {
 
 std::optional<double> ChipMetrics::value(Metric metric) const {
   switch (metric) {
-    case Metric::tpp: return tpp;
-    case Metric::pd: return pd;
-    case Metric::io_bidir_gbs: return io_bidir_gbs;
-    case Metric::total_dram_bw_gbs: return total_dram_bw_gbs;
-    case Metric::mbd_gbs_per_mm2: return mbd_gbs_per_mm2;
+    case Metric::tpp:
+      return tpp;
+    case Metric::pd:
+      return pd;
+    case Metric::io_bidir_gbs:
+      return io_bidir_gbs;
+    case Metric::total_dram_bw_gbs:
+      return total_dram_bw_gbs;
+    case Metric::mbd_gbs_per_mm2:
+      return mbd_gbs_per_mm2;
   }
   return std::nullopt;
 }
@@ -262,7 +291,8 @@ std::vector<Rate> rates(const Chip& chip, const std::vector<Precision>& only) {
   std::vector<Rate> out;
   for (Precision p : kAllPrecisions) {
     if (!only.empty() && std::find(only.begin(), only.end(), p) == only.end()) continue;
-    if (auto peak = chip.peak_flops(p)) out.push_back({std::string(to_string(p)), *peak / 1e12, bit_length(p)});
+    if (auto peak = chip.peak_flops(p))
+      out.push_back({std::string(to_string(p)), *peak / 1e12, bit_length(p)});
   }
   if (only.empty() && chip.fp64_tensor_flops) {
     out.push_back({"fp64 tensor", *chip.fp64_tensor_flops / 1e12, 64});
@@ -284,8 +314,8 @@ ChipMetrics metrics_for(const Chip& chip, const std::string& reading,
     if (tpp > best || (tpp == best && r.bits < best_bits)) {
       best = tpp;
       best_bits = r.bits;
-      m.tpp_basis = r.name + " " + format_number(r.tera) + (r.name == "int8" ? " TOPS" : " TFLOPS") +
-                    " x " + std::to_string(r.bits);
+      m.tpp_basis = r.name + " " + format_number(r.tera) +
+                    (r.name == "int8" ? " TOPS" : " TFLOPS") + " x " + std::to_string(r.bits);
     }
   }
   if (best >= 0) m.tpp = best;
@@ -331,7 +361,8 @@ Verdict classify(const ChipMetrics& m, const Vintage& vintage) {
       it = paragraphs.end() - 1;
     }
     const auto index = static_cast<std::size_t>(it - paragraphs.begin());
-    if (cc.check.holds == Truth::yes && first_clause[index].empty()) first_clause[index] = clause.id;
+    if (cc.check.holds == Truth::yes && first_clause[index].empty())
+      first_clause[index] = clause.id;
     if (cc.check.holds == Truth::unknown) note_missing(cc.check, v.missing);
     it->second = any_of(it->second, cc.check.holds);
     v.clauses.push_back(cc);
@@ -380,17 +411,19 @@ Verdict classify(const ChipMetrics& m, const Vintage& vintage) {
       if (e.eccn != eccn) continue;
       const ConditionCheck c = check(e.condition, m);
       if (c.holds == Truth::yes) v.license_exceptions.push_back(e.id);
-      if (c.holds == Truth::unknown) v.license_exceptions.push_back(e.id + " (if its conditions hold)");
+      if (c.holds == Truth::unknown)
+        v.license_exceptions.push_back(e.id + " (if its conditions hold)");
     }
     for (const auto& p : vintage.license_policies) {
       const ConditionCheck c = check(p.condition, m);
       std::string because;
       for (const auto& b : c.bounds) {
         because += (because.empty() ? "" : ", ") + std::string(to_string(b.bound.metric)) + " " +
-                   (b.value ? format_plain(*b.value) : "unknown") + " " + symbol(b.bound.comparison) +
-                   " " + format_plain(b.bound.threshold) + (b.holds == Truth::yes ? "" : " fails");
+                   (b.value ? format_plain(*b.value) : "unknown") + " " +
+                   symbol(b.bound.comparison) + " " + format_plain(b.bound.threshold) +
+                   (b.holds == Truth::yes ? "" : " fails");
       }
-      v.license_policy = (c.holds == Truth::yes   ? p.policy
+      v.license_policy = (c.holds == Truth::yes  ? p.policy
                           : c.holds == Truth::no ? p.otherwise
                                                  : "undecided") +
                          " (" + p.id + ": " + because + ")";
@@ -408,8 +441,8 @@ std::vector<Headroom> headroom(const ChipMetrics& m, const Vintage& vintage) {
     for (const auto& b : condition.bounds) {
       const auto value = m.value(b.metric);
       if (!value || b.threshold <= 0) continue;
-      out.push_back({b.metric, *value, b.threshold, id, *value - b.threshold,
-                     *value / b.threshold - 1.0});
+      out.push_back(
+          {b.metric, *value, b.threshold, id, *value - b.threshold, *value / b.threshold - 1.0});
     }
   };
   for (const auto& c : vintage.clauses) {

@@ -144,9 +144,9 @@ struct Verdict {
   std::string status;
   bool controlled = false;
   Truth controlled_truth = Truth::no;
-  std::string matched_clause;       // clause that decided, if any
-  std::string thresholds_status;    // what the thresholds alone say, before exclusions
-  std::string exclusion;            // id + effect when an exclusion applied
+  std::string matched_clause;        // clause that decided, if any
+  std::string thresholds_status;     // what the thresholds alone say, before exclusions
+  std::string exclusion;             // id + effect when an exclusion applied
   std::vector<ClauseCheck> clauses;  // IC clauses, in rule order
   std::vector<std::string> missing;  // metrics a decision still needs
   std::vector<std::string> license_exceptions;
@@ -161,9 +161,9 @@ struct Headroom {
   Metric metric = Metric::tpp;
   double value = 0;
   double threshold = 0;
-  std::string clause;    // clause or policy id the threshold belongs to
-  double margin = 0;     // value - threshold
-  double relative = 0;   // value / threshold - 1
+  std::string clause;   // clause or policy id the threshold belongs to
+  double margin = 0;    // value - threshold
+  double relative = 0;  // value / threshold - 1
 };
 
 // For each metric the chip has, every threshold in the vintage, nearest first.

@@ -4,14 +4,22 @@ namespace clustercap {
 
 std::string_view to_string(Precision precision) {
   switch (precision) {
-    case Precision::fp64: return "fp64";
-    case Precision::fp32: return "fp32";
-    case Precision::tf32: return "tf32";
-    case Precision::bf16: return "bf16";
-    case Precision::fp16: return "fp16";
-    case Precision::fp8: return "fp8";
-    case Precision::int8: return "int8";
-    case Precision::fp4: return "fp4";
+    case Precision::fp64:
+      return "fp64";
+    case Precision::fp32:
+      return "fp32";
+    case Precision::tf32:
+      return "tf32";
+    case Precision::bf16:
+      return "bf16";
+    case Precision::fp16:
+      return "fp16";
+    case Precision::fp8:
+      return "fp8";
+    case Precision::int8:
+      return "int8";
+    case Precision::fp4:
+      return "fp4";
   }
   return "unknown";
 }
@@ -25,14 +33,22 @@ std::optional<Precision> parse_precision(std::string_view text) {
 
 int bit_length(Precision precision) {
   switch (precision) {
-    case Precision::fp64: return 64;
-    case Precision::fp32: return 32;
-    case Precision::tf32: return 32;
-    case Precision::bf16: return 16;
-    case Precision::fp16: return 16;
-    case Precision::fp8: return 8;
-    case Precision::int8: return 8;
-    case Precision::fp4: return 4;
+    case Precision::fp64:
+      return 64;
+    case Precision::fp32:
+      return 32;
+    case Precision::tf32:
+      return 32;
+    case Precision::bf16:
+      return 16;
+    case Precision::fp16:
+      return 16;
+    case Precision::fp8:
+      return 8;
+    case Precision::int8:
+      return 8;
+    case Precision::fp4:
+      return 4;
   }
   return 0;
 }

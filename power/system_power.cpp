@@ -1,6 +1,5 @@
 #include "power/system_power.hpp"
 
-
 namespace clustercap::power {
 
 bool has_system_it_power(const System* system) {
@@ -21,11 +20,11 @@ SystemPower system_it_power(const Chip& chip, const System* system, const Generi
     power.source_id = system->id;
     return power;
   }
-  const double chips = static_cast<double>(system != nullptr && system->chips
-                                               ? *system->chips
-                                               : generic.chips_per_server);
+  const double chips = static_cast<double>(
+      system != nullptr && system->chips ? *system->chips : generic.chips_per_server);
   power.chips_per_system = chips;
-  power.it_power_w = generic_server_it_power_w(server_tdp_w(chips, chip.tdp_w.value_or(0.0)), generic.system_overhead);
+  power.it_power_w = generic_server_it_power_w(server_tdp_w(chips, chip.tdp_w.value_or(0.0)),
+                                               generic.system_overhead);
   power.source_id = chip.id;
   power.tdp_w = chip.tdp_w.value_or(0.0);
   power.system_overhead = generic.system_overhead;

@@ -25,15 +25,15 @@ struct GenericServer {
 };
 
 struct SystemPower {
-  double it_power_w = 0.0;        // one system, W
-  double chips_per_system = 0.0;  // accelerators per system
+  double it_power_w = 0.0;         // one system, W
+  double chips_per_system = 0.0;   // accelerators per system
   bool includes_scaleout = false;  // it_power_w already covers its share of the fabric
   // Where the figure comes from (reporters put it in words): the catalogued
   // system's whole-system IT power, or chips x tdp_w x system_overhead.
   bool from_system = false;
-  std::string source_id;        // the system's id, or the chip's for generic servers
-  double tdp_w = 0.0;           // generic servers: the chip's TDP, W
-  double system_overhead = 0.0; // generic servers: x TDP
+  std::string source_id;         // the system's id, or the chip's for generic servers
+  double tdp_w = 0.0;            // generic servers: the chip's TDP, W
+  double system_overhead = 0.0;  // generic servers: x TDP
 };
 
 // True when `system` has its own whole-system IT figure; otherwise (also
@@ -41,7 +41,9 @@ struct SystemPower {
 bool has_system_it_power(const System* system);
 
 // TDP of one generic server's chips: chips per server x chip TDP, W.
-inline double server_tdp_w(double chips_per_server, double chip_tdp_w) { return chips_per_server * chip_tdp_w; }
+inline double server_tdp_w(double chips_per_server, double chip_tdp_w) {
+  return chips_per_server * chip_tdp_w;
+}
 // IT power of one generic server: its chips' TDP x the system overhead.
 // T: double, or a pack of sampled overheads (the sweep).
 template <class T>

@@ -1,6 +1,9 @@
 #include "estimator/cli/app.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -8,10 +11,6 @@
 #include <limits>
 #include <map>
 #include <sstream>
-
-#include <unistd.h>
-
-#include <boost/program_options.hpp>
 
 #include "estimator/cli/output.hpp"
 #include "estimator/estimate.hpp"
@@ -21,19 +20,19 @@
 #include "estimator/report/hardware_report.hpp"
 #include "estimator/report/sweep_report.hpp"
 #include "estimator/report/timeline_report.hpp"
-#include "estimator/sweep/sweep.hpp"
 #include "estimator/report/validate_report.hpp"
 #include "estimator/report/version.hpp"
-#include "estimator/validate.hpp"
-#include "estimator/timeline.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/sweep.hpp"
+#include "estimator/timeline.hpp"
+#include "estimator/validate.hpp"
 #include "hardware/catalog_loader.hpp"
-#include "hardware/compare.hpp"
-#include "hardware/export_control.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/printable.hpp"
 #include "hardware/common/text_match.hpp"
 #include "hardware/common/toml_reader.hpp"
+#include "hardware/compare.hpp"
+#include "hardware/export_control.hpp"
 
 namespace po = boost::program_options;
 
@@ -51,7 +50,9 @@ class UsageError : public std::runtime_error {
   UsageError(const std::string& message, std::string command)
       : UsageError(std::vector<std::string>{message}, std::move(command)) {}
   UsageError(std::vector<std::string> messages, std::string command)
-      : std::runtime_error(messages.front()), messages_(std::move(messages)), command_(std::move(command)) {}
+      : std::runtime_error(messages.front()),
+        messages_(std::move(messages)),
+        command_(std::move(command)) {}
   const std::vector<std::string>& messages() const { return messages_; }
   const std::string& command() const { return command_; }
 
@@ -102,8 +103,8 @@ void add_common(po::options_description& desc, CommonOptions& common, bool with_
 // A value as typed, quoted when blanks would hide in the message.
 std::string shown(const std::string& text) {
   const bool blank = text.empty() || std::any_of(text.begin(), text.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  });
+                       return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+                     });
   return blank ? "\"" + text + "\"" : text;
 }
 
@@ -125,7 +126,8 @@ std::string display_name(const std::string& option) {
 
 // An empty string is never a file name, an id or a format: `estimate ""`
 // must not run the default scenario, nor `--output ""` write to stdout.
-void reject_empty(const po::variables_map& vm, const po::options_description& desc, const std::string& command) {
+void reject_empty(const po::variables_map& vm, const po::options_description& desc,
+                  const std::string& command) {
   std::vector<std::string> problems;
   for (const auto& [option, value] : vm) {
     const auto* described = desc.find_nothrow(option, false);
@@ -134,7 +136,8 @@ void reject_empty(const po::variables_map& vm, const po::options_description& de
     if (const auto* text = boost::any_cast<std::string>(&value.value())) {
       empty = text->empty();
     } else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value.value())) {
-      empty = std::any_of(list->begin(), list->end(), [](const std::string& x) { return x.empty(); });
+      empty =
+          std::any_of(list->begin(), list->end(), [](const std::string& x) { return x.empty(); });
     }
     if (empty) problems.push_back(display_name(option) + " \"\": must not be empty");
   }
@@ -148,8 +151,10 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
   try {
     // No abbreviations: `--out` must not silently mean `--output` (nor change
     // meaning when an option is added).
-    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(desc).positional(positional).style(style).run(), vm);
+    const int style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(desc).positional(positional).style(style).run(),
+              vm);
     reject_empty(vm, desc, command);
     po::notify(vm);
   } catch (const po::error& e) {
@@ -163,11 +168,13 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
 // nullopt when `text` is not one.
 std::optional<std::uint64_t> parse_whole(const std::string& flag, const std::string& text,
                                          std::vector<std::string>& problems) {
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
   std::uint64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (!digits) {
-    problems.push_back(flag + " " + shown(text) + ": must be a whole number written with the digits 0-9 only");
+    problems.push_back(flag + " " + shown(text) +
+                       ": must be a whole number written with the digits 0-9 only");
   } else if (error != std::errc() || end != text.data() + text.size()) {
     problems.push_back(flag + " " + text + ": must be at most " +
                        std::to_string(std::numeric_limits<std::uint64_t>::max()));
@@ -211,8 +218,10 @@ OutputTarget check_common(const CommonOptions& common, bool with_csv, const std:
 
 // Formats `result` with the reporter for `format`.
 template <typename Result>
-std::string render(const std::string& format, const Result& result, void (*json)(const Result&, std::ostream&),
-                   void (*csv)(const Result&, std::ostream&), void (*table)(const Result&, std::ostream&)) {
+std::string render(const std::string& format, const Result& result,
+                   void (*json)(const Result&, std::ostream&),
+                   void (*csv)(const Result&, std::ostream&),
+                   void (*table)(const Result&, std::ostream&)) {
   std::ostringstream text;
   if (format == "json") {
     json(result, text);
@@ -227,7 +236,8 @@ std::string render(const std::string& format, const Result& result, void (*json)
 // Formats `result` and writes it to stdout or the --output file.
 template <typename Result>
 int write_result(const CommonOptions& common, const OutputTarget& target, const Result& result,
-                 void (*json)(const Result&, std::ostream&), void (*csv)(const Result&, std::ostream&),
+                 void (*json)(const Result&, std::ostream&),
+                 void (*csv)(const Result&, std::ostream&),
                  void (*table)(const Result&, std::ostream&)) {
   write_outputs({{target, render(common.format, result, json, csv, table)}});
   return kExitOk;
@@ -257,8 +267,8 @@ int run_estimate(const std::vector<std::string>& args) {
   const Scenario scenario = scenario_path.empty() ? load_default_scenario(catalog)
                                                   : load_scenario_file(scenario_path, catalog);
   const EstimateResult result = estimate(scenario, catalog);
-  return write_result(common, target, result, report::write_estimate_json, report::write_estimate_csv,
-                      report::write_estimate_table);
+  return write_result(common, target, result, report::write_estimate_json,
+                      report::write_estimate_csv, report::write_estimate_table);
 }
 
 int run_hardware(const std::vector<std::string>& args) {
@@ -268,17 +278,18 @@ int run_hardware(const std::vector<std::string>& args) {
   add_common(desc, common, false);
   desc.add_options()("kind", po::value<std::string>(&kind_text)->default_value("all"),
                      "list only: chip, system, cluster or all")(
-      "action", po::value<std::string>(&action), "list or show")(
-      "id", po::value<std::string>(&id), "catalog id for show");
+      "action", po::value<std::string>(&action), "list or show")("id", po::value<std::string>(&id),
+                                                                 "catalog id for show");
   po::positional_options_description positional;
   positional.add("action", 1).add("id", 1);
   const auto vm = parse(args, desc, positional, "hardware");
   if (vm.count("help") || action.empty()) {
     if (!vm.count("help")) throw UsageError("missing action: list or show", "hardware");
-    return emit_stdout(help_text("usage: clustercap hardware list [--kind chip|system|cluster] [--format "
-                     "table|json]\n       clustercap hardware show ID [--format table|json]\n\n"
-                     "Prints the catalog: every figure with its unit, estimates marked, sources.",
-                     desc, "clustercap hardware show huawei_cloudmatrix_384"));
+    return emit_stdout(
+        help_text("usage: clustercap hardware list [--kind chip|system|cluster] [--format "
+                  "table|json]\n       clustercap hardware show ID [--format table|json]\n\n"
+                  "Prints the catalog: every figure with its unit, estimates marked, sources.",
+                  desc, "clustercap hardware show huawei_cloudmatrix_384"));
   }
   const OutputTarget target = check_common(common, false, "hardware");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
@@ -303,7 +314,8 @@ int run_hardware(const std::vector<std::string>& args) {
     }
   } else if (action == "show") {
     if (id.empty()) throw UsageError("show needs an ID", "hardware");
-    if (!vm["kind"].defaulted()) throw UsageError("--kind applies to hardware list only", "hardware");
+    if (!vm["kind"].defaulted())
+      throw UsageError("--kind applies to hardware list only", "hardware");
     const bool found = common.format == "json"
                            ? report::write_hardware_show_json(catalog, id, text)
                            : report::write_hardware_show_table(catalog, id, text);
@@ -356,17 +368,19 @@ int run_validate_command(const std::vector<std::string>& args) {
   po::options_description desc("validate options");
   add_common(desc, common, true);
   desc.add_options()("cases", po::value<std::string>(&cases_path), "cases TOML file")(
-      "threads,t", po::value<std::string>(&threads_text)->default_value("1"), "threads for the layout search, 1 to 1024");
+      "threads,t", po::value<std::string>(&threads_text)->default_value("1"),
+      "threads for the layout search, 1 to 1024");
   po::positional_options_description positional;
   positional.add("cases", 1);
   const auto vm = parse(args, desc, positional, "validate");
   if (vm.count("help")) {
-    return emit_stdout(help_text("usage: clustercap validate [CASES.toml] [--threads T] [--format table|json|csv]\n\n"
-                     "Runs the step-time model on published training runs (embedded\n"
-                     "configs/validation/published-runs.toml by default) with their published TP/PP and\n"
-                     "with the layout left to the search; prints predicted vs reported throughput, the\n"
-                     "error, and the median and worst absolute error.",
-                     desc, "clustercap validate --threads 2"));
+    return emit_stdout(help_text(
+        "usage: clustercap validate [CASES.toml] [--threads T] [--format table|json|csv]\n\n"
+        "Runs the step-time model on published training runs (embedded\n"
+        "configs/validation/published-runs.toml by default) with their published TP/PP and\n"
+        "with the layout left to the search; prints predicted vs reported throughput, the\n"
+        "error, and the median and worst absolute error.",
+        desc, "clustercap validate --threads 2"));
   }
   std::vector<std::string> problems;
   const int threads = parse_threads(threads_text, problems);
@@ -384,8 +398,8 @@ int run_validate_command(const std::vector<std::string>& args) {
     cases = training::load_validation_cases(cases_path, *text, catalog);
   }
   const training::ValidationResult result = training::run_validation(cases, threads);
-  return write_result(common, target, result, report::write_validate_json, report::write_validate_csv,
-                      report::write_validate_table);
+  return write_result(common, target, result, report::write_validate_json,
+                      report::write_validate_csv, report::write_validate_table);
 }
 
 // Closes the "\r...%" progress line on stderr however the sweep ends.
@@ -423,11 +437,14 @@ int run_sweep_command(const std::vector<std::string>& args) {
   add_common(desc, common, true);
   desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file")(
       "samples,n", po::value<std::string>(&samples_text)->default_value("100000"),
-      "samples per grid point, 1 to 1e11")(
-      "seed", po::value<std::string>(&seed_text)->default_value("1"), "random seed, 0 to 2^64-1 in decimal")(
+      "samples per grid point, 1 to 1e11")("seed",
+                                           po::value<std::string>(&seed_text)->default_value("1"),
+                                           "random seed, 0 to 2^64-1 in decimal")(
       "threads,t", po::value<std::string>(&threads_text)->default_value("1"),
       "OpenMP threads, 1 to 1024 (results do not depend on it)")(
-      "max-points", po::value<std::string>(&max_points_text)->default_value(std::to_string(SweepOptions::kDefaultMaxPoints)),
+      "max-points",
+      po::value<std::string>(&max_points_text)
+          ->default_value(std::to_string(SweepOptions::kDefaultMaxPoints)),
       "largest [sweep.grid] accepted, in points (each point is a full sweep of --samples)")(
       "samples-out", po::value<std::string>(&samples_out),
       "write per-sample rows (inputs and outputs) to this CSV; at most 1,000,000 samples, "
@@ -444,7 +461,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
         "       [--format table|json|csv] [--output FILE] [--samples-out FILE.csv]\n"
         "       [--plan-out FILE.json] [--max-points N]\n\n"
         "Draws every number written as a distribution (uniform, triangular, pert, normal,\n"
-        "lognormal, choice; [[sweep.correlation]] for rank correlation) and evaluates the estimate\n"
+        "lognormal, choice; [[sweep.correlation]] for rank correlation) and evaluates the "
+        "estimate\n"
         "model per sample; [sweep.grid] runs the sweep at each combination of listed values.\n"
         "Reports mean, sd and p5..p95 of each output, binding-constraint shares, the probability\n"
         "of exceeding each reference, a tornado and standardised rank-regression coefficients.\n"
@@ -461,9 +479,11 @@ int run_sweep_command(const std::vector<std::string>& args) {
   options.samples = parse_whole("--samples", samples_text, problems).value_or(options.samples);
   options.seed = parse_whole("--seed", seed_text, problems).value_or(options.seed);
   if (const auto threads = parse_whole("--threads", threads_text, problems)) {
-    options.threads = static_cast<int>(std::min<std::uint64_t>(*threads, SweepOptions::kMaxThreads + 1));
+    options.threads =
+        static_cast<int>(std::min<std::uint64_t>(*threads, SweepOptions::kMaxThreads + 1));
   }
-  options.max_points = parse_whole("--max-points", max_points_text, problems).value_or(options.max_points);
+  options.max_points =
+      parse_whole("--max-points", max_points_text, problems).value_or(options.max_points);
   options.keep_rows = samples_out.empty() ? 0 : options.samples;
   // The library checks its own options; this only names the flags.
   for (const auto& p : options.problems()) {
@@ -495,9 +515,10 @@ int run_sweep_command(const std::vector<std::string>& args) {
   const std::uint64_t points = sweep::grid_point_count(scenario);
   if (!samples_out.empty() && points > 1) {
     // The rows carry no grid point: they would silently be the first point's.
-    throw UsageError("--samples-out writes the samples of one run, not of each grid point: " + scenario_path +
-                         " has a [sweep.grid] of " + std::to_string(points) + " points",
-                     "sweep");
+    throw UsageError(
+        "--samples-out writes the samples of one run, not of each grid point: " + scenario_path +
+            " has a [sweep.grid] of " + std::to_string(points) + " points",
+        "sweep");
   }
   ProgressLine line;
   const auto started = std::chrono::steady_clock::now();
@@ -505,14 +526,17 @@ int run_sweep_command(const std::vector<std::string>& args) {
   options.progress = [&](std::uint64_t done, std::uint64_t total) {
     if (!line.terminal() || total == 0) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - started < std::chrono::seconds(2) || now - last < std::chrono::milliseconds(500)) return;
+    if (now - started < std::chrono::seconds(2) || now - last < std::chrono::milliseconds(500))
+      return;
     last = now;
     char text[160];
     const double percent = 100.0 * static_cast<double>(done) / static_cast<double>(total);
     if (points > 1) {
       // total = samples per point x points
-      const std::uint64_t point = std::min(points, done / std::max<std::uint64_t>(1, total / points) + 1);
-      std::snprintf(text, sizeof text, "sweep: %5.1f%% (grid point %llu of %llu, %llu of %llu samples)", percent,
+      const std::uint64_t point =
+          std::min(points, done / std::max<std::uint64_t>(1, total / points) + 1);
+      std::snprintf(text, sizeof text,
+                    "sweep: %5.1f%% (grid point %llu of %llu, %llu of %llu samples)", percent,
                     static_cast<unsigned long long>(point), static_cast<unsigned long long>(points),
                     static_cast<unsigned long long>(done), static_cast<unsigned long long>(total));
     } else {
@@ -527,8 +551,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
 
   // Everything rendered first; then written all together or not at all.
   std::vector<Output> outputs;
-  outputs.push_back({targets[0], render(common.format, result, report::write_sweep_json, report::write_sweep_csv,
-                                        report::write_sweep_table)});
+  outputs.push_back({targets[0], render(common.format, result, report::write_sweep_json,
+                                        report::write_sweep_csv, report::write_sweep_table)});
   for (std::size_t i = 1; i < targets.size(); ++i) {
     std::ostringstream text;
     if (targets[i].flag == "--samples-out") {
@@ -554,8 +578,9 @@ void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog
     if (std::find(known.begin(), known.end(), id) != known.end()) continue;
     std::string rule = std::string("unknown ") + (chips_only ? "chip id" : "chip or system id") +
                        did_you_mean(id, known);
-    if (catalog.find_cluster(id) != nullptr) rule = "is a reference cluster; " + command + " takes " +
-                                                    (chips_only ? "chips" : "chips and systems");
+    if (catalog.find_cluster(id) != nullptr)
+      rule = "is a reference cluster; " + command + " takes " +
+             (chips_only ? "chips" : "chips and systems");
     if (const System* system = catalog.find_system(id); system != nullptr && chips_only) {
       rule = "is a system; " + command + " takes chips" +
              (system->chip_id.empty() ? std::string() : " (its chip: \"" + system->chip_id + "\")");
@@ -605,8 +630,8 @@ struct HypotheticalChip {
 // A number typed on the command line, checked like a catalog value: the whole
 // text must parse, and the value must be finite and inside `range` ("inf"
 // and "nan" parse, then fail the range).
-std::optional<double> command_line_number(const std::string& flag, const std::string& text, const Range& range,
-                                          std::vector<InputError>& errors) {
+std::optional<double> command_line_number(const std::string& flag, const std::string& text,
+                                          const Range& range, std::vector<InputError>& errors) {
   double value = 0;
   const char* end = text.data() + text.size();
   const auto [stop, error] = std::from_chars(text.data(), end, value);
@@ -623,10 +648,10 @@ std::optional<double> command_line_number(const std::string& flag, const std::st
 
 // Same bounds as the catalog's chip keys (hardware/catalog_loader.cpp): zero
 // I/O or DRAM bandwidth is a real design (no scale-up links, SRAM only).
-const Range kRateRange = Range::positive(1e7);        // dense TFLOPS / TOPS
-const Range kDieAreaRange = Range::positive(1e5);     // mm2
-const Range kIoRange = Range::non_negative(1e7);      // GB/s
-const Range kDramRange = Range::non_negative(1e4);    // TB/s
+const Range kRateRange = Range::positive(1e7);      // dense TFLOPS / TOPS
+const Range kDieAreaRange = Range::positive(1e5);   // mm2
+const Range kIoRange = Range::non_negative(1e7);    // GB/s
+const Range kDramRange = Range::non_negative(1e4);  // TB/s
 
 Chip build_hypothetical(const HypotheticalChip& h) {
   std::vector<InputError> errors;
@@ -639,26 +664,31 @@ Chip build_hypothetical(const HypotheticalChip& h) {
   chip.provenance.sources = {"command line"};
   chip.provenance.defined_in = "command line";
   for (const auto& [p, text] : h.rates) {
-    const std::string flag = p == Precision::int8 ? "--tops-int8" : "--tflops-" + std::string(to_string(p));
+    const std::string flag =
+        p == Precision::int8 ? "--tops-int8" : "--tflops-" + std::string(to_string(p));
     if (const auto tera = command_line_number(flag, text, kRateRange, errors)) {
       chip.dense_peak_flops[static_cast<std::size_t>(p)] = *tera * 1e12;
     }
   }
   if (h.rates.empty()) {
-    missing("--tflops-bf16", "missing: give at least one dense rate (--tflops-bf16, --tflops-fp16, "
-                             "--tflops-fp8, --tops-int8, --tflops-fp4, --tflops-tf32, --tflops-fp32) "
-                             "so TPP can be computed");
+    missing("--tflops-bf16",
+            "missing: give at least one dense rate (--tflops-bf16, --tflops-fp16, "
+            "--tflops-fp8, --tops-int8, --tflops-fp4, --tflops-tf32, --tflops-fp32) "
+            "so TPP can be computed");
   }
   if (!h.die_area_mm2) {
     missing("--die-area-mm2", "missing: applicable logic-die area is needed for PD");
   } else {
-    chip.die_area_mm2 = command_line_number("--die-area-mm2", *h.die_area_mm2, kDieAreaRange, errors);
+    chip.die_area_mm2 =
+        command_line_number("--die-area-mm2", *h.die_area_mm2, kDieAreaRange, errors);
   }
   if (!h.datacenter) {
-    missing("--datacenter", "missing: say true or false (designed or marketed for datacenters; "
-                            "decides Note 2 and NAC)");
+    missing("--datacenter",
+            "missing: say true or false (designed or marketed for datacenters; "
+            "decides Note 2 and NAC)");
   } else if (*h.datacenter != "true" && *h.datacenter != "false") {
-    errors.push_back({"command line", 0, 0, "--datacenter", *h.datacenter, "must be true or false"});
+    errors.push_back(
+        {"command line", 0, 0, "--datacenter", *h.datacenter, "must be true or false"});
   } else {
     chip.datacenter = *h.datacenter == "true";
   }
@@ -698,27 +728,34 @@ int run_classify(const std::vector<std::string>& args) {
       "headroom", po::bool_switch(&show_headroom),
       "also show how far each metric is from every threshold of the rule (latest with --rule all)")(
       "name", po::value<std::string>(&h.name), "hypothetical chip: label")(
-      "die-area-mm2", po::value<std::string>()->notifier([&](const std::string& v) { h.die_area_mm2 = v; }),
+      "die-area-mm2",
+      po::value<std::string>()->notifier([&](const std::string& v) { h.die_area_mm2 = v; }),
       "hypothetical chip: applicable logic-die area, mm2")(
-      "io-bidir-gbs", po::value<std::string>()->notifier([&](const std::string& v) { h.io_bidir_gbs = v; }),
+      "io-bidir-gbs",
+      po::value<std::string>()->notifier([&](const std::string& v) { h.io_bidir_gbs = v; }),
       "hypothetical chip: aggregate bidirectional I/O, GB/s (2022-10 rule)")(
-      "hbm-bw-tbs", po::value<std::string>()->notifier([&](const std::string& v) { h.hbm_bw_tbs = v; }),
+      "hbm-bw-tbs",
+      po::value<std::string>()->notifier([&](const std::string& v) { h.hbm_bw_tbs = v; }),
       "hypothetical chip: DRAM bandwidth, TB/s (2026-01 licence review)")(
-      "datacenter", po::value<std::string>()->notifier([&](const std::string& v) { h.datacenter = v; }),
+      "datacenter",
+      po::value<std::string>()->notifier([&](const std::string& v) { h.datacenter = v; }),
       "hypothetical chip: designed or marketed for datacenters, true or false");
   for (Precision p : kAllPrecisions) {
     if (p == Precision::fp64) continue;
-    const std::string flag = p == Precision::int8 ? "tops-int8" : "tflops-" + std::string(to_string(p));
-    desc.add_options()(flag.c_str(), po::value<std::string>()->notifier([&, p](const std::string& v) {
-      h.rates.emplace_back(p, v);
-    }), ("hypothetical chip: dense " + std::string(to_string(p)) + " rate").c_str());
+    const std::string flag =
+        p == Precision::int8 ? "tops-int8" : "tflops-" + std::string(to_string(p));
+    desc.add_options()(flag.c_str(),
+                       po::value<std::string>()->notifier(
+                           [&, p](const std::string& v) { h.rates.emplace_back(p, v); }),
+                       ("hypothetical chip: dense " + std::string(to_string(p)) + " rate").c_str());
   }
   po::positional_options_description positional;
   positional.add("id", -1);
   const auto vm = parse(args, desc, positional, "classify");
   if (vm.count("help")) {
     return emit_stdout(help_text(
-        "usage: clustercap classify ID... [--rule 2022-10|2023-10|2024-12|2026-01|all] [--headroom]\n"
+        "usage: clustercap classify ID... [--rule 2022-10|2023-10|2024-12|2026-01|all] "
+        "[--headroom]\n"
         "       clustercap classify --tflops-fp8 X --die-area-mm2 A --datacenter true [...]\n\n"
         "Total Processing Performance (max over formats of dense TOPS x bits), performance\n"
         "density (TPP / logic-die area) and the verdict of each rule vintage, with every\n"
@@ -734,14 +771,19 @@ int run_classify(const std::vector<std::string>& args) {
   } else if (const auto* v = book.find(rule)) {
     vintages.push_back(v);
   } else {
-    throw UsageError("--rule " + rule + ": must be one of " + [&] {
-      std::string list;
-      for (const auto& id : book.ids()) list += id + ", ";
-      return list + "all";
-    }() + did_you_mean(rule, book.ids()), "classify");
+    throw UsageError(
+        "--rule " + rule + ": must be one of " +
+            [&] {
+              std::string list;
+              for (const auto& id : book.ids()) list += id + ", ";
+              return list + "all";
+            }() +
+            did_you_mean(rule, book.ids()),
+        "classify");
   }
   const bool hypothetical = h.given();
-  if (ids.empty() && !hypothetical) throw UsageError("classify needs a chip id or a hypothetical chip", "classify");
+  if (ids.empty() && !hypothetical)
+    throw UsageError("classify needs a chip id or a hypothetical chip", "classify");
   check_ids_exist(ids, catalog, true, "classify");
   std::vector<Chip> chips;
   for (const auto& id : ids) chips.push_back(*catalog.find_chip(id));
@@ -752,7 +794,8 @@ int run_classify(const std::vector<std::string>& args) {
     report::ClassifiedChip c{chip.id, chip.name, {}};
     for (auto& metrics : export_control::chip_metrics(chip)) {
       report::ClassifiedReading reading{metrics, {}, {}, ""};
-      for (const auto* v : vintages) reading.verdicts.push_back(export_control::classify(metrics, *v));
+      for (const auto* v : vintages)
+        reading.verdicts.push_back(export_control::classify(metrics, *v));
       if (show_headroom) {
         reading.headroom_rule = vintages.back()->id;
         reading.headroom = export_control::headroom(metrics, *vintages.back());
@@ -772,8 +815,8 @@ int run_classify(const std::vector<std::string>& args) {
     }
     if (!errors.empty()) throw InputErrors(errors);
   }
-  return write_result(common, target, classified, report::write_classify_json, report::write_classify_csv,
-                      report::write_classify_table);
+  return write_result(common, target, classified, report::write_classify_json,
+                      report::write_classify_csv, report::write_classify_table);
 }
 
 }  // namespace
@@ -804,7 +847,8 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
                                                 "timeline", "sweep", "validate"}),
                      "");
   } catch (const UsageError& e) {
-    for (const auto& message : e.messages()) err << "clustercap: " << printable_text(message) << "\n";
+    for (const auto& message : e.messages())
+      err << "clustercap: " << printable_text(message) << "\n";
     err << "see: clustercap " << (e.command().empty() ? "" : e.command() + " ") << "--help\n";
     return kExitInput;
   } catch (const InputErrors& e) {

@@ -1,15 +1,15 @@
 #include "estimator/cli/output.hpp"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "hardware/common/input_error.hpp"
 
@@ -106,8 +106,8 @@ std::string resolve_links(const std::string& name, std::string path) {
 bool same_file(const struct stat& a, int fd) {
   struct stat b {};
   const int flags = ::fcntl(fd, F_GETFL);
-  return flags != -1 && (flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
-         a.st_ino == b.st_ino;
+  return flags != -1 && (flags & O_ACCMODE) != O_RDONLY && ::fstat(fd, &b) == 0 &&
+         a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 // One temp file registered with the signal handler.
@@ -210,7 +210,8 @@ OutputTarget plan_output(const std::string& flag, const std::string& path) {
   return target;
 }
 
-std::vector<OutputTarget> plan_outputs(const std::vector<std::pair<std::string, std::string>>& requests) {
+std::vector<OutputTarget> plan_outputs(
+    const std::vector<std::pair<std::string, std::string>>& requests) {
   std::vector<OutputTarget> targets;
   std::vector<std::string> keys;
   for (const auto& [flag, path] : requests) {
@@ -220,7 +221,8 @@ std::vector<OutputTarget> plan_outputs(const std::vector<std::pair<std::string, 
       char dir[kPathBytes];
       const std::string parent = parent_of(target.path);
       const std::string key =
-          (::realpath(parent.c_str(), dir) != nullptr ? std::string(dir) : parent) + "/" + base_of(target.path);
+          (::realpath(parent.c_str(), dir) != nullptr ? std::string(dir) : parent) + "/" +
+          base_of(target.path);
       for (std::size_t i = 0; i < keys.size(); ++i) {
         if (keys[i] == key) {
           throw InputErrors({{"command line", 0, 0, flag, path,
@@ -240,7 +242,8 @@ std::vector<OutputTarget> plan_outputs(const std::vector<std::pair<std::string, 
 void write_outputs(const std::vector<Output>& outputs) {
   std::vector<Temp> temps;
   bool any_replace = false;
-  for (const auto& o : outputs) any_replace = any_replace || o.target.kind == OutputTarget::Kind::replace;
+  for (const auto& o : outputs)
+    any_replace = any_replace || o.target.kind == OutputTarget::Kind::replace;
   try {
     // 1. Every temp file, complete and synced, before anything is visible.
     for (const auto& o : outputs) {
@@ -251,12 +254,14 @@ void write_outputs(const std::vector<Output>& outputs) {
       t.slot = claim_slot(t.path);  // registered before it exists: a signal never misses it
       if (t.slot < 0) fail(o.target.name, ENAMETOOLONG);
       temps.push_back(t);
-      if (const int error = write_temp(t.path, o.target.path, o.text); error != 0) fail(o.target.name, error);
+      if (const int error = write_temp(t.path, o.target.path, o.text); error != 0)
+        fail(o.target.name, error);
     }
     // 2. Streams and devices: from the first byte on, a signal says which is incomplete.
     for (const auto& o : outputs) {
       if (o.target.kind == OutputTarget::Kind::replace) continue;
-      const std::string message = "clustercap: interrupted while writing " + o.target.name + "; it is incomplete" +
+      const std::string message = "clustercap: interrupted while writing " + o.target.name +
+                                  "; it is incomplete" +
                                   (any_replace ? " and no file was replaced\n" : "\n");
       const std::size_t size = std::min(message.size(), sizeof g_stream_message);
       std::memcpy(g_stream_message, message.data(), size);
@@ -269,7 +274,8 @@ void write_outputs(const std::vector<Output>& outputs) {
       }
       g_stream_started.store(1);
       int error = write_all(fd, o.text);
-      if (o.target.kind == OutputTarget::Kind::direct && ::close(fd) != 0 && error == 0) error = errno;
+      if (o.target.kind == OutputTarget::Kind::direct && ::close(fd) != 0 && error == 0)
+        error = errno;
       g_stream_started.store(0);
       g_phase.store(kWorking);
       if (error != 0) fail(o.target.name, error);

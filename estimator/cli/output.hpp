@@ -50,7 +50,8 @@ OutputTarget plan_output(const std::string& flag, const std::string& path);
 
 // plan_output() for each (flag, path); InputErrors when two outputs would
 // replace the same file.
-std::vector<OutputTarget> plan_outputs(const std::vector<std::pair<std::string, std::string>>& requests);
+std::vector<OutputTarget> plan_outputs(
+    const std::vector<std::pair<std::string, std::string>>& requests);
 
 struct Output {
   OutputTarget target;

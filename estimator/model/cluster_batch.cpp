@@ -15,9 +15,12 @@ const char* to_string(Constraint constraint) {
 
 const char* to_string(ModelLimit limit) {
   switch (limit) {
-    case ModelLimit::compute: return "compute";
-    case ModelLimit::memory: return "memory";
-    case ModelLimit::data: return "data";
+    case ModelLimit::compute:
+      return "compute";
+    case ModelLimit::memory:
+      return "memory";
+    case ModelLimit::data:
+      return "data";
   }
   return "unknown";
 }
@@ -31,11 +34,10 @@ void ClusterBatch::resize(Index size) {
 
 void ClusterResults::resize(Index size) {
   for (ArrayXd& a : limit) a.setZero(size);
-  for (ArrayXd* a : {&goodput, &systems, &chips,
-                     &it_power_w, &network_power_w, &facility_power_w, &network_tiers,
-                     &network_switches, &network_transceivers, &peak_flops, &sustained_flops,
-                     &train_flop, &params_compute_optimal, &params_memory_limit, &params, &tokens,
-                     &model_train_flop}) {
+  for (ArrayXd* a : {&goodput, &systems, &chips, &it_power_w, &network_power_w, &facility_power_w,
+                     &network_tiers, &network_switches, &network_transceivers, &peak_flops,
+                     &sustained_flops, &train_flop, &params_compute_optimal, &params_memory_limit,
+                     &params, &tokens, &model_train_flop}) {
     a->setZero(size);
   }
   binding.setZero(size);
@@ -52,9 +54,13 @@ double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems) {
   return it_power_t(row_values<double>(in, i), systems);
 }
 
-double it_budget_w(const ClusterBatch& in, Index i) { return it_budget_t(row_values<double>(in, i)); }
+double it_budget_w(const ClusterBatch& in, Index i) {
+  return it_budget_t(row_values<double>(in, i));
+}
 
-double network_limit_systems(const ClusterBatch& in, Index i) { return network_limit_t(row_values<double>(in, i)); }
+double network_limit_systems(const ClusterBatch& in, Index i) {
+  return network_limit_t(row_values<double>(in, i));
+}
 
 Constraint binding_constraint(const double (&limits_systems)[kLimitCount]) {
   return static_cast<Constraint>(static_cast<int>(binding_t(limits_systems)));

@@ -7,12 +7,11 @@
 // the documented +inf "no limit" markers.
 #pragma once
 
+#include <Eigen/Core>
 #include <array>
 #include <cstddef>
 #include <limits>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "estimator/model/fat_tree.hpp"
 
@@ -34,9 +33,9 @@ inline constexpr double kNoLimit = std::numeric_limits<double>::infinity();
 // tie-break order: when limits are equal the earlier one binds. Everything
 // that counts, names, stores or sizes limits iterates this list; adding a
 // constraint is one line here and its equation.
-#define CLUSTERCAP_LIMITS(X)                   \
-  X(chips, held_limit_t, cheap, "held")        \
-  X(power, power_limit_t, costly, "power")     \
+#define CLUSTERCAP_LIMITS(X)                    \
+  X(chips, held_limit_t, cheap, "held")         \
+  X(power, power_limit_t, costly, "power")      \
   X(network, network_limit_t, cheap, "network") \
   X(budget, budget_limit_t, cheap, "budget")
 
@@ -77,27 +76,27 @@ inline constexpr double kTokensPerParam = 20.0;
 inline constexpr double kFlopPerParamToken = 6.0;
 
 // X-macro list of per-candidate inputs: name, unit and meaning in one place.
-#define CLUSTERCAP_CLUSTER_INPUTS(X)                                                      \
-  X(chips_held)             /* chips the actor can put at this site                   */ \
-  X(chips_per_system)       /* accelerators per system (8 HGX, 72 NVL72, 384 CM384)    */ \
-  X(system_it_power_w)      /* IT power of one system, W                               */ \
-  X(system_includes_scaleout) /* 1 when system power already covers its fabric share  */ \
-  X(endpoints_per_chip)     /* scale-out switch ports per chip                         */ \
-  X(site_power_w)           /* facility power available at the site, W                 */ \
-  X(pue)                    /* facility power / IT power, >= 1                         */ \
-  X(budget_usd)             /* capital for accelerators; kNoLimit when none            */ \
-  X(system_price_usd)       /* price of one system, USD (unused without a budget)      */ \
-  X(peak_flops_per_chip)    /* dense peak at the training precision, FLOP/s            */ \
-  X(mfu)                    /* model-FLOPs utilisation, (0, 1]                         */ \
-  X(goodput)                /* productive fraction of wall time, (0, 1]                */ \
-  X(duration_s)             /* training run length, s                                  */ \
-  X(hbm_bytes_per_chip)     /* accelerator memory, bytes                               */ \
-  X(bytes_per_param)        /* training state per parameter (16: mixed-precision Adam) */ \
-  X(activation_memory_fraction) /* share of HBM kept for activations, [0, 1)         */ \
-  X(max_tokens)             /* training data available; kNoLimit when none             */ \
-  X(interruptions_per_chip_day) /* failure rate; 0: use goodput as given             */ \
-  X(restart_hours)          /* lost per interruption besides rolled-back work          */ \
-  X(checkpoint_interval_hours) /* half of it is lost on average per interruption     */
+#define CLUSTERCAP_CLUSTER_INPUTS(X)                                                          \
+  X(chips_held)                 /* chips the actor can put at this site                   */  \
+  X(chips_per_system)           /* accelerators per system (8 HGX, 72 NVL72, 384 CM384)    */ \
+  X(system_it_power_w)          /* IT power of one system, W                               */ \
+  X(system_includes_scaleout)   /* 1 when system power already covers its fabric share  */    \
+  X(endpoints_per_chip)         /* scale-out switch ports per chip                         */ \
+  X(site_power_w)               /* facility power available at the site, W                 */ \
+  X(pue)                        /* facility power / IT power, >= 1                         */ \
+  X(budget_usd)                 /* capital for accelerators; kNoLimit when none            */ \
+  X(system_price_usd)           /* price of one system, USD (unused without a budget)      */ \
+  X(peak_flops_per_chip)        /* dense peak at the training precision, FLOP/s            */ \
+  X(mfu)                        /* model-FLOPs utilisation, (0, 1]                         */ \
+  X(goodput)                    /* productive fraction of wall time, (0, 1]                */ \
+  X(duration_s)                 /* training run length, s                                  */ \
+  X(hbm_bytes_per_chip)         /* accelerator memory, bytes                               */ \
+  X(bytes_per_param)            /* training state per parameter (16: mixed-precision Adam) */ \
+  X(activation_memory_fraction) /* share of HBM kept for activations, [0, 1)         */       \
+  X(max_tokens)                 /* training data available; kNoLimit when none             */ \
+  X(interruptions_per_chip_day) /* failure rate; 0: use goodput as given             */       \
+  X(restart_hours)              /* lost per interruption besides rolled-back work          */ \
+  X(checkpoint_interval_hours)  /* half of it is lost on average per interruption     */
 
 struct ClusterBatch {
 #define CLUSTERCAP_DECLARE(name) ArrayXd name;

@@ -11,8 +11,8 @@
 
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/model/fat_tree.hpp"
-#include "estimator/model/lanes.hpp"
 #include "estimator/model/goodput.hpp"
+#include "estimator/model/lanes.hpp"
 #include "power/facility.hpp"
 
 namespace clustercap::model {
@@ -57,14 +57,16 @@ T held_limit_t(const RowT<T>& r) {
 // Deepest fabric allowed.
 template <class T>
 T network_limit_t(const RowT<T>& r) {
-  const T max_endpoints = r.fabric.planes * clos_capacity_t(r.fabric.switch_radix, r.fabric.max_tiers);
+  const T max_endpoints =
+      r.fabric.planes * clos_capacity_t(r.fabric.switch_radix, r.fabric.max_tiers);
   return vfloor(max_endpoints / r.endpoints_per_chip / r.chips_per_system);
 }
 
 // kNoLimit without a budget.
 template <class T>
 T budget_limit_t(const RowT<T>& r) {
-  return where(r.budget_usd == kNoLimit, splat<T>(kNoLimit), vfloor(r.budget_usd / r.system_price_usd));
+  return where(r.budget_usd == kNoLimit, splat<T>(kNoLimit),
+               vfloor(r.budget_usd / r.system_price_usd));
 }
 
 template <class T>
@@ -76,14 +78,16 @@ T it_budget_t(const RowT<T>& r) {
 // unless the systems' own power already covers it).
 template <class T>
 T it_power_with_t(const RowT<T>& r, T systems, T fabric_w) {
-  return systems * r.system_it_power_w + where(r.system_includes_scaleout != 0.0, splat<T>(0.0), fabric_w);
+  return systems * r.system_it_power_w +
+         where(r.system_includes_scaleout != 0.0, splat<T>(0.0), fabric_w);
 }
 
 // IT power of `systems` systems with the fabric they need.
 template <class T>
 T it_power_t(const RowT<T>& r, T systems) {
-  return it_power_with_t(r, systems,
-                         size_fabric_t(systems * r.chips_per_system * r.endpoints_per_chip, r.fabric).power_w);
+  return it_power_with_t(
+      r, systems,
+      size_fabric_t(systems * r.chips_per_system * r.endpoints_per_chip, r.fabric).power_w);
 }
 
 // Chips a fabric of `tiers` tiers connects.
@@ -99,7 +103,8 @@ T smooth_systems_t(const RowT<T>& r, T budget_w, int tiers) {
   const T capacity_systems = vfloor(fabric_capacity_chips_t(r, tiers) / r.chips_per_system);
   const T per_system_w =
       r.system_it_power_w + where(r.system_includes_scaleout != 0.0, splat<T>(0.0),
-                                  r.chips_per_system * r.endpoints_per_chip * power_per_endpoint_t(static_cast<double>(tiers), r.fabric));
+                                  r.chips_per_system * r.endpoints_per_chip *
+                                      power_per_endpoint_t(static_cast<double>(tiers), r.fabric));
   return vmax(splat<T>(0.0), vmin(vfloor(budget_w / per_system_w), capacity_systems));
 }
 
@@ -233,16 +238,18 @@ SizedT<T> sizing_t(const RowT<T>& r, const KnownLimitsT<T>* known = nullptr) {
 // failure rate, else as given. The one place the choice is made (plan.cpp's
 // scenario_goodput and the references use it too).
 template <class T>
-T goodput_t(T given, T interruptions_per_chip_day, T restart_hours, T checkpoint_interval_hours, T chips) {
+T goodput_t(T given, T interruptions_per_chip_day, T restart_hours, T checkpoint_interval_hours,
+            T chips) {
   return where(interruptions_per_chip_day > 0.0,
                goodput_from_failures_t(interruptions_per_chip_day, restart_hours,
-                                                 checkpoint_interval_hours, chips),
+                                       checkpoint_interval_hours, chips),
                given);
 }
 
 template <class T>
 T goodput_at_t(const RowT<T>& r, T chips) {
-  return goodput_t(r.goodput, r.interruptions_per_chip_day, r.restart_hours, r.checkpoint_interval_hours, chips);
+  return goodput_t(r.goodput, r.interruptions_per_chip_day, r.restart_hours,
+                   r.checkpoint_interval_hours, chips);
 }
 
 template <class T>
@@ -260,7 +267,8 @@ T compute_per_unit_mfu_t(T chips, T peak_flops_per_chip, T goodput, T duration_s
 // Largest model whose training state fits in the chips' HBM, and the largest
 // the data allows (Chinchilla tokens per parameter; inf without a limit).
 template <class T>
-T memory_params_cap_t(T chips, T hbm_bytes_per_chip, T activation_memory_fraction, T bytes_per_param) {
+T memory_params_cap_t(T chips, T hbm_bytes_per_chip, T activation_memory_fraction,
+                      T bytes_per_param) {
   return chips * hbm_bytes_per_chip * (1.0 - activation_memory_fraction) / bytes_per_param;
 }
 template <class T>
@@ -316,8 +324,8 @@ OutcomeT<T> outcome_t(const RowT<T>& r, T chips) {
   o.sustained_flops = sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, o.goodput);
   o.train_flop = o.sustained_flops * r.duration_s;
   o.params_compute_optimal = vsqrt(o.train_flop / (kFlopPerParamToken * kTokensPerParam));
-  o.params_memory_limit =
-      memory_params_cap_t(chips, r.hbm_bytes_per_chip, r.activation_memory_fraction, r.bytes_per_param);
+  o.params_memory_limit = memory_params_cap_t(chips, r.hbm_bytes_per_chip,
+                                              r.activation_memory_fraction, r.bytes_per_param);
   const T data_limit = data_params_cap_t(r.max_tokens);  // inf when unlimited
   T params = o.params_compute_optimal;
   T limit = splat<T>(static_cast<double>(ModelLimit::compute));
@@ -329,7 +337,8 @@ OutcomeT<T> outcome_t(const RowT<T>& r, T chips) {
   limit = where(by_memory, splat<T>(static_cast<double>(ModelLimit::memory)), limit);
   // A capped model spends the remaining compute on more tokens, up to the data.
   const auto capped = limit != static_cast<double>(ModelLimit::compute) && params > 0.0;
-  o.tokens = where(capped, vmin(o.train_flop / (kFlopPerParamToken * params), r.max_tokens), kTokensPerParam * params);
+  o.tokens = where(capped, vmin(o.train_flop / (kFlopPerParamToken * params), r.max_tokens),
+                   kTokensPerParam * params);
   o.params = params;
   o.model_train_flop = kFlopPerParamToken * params * o.tokens;
   o.limited_by = limit;

@@ -2,7 +2,9 @@
 
 namespace clustercap::model {
 
-double clos_capacity(double switch_radix, int tiers) { return clos_capacity_t<double>(switch_radix, tiers); }
+double clos_capacity(double switch_radix, int tiers) {
+  return clos_capacity_t<double>(switch_radix, tiers);
+}
 
 int tiers_needed(double endpoints_per_plane, double switch_radix) {
   return static_cast<int>(tiers_needed_t<double>(endpoints_per_plane, switch_radix));

@@ -14,10 +14,10 @@
 namespace clustercap::model {
 
 struct FabricSpec {
-  double switch_radix = 64;   // ports per switch: QM9700 = 64 x 400G NDR (R27)
-  int max_tiers = 3;          // deepest fabric the operator will build
-  int planes = 1;             // independent rail planes; capacity scales with planes
-  double port_gbps = 400;     // switch port speed; a chip uses ceil(scaleout/port) ports
+  double switch_radix = 64;          // ports per switch: QM9700 = 64 x 400G NDR (R27)
+  int max_tiers = 3;                 // deepest fabric the operator will build
+  int planes = 1;                    // independent rail planes; capacity scales with planes
+  double port_gbps = 400;            // switch port speed; a chip uses ceil(scaleout/port) ports
   double nic_transceiver_w = 8;      // 400G single-port OSFP, 8 W typical (R27)
   double switch_transceiver_w = 15;  // 800G twin-port multimode OSFP, 15 W (R27)
   int switch_ports_per_transceiver = 2;
@@ -36,8 +36,9 @@ struct FabricSize {
 };
 
 // A FabricSpec's numbers as values of T (double, or a Pack of eight).
-#define CLUSTERCAP_FABRIC_FIELDS(X)                                                        \
-  X(switch_radix) X(max_tiers) X(planes) X(nic_transceiver_w) X(switch_transceiver_w) \
+#define CLUSTERCAP_FABRIC_FIELDS(X)                                   \
+  X(switch_radix)                                                     \
+  X(max_tiers) X(planes) X(nic_transceiver_w) X(switch_transceiver_w) \
       X(switch_ports_per_transceiver) X(switch_w) X(copper_first_tier) /* 1 or 0 */
 template <class T>
 struct FabricT {
@@ -47,10 +48,14 @@ struct FabricT {
 };
 template <class T>
 FabricT<T> fabric_values(const FabricSpec& s) {
-  return {splat<T>(s.switch_radix),         splat<T>(s.max_tiers),
-          splat<T>(s.planes),               splat<T>(s.nic_transceiver_w),
-          splat<T>(s.switch_transceiver_w), splat<T>(s.switch_ports_per_transceiver),
-          splat<T>(s.switch_w),             splat<T>(s.copper_first_tier ? 1.0 : 0.0)};
+  return {splat<T>(s.switch_radix),
+          splat<T>(s.max_tiers),
+          splat<T>(s.planes),
+          splat<T>(s.nic_transceiver_w),
+          splat<T>(s.switch_transceiver_w),
+          splat<T>(s.switch_ports_per_transceiver),
+          splat<T>(s.switch_w),
+          splat<T>(s.copper_first_tier ? 1.0 : 0.0)};
 }
 
 template <class T>
@@ -109,8 +114,8 @@ FabricSizeT<T> size_fabric_t(T endpoints, const FabricT<T>& f) {
   // A one-tier fabric is a single switch per plane.
   size.switches = f.planes * vceil((2.0 * size.tiers - 1.0) * per_plane / f.switch_radix);
   size.nic_transceivers = where(f.copper_first_tier != 0.0, splat<T>(0.0), endpoints);
-  size.switch_transceivers =
-      vceil(optical_switch_ports_per_endpoint_t(size.tiers, f) * endpoints / f.switch_ports_per_transceiver);
+  size.switch_transceivers = vceil(optical_switch_ports_per_endpoint_t(size.tiers, f) * endpoints /
+                                   f.switch_ports_per_transceiver);
   size.power_w = size.switches * f.switch_w + size.nic_transceivers * f.nic_transceiver_w +
                  size.switch_transceivers * f.switch_transceiver_w;
   const auto empty = !(endpoints > 0.0);
@@ -123,8 +128,8 @@ FabricSizeT<T> size_fabric_t(T endpoints, const FabricT<T>& f) {
 template <class T, class Tiers>
 T power_per_endpoint_t(Tiers tiers, const FabricT<T>& f) {
   const T nic = where(f.copper_first_tier != 0.0, splat<T>(0.0), f.nic_transceiver_w);
-  const T optics =
-      optical_switch_ports_per_endpoint_t(tiers, f) / f.switch_ports_per_transceiver * f.switch_transceiver_w;
+  const T optics = optical_switch_ports_per_endpoint_t(tiers, f) / f.switch_ports_per_transceiver *
+                   f.switch_transceiver_w;
   const T switches = (2.0 * tiers - 1.0) / f.switch_radix * f.switch_w;
   return nic + optics + switches;
 }

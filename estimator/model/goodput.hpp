@@ -17,7 +17,8 @@ struct FailureModel {
 
 // T: double, or a vector of scenarios (estimator/model/lanes.hpp).
 template <class T>
-T goodput_from_failures_t(T interruptions_per_chip_day, T restart_hours, T checkpoint_interval_hours, T chips) {
+T goodput_from_failures_t(T interruptions_per_chip_day, T restart_hours,
+                          T checkpoint_interval_hours, T chips) {
   const T per_hour = chips * interruptions_per_chip_day / 24.0;
   const T lost_per_failure = restart_hours + checkpoint_interval_hours / 2.0;
   return 1.0 / (1.0 + per_hour * lost_per_failure);

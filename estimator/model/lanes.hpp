@@ -13,10 +13,9 @@
 // registers or four SSE2 ones, as the build's -march allows.
 #pragma once
 
+#include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
-
-#include <Eigen/Core>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -84,11 +83,13 @@ inline void set_lane(Pack& x, int l, double v) { x[l] = v; }
 // intrinsics' internal undefined source as uninitialised.
 inline Pack vfloor(Pack x) {
   const __m512d v = reinterpret_cast<__m512d>(x);
-  return reinterpret_cast<Pack>(_mm512_mask_roundscale_pd(v, 0xFF, v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+  return reinterpret_cast<Pack>(
+      _mm512_mask_roundscale_pd(v, 0xFF, v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
 }
 inline Pack vceil(Pack x) {
   const __m512d v = reinterpret_cast<__m512d>(x);
-  return reinterpret_cast<Pack>(_mm512_mask_roundscale_pd(v, 0xFF, v, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC));
+  return reinterpret_cast<Pack>(
+      _mm512_mask_roundscale_pd(v, 0xFF, v, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC));
 }
 inline Pack vsqrt(Pack x) {
   const __m512d v = reinterpret_cast<__m512d>(x);
@@ -119,22 +120,26 @@ inline Pack vround(Pack x) {
 using EigenPack = Eigen::Array<double, kLanes, 1>;
 inline Pack vlog(Pack x) {
   Pack r;
-  Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) = Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).log();
+  Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) =
+      Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).log();
   return r;
 }
 inline Pack vexp(Pack x) {
   Pack r;
-  Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) = Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).exp();
+  Eigen::Map<EigenPack>(reinterpret_cast<double*>(&r)) =
+      Eigen::Map<const EigenPack>(reinterpret_cast<const double*>(&x)).exp();
   return r;
 }
 
 // base[index] per lane (index: a whole number held in a double).
-inline double gather(const double* base, double index) { return base[static_cast<std::size_t>(index)]; }
+inline double gather(const double* base, double index) {
+  return base[static_cast<std::size_t>(index)];
+}
 inline Pack gather(const double* base, Pack index) {
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
-  return reinterpret_cast<Pack>(_mm512_mask_i64gather_pd(_mm512_setzero_pd(), 0xFF,
-                                                         _mm512_cvttpd_epi64(reinterpret_cast<__m512d>(index)),
-                                                         base, sizeof(double)));
+  return reinterpret_cast<Pack>(_mm512_mask_i64gather_pd(
+      _mm512_setzero_pd(), 0xFF, _mm512_cvttpd_epi64(reinterpret_cast<__m512d>(index)), base,
+      sizeof(double)));
 #else
   Pack r;
   for (int l = 0; l < kLanes; ++l) r[l] = base[static_cast<std::size_t>(index[l])];

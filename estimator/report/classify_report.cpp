@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <iomanip>
-
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
@@ -17,9 +16,12 @@ namespace ec = export_control;
 
 const char* truth_text(ec::Truth t) {
   switch (t) {
-    case ec::Truth::yes: return "yes";
-    case ec::Truth::no: return "no";
-    case ec::Truth::unknown: return "unknown";
+    case ec::Truth::yes:
+      return "yes";
+    case ec::Truth::no:
+      return "no";
+    case ec::Truth::unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -43,20 +45,24 @@ std::string clause_text(const ec::ClauseCheck& c) {
     text += (i ? ", " : "") + bound_text(c.check.bounds[i]);
   }
   if (c.check.datacenter_required) {
-    text += std::string(c.check.bounds.empty() ? "" : ", ") + "datacenter = " +
-            (*c.check.datacenter_required ? "true" : "false");
+    text += std::string(c.check.bounds.empty() ? "" : ", ") +
+            "datacenter = " + (*c.check.datacenter_required ? "true" : "false");
   }
   return text + "] " + truth_text(c.check.holds);
 }
 
 void write_metrics(const ec::ChipMetrics& m, std::ostream& out) {
-  out << "    TPP " << metric_value(m.tpp) << (m.tpp_basis.empty() ? "" : " (" + terminal_text(m.tpp_basis) + ")")
-      << "; die area " << (m.die_area_mm2 ? plain(*m.die_area_mm2) + " mm2" : "unknown")
-      << "; PD " << metric_value(m.pd) << "\n";
-  out << "    I/O " << (m.io_bidir_gbs ? plain(*m.io_bidir_gbs) + " GB/s (" + terminal_text(m.io_basis) + ")" : "unknown")
+  out << "    TPP " << metric_value(m.tpp)
+      << (m.tpp_basis.empty() ? "" : " (" + terminal_text(m.tpp_basis) + ")") << "; die area "
+      << (m.die_area_mm2 ? plain(*m.die_area_mm2) + " mm2" : "unknown") << "; PD "
+      << metric_value(m.pd) << "\n";
+  out << "    I/O "
+      << (m.io_bidir_gbs ? plain(*m.io_bidir_gbs) + " GB/s (" + terminal_text(m.io_basis) + ")"
+                         : "unknown")
       << "; DRAM bandwidth "
       << (m.total_dram_bw_gbs ? plain(*m.total_dram_bw_gbs) + " GB/s" : "unknown")
-      << "; datacenter part " << (m.datacenter ? (*m.datacenter ? "yes" : "no") : "unknown") << "\n";
+      << "; datacenter part " << (m.datacenter ? (*m.datacenter ? "yes" : "no") : "unknown")
+      << "\n";
 }
 
 json metrics_json(const ec::ChipMetrics& m) {
@@ -110,13 +116,16 @@ void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream
       out << "  reading: " << terminal_text(r.metrics.reading) << "\n";
       write_metrics(r.metrics, out);
       for (const auto& v : r.verdicts) {
-        out << "  " << std::left << std::setw(9) << terminal_text(v.vintage_id) << terminal_text(v.status);
+        out << "  " << std::left << std::setw(9) << terminal_text(v.vintage_id)
+            << terminal_text(v.status);
         if (!v.matched_clause.empty()) out << "  (" << terminal_text(v.matched_clause) << ")";
         out << "\n";
         if (!v.exclusion.empty()) {
-          out << "           " << terminal_text(v.exclusion) << "; thresholds alone: " << v.thresholds_status << "\n";
+          out << "           " << terminal_text(v.exclusion)
+              << "; thresholds alone: " << v.thresholds_status << "\n";
         }
-        for (const auto& c : v.clauses) out << "           " << terminal_text(clause_text(c)) << "\n";
+        for (const auto& c : v.clauses)
+          out << "           " << terminal_text(clause_text(c)) << "\n";
         if (!v.missing.empty()) {
           out << "           undecided until known:";
           for (const auto& m : v.missing) out << " " << terminal_text(m);
@@ -127,20 +136,24 @@ void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream
           for (const auto& e : v.license_exceptions) out << " " << terminal_text(e);
           out << "\n";
         }
-        if (!v.license_policy.empty()) out << "           licence review: " << terminal_text(v.license_policy) << "\n";
-        for (const auto& n : v.named_effects) out << "           named: " << terminal_text(n) << "\n";
+        if (!v.license_policy.empty())
+          out << "           licence review: " << terminal_text(v.license_policy) << "\n";
+        for (const auto& n : v.named_effects)
+          out << "           named: " << terminal_text(n) << "\n";
         if (!v.hbm_clauses.empty()) {
           out << "           HBM stacks sold separately: " << terminal_text(v.hbm_clauses.front())
               << " applies (co-packaged HBM is excluded)\n";
         }
       }
       if (!r.headroom.empty()) {
-        out << "  headroom under " << terminal_text(r.headroom_rule) << " (value vs each threshold, nearest first):\n";
+        out << "  headroom under " << terminal_text(r.headroom_rule)
+            << " (value vs each threshold, nearest first):\n";
         for (const auto& h : r.headroom) {
           out << "    " << std::left << std::setw(18) << ec::to_string(h.metric) << std::setw(10)
               << plain(h.value) << " vs " << std::setw(10) << plain(h.threshold) << std::setw(26)
-              << terminal_text(h.clause) << (h.margin >= 0 ? "above by " : "below by ") << plain(std::fabs(h.margin))
-              << " (" << significant(std::fabs(h.relative) * 100) << "%)\n";
+              << terminal_text(h.clause) << (h.margin >= 0 ? "above by " : "below by ")
+              << plain(std::fabs(h.margin)) << " (" << significant(std::fabs(h.relative) * 100)
+              << "%)\n";
         }
       }
     }
@@ -180,15 +193,17 @@ void write_classify_json(const std::vector<ClassifiedChip>& chips, std::ostream&
 }
 
 void write_classify_csv(const std::vector<ClassifiedChip>& chips, std::ostream& out) {
-  out << "chip,reading,rule,status,controlled,matched_clause,tpp,pd,io_bidir_gbs,total_dram_bw_gbs\n";
+  out << "chip,reading,rule,status,controlled,matched_clause,tpp,pd,io_bidir_gbs,total_dram_bw_"
+         "gbs\n";
   auto num = [](const std::optional<double>& v) { return v ? machine_number(*v) : std::string(); };
   for (const auto& chip : chips) {
     for (const auto& r : chip.readings) {
       for (const auto& v : r.verdicts) {
-        out << csv_field(chip.id) << "," << csv_field(r.metrics.reading) << "," << csv_field(v.vintage_id) << ","
-            << csv_field(v.status) << "," << truth_text(v.controlled_truth) << "," << csv_field(v.matched_clause)
-            << "," << num(r.metrics.tpp) << "," << num(r.metrics.pd) << ","
-            << num(r.metrics.io_bidir_gbs) << "," << num(r.metrics.total_dram_bw_gbs) << "\n";
+        out << csv_field(chip.id) << "," << csv_field(r.metrics.reading) << ","
+            << csv_field(v.vintage_id) << "," << csv_field(v.status) << ","
+            << truth_text(v.controlled_truth) << "," << csv_field(v.matched_clause) << ","
+            << num(r.metrics.tpp) << "," << num(r.metrics.pd) << "," << num(r.metrics.io_bidir_gbs)
+            << "," << num(r.metrics.total_dram_bw_gbs) << "\n";
       }
     }
   }

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <functional>
 #include <iomanip>
-
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
@@ -36,23 +35,30 @@ std::vector<Row> rows() {
     return [member](const CompareItem& i) { return i.*member; };
   };
   return {
-      {"chips", "chips", 1, [](const CompareItem& i) { return std::optional<double>(i.chips); }, nullptr},
-      {"bf16_dense_pflops", "BF16 dense PFLOPS", 1e15, val(&CompareItem::bf16_flops), fig(&CompareItem::bf16_flops)},
-      {"fp8_dense_pflops", "FP8 dense PFLOPS", 1e15, val(&CompareItem::fp8_flops), fig(&CompareItem::fp8_flops)},
-      {"fp4_dense_pflops", "FP4 dense PFLOPS", 1e15, val(&CompareItem::fp4_flops), fig(&CompareItem::fp4_flops)},
+      {"chips", "chips", 1, [](const CompareItem& i) { return std::optional<double>(i.chips); },
+       nullptr},
+      {"bf16_dense_pflops", "BF16 dense PFLOPS", 1e15, val(&CompareItem::bf16_flops),
+       fig(&CompareItem::bf16_flops)},
+      {"fp8_dense_pflops", "FP8 dense PFLOPS", 1e15, val(&CompareItem::fp8_flops),
+       fig(&CompareItem::fp8_flops)},
+      {"fp4_dense_pflops", "FP4 dense PFLOPS", 1e15, val(&CompareItem::fp4_flops),
+       fig(&CompareItem::fp4_flops)},
       {"h100e", "H100e (dense BF16)", 1, opt(&CompareItem::h100e), nullptr},
       {"hbm_tb", "HBM TB", 1e12, val(&CompareItem::hbm_bytes), fig(&CompareItem::hbm_bytes)},
-      {"hbm_tbs", "HBM TB/s", 1e12, val(&CompareItem::hbm_bytes_per_s), fig(&CompareItem::hbm_bytes_per_s)},
+      {"hbm_tbs", "HBM TB/s", 1e12, val(&CompareItem::hbm_bytes_per_s),
+       fig(&CompareItem::hbm_bytes_per_s)},
       {"scaleup_tbs_bidirectional", "scale-up TB/s (bidir)", 1e12,
        val(&CompareItem::scaleup_bidirectional_bytes_per_s),
        fig(&CompareItem::scaleup_bidirectional_bytes_per_s)},
-      {"scaleout_gbps", "scale-out Gb/s", 1e9, val(&CompareItem::scaleout_bits_per_s), fig(&CompareItem::scaleout_bits_per_s)},
+      {"scaleout_gbps", "scale-out Gb/s", 1e9, val(&CompareItem::scaleout_bits_per_s),
+       fig(&CompareItem::scaleout_bits_per_s)},
       {"power_kw", "power kW", 1e3, val(&CompareItem::power_w), fig(&CompareItem::power_w)},
       {"price_usd", "price USD", 1, val(&CompareItem::price_usd), fig(&CompareItem::price_usd)},
       {"w_per_bf16_tflop", "W per BF16 TFLOP", 1, opt(&CompareItem::w_per_bf16_tflop), nullptr},
       {"w_per_hbm_tbs", "W per HBM TB/s", 1, opt(&CompareItem::w_per_hbm_tbs), nullptr},
       {"w_per_hbm_tb", "W per HBM TB", 1, opt(&CompareItem::w_per_hbm_tb), nullptr},
-      {"usd_per_bf16_pflop", "USD per BF16 PFLOP", 1, opt(&CompareItem::usd_per_bf16_pflop), nullptr},
+      {"usd_per_bf16_pflop", "USD per BF16 PFLOP", 1, opt(&CompareItem::usd_per_bf16_pflop),
+       nullptr},
   };
 }
 
@@ -85,7 +91,8 @@ void write_compare_table(const ComparisonResult& result, std::ostream& out) {
       const auto v = scaled(row.value(item), row.scale);
       std::string cell = "-";
       if (v) {
-        const bool whole = std::string(row.key) == "chips" || (std::fabs(*v) >= 1000 && std::fabs(*v) < 1e7);
+        const bool whole =
+            std::string(row.key) == "chips" || (std::fabs(*v) >= 1000 && std::fabs(*v) < 1e7);
         cell = whole ? grouped_integer(*v) : significant(*v);
       }
       const CompareFigure* f = row.figure ? row.figure(item) : nullptr;
@@ -98,7 +105,8 @@ void write_compare_table(const ComparisonResult& result, std::ostream& out) {
     out << "\n";
   }
   out << "\npower scope:\n";
-  for (const auto& item : items) out << "  " << terminal_text(item.id) << ": " << terminal_text(item.power_scope) << "\n";
+  for (const auto& item : items)
+    out << "  " << terminal_text(item.id) << ": " << terminal_text(item.power_scope) << "\n";
 }
 
 void write_compare_json(const ComparisonResult& result, std::ostream& out) {

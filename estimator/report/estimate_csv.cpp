@@ -43,9 +43,9 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   std::vector<std::string> header = {
       "scenario", "actor", "chip", "system", "site", "systems", "binding_constraint"};
   for (const char* name : model::kLimitNames) header.push_back(std::string("limit_") + name);
-  for (const char* name : {"it_power_mw", "network_tiers", "network_switches", "network_transceivers",
-                           "network_power_mw", "peak_flops", "mfu", "h100e", "duration_days", "goodput", "tokens",
-                           "limited_by"}) {
+  for (const char* name : {"it_power_mw", "network_tiers", "network_switches",
+                           "network_transceivers", "network_power_mw", "peak_flops", "mfu", "h100e",
+                           "duration_days", "goodput", "tokens", "limited_by"}) {
     header.push_back(name);
   }
   for (const auto& r : result.references) {
@@ -57,11 +57,13 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   header.push_back("mfu_predicted");
   header.push_back("mfu_model_params");
   const std::vector<long> order = column_order(header);  // before quoting: anchors are plain names
-  const auto write_line = [&](const std::vector<std::string>& cells, const std::vector<std::string>& metric_cells) {
+  const auto write_line = [&](const std::vector<std::string>& cells,
+                              const std::vector<std::string>& metric_cells) {
     for (std::size_t k = 0; k < order.size(); ++k) {
       const long o = order[k];
       out << (k ? "," : "")
-          << (o >= 0 ? cells[static_cast<std::size_t>(o)] : metric_cells[static_cast<std::size_t>(-1 - o)]);
+          << (o >= 0 ? cells[static_cast<std::size_t>(o)]
+                     : metric_cells[static_cast<std::size_t>(-1 - o)]);
     }
     out << '\n';
   };
@@ -74,13 +76,16 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     const TrainingResult& t = a.training;
     std::vector<std::string> row = {
         csv_field(result.scenario_name), csv_field(a.name), csv_field(c.chip_id),
-        csv_field(c.system_label), csv_field(c.site), whole(c.systems), model::to_string(c.binding)};
+        csv_field(c.system_label),       csv_field(c.site), whole(c.systems),
+        model::to_string(c.binding)};
     for (double limit : c.limits) row.push_back(whole_number(limit, "limit"));
-    for (std::string field : {
-             machine_number(c.it_power_w / 1e6), std::to_string(c.network.tiers), whole(c.network.switches),
-             whole(c.network.transceivers), machine_number(c.network.power_w / 1e6), machine_number(c.peak_flops),
-             machine_number(c.mfu), machine_number(c.h100e), machine_number(t.duration_s / 86400.0),
-             machine_number(t.goodput), machine_number(t.tokens), std::string(model::to_string(t.limited_by))}) {
+    for (std::string field :
+         {machine_number(c.it_power_w / 1e6), std::to_string(c.network.tiers),
+          whole(c.network.switches), whole(c.network.transceivers),
+          machine_number(c.network.power_w / 1e6), machine_number(c.peak_flops),
+          machine_number(c.mfu), machine_number(c.h100e), machine_number(t.duration_s / 86400.0),
+          machine_number(t.goodput), machine_number(t.tokens),
+          std::string(model::to_string(t.limited_by))}) {
       row.push_back(std::move(field));
     }
     for (const auto& cmp : a.vs_reference) {
@@ -93,7 +98,9 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
     std::vector<std::string> metric_cells;
     for (std::size_t k = 0; k < kMetricCount; ++k) {
-      metric_cells.push_back(kMetrics[k].style == MetricStyle::count ? whole(a.metrics[k]) : machine_number(a.metrics[k]));
+      metric_cells.push_back(kMetrics[k].style == MetricStyle::count
+                                 ? whole(a.metrics[k])
+                                 : machine_number(a.metrics[k]));
     }
     write_line(row, metric_cells);
   }

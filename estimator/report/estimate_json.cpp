@@ -1,9 +1,9 @@
 #include <cmath>
 
 #include "estimator/report/estimate_report.hpp"
-#include "estimator/report/version.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/version.hpp"
 
 namespace clustercap::report {
 namespace {
@@ -92,52 +92,59 @@ json mfu_prediction_json(const ClusterResult& c) {
 
 json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
   json limits = json::object();
-  for (std::size_t k = 0; k < model::kLimitCount; ++k) limits[model::kLimitNames[k]] = whole(c.limits[k], "limit");
+  for (std::size_t k = 0; k < model::kLimitCount; ++k)
+    limits[model::kLimitNames[k]] = whole(c.limits[k], "limit");
   json network = {{"tiers", c.network.tiers},
                   {"switches", whole(c.network.switches)},
                   {"transceivers", whole(c.network.transceivers)},
                   {"power_mw", c.network.power_w / 1e6},
                   {"endpoints", whole(c.network.endpoints)},
                   {"included_in_system_power", c.network.included_in_system_power}};
-  const json fields = {
-          {"chip", c.chip_id},
-          {"system", c.system_id.empty() ? json(nullptr) : json(c.system_id)},
-          {"system_label", c.system_label},
-          {"site", c.site},
-          {"systems", whole(c.systems)},
-          {"chips_per_system", whole(c.chips_per_system)},
-          {"binding_constraint", model::to_string(c.binding)},
-          {"limits", limits},
-          {"system_it_power_kw", c.system_it_power_w / 1e3},
-          {"power_basis", describe_power_basis(c.system_power)},
-          {"it_power_mw", c.it_power_w / 1e6},
-          {"site_power_mw", c.site_power_w / 1e6},
-          {"pue", c.pue},
-          {"network", network},
-          {"peak_flops", c.peak_flops},
-          {"mfu", c.mfu},
-          {"mfu_basis", describe_mfu_basis(c.mfu_basis)},
-          {"mfu_prediction", mfu_prediction_json(c)},
-          {"h100e", c.h100e}};
+  const json fields = {{"chip", c.chip_id},
+                       {"system", c.system_id.empty() ? json(nullptr) : json(c.system_id)},
+                       {"system_label", c.system_label},
+                       {"site", c.site},
+                       {"systems", whole(c.systems)},
+                       {"chips_per_system", whole(c.chips_per_system)},
+                       {"binding_constraint", model::to_string(c.binding)},
+                       {"limits", limits},
+                       {"system_it_power_kw", c.system_it_power_w / 1e3},
+                       {"power_basis", describe_power_basis(c.system_power)},
+                       {"it_power_mw", c.it_power_w / 1e6},
+                       {"site_power_mw", c.site_power_w / 1e6},
+                       {"pue", c.pue},
+                       {"network", network},
+                       {"peak_flops", c.peak_flops},
+                       {"mfu", c.mfu},
+                       {"mfu_basis", describe_mfu_basis(c.mfu_basis)},
+                       {"mfu_prediction", mfu_prediction_json(c)},
+                       {"h100e", c.h100e}};
   return with_metrics(fields, metrics, MetricScope::cluster);
 }
 
 json training_json(const TrainingResult& t, const MetricValues& metrics) {
   json j = with_metrics({{"duration_days", t.duration_s / 86400.0},
-          {"goodput", t.goodput},
-          {"tokens", t.tokens},
-          {"limited_by", model::to_string(t.limited_by)},
-          {"params_compute_optimal", t.params_compute_optimal},
-          {"params_memory_limit", t.params_memory_limit},
-          {"model_train_flop", t.model_train_flop}}, metrics, MetricScope::training);
+                         {"goodput", t.goodput},
+                         {"tokens", t.tokens},
+                         {"limited_by", model::to_string(t.limited_by)},
+                         {"params_compute_optimal", t.params_compute_optimal},
+                         {"params_memory_limit", t.params_memory_limit},
+                         {"model_train_flop", t.model_train_flop}},
+                        metrics, MetricScope::training);
   if (t.has_workload) {
     j["workload"] = t.workload_name;
     j["workload_fits"] = t.workload_fits;
     j["layouts_evaluated"] = t.layouts_evaluated;
     if (t.workload_fits) {
       const auto& l = t.layout;
-      j["layout"] = {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"cp", l.cp}, {"microbatch", l.microbatch},
-                     {"interleave", l.interleave}, {"recompute", training::to_string(l.recompute)}};
+      j["layout"] = {{"tp", l.tp},
+                     {"pp", l.pp},
+                     {"dp", l.dp},
+                     {"ep", l.ep},
+                     {"cp", l.cp},
+                     {"microbatch", l.microbatch},
+                     {"interleave", l.interleave},
+                     {"recompute", training::to_string(l.recompute)}};
       j["step_time_s"] = t.step_time_s;
       j["mfu"] = t.predicted_mfu;
       j["tokens_per_s"] = t.tokens_per_s;
@@ -149,7 +156,8 @@ json training_json(const TrainingResult& t, const MetricValues& metrics) {
       j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
     } else {
       // No valid layout at all: no memory need to report (not 0 GB).
-      j["min_memory_per_chip_gb"] = t.layouts_evaluated > 0 ? json(t.min_memory_per_chip_bytes / 1e9) : json(nullptr);
+      j["min_memory_per_chip_gb"] =
+          t.layouts_evaluated > 0 ? json(t.min_memory_per_chip_bytes / 1e9) : json(nullptr);
       j["hbm_per_chip_gb"] = t.hbm_per_chip_bytes / 1e9;
     }
   }
@@ -165,7 +173,9 @@ json estimate_to_json(const EstimateResult& result) {
     for (const auto& s : a.inventory) {
       json by_source = json::object();
       for (const auto& [source, count] : s.by_source) by_source[to_string(source)] = whole(count);
-      json item = {{"chip", s.chip_id}, {"count", whole(s.count)}, {"h100e", s.h100e},
+      json item = {{"chip", s.chip_id},
+                   {"count", whole(s.count)},
+                   {"h100e", s.h100e},
                    {"by_source", by_source}};
       if (s.export_control) {
         item["export_control"] = {{"rule", s.export_control->rule},
@@ -195,16 +205,16 @@ json estimate_to_json(const EstimateResult& result) {
                             {"mfu", c.mfu},
                             {"mfu_basis", describe_mfu_basis(c.mfu_basis)}});
     }
-    actors.push_back({{"name", a.name},
-                      {"centralize", a.centralize},
-                      {"inventory", inventory},
-                      {"inventory_total", {{"count", whole(a.inventory_count)},
-                                           {"h100e", a.inventory_h100e}}},
-                      {"cluster", cluster_json(a.cluster, a.metrics)},
-                      {"training", training_json(a.training, a.metrics)},
-                      {"vs_reference", comparisons},
-                      {"candidates", candidates},
-                      {"warnings", a.warnings}});
+    actors.push_back(
+        {{"name", a.name},
+         {"centralize", a.centralize},
+         {"inventory", inventory},
+         {"inventory_total", {{"count", whole(a.inventory_count)}, {"h100e", a.inventory_h100e}}},
+         {"cluster", cluster_json(a.cluster, a.metrics)},
+         {"training", training_json(a.training, a.metrics)},
+         {"vs_reference", comparisons},
+         {"candidates", candidates},
+         {"warnings", a.warnings}});
   }
   json references = json::array();
   for (const auto& r : result.references) {
@@ -228,13 +238,14 @@ json estimate_to_json(const EstimateResult& result) {
             {"description", result.description},
             {"precision", precision},
             {"export_rule", result.export_rule},
-            {"medians_used", [&] {
+            {"medians_used",
+             [&] {
                json m = json::object();
                for (const auto& [label, value] : result.medians_used) m[label] = value;
                return m;
              }()},
-            {"h100e_basis", "dense " + precision + " peak / nvidia_h100_sxm dense " + precision +
-                                " peak"}}},
+            {"h100e_basis",
+             "dense " + precision + " peak / nvidia_h100_sxm dense " + precision + " peak"}}},
           {"actors", actors},
           {"references", references}};
 }

@@ -2,9 +2,8 @@
 // the stream they are given. JSON follows DESIGN §4 (clustercap.estimate.v1).
 #pragma once
 
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "estimator/estimate.hpp"
 

@@ -2,8 +2,8 @@
 #include <iomanip>
 
 #include "estimator/report/estimate_report.hpp"
-#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/metric_format.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 
@@ -20,20 +20,23 @@ std::ostream& label(std::ostream& out, const std::string& text) {
 // "power 179,328 (binds)"; "budget none" for a limit that does not apply.
 std::string limit_text(const char* name, double chips, bool binds) {
   checked_count(chips, "limit");
-  return std::string(name) + " " + (std::isinf(chips) ? std::string("none") : grouped_integer(chips)) +
+  return std::string(name) + " " +
+         (std::isinf(chips) ? std::string("none") : grouped_integer(chips)) +
          (binds ? " (binds)" : "");
 }
 
 // Bytes per chip: "62.4 GB", "283 MB" (three significant figures either way).
 std::string memory_text(double bytes) {
-  return bytes >= 1e9 || bytes <= 0 ? significant(bytes / 1e9) + " GB" : significant(bytes / 1e6) + " MB";
+  return bytes >= 1e9 || bytes <= 0 ? significant(bytes / 1e9) + " GB"
+                                    : significant(bytes / 1e6) + " MB";
 }
 
 // Why no layout of the workload was chosen.
 std::string workload_unfit_text(const TrainingResult& t, double chips) {
   if (t.layouts_evaluated == 0) {
     return "no valid parallel layout on " + grouped_integer(chips) +
-           " chips (tp x cp x pp x dp must use every chip and split the batch into whole microbatches)";
+           " chips (tp x cp x pp x dp must use every chip and split the batch into whole "
+           "microbatches)";
   }
   if (t.layouts_fitting > 0) {
     return grouped_integer(static_cast<double>(t.layouts_fitting)) +
@@ -46,21 +49,23 @@ std::string workload_unfit_text(const TrainingResult& t, double chips) {
 void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
   const ClusterResult& c = a.cluster;
   const TrainingResult& t = a.training;
-  out << "\n== " << terminal_text(a.name) << (a.centralize ? "  [chips pooled in one site]" : "") << " ==\n";
+  out << "\n== " << terminal_text(a.name) << (a.centralize ? "  [chips pooled in one site]" : "")
+      << " ==\n";
 
-  label(out, "Inventory") << grouped_integer(a.inventory_count) << " chips = "
-                          << grouped_integer(a.inventory_h100e) << " H100e\n";
+  label(out, "Inventory") << grouped_integer(a.inventory_count)
+                          << " chips = " << grouped_integer(a.inventory_h100e) << " H100e\n";
   for (const auto& s : a.inventory) {
-    out << "    " << std::left << std::setw(24) << terminal_text(s.chip_id) << std::right << std::setw(12)
-        << grouped_integer(s.count) << " chips " << std::setw(12) << grouped_integer(s.h100e)
-        << " H100e  (";
+    out << "    " << std::left << std::setw(24) << terminal_text(s.chip_id) << std::right
+        << std::setw(12) << grouped_integer(s.count) << " chips " << std::setw(12)
+        << grouped_integer(s.h100e) << " H100e  (";
     for (std::size_t k = 0; k < s.by_source.size(); ++k) {
       out << (k ? ", " : "") << to_string(s.by_source[k].first) << " "
           << grouped_integer(s.by_source[k].second);
     }
     out << ")";
     if (s.export_control) {
-      out << "  [" << terminal_text(s.export_control->rule) << ": " << terminal_text(s.export_control->status) << "]";
+      out << "  [" << terminal_text(s.export_control->rule) << ": "
+          << terminal_text(s.export_control->status) << "]";
     }
     out << "\n";
   }
@@ -70,37 +75,42 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     label(out, "Largest cluster") << "none: the actor holds no chips at this date\n";
     return;
   }
-  label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << terminal_text(c.chip_id) << " in "
-                                << grouped_integer(c.systems) << " x " << terminal_text(c.system_label)
-                                << " at site \"" << terminal_text(c.site) << "\"\n";
+  label(out, "Largest cluster") << grouped_integer(c.chips) << " x " << terminal_text(c.chip_id)
+                                << " in " << grouped_integer(c.systems) << " x "
+                                << terminal_text(c.system_label) << " at site \""
+                                << terminal_text(c.site) << "\"\n";
   const auto b = c.binding;
   label(out, "Binding constraint") << model::to_string(b) << "\n";
   label(out, "Limits (chips)");
   for (std::size_t k = 0; k < model::kLimitCount; ++k) {
-    out << (k ? " | " : "") << limit_text(model::kLimitLabels[k], c.limits[k], b == static_cast<model::Constraint>(k));
+    out << (k ? " | " : "")
+        << limit_text(model::kLimitLabels[k], c.limits[k], b == static_cast<model::Constraint>(k));
   }
   out << "\n";
   label(out, "Power") << "IT " << power(c.it_power_w) << ", facility " << power(c.facility_power_w)
                       << " of " << power(c.site_power_w) << " site (PUE " << significant(c.pue)
                       << ")\n";
-  label(out, "  per system") << power(c.system_it_power_w) << " IT (" << terminal_text(describe_power_basis(c.system_power)) << ")\n";
-  label(out, "Network") << c.network.tiers << "-tier fat tree, " << grouped_integer(c.network.switches)
-                        << " switches, " << grouped_integer(c.network.transceivers)
-                        << " transceivers, " << power(c.network.power_w)
+  label(out, "  per system") << power(c.system_it_power_w) << " IT ("
+                             << terminal_text(describe_power_basis(c.system_power)) << ")\n";
+  label(out, "Network") << c.network.tiers << "-tier fat tree, "
+                        << grouped_integer(c.network.switches) << " switches, "
+                        << grouped_integer(c.network.transceivers) << " transceivers, "
+                        << power(c.network.power_w)
                         << (c.network.included_in_system_power ? " (inside system power)" : "")
                         << "\n";
   label(out, "Compute") << "peak " << scientific(c.peak_flops) << " FLOP/s x MFU "
                         << significant(c.mfu, 2) << " x goodput " << significant(t.goodput, 2)
                         << "\n";
   label(out, "  MFU basis") << terminal_text(describe_mfu_basis(c.mfu_basis)) << "\n";
-  label(out, "Sustained") << scientific(c.sustained_flops) << " FLOP/s = "
-                          << grouped_integer(c.h100e) << " H100e of chips\n";
+  label(out, "Sustained") << scientific(c.sustained_flops)
+                          << " FLOP/s = " << grouped_integer(c.h100e) << " H100e of chips\n";
   label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "
                                  << significant(t.duration_s / 86400.0) << " days\n";
   // Metrics table entries with a line of their own (the others are in the sentences here).
   for (std::size_t k = 0; k < kMetricCount; ++k) {
     const Metric& m = kMetrics[k];
-    if (m.label != nullptr) label(out, m.label) << metric_text(m, a.metrics[k]) << " " << m.unit << "\n";
+    if (m.label != nullptr)
+      label(out, m.label) << metric_text(m, a.metrics[k]) << " " << m.unit << "\n";
   }
   label(out, "Largest model") << count_with_suffix(t.params) << " params on "
                               << count_with_suffix(t.tokens) << " tokens (limited by "
@@ -110,38 +120,39 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     if (t.workload_fits) {
       const auto& l = t.layout;
       label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
-          << "tp " << l.tp << (l.cp > 1 ? " x cp " + std::to_string(l.cp) : "") << " x pp " << l.pp << " x dp "
-          << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
-          << ", microbatch " << l.microbatch << (l.interleave > 1 ? ", interleave " + std::to_string(l.interleave) : "")
+          << "tp " << l.tp << (l.cp > 1 ? " x cp " + std::to_string(l.cp) : "") << " x pp " << l.pp
+          << " x dp " << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
+          << ", microbatch " << l.microbatch
+          << (l.interleave > 1 ? ", interleave " + std::to_string(l.interleave) : "")
           << ", recompute " << training::to_string(l.recompute) << " (best of "
           << grouped_integer(static_cast<double>(t.layouts_evaluated)) << " layouts)\n";
-      label(out, "  step") << significant(t.step_time_s) << " s, predicted MFU " << significant(t.predicted_mfu * 100)
-                           << "%, " << scientific(t.tokens_per_s) << " tokens/s, " << significant(t.days_to_train)
-                           << " days for its tokens; " << significant(t.step.memory_bytes / 1e9) << " GB per chip\n";
+      label(out, "  step") << significant(t.step_time_s) << " s, predicted MFU "
+                           << significant(t.predicted_mfu * 100) << "%, "
+                           << scientific(t.tokens_per_s) << " tokens/s, "
+                           << significant(t.days_to_train) << " days for its tokens; "
+                           << significant(t.step.memory_bytes / 1e9) << " GB per chip\n";
     } else {
-      label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12))) << workload_unfit_text(t, c.chips) << "\n";
+      label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
+          << workload_unfit_text(t, c.chips) << "\n";
     }
   }
   for (std::size_t r = 0; r < a.vs_reference.size(); ++r) {
     const auto& cmp = a.vs_reference[r];
-    label(out, r == 0 ? "vs reference" : "") << terminal_text(cmp.reference) << ": "
-                                             << ratio(cmp.ratio_sustained_flops)
-                                             << " sustained FLOP/s, " << ratio(cmp.ratio_chips)
-                                             << " chips, " << ratio(cmp.ratio_h100e) << " H100e"
-                                             << (cmp.ratio_power ? ", " + ratio(*cmp.ratio_power) +
-                                                                       " power"
-                                                                 : std::string())
-                                             << "\n";
+    label(out, r == 0 ? "vs reference" : "")
+        << terminal_text(cmp.reference) << ": " << ratio(cmp.ratio_sustained_flops)
+        << " sustained FLOP/s, " << ratio(cmp.ratio_chips) << " chips, " << ratio(cmp.ratio_h100e)
+        << " H100e" << (cmp.ratio_power ? ", " + ratio(*cmp.ratio_power) + " power" : std::string())
+        << "\n";
   }
   if (a.candidates.size() > 1) {
     out << "  Other candidates\n";
     for (std::size_t k = 1; k < a.candidates.size() && k <= kMaxCandidatesShown; ++k) {
       const auto& cand = a.candidates[k];
-      out << "    " << std::left << std::setw(24) << terminal_text(cand.chip_id) << std::right << std::setw(12)
-          << grouped_integer(cand.chips) << " chips  " << std::setw(9)
-          << scientific(cand.sustained_flops) << " FLOP/s (MFU " << significant(cand.mfu, 2) << ")  "
-          << model::to_string(cand.binding)
-          << "-bound at \"" << terminal_text(cand.site) << "\"\n";
+      out << "    " << std::left << std::setw(24) << terminal_text(cand.chip_id) << std::right
+          << std::setw(12) << grouped_integer(cand.chips) << " chips  " << std::setw(9)
+          << scientific(cand.sustained_flops) << " FLOP/s (MFU " << significant(cand.mfu, 2)
+          << ")  " << model::to_string(cand.binding) << "-bound at \"" << terminal_text(cand.site)
+          << "\"\n";
     }
     if (a.candidates.size() > kMaxCandidatesShown + 1) {
       out << "    ... " << a.candidates.size() - kMaxCandidatesShown - 1
@@ -157,13 +168,14 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
   const std::string precision(to_string(result.precision));
   out << "clustercap estimate: " << terminal_text(result.scenario_name) << "\n";
   out << "scenario " << terminal_text(result.scenario_file)
-      << (result.scenario_date.empty() ? "" : ", as of " + terminal_text(result.scenario_date)) << "; dense "
-      << precision << " peaks; H100e = dense " << precision << " peak / H100 SXM's\n";
+      << (result.scenario_date.empty() ? "" : ", as of " + terminal_text(result.scenario_date))
+      << "; dense " << precision << " peaks; H100e = dense " << precision << " peak / H100 SXM's\n";
   if (!result.medians_used.empty()) {
     out << result.medians_used.size()
         << " inputs are distributions; this point estimate uses their medians (clustercap sweep "
            "gives ranges):";
-    for (const auto& [label, value] : result.medians_used) out << " " << terminal_text(label) << " " << significant(value);
+    for (const auto& [label, value] : result.medians_used)
+      out << " " << terminal_text(label) << " " << significant(value);
     out << "\n";
   }
   for (const auto& a : result.actors) write_actor(a, result, out);
@@ -175,7 +187,8 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
           << " FLOP/s sustained"
           << (r.power_w ? ", " + power(*r.power_w) + " catalog power (scope in --format json)"
                         : std::string())
-          << "\n    MFU " << significant(r.mfu, 2) << ": " << terminal_text(describe_mfu_basis(r.mfu_basis)) << "\n";
+          << "\n    MFU " << significant(r.mfu, 2) << ": "
+          << terminal_text(describe_mfu_basis(r.mfu_basis)) << "\n";
     }
   }
 }

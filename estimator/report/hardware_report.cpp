@@ -1,10 +1,9 @@
 #include "estimator/report/hardware_report.hpp"
 
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
@@ -91,10 +90,12 @@ Entry system_entry(const System& s) {
   f.number("hbm_bw_tbs", s.hbm_bandwidth_bytes_per_s, 1e12);
   f.text("scaleup_tech", s.scaleup_tech);
   f.number("scaleup_gbs_bidirectional_per_chip", s.scaleup_bidirectional_bytes_per_s_per_chip, 1e9);
-  f.number("scaleup_gbs_unidirectional_per_chip", s.scaleup_unidirectional_bytes_per_s_per_chip, 1e9);
+  f.number("scaleup_gbs_unidirectional_per_chip", s.scaleup_unidirectional_bytes_per_s_per_chip,
+           1e9);
   f.number("scaleup_gbs_direction_unstated_per_chip",
            s.scaleup_direction_unstated_bytes_per_s_per_chip, 1e9);
-  f.number("scaleup_aggregate_tbs_bidirectional", s.scaleup_aggregate_bidirectional_bytes_per_s, 1e12);
+  f.number("scaleup_aggregate_tbs_bidirectional", s.scaleup_aggregate_bidirectional_bytes_per_s,
+           1e12);
   f.number("scaleup_aggregate_tbs_direction_unstated",
            s.scaleup_aggregate_direction_unstated_bytes_per_s, 1e12);
   f.number("scaleout_gbps_per_chip", s.scaleout_bits_per_s_per_chip, 1e9);
@@ -214,9 +215,9 @@ void write_hardware_list_table(const Catalog& catalog, HardwareKind kind, std::o
       power_text = short_figure(e, "power_mw", " MW");
     }
     const FieldValue* name = field(e, "name");
-    out << std::left << std::setw(8) << terminal_text(e.kind) << std::setw(42) << terminal_text(e.id) << std::setw(18) << compute
-        << std::setw(12) << memory << std::setw(14) << power_text
-        << (name ? value_text(*name) : "") << "\n";
+    out << std::left << std::setw(8) << terminal_text(e.kind) << std::setw(42)
+        << terminal_text(e.id) << std::setw(18) << compute << std::setw(12) << memory
+        << std::setw(14) << power_text << (name ? value_text(*name) : "") << "\n";
   }
   out << "(* = estimate; `clustercap hardware show ID` gives sources and notes)\n";
 }
@@ -230,14 +231,16 @@ void write_hardware_list_json(const Catalog& catalog, HardwareKind kind, std::os
 bool write_hardware_show_table(const Catalog& catalog, const std::string& id, std::ostream& out) {
   const auto e = find_entry(catalog, id);
   if (!e) return false;
-  out << terminal_text(e->kind) << " " << terminal_text(e->id) << "  (from " << terminal_text(e->provenance->defined_in) << ")\n";
+  out << terminal_text(e->kind) << " " << terminal_text(e->id) << "  (from "
+      << terminal_text(e->provenance->defined_in) << ")\n";
   for (const auto& f : e->fields) {
     out << "  " << std::left << std::setw(42) << terminal_text(f.key) << value_text(f.value)
         << (e->provenance->is_estimated(f.key) ? "   [estimate]" : "") << "\n";
   }
   out << "  sources:\n";
   for (const auto& s : e->provenance->sources) out << "    - " << terminal_text(s) << "\n";
-  if (!e->provenance->notes.empty()) out << "  notes: " << terminal_text(e->provenance->notes) << "\n";
+  if (!e->provenance->notes.empty())
+    out << "  notes: " << terminal_text(e->provenance->notes) << "\n";
   return true;
 }
 

@@ -12,9 +12,12 @@ namespace clustercap::report {
 // For tables: "179,328", "27.4", "3.20e25".
 inline std::string metric_text(const Metric& metric, double value) {
   switch (metric.style) {
-    case MetricStyle::count: return grouped_integer(value);
-    case MetricStyle::fixed: return significant(value);
-    case MetricStyle::scientific: break;
+    case MetricStyle::count:
+      return grouped_integer(value);
+    case MetricStyle::fixed:
+      return significant(value);
+    case MetricStyle::scientific:
+      break;
   }
   return scientific(value, 3);
 }

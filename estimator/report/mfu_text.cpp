@@ -18,25 +18,30 @@ std::string describe_layout(const training::Layout& l) {
 std::string describe_no_prediction(const training::MfuPrediction& p) {
   using training::NoPrediction;
   switch (p.why_not) {
-    case NoPrediction::none: return "";
-    case NoPrediction::no_peak: return "the chip has no dense peak at this precision";
-    case NoPrediction::no_memory_figures: return "the chip has no HBM capacity or bandwidth in the catalog";
-    case NoPrediction::no_chips: return "the cluster has no chips";
+    case NoPrediction::none:
+      return "";
+    case NoPrediction::no_peak:
+      return "the chip has no dense peak at this precision";
+    case NoPrediction::no_memory_figures:
+      return "the chip has no HBM capacity or bandwidth in the catalog";
+    case NoPrediction::no_chips:
+      return "the cluster has no chips";
     case NoPrediction::no_layout_divides:
       return "no parallel layout of a " + count_with_suffix(p.params) + "-param model divides " +
              std::to_string(p.modelled_chips) + " chips";
     case NoPrediction::no_layout_fits:
-      return "no layout of a " + count_with_suffix(p.params) + "-param model fits in memory (needs " +
-             significant(p.min_memory_bytes / 1e9) + " GB per chip, has " + significant(p.hbm_bytes / 1e9) +
-             " GB)";
+      return "no layout of a " + count_with_suffix(p.params) +
+             "-param model fits in memory (needs " + significant(p.min_memory_bytes / 1e9) +
+             " GB per chip, has " + significant(p.hbm_bytes / 1e9) + " GB)";
   }
   return "";
 }
 
 std::string describe_prediction(const training::MfuPrediction& p) {
   if (!p.predicted) return "step model: " + describe_no_prediction(p);
-  return "step-model fixed point (" + count_with_suffix(p.params) + " params, layout " + describe_layout(p.layout) +
-         "; " + std::to_string(p.iterations) + (p.iterations == 1 ? " iteration" : " iterations") +
+  return "step-model fixed point (" + count_with_suffix(p.params) + " params, layout " +
+         describe_layout(p.layout) + "; " + std::to_string(p.iterations) +
+         (p.iterations == 1 ? " iteration" : " iterations") +
          (!p.converged ? ", not converged"
           : p.on_step  ? ", settled on a step of " + significant(p.residual, 2) + " MFU"
                        : "") +
@@ -47,10 +52,15 @@ std::string describe_mfu_basis(const MfuBasis& b) {
   if (b.step_model && b.prediction.predicted) return describe_prediction(b.prediction);
   std::string text;
   switch (b.source) {
-    case MfuSource::inventory_line: text = "scenario actor.inventory.mfu"; break;
-    case MfuSource::training: text = "scenario training.mfu"; break;
+    case MfuSource::inventory_line:
+      text = "scenario actor.inventory.mfu";
+      break;
+    case MfuSource::training:
+      text = "scenario training.mfu";
+      break;
     case MfuSource::prior:
-      text = "catalog prior " + b.chip_id + ".mfu_" + (b.precision == Precision::fp8 ? "fp8" : "bf16");
+      text =
+          "catalog prior " + b.chip_id + ".mfu_" + (b.precision == Precision::fp8 ? "fp8" : "bf16");
       break;
   }
   if (b.step_model) text += " (step model: " + describe_no_prediction(b.prediction) + ")";
@@ -67,9 +77,11 @@ std::string describe_mfu_basis(const std::vector<MfuBasis>& parts) {
 }
 
 std::string describe_power_basis(const power::SystemPower& p) {
-  if (p.from_system) return p.source_id + ".power_kw = " + format_number(p.it_power_w / 1e3) + " kW";
-  return p.source_id + ".tdp_w = " + format_number(p.tdp_w) + " W x " + format_number(p.system_overhead) +
-         " overhead x " + format_number(p.chips_per_system) + " chips";
+  if (p.from_system)
+    return p.source_id + ".power_kw = " + format_number(p.it_power_w / 1e3) + " kW";
+  return p.source_id + ".tdp_w = " + format_number(p.tdp_w) + " W x " +
+         format_number(p.system_overhead) + " overhead x " + format_number(p.chips_per_system) +
+         " chips";
 }
 
 }  // namespace clustercap::report

@@ -21,7 +21,8 @@ namespace {
 // the JSON writer prints for the same double ("1.4757395258967641e+20").
 std::string beyond_exact(double value) {
   char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   return std::string(buffer, result.ptr);
 }
 
@@ -35,7 +36,9 @@ std::optional<std::int64_t> exact_integer(double value) {
 
 double checked_count(double value, const char* what) {
   if (value >= 0) return value;  // +inf included; NaN fails the comparison
-  const std::string text = std::isnan(value) ? "nan" : std::isinf(value) ? "-inf" : machine_number(value);
+  const std::string text = std::isnan(value)   ? "nan"
+                           : std::isinf(value) ? "-inf"
+                                               : machine_number(value);
   throw RuntimeFailure(std::string("internal: ") + what + " = " + text + ": a count must be >= 0");
 }
 

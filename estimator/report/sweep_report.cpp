@@ -1,7 +1,6 @@
 #include "estimator/report/sweep_report.hpp"
 
 #include <iomanip>
-
 #include <nlohmann/json.hpp>
 
 #include "estimator/model/cluster_batch.hpp"
@@ -17,10 +16,10 @@ namespace {
 using json = nlohmann::ordered_json;
 constexpr std::size_t kTornadoShown = 8;
 
-
 std::string settings_text(const sweep::GridPoint& p) {
   std::string text;
-  for (const auto& [key, value] : p.settings) text += (text.empty() ? "" : ", ") + key + " = " + significant(value);
+  for (const auto& [key, value] : p.settings)
+    text += (text.empty() ? "" : ", ") + key + " = " + significant(value);
   return text;
 }
 
@@ -35,13 +34,14 @@ std::string cell(const std::string& metric, double v) {
 
 void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
   out << "clustercap sweep: " << terminal_text(result.scenario_name) << "\n";
-  out << "scenario " << terminal_text(result.scenario_file) << "; " << grouped_integer(static_cast<double>(result.samples))
-      << " samples per point, seed " << result.seed << ", " << result.threads << " thread"
-      << (result.threads == 1 ? "" : "s") << "; " << result.inputs.size()
-      << " uncertain inputs; quantiles within " << significant(sweep::QuantileSketch::kRelativeError * 100, 2)
-      << "% (relative)\n";
+  out << "scenario " << terminal_text(result.scenario_file) << "; "
+      << grouped_integer(static_cast<double>(result.samples)) << " samples per point, seed "
+      << result.seed << ", " << result.threads << " thread" << (result.threads == 1 ? "" : "s")
+      << "; " << result.inputs.size() << " uncertain inputs; quantiles within "
+      << significant(sweep::QuantileSketch::kRelativeError * 100, 2) << "% (relative)\n";
   for (const auto& point : result.points) {
-    if (!point.settings.empty()) out << "\n### grid point: " << terminal_text(settings_text(point)) << "\n";
+    if (!point.settings.empty())
+      out << "\n### grid point: " << terminal_text(settings_text(point)) << "\n";
     for (const auto& a : point.actors) {
       out << "\n== " << terminal_text(a.name) << " ==\n";
       out << "  " << std::left << std::setw(36) << "metric" << std::right;
@@ -49,33 +49,37 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
       for (const char* q : sweep::kQuantileNames) out << std::setw(11) << q;
       out << "\n";
       for (const auto& m : a.metrics) {
-        out << "  " << std::left << std::setw(36) << terminal_text(m.name) << std::right << std::setw(11) << cell(m.name, m.mean)
-            << std::setw(11) << cell(m.name, m.sd);
+        out << "  " << std::left << std::setw(36) << terminal_text(m.name) << std::right
+            << std::setw(11) << cell(m.name, m.mean) << std::setw(11) << cell(m.name, m.sd);
         for (double q : m.quantiles) out << std::setw(11) << cell(m.name, q);
         out << "\n";
       }
       out << "  binding constraint: ";
       for (std::size_t k = 0; k < model::kLimitCount; ++k) {
-        out << (k ? ", " : "") << model::kLimitNames[k] << " " << significant(a.binding_share[k] * 100, 3) << "%";
+        out << (k ? ", " : "") << model::kLimitNames[k] << " "
+            << significant(a.binding_share[k] * 100, 3) << "%";
       }
       out << "\n";
       for (const auto& [ref, p] : a.p_exceeds) {
-        out << "  P(largest cluster's sustained FLOP/s >= " << terminal_text(ref) << ") = " << significant(p, 3) << "\n";
+        out << "  P(largest cluster's sustained FLOP/s >= " << terminal_text(ref)
+            << ") = " << significant(p, 3) << "\n";
       }
       if (!a.tornado.empty()) {
         out << "  tornado on sustained FLOP/s (input at its p10 -> p90, others at medians):\n";
         for (std::size_t i = 0; i < a.tornado.size() && i < kTornadoShown; ++i) {
           const auto& t = a.tornado[i];
-          out << "    " << std::left << std::setw(40) << terminal_text(t.input) << std::right << std::setw(10)
-              << significant(t.value_p10) << " -> " << std::left << std::setw(10) << significant(t.value_p90)
-              << std::right << scientific(t.output_p10) << " -> " << scientific(t.output_p90) << "  swing "
-              << scientific(t.swing) << "\n";
+          out << "    " << std::left << std::setw(40) << terminal_text(t.input) << std::right
+              << std::setw(10) << significant(t.value_p10) << " -> " << std::left << std::setw(10)
+              << significant(t.value_p90) << std::right << scientific(t.output_p10) << " -> "
+              << scientific(t.output_p90) << "  swing " << scientific(t.swing) << "\n";
         }
       }
       if (!a.srrc.empty()) {
-        out << "  rank regression (SRRC) on sustained FLOP/s, R^2 " << significant(a.srrc_r2, 2) << ":";
+        out << "  rank regression (SRRC) on sustained FLOP/s, R^2 " << significant(a.srrc_r2, 2)
+            << ":";
         for (std::size_t i = 0; i < a.srrc.size() && i < kTornadoShown; ++i) {
-          out << (i ? ", " : " ") << terminal_text(a.srrc[i].input) << " " << significant(a.srrc[i].srrc, 2);
+          out << (i ? ", " : " ") << terminal_text(a.srrc[i].input) << " "
+              << significant(a.srrc[i].srrc, 2);
         }
         out << "\n";
       }
@@ -93,23 +97,33 @@ void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
       json metrics = json::object();
       for (const auto& m : a.metrics) {
         json q = json::object();
-        for (std::size_t i = 0; i < m.quantiles.size(); ++i) q[sweep::kQuantileNames[i]] = m.quantiles[i];
-        metrics[m.name] = {{"mean", m.mean}, {"sd", m.sd}, {"min", m.min}, {"max", m.max}, {"quantiles", q}};
+        for (std::size_t i = 0; i < m.quantiles.size(); ++i)
+          q[sweep::kQuantileNames[i]] = m.quantiles[i];
+        metrics[m.name] = {
+            {"mean", m.mean}, {"sd", m.sd}, {"min", m.min}, {"max", m.max}, {"quantiles", q}};
       }
       json binding = json::object();
-      for (std::size_t k = 0; k < model::kLimitCount; ++k) binding[model::kLimitNames[k]] = a.binding_share[k];
+      for (std::size_t k = 0; k < model::kLimitCount; ++k)
+        binding[model::kLimitNames[k]] = a.binding_share[k];
       json exceeds = json::object();
       for (const auto& [ref, p] : a.p_exceeds) exceeds[ref] = p;
       json tornado = json::array();
       for (const auto& t : a.tornado) {
-        tornado.push_back({{"input", t.input}, {"value_p10", t.value_p10}, {"value_p90", t.value_p90},
-                           {"sustained_flops_at_p10", t.output_p10}, {"sustained_flops_at_p90", t.output_p90},
+        tornado.push_back({{"input", t.input},
+                           {"value_p10", t.value_p10},
+                           {"value_p90", t.value_p90},
+                           {"sustained_flops_at_p10", t.output_p10},
+                           {"sustained_flops_at_p90", t.output_p90},
                            {"swing", t.swing}});
       }
       json srrc = json::array();
       for (const auto& c : a.srrc) srrc.push_back({{"input", c.input}, {"srrc", c.srrc}});
-      actors.push_back({{"name", a.name}, {"metrics", metrics}, {"binding_share", binding},
-                        {"p_exceeds_reference", exceeds}, {"tornado", tornado}, {"srrc", srrc},
+      actors.push_back({{"name", a.name},
+                        {"metrics", metrics},
+                        {"binding_share", binding},
+                        {"p_exceeds_reference", exceeds},
+                        {"tornado", tornado},
+                        {"srrc", srrc},
                         {"srrc_r2", a.srrc_r2}});
     }
     points.push_back({{"settings", settings}, {"actors", actors}});
@@ -134,9 +148,9 @@ void write_sweep_csv(const sweep::SweepResult& result, std::ostream& out) {
     const auto& point = result.points[p];
     for (const auto& a : point.actors) {
       for (const auto& m : a.metrics) {
-        out << p << "," << csv_field(settings_text(point)) << "," << csv_field(a.name) << "," << csv_field(m.name) << ","
-            << machine_number(m.mean) << "," << machine_number(m.sd) << "," << machine_number(m.min) << ","
-            << machine_number(m.max);
+        out << p << "," << csv_field(settings_text(point)) << "," << csv_field(a.name) << ","
+            << csv_field(m.name) << "," << machine_number(m.mean) << "," << machine_number(m.sd)
+            << "," << machine_number(m.min) << "," << machine_number(m.max);
         for (double q : m.quantiles) out << "," << machine_number(q);
         out << "\n";
       }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
-
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/number_format.hpp"
@@ -51,22 +50,27 @@ double blocked_total(const TimelineMonth& m) {
 
 void write_timeline_table(const TimelineResult& result, std::ostream& out) {
   out << "clustercap timeline: " << terminal_text(result.scenario_name) << "\n";
-  out << "scenario " << terminal_text(result.scenario_file) << "; " << supply::month_text(result.settings.start)
-      << " to " << supply::month_text(result.settings.end) << "; dense "
-      << to_string(result.precision) << " peaks"
-      << (result.export_rule.empty() ? "" : "; export rules up to " + terminal_text(result.export_rule)) << "\n";
+  out << "scenario " << terminal_text(result.scenario_file) << "; "
+      << supply::month_text(result.settings.start) << " to "
+      << supply::month_text(result.settings.end) << "; dense " << to_string(result.precision)
+      << " peaks"
+      << (result.export_rule.empty() ? ""
+                                     : "; export rules up to " + terminal_text(result.export_rule))
+      << "\n";
   for (const auto& a : result.actors) {
     out << "\n== " << terminal_text(a.name) << " ==\n";
     out << std::left << std::setw(9) << "month" << std::right << std::setw(12) << "stock H100e"
         << std::setw(10) << "produced" << std::setw(10) << "imported" << std::setw(10) << "smuggled"
-        << std::setw(10) << "blocked" << "  " << std::left << std::setw(16) << "prod. binds"
-        << std::setw(34) << "largest cluster" << std::setw(9) << "binds" << std::right
-        << std::setw(10) << "FLOP/s";
+        << std::setw(10) << "blocked"
+        << "  " << std::left << std::setw(16) << "prod. binds" << std::setw(34) << "largest cluster"
+        << std::setw(9) << "binds" << std::right << std::setw(10) << "FLOP/s";
     for (const auto& ref : result.references) out << "  vs " << terminal_text(ref.id);
     out << "\n";
     for (const auto& m : a.months) {
       const std::string cluster =
-          m.cluster.chip_id.empty() ? "-" : grouped_integer(m.cluster.chips) + " x " + terminal_text(m.cluster.chip_id);
+          m.cluster.chip_id.empty()
+              ? "-"
+              : grouped_integer(m.cluster.chips) + " x " + terminal_text(m.cluster.chip_id);
       out << std::left << std::setw(9) << supply::month_text(m.month) << std::right << std::setw(12)
           << grouped_integer(m.inventory_h100e) << std::setw(10)
           << grouped_integer(flow_total(m, supply::SupplyKind::production)) << std::setw(10)
@@ -78,19 +82,22 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
           << std::setw(10) << scientific(m.cluster.sustained_flops);
       for (std::size_t r = 0; r < m.vs_reference.size(); ++r) {
         const std::size_t width = 4 + terminal_text(result.references[r].id).size();
-        out << std::setw(static_cast<int>(width) + 2) << ratio(m.vs_reference[r].ratio_sustained_flops);
+        out << std::setw(static_cast<int>(width) + 2)
+            << ratio(m.vs_reference[r].ratio_sustained_flops);
       }
       out << "\n";
     }
     for (const auto& o : a.overtakes) {
       out << "  overtakes " << terminal_text(o.reference) << ": "
-          << (o.first_month ? supply::month_text(*o.first_month) : "never within the horizon") << "\n";
+          << (o.first_month ? supply::month_text(*o.first_month) : "never within the horizon")
+          << "\n";
     }
     std::string notes;
     for (const auto& m : a.months) {
       for (const auto& f : m.flows) {
         if (!f.note.empty() && f.blocked > 0 && notes.find(f.supply) == std::string::npos) {
-          notes += "  " + terminal_text(f.supply) + " from " + supply::month_text(m.month) + ": " + terminal_text(f.note) + "\n";
+          notes += "  " + terminal_text(f.supply) + " from " + supply::month_text(m.month) + ": " +
+                   terminal_text(f.note) + "\n";
         }
       }
     }
@@ -100,12 +107,13 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
       const std::string supply_name = name;
       const bool stacks = std::any_of(a.months.front().pools.begin(), a.months.front().pools.end(),
                                       [&](const auto& p) { return p.first == supply_name; });
-      out << "  " << (stacks ? "added to " : "delivered by ") << terminal_text(name) << ": " << grouped_integer(units)
-          << (stacks ? " HBM stacks" : " chips") << "\n";
+      out << "  " << (stacks ? "added to " : "delivered by ") << terminal_text(name) << ": "
+          << grouped_integer(units) << (stacks ? " HBM stacks" : " chips") << "\n";
     }
     if (!a.months.empty()) {
       for (const auto& [name, level] : a.months.back().pools) {
-        out << "  left in " << terminal_text(name) << " at the end: " << grouped_integer(level) << "\n";
+        out << "  left in " << terminal_text(name) << " at the end: " << grouped_integer(level)
+            << "\n";
       }
     }
   }
@@ -140,7 +148,8 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
                         {"inventory", inventory},
                         {"inventory_h100e", m.inventory_h100e},
                         {"retired", m.retired},
-                        {"pools", [&] {
+                        {"pools",
+                         [&] {
                            json pools = json::object();
                            for (const auto& [name, level] : m.pools) pools[name] = level;
                            return pools;
@@ -174,7 +183,8 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
   }
   json references = json::array();
   for (const auto& r : result.references) {
-    references.push_back({{"id", r.id}, {"chips", whole(r.chips)}, {"sustained_flops", r.sustained_flops}});
+    references.push_back(
+        {{"id", r.id}, {"chips", whole(r.chips)}, {"sustained_flops", r.sustained_flops}});
   }
   json doc = {{"schema", kTimelineSchema},
               {"clustercap_version", kVersion},
@@ -191,14 +201,17 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
 }
 
 void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
-  out << "actor,month,inventory_h100e,produced,imported,smuggled,blocked,retired,production_binding,"
+  out << "actor,month,inventory_h100e,produced,imported,smuggled,blocked,retired,production_"
+         "binding,"
          "cluster_chip,cluster_chips,binding_constraint,facility_power_mw,sustained_flops";
-  for (const auto& r : result.references) out << "," << csv_field("ratio_sustained_flops_vs_" + r.id);
+  for (const auto& r : result.references)
+    out << "," << csv_field("ratio_sustained_flops_vs_" + r.id);
   out << "\n";
   for (const auto& a : result.actors) {
     for (const auto& m : a.months) {
-      out << csv_field(a.name) << "," << supply::month_text(m.month) << "," << machine_number(m.inventory_h100e)
-          << "," << machine_number(flow_total(m, supply::SupplyKind::production)) << ","
+      out << csv_field(a.name) << "," << supply::month_text(m.month) << ","
+          << machine_number(m.inventory_h100e) << ","
+          << machine_number(flow_total(m, supply::SupplyKind::production)) << ","
           << machine_number(flow_total(m, supply::SupplyKind::import)) << ","
           << machine_number(flow_total(m, supply::SupplyKind::smuggling)) << ","
           << machine_number(blocked_total(m)) << "," << machine_number(m.retired) << ","

@@ -1,14 +1,13 @@
 #include "estimator/report/validate_report.hpp"
-#include "estimator/report/text_format.hpp"
 
 #include <cmath>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -21,12 +20,19 @@ std::string layout_text(const training::Layout& l) {
   return "tp" + std::to_string(l.tp) + (l.cp > 1 ? " cp" + std::to_string(l.cp) : "") + " pp" +
          std::to_string(l.pp) + " dp" + std::to_string(l.dp) +
          (l.ep > 1 ? " ep" + std::to_string(l.ep) : "") + " mb" + std::to_string(l.microbatch) +
-         (l.interleave > 1 ? " v" + std::to_string(l.interleave) : "") + " " + training::to_string(l.recompute);
+         (l.interleave > 1 ? " v" + std::to_string(l.interleave) : "") + " " +
+         training::to_string(l.recompute);
 }
 
 json layout_json(const training::Layout& l) {
-  return {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"cp", l.cp}, {"microbatch", l.microbatch},
-          {"interleave", l.interleave}, {"recompute", training::to_string(l.recompute)}};
+  return {{"tp", l.tp},
+          {"pp", l.pp},
+          {"dp", l.dp},
+          {"ep", l.ep},
+          {"cp", l.cp},
+          {"microbatch", l.microbatch},
+          {"interleave", l.interleave},
+          {"recompute", training::to_string(l.recompute)}};
 }
 
 std::string value(const training::ValidationRow& r, double v) {
@@ -34,13 +40,15 @@ std::string value(const training::ValidationRow& r, double v) {
 }
 
 // A prediction's value, or "no fit" when there is none.
-std::string predicted_text(const training::ValidationRow& r, const training::ValidationPrediction& p) {
+std::string predicted_text(const training::ValidationRow& r,
+                           const training::ValidationPrediction& p) {
   return p.fit ? value(r, p.predicted) : "no fit";
 }
 
 // Figures that count things ("48 layers", "1000.5 sequences"): shortest exact form.
 std::string count(double v) {
-  return v == std::floor(v) && std::fabs(v) < 1e15 ? std::to_string(static_cast<long long>(v)) : machine_number(v);
+  return v == std::floor(v) && std::fabs(v) < 1e15 ? std::to_string(static_cast<long long>(v))
+                                                   : machine_number(v);
 }
 
 // `digits` significant figures without trailing zeros: "80", "95.3", "80.04".
@@ -66,21 +74,27 @@ json optional_number(bool present, double v) { return present ? json(v) : json(n
 std::string layout_problem_text(const training::LayoutCheck& check) {
   const std::string v = count(check.value), limit = count(check.limit);
   switch (check.problem) {
-    case LayoutProblem::none: return "";
+    case LayoutProblem::none:
+      return "";
     case LayoutProblem::tp_over_scaleup_domain:
       return "tp " + v + " exceeds the scale-up domain of " + limit + " chips";
-    case LayoutProblem::tp_not_dividing_heads: return "tp " + v + " does not divide the " + limit + " attention heads";
-    case LayoutProblem::pp_over_layers: return "pp " + v + " exceeds the " + limit + " layers";
-    case LayoutProblem::cp_not_dividing_seq_len: return "cp " + v + " does not divide seq_len " + limit;
+    case LayoutProblem::tp_not_dividing_heads:
+      return "tp " + v + " does not divide the " + limit + " attention heads";
+    case LayoutProblem::pp_over_layers:
+      return "pp " + v + " exceeds the " + limit + " layers";
+    case LayoutProblem::cp_not_dividing_seq_len:
+      return "cp " + v + " does not divide seq_len " + limit;
     case LayoutProblem::chips_not_divided:
       return "tp x cp x pp = " + v + " does not divide the cluster's " + limit + " chips";
     case LayoutProblem::chips_mismatch:
       return "tp x cp x pp x dp = " + v + " is not the cluster's " + limit + " chips";
     case LayoutProblem::batch_not_divided:
-      return "dp x microbatch = " + v + " does not divide the global batch of " + limit + " sequences";
+      return "dp x microbatch = " + v + " does not divide the global batch of " + limit +
+             " sequences";
     case LayoutProblem::interleave_not_dividing_stage:
       return "interleave " + v + " does not divide the " + limit + " layers of a pipeline stage";
-    case LayoutProblem::interleave_without_pipeline: return "interleave " + v + " needs pp > 1";
+    case LayoutProblem::interleave_without_pipeline:
+      return "interleave " + v + " needs pp > 1";
     case LayoutProblem::microbatches_not_multiple_of_pp:
       return "interleaving needs the " + v + " microbatches to be a multiple of pp " + limit;
     case LayoutProblem::memory: {
@@ -94,18 +108,21 @@ std::string layout_problem_text(const training::LayoutCheck& check) {
 void write_validate_table(const training::ValidationResult& result, std::ostream& out) {
   out << "clustercap validate: predicted vs published throughput (TFLOP/s per chip in the paper's "
          "basis, or MFU)\n\n";
-  out << std::left << std::setw(30) << "run" << std::right << std::setw(10) << "reported" << std::setw(11)
-      << "predicted" << std::setw(9) << "error" << "  " << std::left << std::setw(30) << "published layout (best mb/v/rc)"
-      << std::right << std::setw(11) << "searched" << "  " << std::left << "searched layout\n";
+  out << std::left << std::setw(30) << "run" << std::right << std::setw(10) << "reported"
+      << std::setw(11) << "predicted" << std::setw(9) << "error"
+      << "  " << std::left << std::setw(30) << "published layout (best mb/v/rc)" << std::right
+      << std::setw(11) << "searched"
+      << "  " << std::left << "searched layout\n";
   for (const auto& r : result.rows) {
     out << std::left << std::setw(30) << r.id << std::right << std::setw(10) << value(r, r.reported)
         << std::setw(11) << predicted_text(r, r.published) << std::setw(9)
-        << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-") << "  " << std::left
-        << std::setw(30)
+        << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-") << "  "
+        << std::left << std::setw(30)
         << (r.published.fit ? layout_text(r.published.layout)
                             : "no fit: " + layout_problem_text(r.published.no_fit))
         << std::right << std::setw(11) << predicted_text(r, r.searched) << "  " << std::left
-        << (r.searched.fit ? layout_text(r.searched.layout) : "no fit: " + layout_problem_text(r.searched.no_fit))
+        << (r.searched.fit ? layout_text(r.searched.layout)
+                           : "no fit: " + layout_problem_text(r.searched.no_fit))
         << "\n";
   }
   out << "\n";
@@ -124,36 +141,45 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
   for (const auto& r : result.rows) {
     const auto& p = r.published;
     const auto& s = r.searched;
-    rows.push_back({{"id", r.id}, {"basis", r.basis}, {"reported", r.reported}, {"fit", p.fit},
-                    {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},
-                    {"predicted_published_layout", optional_number(p.fit, p.predicted)},
-                    {"error", optional_number(p.fit, r.error_published)},
-                    {"mfu_published_layout", optional_number(p.fit, p.mfu)},
-                    {"layout_published", p.fit ? layout_json(p.layout) : json(nullptr)},
-                    {"searched_fit", s.fit},
-                    {"searched_no_fit_reason", s.fit ? json(nullptr) : json(layout_problem_text(s.no_fit))},
-                    {"predicted_searched_layout", optional_number(s.fit, s.predicted)},
-                    {"mfu_searched_layout", optional_number(s.fit, s.mfu)},
-                    {"layout_searched", s.fit ? layout_json(s.layout) : json(nullptr)},
-                    {"layouts_evaluated", r.evaluated}});
+    rows.push_back(
+        {{"id", r.id},
+         {"basis", r.basis},
+         {"reported", r.reported},
+         {"fit", p.fit},
+         {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},
+         {"predicted_published_layout", optional_number(p.fit, p.predicted)},
+         {"error", optional_number(p.fit, r.error_published)},
+         {"mfu_published_layout", optional_number(p.fit, p.mfu)},
+         {"layout_published", p.fit ? layout_json(p.layout) : json(nullptr)},
+         {"searched_fit", s.fit},
+         {"searched_no_fit_reason", s.fit ? json(nullptr) : json(layout_problem_text(s.no_fit))},
+         {"predicted_searched_layout", optional_number(s.fit, s.predicted)},
+         {"mfu_searched_layout", optional_number(s.fit, s.mfu)},
+         {"layout_searched", s.fit ? layout_json(s.layout) : json(nullptr)},
+         {"layouts_evaluated", r.evaluated}});
   }
   const bool scored = result.cases_scored > 0;
-  json doc = {{"schema", kValidateSchema}, {"clustercap_version", kVersion},
-              {"cases", result.rows.size()}, {"cases_scored", result.cases_scored},
+  json doc = {{"schema", kValidateSchema},
+              {"clustercap_version", kVersion},
+              {"cases", result.rows.size()},
+              {"cases_scored", result.cases_scored},
               {"median_abs_error", optional_number(scored, result.median_abs_error)},
               {"worst_abs_error", optional_number(scored, result.worst_abs_error)},
-              {"layouts_evaluated", result.evaluated}, {"runs", rows}};
+              {"layouts_evaluated", result.evaluated},
+              {"runs", rows}};
   out << doc.dump(2) << '\n';
 }
 
 void write_validate_csv(const training::ValidationResult& result, std::ostream& out) {
   // Empty predicted and error fields where the layout cannot run.
   auto number = [](bool present, double v) { return present ? machine_number(v) : std::string(); };
-  out << "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_layout\n";
+  out << "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_"
+         "layout\n";
   for (const auto& r : result.rows) {
     const auto& p = r.published;
     out << csv_field(r.id) << "," << r.basis << "," << machine_number(r.reported) << ","
-        << (p.fit ? "true" : "false") << "," << csv_field(p.fit ? "" : layout_problem_text(p.no_fit)) << ","
+        << (p.fit ? "true" : "false") << ","
+        << csv_field(p.fit ? "" : layout_problem_text(p.no_fit)) << ","
         << number(p.fit, p.predicted) << "," << number(p.fit, r.error_published) << ","
         << number(r.searched.fit, r.searched.predicted) << "\n";
   }

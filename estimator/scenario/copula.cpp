@@ -1,10 +1,9 @@
 #include "estimator/scenario/copula.hpp"
 
+#include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
 #include <string>
-
-#include <Eigen/Cholesky>
 
 #include "estimator/scenario/random.hpp"
 #include "hardware/common/input_error.hpp"
@@ -21,7 +20,8 @@ std::string location(const std::string& file, const Correlation& c) {
 // order) that makes the matrix of it and the ones before it so, and names the
 // earlier ones it is linked to through shared inputs.
 template <class IndexOf, class Pos>
-InputError inconsistency(const Scenario& scenario, const Copula& copula, IndexOf index_of, Pos pos) {
+InputError inconsistency(const Scenario& scenario, const Copula& copula, IndexOf index_of,
+                         Pos pos) {
   const auto& all = scenario.sweep.correlations;
   const auto k = static_cast<Eigen::Index>(copula.inputs.size());
   Eigen::MatrixXd r = Eigen::MatrixXd::Identity(k, k);
@@ -56,7 +56,10 @@ InputError inconsistency(const Scenario& scenario, const Copula& copula, IndexOf
     if (involved[i] != 0) others += (others.empty() ? "" : ", ") + location(scenario.file, all[i]);
   }
   const Correlation& c = all[culprit];
-  return {scenario.file, c.line, c.column, "sweep.correlation",
+  return {scenario.file,
+          c.line,
+          c.column,
+          "sweep.correlation",
           "\"" + c.a + "\" ~ \"" + c.b + "\"",
           "the correlations are inconsistent (their matrix is not positive definite)" +
               (others.empty() ? std::string() : "; this one contradicts the ones at " + others)};
@@ -75,7 +78,8 @@ Copula make_copula(const Scenario& scenario) {
   };
   for (const auto& c : scenario.sweep.correlations) {
     for (int i : {index_of(c.a), index_of(c.b)}) {
-      if (i >= 0 && std::find(copula.inputs.begin(), copula.inputs.end(), i) == copula.inputs.end()) {
+      if (i >= 0 &&
+          std::find(copula.inputs.begin(), copula.inputs.end(), i) == copula.inputs.end()) {
         copula.inputs.push_back(i);
       }
     }
@@ -93,20 +97,23 @@ Copula make_copula(const Scenario& scenario) {
     r(a, b) = r(b, a) = pearson;
   }
   Eigen::LLT<Eigen::MatrixXd> llt(r);
-  if (llt.info() != Eigen::Success) throw InputErrors({inconsistency(scenario, copula, index_of, pos)});
+  if (llt.info() != Eigen::Success)
+    throw InputErrors({inconsistency(scenario, copula, index_of, pos)});
   copula.lower = llt.matrixL();
   return copula;
 }
 
-void draw_values(const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t first,
-                 std::vector<model::Pack>& values, std::vector<model::Pack>& scratch) {
+void draw_values(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                 std::uint64_t first, std::vector<model::Pack>& values,
+                 std::vector<model::Pack>& scratch) {
   const auto& inputs = scenario.sweep.inputs;
   const model::PackU64 keys = sample_keys(seed, first);
   values.resize(inputs.size());
   const std::size_t k = copula.inputs.size();
   scratch.resize(k);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (std::find(copula.inputs.begin(), copula.inputs.end(), static_cast<int>(i)) == copula.inputs.end()) {
+    if (std::find(copula.inputs.begin(), copula.inputs.end(), static_cast<int>(i)) ==
+        copula.inputs.end()) {
       values[i] = inputs[i].sample(uniform_at(keys, i));
     }
   }

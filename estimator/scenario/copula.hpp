@@ -4,10 +4,9 @@
 // rho = 2 sin(pi rho_s / 6)).
 #pragma once
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "estimator/model/lanes.hpp"
 #include "estimator/scenario/scenario.hpp"
@@ -25,7 +24,8 @@ Copula make_copula(const Scenario& scenario);
 // Every input's value (config units) for the eight samples first .. first+7.
 // Inputs in the copula get their value from the correlated normal deviate;
 // the others from their own uniform. `scratch` is reused between calls.
-void draw_values(const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t first,
-                 std::vector<model::Pack>& values, std::vector<model::Pack>& scratch);
+void draw_values(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                 std::uint64_t first, std::vector<model::Pack>& values,
+                 std::vector<model::Pack>& scratch);
 
 }  // namespace clustercap::sweep

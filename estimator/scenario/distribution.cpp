@@ -37,12 +37,18 @@ std::vector<double> beta_cdf_grid(double alpha, double beta, std::size_t n) {
 
 const char* to_string(DistKind kind) {
   switch (kind) {
-    case DistKind::uniform: return "uniform";
-    case DistKind::triangular: return "triangular";
-    case DistKind::pert: return "pert";
-    case DistKind::normal: return "normal";
-    case DistKind::lognormal: return "lognormal";
-    case DistKind::choice: return "choice";
+    case DistKind::uniform:
+      return "uniform";
+    case DistKind::triangular:
+      return "triangular";
+    case DistKind::pert:
+      return "pert";
+    case DistKind::normal:
+      return "normal";
+    case DistKind::lognormal:
+      return "lognormal";
+    case DistKind::choice:
+      return "choice";
   }
   return "";
 }
@@ -61,10 +67,10 @@ T normal_quantile_t(T u) {
   using model::vmin;
   using model::where;
   u = vmin(vmax(u, splat<T>(1e-300)), splat<T>(1.0 - 1e-16));
-  constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                           1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                          6.680131188771972e+01,  -1.328068155288572e+01};
+                          6.680131188771972e+01, -1.328068155288572e+01};
   constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                           -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
   constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -90,7 +96,8 @@ T quantile_t(const Distribution& dist, T u) {
   using model::where;
   const double lo = dist.lo, hi = dist.hi, a = dist.a, b = dist.b;
   switch (dist.kind) {
-    case DistKind::uniform: return lo + u * (hi - lo);
+    case DistKind::uniform:
+      return lo + u * (hi - lo);
     case DistKind::triangular: {
       const double split = (a - lo) / (hi - lo);
       return where(u < split, lo + model::vsqrt(u * (hi - lo) * (a - lo)),
@@ -100,7 +107,8 @@ T quantile_t(const Distribution& dist, T u) {
       const T x = a + b * normal_quantile_t(dist.cdf_lo + u * (dist.cdf_hi - dist.cdf_lo));
       return model::vmin(model::vmax(x, splat<T>(lo)), splat<T>(hi));
     }
-    case DistKind::lognormal: return model::vexp(a + b * normal_quantile_t(u));
+    case DistKind::lognormal:
+      return model::vexp(a + b * normal_quantile_t(u));
     case DistKind::pert: {
       const double last = static_cast<double>(dist.table.size() - 1);
       const T pos = u * last;
@@ -109,11 +117,13 @@ T quantile_t(const Distribution& dist, T u) {
       const T x0 = model::gather(dist.table.data(), k);
       return x0 + f * (model::gather(dist.table.data(), k + 1.0) - x0);
     }
-    case DistKind::choice: break;  // a search, one lane at a time
+    case DistKind::choice:
+      break;  // a search, one lane at a time
   }
   T x = u;
   for (int l = 0; l < model::kWidth<T>; ++l) {
-    const auto it = std::lower_bound(dist.cumulative.begin(), dist.cumulative.end(), model::lane(u, l));
+    const auto it =
+        std::lower_bound(dist.cumulative.begin(), dist.cumulative.end(), model::lane(u, l));
     model::set_lane(x, l, dist.values[static_cast<std::size_t>(it - dist.cumulative.begin())]);
   }
   return x;
@@ -122,7 +132,8 @@ T quantile_t(const Distribution& dist, T u) {
 template <class T>
 T at_normal_t(const Distribution& dist, T z) {
   if (dist.kind == DistKind::lognormal) return model::vexp(dist.a + dist.b * z);
-  if (dist.kind == DistKind::normal && std::isinf(dist.lo) && std::isinf(dist.hi)) return dist.a + dist.b * z;
+  if (dist.kind == DistKind::normal && std::isinf(dist.lo) && std::isinf(dist.hi))
+    return dist.a + dist.b * z;
   T u = z;
   for (int l = 0; l < model::kWidth<T>; ++l) {
     model::set_lane(u, l, std::min(std::max(normal_cdf(model::lane(z, l)), 1e-16), 1 - 1e-16));

@@ -25,8 +25,8 @@ const char* to_string(DistKind kind);
 
 struct Distribution {
   DistKind kind = DistKind::uniform;
-  double a = 0, b = 0, c = 0;  // kind-specific parameters (see quantile())
-  double lo = 0, hi = 0;       // support bounds (normal: truncation, may be +-inf)
+  double a = 0, b = 0, c = 0;              // kind-specific parameters (see quantile())
+  double lo = 0, hi = 0;                   // support bounds (normal: truncation, may be +-inf)
   std::vector<double> values, cumulative;  // choice
   std::vector<double> table;               // pert: inverse CDF at u = k / (n - 1)
   double cdf_lo = 0, cdf_hi = 1;           // normal: Phi at the truncation bounds

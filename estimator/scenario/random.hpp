@@ -20,7 +20,9 @@ U mix64(U x) {
 }
 
 // The part of a draw shared by every input of one sample.
-inline std::uint64_t sample_key(std::uint64_t seed, std::uint64_t sample) { return mix64(seed ^ mix64(sample)); }
+inline std::uint64_t sample_key(std::uint64_t seed, std::uint64_t sample) {
+  return mix64(seed ^ mix64(sample));
+}
 
 // Uniform in (0, 1) for one input of the sample with key `key`: 52 random
 // bits on the grid (k + 0.5) / 2^52, so never 0 or 1.

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "estimator/model/fat_tree.hpp"
-#include "estimator/supply/supply.hpp"
-#include "estimator/scenario/uncertain.hpp"
 #include "estimator/model/goodput.hpp"
+#include "estimator/scenario/uncertain.hpp"
+#include "estimator/supply/supply.hpp"
 #include "estimator/training/step_model.hpp"
 #include "hardware/export_control.hpp"
 #include "hardware/precision.hpp"

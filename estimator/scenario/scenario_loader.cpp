@@ -1,18 +1,17 @@
 #include "estimator/scenario/scenario_loader.hpp"
 
-#include "estimator/scenario/inputs.hpp"
-#include "estimator/scenario/supply_loader.hpp"
-#include "estimator/scenario/sweep_loader.hpp"
-#include "estimator/scenario/workload_loader.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
+#include "estimator/scenario/inputs.hpp"
+#include "estimator/scenario/supply_loader.hpp"
+#include "estimator/scenario/sweep_loader.hpp"
+#include "estimator/scenario/workload_loader.hpp"
 #include "hardware/common/text_match.hpp"
 #include "hardware/common/toml_reader.hpp"
 #include "power/system_power.hpp"
@@ -23,11 +22,16 @@ const std::vector<std::pair<std::string_view, std::string_view>>& embedded_confi
 
 const char* to_string(SupplySource source) {
   switch (source) {
-    case SupplySource::unspecified: return "unspecified";
-    case SupplySource::imports: return "imports";
-    case SupplySource::smuggled: return "smuggled";
-    case SupplySource::domestic: return "domestic";
-    case SupplySource::stockpile: return "stockpile";
+    case SupplySource::unspecified:
+      return "unspecified";
+    case SupplySource::imports:
+      return "imports";
+    case SupplySource::smuggled:
+      return "smuggled";
+    case SupplySource::domestic:
+      return "domestic";
+    case SupplySource::stockpile:
+      return "stockpile";
   }
   return "unspecified";
 }
@@ -65,7 +69,8 @@ std::optional<SupplySource> parse_source(const std::string& text) {
 
 // FILE:LINE:COL of a table, for "also defined at" in duplicate errors.
 std::string location_of(const TableReader& reader) {
-  return reader.file() + ":" + std::to_string(reader.line()) + ":" + std::to_string(reader.column());
+  return reader.file() + ":" + std::to_string(reader.line()) + ":" +
+         std::to_string(reader.column());
 }
 
 std::string quoted_list(const std::vector<std::string>& items) {
@@ -102,16 +107,19 @@ void read_training(TableReader& root, Scenario& scenario) {
   if (auto text = section->string("precision")) {
     auto precision = parse_precision(*text);
     if (precision && (*precision == Precision::fp64 || *precision == Precision::int8)) {
-      section->error_at("precision", "is not a training precision; use bf16, fp16, fp8, fp4, "
-                                     "tf32 or fp32");
+      section->error_at("precision",
+                        "is not a training precision; use bf16, fp16, fp8, fp4, "
+                        "tf32 or fp32");
     } else if (precision) {
       t.precision = *precision;
     } else {
-      section->error_at("precision", "must be one of \"bf16\", \"fp16\", \"fp8\", \"fp4\", "
-                                     "\"tf32\", \"fp32\"");
+      section->error_at("precision",
+                        "must be one of \"bf16\", \"fp16\", \"fp8\", \"fp4\", "
+                        "\"tf32\", \"fp32\"");
     }
   }
-  if (auto days = section->number("duration_days", range_of(Target::duration_s), Presence::required)) {
+  if (auto days =
+          section->number("duration_days", range_of(Target::duration_s), Presence::required)) {
     t.duration_s = *days * input_spec(Target::duration_s).scale_to_si;
   }
   t.goodput = section->number("goodput", range_of(Target::goodput)).value_or(t.goodput);
@@ -139,10 +147,12 @@ void read_training(TableReader& root, Scenario& scenario) {
   const auto interval = section->number("checkpoint_interval_hours", Range::non_negative(1000));
   if (rate || restart || interval) {
     if (!rate || !restart || !interval) {
-      section->error_missing(!rate ? "interruptions_per_chip_day" : !restart ? "restart_hours"
-                                                                           : "checkpoint_interval_hours",
-                             "the failure model needs interruptions_per_chip_day, restart_hours and "
-                             "checkpoint_interval_hours together");
+      section->error_missing(
+          !rate      ? "interruptions_per_chip_day"
+          : !restart ? "restart_hours"
+                     : "checkpoint_interval_hours",
+          "the failure model needs interruptions_per_chip_day, restart_hours and "
+          "checkpoint_interval_hours together");
     } else if (section->has("goodput")) {
       section->error_at("goodput", "give goodput or the failure model, not both");
     } else {
@@ -163,17 +173,18 @@ void read_network(TableReader& root, Scenario& scenario) {
       f.switch_radix = static_cast<double>(*radix);
     }
   }
-  f.max_tiers = static_cast<int>(
-      section->integer("max_tiers", Range::closed(1, 6)).value_or(f.max_tiers));
+  f.max_tiers =
+      static_cast<int>(section->integer("max_tiers", Range::closed(1, 6)).value_or(f.max_tiers));
   f.planes = static_cast<int>(section->integer("planes", Range::closed(1, 64)).value_or(f.planes));
   f.port_gbps = section->number("port_gbps", Range::positive(1e5)).value_or(f.port_gbps);
-  f.nic_transceiver_w =
-      section->number("nic_transceiver_w", range_of(Target::nic_transceiver_w)).value_or(f.nic_transceiver_w);
-  f.switch_transceiver_w = section->number("switch_transceiver_w", range_of(Target::switch_transceiver_w))
-                               .value_or(f.switch_transceiver_w);
-  f.switch_ports_per_transceiver = static_cast<int>(
-      section->integer("switch_ports_per_transceiver", Range::closed(1, 16))
-          .value_or(f.switch_ports_per_transceiver));
+  f.nic_transceiver_w = section->number("nic_transceiver_w", range_of(Target::nic_transceiver_w))
+                            .value_or(f.nic_transceiver_w);
+  f.switch_transceiver_w =
+      section->number("switch_transceiver_w", range_of(Target::switch_transceiver_w))
+          .value_or(f.switch_transceiver_w);
+  f.switch_ports_per_transceiver =
+      static_cast<int>(section->integer("switch_ports_per_transceiver", Range::closed(1, 16))
+                           .value_or(f.switch_ports_per_transceiver));
   f.switch_w = section->number("switch_w", range_of(Target::switch_w)).value_or(f.switch_w);
   f.copper_first_tier = section->boolean("copper_first_tier").value_or(f.copper_first_tier);
   section->report_unknown_keys();
@@ -183,8 +194,8 @@ void read_power(TableReader& root, Scenario& scenario) {
   auto section = root.table("power");
   if (!section) return;
   power::GenericServer& g = scenario.generic_server;
-  g.system_overhead =
-      section->number("system_overhead", range_of(Target::system_overhead)).value_or(g.system_overhead);
+  g.system_overhead = section->number("system_overhead", range_of(Target::system_overhead))
+                          .value_or(g.system_overhead);
   g.chips_per_server = static_cast<int>(
       section->integer("chips_per_server", Range::closed(1, 4096)).value_or(g.chips_per_server));
   section->report_unknown_keys();
@@ -196,7 +207,8 @@ Site read_site(TableReader& reader, Actor& actor) {
   if (auto mw = reader.number("power_mw", range_of(Target::site_power_w), Presence::required)) {
     site.power_w = *mw * input_spec(Target::site_power_w).scale_to_si;
   }
-  site.pue = reader.number("pue", range_of(Target::site_pue), Presence::required).value_or(site.pue);
+  site.pue =
+      reader.number("pue", range_of(Target::site_pue), Presence::required).value_or(site.pue);
   read_site_expansions(reader, site, actor);
   reader.report_unknown_keys();
   return site;
@@ -257,18 +269,22 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   }
   if (actor.budget_usd && !line.price_usd && !(system != nullptr && system->price_usd) &&
       !chip->price_usd) {
-    reader.error_missing("price_usd", "required: the actor has budget_usd and the catalog has no "
-                                      "price for \"" + chip->id + "\"");
+    reader.error_missing("price_usd",
+                         "required: the actor has budget_usd and the catalog has no "
+                         "price for \"" +
+                             chip->id + "\"");
   }
   if (!line.site.empty()) {
     std::vector<std::string> names;
     for (const auto& site : actor.sites) names.push_back(site.name);
     bool found = false;
     for (const auto& name : names) found = found || name == line.site;
-    if (!found) reader.error_at("site", "is not a site of this actor" + did_you_mean(line.site, names));
+    if (!found)
+      reader.error_at("site", "is not a site of this actor" + did_you_mean(line.site, names));
   } else if (actor.sites.size() > 1 && !actor.centralize) {
-    reader.error_missing("site", "required when the actor has more than one site and "
-                                 "centralize = false");
+    reader.error_missing("site",
+                         "required when the actor has more than one site and "
+                         "centralize = false");
   }
 }
 
@@ -276,8 +292,8 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
 // centralises) pool into one cluster, which runs at the first line's mfu and
 // buys at its price: a later line's differing mfu or price_usd, or a
 // distribution on one, would be silently ignored.
-void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor, const Scenario& scenario,
-                        const Catalog& catalog) {
+void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor,
+                        const Scenario& scenario, const Catalog& catalog) {
   std::map<std::tuple<std::string, std::string, std::string>, std::size_t> first_of;
   for (std::size_t i = 0; i < readers.size(); ++i) {
     const InventoryLine& line = actor.inventory[i];
@@ -285,15 +301,16 @@ void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor, c
     if (chip == nullptr) continue;  // reported
     std::string site = actor.centralize ? "" : line.site;
     if (site.empty() && !actor.centralize && !actor.sites.empty()) site = actor.sites.front().name;
-    const auto key = std::make_tuple(chip->id, line.system_id.empty() ? chip->default_system : line.system_id,
-                                     site);
+    const auto key = std::make_tuple(
+        chip->id, line.system_id.empty() ? chip->default_system : line.system_id, site);
     const auto [first, fresh] = first_of.emplace(key, i);
     if (fresh) continue;
     const InventoryLine& pooled = actor.inventory[first->second];
     const std::string where = location_of(readers[first->second]);
     auto is_distribution = [&](const std::string& indexed) {
-      return std::any_of(scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
-                         [&](const sweep::UncertainInput& in) { return in.indexed_key == indexed; });
+      return std::any_of(
+          scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
+          [&](const sweep::UncertainInput& in) { return in.indexed_key == indexed; });
     };
     for (const char* key_name : {"mfu", "price_usd"}) {
       const bool is_mfu = std::string(key_name) == "mfu";
@@ -302,8 +319,10 @@ void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor, c
       const bool sampled = is_distribution(readers[i].indexed_key(key_name)) ||
                            is_distribution(readers[first->second].indexed_key(key_name));
       if (mine == theirs && !(sampled && mine)) continue;
-      const std::string rule = "pools with the line at " + where + " (same chip, system and site: one cluster, "
-                               "which takes that line's " + key_name + "); give the lines one " + key_name +
+      const std::string rule = "pools with the line at " + where +
+                               " (same chip, system and site: one cluster, "
+                               "which takes that line's " +
+                               key_name + "); give the lines one " + key_name +
                                " (not a distribution) or merge them";
       if (mine) {
         readers[i].error_at(key_name, rule);
@@ -349,7 +368,8 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     }
     actor.centralize = reader.boolean("centralize").value_or(false);
     if (auto country = reader.string("country")) {
-      const bool iso = country->size() == 2 && std::isupper(static_cast<unsigned char>((*country)[0])) &&
+      const bool iso = country->size() == 2 &&
+                       std::isupper(static_cast<unsigned char>((*country)[0])) &&
                        std::isupper(static_cast<unsigned char>((*country)[1]));
       if (iso) {
         actor.country = *country;
@@ -361,8 +381,9 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     read_actor_supply_settings(reader, actor);
 
     if (scenario.export_rule && actor.country.empty()) {
-      reader.error_missing("country", "required when [scenario] export_rule is set: the rule "
-                                      "applies by destination");
+      reader.error_missing("country",
+                           "required when [scenario] export_rule is set: the rule "
+                           "applies by destination");
     }
     std::map<std::string, std::string> site_names;  // -> where first defined
     for (auto& site_reader : reader.table_array("site", Presence::required)) {
@@ -371,13 +392,13 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       if (name.empty()) continue;
       const auto [first, fresh] = site_names.emplace(name, location_of(site_reader));
       if (!fresh) {
-        site_reader.error_at("name", "duplicate site name in this actor; also defined at " + first->second);
+        site_reader.error_at("name",
+                             "duplicate site name in this actor; also defined at " + first->second);
       }
     }
     // With [[supply]] an actor may start empty and be filled by its lines.
     const auto top_keys = root_keys;
-    const bool has_supply =
-        std::find(top_keys.begin(), top_keys.end(), "supply") != top_keys.end();
+    const bool has_supply = std::find(top_keys.begin(), top_keys.end(), "supply") != top_keys.end();
     auto inventory_readers =
         reader.table_array("inventory", has_supply ? Presence::optional : Presence::required);
     for (auto& line_reader : inventory_readers) {
@@ -400,8 +421,9 @@ void check_reference(TableReader& reader, const std::string& id, const Scenario&
     return;
   }
   if (cluster->chip_id.empty() || !cluster->chip_count) {
-    reader.error_at("id", "has no chip type and count in the catalog, so its FLOP/s cannot be "
-                          "compared");
+    reader.error_at("id",
+                    "has no chip type and count in the catalog, so its FLOP/s cannot be "
+                    "compared");
     return;
   }
   const Precision precision = scenario.training.precision;
@@ -461,9 +483,11 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
         for (const auto& line : actor.inventory) {
           const Chip* chip = catalog.find_chip(line.chip_id);
           if (chip == nullptr) continue;
-          const System* system = catalog.find_system(line.system_id.empty() ? chip->default_system : line.system_id);
-          const std::int64_t domain = system && system->scaleup_domain_chips ? *system->scaleup_domain_chips
-                                                                              : scenario.generic_server.chips_per_server;
+          const System* system =
+              catalog.find_system(line.system_id.empty() ? chip->default_system : line.system_id);
+          const std::int64_t domain = system && system->scaleup_domain_chips
+                                          ? *system->scaleup_domain_chips
+                                          : scenario.generic_server.chips_per_server;
           if (*tp > domain) {
             w->error_at("tp", "is larger than the scale-up domain of \"" + chip->id + "\" (" +
                                   std::to_string(domain) + " chips)");

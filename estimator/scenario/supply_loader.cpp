@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <utility>
 #include <set>
+#include <utility>
 
 #include "estimator/supply/wafer.hpp"
 #include "hardware/common/text_match.hpp"
@@ -35,9 +35,9 @@ void read_production(TableReader& r, SupplyItem& item, const Chip* chip) {
   item.wafers_per_month =
       r.number("wafers_per_month", Range::non_negative(1e7), Presence::required).value_or(0);
   const auto dies_per_package = r.integer("dies_per_package", Range::closed(1, 64));
-  item.dies_per_package = dies_per_package
-                              ? static_cast<double>(*dies_per_package)
-                              : static_cast<double>(chip && chip->compute_dies ? *chip->compute_dies : 1);
+  item.dies_per_package =
+      dies_per_package ? static_cast<double>(*dies_per_package)
+                       : static_cast<double>(chip && chip->compute_dies ? *chip->compute_dies : 1);
   if (auto area = r.number("die_area_mm2", Range::positive(5000))) {
     item.die_area_mm2 = *area;
   } else if (chip != nullptr && chip->die_area_mm2) {
@@ -63,30 +63,36 @@ void read_production(TableReader& r, SupplyItem& item, const Chip* chip) {
       item.yield = supply::die_yield(*model, item.die_area_mm2, *defects);
     }
   } else if (!r.has("yield") && !r.has("defect_density_per_cm2")) {
-    r.error_missing("yield", "required: a good-die fraction, or defect_density_per_cm2 with a "
-                             "yield_model");
+    r.error_missing("yield",
+                    "required: a good-die fraction, or defect_density_per_cm2 with a "
+                    "yield_model");
   }
   if (model_name && !defects) r.error_at("yield_model", "only used with defect_density_per_cm2");
   item.hbm_stacks_per_package =
       r.number("hbm_stacks_per_package", Range::closed(0, 64)).value_or(0);
   item.hbm_pool = r.string("hbm_pool").value_or("");
   if (item.hbm_stacks_per_package > 0 && item.hbm_pool.empty()) {
-    r.error_missing("hbm_pool", "required when hbm_stacks_per_package > 0: name an hbm_pool supply");
+    r.error_missing("hbm_pool",
+                    "required when hbm_stacks_per_package > 0: name an hbm_pool supply");
   } else if (!(item.hbm_stacks_per_package > 0) && !item.hbm_pool.empty()) {
     // Without stacks per package the pool would silently gate nothing.
-    r.error_missing("hbm_stacks_per_package", "required (> 0) when hbm_pool is named: the HBM stacks each "
-                                              "package takes from \"" + item.hbm_pool + "\"");
+    r.error_missing("hbm_stacks_per_package",
+                    "required (> 0) when hbm_pool is named: the HBM stacks each "
+                    "package takes from \"" +
+                        item.hbm_pool + "\"");
   }
   item.die_stockpile = r.string("die_stockpile").value_or("");
   item.stockpile_draw_per_month =
-      r.number("stockpile_draw_per_month", Range::non_negative(kMaxUnits)).value_or(supply::kUnlimited);
+      r.number("stockpile_draw_per_month", Range::non_negative(kMaxUnits))
+          .value_or(supply::kUnlimited);
   item.packages_per_month =
       r.number("packages_per_month", Range::non_negative(kMaxUnits)).value_or(supply::kUnlimited);
 }
 
 }  // namespace
 
-std::optional<supply::Month> read_month(TableReader& reader, std::string_view key, Presence presence) {
+std::optional<supply::Month> read_month(TableReader& reader, std::string_view key,
+                                        Presence presence) {
   const auto text = reader.month(key, presence);
   if (!text) return std::nullopt;
   return supply::parse_month(*text);
@@ -162,10 +168,11 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     if (!item.actor.empty() && actor == nullptr) {
       std::vector<std::string> actor_names;
       for (const auto& a : scenario.actors) actor_names.push_back(a.name);
-      r.error_at("actor", "is not an actor of this scenario" + did_you_mean(item.actor, actor_names));
+      r.error_at("actor",
+                 "is not an actor of this scenario" + did_you_mean(item.actor, actor_names));
     }
-    const bool needs_chip = item.kind == SupplyKind::production || item.kind == SupplyKind::import ||
-                            item.kind == SupplyKind::smuggling;
+    const bool needs_chip = item.kind == SupplyKind::production ||
+                            item.kind == SupplyKind::import || item.kind == SupplyKind::smuggling;
     const Chip* chip = nullptr;
     if (needs_chip) {
       item.chip_id = r.string("chip", Presence::required).value_or("");
@@ -177,7 +184,8 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       if (!item.system_id.empty()) {
         const System* system = catalog.find_system(item.system_id);
         if (system == nullptr) {
-          r.error_at("system", "unknown system id" + did_you_mean(item.system_id, catalog.system_ids()));
+          r.error_at("system",
+                     "unknown system id" + did_you_mean(item.system_id, catalog.system_ids()));
         } else if (system->chip_id != item.chip_id) {
           r.error_at("system", "holds \"" + system->chip_id + "\", not \"" + item.chip_id + "\"");
         }
@@ -198,8 +206,10 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       item.price_usd = r.number("price_usd", Range::positive(1e9));
       if (!item.price_usd && chip != nullptr) item.price_usd = chip->price_usd;
       if (actor != nullptr && actor->supply.budget_usd_per_year && !item.price_usd) {
-        r.error_missing("price_usd", "required: the actor has budget_usd_per_year and the catalog "
-                                     "has no price for \"" + item.chip_id + "\"");
+        r.error_missing("price_usd",
+                        "required: the actor has budget_usd_per_year and the catalog "
+                        "has no price for \"" +
+                            item.chip_id + "\"");
       }
     }
     item.name = r.string("name").value_or("");
@@ -210,36 +220,49 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       }
       item.name = std::string(supply::to_string(item.kind)) + " " + item.chip_id;
     }
-    const std::string here = r.file() + ":" + std::to_string(r.line()) + ":" + std::to_string(r.column());
+    const std::string here =
+        r.file() + ":" + std::to_string(r.line()) + ":" + std::to_string(r.column());
     if (const auto [first, fresh] = names.emplace(item.actor + "\n" + item.name, here); !fresh) {
-      r.error_at("name", "duplicate supply name for this actor; give each line a distinct name (also "
-                         "defined at " + first->second + ")");
+      r.error_at("name",
+                 "duplicate supply name for this actor; give each line a distinct name (also "
+                 "defined at " +
+                     first->second + ")");
     }
     item.start = read_month(r, "start", Presence::required).value_or(0);
     item.end = read_month(r, "end", Presence::optional);
     if (item.end && *item.end < item.start) {
       r.error_at("end", "must not be before start (" + supply::month_text(item.start) + ")");
     }
-    item.ramp_months = static_cast<int>(r.integer("ramp_months", Range::closed(0, 600)).value_or(0));
+    item.ramp_months =
+        static_cast<int>(r.integer("ramp_months", Range::closed(0, 600)).value_or(0));
     switch (item.kind) {
-      case SupplyKind::production: read_production(r, item, chip); break;
+      case SupplyKind::production:
+        read_production(r, item, chip);
+        break;
       case SupplyKind::hbm_pool:
-        item.stockpile_stacks = r.number("stockpile_stacks", Range::non_negative(kMaxUnits)).value_or(0);
-        item.stacks_per_month = r.number("stacks_per_month", Range::non_negative(kMaxUnits)).value_or(0);
+        item.stockpile_stacks =
+            r.number("stockpile_stacks", Range::non_negative(kMaxUnits)).value_or(0);
+        item.stacks_per_month =
+            r.number("stacks_per_month", Range::non_negative(kMaxUnits)).value_or(0);
         break;
       case SupplyKind::die_stockpile:
-        item.dies = r.number("dies", Range::non_negative(kMaxUnits), Presence::required).value_or(0);
+        item.dies =
+            r.number("dies", Range::non_negative(kMaxUnits), Presence::required).value_or(0);
         break;
       case SupplyKind::import:
         item.units_per_month =
-            r.number("units_per_month", Range::non_negative(kMaxUnits), Presence::required).value_or(0);
+            r.number("units_per_month", Range::non_negative(kMaxUnits), Presence::required)
+                .value_or(0);
         item.licensed = r.boolean("licensed").value_or(false);
         item.licensed_units_per_month =
-            r.number("licensed_units_per_month", Range::non_negative(kMaxUnits)).value_or(supply::kUnlimited);
+            r.number("licensed_units_per_month", Range::non_negative(kMaxUnits))
+                .value_or(supply::kUnlimited);
         break;
       case SupplyKind::smuggling:
         item.units_per_month =
-            r.number("units_per_year", Range::non_negative(kMaxUnits), Presence::required).value_or(0) / 12.0;
+            r.number("units_per_year", Range::non_negative(kMaxUnits), Presence::required)
+                .value_or(0) /
+            12.0;
         break;
     }
     r.report_unknown_keys();
@@ -252,9 +275,10 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     const SupplyItem& item = scenario.supply[entry.second];
     auto check_ref = [&](const std::string& name, SupplyKind kind, const char* key) {
       if (name.empty()) return;
-      const auto it = std::find_if(scenario.supply.begin(), scenario.supply.end(), [&](const SupplyItem& s) {
-        return s.actor == item.actor && s.name == name && s.kind == kind;
-      });
+      const auto it =
+          std::find_if(scenario.supply.begin(), scenario.supply.end(), [&](const SupplyItem& s) {
+            return s.actor == item.actor && s.name == name && s.kind == kind;
+          });
       if (it == scenario.supply.end()) {
         r.error_at(key, "names no " + std::string(supply::to_string(kind)) + " supply of actor \"" +
                             item.actor + "\"");

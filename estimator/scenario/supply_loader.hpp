@@ -10,7 +10,8 @@
 namespace clustercap {
 
 // Reads a "YYYY-MM" or date value as a month; reports errors.
-std::optional<supply::Month> read_month(TableReader& reader, std::string_view key, Presence presence);
+std::optional<supply::Month> read_month(TableReader& reader, std::string_view key,
+                                        Presence presence);
 
 void read_actor_supply_settings(TableReader& actor_reader, Actor& actor);
 void read_site_expansions(TableReader& site_reader, const Site& site, Actor& actor);

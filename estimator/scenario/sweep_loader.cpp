@@ -6,8 +6,8 @@
 #include <map>
 #include <tuple>
 
-#include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/copula.hpp"
+#include "estimator/scenario/inputs.hpp"
 #include "hardware/common/text_match.hpp"
 
 namespace clustercap {
@@ -34,8 +34,9 @@ std::optional<Distribution> lognormal(TableReader& r) {
   const bool p10 = r.has("p10") || r.has("p90");
   const bool med = r.has("median") || r.has("sigma");
   if (static_cast<int>(p5) + static_cast<int>(p10) + static_cast<int>(med) != 1) {
-    r.error_missing("p5", "a lognormal needs exactly one of: p5 and p95, p10 and p90, or median "
-                          "and sigma");
+    r.error_missing("p5",
+                    "a lognormal needs exactly one of: p5 and p95, p10 and p90, or median "
+                    "and sigma");
     // Read them so they are not also reported as unknown keys.
     for (const char* k : {"p5", "p95", "p10", "p90", "median", "sigma"}) r.number(k, kAny);
     return std::nullopt;
@@ -45,7 +46,8 @@ std::optional<Distribution> lognormal(TableReader& r) {
     const auto hi = r.number(hi_key, kPositive, Presence::required);
     if (!lo || !hi) return std::nullopt;
     if (!(*lo < *hi)) {
-      r.error_at(hi_key, std::string("must be greater than ") + lo_key + " (" + format_number(*lo) + ")");
+      r.error_at(hi_key,
+                 std::string("must be greater than ") + lo_key + " (" + format_number(*lo) + ")");
       return std::nullopt;
     }
     const double mu = 0.5 * (std::log(*lo) + std::log(*hi));
@@ -65,8 +67,8 @@ std::optional<Distribution> bounded(TableReader& r, sweep::DistKind kind) {
   const auto max = r.number("max", kAny, Presence::required);
   std::optional<double> mode;
   if (kind != sweep::DistKind::uniform) mode = r.number("mode", kAny, Presence::required);
-  const auto lambda = kind == sweep::DistKind::pert ? r.number("lambda", Range::positive(100))
-                                                    : std::nullopt;
+  const auto lambda =
+      kind == sweep::DistKind::pert ? r.number("lambda", Range::positive(100)) : std::nullopt;
   if (!min || !max || (kind != sweep::DistKind::uniform && !mode)) return std::nullopt;
   if (!(*min < *max)) {
     r.error_at("max", "must be greater than min (" + format_number(*min) + ")");
@@ -98,7 +100,8 @@ std::optional<Distribution> normal(TableReader& r) {
 
 std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
   return std::make_shared<DistributionHandler>(
-      [&scenario](TableReader& r, const Range& range, const std::string& indexed) -> std::optional<double> {
+      [&scenario](TableReader& r, const Range& range,
+                  const std::string& indexed) -> std::optional<double> {
         sweep::UncertainInput input;
         input.key = r.path();
         input.indexed_key = indexed;
@@ -124,8 +127,8 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
             const auto weights = r.number_list("weights");
             if (values && values->empty()) r.error_at("values", "must hold at least one value");
             if (values && weights && weights->size() != values->size()) {
-              r.error_at("weights", "must have one weight per value (" +
-                                        std::to_string(values->size()) + ")");
+              r.error_at("weights",
+                         "must have one weight per value (" + std::to_string(values->size()) + ")");
             } else if (weights) {
               // No sum here: weights near the largest double would overflow it.
               double largest = 0;
@@ -143,8 +146,9 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
               dist = sweep::make_choice(*values, std::vector<double>(values->size(), 1.0));
             }
           } else {
-            r.error_at("dist", "must be one of uniform, triangular, pert, normal, lognormal, choice" +
-                                   did_you_mean(*kind_text, dist_names()));
+            r.error_at("dist",
+                       "must be one of uniform, triangular, pert, normal, lognormal, choice" +
+                           did_you_mean(*kind_text, dist_names()));
           }
         }
         r.report_unknown_keys();
@@ -242,7 +246,8 @@ std::string missing_index(const Scenario& scenario, const sweep::UncertainInput&
 // Empty when a grid value for `in` reaches the model; otherwise why it would
 // not (every grid value would then give the same answer). A distribution is
 // always written on the value it varies, so only grid keys need this.
-std::string without_effect(const Scenario& scenario, const Catalog& catalog, const sweep::UncertainInput& in) {
+std::string without_effect(const Scenario& scenario, const Catalog& catalog,
+                           const sweep::UncertainInput& in) {
   const TrainingSettings& t = scenario.training;
   switch (in.target) {
     case Target::goodput:
@@ -265,7 +270,8 @@ std::string without_effect(const Scenario& scenario, const Catalog& catalog, con
     case Target::inventory_price_usd: {
       const InventoryLine& line = scenario.actors[static_cast<std::size_t>(in.actor)]
                                       .inventory[static_cast<std::size_t>(in.inventory)];
-      const bool written = in.target == Target::inventory_mfu ? line.mfu.has_value() : line.price_usd.has_value();
+      const bool written =
+          in.target == Target::inventory_mfu ? line.mfu.has_value() : line.price_usd.has_value();
       const std::string name = in.target == Target::inventory_mfu ? "mfu" : "price_usd";
       if (!written) {
         return "has no effect: that inventory line sets no " + name + "; write " + name +
@@ -276,17 +282,20 @@ std::string without_effect(const Scenario& scenario, const Catalog& catalog, con
     case Target::actor_budget_usd:
       // A line with no price costs nothing, so no budget would limit it
       // (the loader demands prices only of actors that write budget_usd).
-      for (const InventoryLine& line : scenario.actors[static_cast<std::size_t>(in.actor)].inventory) {
+      for (const InventoryLine& line :
+           scenario.actors[static_cast<std::size_t>(in.actor)].inventory) {
         const Chip* chip = catalog.find_chip(line.chip_id);
         if (chip == nullptr || line.price_usd) continue;
         const System* system =
             catalog.find_system(line.system_id.empty() ? chip->default_system : line.system_id);
         if ((system != nullptr && system->price_usd) || chip->price_usd) continue;
-        return "has no effect on \"" + chip->id + "\": the catalog has no price for it; write price_usd on "
+        return "has no effect on \"" + chip->id +
+               "\": the catalog has no price for it; write price_usd on "
                "its inventory line";
       }
       return "";
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -308,7 +317,8 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
     const sweep::GridAxis& axis = grid[a];
     const std::string key = "sweep.grid." + axis.key;
     const auto& rejected = scenario.sweep.rejected_names;
-    if (std::find(rejected.begin(), rejected.end(), axis.key) != rejected.end()) continue;  // reported
+    if (std::find(rejected.begin(), rejected.end(), axis.key) != rejected.end())
+      continue;  // reported
     sweep::UncertainInput probe;
     probe.indexed_key = axis.key;
     for (const auto& in : scenario.sweep.inputs) {
@@ -338,7 +348,8 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
     const InputSpec& spec = input_spec(probe.target);
     for (double value : axis.values) {
       const std::string rule = spec.check(value);
-      if (!rule.empty()) diagnostics.add({scenario.file, axis.line, 1, key, format_number(value), rule});
+      if (!rule.empty())
+        diagnostics.add({scenario.file, axis.line, 1, key, format_number(value), rule});
     }
   }
 }
@@ -409,7 +420,8 @@ void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnost
       for (double value : input.dist.values) {
         const std::string rule = input_spec(input.target).check(value);
         if (!rule.empty()) {
-          diagnostics.add({input.file, input.line, input.column, input.key + ".values", format_number(value), rule});
+          diagnostics.add({input.file, input.line, input.column, input.key + ".values",
+                           format_number(value), rule});
         }
       }
     }
@@ -420,16 +432,17 @@ void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnost
     probe.indexed_key = input.name;
     if (input.name != input.indexed_key && sweep::bind_target(probe)) {
       // A grid key or correlation naming it could mean either value.
-      diagnostics.add({input.file, input.line, input.column, input.key + ".name", "\"" + input.name + "\"",
-                       "is a key a sweep can set, not a name for this distribution; choose another name"});
+      diagnostics.add(
+          {input.file, input.line, input.column, input.key + ".name", "\"" + input.name + "\"",
+           "is a key a sweep can set, not a name for this distribution; choose another name"});
       names_unique = false;
     }
     const auto [first, fresh] = named.emplace(input.name, &input);
     if (!fresh) {
-      diagnostics.add({input.file, input.line, input.column, input.key + ".name",
-                       "\"" + input.name + "\"",
-                       "duplicate distribution name; also defined at " +
-                           location(first->second->file, first->second->line, first->second->column)});
+      diagnostics.add(
+          {input.file, input.line, input.column, input.key + ".name", "\"" + input.name + "\"",
+           "duplicate distribution name; also defined at " +
+               location(first->second->file, first->second->line, first->second->column)});
       names_unique = false;
     }
   }

@@ -12,9 +12,22 @@ namespace clustercap::sweep {
 
 // What a sampled value changes in the model.
 enum class Target {
-  goodput, mfu, duration_s, max_tokens, activation_memory_fraction, bytes_per_param,
-  switch_w, nic_transceiver_w, switch_transceiver_w, system_overhead,
-  actor_budget_usd, site_power_w, site_pue, inventory_count, inventory_mfu, inventory_price_usd
+  goodput,
+  mfu,
+  duration_s,
+  max_tokens,
+  activation_memory_fraction,
+  bytes_per_param,
+  switch_w,
+  nic_transceiver_w,
+  switch_transceiver_w,
+  system_overhead,
+  actor_budget_usd,
+  site_power_w,
+  site_pue,
+  inventory_count,
+  inventory_mfu,
+  inventory_price_usd
 };
 
 struct UncertainInput {

@@ -78,8 +78,8 @@ struct SiteExpansion {
 };
 
 struct ActorSupply {
-  double attrition_per_year = 0;               // share of the fleet failing or retired per year
-  std::optional<double> budget_usd_per_year;   // caps purchases in each calendar year
+  double attrition_per_year = 0;              // share of the fleet failing or retired per year
+  std::optional<double> budget_usd_per_year;  // caps purchases in each calendar year
   std::vector<SiteExpansion> expansions;
 };
 

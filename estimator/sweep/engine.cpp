@@ -26,7 +26,7 @@ std::vector<double> values_at(const Scenario& scenario, const std::vector<double
 }
 
 Engine::Engine(const Scenario& scenario, const Catalog& catalog,
-             const std::vector<std::pair<std::string, double>>& grid_settings, int threads)
+               const std::vector<std::pair<std::string, double>>& grid_settings, int threads)
     : scenario_(scenario),
       candidates_(list_candidates(scenario, catalog)),
       base_(build_batch(candidates_, scenario)) {
@@ -34,9 +34,8 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
   for (const auto& r : point.references) {
     references_.push_back(r.id);
     // Reference FLOP/s scale with the sampled goodput only.
-    ref_per_goodput_.push_back(scenario.training.goodput > 0
-                                   ? r.sustained_flops / scenario.training.goodput
-                                   : 0.0);
+    ref_per_goodput_.push_back(
+        scenario.training.goodput > 0 ? r.sustained_flops / scenario.training.goodput : 0.0);
   }
   actor_cands_.resize(scenario.actors.size());
   for (std::size_t c = 0; c < candidates_.size(); ++c) {
@@ -111,8 +110,11 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
           power_sampled_[c] = 1;
           size_sampled_[c] = 1;
           break;
-        case InputEffect::cluster_size: size_sampled_[c] = 1; break;
-        case InputEffect::outputs_only: break;
+        case InputEffect::cluster_size:
+          size_sampled_[c] = 1;
+          break;
+        case InputEffect::outputs_only:
+          break;
       }
     }
   }
@@ -140,26 +142,58 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
                    std::vector<std::vector<T>>& counts) const {
   bool counts_changed = false;
   for (const Binding& b : bindings_) {
-    const T v = (b.input >= 0 ? values[static_cast<std::size_t>(b.input)] : model::splat<T>(b.fixed)) * b.scale;
+    const T v =
+        (b.input >= 0 ? values[static_cast<std::size_t>(b.input)] : model::splat<T>(b.fixed)) *
+        b.scale;
     for (int c : b.cands) {
       model::RowT<T>& r = rows[static_cast<std::size_t>(c)];
       switch (b.target) {
-        case Target::goodput: r.goodput = v; break;
+        case Target::goodput:
+          r.goodput = v;
+          break;
         case Target::mfu:
-        case Target::inventory_mfu: r.mfu = v; break;
-        case Target::duration_s: r.duration_s = v; break;
-        case Target::max_tokens: r.max_tokens = v; break;
-        case Target::activation_memory_fraction: r.activation_memory_fraction = v; break;
-        case Target::bytes_per_param: r.bytes_per_param = v; break;
-        case Target::switch_w: r.fabric.switch_w = v; break;
-        case Target::nic_transceiver_w: r.fabric.nic_transceiver_w = v; break;
-        case Target::switch_transceiver_w: r.fabric.switch_transceiver_w = v; break;
-        case Target::system_overhead: r.system_it_power_w = power::generic_server_it_power_w(generic_tdp_[static_cast<std::size_t>(c)], v); break;
-        case Target::actor_budget_usd: r.budget_usd = v; break;
-        case Target::site_power_w: r.site_power_w = v; break;
-        case Target::site_pue: r.pue = v; break;
-        case Target::inventory_price_usd: r.system_price_usd = v * r.chips_per_system; break;
-        case Target::inventory_count: break;
+        case Target::inventory_mfu:
+          r.mfu = v;
+          break;
+        case Target::duration_s:
+          r.duration_s = v;
+          break;
+        case Target::max_tokens:
+          r.max_tokens = v;
+          break;
+        case Target::activation_memory_fraction:
+          r.activation_memory_fraction = v;
+          break;
+        case Target::bytes_per_param:
+          r.bytes_per_param = v;
+          break;
+        case Target::switch_w:
+          r.fabric.switch_w = v;
+          break;
+        case Target::nic_transceiver_w:
+          r.fabric.nic_transceiver_w = v;
+          break;
+        case Target::switch_transceiver_w:
+          r.fabric.switch_transceiver_w = v;
+          break;
+        case Target::system_overhead:
+          r.system_it_power_w =
+              power::generic_server_it_power_w(generic_tdp_[static_cast<std::size_t>(c)], v);
+          break;
+        case Target::actor_budget_usd:
+          r.budget_usd = v;
+          break;
+        case Target::site_power_w:
+          r.site_power_w = v;
+          break;
+        case Target::site_pue:
+          r.pue = v;
+          break;
+        case Target::inventory_price_usd:
+          r.system_price_usd = v * r.chips_per_system;
+          break;
+        case Target::inventory_count:
+          break;
       }
     }
     if (b.target == Target::inventory_count) {
@@ -179,7 +213,8 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
 
 template void Engine::apply<double>(std::vector<model::RowT<double>>&, const std::vector<double>&,
                                     std::vector<std::vector<double>>&) const;
-template void Engine::apply<model::Pack>(std::vector<model::RowT<model::Pack>>&, const std::vector<model::Pack>&,
+template void Engine::apply<model::Pack>(std::vector<model::RowT<model::Pack>>&,
+                                         const std::vector<model::Pack>&,
                                          std::vector<std::vector<model::Pack>>&) const;
 
 // One table per (chip, system): it depends on neither the site nor the
@@ -205,27 +240,28 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
   }
   std::vector<std::shared_ptr<const training::MfuTable>> built(groups.size());
   parallel_for(static_cast<std::int64_t>(groups.size()), threads, [&](std::int64_t g) {
-      const auto& members = groups[static_cast<std::size_t>(g)];
-      const CandidateSpec& first = candidates_[members.front()];
-      const auto i0 = static_cast<Eigen::Index>(members.front());
-      const double cps = base_.chips_per_system[i0];
-      double chips_max = cps;
-      std::vector<double> extra_chips, extra_c1;
-      for (std::size_t c : members) {
-        const auto i = static_cast<Eigen::Index>(c);
-        chips_max = std::max(chips_max, model::network_limit_systems(base_, i) * cps);
-        if (point.chips[i] > 0) {
-          extra_chips.push_back(point.chips[i]);
-          extra_c1.push_back(clustercap::compute_per_unit_mfu(*first.chip, scenario, point.chips[i]));
-        }
+    const auto& members = groups[static_cast<std::size_t>(g)];
+    const CandidateSpec& first = candidates_[members.front()];
+    const auto i0 = static_cast<Eigen::Index>(members.front());
+    const double cps = base_.chips_per_system[i0];
+    double chips_max = cps;
+    std::vector<double> extra_chips, extra_c1;
+    for (std::size_t c : members) {
+      const auto i = static_cast<Eigen::Index>(c);
+      chips_max = std::max(chips_max, model::network_limit_systems(base_, i) * cps);
+      if (point.chips[i] > 0) {
+        extra_chips.push_back(point.chips[i]);
+        extra_c1.push_back(clustercap::compute_per_unit_mfu(*first.chip, scenario, point.chips[i]));
       }
-      auto table = std::make_shared<training::MfuTable>(
-          clustercap::build_mfu_table(first, scenario, cps, chips_max,
-                                      clustercap::compute_per_unit_mfu(*first.chip, scenario, cps) / 4,
-                                      clustercap::compute_per_unit_mfu(*first.chip, scenario, chips_max) * 4,
-                                      extra_chips, extra_c1)
-              .table);
-      built[static_cast<std::size_t>(g)] = table;
+    }
+    auto table = std::make_shared<training::MfuTable>(
+        clustercap::build_mfu_table(
+            first, scenario, cps, chips_max,
+            clustercap::compute_per_unit_mfu(*first.chip, scenario, cps) / 4,
+            clustercap::compute_per_unit_mfu(*first.chip, scenario, chips_max) * 4, extra_chips,
+            extra_c1)
+            .table);
+    built[static_cast<std::size_t>(g)] = table;
   });
   mfu_max_.assign(candidates_.size(), 0.0);
   for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -254,15 +290,30 @@ Binding Engine::bind(const UncertainInput& in, int index, double fixed) const {
     const bool same_actor = static_cast<int>(spec.actor) == in.actor;
     bool touches = false;
     switch (in.target) {
-      case Target::mfu: touches = spec.mfu_line < 0; break;
-      case Target::inventory_mfu: touches = same_actor && spec.mfu_line == in.inventory; break;
-      case Target::inventory_price_usd: touches = same_actor && spec.price_line == in.inventory; break;
-      case Target::system_overhead: touches = generic_tdp_[c] > 0; break;
-      case Target::actor_budget_usd: touches = same_actor; break;
+      case Target::mfu:
+        touches = spec.mfu_line < 0;
+        break;
+      case Target::inventory_mfu:
+        touches = same_actor && spec.mfu_line == in.inventory;
+        break;
+      case Target::inventory_price_usd:
+        touches = same_actor && spec.price_line == in.inventory;
+        break;
+      case Target::system_overhead:
+        touches = generic_tdp_[c] > 0;
+        break;
+      case Target::actor_budget_usd:
+        touches = same_actor;
+        break;
       case Target::site_power_w:
-      case Target::site_pue: touches = same_actor && spec.site_index == in.site; break;
-      case Target::inventory_count: touches = false; break;  // via counts
-      default: touches = true;
+      case Target::site_pue:
+        touches = same_actor && spec.site_index == in.site;
+        break;
+      case Target::inventory_count:
+        touches = false;
+        break;  // via counts
+      default:
+        touches = true;
     }
     if (touches) b.cands.push_back(static_cast<int>(c));
   }

@@ -27,9 +27,12 @@ RowT<Pack> broadcast(const RowT<double>& r) {
 bool limit_sampled(const Engine& engine, std::size_t c, model::Constraint k) {
   if (!engine.size_sampled(c)) return false;
   switch (k) {
-    case model::Constraint::power: return engine.power_sampled(c);
-    case model::Constraint::network: return false;
-    default: return true;
+    case model::Constraint::power:
+      return engine.power_sampled(c);
+    case model::Constraint::network:
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -120,7 +123,10 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   const training::MfuTable* table = engine_.mfu_table(c);
   // (1 + 1e-12): interpolation may round a hair above the largest node.
   const auto cannot_win = [&](T chips, T mfu, T goodput) {
-    return prune && model::all(model::sustained_flops_t(chips, r.peak_flops_per_chip, mfu, goodput) * (1 + 1e-12) < beat);
+    return prune &&
+           model::all(model::sustained_flops_t(chips, r.peak_flops_per_chip, mfu, goodput) *
+                          (1 + 1e-12) <
+                      beat);
   };
   const T best_mfu = table != nullptr ? splat<T>(engine_.mfu_max(c)) : r.mfu;
   const model::KnownLimitsT<T>* known = nullptr;
@@ -146,8 +152,8 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }
 
-void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
-                      std::size_t offset) {
+void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings,
+                      std::size_t stride, std::size_t offset) {
   engine_.apply(rows_, values, counts_);
   const std::size_t A = engine_.actors();
   const std::size_t R = engine_.references().size();
@@ -166,7 +172,8 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     for (int c : order_[a]) {
       const auto k = static_cast<std::size_t>(c);
       const Size<Pack> s = engine_.size_sampled(k) ? size_of<Pack>(rows_, k, best_flops, !first)
-                                                   : Size<Pack>{splat<Pack>(fixed_[k].chips), splat<Pack>(fixed_[k].flops)};
+                                                   : Size<Pack>{splat<Pack>(fixed_[k].chips),
+                                                                splat<Pack>(fixed_[k].flops)};
       const Pack index = splat<Pack>(c);
       if (first) {
         best_flops = s.flops;
@@ -213,17 +220,21 @@ const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pa
     const RowT<Pack>& r = rows_[k];
     if (first) {
       // Most packs have one winner in every lane: its row serves as is.
-      if (model::all(lanes)) only = &r;
-      else blend = r;
+      if (model::all(lanes))
+        only = &r;
+      else
+        blend = r;
       first = false;
     } else {
-      model::for_each_field(blend, r, [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
+      model::for_each_field(blend, r,
+                            [&](Pack& to, const Pack& from) { to = where(lanes, from, to); });
     }
     // A candidate wins only past its costly limits (the first is never
     // pruned; the others are pruned before them or not at all), so sizing
     // has every winner's limits; candidates no sample resizes keep theirs
     // at the medians.
-    const model::KnownLimitsT<Pack>& found = engine_.size_sampled(k) ? limits_[k] : median_limits_[k];
+    const model::KnownLimitsT<Pack>& found =
+        engine_.size_sampled(k) ? limits_[k] : median_limits_[k];
     for (std::size_t l = 0; l < model::kLimitCount; ++l) {
       limits.systems[l] = where(lanes, found.systems[l], limits.systems[l]);
     }

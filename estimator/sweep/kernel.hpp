@@ -3,10 +3,10 @@
 // Per actor it sizes each candidate through the model's sizing path
 // (model::sizing_t over the limits table, as assemble_t does) -- limits
 // whose inputs are never sampled are computed once and passed in as known,
-// pruning is the path's optional stop on the cheap limits' bound, candidates no input can resize are compared through the best of
-// them, and a candidate that cannot beat the best one so far in any lane is
-// skipped -- then runs the whole model (assemble_t, outcome_t: the equations
-// `estimate` runs) on each lane's winner.
+// pruning is the path's optional stop on the cheap limits' bound, candidates no input can resize
+// are compared through the best of them, and a candidate that cannot beat the best one so far in
+// any lane is skipped -- then runs the whole model (assemble_t, outcome_t: the equations `estimate`
+// runs) on each lane's winner.
 //
 // Where the time goes (default scenario, one thread, ~165 ns a sample by
 // perf): sizing and choosing among the 21 candidates and the winners'
@@ -33,7 +33,8 @@ namespace clustercap::sweep {
 // Metrics per actor, in metric_names() order: the swept entries of kMetrics
 // (estimator/metrics.hpp), then one ratio per reference.
 inline constexpr std::size_t kBaseMetrics = swept_metric_count();
-inline constexpr std::size_t kSustained = swept_metric_index("sustained_flops");  // tornado, SRRC, ratios
+inline constexpr std::size_t kSustained =
+    swept_metric_index("sustained_flops");  // tornado, SRRC, ratios
 static_assert(kSustained < kBaseMetrics, "the sweep summarises sustained FLOP/s");
 
 class Kernel {
@@ -44,8 +45,8 @@ class Kernel {
   // pack per scenario input). Lane l's metric m of actor a goes to
   // metrics[(a * M + m) * stride + offset + l] and its binding constraint to
   // bindings[a * stride + offset + l], for M = kBaseMetrics + references.
-  void evaluate(const std::vector<model::Pack>& values, double* metrics, double* bindings, std::size_t stride,
-                std::size_t offset);
+  void evaluate(const std::vector<model::Pack>& values, double* metrics, double* bindings,
+                std::size_t stride, std::size_t offset);
 
  private:
   template <class T>
@@ -70,8 +71,8 @@ class Kernel {
   // every limit at the medians, and the limits found while sizing the
   // current samples.
   std::vector<model::KnownLimitsT<model::Pack>> fixed_limits_, median_limits_, limits_;
-  std::vector<char> failures_;                       // goodput depends on the cluster size
-  std::vector<Size<double>> fixed_;                   // candidates no sampled input resizes
+  std::vector<char> failures_;           // goodput depends on the cluster size
+  std::vector<Size<double>> fixed_;      // candidates no sampled input resizes
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
 };
 

@@ -1,7 +1,6 @@
 // The sweep plan as JSON: everything an independent re-implementation
 // needs to evaluate the same samples (bench/reference_numpy.py).
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "estimator/scenario/copula.hpp"
@@ -13,22 +12,38 @@ namespace {
 
 const char* target_name(Target t) {
   switch (t) {
-    case Target::goodput: return "goodput";
-    case Target::mfu: return "mfu";
-    case Target::duration_s: return "duration_s";
-    case Target::max_tokens: return "max_tokens";
-    case Target::activation_memory_fraction: return "activation_memory_fraction";
-    case Target::bytes_per_param: return "bytes_per_param";
-    case Target::switch_w: return "switch_w";
-    case Target::nic_transceiver_w: return "nic_transceiver_w";
-    case Target::switch_transceiver_w: return "switch_transceiver_w";
-    case Target::system_overhead: return "system_overhead";
-    case Target::actor_budget_usd: return "budget_usd";
-    case Target::site_power_w: return "site_power_w";
-    case Target::site_pue: return "pue";
-    case Target::inventory_count: return "inventory_count";
-    case Target::inventory_mfu: return "mfu";
-    case Target::inventory_price_usd: return "price_usd";
+    case Target::goodput:
+      return "goodput";
+    case Target::mfu:
+      return "mfu";
+    case Target::duration_s:
+      return "duration_s";
+    case Target::max_tokens:
+      return "max_tokens";
+    case Target::activation_memory_fraction:
+      return "activation_memory_fraction";
+    case Target::bytes_per_param:
+      return "bytes_per_param";
+    case Target::switch_w:
+      return "switch_w";
+    case Target::nic_transceiver_w:
+      return "nic_transceiver_w";
+    case Target::switch_transceiver_w:
+      return "switch_transceiver_w";
+    case Target::system_overhead:
+      return "system_overhead";
+    case Target::actor_budget_usd:
+      return "budget_usd";
+    case Target::site_power_w:
+      return "site_power_w";
+    case Target::site_pue:
+      return "pue";
+    case Target::inventory_count:
+      return "inventory_count";
+    case Target::inventory_mfu:
+      return "mfu";
+    case Target::inventory_price_usd:
+      return "price_usd";
   }
   return "";
 }
@@ -52,10 +67,14 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
   }
   json fabric = json::array();
   for (const auto& f : b.fabric) {
-    fabric.push_back({{"switch_radix", f.switch_radix}, {"max_tiers", f.max_tiers}, {"planes", f.planes},
-                      {"nic_transceiver_w", f.nic_transceiver_w}, {"switch_transceiver_w", f.switch_transceiver_w},
+    fabric.push_back({{"switch_radix", f.switch_radix},
+                      {"max_tiers", f.max_tiers},
+                      {"planes", f.planes},
+                      {"nic_transceiver_w", f.nic_transceiver_w},
+                      {"switch_transceiver_w", f.switch_transceiver_w},
                       {"switch_ports_per_transceiver", f.switch_ports_per_transceiver},
-                      {"switch_w", f.switch_w}, {"copper_first_tier", f.copper_first_tier}});
+                      {"switch_w", f.switch_w},
+                      {"copper_first_tier", f.copper_first_tier}});
   }
   json candidates = json::array();
   for (const auto& c : engine.specs()) {
@@ -64,15 +83,26 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
   json inputs = json::array();
   for (const auto& in : scenario.sweep.inputs) {
     const Distribution& d = in.dist;
-    inputs.push_back({{"label", in.label()}, {"dist", to_string(d.kind)}, {"a", d.a}, {"b", d.b},
-                      {"lo", std::isinf(d.lo) ? -1e308 : d.lo}, {"hi", std::isinf(d.hi) ? 1e308 : d.hi},
-                      {"values", d.values}, {"cumulative", d.cumulative}, {"table", d.table},
-                      {"clamp_lo", in.lo}, {"clamp_hi", in.hi}});
+    inputs.push_back({{"label", in.label()},
+                      {"dist", to_string(d.kind)},
+                      {"a", d.a},
+                      {"b", d.b},
+                      {"lo", std::isinf(d.lo) ? -1e308 : d.lo},
+                      {"hi", std::isinf(d.hi) ? 1e308 : d.hi},
+                      {"values", d.values},
+                      {"cumulative", d.cumulative},
+                      {"table", d.table},
+                      {"clamp_lo", in.lo},
+                      {"clamp_hi", in.hi}});
   }
   json bindings = json::array();
   for (const auto& bd : engine.bindings()) {
-    bindings.push_back({{"target", target_name(bd.target)}, {"scale", bd.scale}, {"input", bd.input},
-                        {"candidates", bd.cands}, {"actor", bd.actor}, {"line", bd.line}});
+    bindings.push_back({{"target", target_name(bd.target)},
+                        {"scale", bd.scale},
+                        {"input", bd.input},
+                        {"candidates", bd.cands},
+                        {"actor", bd.actor},
+                        {"line", bd.line}});
   }
   // Step-model MFU: each candidate's table (null when its MFU is an input).
   json tables = json::array();
@@ -91,7 +121,8 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
   json lower = json::array();
   for (Eigen::Index i = 0; i < copula.lower.rows(); ++i) {
     std::vector<double> row(static_cast<std::size_t>(copula.lower.cols()));
-    for (Eigen::Index j = 0; j < copula.lower.cols(); ++j) row[static_cast<std::size_t>(j)] = copula.lower(i, j);
+    for (Eigen::Index j = 0; j < copula.lower.cols(); ++j)
+      row[static_cast<std::size_t>(j)] = copula.lower(i, j);
     lower.push_back(row);
   }
   json doc = {{"seed", seed},
@@ -99,7 +130,8 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
               {"fabric", fabric},
               {"candidates", candidates},
               {"actor_candidates", engine.actor_candidates()},
-              {"actor_names", [&] {
+              {"actor_names",
+               [&] {
                  std::vector<std::string> n;
                  for (const auto& a : scenario.actors) n.push_back(a.name);
                  return n;

@@ -28,7 +28,8 @@ void QuantileSketch::cover(std::int64_t lo, std::int64_t hi) {
   const std::int64_t new_last = std::max(hi, last);
   std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_last - new_first + 1) * kWays, 0);
   std::copy(buckets_.begin(), buckets_.end(),
-            grown.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(first_ - new_first) * kWays));
+            grown.begin() +
+                static_cast<std::ptrdiff_t>(static_cast<std::size_t>(first_ - new_first) * kWays));
   buckets_.swap(grown);
   first_ = new_first;
 }
@@ -61,7 +62,8 @@ void QuantileSketch::merge(const QuantileSketch& other) {
   if (!other.buckets_.empty()) {
     cover(other.first_, other.first_ + static_cast<std::int64_t>(other.span()) - 1);
     const auto offset = static_cast<std::size_t>(other.first_ - first_) * kWays;
-    for (std::size_t i = 0; i < other.buckets_.size(); ++i) buckets_[offset + i] += other.buckets_[i];
+    for (std::size_t i = 0; i < other.buckets_.size(); ++i)
+      buckets_[offset + i] += other.buckets_[i];
   }
   zeros_ += other.zeros_;
   count_ += other.count_;

@@ -1,5 +1,6 @@
 #include "estimator/sweep/sweep.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -8,15 +9,13 @@
 #include <mutex>
 #include <optional>
 
-#include <Eigen/Dense>
-
 #include "estimator/scenario/copula.hpp"
+#include "estimator/scenario/sweep_loader.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/kernel.hpp"
-#include "estimator/scenario/sweep_loader.hpp"
-#include "hardware/common/parallel.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "hardware/common/input_error.hpp"
+#include "hardware/common/parallel.hpp"
 
 namespace clustercap::sweep {
 namespace {
@@ -63,7 +62,8 @@ std::uint64_t count_where(const double* x, std::uint64_t n, Test test) {
   const std::uint64_t whole = n / model::kLanes * model::kLanes;
   model::Pack hits{};
   for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
-    hits += model::where(test(model::load(x + i)), model::splat<model::Pack>(1.0), model::splat<model::Pack>(0.0));
+    hits += model::where(test(model::load(x + i)), model::splat<model::Pack>(1.0),
+                         model::splat<model::Pack>(0.0));
   }
   double total = 0;
   for (int l = 0; l < model::kLanes; ++l) total += hits[l];
@@ -76,11 +76,14 @@ Eigen::VectorXd ranks(const Eigen::VectorXd& x) {
   const auto n = x.size();
   std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
   for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
   Eigen::VectorXd r(n);
   for (Eigen::Index i = 0; i < n;) {
     Eigen::Index j = i;
-    while (j + 1 < n && x[order[static_cast<std::size_t>(j + 1)]] == x[order[static_cast<std::size_t>(i)]]) ++j;
+    while (j + 1 < n &&
+           x[order[static_cast<std::size_t>(j + 1)]] == x[order[static_cast<std::size_t>(i)]])
+      ++j;
     const double avg = 0.5 * static_cast<double>(i + j) + 1.0;
     for (Eigen::Index k = i; k <= j; ++k) r[order[static_cast<std::size_t>(k)]] = avg;
     i = j + 1;
@@ -96,7 +99,8 @@ std::pair<std::vector<double>, double> srrc(const Eigen::MatrixXd& x, const Eige
   if (n < k + 2) return {coef, 0.0};
   auto standardise = [](const Eigen::VectorXd& v) -> Eigen::VectorXd {
     const double mean = v.mean();
-    const double sd = std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
+    const double sd =
+        std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
     if (!(sd > 0)) return Eigen::VectorXd::Zero(v.size());
     return (v.array() - mean) / sd;
   };
@@ -112,9 +116,9 @@ std::pair<std::vector<double>, double> srrc(const Eigen::MatrixXd& x, const Eige
 }
 
 GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
-                    const std::vector<std::pair<std::string, double>>& settings, const SweepOptions& options,
-                    std::uint64_t samples, bool keep, SweepResult& result, std::atomic<std::uint64_t>& done,
-                    std::uint64_t total) {
+                    const std::vector<std::pair<std::string, double>>& settings,
+                    const SweepOptions& options, std::uint64_t samples, bool keep,
+                    SweepResult& result, std::atomic<std::uint64_t>& done, std::uint64_t total) {
   const Engine engine(scenario, catalog, settings, options.threads);
   const Copula copula = make_copula(scenario);
   const std::size_t A = engine.actors();
@@ -122,8 +126,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   const std::size_t M = kBaseMetrics + R;
   const std::size_t I = scenario.sweep.inputs.size();
   // Whole packs of eight samples per block.
-  const std::uint64_t block =
-      (std::max<std::uint64_t>(1, options.block) + model::kLanes - 1) / model::kLanes * model::kLanes;
+  const std::uint64_t block = (std::max<std::uint64_t>(1, options.block) + model::kLanes - 1) /
+                              model::kLanes * model::kLanes;
   const std::uint64_t blocks = (samples + block - 1) / block;
   const std::uint64_t srrc_n = std::min(samples, options.srrc_samples);
   // Ratios to a reference that is the same in every sample are summarised
@@ -153,8 +157,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   const int threads = std::max(1, options.threads);
   std::vector<std::vector<QuantileSketch>> sketches(static_cast<std::size_t>(threads),
                                                     std::vector<QuantileSketch>(A * M));
-  std::vector<std::vector<std::uint64_t>> bindings(static_cast<std::size_t>(threads),
-                                                   std::vector<std::uint64_t>(A * model::kLimitCount, 0));
+  std::vector<std::vector<std::uint64_t>> bindings(
+      static_cast<std::size_t>(threads), std::vector<std::uint64_t>(A * model::kLimitCount, 0));
   std::vector<std::vector<std::uint64_t>> exceeds(static_cast<std::size_t>(threads),
                                                   std::vector<std::uint64_t>(A * R, 0));
   RegionFailure failure;
@@ -167,78 +171,81 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     std::vector<double> block_values(A * M * block);  // [actor, metric][sample]
     std::vector<double> block_bindings(A * block);    // [actor][sample]
     for (std::uint64_t chunk = 0; chunk < blocks; chunk += kChunkBlocks) {
-    const auto chunk_end = static_cast<std::int64_t>(std::min(blocks, chunk + kChunkBlocks));
+      const auto chunk_end = static_cast<std::int64_t>(std::min(blocks, chunk + kChunkBlocks));
 #pragma omp for schedule(dynamic, 1)
-    for (std::int64_t b = static_cast<std::int64_t>(chunk); b < chunk_end; ++b) {
-      if (options.cancel != nullptr && options.cancel->load()) continue;
-      failure.run([&] {
-        const std::uint64_t first = static_cast<std::uint64_t>(b) * block;
-        const std::uint64_t n = std::min(block, samples - first);
-        // Eight samples at a time; lanes past the last sample are computed
-        // and dropped, so every sample takes the same path at any count.
-        for (std::uint64_t s = 0; s < n; s += model::kLanes) {
-          draw_values(scenario, copula, options.seed, first + s, values, scratch);
-          kernel.evaluate(values, block_values.data(), block_bindings.data(), block, s);
-          for (std::uint64_t l = 0; l < model::kLanes && s + l < n; ++l) {
-            const std::uint64_t sample = first + s + l;
-            const auto lane = static_cast<int>(l);
-            if (sample < srrc_n) {
-              for (std::size_t i = 0; i < I; ++i) {
-                srrc_x(static_cast<Eigen::Index>(sample), static_cast<Eigen::Index>(i)) = values[i][lane];
+      for (std::int64_t b = static_cast<std::int64_t>(chunk); b < chunk_end; ++b) {
+        if (options.cancel != nullptr && options.cancel->load()) continue;
+        failure.run([&] {
+          const std::uint64_t first = static_cast<std::uint64_t>(b) * block;
+          const std::uint64_t n = std::min(block, samples - first);
+          // Eight samples at a time; lanes past the last sample are computed
+          // and dropped, so every sample takes the same path at any count.
+          for (std::uint64_t s = 0; s < n; s += model::kLanes) {
+            draw_values(scenario, copula, options.seed, first + s, values, scratch);
+            kernel.evaluate(values, block_values.data(), block_bindings.data(), block, s);
+            for (std::uint64_t l = 0; l < model::kLanes && s + l < n; ++l) {
+              const std::uint64_t sample = first + s + l;
+              const auto lane = static_cast<int>(l);
+              if (sample < srrc_n) {
+                for (std::size_t i = 0; i < I; ++i) {
+                  srrc_x(static_cast<Eigen::Index>(sample), static_cast<Eigen::Index>(i)) =
+                      values[i][lane];
+                }
+              }
+              if (sample < kept) {
+                auto& row = result.rows[sample];
+                row[0] = static_cast<double>(sample);
+                for (std::size_t i = 0; i < I; ++i) row[1 + i] = values[i][lane];
               }
             }
-            if (sample < kept) {
-              auto& row = result.rows[sample];
-              row[0] = static_cast<double>(sample);
-              for (std::size_t i = 0; i < I; ++i) row[1 + i] = values[i][lane];
-            }
           }
-        }
-        for (std::size_t a = 0; a < A; ++a) {
-          for (std::size_t k = 0; k < model::kLimitCount; ++k) {
-            const auto constraint = static_cast<double>(k);
-            bindings[t][a * model::kLimitCount + k] +=
-                count_where(&block_bindings[a * block], n, [constraint](auto v) { return v == constraint; });
-          }
-          for (std::size_t r = 0; r < R; ++r) {
-            exceeds[t][a * R + r] += count_where(&block_values[(a * M + kBaseMetrics + r) * block], n,
-                                                 [](auto ratio) { return ratio >= 1.0; });
-          }
-        }
-        for (std::uint64_t s = 0; s < n && first + s < std::max(srrc_n, kept); ++s) {
           for (std::size_t a = 0; a < A; ++a) {
-            if (first + s < srrc_n) {
-              srrc_y(static_cast<Eigen::Index>(first + s), static_cast<Eigen::Index>(a)) =
-                  block_values[(a * M + kSustained) * block + s];
+            for (std::size_t k = 0; k < model::kLimitCount; ++k) {
+              const auto constraint = static_cast<double>(k);
+              bindings[t][a * model::kLimitCount + k] += count_where(
+                  &block_bindings[a * block], n, [constraint](auto v) { return v == constraint; });
             }
-            if (first + s < kept) {
-              auto& row = result.rows[first + s];
-              const std::size_t base = 1 + I + a * (M + 1);
-              for (std::size_t m = 0; m < M; ++m) row[base + m] = block_values[(a * M + m) * block + s];
-              row[base + M] = block_bindings[a * block + s];
+            for (std::size_t r = 0; r < R; ++r) {
+              exceeds[t][a * R + r] +=
+                  count_where(&block_values[(a * M + kBaseMetrics + r) * block], n,
+                              [](auto ratio) { return ratio >= 1.0; });
             }
           }
-        }
-        for (std::size_t k = 0; k < A * M; ++k) {
-          if (derived[k] != 0) continue;
-          const double* x = &block_values[k * block];
-          QuantileSketch& sketch = sketches[t][k];
-          sketch.add(x, n);
-          block_moments[static_cast<std::size_t>(b - static_cast<std::int64_t>(chunk)) * A * M + k] =
-              Moments::of(x, n);
-        }
-        const std::uint64_t now = done.fetch_add(n) + n;
-        if (t == 0 && options.progress) options.progress(now, total);
-      });
-    }
-#pragma omp single
-    {
-      const std::uint64_t used = static_cast<std::uint64_t>(chunk_end) - chunk;
-      for (std::uint64_t b = 0; b < used; ++b) {
-        for (std::size_t k = 0; k < A * M; ++k) totals[k].merge(block_moments[b * A * M + k]);
+          for (std::uint64_t s = 0; s < n && first + s < std::max(srrc_n, kept); ++s) {
+            for (std::size_t a = 0; a < A; ++a) {
+              if (first + s < srrc_n) {
+                srrc_y(static_cast<Eigen::Index>(first + s), static_cast<Eigen::Index>(a)) =
+                    block_values[(a * M + kSustained) * block + s];
+              }
+              if (first + s < kept) {
+                auto& row = result.rows[first + s];
+                const std::size_t base = 1 + I + a * (M + 1);
+                for (std::size_t m = 0; m < M; ++m)
+                  row[base + m] = block_values[(a * M + m) * block + s];
+                row[base + M] = block_bindings[a * block + s];
+              }
+            }
+          }
+          for (std::size_t k = 0; k < A * M; ++k) {
+            if (derived[k] != 0) continue;
+            const double* x = &block_values[k * block];
+            QuantileSketch& sketch = sketches[t][k];
+            sketch.add(x, n);
+            block_moments[static_cast<std::size_t>(b - static_cast<std::int64_t>(chunk)) * A * M +
+                          k] = Moments::of(x, n);
+          }
+          const std::uint64_t now = done.fetch_add(n) + n;
+          if (t == 0 && options.progress) options.progress(now, total);
+        });
       }
-      std::fill(block_moments.begin(), block_moments.end(), Moments{});
-    }
+#pragma omp single
+      {
+        const std::uint64_t used = static_cast<std::uint64_t>(chunk_end) - chunk;
+        for (std::uint64_t b = 0; b < used; ++b) {
+          for (std::size_t k = 0; k < A * M; ++k) totals[k].merge(block_moments[b * A * M + k]);
+        }
+        std::fill(block_moments.begin(), block_moments.end(), Moments{});
+      }
     }
   }
   failure.rethrow();
@@ -265,7 +272,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       ms.sd = total_m.n > 1 ? std::sqrt(std::max(0.0, total_m.m2 / (total_m.n - 1))) : 0.0;
       ms.min = merged.min();
       ms.max = merged.max();
-      for (std::size_t q = 0; q < kQuantiles.size(); ++q) ms.quantiles[q] = merged.quantile(kQuantiles[q]);
+      for (std::size_t q = 0; q < kQuantiles.size(); ++q)
+        ms.quantiles[q] = merged.quantile(kQuantiles[q]);
       if (derived[k] != 0) {
         // The kernel's ratio, sustained / reference, applied to each statistic.
         const double ref = divisor[k];
@@ -286,13 +294,17 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     for (std::size_t r = 0; r < R; ++r) {
       std::uint64_t count = 0;
       for (const auto& per_thread : exceeds) count += per_thread[a * R + r];
-      as.p_exceeds.emplace_back(engine.references()[r], static_cast<double>(count) / static_cast<double>(samples));
+      as.p_exceeds.emplace_back(engine.references()[r],
+                                static_cast<double>(count) / static_cast<double>(samples));
     }
     if (I > 0 && srrc_n > I + 2) {
       const auto [coef, r2] = srrc(srrc_x, srrc_y.col(static_cast<Eigen::Index>(a)));
-      for (std::size_t i = 0; i < I; ++i) as.srrc.push_back({scenario.sweep.inputs[i].label(), coef[i]});
+      for (std::size_t i = 0; i < I; ++i)
+        as.srrc.push_back({scenario.sweep.inputs[i].label(), coef[i]});
       std::stable_sort(as.srrc.begin(), as.srrc.end(),
-                       [](const RankCoefficient& x, const RankCoefficient& y) { return std::fabs(x.srrc) > std::fabs(y.srrc); });
+                       [](const RankCoefficient& x, const RankCoefficient& y) {
+                         return std::fabs(x.srrc) > std::fabs(y.srrc);
+                       });
       as.srrc_r2 = r2;
     }
     point.actors.push_back(std::move(as));
@@ -310,7 +322,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       for (std::size_t i = 0; i < I; ++i) values[i] = model::splat<model::Pack>(medians[i]);
       for (std::size_t l = 0; l < model::kLanes && s + l < runs; ++l) {
         const std::size_t i = (s + l) / 2;
-        values[i][static_cast<int>(l)] = scenario.sweep.inputs[i].sample((s + l) % 2 == 0 ? 0.1 : 0.9);
+        values[i][static_cast<int>(l)] =
+            scenario.sweep.inputs[i].sample((s + l) % 2 == 0 ? 0.1 : 0.9);
       }
       kernel.evaluate(values, outputs.data(), binding.data(), width, s);
     }
@@ -353,7 +366,8 @@ std::vector<OptionProblem> SweepOptions::problems() const {
   };
   check("samples", samples, 1, kMaxSamples);
   if (threads < 1 || threads > kMaxThreads) {
-    found.push_back({"threads", std::to_string(threads), "must be in [1, " + std::to_string(kMaxThreads) + "]"});
+    found.push_back({"threads", std::to_string(threads),
+                     "must be in [1, " + std::to_string(kMaxThreads) + "]"});
   }
   check("block", block, 1, kMaxBlock);
   check("keep_rows", keep_rows, 0, kMaxKeptRows);
@@ -374,21 +388,26 @@ std::uint64_t grid_point_count(const Scenario& scenario) {
   return count;
 }
 
-SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const SweepOptions& options) {
+SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog,
+                      const SweepOptions& options) {
   if (const auto problems = options.problems(); !problems.empty()) {
     std::vector<InputError> errors;
-    for (const auto& p : problems) errors.push_back({"sweep options", 0, 0, p.option, p.value, p.rule});
+    for (const auto& p : problems)
+      errors.push_back({"sweep options", 0, 0, p.option, p.value, p.rule});
     throw InputErrors(errors);
   }
   // A grid costs a full sweep per point: refuse a runaway one before
   // building it (10^6 points ran ~18 h holding 1 GB).
   if (const std::uint64_t count = grid_point_count(scenario); count > options.max_points) {
-    const std::string n = count == std::numeric_limits<std::uint64_t>::max() ? "more than 2^64-1" : std::to_string(count);
-    throw InputErrors({{scenario.file, scenario.sweep.grid.front().line, 1, "sweep.grid", "",
-                        "has " + n + " points, more than the cap of " + std::to_string(options.max_points) +
-                            "; use fewer values or raise the cap with --max-points " +
-                            (count == std::numeric_limits<std::uint64_t>::max() ? std::string("N") : n) +
-                            " (SweepOptions::max_points)"}});
+    const std::string n = count == std::numeric_limits<std::uint64_t>::max()
+                              ? "more than 2^64-1"
+                              : std::to_string(count);
+    throw InputErrors(
+        {{scenario.file, scenario.sweep.grid.front().line, 1, "sweep.grid", "",
+          "has " + n + " points, more than the cap of " + std::to_string(options.max_points) +
+              "; use fewer values or raise the cap with --max-points " +
+              (count == std::numeric_limits<std::uint64_t>::max() ? std::string("N") : n) +
+              " (SweepOptions::max_points)"}});
   }
   SweepResult result;
   result.scenario_name = scenario.name;
@@ -418,7 +437,8 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const Sw
     }
     points = next;
   }
-  const std::uint64_t per_point = scenario.sweep.inputs.empty() ? 1 : std::max<std::uint64_t>(1, options.samples);
+  const std::uint64_t per_point =
+      scenario.sweep.inputs.empty() ? 1 : std::max<std::uint64_t>(1, options.samples);
   result.samples = per_point;
   const std::uint64_t total = per_point * points.size();
   std::atomic<std::uint64_t> done{0};
@@ -433,7 +453,8 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const Sw
     }
   }
   for (std::size_t p = 0; p < points.size(); ++p) {
-    GridPoint point = run_point(scenario, catalog, points[p], options, per_point, p == 0, result, done, total);
+    GridPoint point =
+        run_point(scenario, catalog, points[p], options, per_point, p == 0, result, done, total);
     if (result.interrupted) return result;
     result.points.push_back(std::move(point));
     if (options.progress) options.progress(done.load(), total);

@@ -40,10 +40,12 @@ struct OptionProblem {
 struct SweepOptions {
   static constexpr std::uint64_t kMaxSamples = 100000000000ULL;  // 1e11: ~days of CPU at 1e6/s
   static constexpr int kMaxThreads = 1024;
-  static constexpr std::uint64_t kMaxBlock = 65536;        // block buffers are block x metrics doubles
-  static constexpr std::uint64_t kMaxKeptRows = 1000000;   // kept rows live in memory (~100 doubles each)
+  static constexpr std::uint64_t kMaxBlock = 65536;  // block buffers are block x metrics doubles
+  static constexpr std::uint64_t kMaxKeptRows =
+      1000000;  // kept rows live in memory (~100 doubles each)
   static constexpr std::uint64_t kMaxSrrcSamples = 10000000;
-  static constexpr std::uint64_t kDefaultMaxPoints = 10000;  // a point costs a full sweep of `samples`
+  static constexpr std::uint64_t kDefaultMaxPoints =
+      10000;  // a point costs a full sweep of `samples`
 
   std::uint64_t samples = 10000;  // per grid point, [1, kMaxSamples]
   std::uint64_t seed = 1;         // any value
@@ -85,7 +87,7 @@ struct ActorSweep {
   std::string name;
   std::vector<MetricSummary> metrics;
   std::array<double, model::kLimitCount> binding_share{};  // per constraint, in limits-table order
-  std::vector<std::pair<std::string, double>> p_exceeds;  // per reference
+  std::vector<std::pair<std::string, double>> p_exceeds;   // per reference
   std::vector<TornadoBar> tornado;
   std::vector<RankCoefficient> srrc;
   double srrc_r2 = 0;
@@ -117,7 +119,8 @@ std::uint64_t grid_point_count(const Scenario& scenario);
 // Throws InputErrors for invalid options (file "sweep options", key the
 // field), inconsistent correlations or grid keys, and for a grid of more than
 // options.max_points points -- all before evaluating any sample.
-SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog, const SweepOptions& options);
+SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog,
+                      const SweepOptions& options);
 
 // Everything a re-implementation needs to evaluate the same samples: each
 // candidate's fixed model inputs, how each sampled input maps onto them, the

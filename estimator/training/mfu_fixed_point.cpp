@@ -67,7 +67,6 @@ double layer_params(double hidden, double ffn) {
   return 2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * ffn;
 }
 
-
 // Depth: the count of the form 2^a or 3 x 2^a (..., 64, 96, 128, 192, ...)
 // nearest in log to hidden = 128 x layers at ~12.5 hidden^2 params per
 // layer. Pipelines of 2-16 and more stages then split it evenly, with whole
@@ -140,7 +139,8 @@ Workload compute_optimal_shape(double params, int batch_unit_sequences) {
   const double sequences =
       unit * std::exp2(std::max(0.0, std::round(std::log2(target_tokens / kSeqLen / unit))));
   w.global_batch_tokens = sequences * kSeqLen;
-  w.name = "dense " + std::to_string(w.layers) + " x " + std::to_string(static_cast<long>(w.hidden));
+  w.name =
+      "dense " + std::to_string(w.layers) + " x " + std::to_string(static_cast<long>(w.hidden));
   return w;
 }
 
@@ -202,7 +202,8 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
       p.iterations = it;
       p.params = params;
       p.shape = w;
-      p.why_not = found.evaluated == 0 ? NoPrediction::no_layout_divides : NoPrediction::no_layout_fits;
+      p.why_not =
+          found.evaluated == 0 ? NoPrediction::no_layout_divides : NoPrediction::no_layout_fits;
       p.min_memory_bytes = found.min_memory_bytes;
       p.hbm_bytes = m.hbm_bytes;
       return p;
@@ -279,11 +280,13 @@ MfuTable::MfuTable(std::vector<double> chips_nodes, std::vector<double> c1_nodes
   for (double x : chips_) log_chips_.push_back(std::log(x));
   for (double x : c1_) log_c1_.push_back(std::log(x));
   const std::size_t n = c1_.size();
-  const std::size_t rows = std::max<std::size_t>(1, chips_.size() - 1), cols = std::max<std::size_t>(1, n - 1);
+  const std::size_t rows = std::max<std::size_t>(1, chips_.size() - 1),
+                    cols = std::max<std::size_t>(1, n - 1);
   for (std::size_t i = 0; i < rows; ++i) {
     for (std::size_t j = 0; j < cols; ++j) {
       const std::size_t i1 = std::min(i + 1, chips_.size() - 1), j1 = std::min(j + 1, n - 1);
-      cell_max_.push_back(std::max({mfu_[i * n + j], mfu_[i * n + j1], mfu_[i1 * n + j], mfu_[i1 * n + j1]}));
+      cell_max_.push_back(
+          std::max({mfu_[i * n + j], mfu_[i * n + j1], mfu_[i1 * n + j], mfu_[i1 * n + j1]}));
     }
   }
 }
@@ -324,7 +327,9 @@ T lerp(T a, T b, T w) {
 }
 
 double clamped_log(double x) { return std::log(std::max(x, 1e-300)); }
-model::Pack clamped_log(model::Pack x) { return model::vlog(model::vmax(x, model::splat<model::Pack>(1e-300))); }
+model::Pack clamped_log(model::Pack x) {
+  return model::vlog(model::vmax(x, model::splat<model::Pack>(1e-300)));
+}
 
 }  // namespace
 
@@ -360,7 +365,9 @@ T MfuTable::at(const Cell<T>& c) const {
 }
 
 double MfuTable::at(double chips, double c1_flop) const { return at(cell(chips, c1_flop)); }
-model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const { return at(cell(chips, c1_flop)); }
+model::Pack MfuTable::at(model::Pack chips, model::Pack c1_flop) const {
+  return at(cell(chips, c1_flop));
+}
 
 template MfuTable::Cell<double> MfuTable::cell<double>(double, double) const;
 template MfuTable::Cell<model::Pack> MfuTable::cell<model::Pack>(model::Pack, model::Pack) const;
@@ -413,32 +420,32 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
   std::vector<int> iterations(chips.size(), 0), fallbacks(chips.size(), 0),
       unconverged(chips.size(), 0);
   parallel_for(rows, spec.threads, [&](std::int64_t r) {
-      const auto i = static_cast<std::size_t>(r);
-      double guess = spec.fixed_point.initial_mfu;
-      for (std::size_t j = 0; j < c1.size(); ++j) {
-        FixedPointOptions options = spec.fixed_point;
-        options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * chips[i]);
-        // Neighbouring nodes have nearby fixed points, so each starts from
-        // the last one and stops at node_tolerance (about 3 searches instead
-        // of 5; the interpolation error between nodes is ten times larger).
-        // The node at an extra chips and an extra C1 is solved exactly as
-        // the point estimate is: the map can step over the diagonal, where
-        // it settles depends on the start, and only the same procedure
-        // reproduces the estimate there.
-        if (!(listed(spec.extra_chips, chips[i]) && listed(spec.extra_c1_flop, c1[j]))) {
-          options.initial_mfu = guess;
-          options.tolerance = std::max(options.tolerance, spec.node_tolerance);
-        }
-        const MfuPrediction p = predicted_mfu(spec.machine, chips[i], c1[j], options);
-        iterations[i] += p.iterations;
-        if (!p.predicted) {
-          ++fallbacks[i];
-          continue;
-        }
-        if (!p.converged) ++unconverged[i];
-        values[i * c1.size() + j] = p.mfu;
-        guess = p.mfu;
+    const auto i = static_cast<std::size_t>(r);
+    double guess = spec.fixed_point.initial_mfu;
+    for (std::size_t j = 0; j < c1.size(); ++j) {
+      FixedPointOptions options = spec.fixed_point;
+      options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * chips[i]);
+      // Neighbouring nodes have nearby fixed points, so each starts from
+      // the last one and stops at node_tolerance (about 3 searches instead
+      // of 5; the interpolation error between nodes is ten times larger).
+      // The node at an extra chips and an extra C1 is solved exactly as
+      // the point estimate is: the map can step over the diagonal, where
+      // it settles depends on the start, and only the same procedure
+      // reproduces the estimate there.
+      if (!(listed(spec.extra_chips, chips[i]) && listed(spec.extra_c1_flop, c1[j]))) {
+        options.initial_mfu = guess;
+        options.tolerance = std::max(options.tolerance, spec.node_tolerance);
       }
+      const MfuPrediction p = predicted_mfu(spec.machine, chips[i], c1[j], options);
+      iterations[i] += p.iterations;
+      if (!p.predicted) {
+        ++fallbacks[i];
+        continue;
+      }
+      if (!p.converged) ++unconverged[i];
+      values[i * c1.size() + j] = p.mfu;
+      guess = p.mfu;
+    }
   });
   for (std::size_t i = 0; i < chips.size(); ++i) {
     build.iterations += static_cast<std::uint64_t>(iterations[i]);

@@ -56,12 +56,12 @@ struct FixedPointOptions {
 
 // Why the fixed point gave no MFU (reporters put it in words).
 enum class NoPrediction {
-  none,                // it predicted one
-  no_peak,             // the chip has no dense peak at this precision
-  no_memory_figures,   // the chip has no HBM capacity or bandwidth in the catalog
-  no_chips,            // the cluster has no chips
-  no_layout_divides,   // no parallel layout of the model divides modelled_chips
-  no_layout_fits,      // layouts exist but none fits: min_memory_bytes > hbm_bytes
+  none,               // it predicted one
+  no_peak,            // the chip has no dense peak at this precision
+  no_memory_figures,  // the chip has no HBM capacity or bandwidth in the catalog
+  no_chips,           // the cluster has no chips
+  no_layout_divides,  // no parallel layout of the model divides modelled_chips
+  no_layout_fits,     // layouts exist but none fits: min_memory_bytes > hbm_bytes
 };
 
 struct MfuPrediction {
@@ -134,8 +134,8 @@ class MfuTable {
   // find the cell once, then bound or interpolate in it.
   template <class T>
   struct Cell {
-    T chips, c1;     // the values
-    T row, column;   // cell indices (whole numbers)
+    T chips, c1;    // the values
+    T row, column;  // cell indices (whole numbers)
   };
   template <class T>
   Cell<T> cell(T chips, T c1_flop) const;

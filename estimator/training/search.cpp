@@ -72,7 +72,8 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
   std::vector<SearchResult> partial(static_cast<std::size_t>(n));
   const double sequences = w.global_batch_tokens / w.seq_len;
   const std::size_t wanted = static_cast<std::size_t>(std::max(1, threads));
-  const int team = static_cast<int>(std::max<std::size_t>(1, std::min(wanted, work / kMinEvaluationsPerThread)));
+  const int team =
+      static_cast<int>(std::max<std::size_t>(1, std::min(wanted, work / kMinEvaluationsPerThread)));
   parallel_for(n, team, [&](std::int64_t k) {
     SearchResult& out = partial[static_cast<std::size_t>(k)];
     out.min_memory_bytes = std::numeric_limits<double>::infinity();
@@ -116,7 +117,8 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
     for (const auto& b : p.best) merged.best.push_back(b);
   }
   std::stable_sort(merged.best.begin(), merged.best.end(), faster);
-  if (static_cast<int>(merged.best.size()) > keep) merged.best.resize(static_cast<std::size_t>(keep));
+  if (static_cast<int>(merged.best.size()) > keep)
+    merged.best.resize(static_cast<std::size_t>(keep));
   if (merged.evaluated == 0) merged.min_memory_bytes = 0;
   return merged;
 }

@@ -18,9 +18,9 @@ namespace clustercap::training {
 
 struct SearchResult {
   std::vector<std::pair<Layout, StepBreakdown>> best;  // fastest first
-  std::uint64_t evaluated = 0;  // layouts whose step time was computed
-  std::uint64_t fitting = 0;    // of which fit in memory
-  double min_memory_bytes = 0;  // smallest per-chip need over valid layouts
+  std::uint64_t evaluated = 0;                         // layouts whose step time was computed
+  std::uint64_t fitting = 0;                           // of which fit in memory
+  double min_memory_bytes = 0;                         // smallest per-chip need over valid layouts
 };
 
 SearchResult search_layouts(const Workload& w, const Machine& m, int keep = 5, int threads = 1);

@@ -44,9 +44,12 @@ double link_bytes_per_s(const Machine& m, double group_chips) {
 
 const char* to_string(Recompute r) {
   switch (r) {
-    case Recompute::none: return "none";
-    case Recompute::selective: return "selective";
-    case Recompute::full: return "full";
+    case Recompute::none:
+      return "none";
+    case Recompute::selective:
+      return "selective";
+    case Recompute::full:
+      return "full";
   }
   return "";
 }
@@ -71,7 +74,8 @@ double memory_per_chip(const Workload& w, const Layout& l) {
   const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);
   // Megatron's distributed optimizer shards over the data-parallel group
   // including the CP ranks, which hold the same weights.
-  const double optimizer = l.distributed_optimizer ? 12.0 / (static_cast<double>(l.dp) * l.cp) : 12.0;
+  const double optimizer =
+      l.distributed_optimizer ? 12.0 / (static_cast<double>(l.dp) * l.cp) : 12.0;
   const double states = params_here * (4.0 + optimizer);
   // Activations per layer with TP and sequence parallelism (Korthikanti
   // et al.): s b h (34 + 5 a s / h) / t bytes; selective keeps s b h 34 / t,
@@ -111,12 +115,14 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
   if (l.tp > m.scaleup_domain) return {P::tp_over_scaleup_domain, d(l.tp), d(m.scaleup_domain)};
   if (w.heads % l.tp != 0) return {P::tp_not_dividing_heads, d(l.tp), d(w.heads)};
   if (w.layers < l.pp) return {P::pp_over_layers, d(l.pp), d(w.layers)};
-  if (l.cp < 1 || (l.cp > 1 && std::fmod(w.seq_len, l.cp) != 0)) return {P::cp_not_dividing_seq_len, d(l.cp), w.seq_len};
+  if (l.cp < 1 || (l.cp > 1 && std::fmod(w.seq_len, l.cp) != 0))
+    return {P::cp_not_dividing_seq_len, d(l.cp), w.seq_len};
   const long model_parallel = static_cast<long>(l.tp) * l.cp * l.pp;
   const long chips = model_parallel * l.dp;
   if (chips != m.chips) {
-    return m.chips % model_parallel != 0 ? LayoutCheck{P::chips_not_divided, d(model_parallel), d(m.chips)}
-                                         : LayoutCheck{P::chips_mismatch, d(chips), d(m.chips)};
+    return m.chips % model_parallel != 0
+               ? LayoutCheck{P::chips_not_divided, d(model_parallel), d(m.chips)}
+               : LayoutCheck{P::chips_mismatch, d(chips), d(m.chips)};
   }
   const double sequences = w.global_batch_tokens / w.seq_len;
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
@@ -126,8 +132,10 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
   // Stages may hold unequal layer counts (Llama 3 405B: 126 layers on 16
   // stages); the step runs at the pace of the fullest stage.
   const int stage_layers = (w.layers + l.pp - 1) / l.pp;
-  if (stage_layers % l.interleave != 0) return {P::interleave_not_dividing_stage, d(l.interleave), d(stage_layers)};
-  if (l.interleave > 1 && l.pp == 1) return {P::interleave_without_pipeline, d(l.interleave), d(l.pp)};
+  if (stage_layers % l.interleave != 0)
+    return {P::interleave_not_dividing_stage, d(l.interleave), d(stage_layers)};
+  if (l.interleave > 1 && l.pp == 1)
+    return {P::interleave_without_pipeline, d(l.interleave), d(l.pp)};
   if (l.interleave > 1 && static_cast<long>(microbatches) % l.pp != 0) {
     return {P::microbatches_not_multiple_of_pp, microbatches, d(l.pp)};
   }
@@ -136,7 +144,9 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
 
 }  // namespace
 
-LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) { return first_problem(w, m, l); }
+LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) {
+  return first_problem(w, m, l);
+}
 
 StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
   StepBreakdown r;
@@ -195,7 +205,8 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   if (l.cp > 1) {
     const double bw = link_bytes_per_s(m, l.tp * l.cp);
     const double gathers = l.recompute == Recompute::full ? 4.0 : 3.0;
-    const double ring_s = context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
+    const double ring_s =
+        context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
     const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
     const double attention_s = attention_passes * 4 * b * s * s * h / (l.tp * cp) / flops_per_s;
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
@@ -215,7 +226,8 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     const double bw = link_bytes_per_s(m, l.tp * l.cp * l.pp);
     pp_per_microbatch = 2.0 * l.interleave * bytes / bw;
   }
-  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch + cp_per_microbatch;
+  const double stage_microbatch =
+      per_microbatch + tp_per_microbatch + ep_per_microbatch + cp_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
@@ -233,7 +245,8 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     const double reduce = 2.0 * (replicas - 1.0) / replicas * grad_bytes / bw;
     r.dp_comm_s = reduce * (1 - kDpOverlap);
   }
-  r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s + r.dp_comm_s;
+  r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
+             r.dp_comm_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
   r.tokens_per_s = w.global_batch_tokens / r.step_s;

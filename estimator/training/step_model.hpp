@@ -30,18 +30,18 @@ struct Workload {
   double active_params = 0;  // per token (MoE); = params for dense
   int layers = 0;
   double hidden = 0;
-  double ffn = 0;            // MLP width (per expert)
+  double ffn = 0;  // MLP width (per expert)
   int heads = 0;
   int kv_heads = 0;
   double seq_len = 0;
   double vocab = 0;
   int experts = 1;
   int experts_per_token = 1;
-  bool gated_mlp = false;        // SwiGLU-style three-matrix MLP
+  bool gated_mlp = false;  // SwiGLU-style three-matrix MLP
   // One vocab x hidden matrix serves as input embedding and output layer
   // (GPT-3); Llama 3 and DeepSeek-V3 keep two. Only the parameter count uses it.
   bool tied_embeddings = true;
-  double tokens = 0;             // training tokens
+  double tokens = 0;  // training tokens
   double global_batch_tokens = 0;
   // [workload] cp: the context-parallel degree every searched layout must use
   // (divides seq_len); 0 leaves it to the search.
@@ -50,13 +50,13 @@ struct Workload {
 
 // The hardware one layout runs on.
 struct Machine {
-  double peak_flops = 0;          // dense, at the training precision, per chip
-  double hbm_bytes = 0;           // per chip
-  double hbm_bytes_per_s = 0;     // per chip
-  double scaleup_bytes_per_s = 0; // per chip, one direction
-  int scaleup_domain = 8;         // chips sharing the scale-up fabric
+  double peak_flops = 0;            // dense, at the training precision, per chip
+  double hbm_bytes = 0;             // per chip
+  double hbm_bytes_per_s = 0;       // per chip
+  double scaleup_bytes_per_s = 0;   // per chip, one direction
+  int scaleup_domain = 8;           // chips sharing the scale-up fabric
   double scaleout_bytes_per_s = 0;  // per chip, one direction
-  int chips = 0;                  // in the cluster
+  int chips = 0;                    // in the cluster
 };
 
 enum class Recompute { none = 0, selective = 1, full = 2 };
@@ -66,8 +66,8 @@ struct Layout {
   // tp x cp x pp x dp = chips; ep divides dp. cp divides the sequence length:
   // each chip holds seq_len / cp tokens of every sequence in its microbatch.
   int tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
-  int microbatch = 1;   // sequences per microbatch
-  int interleave = 1;   // virtual pipeline stages per device
+  int microbatch = 1;  // sequences per microbatch
+  int interleave = 1;  // virtual pipeline stages per device
   Recompute recompute = Recompute::none;
   bool distributed_optimizer = true;  // optimizer state sharded over DP (ZeRO-1)
 };
@@ -76,17 +76,17 @@ struct Layout {
 // two figures that say so: `value` is the layout's, `limit` what it breaks.
 enum class LayoutProblem {
   none,
-  tp_over_scaleup_domain,     // tp; chips in the scale-up domain
-  tp_not_dividing_heads,      // tp; attention heads
-  pp_over_layers,             // pp; layers
-  cp_not_dividing_seq_len,    // cp; seq_len (cp < 1 too)
-  chips_not_divided,          // tp x cp x pp; chips in the cluster
-  chips_mismatch,             // tp x cp x pp x dp; chips in the cluster
-  batch_not_divided,          // dp x microbatch; sequences in the global batch
-  interleave_not_dividing_stage,  // interleave; layers on the fullest stage
-  interleave_without_pipeline,    // interleave; pp (1)
+  tp_over_scaleup_domain,           // tp; chips in the scale-up domain
+  tp_not_dividing_heads,            // tp; attention heads
+  pp_over_layers,                   // pp; layers
+  cp_not_dividing_seq_len,          // cp; seq_len (cp < 1 too)
+  chips_not_divided,                // tp x cp x pp; chips in the cluster
+  chips_mismatch,                   // tp x cp x pp x dp; chips in the cluster
+  batch_not_divided,                // dp x microbatch; sequences in the global batch
+  interleave_not_dividing_stage,    // interleave; layers on the fullest stage
+  interleave_without_pipeline,      // interleave; pp (1)
   microbatches_not_multiple_of_pp,  // microbatches per step; pp
-  memory,                     // bytes needed per chip; HBM bytes per chip
+  memory,                           // bytes needed per chip; HBM bytes per chip
 };
 
 struct LayoutCheck {
@@ -99,17 +99,17 @@ struct LayoutCheck {
 LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l);
 
 struct StepBreakdown {
-  bool valid = false;     // the layout divides the workload and the cluster
-  bool fits = false;      // memory per chip <= HBM
-  LayoutCheck problem;    // why not valid, or why it does not fit
+  bool valid = false;   // the layout divides the workload and the cluster
+  bool fits = false;    // memory per chip <= HBM
+  LayoutCheck problem;  // why not valid, or why it does not fit
   double memory_bytes = 0;
-  double compute_s = 0;   // matmul and memory-bound work, all microbatches
-  double bubble_s = 0;    // pipeline fill and drain
-  double tp_comm_s = 0;   // exposed tensor-parallel collectives
-  double pp_comm_s = 0;   // pipeline sends
-  double dp_comm_s = 0;   // exposed data-parallel gradient reduction
-  double ep_comm_s = 0;   // expert all-to-all
-  double cp_comm_s = 0;   // context-parallel K/V exchange not hidden behind attention
+  double compute_s = 0;  // matmul and memory-bound work, all microbatches
+  double bubble_s = 0;   // pipeline fill and drain
+  double tp_comm_s = 0;  // exposed tensor-parallel collectives
+  double pp_comm_s = 0;  // pipeline sends
+  double dp_comm_s = 0;  // exposed data-parallel gradient reduction
+  double ep_comm_s = 0;  // expert all-to-all
+  double cp_comm_s = 0;  // context-parallel K/V exchange not hidden behind attention
   double step_s = 0;
   double model_flop = 0;  // per step, 6-N-style model FLOPs (no recompute)
   double mfu = 0;

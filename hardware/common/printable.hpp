@@ -19,7 +19,8 @@ inline std::string printable_text(const std::string& text) {
       out += "\\x";
       out += kHex[byte >> 4];
       out += kHex[byte & 0xf];
-    } else if (byte == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+    } else if (byte == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
       const auto c1 = static_cast<unsigned char>(text[++i]);
       out += "\\u00";

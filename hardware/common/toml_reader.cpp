@@ -1,9 +1,9 @@
 #include "hardware/common/toml_reader.hpp"
 
-#include <charconv>
-#include <filesystem>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,16 +17,26 @@ constexpr std::size_t kMaxLineChars = 10000;
 
 std::string node_type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "nothing";
   }
 }
 
@@ -57,7 +67,8 @@ std::string date_rule(const std::string& text, const std::string& shape) {
   if (month < 1 || month > 12 || day < 1) return shape;
   const int days = days_in_month(year, month);
   if (day > days) {
-    return "is not a calendar date: " + text.substr(0, 7) + " has " + std::to_string(days) + " days";
+    return "is not a calendar date: " + text.substr(0, 7) + " has " + std::to_string(days) +
+           " days";
   }
   return "";
 }
@@ -146,9 +157,9 @@ std::optional<toml::table> parse_toml(const std::string& name, std::string_view 
   for (std::size_t i = 0; i <= text.size(); ++i) {
     if (i == text.size() || text[i] == '\n') {
       if (i - line_start > kMaxLineChars) {
-        diagnostics.add({name, line_number, 1, "", "",
-                         "line is longer than " + std::to_string(kMaxLineChars) +
-                             " characters; split it"});
+        diagnostics.add(
+            {name, line_number, 1, "", "",
+             "line is longer than " + std::to_string(kMaxLineChars) + " characters; split it"});
         return std::nullopt;
       }
       ++line_number;
@@ -258,8 +269,7 @@ void TableReader::error_missing(std::string_view key, std::string rule) {
 
 void TableReader::type_error(std::string_view key, const toml::node& node,
                              std::string_view expected) {
-  add_error(&node, key,
-            "must be " + std::string(expected) + ", not " + node_type_name(node));
+  add_error(&node, key, "must be " + std::string(expected) + ", not " + node_type_name(node));
 }
 
 const toml::node* TableReader::find(std::string_view key, Presence presence,
@@ -274,8 +284,8 @@ const toml::node* TableReader::find(std::string_view key, Presence presence,
 
 // The one reading of a number: a TOML integer or float (or a distribution's
 // median, where allowed), finite, whole when asked, inside the range.
-std::optional<double> TableReader::checked_number(std::string_view key, const Range& range, Presence presence,
-                                                  bool whole) {
+std::optional<double> TableReader::checked_number(std::string_view key, const Range& range,
+                                                  Presence presence, bool whole) {
   const char* expected = whole ? "an integer" : "a number";
   const toml::node* node = find(key, presence, expected);
   if (node == nullptr) return std::nullopt;
@@ -307,11 +317,13 @@ std::optional<double> TableReader::checked_number(std::string_view key, const Ra
   return value;
 }
 
-std::optional<double> TableReader::number(std::string_view key, const Range& range, Presence presence) {
+std::optional<double> TableReader::number(std::string_view key, const Range& range,
+                                          Presence presence) {
   return checked_number(key, range, presence, false);
 }
 
-std::optional<std::int64_t> TableReader::integer(std::string_view key, const Range& range, Presence presence) {
+std::optional<std::int64_t> TableReader::integer(std::string_view key, const Range& range,
+                                                 Presence presence) {
   const auto value = checked_number(key, range, presence, true);
   if (!value) return std::nullopt;
   return static_cast<std::int64_t>(*value);
@@ -360,7 +372,8 @@ std::optional<std::string> TableReader::month(std::string_view key, Presence pre
   if (const auto* s = node->as_string()) {
     const std::string& text = s->get();
     const std::string shape = "must be a month like 2025-03";
-    const std::string rule = text.size() == 7 ? date_rule(text + "-01", shape) : date_rule(text, shape);
+    const std::string rule =
+        text.size() == 7 ? date_rule(text + "-01", shape) : date_rule(text, shape);
     if (rule.empty()) return text.substr(0, 7);
     add_error(node, key, rule);
     return std::nullopt;
@@ -370,7 +383,7 @@ std::optional<std::string> TableReader::month(std::string_view key, Presence pre
 }
 
 std::optional<std::vector<double>> TableReader::number_list(std::string_view key,
-                                                           Presence presence) {
+                                                            Presence presence) {
   const toml::node* node = find(key, presence, "an array of numbers");
   if (node == nullptr) return std::nullopt;
   const auto* array = node->as_array();
@@ -433,8 +446,7 @@ std::optional<TableReader> TableReader::table(std::string_view key, Presence pre
 }
 
 std::vector<TableReader> TableReader::table_array(std::string_view key, Presence presence) {
-  const toml::node* node =
-      find(key, presence, "at least one [[" + key_path(key) + "]] table");
+  const toml::node* node = find(key, presence, "at least one [[" + key_path(key) + "]] table");
   std::vector<TableReader> readers;
   if (node == nullptr) return readers;
   const auto* array = node->as_array();
@@ -471,9 +483,12 @@ void TableReader::report_unknown_keys() {
     for (const auto& k : known_keys_) known = known || k == name;
     if (known) continue;
     // Point at the key itself, where the typo is.
-    InputError error{file_, std::max<std::int64_t>(1, key.source().begin.line),
-                     std::max<std::int64_t>(1, key.source().begin.column), key_path(name),
-                     describe_node(node), "unknown key" + did_you_mean(name, known_keys_)};
+    InputError error{file_,
+                     std::max<std::int64_t>(1, key.source().begin.line),
+                     std::max<std::int64_t>(1, key.source().begin.column),
+                     key_path(name),
+                     describe_node(node),
+                     "unknown key" + did_you_mean(name, known_keys_)};
     diagnostics_->add(std::move(error));
   }
 }

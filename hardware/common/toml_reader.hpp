@@ -9,6 +9,8 @@
 // Conversions to SI units happen in the loaders, right after reading.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -17,8 +19,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "hardware/common/input_error.hpp"
 
@@ -68,9 +68,8 @@ class TableReader;
 // { dist = "lognormal", p5 = 1, p95 = 3 }). It parses the spec, records it
 // under `indexed_key` ("actor[1].site[0].power_mw") and returns the value to
 // use for a point estimate (the median), or nullopt after reporting errors.
-using DistributionHandler =
-    std::function<std::optional<double>(TableReader& spec, const Range& range,
-                                        const std::string& indexed_key)>;
+using DistributionHandler = std::function<std::optional<double>(
+    TableReader& spec, const Range& range, const std::string& indexed_key)>;
 
 class TableReader {
  public:
@@ -91,7 +90,7 @@ class TableReader {
   // returns "YYYY-MM".
   std::optional<std::string> month(std::string_view key, Presence presence = Presence::optional);
   std::optional<std::vector<double>> number_list(std::string_view key,
-                                                Presence presence = Presence::optional);
+                                                 Presence presence = Presence::optional);
   std::optional<std::vector<std::string>> string_list(std::string_view key,
                                                       Presence presence = Presence::optional);
   std::optional<TableReader> table(std::string_view key, Presence presence = Presence::optional);

@@ -6,10 +6,9 @@
 // `clustercap estimate NAME.toml`). Cases run with tests/bad_inputs/ as the
 // working directory so messages show short relative paths.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "tests/cli/process.hpp"
 

@@ -1,9 +1,8 @@
-#include <cstdio>
-#include <filesystem>
-
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/process.hpp"
@@ -52,8 +51,8 @@ TEST_CASE("estimate --format csv has a header and one row per actor", "[cli]") {
 TEST_CASE("estimate with an output file writes it and nothing to stdout", "[cli]") {
   const fs::path out = temp_dir() / "estimate.json";
   fs::remove(out);
-  const auto r = run_process(CLUSTERCAP_BINARY,
-                             {"estimate", "--format", "json", "--output", out.string()});
+  const auto r =
+      run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json", "--output", out.string()});
   CHECK(r.exit_code == 0);
   CHECK(r.out.empty());
   REQUIRE(fs::exists(out));
@@ -73,7 +72,8 @@ TEST_CASE("a run that fails validation leaves no output file", "[cli]") {
     std::fputs("[scenario]\nname = \"x\"\n", f);
     std::fclose(f);
   }
-  const auto r = run_process(CLUSTERCAP_BINARY, {"estimate", bad.string(), "--output", out.string()});
+  const auto r =
+      run_process(CLUSTERCAP_BINARY, {"estimate", bad.string(), "--output", out.string()});
   CHECK(r.exit_code == 2);
   CHECK_FALSE(fs::exists(out));
 }
@@ -86,15 +86,15 @@ TEST_CASE("a failed run keeps an existing output file intact", "[cli]") {
     std::fputs("previous result\n", f);
     std::fclose(f);
   }
-  const auto r = run_process(CLUSTERCAP_BINARY,
-                             {"estimate", (dir / "missing.toml").string(), "--output", out.string()});
+  const auto r = run_process(
+      CLUSTERCAP_BINARY, {"estimate", (dir / "missing.toml").string(), "--output", out.string()});
   CHECK(r.exit_code == 2);
   CHECK(read_file(out.string()) == "previous result\n");
 }
 
 TEST_CASE("an unwritable output path is a runtime failure (exit 1)", "[cli]") {
-  const auto r = run_process(CLUSTERCAP_BINARY,
-                             {"estimate", "--output", "/nonexistent_dir/x/estimate.txt"});
+  const auto r =
+      run_process(CLUSTERCAP_BINARY, {"estimate", "--output", "/nonexistent_dir/x/estimate.txt"});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("cannot write /nonexistent_dir/x/estimate.txt") != std::string::npos);
 }
@@ -125,21 +125,23 @@ TEST_CASE("hardware list and show print the catalog", "[cli]") {
 }
 
 TEST_CASE("compare prints ratios of the first item to each other", "[cli][compare]") {
-  const auto r = run_process(CLUSTERCAP_BINARY,
-                             {"compare", "huawei_cloudmatrix_384", "nvidia_gb200_nvl72", "--format", "json"});
+  const auto r = run_process(CLUSTERCAP_BINARY, {"compare", "huawei_cloudmatrix_384",
+                                                 "nvidia_gb200_nvl72", "--format", "json"});
   REQUIRE(r.exit_code == 0);
   const auto j = nlohmann::json::parse(r.out);
   CHECK(j["schema"] == "clustercap.compare.v1");
   const auto& ratios = j["items"][1]["ratio_first_to_this"];
   CHECK(ratios["bf16_dense_pflops"].get<double>() == Approx(300.0 / 180));
   CHECK(ratios["power_kw"].get<double>() == Approx(559.0 / 145));
-  const auto csv = run_process(CLUSTERCAP_BINARY, {"compare", "nvidia_h100_sxm", "nvidia_h20", "--format", "csv"});
+  const auto csv = run_process(CLUSTERCAP_BINARY,
+                               {"compare", "nvidia_h100_sxm", "nvidia_h20", "--format", "csv"});
   CHECK(csv.exit_code == 0);
   CHECK(csv.out.rfind("id,kind,chips,", 0) == 0);
 }
 
 TEST_CASE("classify reports verdicts per vintage and tests hypothetical chips", "[cli][classify]") {
-  const auto r = run_process(CLUSTERCAP_BINARY, {"classify", "nvidia_a800_sxm_80gb", "--format", "json"});
+  const auto r =
+      run_process(CLUSTERCAP_BINARY, {"classify", "nvidia_a800_sxm_80gb", "--format", "json"});
   REQUIRE(r.exit_code == 0);
   const auto j = nlohmann::json::parse(r.out);
   CHECK(j["schema"] == "clustercap.classify.v1");
@@ -161,17 +163,20 @@ TEST_CASE("classify reports verdicts per vintage and tests hypothetical chips", 
 }
 
 TEST_CASE("classify --headroom shows the H20 32 TPP under 2,400", "[cli][classify]") {
-  const auto r = run_process(CLUSTERCAP_BINARY, {"classify", "nvidia_h20", "--headroom", "--rule", "2023-10"});
+  const auto r =
+      run_process(CLUSTERCAP_BINARY, {"classify", "nvidia_h20", "--headroom", "--rule", "2023-10"});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("below by 32.0 (1.33%)") != std::string::npos);
 }
 
 TEST_CASE("sweep output is byte-identical for 1 and 2 threads", "[cli][sweep]") {
   const std::string scenario = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml";
-  const auto one = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "20000", "--seed", "7",
-                                                   "--threads", "1", "--format", "json"});
-  const auto two = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "20000", "--seed", "7",
-                                                   "--threads", "2", "--format", "json"});
+  const auto one =
+      run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "20000", "--seed", "7",
+                                      "--threads", "1", "--format", "json"});
+  const auto two =
+      run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "20000", "--seed", "7",
+                                      "--threads", "2", "--format", "json"});
   REQUIRE(one.exit_code == 0);
   REQUIRE(two.exit_code == 0);
   CHECK(one.out == two.out);
@@ -184,8 +189,9 @@ TEST_CASE("sweep --samples-out writes one row per sample", "[cli][sweep]") {
   const fs::path rows = temp_dir() / "rows.csv";
   fs::remove(rows);
   const std::string scenario = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml";
-  const auto r = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "500", "--samples-out",
-                                                 rows.string(), "--format", "csv"});
+  const auto r = run_process(
+      CLUSTERCAP_BINARY,
+      {"sweep", scenario, "--samples", "500", "--samples-out", rows.string(), "--format", "csv"});
   REQUIRE(r.exit_code == 0);
   const std::string text = read_file(rows.string());
   std::size_t lines = 0;
@@ -199,14 +205,15 @@ TEST_CASE("repeated runs and another locale give byte-identical output", "[cli][
   const auto a = run_process(CLUSTERCAP_BINARY, {"estimate", scenario, "--format", "json"});
   const auto b = run_process(CLUSTERCAP_BINARY, {"estimate", scenario, "--format", "json"});
   // env(1) sets a decimal-comma locale for the child; output must not change.
-  const auto c = run_process("/usr/bin/env", {"LC_ALL=de_DE.UTF-8", "LANG=de_DE.UTF-8", CLUSTERCAP_BINARY,
-                                              "estimate", scenario, "--format", "json"});
+  const auto c =
+      run_process("/usr/bin/env", {"LC_ALL=de_DE.UTF-8", "LANG=de_DE.UTF-8", CLUSTERCAP_BINARY,
+                                   "estimate", scenario, "--format", "json"});
   REQUIRE(a.exit_code == 0);
   CHECK(a.out == b.out);
   CHECK(a.out == c.out);
   const auto csv1 = run_process(CLUSTERCAP_BINARY, {"estimate", scenario, "--format", "csv"});
-  const auto csv2 = run_process("/usr/bin/env", {"LC_ALL=de_DE.UTF-8", CLUSTERCAP_BINARY, "estimate", scenario,
-                                                 "--format", "csv"});
+  const auto csv2 = run_process("/usr/bin/env", {"LC_ALL=de_DE.UTF-8", CLUSTERCAP_BINARY,
+                                                 "estimate", scenario, "--format", "csv"});
   CHECK(csv1.out == csv2.out);
 }
 
@@ -218,7 +225,8 @@ TEST_CASE("estimate shows energy per run in its table, JSON and CSV", "[cli][met
   const auto json = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json"});
   REQUIRE(json.exit_code == 0);
   const auto j = nlohmann::json::parse(json.out);
-  for (const auto& actor : j["actors"]) CHECK(actor["training"]["energy_per_run_mwh"].get<double>() > 0);
+  for (const auto& actor : j["actors"])
+    CHECK(actor["training"]["energy_per_run_mwh"].get<double>() > 0);
   const auto csv = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "csv"});
   REQUIRE(csv.exit_code == 0);
   const std::string header = csv.out.substr(0, csv.out.find('\n'));
@@ -227,12 +235,14 @@ TEST_CASE("estimate shows energy per run in its table, JSON and CSV", "[cli][met
   CHECK(header.compare(header.size() - last.size(), last.size(), last) == 0);
 }
 
-TEST_CASE("sweep gives energy per run with quantiles in its table, JSON and CSV", "[cli][metrics][sweep]") {
+TEST_CASE("sweep gives energy per run with quantiles in its table, JSON and CSV",
+          "[cli][metrics][sweep]") {
   const std::string scenario = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/default.toml";
   const auto table = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800"});
   REQUIRE(table.exit_code == 0);
   CHECK(table.out.find("  energy_per_run_mwh   ") != std::string::npos);
-  const auto json = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "json"});
+  const auto json =
+      run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "json"});
   REQUIRE(json.exit_code == 0);
   const auto j = nlohmann::json::parse(json.out);
   for (const auto& actor : j["points"][0]["actors"]) {
@@ -240,19 +250,23 @@ TEST_CASE("sweep gives energy per run with quantiles in its table, JSON and CSV"
     CHECK(energy["quantiles"]["p5"].get<double>() <= energy["quantiles"]["p95"].get<double>());
     CHECK(energy["mean"].get<double>() > 0);
   }
-  const auto csv = run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "csv"});
+  const auto csv =
+      run_process(CLUSTERCAP_BINARY, {"sweep", scenario, "--samples", "800", "--format", "csv"});
   REQUIRE(csv.exit_code == 0);
   CHECK(csv.out.find(",energy_per_run_mwh,") != std::string::npos);
 }
 
-TEST_CASE("control characters in names from a scenario file reach the terminal written out", "[cli][table]") {
+TEST_CASE("control characters in names from a scenario file reach the terminal written out",
+          "[cli][table]") {
   const fs::path file = temp_dir() / "control.toml";
   {
     std::FILE* f = std::fopen(file.string().c_str(), "w");
-    std::fputs("[scenario]\nname = \"esc\\u001b[31m\"\n\n[training]\nduration_days = 54\n\n"
-               "[[actor]]\nname = \"Meta\\u001b[2J\"\n\n[[actor.site]]\nname = \"dc\\r\\nx\"\npower_mw = 100\n"
-               "pue = 1.2\n\n[[actor.inventory]]\nchip = \"nvidia_h100_sxm\"\ncount = 16384\n",
-               f);
+    std::fputs(
+        "[scenario]\nname = \"esc\\u001b[31m\"\n\n[training]\nduration_days = 54\n\n"
+        "[[actor]]\nname = \"Meta\\u001b[2J\"\n\n[[actor.site]]\nname = \"dc\\r\\nx\"\npower_mw = "
+        "100\n"
+        "pue = 1.2\n\n[[actor.inventory]]\nchip = \"nvidia_h100_sxm\"\ncount = 16384\n",
+        f);
     std::fclose(f);
   }
   const auto r = run_process(CLUSTERCAP_BINARY, {"estimate", file.string()});
@@ -269,10 +283,12 @@ TEST_CASE("control characters in names from a scenario file reach the terminal w
   CHECK(csv.out.find(",\"dc\r\nx\",") != std::string::npos);
 }
 
-TEST_CASE("classify quotes a hypothetical chip's name in CSV and writes its controls out in the table",
-          "[cli][classify]") {
-  const std::vector<std::string> chip = {"classify", "--tflops-fp8", "300", "--die-area-mm2", "800",
-                                         "--datacenter", "true", "--rule", "2023-10", "--name", "x\x1b[2J\"y,z"};
+TEST_CASE(
+    "classify quotes a hypothetical chip's name in CSV and writes its controls out in the table",
+    "[cli][classify]") {
+  const std::vector<std::string> chip = {
+      "classify", "--tflops-fp8", "300",     "--die-area-mm2", "800",          "--datacenter",
+      "true",     "--rule",       "2023-10", "--name",         "x\x1b[2J\"y,z"};
   auto args = chip;
   args.insert(args.end(), {"--format", "csv"});
   const auto csv = run_process(CLUSTERCAP_BINARY, args);

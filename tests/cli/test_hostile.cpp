@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -25,8 +26,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/sweep.hpp"
@@ -52,7 +51,8 @@ const std::string kDefault = std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/defa
 
 // A fresh empty folder per call.
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("clustercap_hostile_" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("clustercap_hostile_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -75,7 +75,8 @@ std::vector<std::string> temps_in(const fs::path& dir) {
 
 // A private character device with the numbers of /dev/null (1, 3) or
 // /dev/full (1, 7); nullopt without the privilege to make one.
-std::optional<fs::path> device(const fs::path& dir, const std::string& name, unsigned minor_number) {
+std::optional<fs::path> device(const fs::path& dir, const std::string& name,
+                               unsigned minor_number) {
   const fs::path path = dir / name;
   if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, minor_number)) != 0) return std::nullopt;
   const int fd = ::open(path.c_str(), O_WRONLY);
@@ -160,8 +161,9 @@ bool catches(pid_t pid, int sig) {
 // Waits (at most 5 s) until the child has its signal handlers in place.
 void wait_for_handlers(const Child& child) {
   std::optional<int> code;
-  wait_until(child, [&] { return catches(child.pid, SIGINT) && catches(child.pid, SIGTERM); }, code,
-             std::chrono::seconds(5));
+  wait_until(
+      child, [&] { return catches(child.pid, SIGINT) && catches(child.pid, SIGTERM); }, code,
+      std::chrono::seconds(5));
 }
 
 int finish(const Child& child) {
@@ -177,7 +179,9 @@ void stop(const Child& child) {
   finish(child);
 }
 
-std::string temp_of(const fs::path& path, pid_t pid) { return path.string() + ".tmp-" + std::to_string(pid); }
+std::string temp_of(const fs::path& path, pid_t pid) {
+  return path.string() + ".tmp-" + std::to_string(pid);
+}
 
 const char* kGridScenario = R"([scenario]
 name = "grid"
@@ -200,11 +204,13 @@ count = 100000
 
 // ---- Finding 1: what --output replaces ----------------------------------------------------
 
-TEST_CASE("an output through a symlink replaces the link's target and keeps the link", "[cli][hostile][output]") {
+TEST_CASE("an output through a symlink replaces the link's target and keeps the link",
+          "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("symlink");
   write_text(dir / "target.csv", "stale\n");
   fs::create_symlink("target.csv", dir / "link.csv");
-  const auto r = run_process(binary(), {"estimate", "--format", "csv", "--output", (dir / "link.csv").string()});
+  const auto r = run_process(
+      binary(), {"estimate", "--format", "csv", "--output", (dir / "link.csv").string()});
   CHECK(r.exit_code == 0);
   CHECK(r.err.empty());
   CHECK(fs::is_symlink(dir / "link.csv"));
@@ -212,18 +218,21 @@ TEST_CASE("an output through a symlink replaces the link's target and keeps the 
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("an output naming our own stdout writes to stdout and keeps the link", "[cli][hostile][output]") {
+TEST_CASE("an output naming our own stdout writes to stdout and keeps the link",
+          "[cli][hostile][output]") {
   // What /dev/stdout is: a link to /proc/self/fd/1.
   const fs::path dir = fresh_dir("stdout_link");
   fs::create_symlink("/proc/self/fd/1", dir / "stdout");
-  const auto r = run_process(binary(), {"estimate", "--format", "csv", "--output", (dir / "stdout").string()});
+  const auto r =
+      run_process(binary(), {"estimate", "--format", "csv", "--output", (dir / "stdout").string()});
   CHECK(r.exit_code == 0);
   CHECK(r.out.rfind("scenario,actor,chip,", 0) == 0);
   CHECK(fs::is_symlink(dir / "stdout"));
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("an output to a device node writes in place and leaves the node", "[cli][hostile][output]") {
+TEST_CASE("an output to a device node writes in place and leaves the node",
+          "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("device");
   const auto null_device = device(dir, "null", 3);
   if (!null_device) {
@@ -249,7 +258,8 @@ TEST_CASE("an output to a FIFO writes in place and leaves the FIFO", "[cli][host
   std::string text;
   char buffer[4096];
   ssize_t n;
-  while ((n = ::read(reader, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+  while ((n = ::read(reader, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<std::size_t>(n));
   ::close(reader);
   CHECK(r.exit_code == 0);
   CHECK(text.rfind("scenario,actor,chip,", 0) == 0);
@@ -263,7 +273,8 @@ TEST_CASE("a full or closed stdout is exit 1 with the reason", "[cli][hostile][o
   const auto full = run_process(binary(), {"estimate"}, "", StdoutMode::full_device);
   CHECK(full.exit_code == 1);
   CHECK(full.err == "clustercap: cannot write stdout: No space left on device\n");
-  const auto closed = run_process(binary(), {"estimate", "--format", "json"}, "", StdoutMode::closed);
+  const auto closed =
+      run_process(binary(), {"estimate", "--format", "json"}, "", StdoutMode::closed);
   CHECK(closed.exit_code == 1);
   CHECK(closed.err == "clustercap: cannot write stdout: Bad file descriptor\n");
   const auto help = run_process(binary(), {"--help"}, "", StdoutMode::full_device);
@@ -271,7 +282,8 @@ TEST_CASE("a full or closed stdout is exit 1 with the reason", "[cli][hostile][o
   CHECK(help.err == "clustercap: cannot write stdout: No space left on device\n");
 }
 
-TEST_CASE("a full --output device is exit 1 and no side output is written", "[cli][hostile][output]") {
+TEST_CASE("a full --output device is exit 1 and no side output is written",
+          "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("full_device");
   const auto full = device(dir, "full", 7);
   if (!full) {
@@ -280,8 +292,9 @@ TEST_CASE("a full --output device is exit 1 and no side output is written", "[cl
   }
   const fs::path rows = dir / "rows.csv";
   const fs::path plan = dir / "plan.json";
-  const auto r = run_process(binary(), {"sweep", kDefault, "--samples", "200", "--samples-out", rows.string(),
-                                        "--plan-out", plan.string(), "--output", full->string()});
+  const auto r =
+      run_process(binary(), {"sweep", kDefault, "--samples", "200", "--samples-out", rows.string(),
+                             "--plan-out", plan.string(), "--output", full->string()});
   CHECK(r.exit_code == 1);
   CHECK(r.err == "clustercap: cannot write " + full->string() + ": No space left on device\n");
   CHECK(is_char_device_node(*full));
@@ -290,11 +303,13 @@ TEST_CASE("a full --output device is exit 1 and no side output is written", "[cl
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("a broken pipe on stdout is exit 1 and no side output is written", "[cli][hostile][output]") {
+TEST_CASE("a broken pipe on stdout is exit 1 and no side output is written",
+          "[cli][hostile][output]") {
   const fs::path dir = fresh_dir("broken_pipe");
   const fs::path rows = dir / "rows.csv";
-  const auto r = run_process(binary(), {"sweep", kDefault, "--samples", "200", "--samples-out", rows.string()}, "",
-                             StdoutMode::broken_pipe);
+  const auto r =
+      run_process(binary(), {"sweep", kDefault, "--samples", "200", "--samples-out", rows.string()},
+                  "", StdoutMode::broken_pipe);
   CHECK(r.exit_code == 1);
   CHECK(r.err == "clustercap: cannot write stdout: Broken pipe\n");
   CHECK_FALSE(fs::exists(rows));
@@ -303,7 +318,8 @@ TEST_CASE("a broken pipe on stdout is exit 1 and no side output is written", "[c
 
 // ---- Finding 3: signals at every stage ----------------------------------------------------
 
-TEST_CASE("a signal while waiting for an input exits 1 with the message", "[cli][hostile][interrupt]") {
+TEST_CASE("a signal while waiting for an input exits 1 with the message",
+          "[cli][hostile][interrupt]") {
   // Opening a FIFO with no writer blocks: the command is interrupted before
   // it has read anything (no cooperative cancel point is involved).
   const fs::path dir = fresh_dir("fifo_in");
@@ -311,7 +327,8 @@ TEST_CASE("a signal while waiting for an input exits 1 with the message", "[cli]
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
     INFO("signal " << sig);
-    const Child child = spawn({"estimate", fifo.string(), "--output", (dir / "out.txt").string()}, dir);
+    const Child child =
+        spawn({"estimate", fifo.string(), "--output", (dir / "out.txt").string()}, dir);
     wait_for_handlers(child);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ::kill(child.pid, sig);
@@ -321,7 +338,8 @@ TEST_CASE("a signal while waiting for an input exits 1 with the message", "[cli]
   }
 }
 
-TEST_CASE("a signal during the final write removes every temp file and exits 1", "[cli][hostile][interrupt]") {
+TEST_CASE("a signal during the final write removes every temp file and exits 1",
+          "[cli][hostile][interrupt]") {
   // --output is a FIFO nobody reads: the run stops in the final write, after
   // the temp files of --samples-out and --plan-out are complete.
   const fs::path dir = fresh_dir("final_write");
@@ -329,12 +347,15 @@ TEST_CASE("a signal during the final write removes every temp file and exits 1",
   const fs::path rows = dir / "rows.csv";
   const fs::path plan = dir / "plan.json";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  const Child child = spawn({"sweep", kDefault, "--samples", "300", "--format", "json", "--output", fifo.string(),
-                             "--samples-out", rows.string(), "--plan-out", plan.string()},
-                            dir);
+  const Child child =
+      spawn({"sweep", kDefault, "--samples", "300", "--format", "json", "--output", fifo.string(),
+             "--samples-out", rows.string(), "--plan-out", plan.string()},
+            dir);
   std::optional<int> code;
   const bool waiting = wait_until(
-      child, [&] { return fs::exists(temp_of(rows, child.pid)) && fs::exists(temp_of(plan, child.pid)); }, code);
+      child,
+      [&] { return fs::exists(temp_of(rows, child.pid)) && fs::exists(temp_of(plan, child.pid)); },
+      code);
   CHECK(waiting);
   if (waiting) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -350,7 +371,8 @@ TEST_CASE("a signal during the final write removes every temp file and exits 1",
   CHECK(temps_in(dir).empty());
 }
 
-TEST_CASE("a signal while a stream is half written says it is incomplete", "[cli][hostile][interrupt]") {
+TEST_CASE("a signal while a stream is half written says it is incomplete",
+          "[cli][hostile][interrupt]") {
   // --samples-out is a FIFO read for a moment and then left: the ~1 MB of
   // rows fill the pipe and the write blocks part way.
   const fs::path dir = fresh_dir("half_written");
@@ -359,8 +381,8 @@ TEST_CASE("a signal while a stream is half written says it is incomplete", "[cli
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
   REQUIRE(reader >= 0);
-  const Child child = spawn({"sweep", kDefault, "--samples", "5000", "--format", "json", "--output", out.string(),
-                             "--samples-out", fifo.string()},
+  const Child child = spawn({"sweep", kDefault, "--samples", "5000", "--format", "json", "--output",
+                             out.string(), "--samples-out", fifo.string()},
                             dir);
   std::string head;
   std::optional<int> code;
@@ -393,8 +415,9 @@ TEST_CASE("an interrupted sweep writes no --plan-out", "[cli][hostile][interrupt
   const fs::path dir = fresh_dir("plan_out");
   const fs::path plan = dir / "plan.json";
   // Tens of seconds of work: still running when the signal arrives.
-  const Child child =
-      spawn({"sweep", kDefault, "--samples", "50000000", "--plan-out", plan.string(), "--format", "json"}, dir);
+  const Child child = spawn(
+      {"sweep", kDefault, "--samples", "50000000", "--plan-out", plan.string(), "--format", "json"},
+      dir);
   wait_for_handlers(child);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   ::kill(child.pid, SIGINT);
@@ -428,29 +451,35 @@ TEST_CASE("input files are capped at 64 MiB, read no further", "[cli][hostile][i
   CHECK(cases.err == "/dev/zero" + cap + "clustercap: 1 input error; nothing was written\n");
   const auto folder = run_process(binary(), {"validate", dir.string()});
   CHECK(folder.exit_code == 2);
-  CHECK(folder.err == dir.string() + ": is a directory, not a file\nclustercap: 1 input error; nothing was written\n");
+  CHECK(folder.err ==
+        dir.string() +
+            ": is a directory, not a file\nclustercap: 1 input error; nothing was written\n");
   fs::remove_all(dir);
 }
 
 // ---- Finding 9: grid cap and progress ------------------------------------------------------
 
-TEST_CASE("a grid over the cap is refused before running and --max-points raises the cap", "[cli][hostile][sweep]") {
+TEST_CASE("a grid over the cap is refused before running and --max-points raises the cap",
+          "[cli][hostile][sweep]") {
   const fs::path dir = fresh_dir("max_points");
   const fs::path scenario = dir / "grid.toml";
   write_text(scenario, kGridScenario);
-  const auto refused = run_process(binary(), {"sweep", scenario.string(), "--samples", "100", "--max-points", "2"});
+  const auto refused =
+      run_process(binary(), {"sweep", scenario.string(), "--samples", "100", "--max-points", "2"});
   CHECK(refused.exit_code == 2);
-  CHECK(refused.err == scenario.string() +
-                           ":14:1: sweep.grid: has 3 points, more than the cap of 2; use fewer values or raise "
-                           "the cap with --max-points 3 (SweepOptions::max_points)\n"
-                           "clustercap: 1 input error; nothing was written\n");
-  const auto allowed = run_process(binary(), {"sweep", scenario.string(), "--samples", "100", "--max-points", "3",
-                                              "--format", "csv"});
+  CHECK(refused.err ==
+        scenario.string() +
+            ":14:1: sweep.grid: has 3 points, more than the cap of 2; use fewer values or raise "
+            "the cap with --max-points 3 (SweepOptions::max_points)\n"
+            "clustercap: 1 input error; nothing was written\n");
+  const auto allowed = run_process(binary(), {"sweep", scenario.string(), "--samples", "100",
+                                              "--max-points", "3", "--format", "csv"});
   CHECK(allowed.exit_code == 0);
   CHECK(allowed.err.empty());
 }
 
-TEST_CASE("SweepOptions checks its own fields, and run_sweep refuses before evaluating", "[sweep][options]") {
+TEST_CASE("SweepOptions checks its own fields, and run_sweep refuses before evaluating",
+          "[sweep][options]") {
   using clustercap::sweep::SweepOptions;
   CHECK(SweepOptions{}.problems().empty());
   SweepOptions bad;
@@ -473,40 +502,47 @@ TEST_CASE("SweepOptions checks its own fields, and run_sweep refuses before eval
   CHECK(clustercap::sweep::grid_point_count(scenario) == 3);
   SweepOptions threads;
   threads.threads = 2000;
-  CHECK(clustercap::test::error_lines([&] { clustercap::sweep::run_sweep(scenario, catalog, threads); }) ==
-        std::vector<std::string>{"sweep options: threads = 2000: must be in [1, 1024]"});
+  CHECK(clustercap::test::error_lines([&] {
+          clustercap::sweep::run_sweep(scenario, catalog, threads);
+        }) == std::vector<std::string>{"sweep options: threads = 2000: must be in [1, 1024]"});
   SweepOptions small;
   small.max_points = 2;
   bool evaluated = false;
   small.progress = [&](std::uint64_t, std::uint64_t) { evaluated = true; };
-  CHECK(clustercap::test::error_lines([&] { clustercap::sweep::run_sweep(scenario, catalog, small); }) ==
-        std::vector<std::string>{"grid.toml:14:1: sweep.grid: has 3 points, more than the cap of 2; use fewer "
-                                 "values or raise the cap with --max-points 3 (SweepOptions::max_points)"});
+  CHECK(clustercap::test::error_lines([&] {
+          clustercap::sweep::run_sweep(scenario, catalog, small);
+        }) == std::vector<std::string>{
+                  "grid.toml:14:1: sweep.grid: has 3 points, more than the cap of 2; use fewer "
+                  "values or raise the cap with --max-points 3 (SweepOptions::max_points)"});
   CHECK_FALSE(evaluated);
 }
 
-TEST_CASE("a grid of more than 2^64-1 points is refused without a wrapped count", "[sweep][options]") {
+TEST_CASE("a grid of more than 2^64-1 points is refused without a wrapped count",
+          "[sweep][options]") {
   // 600^7 = 2.8e19 points: the product must saturate, not wrap to a small number.
   std::string text = kGridScenario;
   text = text.substr(0, text.find("\"actor[0].site[0].pue\""));
   // Seven keys a grid can set, 600 valid values each (1..600 times a scale).
   const std::pair<const char*, double> axes[] = {
-      {"\"training.duration_days\"", 1},  {"\"training.max_tokens\"", 1e9},
-      {"\"training.goodput\"", 1.0 / 600}, {"\"network.switch_w\"", 1},
-      {"\"network.nic_transceiver_w\"", 1}, {"\"network.switch_transceiver_w\"", 1},
+      {"\"training.duration_days\"", 1},      {"\"training.max_tokens\"", 1e9},
+      {"\"training.goodput\"", 1.0 / 600},    {"\"network.switch_w\"", 1},
+      {"\"network.nic_transceiver_w\"", 1},   {"\"network.switch_transceiver_w\"", 1},
       {"\"actor[0].inventory[0].count\"", 10}};
   for (const auto& [key, scale] : axes) {
     std::string values;
-    for (int v = 1; v <= 600; ++v) values += (v == 1 ? "" : v % 50 == 1 ? ",\n" : ", ") + std::to_string(v * scale);
+    for (int v = 1; v <= 600; ++v)
+      values += (v == 1 ? "" : v % 50 == 1 ? ",\n" : ", ") + std::to_string(v * scale);
     text += std::string(key) + " = [" + values + "]\n";
   }
   const auto& catalog = clustercap::test::builtin_catalog();
   const auto scenario = clustercap::load_scenario_text("grid.toml", text, catalog);
   CHECK(clustercap::sweep::grid_point_count(scenario) == std::numeric_limits<std::uint64_t>::max());
-  CHECK(clustercap::test::error_lines([&] { clustercap::sweep::run_sweep(scenario, catalog, {}); }) ==
-        std::vector<std::string>{"grid.toml:14:1: sweep.grid: has more than 2^64-1 points, more than the cap of "
-                                 "10000; use fewer values or raise the cap with --max-points N "
-                                 "(SweepOptions::max_points)"});
+  CHECK(clustercap::test::error_lines([&] {
+          clustercap::sweep::run_sweep(scenario, catalog, {});
+        }) == std::vector<std::string>{
+                  "grid.toml:14:1: sweep.grid: has more than 2^64-1 points, more than the cap of "
+                  "10000; use fewer values or raise the cap with --max-points N "
+                  "(SweepOptions::max_points)"});
 }
 
 TEST_CASE("an empty file name is an input error, not a file", "[cli][hostile][input]") {
@@ -528,8 +564,8 @@ TEST_CASE("a grid sweep on a terminal shows which grid point is running", "[cli]
   if (pid == 0) {
     const std::string program = binary();
     const std::string out = (dir / "out.csv").string();
-    ::execl(program.c_str(), program.c_str(), "sweep", scenario.c_str(), "--samples", "1000000000", "--format",
-            "csv", "--output", out.c_str(), static_cast<char*>(nullptr));
+    ::execl(program.c_str(), program.c_str(), "sweep", scenario.c_str(), "--samples", "1000000000",
+            "--format", "csv", "--output", out.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::string terminal;
@@ -563,11 +599,13 @@ TEST_CASE("a grid sweep on a terminal shows which grid point is running", "[cli]
   CHECK_FALSE(fs::exists(dir / "out.csv"));
 }
 
-TEST_CASE("control characters in arguments and file names are written out in messages", "[cli][hostile]") {
+TEST_CASE("control characters in arguments and file names are written out in messages",
+          "[cli][hostile]") {
   const auto bad_format = run_process(binary(), {"estimate", "--format", "\x1b[2J"});
   CHECK(bad_format.exit_code == 2);
-  CHECK(bad_format.err == "clustercap: --format \\x1b[2J: must be table, json or csv\n"
-                          "see: clustercap estimate --help\n");
+  CHECK(bad_format.err ==
+        "clustercap: --format \\x1b[2J: must be table, json or csv\n"
+        "see: clustercap estimate --help\n");
   const auto bad_file = run_process(binary(), {"estimate", "no\x07such\x1b[31m.toml"});
   CHECK(bad_file.exit_code == 2);
   CHECK(bad_file.err.find('\x1b') == std::string::npos);

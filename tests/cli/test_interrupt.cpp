@@ -3,13 +3,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace fs = std::filesystem;
 
@@ -42,8 +41,8 @@ TEST_CASE("an interrupted sweep exits non-zero and writes nothing", "[cli][inter
     const fs::path out = dir / ("sweep-" + std::to_string(sig) + ".json");
     const fs::path rows = dir / ("rows-" + std::to_string(sig) + ".csv");
     // Long enough (tens of seconds) to still be running when the signal arrives.
-    const int code = run_and_signal({CLUSTERCAP_BINARY, "sweep", scenario, "--samples", "50000000", "--output",
-                                     out.string(), "--format", "json"},
+    const int code = run_and_signal({CLUSTERCAP_BINARY, "sweep", scenario, "--samples", "50000000",
+                                     "--output", out.string(), "--format", "json"},
                                     sig);
     INFO("signal " << sig);
     CHECK(code != 0);

@@ -42,5 +42,4 @@ inline model::ClusterBatch random_batch(std::mt19937_64& rng, int n) {
   return b;
 }
 
-
 }  // namespace clustercap::test

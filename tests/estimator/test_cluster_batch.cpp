@@ -1,9 +1,8 @@
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/model/cluster_batch.hpp"
 
@@ -149,7 +148,8 @@ TEST_CASE("a batch evaluates each column independently", "[estimator][model]") {
   CHECK(r.sustained_flops[1] == Approx(second.sustained_flops[0]));
 }
 
-TEST_CASE("the limits table keeps the output names and order chips, power, network, budget", "[estimator][model]") {
+TEST_CASE("the limits table keeps the output names and order chips, power, network, budget",
+          "[estimator][model]") {
   const std::vector<std::string> names(std::begin(kLimitNames), std::end(kLimitNames));
   CHECK(names == std::vector<std::string>{"chips", "power", "network", "budget"});
   for (std::size_t k = 0; k < kLimitCount; ++k) {
@@ -158,7 +158,8 @@ TEST_CASE("the limits table keeps the output names and order chips, power, netwo
   CHECK(std::string(to_string(static_cast<Constraint>(kLimitCount))) == "unknown");
 }
 
-TEST_CASE("the smallest limit of the table binds and ties go to the earlier constraint", "[estimator][model]") {
+TEST_CASE("the smallest limit of the table binds and ties go to the earlier constraint",
+          "[estimator][model]") {
   for (std::size_t k = 0; k < kLimitCount; ++k) {
     double limits[kLimitCount];
     for (double& l : limits) l = 100;

@@ -1,9 +1,8 @@
 // Examples are tests: every scenario in configs/ loads and estimates, and
 // every number it reports is finite.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/estimate.hpp"
 #include "estimator/report/estimate_report.hpp"
@@ -22,7 +21,8 @@ void check_finite(const nlohmann::ordered_json& j, const std::string& path) {
   } else if (j.is_object()) {
     for (const auto& [key, value] : j.items()) check_finite(value, path + "." + key);
   } else if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) check_finite(j[i], path + "[" + std::to_string(i) + "]");
+    for (std::size_t i = 0; i < j.size(); ++i)
+      check_finite(j[i], path + "[" + std::to_string(i) + "]");
   }
 }
 

@@ -1,10 +1,7 @@
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-
-#include <catch2/catch.hpp>
-
-#include "tests/support.hpp"
 
 #include "estimator/estimate.hpp"
 #include "estimator/plan.hpp"
@@ -12,6 +9,7 @@
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 
@@ -80,7 +78,8 @@ TEST_CASE("estimate figures follow the equations from catalog values", "[estimat
       load_scenario_text("llama3.toml", with_training("mfu_model = \"prior\""), catalog());
   const EstimateResult r = estimate(s, catalog());
   const ActorResult& a = r.actors[0];
-  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis) == "catalog prior nvidia_h100_sxm.mfu_bf16");
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis) ==
+        "catalog prior nvidia_h100_sxm.mfu_bf16");
   CHECK_FALSE(a.cluster.mfu_step_model);
   // 16,384 x 989.5 TFLOPS x MFU prior 0.40 x goodput 0.9
   const double sustained = 16384 * 989.5e12 * 0.40 * 0.9;
@@ -105,9 +104,9 @@ TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator]
   }
   for (const char* key : {"chip", "count", "h100e"}) CHECK(actor["inventory"][0].contains(key));
   const auto& cluster = actor["cluster"];
-  for (const char* key : {"chip", "system", "chips", "systems", "binding_constraint", "limits",
-                          "it_power_mw", "facility_power_mw", "network", "peak_flops", "mfu",
-                          "sustained_flops", "h100e"}) {
+  for (const char* key :
+       {"chip", "system", "chips", "systems", "binding_constraint", "limits", "it_power_mw",
+        "facility_power_mw", "network", "peak_flops", "mfu", "sustained_flops", "h100e"}) {
     INFO(key);
     CHECK(cluster.contains(key));
   }
@@ -117,8 +116,8 @@ TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator]
   for (const char* key : {"tiers", "switches", "transceivers", "power_mw"}) {
     CHECK(cluster["network"].contains(key));
   }
-  for (const char* key : {"duration_days", "goodput", "train_flop", "params", "tokens",
-                          "limited_by"}) {
+  for (const char* key :
+       {"duration_days", "goodput", "train_flop", "params", "tokens", "limited_by"}) {
     CHECK(actor["training"].contains(key));
   }
   for (const char* key : {"reference", "ratio_sustained_flops", "ratio_chips"}) {
@@ -128,7 +127,8 @@ TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator]
         Approx(cluster["it_power_mw"].get<double>() * 1.2));
 }
 
-TEST_CASE("the Llama 3 run uses about 35,000 MWh: its facility power for 54 days", "[estimator][estimate]") {
+TEST_CASE("the Llama 3 run uses about 35,000 MWh: its facility power for 54 days",
+          "[estimator][estimate]") {
   // ~27 MW (the test above, +-10%) x 54 days x 24 h = 34,992 MWh.
   const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
   const EstimateResult r = estimate(s, catalog());
@@ -195,7 +195,8 @@ TEST_CASE("by default MFU is the step-model fixed point, for actor and reference
   REQUIRE(a.vs_reference.size() == 1);
   CHECK(r.references[0].mfu == Approx(a.cluster.mfu));
   CHECK(a.vs_reference[0].ratio_sustained_flops == Approx(1.0));
-  CHECK(report::describe_mfu_basis(r.references[0].mfu_basis) == report::describe_mfu_basis(a.cluster.mfu_basis));
+  CHECK(report::describe_mfu_basis(r.references[0].mfu_basis) ==
+        report::describe_mfu_basis(a.cluster.mfu_basis));
 }
 
 TEST_CASE("an MFU set in the scenario takes precedence over the step model",
@@ -212,7 +213,8 @@ TEST_CASE("an MFU set in the scenario takes precedence over the step model",
   const EstimateResult training =
       estimate(load_scenario_text("s.toml", with_training("mfu = 0.35"), catalog()), catalog());
   CHECK(training.actors[0].cluster.mfu == Approx(0.35));
-  CHECK(report::describe_mfu_basis(training.actors[0].cluster.mfu_basis) == "scenario training.mfu");
+  CHECK(report::describe_mfu_basis(training.actors[0].cluster.mfu_basis) ==
+        "scenario training.mfu");
   CHECK(training.references[0].mfu == Approx(0.35));
   CHECK(training.actors[0].vs_reference[0].ratio_sustained_flops == Approx(1.0));
 
@@ -220,7 +222,8 @@ TEST_CASE("an MFU set in the scenario takes precedence over the step model",
       load_scenario_text("s.toml", with_training("mfu_model = \"prior\""), catalog()), catalog());
   CHECK(prior.actors[0].cluster.mfu == Approx(0.40));
   CHECK(prior.references[0].mfu == Approx(0.40));
-  CHECK(report::describe_mfu_basis(prior.references[0].mfu_basis) == "catalog prior nvidia_h100_sxm.mfu_bf16");
+  CHECK(report::describe_mfu_basis(prior.references[0].mfu_basis) ==
+        "catalog prior nvidia_h100_sxm.mfu_bf16");
 }
 
 TEST_CASE("when no layout fits, MFU falls back to the prior and says why",
@@ -250,9 +253,10 @@ count = 8
   CHECK(a.cluster.mfu_step_model);
   CHECK_FALSE(a.cluster.mfu_prediction.predicted);
   CHECK(a.cluster.mfu == Approx(0.40));
-  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis).rfind(
-            "catalog prior nvidia_h100_sxm.mfu_bf16 (step model: no layout of a ", 0) == 0);
-  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis).find("fits in memory") != std::string::npos);
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis)
+            .rfind("catalog prior nvidia_h100_sxm.mfu_bf16 (step model: no layout of a ", 0) == 0);
+  CHECK(report::describe_mfu_basis(a.cluster.mfu_basis).find("fits in memory") !=
+        std::string::npos);
   const auto j =
       report::estimate_to_json(estimate(load_scenario_text("s.toml", text, catalog()), catalog()));
   const auto& prediction = j["actors"][0]["cluster"]["mfu_prediction"];
@@ -338,8 +342,10 @@ TEST_CASE("a workload with no valid layout on the cluster says so instead of nee
   CHECK_FALSE(t.workload_fits);
   CHECK(t.layouts_evaluated == 0);
   const std::string table = table_of(r);
-  CHECK(table.find("  Workload Llama 3 8B   no valid parallel layout on 4,088 chips (tp x cp x pp x dp must use "
-                   "every chip and split the batch into whole microbatches)\n") != std::string::npos);
+  CHECK(table.find("  Workload Llama 3 8B   no valid parallel layout on 4,088 chips (tp x cp x pp "
+                   "x dp must use "
+                   "every chip and split the batch into whole microbatches)\n") !=
+        std::string::npos);
   CHECK(table.find(" 0 GB") == std::string::npos);
   // JSON: no memory need rather than 0 GB.
   const auto j = report::estimate_to_json(r)["actors"][0]["training"];
@@ -374,10 +380,12 @@ TEST_CASE("memory needs per chip below 1 GB are shown in MB", "[estimator][estim
   a.training.hbm_per_chip_bytes = 2.0e8;
   r.actors.push_back(a);
   const std::string table = table_of(r);
-  CHECK(table.find("  Workload w            does not fit in any layout: needs at least 283 MB per chip, chips "
+  CHECK(table.find("  Workload w            does not fit in any layout: needs at least 283 MB per "
+                   "chip, chips "
                    "have 200 MB\n") != std::string::npos);
   // Above 1 GB: GB with three significant figures, as before.
   r.actors[0].training.min_memory_per_chip_bytes = 95.3e9;
   r.actors[0].training.hbm_per_chip_bytes = 80e9;
-  CHECK(table_of(r).find("needs at least 95.3 GB per chip, chips have 80.0 GB\n") != std::string::npos);
+  CHECK(table_of(r).find("needs at least 95.3 GB per chip, chips have 80.0 GB\n") !=
+        std::string::npos);
 }

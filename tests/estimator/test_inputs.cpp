@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "estimator/scenario/inputs.hpp"
-#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/scenario/copula.hpp"
 #include "estimator/scenario/distribution.hpp"
+#include "estimator/scenario/inputs.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "tests/support.hpp"
 

@@ -1,13 +1,12 @@
 // Property tests over random valid inputs: monotonicity of the cluster
 // model, consistency of reported totals, and estimate = point-value sweep.
+#include <catch2/catch.hpp>
 #include <charconv>
 #include <cmath>
 #include <map>
 #include <random>
 #include <regex>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/estimate.hpp"
 #include "estimator/model/cluster_batch.hpp"
@@ -39,9 +38,11 @@ TEST_CASE("more site power never yields fewer chips; a higher PUE never more", "
   for (int i = 0; i < kCases; ++i) {
     INFO("case " << i);
     CHECK(r1.chips[i] >= r0.chips[i]);
-    CHECK(r1.limit[static_cast<std::size_t>(Constraint::power)][i] >= r0.limit[static_cast<std::size_t>(Constraint::power)][i]);
+    CHECK(r1.limit[static_cast<std::size_t>(Constraint::power)][i] >=
+          r0.limit[static_cast<std::size_t>(Constraint::power)][i]);
     CHECK(r2.chips[i] <= r0.chips[i]);
-    CHECK(r2.limit[static_cast<std::size_t>(Constraint::power)][i] <= r0.limit[static_cast<std::size_t>(Constraint::power)][i]);
+    CHECK(r2.limit[static_cast<std::size_t>(Constraint::power)][i] <=
+          r0.limit[static_cast<std::size_t>(Constraint::power)][i]);
   }
 }
 
@@ -88,11 +89,13 @@ TEST_CASE("JSON totals equal the sums of their parts", "[invariants]") {
     CHECK(actor["inventory_total"]["count"].get<double>() == Approx(count));
     CHECK(actor["inventory_total"]["h100e"].get<double>() == Approx(h100e));
     const auto& c = actor["cluster"];
-    CHECK(c["chips"].get<double>() == c["systems"].get<double>() * c["chips_per_system"].get<double>());
+    CHECK(c["chips"].get<double>() ==
+          c["systems"].get<double>() * c["chips_per_system"].get<double>());
     CHECK(c["facility_power_mw"].get<double>() ==
           Approx(c["it_power_mw"].get<double>() * c["pue"].get<double>()));
     CHECK(c["sustained_flops"].get<double>() ==
-          Approx(c["peak_flops"].get<double>() * c["mfu"].get<double>() * actor["training"]["goodput"].get<double>()));
+          Approx(c["peak_flops"].get<double>() * c["mfu"].get<double>() *
+                 actor["training"]["goodput"].get<double>()));
   }
 }
 
@@ -101,13 +104,17 @@ TEST_CASE("estimate equals a point-value sweep on random scenarios", "[invariant
   for (int k = 0; k < 10; ++k) {
     const int power = 5 + static_cast<int>(rng() % 500);
     const int count = 1000 + static_cast<int>(rng() % 400000);
-    const std::string text = "[scenario]\nname = \"p\"\n[training]\nduration_days = 90\n"
-                             "[[actor]]\nname = \"a\"\n[[actor.site]]\nname = \"s\"\npower_mw = " +
-                             std::to_string(power) + "\npue = 1.25\n[[actor.inventory]]\nchip = \"huawei_ascend_910c\"\n"
-                             "count = " + std::to_string(count) + "\n";
+    const std::string text =
+        "[scenario]\nname = \"p\"\n[training]\nduration_days = 90\n"
+        "[[actor]]\nname = \"a\"\n[[actor.site]]\nname = \"s\"\npower_mw = " +
+        std::to_string(power) +
+        "\npue = 1.25\n[[actor.inventory]]\nchip = \"huawei_ascend_910c\"\n"
+        "count = " +
+        std::to_string(count) + "\n";
     const Scenario s = load_scenario_text("p.toml", text, test::builtin_catalog());
     const EstimateResult e = estimate(s, test::builtin_catalog());
-    const sweep::SweepResult r = sweep::run_sweep(s, test::builtin_catalog(), sweep::SweepOptions{});
+    const sweep::SweepResult r =
+        sweep::run_sweep(s, test::builtin_catalog(), sweep::SweepOptions{});
     INFO("power " << power << " count " << count);
     CHECK(r.points[0].actors[0].metrics[0].mean == e.actors[0].cluster.chips);
     CHECK(r.points[0].actors[0].metrics[2].mean == e.actors[0].cluster.sustained_flops);
@@ -124,29 +131,33 @@ std::string random_in_range_scenario(std::mt19937_64& rng) {
   const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
   const auto number = [](double v) {
     char buffer[64];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::scientific).ptr;
+    const auto end =
+        std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::scientific).ptr;
     return std::string(buffer, end);
   };
-  const char* chips[] = {"nvidia_h100_sxm", "huawei_ascend_910c", "nvidia_h20", "huawei_ascend_910b",
-                         "nvidia_a100_sxm_80gb", "nvidia_gb200_gpu", "nvidia_b200_hgx"};
+  const char* chips[] = {"nvidia_h100_sxm",    "huawei_ascend_910c",   "nvidia_h20",
+                         "huawei_ascend_910b", "nvidia_a100_sxm_80gb", "nvidia_gb200_gpu",
+                         "nvidia_b200_hgx"};
   std::ostringstream t;
-  t << "[scenario]\nname = \"random\"\n\n[training]\nduration_days = " << number(log_uniform(1, 36500))
-    << "\nbytes_per_param = " << number(log_uniform(1, 64))
+  t << "[scenario]\nname = \"random\"\n\n[training]\nduration_days = "
+    << number(log_uniform(1, 36500)) << "\nbytes_per_param = " << number(log_uniform(1, 64))
     << "\nactivation_memory_fraction = " << number(0.95 * unit(rng)) << "\n";
   if (pick(2) == 0) t << "mfu = " << number(log_uniform(1e-3, 1)) << "\n";
   if (pick(2) == 0) t << "max_tokens = " << number(log_uniform(1, 1e18)) << "\n";
   if (pick(3) == 0) {  // goodput or the failure model, not both
-    t << "interruptions_per_chip_day = " << number(log_uniform(1e-6, 1)) << "\nrestart_hours = "
-      << number(1000 * unit(rng)) << "\ncheckpoint_interval_hours = " << number(1000 * unit(rng)) << "\n";
+    t << "interruptions_per_chip_day = " << number(log_uniform(1e-6, 1))
+      << "\nrestart_hours = " << number(1000 * unit(rng))
+      << "\ncheckpoint_interval_hours = " << number(1000 * unit(rng)) << "\n";
   } else {
     t << "goodput = " << number(log_uniform(0.01, 1)) << "\n";
   }
   t << "\n[network]\nswitch_radix = " << 2 * (2 + pick(2047)) << "\nmax_tiers = " << 1 + pick(6)
     << "\nplanes = " << 1 + pick(64) << "\nport_gbps = " << number(log_uniform(1e-2, 1e5))
-    << "\nnic_transceiver_w = " << number(1e4 * unit(rng)) << "\nswitch_transceiver_w = "
-    << number(1e4 * unit(rng)) << "\nswitch_w = " << number(1e6 * unit(rng)) << "\n";
-  t << "\n[power]\nsystem_overhead = " << number(1 + 9 * unit(rng)) << "\nchips_per_server = " << 1 + pick(4096)
-    << "\n";
+    << "\nnic_transceiver_w = " << number(1e4 * unit(rng))
+    << "\nswitch_transceiver_w = " << number(1e4 * unit(rng))
+    << "\nswitch_w = " << number(1e6 * unit(rng)) << "\n";
+  t << "\n[power]\nsystem_overhead = " << number(1 + 9 * unit(rng))
+    << "\nchips_per_server = " << 1 + pick(4096) << "\n";
   const bool budget = pick(2) == 0;
   t << "\n[[actor]]\nname = \"a\"\n";
   if (budget) t << "budget_usd = " << number(log_uniform(1, 1e15)) << "\n";
@@ -156,8 +167,9 @@ std::string random_in_range_scenario(std::mt19937_64& rng) {
   std::map<int, double> prices;
   for (int line = 0, lines = 1 + pick(2); line < lines; ++line) {
     const int chip = pick(7);
-    t << "\n[[actor.inventory]]\nchip = \"" << chips[chip] << "\"\ncount = "
-      << static_cast<std::int64_t>(std::floor(log_uniform(1, 1e10 + 1) - 1)) << "\n";
+    t << "\n[[actor.inventory]]\nchip = \"" << chips[chip]
+      << "\"\ncount = " << static_cast<std::int64_t>(std::floor(log_uniform(1, 1e10 + 1) - 1))
+      << "\n";
     if (budget) {
       const double price = log_uniform(1e-5, 1e9);
       t << "price_usd = " << number(prices.emplace(chip, price).first->second) << "\n";
@@ -171,7 +183,8 @@ void check_figures(const nlohmann::ordered_json& j, const std::string& path) {
   if (j.is_object()) {
     for (const auto& [key, value] : j.items()) check_figures(value, path + "." + key);
   } else if (j.is_array()) {
-    for (std::size_t k = 0; k < j.size(); ++k) check_figures(j[k], path + "[" + std::to_string(k) + "]");
+    for (std::size_t k = 0; k < j.size(); ++k)
+      check_figures(j[k], path + "[" + std::to_string(k) + "]");
   } else if (j.is_number_integer()) {
     INFO(path << " = " << j.dump());
     CHECK(j.get<std::int64_t>() >= 0);
@@ -184,7 +197,8 @@ void check_figures(const nlohmann::ordered_json& j, const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("no reported figure is negative, NaN, infinite or wrapped on random in-range scenarios", "[invariants][report]") {
+TEST_CASE("no reported figure is negative, NaN, infinite or wrapped on random in-range scenarios",
+          "[invariants][report]") {
   std::mt19937_64 rng(20261206);
   // A minus sign before a digit that is not part of a word or an exponent.
   const std::regex negative(R"((^|[^A-Za-z0-9_.+\-])-[0-9])");

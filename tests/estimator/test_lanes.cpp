@@ -2,11 +2,10 @@
 // tests hold each lane to what the one-scenario code computes: bit for bit
 // for the model's equations, the draws and the table cells, and within
 // rounding where packs use Eigen's vectorised log/exp.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/model/cluster_row.hpp"
 #include "estimator/scenario/distribution.hpp"
@@ -32,7 +31,8 @@ RowT<Pack> pack_rows(const ClusterBatch& b, Index first) {
 
 }  // namespace
 
-TEST_CASE("eight lanes of the cluster model equal eight one-scenario evaluations, bit for bit", "[lanes]") {
+TEST_CASE("eight lanes of the cluster model equal eight one-scenario evaluations, bit for bit",
+          "[lanes]") {
   std::mt19937_64 rng(8);
   ClusterBatch b = test::random_batch(rng, 800);
   // Widen what random_batch leaves fixed: failure models, data caps, copper
@@ -80,7 +80,8 @@ TEST_CASE("eight lanes of the cluster model equal eight one-scenario evaluations
   CHECK(checked == 800);
 }
 
-TEST_CASE("sizing with known limits or a stop bound is the same path as assembling from scratch", "[lanes][model]") {
+TEST_CASE("sizing with known limits or a stop bound is the same path as assembling from scratch",
+          "[lanes][model]") {
   // The sweep kernel sizes candidates through sizing_t, passing the limits it
   // has cached as known and pruning through the stop bound; the winners are
   // then assembled from the limits it found. Each must give what assemble_t
@@ -141,14 +142,19 @@ TEST_CASE("pack helpers round, floor and compare as the standard library does", 
 
 TEST_CASE("eight draws at once equal eight draws one at a time", "[lanes][sweep]") {
   using namespace clustercap::sweep;
-  const std::vector<Distribution> dists = {
-      make_uniform(2, 7), make_triangular(1, 2, 9), make_pert(0.3, 0.45, 0.52, 4), make_choice({1, 5, 9}, {1, 2, 3}),
-      make_normal(10, 2, -INFINITY, INFINITY), make_normal(10, 2, 8, 15), make_lognormal(12, 0.4)};
+  const std::vector<Distribution> dists = {make_uniform(2, 7),
+                                           make_triangular(1, 2, 9),
+                                           make_pert(0.3, 0.45, 0.52, 4),
+                                           make_choice({1, 5, 9}, {1, 2, 3}),
+                                           make_normal(10, 2, -INFINITY, INFINITY),
+                                           make_normal(10, 2, 8, 15),
+                                           make_lognormal(12, 0.4)};
   for (std::uint64_t first : {0ULL, 8ULL, 123456ULL}) {
     const PackU64 keys = sample_keys(99, first);
     for (std::uint64_t input = 0; input < 3; ++input) {
       const Pack u = uniform_at(keys, input);
-      for (int l = 0; l < kLanes; ++l) REQUIRE(u[l] == uniform(99, first + static_cast<std::uint64_t>(l), input));
+      for (int l = 0; l < kLanes; ++l)
+        REQUIRE(u[l] == uniform(99, first + static_cast<std::uint64_t>(l), input));
       for (const Distribution& d : dists) {
         const Pack x = d.quantile(u);
         for (int l = 0; l < kLanes; ++l) {
@@ -167,7 +173,8 @@ TEST_CASE("eight draws at once equal eight draws one at a time", "[lanes][sweep]
   // Tails, where the inverse normal takes logarithms.
   const Pack tails = {1e-300, 1e-12, 1e-4, 0.02, 0.98, 1 - 1e-4, 1 - 1e-12, 0.5};
   const Pack z = sweep::normal_quantile(tails);
-  for (int l = 0; l < kLanes; ++l) CHECK(z[l] == Approx(sweep::normal_quantile(tails[l])).epsilon(1e-13));
+  for (int l = 0; l < kLanes; ++l)
+    CHECK(z[l] == Approx(sweep::normal_quantile(tails[l])).epsilon(1e-13));
 }
 
 TEST_CASE("eight MFU look-ups match one at a time, and the cell bound holds", "[lanes][mfu]") {
@@ -199,7 +206,8 @@ TEST_CASE("eight MFU look-ups match one at a time, and the cell bound holds", "[
   }
 }
 
-TEST_CASE("a sketch fed in parts over different ranges equals one fed everything", "[sweep][sketch]") {
+TEST_CASE("a sketch fed in parts over different ranges equals one fed everything",
+          "[sweep][sketch]") {
   using clustercap::sweep::QuantileSketch;
   std::mt19937_64 rng(3);
   std::lognormal_distribution<double> wide(10, 6);
@@ -214,6 +222,7 @@ TEST_CASE("a sketch fed in parts over different ranges equals one fed everything
   QuantileSketch merged;
   merged.merge(high);
   merged.merge(low);
-  for (double q : {0.0, 0.01, 0.1, 0.5, 0.9, 0.99, 1.0}) CHECK(merged.quantile(q) == all.quantile(q));
+  for (double q : {0.0, 0.01, 0.1, 0.5, 0.9, 0.99, 1.0})
+    CHECK(merged.quantile(q) == all.quantile(q));
   CHECK(merged.count() == all.count());
 }

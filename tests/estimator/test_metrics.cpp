@@ -1,15 +1,12 @@
 // The output metrics table (estimator/metrics.hpp): each entry's value, and
 // its place in the estimate reporters and the sweep.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
-
-#include "tests/support.hpp"
 
 #include "estimator/estimate.hpp"
 #include "estimator/metrics.hpp"
@@ -17,6 +14,7 @@
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/kernel.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 namespace fs = std::filesystem;
@@ -72,8 +70,9 @@ TEST_CASE("metric names are unique snake_case and each table entry has a unit", 
   CHECK(metric_index("no_such_metric") == kMetricCount);
 }
 
-TEST_CASE("the sweep's metrics are the table's swept entries in order, then one ratio per reference",
-          "[metrics][sweep]") {
+TEST_CASE(
+    "the sweep's metrics are the table's swept entries in order, then one ratio per reference",
+    "[metrics][sweep]") {
   std::vector<std::string> expected;
   for (const Metric& m : kMetrics) {
     if (m.swept) expected.emplace_back(m.name);
@@ -85,7 +84,8 @@ TEST_CASE("the sweep's metrics are the table's swept entries in order, then one 
   CHECK(sweep::metric_names({"xai_colossus"}) == expected);
 }
 
-TEST_CASE("an actor's metric values are its cluster's and training's figures", "[metrics][estimate]") {
+TEST_CASE("an actor's metric values are its cluster's and training's figures",
+          "[metrics][estimate]") {
   for (const auto& [file, r] : config_estimates()) {
     for (const ActorResult& a : r.actors) {
       INFO(file << ": " << a.name);
@@ -103,8 +103,9 @@ TEST_CASE("an actor's metric values are its cluster's and training's figures", "
   }
 }
 
-TEST_CASE("every metric is in the estimate JSON once, in its object, right after the key it follows",
-          "[metrics][estimate][report]") {
+TEST_CASE(
+    "every metric is in the estimate JSON once, in its object, right after the key it follows",
+    "[metrics][estimate][report]") {
   for (const auto& [file, r] : config_estimates()) {
     const auto j = report::estimate_to_json(r);
     for (std::size_t ai = 0; ai < r.actors.size(); ++ai) {
@@ -134,8 +135,10 @@ TEST_CASE("every metric is in the estimate JSON once, in its object, right after
   }
 }
 
-TEST_CASE("every metric is an estimate CSV column right after the column it follows, with the actor's value",
-          "[metrics][estimate][report]") {
+TEST_CASE(
+    "every metric is an estimate CSV column right after the column it follows, with the actor's "
+    "value",
+    "[metrics][estimate][report]") {
   for (const auto& [file, r] : config_estimates()) {
     std::ostringstream out;
     report::write_estimate_csv(r, out);
@@ -161,7 +164,9 @@ TEST_CASE("every metric is an estimate CSV column right after the column it foll
           CHECK(at - header.begin() >= static_cast<std::ptrdiff_t>(header.size() - kMetricCount));
         }
         const double shown = std::stod(row[static_cast<std::size_t>(at - header.begin())]);
-        CHECK(shown == Approx(a.metrics[k]).epsilon(1e-15).margin(m.style == MetricStyle::count ? 0.5 : 0.0));
+        CHECK(
+            shown ==
+            Approx(a.metrics[k]).epsilon(1e-15).margin(m.style == MetricStyle::count ? 0.5 : 0.0));
       }
     }
   }
@@ -193,5 +198,6 @@ TEST_CASE("energy per run is facility power for the whole run: 100 MW for 100 da
     clusters.facility_power_w[l] = 100e6;
   }
   const model::Pack lanes = kMetrics[k].lanes({rows, clusters, outcomes});
-  for (int l = 0; l < model::kLanes; ++l) CHECK(lanes[l] == Approx(2400.0 * (l + 1)).epsilon(1e-12));
+  for (int l = 0; l < model::kLanes; ++l)
+    CHECK(lanes[l] == Approx(2400.0 * (l + 1)).epsilon(1e-12));
 }

@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "tests/support.hpp"
-
 #include "estimator/scenario/scenario_loader.hpp"
 #include "hardware/catalog_loader.hpp"
 #include "hardware/common/input_error.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 
@@ -72,8 +71,9 @@ TEST_CASE("settings the model cannot use are input errors", "[estimator][scenari
     text.replace(text.find("name = \"lab\""), 12, "name = \"lab\"\nbudget_usd = 1e9");
     const auto errors = errors_for(text);
     REQUIRE(errors.size() == 1);
-    CHECK(errors[0] == "s.toml:16:1: actor.inventory.price_usd: required: the actor has "
-                       "budget_usd and the catalog has no price for \"nvidia_h800_sxm\"");
+    CHECK(errors[0] ==
+          "s.toml:16:1: actor.inventory.price_usd: required: the actor has "
+          "budget_usd and the catalog has no price for \"nvidia_h800_sxm\"");
   }
   SECTION("the chip needs a peak at the chosen precision") {
     std::string text = kMinimal;
@@ -81,7 +81,8 @@ TEST_CASE("settings the model cannot use are input errors", "[estimator][scenari
     text.replace(text.find("nvidia_h100_sxm"), 15, "huawei_ascend_910b");
     const auto errors = errors_for(text);
     REQUIRE(errors.size() == 1);  // no second error about the MFU prior: mfu would not help
-    CHECK(errors[0] == "s.toml:17:8: actor.inventory.chip = \"huawei_ascend_910b\": has no "
-                       "dense fp8 peak in the catalog; choose another [training] precision");
+    CHECK(errors[0] ==
+          "s.toml:17:8: actor.inventory.chip = \"huawei_ascend_910b\": has no "
+          "dense fp8 peak in the catalog; choose another [training] precision");
   }
 }

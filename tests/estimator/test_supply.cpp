@@ -1,14 +1,13 @@
 // Supply over time: hand derivations for wafers, yield, HBM, rules,
 // attrition and budgets.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <map>
 
-#include <catch2/catch.hpp>
-
 #include "estimator/scenario/scenario_loader.hpp"
-#include "estimator/supply_simulation.hpp"
 #include "estimator/supply/wafer.hpp"
+#include "estimator/supply_simulation.hpp"
 #include "estimator/timeline.hpp"
 #include "tests/support.hpp"
 
@@ -22,12 +21,14 @@ const Catalog& catalog() { return test::builtin_catalog(); }
 // A one-actor scenario from 2025-01 to `end`; `extra` adds settings and supply.
 Scenario scenario(const std::string& actor_extra, const std::string& supply,
                   const std::string& end = "2025-12", const std::string& rule = "") {
-  const std::string text = "[scenario]\nname = \"s\"\n" +
-                           (rule.empty() ? "" : "export_rule = \"" + rule + "\"\n") +
-                           "[training]\nduration_days = 100\n"
-                           "[timeline]\nstart = \"2025-01\"\nend = \"" + end + "\"\n"
-                           "[[actor]]\nname = \"A\"\ncountry = \"CN\"\n" + actor_extra +
-                           "\n[[actor.site]]\nname = \"S\"\npower_mw = 1000\npue = 1.2\n" + supply;
+  const std::string text =
+      "[scenario]\nname = \"s\"\n" + (rule.empty() ? "" : "export_rule = \"" + rule + "\"\n") +
+      "[training]\nduration_days = 100\n"
+      "[timeline]\nstart = \"2025-01\"\nend = \"" +
+      end +
+      "\"\n"
+      "[[actor]]\nname = \"A\"\ncountry = \"CN\"\n" +
+      actor_extra + "\n[[actor.site]]\nname = \"S\"\npower_mw = 1000\npue = 1.2\n" + supply;
   return load_scenario_text("s.toml", text, catalog());
 }
 
@@ -148,7 +149,8 @@ units_per_month = 1000
 }
 
 TEST_CASE("attrition compounds monthly to the annual rate", "[estimator][supply]") {
-  const std::string start = "attrition_per_year = 0.1\n[[actor.inventory]]\nchip = \"nvidia_h100_sxm\"\ncount = 100000\n";
+  const std::string start =
+      "attrition_per_year = 0.1\n[[actor.inventory]]\nchip = \"nvidia_h100_sxm\"\ncount = 100000\n";
   const auto t = run(scenario(start, "", "2026-12")).front();
   // (1 - 0.1)^(1/12) per month: 90,000 after 12 months, 81,000 after 24.
   CHECK(t.months[11].stocks.front().count == Approx(90000));
@@ -205,7 +207,8 @@ TEST_CASE("timeline months are consistent for every shipped scenario with supply
   CHECK(checked >= 1);
 }
 
-TEST_CASE("a production line naming an HBM pool must say how many stacks a package takes", "[estimator][supply]") {
+TEST_CASE("a production line naming an HBM pool must say how many stacks a package takes",
+          "[estimator][supply]") {
   // Without hbm_stacks_per_package the pool would gate nothing, silently.
   const auto errors = test::error_lines([] {
     scenario("", R"(
@@ -228,6 +231,8 @@ hbm_pool = "hbm"
 )");
   });
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0] == "s.toml:24:1: supply.hbm_stacks_per_package: required (> 0) when hbm_pool is named: the HBM "
-                     "stacks each package takes from \"hbm\"");
+  CHECK(
+      errors[0] ==
+      "s.toml:24:1: supply.hbm_stacks_per_package: required (> 0) when hbm_pool is named: the HBM "
+      "stacks each package takes from \"hbm\"");
 }

@@ -1,6 +1,7 @@
 // Sweep engine: samplers, streaming quantiles, determinism and agreement
 // with `estimate`.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -8,12 +9,10 @@
 #include <regex>
 #include <sstream>
 
-#include <catch2/catch.hpp>
-
 #include "estimator/estimate.hpp"
-#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/scenario/distribution.hpp"
 #include "estimator/scenario/random.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/kernel.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/sweep/sweep.hpp"
@@ -99,7 +98,8 @@ TEST_CASE("samplers reproduce their parameters", "[sweep][dist]") {
   // Choice frequencies follow the weights 1:3.
   const Distribution c = make_choice({64, 128}, {1, 3});
   int high = 0;
-  for (int i = 0; i < 100000; ++i) high += c.quantile(uniform(3, static_cast<std::uint64_t>(i), 0)) == 128;
+  for (int i = 0; i < 100000; ++i)
+    high += c.quantile(uniform(3, static_cast<std::uint64_t>(i), 0)) == 128;
   CHECK(high / 100000.0 == Approx(0.75).epsilon(0.01));
 }
 
@@ -117,7 +117,8 @@ TEST_CASE("streaming quantiles stay within their documented bound", "[sweep][ske
   }
   std::sort(values.begin(), values.end());
   for (double q : kQuantiles) {
-    const double exact = values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
+    const double exact =
+        values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
     INFO("q = " << q);
     CHECK(std::fabs(sketch.quantile(q) / exact - 1) <= QuantileSketch::kRelativeError + 1e-12);
   }
@@ -191,9 +192,10 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
   // agree with the kept rows: quantiles within the sketch's bound of the
   // exact ones, means and shares to rounding.
   for (const std::string goodput : {"0.9", R"({ dist = "uniform", min = 0.5, max = 0.95 })"}) {
-    const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60 })",
-                                R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })",
-                                "[[reference]]\nid = \"xai_colossus_1_phase3\"\n", "goodput = " + goodput + "\n");
+    const Scenario s =
+        scenario(R"({ dist = "uniform", min = 10, max = 60 })",
+                 R"({ dist = "lognormal", p5 = 8000, p95 = 40000 })",
+                 "[[reference]]\nid = \"xai_colossus_1_phase3\"\n", "goodput = " + goodput + "\n");
     INFO("goodput " << goodput);
     SweepOptions options = keeping_rows(30000);
     options.threads = 2;
@@ -219,7 +221,8 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
       CHECK(a.metrics[m].max == Approx(column.back()).epsilon(1e-12));
       for (std::size_t q = 0; q < kQuantiles.size(); ++q) {
         const double exact = column[static_cast<std::size_t>(kQuantiles[q] * 29999)];
-        CHECK(std::fabs(a.metrics[m].quantiles[q] / exact - 1) <= QuantileSketch::kRelativeError + 1e-12);
+        CHECK(std::fabs(a.metrics[m].quantiles[q] / exact - 1) <=
+              QuantileSketch::kRelativeError + 1e-12);
       }
     }
     for (std::size_t k = 0; k < 2; ++k) {
@@ -229,23 +232,26 @@ TEST_CASE("every statistic matches the per-sample rows it summarises", "[sweep]"
     }
     for (std::size_t b = 0; b < 4; ++b) {
       double hits = 0;
-      for (const auto& row : r.rows) hits += row[first + kBaseMetrics + 2] == static_cast<double>(b) ? 1 : 0;
+      for (const auto& row : r.rows)
+        hits += row[first + kBaseMetrics + 2] == static_cast<double>(b) ? 1 : 0;
       CHECK(a.binding_share[b] == hits / 30000);
     }
   }
 }
 
 TEST_CASE("a Gaussian copula gives the requested rank correlation", "[sweep]") {
-  const Scenario s = scenario(R"({ dist = "uniform", min = 10, max = 60, name = "site_mw" })",
-                              R"({ dist = "lognormal", p5 = 8000, p95 = 40000, name = "h100s" })",
-                              "[[sweep.correlation]]\na = \"site_mw\"\nb = \"h100s\"\nspearman = 0.8\n");
+  const Scenario s =
+      scenario(R"({ dist = "uniform", min = 10, max = 60, name = "site_mw" })",
+               R"({ dist = "lognormal", p5 = 8000, p95 = 40000, name = "h100s" })",
+               "[[sweep.correlation]]\na = \"site_mw\"\nb = \"h100s\"\nspearman = 0.8\n");
   const SweepResult r = run_sweep(s, test::builtin_catalog(), keeping_rows(20000));
   REQUIRE(r.rows.size() == 20000);
   // Spearman of the two kept input columns.
   auto rank = [&](std::size_t col) {
     std::vector<std::size_t> order(r.rows.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.rows[a][col] < r.rows[b][col]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return r.rows[a][col] < r.rows[b][col]; });
     std::vector<double> ranks(order.size());
     for (std::size_t i = 0; i < order.size(); ++i) ranks[order[i]] = static_cast<double>(i);
     return ranks;
@@ -266,7 +272,8 @@ TEST_CASE("a Gaussian copula gives the requested rank correlation", "[sweep]") {
 }
 
 TEST_CASE("a grid runs the sweep at each listed value", "[sweep]") {
-  const Scenario s = scenario("100", "16384", "[sweep.grid]\n\"actor[0].site[0].power_mw\" = [10, 30]\n");
+  const Scenario s =
+      scenario("100", "16384", "[sweep.grid]\n\"actor[0].site[0].power_mw\" = [10, 30]\n");
   const SweepResult r = run_sweep(s, test::builtin_catalog(), SweepOptions{});
   REQUIRE(r.points.size() == 2);
   CHECK(r.points[0].settings.front().second == 10);
@@ -297,15 +304,17 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
   const std::size_t per_actor = (r.row_columns.size() - 1 - inputs) / s.actors.size();
   for (const auto& row : r.rows) {
     // Correlations name distributions; with values in their place they go.
-    std::string fixed = std::regex_replace(text, std::regex("\\[\\[sweep\\.correlation\\]\\][^\\[]*"), "");
+    std::string fixed =
+        std::regex_replace(text, std::regex("\\[\\[sweep\\.correlation\\]\\][^\\[]*"), "");
     for (std::size_t i = 0; i < inputs; ++i) {
       const std::regex spec("\\{ dist = [^}]*name = \"" + r.inputs[i] + "\" \\}");
       char value[64];
       std::snprintf(value, sizeof value, "%.17g", row[1 + i]);
       fixed = std::regex_replace(fixed, spec, value);
     }
-    const EstimateResult e = estimate(load_scenario_text("default.toml", fixed, test::builtin_catalog()),
-                                      test::builtin_catalog());
+    const EstimateResult e =
+        estimate(load_scenario_text("default.toml", fixed, test::builtin_catalog()),
+                 test::builtin_catalog());
     for (std::size_t a = 0; a < s.actors.size(); ++a) {
       const std::size_t base = 1 + inputs + a * per_actor;
       INFO("sample " << row[0] << ", actor " << a);
@@ -322,7 +331,8 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
 
 }  // namespace
 
-TEST_CASE("the sweep summarises energy per run, which moves with the sampled run length", "[sweep]") {
+TEST_CASE("the sweep summarises energy per run, which moves with the sampled run length",
+          "[sweep]") {
   // configs/default.toml samples the run (60-270 days) and the power, so the
   // energy spreads; every sample is facility power x run length (the
   // sample-by-sample test below checks each against estimate).
@@ -334,8 +344,10 @@ TEST_CASE("the sweep summarises energy per run, which moves with the sampled run
   const auto at = std::find(names.begin(), names.end(), "energy_per_run_mwh");
   REQUIRE(at != names.end());
   const auto m = static_cast<std::size_t>(at - names.begin());
-  const std::size_t facility = static_cast<std::size_t>(std::find(names.begin(), names.end(), "facility_power_mw") - names.begin());
-  const std::size_t days = static_cast<std::size_t>(std::find(r.row_columns.begin(), r.row_columns.end(), "run_days") - r.row_columns.begin());
+  const std::size_t facility = static_cast<std::size_t>(
+      std::find(names.begin(), names.end(), "facility_power_mw") - names.begin());
+  const std::size_t days = static_cast<std::size_t>(
+      std::find(r.row_columns.begin(), r.row_columns.end(), "run_days") - r.row_columns.begin());
   REQUIRE(days < r.row_columns.size());
   const std::size_t per_actor = names.size() + 1;
   for (std::size_t a = 0; a < s.actors.size(); ++a) {
@@ -358,13 +370,15 @@ TEST_CASE("every sample of the default sweep equals estimate at that sample's va
   // the full model on winners only; `estimate` runs everything. Writing a
   // sample's drawn values back into the file must give the same clusters.
   // With MFU priors the two are the same arithmetic, so equal to the bit.
-  compare_samples_with_estimate("mfu_model = \"prior\"\n", [](double sweep_value, double estimate_value, const char* what) {
-    INFO(what);
-    CHECK(sweep_value == estimate_value);
-  });
+  compare_samples_with_estimate("mfu_model = \"prior\"\n",
+                                [](double sweep_value, double estimate_value, const char* what) {
+                                  INFO(what);
+                                  CHECK(sweep_value == estimate_value);
+                                });
 }
 
-TEST_CASE("with the step model, sweep samples agree with estimate within the MFU table's error", "[sweep]") {
+TEST_CASE("with the step model, sweep samples agree with estimate within the MFU table's error",
+          "[sweep]") {
   // The sweep looks MFU up in a table of the fixed point (12 x 8 nodes,
   // bilinear in log chips and log compute) where `estimate` runs the fixed
   // point itself. The fixed point is not smooth -- the model shape and the
@@ -374,12 +388,13 @@ TEST_CASE("with the step model, sweep samples agree with estimate within the MFU
   // chips, so only the FLOP/s, which the choice maximises, are compared:
   // typically within a few percent, never more than 50%.
   std::vector<double> errors;
-  compare_samples_with_estimate("", [&errors](double sweep_value, double estimate_value, const char* what) {
-    if (std::string(what) != "sustained_flops") return;
-    INFO(what);
-    CHECK(sweep_value == Approx(estimate_value).epsilon(0.5));
-    errors.push_back(std::fabs(sweep_value / estimate_value - 1));
-  });
+  compare_samples_with_estimate(
+      "", [&errors](double sweep_value, double estimate_value, const char* what) {
+        if (std::string(what) != "sustained_flops") return;
+        INFO(what);
+        CHECK(sweep_value == Approx(estimate_value).epsilon(0.5));
+        errors.push_back(std::fabs(sweep_value / estimate_value - 1));
+      });
   REQUIRE(errors.size() == 80);
   std::sort(errors.begin(), errors.end());
   const double median = errors[errors.size() / 2];
@@ -393,7 +408,8 @@ TEST_CASE("a scenario built in code is held to the loader's grid checks", "[swee
   Scenario s = scenario("100", "16384");
   s.sweep.grid.push_back({"actor[3].site[0].power_mw", {50.0}, 0});
   s.sweep.grid.push_back({"training.goodput", {7.0}, 0});
-  const auto errors = test::error_lines([&] { run_sweep(s, test::builtin_catalog(), SweepOptions{}); });
+  const auto errors =
+      test::error_lines([&] { run_sweep(s, test::builtin_catalog(), SweepOptions{}); });
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].find("sweep.grid.actor[3].site[0].power_mw") != std::string::npos);
   CHECK(errors[0].find("0-based") != std::string::npos);

@@ -1,11 +1,10 @@
 // Names from input files on their way out (estimator/report/text_format.hpp):
 // RFC 4180 CSV fields in every CSV reporter, control characters written out
 // in every table reporter.
+#include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/sweep_report.hpp"
@@ -56,7 +55,8 @@ const std::string kNasty = "Lab \"A\", unit\r\n2\x1b[2J";
 
 }  // namespace
 
-TEST_CASE("a CSV field is quoted when it holds a comma, quote, CR or LF, with quotes doubled", "[report][csv]") {
+TEST_CASE("a CSV field is quoted when it holds a comma, quote, CR or LF, with quotes doubled",
+          "[report][csv]") {
   CHECK(csv_field("plain name") == "plain name");
   CHECK(csv_field("") == "");
   CHECK(csv_field("a,b") == "\"a,b\"");
@@ -72,8 +72,10 @@ TEST_CASE("control characters in names are written out for terminals", "[report]
   CHECK(terminal_text(std::string("a\0b", 3)) == "a\\x00b");
   CHECK(terminal_text("tab\there\nnew\rcr\x7f") == "tab\\x09here\\x0anew\\x0dcr\\x7f");
   // UTF-8 passes through; C1 controls (U+0080..U+009F, e.g. CSI U+009B) do not.
-  CHECK(terminal_text("Baden-W\xc3\xbcrttemberg \xe2\x80\x93 site") == "Baden-W\xc3\xbcrttemberg \xe2\x80\x93 site");
-  CHECK(terminal_text("x\xc2\x9b" "2J") == "x\\u009b2J");
+  CHECK(terminal_text("Baden-W\xc3\xbcrttemberg \xe2\x80\x93 site") ==
+        "Baden-W\xc3\xbcrttemberg \xe2\x80\x93 site");
+  CHECK(terminal_text("x\xc2\x9b"
+                      "2J") == "x\\u009b2J");
   CHECK(terminal_text("\xc2\xa0") == "\xc2\xa0");  // no-break space is not a control
 }
 
@@ -104,7 +106,8 @@ TEST_CASE("the sweep CSVs quote names by RFC 4180", "[report][csv][sweep]") {
   CHECK(k[0] == std::vector<std::string>{"sample", kNasty + ":chips"});
 }
 
-TEST_CASE("the timeline CSV quotes names and joined production bindings by RFC 4180", "[report][csv][timeline]") {
+TEST_CASE("the timeline CSV quotes names and joined production bindings by RFC 4180",
+          "[report][csv][timeline]") {
   TimelineResult r;
   TimelineActor a;
   a.name = kNasty;

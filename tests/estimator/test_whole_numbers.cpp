@@ -1,12 +1,11 @@
 // Whole-number figures in the estimate reports (number_format.hpp): exact
 // integers up to 2^53, the shortest round-trip double beyond, "no limit" as
 // null / empty / "none", and never an int64 conversion that wraps.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/estimate.hpp"
 #include "estimator/report/estimate_report.hpp"
@@ -73,7 +72,8 @@ std::string csv_column(const Printed& p, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("counts print as exact integers up to 2^53 and as round-trip doubles beyond", "[report][numbers]") {
+TEST_CASE("counts print as exact integers up to 2^53 and as round-trip doubles beyond",
+          "[report][numbers]") {
   const double two53 = std::ldexp(1.0, 53);
   CHECK(report::whole_number(179328.4) == "179328");
   CHECK(report::whole_number(two53) == "9007199254740992");
@@ -89,18 +89,23 @@ TEST_CASE("counts print as exact integers up to 2^53 and as round-trip doubles b
   CHECK_FALSE(report::exact_integer(std::nan("")));
 }
 
-TEST_CASE("a negative or NaN count is an internal error, not a printed figure", "[report][numbers]") {
+TEST_CASE("a negative or NaN count is an internal error, not a printed figure",
+          "[report][numbers]") {
   CHECK_THROWS_WITH(report::whole_number(-1.0), "internal: count = -1: a count must be >= 0");
-  CHECK_THROWS_WITH(report::whole_number(std::nan(""), "limit"), "internal: limit = nan: a count must be >= 0");
-  CHECK_THROWS_WITH(report::checked_count(-model::kNoLimit, "chips"), "internal: chips = -inf: a count must be >= 0");
+  CHECK_THROWS_WITH(report::whole_number(std::nan(""), "limit"),
+                    "internal: limit = nan: a count must be >= 0");
+  CHECK_THROWS_WITH(report::checked_count(-model::kNoLimit, "chips"),
+                    "internal: chips = -inf: a count must be >= 0");
   CHECK(report::checked_count(model::kNoLimit, "limit") > 0);
 }
 
-TEST_CASE("a 4096-port, 6-tier fabric's network limit prints unwrapped in JSON, CSV and table", "[report][numbers][estimate]") {
+TEST_CASE("a 4096-port, 6-tier fabric's network limit prints unwrapped in JSON, CSV and table",
+          "[report][numbers][estimate]") {
   // Hand derivation: a 6-tier fat tree of radix-4096 switches connects
   // 2 x 2048^6 = 2^67 endpoints per plane; one 400 Gb/s port per H100 and 8
   // per DGX H100 (a power of two) leave 2^67 chips, beyond int64's 2^63.
-  const Printed p = print_all(h100_scenario("switch_radix = 4096\nmax_tiers = 6\nplanes = 1\n", "", ""));
+  const Printed p =
+      print_all(h100_scenario("switch_radix = 4096\nmax_tiers = 6\nplanes = 1\n", "", ""));
   const double expected = std::ldexp(1.0, 67);
   const auto network = static_cast<std::size_t>(model::Constraint::network);
   CHECK(p.result.actors[0].cluster.limits[network] == Approx(expected));
@@ -115,7 +120,8 @@ TEST_CASE("a 4096-port, 6-tier fabric's network limit prints unwrapped in JSON, 
   CHECK(p.table.find("-9") == std::string::npos);
 }
 
-TEST_CASE("a 1e15 USD budget at 1e-5 USD a chip prints unwrapped in JSON, CSV and table", "[report][numbers][estimate]") {
+TEST_CASE("a 1e15 USD budget at 1e-5 USD a chip prints unwrapped in JSON, CSV and table",
+          "[report][numbers][estimate]") {
   // 1e15 USD / (8 x 1e-5 USD per system) = 1.25e19 systems = 1e20 chips.
   const Printed p = print_all(h100_scenario("", "budget_usd = 1e15\n", "price_usd = 1e-5\n"));
   const auto budget = static_cast<std::size_t>(model::Constraint::budget);
@@ -130,7 +136,8 @@ TEST_CASE("a 1e15 USD budget at 1e-5 USD a chip prints unwrapped in JSON, CSV an
   CHECK(p.table.find("-9") == std::string::npos);
 }
 
-TEST_CASE("a limit that does not apply prints as null, an empty CSV field and none", "[report][numbers][estimate]") {
+TEST_CASE("a limit that does not apply prints as null, an empty CSV field and none",
+          "[report][numbers][estimate]") {
   const Printed p = print_all(h100_scenario("", "", ""));
   CHECK(p.json["actors"][0]["cluster"]["limits"]["budget"].is_null());
   CHECK(csv_column(p, "limit_budget").empty());

@@ -16,7 +16,8 @@
 namespace {
 
 const clustercap::Catalog& catalog() {
-  static const clustercap::Catalog c = clustercap::load_catalog(clustercap::builtin_catalog_sources());
+  static const clustercap::Catalog c =
+      clustercap::load_catalog(clustercap::builtin_catalog_sources());
   return c;
 }
 
@@ -30,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size > 64 * 1024) return 0;  // configs are small; keep runs fast
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    const clustercap::Scenario scenario = clustercap::load_scenario_text("fuzz.toml", text, catalog());
+    const clustercap::Scenario scenario =
+        clustercap::load_scenario_text("fuzz.toml", text, catalog());
     if (scenario.timeline && scenario.timeline->end - scenario.timeline->start > 120) return 0;
     const clustercap::EstimateResult result = clustercap::estimate(scenario, catalog());
     for (const auto& a : result.actors) {

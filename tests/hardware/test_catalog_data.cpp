@@ -1,13 +1,11 @@
 // Checks on the shipped catalog data (hardware/data/*.toml): coverage,
 // provenance, and that system aggregates agree with their chips.
-#include <cmath>
-
 #include <catch2/catch.hpp>
-
-#include "tests/support.hpp"
+#include <cmath>
 
 #include "estimator/estimate.hpp"
 #include "hardware/catalog_loader.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 
@@ -15,8 +13,7 @@ namespace {
 const Catalog& catalog() { return test::builtin_catalog(); }
 }  // namespace
 
-TEST_CASE("the catalog holds the chips, systems and clusters the model needs",
-          "[hardware][data]") {
+TEST_CASE("the catalog holds the chips, systems and clusters the model needs", "[hardware][data]") {
   for (const char* id : {"nvidia_a100_sxm_80gb", "nvidia_a800_sxm_80gb", "nvidia_h100_sxm",
                          "nvidia_h800_sxm", "nvidia_h20", "nvidia_h200_sxm", "nvidia_b200_hgx",
                          "nvidia_gb200_gpu", "huawei_ascend_910b", "huawei_ascend_910c"}) {
@@ -63,7 +60,8 @@ TEST_CASE("datasheet figures are dense and in catalog units", "[hardware][data]"
   CHECK(*catalog().find_chip("huawei_ascend_910c")->peak_flops(Precision::bf16) == Approx(752e12));
   // 910C in H100-equivalents: 752 / 989.5 = 0.760.
   const Chip& c910 = *catalog().find_chip("huawei_ascend_910c");
-  CHECK(h100_equivalents_per_chip(c910, Precision::bf16, catalog()) == Approx(0.75998).epsilon(1e-4));
+  CHECK(h100_equivalents_per_chip(c910, Precision::bf16, catalog()) ==
+        Approx(0.75998).epsilon(1e-4));
 }
 
 TEST_CASE("system aggregates agree with chips x per-chip figures", "[hardware][data]") {
@@ -79,8 +77,7 @@ TEST_CASE("system aggregates agree with chips x per-chip figures", "[hardware][d
     const Chip* chip = catalog().find_chip(s.chip_id);
     if (chip == nullptr || !s.chips) continue;
     const double n = static_cast<double>(*s.chips);
-    const bool waived =
-        std::find(explained.begin(), explained.end(), s.id) != explained.end();
+    const bool waived = std::find(explained.begin(), explained.end(), s.id) != explained.end();
     auto compare = [&](const char* what, std::optional<double> total, std::optional<double> each) {
       if (!total || !each) return;
       ++compared;

@@ -1,9 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "tests/support.hpp"
-
 #include "hardware/catalog_loader.hpp"
 #include "hardware/common/input_error.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 
@@ -70,8 +69,9 @@ estimated = []
         "\"nvidia_h100_sxm\"?)");
 
   auto sources = builtin_catalog_sources();
-  sources.push_back({"extra.toml", "[[chip]]\nid = \"nvidia_h100_sxm\"\nname = \"Again\"\n"
-                                   "sources = [\"x\"]\nestimated = []\n"});
+  sources.push_back({"extra.toml",
+                     "[[chip]]\nid = \"nvidia_h100_sxm\"\nname = \"Again\"\n"
+                     "sources = [\"x\"]\nestimated = []\n"});
   try {
     load_catalog(sources);
     FAIL("duplicate id accepted");

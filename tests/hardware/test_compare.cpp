@@ -27,8 +27,8 @@ TEST_CASE("CloudMatrix 384 vs GB200 NVL72 reproduces the published ratios", "[ha
   // 1,229 vs 576 TB/s = 2.13x.
   CHECK(ratio(cm.hbm_bytes_per_s.value, nvl.hbm_bytes_per_s.value) == Approx(1229.0 / 576));
   // 269 vs 130 TB/s bidirectional scale-up = 2.07x.
-  CHECK(ratio(cm.scaleup_bidirectional_bytes_per_s.value, nvl.scaleup_bidirectional_bytes_per_s.value) ==
-        Approx(269.0 / 130));
+  CHECK(ratio(cm.scaleup_bidirectional_bytes_per_s.value,
+              nvl.scaleup_bidirectional_bytes_per_s.value) == Approx(269.0 / 130));
   // All-in power 559 vs 145 kW = 3.86x.
   CHECK(ratio(cm.power_w.value, nvl.power_w.value) == Approx(559.0 / 145));
   // W per TFLOP: 559,000 / 300,000 = 1.86 vs 145,000 / 180,000 = 0.806 -> 2.31x.
@@ -58,6 +58,7 @@ TEST_CASE("system figures fall back to chips x chip figures and say so", "[hardw
   CHECK(ratio_to_first(r.items[0].bf16_flops.value, r.items[1].bf16_flops.value).value() ==
         Approx(7.9e15 / 989.5e12));
   // One-way figures are doubled: 910C 392 GB/s each way -> 784 bidirectional.
-  const ComparisonResult c = compare_hardware(test::builtin_catalog(), {"huawei_ascend_910c", "nvidia_h100_sxm"});
+  const ComparisonResult c =
+      compare_hardware(test::builtin_catalog(), {"huawei_ascend_910c", "nvidia_h100_sxm"});
   CHECK(*c.items[0].scaleup_bidirectional_bytes_per_s.value == Approx(784e9));
 }

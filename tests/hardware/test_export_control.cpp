@@ -38,26 +38,26 @@ TEST_CASE("TPP and PD follow the BIS formulas", "[hardware][export]") {
     double pd;  // 0: no die area in the catalog
   };
   const Case cases[] = {
-      {"nvidia_h100_sxm", 1979 * 8.0, 1979 * 8.0 / 814},      // 15,832; 19.45
-      {"nvidia_h200_sxm", 1979 * 8.0, 1979 * 8.0 / 814},      // 15,832
-      {"nvidia_h800_sxm", 1979 * 8.0, 1979 * 8.0 / 814},      // 15,832
-      {"nvidia_h800_pcie", 1513 * 8.0, 1513 * 8.0 / 814},     // 12,104; 14.87
-      {"nvidia_a100_sxm_80gb", 624 * 8.0, 624 * 8.0 / 826},   // 4,992; 6.04
-      {"nvidia_a800_sxm_80gb", 624 * 8.0, 624 * 8.0 / 826},   // 4,992; 6.04
-      {"nvidia_h20", 296 * 8.0, 296 * 8.0 / 814},             // 2,368; 2.91
-      {"nvidia_rtx_4090", 660.6 * 8, 660.6 * 8 / 608.5},      // 5,285; 8.68
-      {"nvidia_rtx_4090d", 588 * 8.0, 588 * 8.0 / 608.5},     // 4,704
-      {"nvidia_l40s", 733 * 8.0, 733 * 8.0 / 609},            // 5,864; 9.63
-      {"intel_gaudi2", 865 * 8.0, 0},                         // 6,920 (BF16: 6,912)
-      {"amd_mi250", 362.1 * 16, 362.1 * 16 / 1580},           // 5,794; 3.67
-      {"amd_mi250x", 383 * 16.0, 0},                          // 6,128
-      {"amd_mi300x", 2614.9 * 8, 0},                          // 20,919
-      {"nvidia_b200_hgx", 4500 * 8.0, 0},                     // 36,000
-      {"nvidia_b300_hgx", 13500 * 4.0, 0},                    // 54,000 (tracker: 56,000 from 14 PF)
+      {"nvidia_h100_sxm", 1979 * 8.0, 1979 * 8.0 / 814},     // 15,832; 19.45
+      {"nvidia_h200_sxm", 1979 * 8.0, 1979 * 8.0 / 814},     // 15,832
+      {"nvidia_h800_sxm", 1979 * 8.0, 1979 * 8.0 / 814},     // 15,832
+      {"nvidia_h800_pcie", 1513 * 8.0, 1513 * 8.0 / 814},    // 12,104; 14.87
+      {"nvidia_a100_sxm_80gb", 624 * 8.0, 624 * 8.0 / 826},  // 4,992; 6.04
+      {"nvidia_a800_sxm_80gb", 624 * 8.0, 624 * 8.0 / 826},  // 4,992; 6.04
+      {"nvidia_h20", 296 * 8.0, 296 * 8.0 / 814},            // 2,368; 2.91
+      {"nvidia_rtx_4090", 660.6 * 8, 660.6 * 8 / 608.5},     // 5,285; 8.68
+      {"nvidia_rtx_4090d", 588 * 8.0, 588 * 8.0 / 608.5},    // 4,704
+      {"nvidia_l40s", 733 * 8.0, 733 * 8.0 / 609},           // 5,864; 9.63
+      {"intel_gaudi2", 865 * 8.0, 0},                        // 6,920 (BF16: 6,912)
+      {"amd_mi250", 362.1 * 16, 362.1 * 16 / 1580},          // 5,794; 3.67
+      {"amd_mi250x", 383 * 16.0, 0},                         // 6,128
+      {"amd_mi300x", 2614.9 * 8, 0},                         // 20,919
+      {"nvidia_b200_hgx", 4500 * 8.0, 0},                    // 36,000
+      {"nvidia_b300_hgx", 13500 * 4.0, 0},                   // 54,000 (tracker: 56,000 from 14 PF)
       {"huawei_ascend_910b", 376 * 16.0, 376 * 16.0 / 665.61},  // 6,016; 9.04
       {"huawei_ascend_910c", 752 * 16.0, 752 * 16.0 / 1331},    // 12,032; 9.04
-      {"huawei_ascend_950pr", 1000 * 8.0, 0},                 // 8,000
-      {"cambricon_mlu590", 512 * 8.0, 0},                     // 4,096
+      {"huawei_ascend_950pr", 1000 * 8.0, 0},                   // 8,000
+      {"cambricon_mlu590", 512 * 8.0, 0},                       // 4,096
   };
   for (const auto& c : cases) {
     INFO(c.id);
@@ -76,18 +76,18 @@ TEST_CASE("TPP and PD follow the BIS formulas", "[hardware][export]") {
 }
 
 TEST_CASE("the Oct 2022 rule needs both 600 GB/s and TPP 4,800", "[hardware][export]") {
-  CHECK(verdict("nvidia_h100_sxm", "2022-10").status == "3A090.a");   // 900 GB/s
-  CHECK(verdict("nvidia_a100_sxm_80gb", "2022-10").status == "3A090.a");  // exactly 600
+  CHECK(verdict("nvidia_h100_sxm", "2022-10").status == "3A090.a");              // 900 GB/s
+  CHECK(verdict("nvidia_a100_sxm_80gb", "2022-10").status == "3A090.a");         // exactly 600
   CHECK(verdict("nvidia_a800_sxm_80gb", "2022-10").status == "not controlled");  // 400 GB/s
   CHECK(verdict("nvidia_h800_sxm", "2022-10").status == "not controlled");       // 400 GB/s
 }
 
 TEST_CASE("the Oct 2023 rule catches what the reference lists", "[hardware][export]") {
-  for (const char* id : {"nvidia_h100_sxm", "nvidia_h200_sxm", "nvidia_h800_sxm", "nvidia_h800_pcie",
-                         "nvidia_a100_sxm_80gb", "nvidia_a800_sxm_80gb", "nvidia_rtx_4090",
-                         "nvidia_l40s", "intel_gaudi2", "amd_mi250", "amd_mi250x", "amd_mi300x",
-                         "nvidia_b200_hgx", "nvidia_b300_hgx", "huawei_ascend_910b",
-                         "huawei_ascend_910c"}) {
+  for (const char* id :
+       {"nvidia_h100_sxm", "nvidia_h200_sxm", "nvidia_h800_sxm", "nvidia_h800_pcie",
+        "nvidia_a100_sxm_80gb", "nvidia_a800_sxm_80gb", "nvidia_rtx_4090", "nvidia_l40s",
+        "intel_gaudi2", "amd_mi250", "amd_mi250x", "amd_mi300x", "nvidia_b200_hgx",
+        "nvidia_b300_hgx", "huawei_ascend_910b", "huawei_ascend_910c"}) {
     for (const char* rule : {"2023-10", "2024-12", "2026-01"}) {
       INFO(id << " under " << rule);
       const Verdict v = verdict(id, rule);
@@ -140,8 +140,10 @@ TEST_CASE("the Jan 2026 policy splits H200 from B200", "[hardware][export]") {
   CHECK(verdict("nvidia_h200_sxm", "2026-01").license_policy.rfind("case-by-case", 0) == 0);
   CHECK(verdict("nvidia_h100_sxm", "2026-01").license_policy.rfind("case-by-case", 0) == 0);
   // B200: TPP 36,000 -> presumption of denial.
-  CHECK(verdict("nvidia_b200_hgx", "2026-01").license_policy.rfind("presumption of denial", 0) == 0);
-  CHECK(verdict("nvidia_b300_hgx", "2026-01").license_policy.rfind("presumption of denial", 0) == 0);
+  CHECK(verdict("nvidia_b200_hgx", "2026-01").license_policy.rfind("presumption of denial", 0) ==
+        0);
+  CHECK(verdict("nvidia_b300_hgx", "2026-01").license_policy.rfind("presumption of denial", 0) ==
+        0);
 }
 
 TEST_CASE("unknown inputs leave a verdict undecided, never wrong", "[hardware][export]") {

@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "tests/support.hpp"
-
 #include "hardware/catalog_loader.hpp"
 #include "power/facility.hpp"
 #include "power/system_power.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 

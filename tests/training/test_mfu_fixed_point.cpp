@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/training/machine.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
-#include "estimator/report/mfu_text.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -200,7 +200,8 @@ TEST_CASE("a model that fits no layout is not predicted, and says why", "[traini
   no_bandwidth.hbm_bytes_per_s = 0;
   const MfuPrediction q = predicted_mfu(no_bandwidth, 1024, c1_flop(1024, 90));
   CHECK_FALSE(q.predicted);
-  CHECK(report::describe_no_prediction(q) == "the chip has no HBM capacity or bandwidth in the catalog");
+  CHECK(report::describe_no_prediction(q) ==
+        "the chip has no HBM capacity or bandwidth in the catalog");
   CHECK(q.iterations == 0);
 
   const MfuPrediction none = predicted_mfu(h100(), 0, 0);

@@ -2,10 +2,9 @@
 // parameter count (hand sums below, against the papers' and released
 // checkpoints' totals), and the layout search finds a layout that fits on the
 // chips it was trained on, at a utilization in the published range.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-
-#include <catch2/catch.hpp>
 
 #include "estimator/estimate.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
@@ -18,7 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 Scenario load_preset(const std::string& file) {
-  return load_scenario_file((fs::path(CLUSTERCAP_SOURCE_DIR) / "configs" / file).string(), test::builtin_catalog());
+  return load_scenario_file((fs::path(CLUSTERCAP_SOURCE_DIR) / "configs" / file).string(),
+                            test::builtin_catalog());
 }
 
 // One vocab x hidden matrix per embedding; per layer 2 h^2 (Q, O) +
@@ -114,7 +114,8 @@ TEST_CASE("each preset finds a fitting layout at a plausible MFU", "[training][p
     CHECK(a.cluster.chips == Approx(c.chips));
     const TrainingResult& t = a.training;
     REQUIRE(t.workload_fits);
-    CHECK(static_cast<double>(t.layout.tp) * t.layout.cp * t.layout.pp * t.layout.dp == Approx(c.chips));
+    CHECK(static_cast<double>(t.layout.tp) * t.layout.cp * t.layout.pp * t.layout.dp ==
+          Approx(c.chips));
     CHECK(t.step.memory_bytes <= t.hbm_per_chip_bytes);
     CHECK(t.predicted_mfu >= c.mfu_low);
     CHECK(t.predicted_mfu <= c.mfu_high);

@@ -1,13 +1,12 @@
 // Training-time model: hand derivations from Narayanan et al. 2021, the
 // mixed-precision Adam state size, Llama 3's failure record, and agreement
 // with published runs.
+#include <catch2/catch.hpp>
 #include <cmath>
 
-#include <catch2/catch.hpp>
-
 #include "estimator/estimate.hpp"
-#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/model/goodput.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/training/search.hpp"
 #include "estimator/validate.hpp"
 #include "tests/support.hpp"
@@ -48,7 +47,7 @@ TEST_CASE("the pipeline bubble is (p - 1) / (v m) of the compute", "[training]")
   l.interleave = 2;
   l.recompute = Recompute::full;
   Machine m = a100s(4);
-  m.hbm_bytes = 1e15;  // only the timing matters here
+  m.hbm_bytes = 1e15;                   // only the timing matters here
   w.global_batch_tokens = 32 * 2048.0;  // m = 32 microbatches
   const StepBreakdown r = evaluate_layout(w, m, l);
   REQUIRE(r.valid);
@@ -75,7 +74,8 @@ TEST_CASE("Llama 3's failure record gives about 90% goodput", "[training]") {
   // 10-minute restarts and 20-minute checkpoints (10 minutes lost on average)
   // goodput = 1 / (1 + 0.3233 x 0.3333) = 0.903, matching the reported >90%.
   model::FailureModel f{419.0 / (54 * 16384), 10.0 / 60, 20.0 / 60};
-  CHECK(model::goodput_from_failures(f, 16384) == Approx(1 / (1 + 419.0 / (54 * 24) * (20.0 / 60))));
+  CHECK(model::goodput_from_failures(f, 16384) ==
+        Approx(1 / (1 + 419.0 / (54 * 24) * (20.0 / 60))));
   CHECK(model::goodput_from_failures(f, 16384) > 0.9);
   CHECK(model::goodput_from_failures(f, 1024) > model::goodput_from_failures(f, 16384));
 }
@@ -93,7 +93,8 @@ TEST_CASE("the search finds a fitting layout and is thread-count independent", "
 }
 
 TEST_CASE("published runs are predicted within the stated errors", "[training][validate]") {
-  const auto cases = load_validation_cases("published-runs.toml", default_validation_text(), test::builtin_catalog());
+  const auto cases = load_validation_cases("published-runs.toml", default_validation_text(),
+                                           test::builtin_catalog());
   const ValidationResult r = run_validation(cases, 1);
   REQUIRE(r.rows.size() >= 10);
   // Every published layout runs, so every case is scored.
@@ -218,7 +219,8 @@ TEST_CASE("the CP exchange hides behind long-context attention", "[training][cp]
   CHECK_FALSE(evaluate_layout(w, h100s(16384), l).valid);
 }
 
-TEST_CASE("exposed CP time grows with the ring volume over the fabric it crosses", "[training][cp]") {
+TEST_CASE("exposed CP time grows with the ring volume over the fabric it crosses",
+          "[training][cp]") {
   // GPT-3's shape at 16,384 tokens on 2 chips, TP 1 x CP 2, with a 1-chip
   // scale-up domain so the ring crosses the scale-out network. With the
   // network slow enough that the ring exceeds the attention it overlaps, the
@@ -242,10 +244,12 @@ TEST_CASE("exposed CP time grows with the ring volume over the fabric it crosses
   REQUIRE(slow.valid);
   REQUIRE(faster.valid);
   REQUIRE(faster.cp_comm_s > 0);
-  CHECK(slow.cp_comm_s - faster.cp_comm_s == Approx(4 * 96 * 3 * 402653184.0 * (1 / 1e8 - 1 / 2e8)));
+  CHECK(slow.cp_comm_s - faster.cp_comm_s ==
+        Approx(4 * 96 * 3 * 402653184.0 * (1 / 1e8 - 1 / 2e8)));
   // The two CP ranks hold the same weights and reduce their gradients over
   // the same network: 15% exposed of 2 x 1/2 x 175B x 2 bytes, 262.5 s less.
-  CHECK(slow.dp_comm_s - faster.dp_comm_s == Approx(0.15 * 2 * 0.5 * 175e9 * 2 * (1 / 1e8 - 1 / 2e8)));
+  CHECK(slow.dp_comm_s - faster.dp_comm_s ==
+        Approx(0.15 * 2 * 0.5 * 175e9 * 2 * (1 / 1e8 - 1 / 2e8)));
   CHECK(slow.dp_comm_s - faster.dp_comm_s == Approx(262.5));
   CHECK(slow.step_s - faster.step_s ==
         Approx(slow.cp_comm_s - faster.cp_comm_s + slow.dp_comm_s - faster.dp_comm_s));
@@ -320,7 +324,8 @@ TEST_CASE("a search large enough to use threads is thread-count independent", "[
   }
 }
 
-TEST_CASE("a forced cp loads and binds the layout even past the scale-up domain", "[training][cp]") {
+TEST_CASE("a forced cp loads and binds the layout even past the scale-up domain",
+          "[training][cp]") {
   // TP 8 x CP 2 = 16 > the A100 server's 8: allowed (the ring then uses the
   // scale-out network); the chosen layout keeps cp = 2.
   const std::string text = R"([scenario]
@@ -359,8 +364,10 @@ cp = 2
   CHECK(t.layout.tp * t.layout.cp * t.layout.pp * t.layout.dp == 1024);
 }
 
-TEST_CASE("the 128K-context Llama 3 stage validates with its published CP", "[training][validate][cp]") {
-  const auto cases = load_validation_cases("published-runs.toml", default_validation_text(), test::builtin_catalog());
+TEST_CASE("the 128K-context Llama 3 stage validates with its published CP",
+          "[training][validate][cp]") {
+  const auto cases = load_validation_cases("published-runs.toml", default_validation_text(),
+                                           test::builtin_catalog());
   const ValidationResult r = run_validation(cases, 1);
   bool found = false;
   for (const auto& row : r.rows) {

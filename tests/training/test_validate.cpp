@@ -5,18 +5,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
-#include "tests/cli/process.hpp"
 #include "estimator/report/validate_report.hpp"
 #include "estimator/validate.hpp"
+#include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -26,8 +25,10 @@ namespace {
 
 // Megatron 2021's 1.7B row (Table 1) on `chips` A100s with the given layout.
 std::string small_case(const std::string& id, int chips, int tp, int pp, int scaleup_domain = 8) {
-  return "[[case]]\nid = \"" + id + "\"\nsource = \"test\"\nchip = \"nvidia_a100_sxm_80gb\"\nscaleup_domain = " +
-         std::to_string(scaleup_domain) + "\nscaleout_gbps = 200\nchips = " + std::to_string(chips) +
+  return "[[case]]\nid = \"" + id +
+         "\"\nsource = \"test\"\nchip = \"nvidia_a100_sxm_80gb\"\nscaleup_domain = " +
+         std::to_string(scaleup_domain) +
+         "\nscaleout_gbps = 200\nchips = " + std::to_string(chips) +
          "\ntp = " + std::to_string(tp) + "\npp = " + std::to_string(pp) +
          "\nreported_tflops_per_chip = 137\nreported_basis = \"megatron\"\nrecompute = \"full\"\n"
          "[case.workload]\nlayers = 24\nhidden = 2304\nheads = 24\nffn = 9216\nseq_len = 2048\n"
@@ -47,13 +48,15 @@ ValidationResult run(const std::string& text) {
 }
 
 const ValidationRow& row(const ValidationResult& r, const std::string& id) {
-  const auto it = std::find_if(r.rows.begin(), r.rows.end(), [&](const ValidationRow& x) { return x.id == id; });
+  const auto it = std::find_if(r.rows.begin(), r.rows.end(),
+                               [&](const ValidationRow& x) { return x.id == id; });
   REQUIRE(it != r.rows.end());
   return *it;
 }
 
 std::filesystem::path temp_dir() {
-  const auto dir = std::filesystem::temp_directory_path() / ("clustercap_validate_" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("clustercap_validate_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -87,18 +90,21 @@ datacenter = true
 
 }  // namespace
 
-TEST_CASE("a published TP beyond the scale-up domain is no fit, with both figures", "[training][validate]") {
+TEST_CASE("a published TP beyond the scale-up domain is no fit, with both figures",
+          "[training][validate]") {
   const ValidationResult r = run(small_case("tp-over-domain", 32, 8, 1, 4));
   const ValidationRow& x = row(r, "tp-over-domain");
   CHECK_FALSE(x.published.fit);
   CHECK(x.published.no_fit.problem == LayoutProblem::tp_over_scaleup_domain);
-  CHECK(report::layout_problem_text(x.published.no_fit) == "tp 8 exceeds the scale-up domain of 4 chips");
+  CHECK(report::layout_problem_text(x.published.no_fit) ==
+        "tp 8 exceeds the scale-up domain of 4 chips");
   // The search keeps TP within the domain and finds a layout.
   CHECK(x.searched.fit);
   CHECK(x.searched.layout.tp <= 4);
 }
 
-TEST_CASE("a published DP that does not divide the global batch is no fit", "[training][validate]") {
+TEST_CASE("a published DP that does not divide the global batch is no fit",
+          "[training][validate]") {
   // 24 chips at TP 1, PP 1: DP 24; 1,048,576 tokens / 2,048 = 512 sequences.
   const ValidationResult r = run(small_case("dp-24", 24, 1, 1));
   const ValidationRow& x = row(r, "dp-24");
@@ -107,7 +113,8 @@ TEST_CASE("a published DP that does not divide the global batch is no fit", "[tr
         "dp x microbatch = 24 does not divide the global batch of 512 sequences");
 }
 
-TEST_CASE("a published TP x CP x PP that does not divide the chips is no fit", "[training][validate]") {
+TEST_CASE("a published TP x CP x PP that does not divide the chips is no fit",
+          "[training][validate]") {
   const ValidationResult r = run(small_case("chips-100", 100, 8, 1));
   CHECK(report::layout_problem_text(row(r, "chips-100").published.no_fit) ==
         "tp x cp x pp = 8 does not divide the cluster's 100 chips");
@@ -121,7 +128,8 @@ TEST_CASE("a published layout that does not fit in memory reports the smallest n
   REQUIRE(x.published.no_fit.problem == LayoutProblem::memory);
   // Mixed-precision Adam keeps 16 bytes per parameter; GPT-3's ~175B
   // parameters over TP 8 are ~350 GB per chip before activations, against 80 GB.
-  const auto cases = load_validation_cases("cases.toml", gpt3_on_one_node(), test::builtin_catalog());
+  const auto cases =
+      load_validation_cases("cases.toml", gpt3_on_one_node(), test::builtin_catalog());
   const double params = cases.front().workload.params;
   CHECK(params == Approx(175e9).epsilon(0.01));
   CHECK(x.published.no_fit.value > params * 16 / 8);
@@ -132,7 +140,8 @@ TEST_CASE("a published layout that does not fit in memory reports the smallest n
   least.tp = 8;
   least.dp = 1;
   least.recompute = Recompute::full;
-  CHECK(x.published.no_fit.value == Approx(memory_per_chip(cases.front().workload, least)).epsilon(1e-12));
+  CHECK(x.published.no_fit.value ==
+        Approx(memory_per_chip(cases.front().workload, least)).epsilon(1e-12));
   // No layout of 8 chips holds it either.
   CHECK_FALSE(x.searched.fit);
   CHECK(x.searched.no_fit.problem == LayoutProblem::memory);
@@ -146,12 +155,16 @@ TEST_CASE("the step model's reasons read with their figures", "[training][valida
       {{P::tp_not_dividing_heads, 16, 24}, "tp 16 does not divide the 24 attention heads"},
       {{P::pp_over_layers, 64, 48}, "pp 64 exceeds the 48 layers"},
       {{P::cp_not_dividing_seq_len, 3, 8192}, "cp 3 does not divide seq_len 8192"},
-      {{P::chips_not_divided, 48, 1000000}, "tp x cp x pp = 48 does not divide the cluster's 1000000 chips"},
+      {{P::chips_not_divided, 48, 1000000},
+       "tp x cp x pp = 48 does not divide the cluster's 1000000 chips"},
       {{P::chips_mismatch, 96, 128}, "tp x cp x pp x dp = 96 is not the cluster's 128 chips"},
-      {{P::batch_not_divided, 48, 1000.5}, "dp x microbatch = 48 does not divide the global batch of 1000.5 sequences"},
-      {{P::interleave_not_dividing_stage, 4, 6}, "interleave 4 does not divide the 6 layers of a pipeline stage"},
+      {{P::batch_not_divided, 48, 1000.5},
+       "dp x microbatch = 48 does not divide the global batch of 1000.5 sequences"},
+      {{P::interleave_not_dividing_stage, 4, 6},
+       "interleave 4 does not divide the 6 layers of a pipeline stage"},
       {{P::interleave_without_pipeline, 2, 1}, "interleave 2 needs pp > 1"},
-      {{P::microbatches_not_multiple_of_pp, 6, 4}, "interleaving needs the 6 microbatches to be a multiple of pp 4"},
+      {{P::microbatches_not_multiple_of_pp, 6, 4},
+       "interleaving needs the 6 microbatches to be a multiple of pp 4"},
       {{P::memory, 95.3e9, 80e9}, "needs 95.3 GB of memory per chip; the chip has 80 GB"},
       // Digits enough to tell a need just above the HBM from it.
       {{P::memory, 80.04e9, 80e9}, "needs 80.04 GB of memory per chip; the chip has 80 GB"},
@@ -159,9 +172,11 @@ TEST_CASE("the step model's reasons read with their figures", "[training][valida
   for (const auto& [check, text] : expected) CHECK(report::layout_problem_text(check) == text);
 }
 
-TEST_CASE("cases that cannot run are left out of the median and worst error", "[training][validate]") {
-  const ValidationResult r = run(small_case("fits-a", 32, 1, 1) + small_case("tp-over-domain", 32, 8, 1, 4) +
-                                 small_case("fits-b", 64, 2, 1) + gpt3_on_one_node() + small_case("dp-24", 24, 1, 1));
+TEST_CASE("cases that cannot run are left out of the median and worst error",
+          "[training][validate]") {
+  const ValidationResult r =
+      run(small_case("fits-a", 32, 1, 1) + small_case("tp-over-domain", 32, 8, 1, 4) +
+          small_case("fits-b", 64, 2, 1) + gpt3_on_one_node() + small_case("dp-24", 24, 1, 1));
   REQUIRE(r.rows.size() == 5);
   CHECK(r.cases_scored == 2);
   const double a = std::fabs(row(r, "fits-a").published.predicted / 137 - 1);
@@ -175,13 +190,16 @@ TEST_CASE("cases that cannot run are left out of the median and worst error", "[
   CHECK(r.worst_abs_error == Approx(std::max(a, b)).epsilon(1e-12));
 }
 
-TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV", "[training][validate][report]") {
-  const ValidationResult r = run(small_case("fits-a", 32, 1, 1) + small_case("tp-over-domain", 32, 8, 1, 4));
+TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV",
+          "[training][validate][report]") {
+  const ValidationResult r =
+      run(small_case("fits-a", 32, 1, 1) + small_case("tp-over-domain", 32, 8, 1, 4));
   std::ostringstream table, json, csv;
   report::write_validate_table(r, table);
   report::write_validate_json(r, json);
   report::write_validate_csv(r, csv);
-  CHECK(table.str().find("  no fit: tp 8 exceeds the scale-up domain of 4 chips") != std::string::npos);
+  CHECK(table.str().find("  no fit: tp 8 exceeds the scale-up domain of 4 chips") !=
+        std::string::npos);
   CHECK(table.str().find("(published layouts); scored 1 of 2 cases; ") != std::string::npos);
   CHECK(table.str().find("tp1 pp1 dp1 ") == std::string::npos);  // no made-up layout
 
@@ -205,9 +223,13 @@ TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV", "[t
   std::getline(lines, header);
   std::getline(lines, first);
   std::getline(lines, second);
-  CHECK(header == "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_layout");
+  CHECK(header ==
+        "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_"
+        "layout");
   CHECK(first.rfind("fits-a,megatron,137,true,,", 0) == 0);
-  CHECK(second.rfind("tp-over-domain,megatron,137,false,tp 8 exceeds the scale-up domain of 4 chips,,,", 0) == 0);
+  CHECK(second.rfind(
+            "tp-over-domain,megatron,137,false,tp 8 exceeds the scale-up domain of 4 chips,,,",
+            0) == 0);
 }
 
 TEST_CASE("no case scored says so instead of a 0% median", "[training][validate][report]") {
@@ -216,7 +238,8 @@ TEST_CASE("no case scored says so instead of a 0% median", "[training][validate]
   std::ostringstream table, json;
   report::write_validate_table(r, table);
   report::write_validate_json(r, json);
-  CHECK(table.str().find("no case scored: no published layout fits; scored 0 of 1 cases; ") != std::string::npos);
+  CHECK(table.str().find("no case scored: no published layout fits; scored 0 of 1 cases; ") !=
+        std::string::npos);
   CHECK(table.str().find("median") == std::string::npos);
   const auto doc = nlohmann::json::parse(json.str());
   CHECK(doc["median_abs_error"].is_null());
@@ -234,10 +257,11 @@ TEST_CASE("a case whose chip lacks a figure the step model needs is an input err
   text.replace(at, 20, "test_fp8_only");
   text.replace(text.find("nvidia_a100_sxm_80gb"), 20, "test_no_memory");
   const auto lines = test::error_lines([&] { load_validation_cases("cases.toml", text, catalog); });
-  CHECK(lines == std::vector<std::string>{
-                     "cases.toml:4:8: case.chip = \"test_fp8_only\": has no dense bf16 peak in the catalog",
-                     "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_gb in the catalog",
-                     "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_bw_tbs in the catalog"});
+  CHECK(lines ==
+        std::vector<std::string>{
+            "cases.toml:4:8: case.chip = \"test_fp8_only\": has no dense bf16 peak in the catalog",
+            "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_gb in the catalog",
+            "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_bw_tbs in the catalog"});
 }
 
 TEST_CASE("validate exits 2 listing every chip that lacks a figure", "[training][validate][cli]") {
@@ -247,19 +271,22 @@ TEST_CASE("validate exits 2 listing every chip that lacks a figure", "[training]
   text.replace(text.find("nvidia_a100_sxm_80gb"), 20, "test_fp8_only");
   text.replace(text.find("nvidia_a100_sxm_80gb"), 20, "test_no_memory");
   write(dir / "cases.toml", text);
-  const auto r = test::run_process(CLUSTERCAP_BINARY, {"validate", "cases.toml", "--hardware", "extra.toml"},
-                                   dir.string());
+  const auto r = test::run_process(
+      CLUSTERCAP_BINARY, {"validate", "cases.toml", "--hardware", "extra.toml"}, dir.string());
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == "cases.toml:4:8: case.chip = \"test_fp8_only\": has no dense bf16 peak in the catalog\n"
-                 "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_gb in the catalog\n"
-                 "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_bw_tbs in the catalog\n"
-                 "clustercap: 3 input errors; nothing was written\n");
+  CHECK(r.err ==
+        "cases.toml:4:8: case.chip = \"test_fp8_only\": has no dense bf16 peak in the catalog\n"
+        "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_gb in the catalog\n"
+        "cases.toml:25:8: case.chip = \"test_no_memory\": has no hbm_bw_tbs in the catalog\n"
+        "clustercap: 3 input errors; nothing was written\n");
 }
 
-TEST_CASE("validate with a layout that cannot run exits 0 and says no fit", "[training][validate][cli]") {
+TEST_CASE("validate with a layout that cannot run exits 0 and says no fit",
+          "[training][validate][cli]") {
   const auto dir = temp_dir();
-  write(dir / "one.toml", small_case("fits-a", 32, 1, 1) + small_case("tp-over-domain", 32, 8, 1, 4));
+  write(dir / "one.toml",
+        small_case("fits-a", 32, 1, 1) + small_case("tp-over-domain", 32, 8, 1, 4));
   const auto r = test::run_process(CLUSTERCAP_BINARY, {"validate", "one.toml"}, dir.string());
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("no fit: tp 8 exceeds the scale-up domain of 4 chips") != std::string::npos);
