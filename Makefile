@@ -7,7 +7,7 @@ JOBS ?= 2
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan test-noomp fuzz bench clean
+.PHONY: all deps build run test test-asan test-noomp fuzz bench format clean
 
 all: build
 
@@ -41,6 +41,10 @@ fuzz:
 bench: build
 	@bash scripts/install-deps.sh bench
 	bash bench/run.sh $(BUILD)
+
+# Applies .clang-format to every C++ file (ctest `formatted` checks it).
+format: deps
+	bash scripts/check-format.sh --fix
 
 clean:
 	rm -rf build build-asan build-noomp build-fuzz

@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev            # TOML config files
   nlohmann-json3-dev             # JSON output
   catch2                         # tests (Catch2 2.13)
+  clang-format-14                # the format check (ctest formatted, scripts/check-format.sh)
   python3-numpy                  # the NumPy oracle (ctest and `make bench`) on Debian's /usr/bin/python3
 )
 

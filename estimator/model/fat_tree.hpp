@@ -36,10 +36,17 @@ struct FabricSize {
 };
 
 // A FabricSpec's numbers as values of T (double, or a Pack of eight).
-#define CLUSTERCAP_FABRIC_FIELDS(X)                                   \
-  X(switch_radix)                                                     \
-  X(max_tiers) X(planes) X(nic_transceiver_w) X(switch_transceiver_w) \
-      X(switch_ports_per_transceiver) X(switch_w) X(copper_first_tier) /* 1 or 0 */
+// clang-format off
+#define CLUSTERCAP_FABRIC_FIELDS(X) \
+  X(switch_radix)                   \
+  X(max_tiers)                      \
+  X(planes)                         \
+  X(nic_transceiver_w)              \
+  X(switch_transceiver_w)           \
+  X(switch_ports_per_transceiver)   \
+  X(switch_w)                       \
+  X(copper_first_tier) /* 1 or 0 */
+// clang-format on
 template <class T>
 struct FabricT {
 #define CLUSTERCAP_FABRIC_FIELD(name) T name;
