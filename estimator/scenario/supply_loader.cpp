@@ -287,7 +287,8 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     check_ref(item.hbm_pool, SupplyKind::hbm_pool, "hbm_pool");
     check_ref(item.die_stockpile, SupplyKind::die_stockpile, "die_stockpile");
   }
-  if (!scenario.supply.empty() && !scenario.timeline) {
+  // A [timeline] that is there but invalid has its own errors already.
+  if (!scenario.supply.empty() && !scenario.timeline && !root.has("timeline")) {
     root.error_missing("timeline", "a [timeline] with start and end is required with [[supply]]");
   }
   if (!scenario.supply.empty() && scenario.timeline) {

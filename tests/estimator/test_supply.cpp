@@ -236,3 +236,20 @@ hbm_pool = "hbm"
       "s.toml:24:1: supply.hbm_stacks_per_package: required (> 0) when hbm_pool is named: the HBM "
       "stacks each package takes from \"hbm\"");
 }
+
+TEST_CASE("a timeline that ends before it starts is one error, not also a missing timeline",
+          "[estimator][supply]") {
+  const auto errors = test::error_lines([] {
+    scenario("", R"(
+[[supply]]
+kind = "hbm_pool"
+name = "hbm"
+actor = "A"
+start = "2025-01"
+stockpile_stacks = 1000
+)",
+             "2024-06");
+  });
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "s.toml:7:7: timeline.end = \"2024-06\": must not be before start (2025-01)");
+}
