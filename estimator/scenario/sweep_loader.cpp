@@ -189,10 +189,12 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
     scenario.sweep.correlations.push_back(c);
   }
   if (auto grid = section->table("grid")) {
+    scenario.sweep.grid_line = grid->line();
+    scenario.sweep.grid_column = grid->column();
     for (const auto& key : grid->keys()) {
       sweep::GridAxis axis;
       axis.key = key;
-      axis.line = grid->line();
+      std::tie(axis.line, axis.column) = grid->position(key);
       if (auto values = grid->number_list(key, Presence::required)) {
         if (values->empty()) grid->error_at(key, "must list at least one value");
         axis.values = *values;
@@ -325,31 +327,31 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
       if (in.name == axis.key) probe.indexed_key = in.indexed_key;
     }
     if (!sweep::bind_target(probe)) {
-      diagnostics.add({scenario.file, axis.line, 1, key, "[...]",
+      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]",
                        "names no key a sweep can set; use an indexed key such as "
                        "\"actor[0].site[0].power_mw\" or a distribution's name; keys: " +
                            sweep::supported_keys()});
       continue;
     }
     if (const std::string rule = missing_index(scenario, probe); !rule.empty()) {
-      diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
+      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]", rule});
       continue;
     }
     if (const std::string rule = without_effect(scenario, catalog, probe); !rule.empty()) {
-      diagnostics.add({scenario.file, axis.line, 1, key, "[...]", rule});
+      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]", rule});
     }
     const auto [first, fresh] = axis_of.emplace(probe.indexed_key, a);
     if (!fresh) {
       const sweep::GridAxis& other = grid[first->second];
-      diagnostics.add({scenario.file, axis.line, 1, key, "[...]",
+      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]",
                        "sets the same value as sweep.grid." + other.key + ", also defined at " +
-                           location(scenario.file, other.line, 1)});
+                           location(scenario.file, other.line, other.column)});
     }
     const InputSpec& spec = input_spec(probe.target);
     for (double value : axis.values) {
       const std::string rule = spec.check(value);
       if (!rule.empty())
-        diagnostics.add({scenario.file, axis.line, 1, key, format_number(value), rule});
+        diagnostics.add({scenario.file, axis.line, axis.column, key, format_number(value), rule});
     }
   }
 }

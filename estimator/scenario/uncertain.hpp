@@ -61,7 +61,7 @@ struct Correlation {
 struct GridAxis {
   std::string key;  // input label or indexed key of a number in the file
   std::vector<double> values;
-  std::int64_t line = 0;
+  std::int64_t line = 0, column = 1;  // where the key's list starts
 };
 
 struct SweepSpec {
@@ -69,6 +69,8 @@ struct SweepSpec {
   std::vector<std::string> rejected_names;  // names of specs that failed to parse
   std::vector<Correlation> correlations;
   std::vector<GridAxis> grid;
+  std::int64_t grid_line = 0,
+               grid_column = 0;  // where [sweep.grid] is, for errors about the whole grid
 };
 
 // Fills target, scale, whole, clamp bounds (lo, hi) and indices from

@@ -403,7 +403,7 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog,
                               ? "more than 2^64-1"
                               : std::to_string(count);
     throw InputErrors(
-        {{scenario.file, scenario.sweep.grid.front().line, 1, "sweep.grid", "",
+        {{scenario.file, scenario.sweep.grid_line, scenario.sweep.grid_column, "sweep.grid", "",
           "has " + n + " points, more than the cap of " + std::to_string(options.max_points) +
               "; use fewer values or raise the cap with --max-points " +
               (count == std::numeric_limits<std::uint64_t>::max() ? std::string("N") : n) +

@@ -259,6 +259,13 @@ void TableReader::add_error(const toml::node* at, std::string_view key, std::str
   diagnostics_->add(std::move(error));
 }
 
+std::pair<std::int64_t, std::int64_t> TableReader::position(std::string_view key) const {
+  const toml::node* node = table_->get(key);
+  if (node == nullptr) return {line(), column()};
+  return {std::max<std::int64_t>(1, node->source().begin.line),
+          std::max<std::int64_t>(1, node->source().begin.column)};
+}
+
 void TableReader::error_at(std::string_view key, std::string rule) {
   add_error(table_->get(key), key, std::move(rule));
 }

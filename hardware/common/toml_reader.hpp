@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hardware/common/input_error.hpp"
@@ -98,6 +99,9 @@ class TableReader {
                                        Presence presence = Presence::optional);
 
   // Adds an error located at `key`'s value (or at this table when absent).
+  // Line and column where `key`'s value starts (the table's own when the
+  // key is absent), for errors reported after reading.
+  std::pair<std::int64_t, std::int64_t> position(std::string_view key) const;
   void error_at(std::string_view key, std::string rule);
   // Adds an error located at this table, naming `key` without a value.
   void error_missing(std::string_view key, std::string rule);

@@ -194,11 +194,11 @@ TEST_CASE("grid values go through the key's range and whole-number checks at loa
 )";
   CHECK(errors_for(text) ==
         std::vector<std::string>{
-            "s.toml:19:1: sweep.grid.actor[0].inventory[0].count = -5000: must be in [0, "
+            "s.toml:20:33: sweep.grid.actor[0].inventory[0].count = -5000: must be in [0, "
             "10000000000]",
-            "s.toml:19:1: sweep.grid.actor[0].inventory[0].count = 1.5: must be a whole number",
-            "s.toml:19:1: sweep.grid.actor[0].site[0].pue = 0.01: must be in [1, 3]",
-            "s.toml:19:1: sweep.grid.training.goodput = 7: must be in (0, 1]"});
+            "s.toml:20:33: sweep.grid.actor[0].inventory[0].count = 1.5: must be a whole number",
+            "s.toml:21:22: sweep.grid.training.goodput = 7: must be in (0, 1]",
+            "s.toml:22:26: sweep.grid.actor[0].site[0].pue = 0.01: must be in [1, 3]"});
 }
 
 TEST_CASE(
@@ -213,15 +213,15 @@ TEST_CASE(
 )";
   CHECK(errors_for(text) ==
         std::vector<std::string>{
-            "s.toml:19:1: sweep.grid.actor[0].inventory[2].mfu = [...]: names "
-            "actor[0].inventory[2], which "
-            "does not exist: indices are 0-based and actor[0] has only inventory[0]",
-            "s.toml:19:1: sweep.grid.actor[0].site[1].power_mw = [...]: names actor[0].site[1], "
+            "s.toml:20:25: sweep.grid.actor[1].budget_usd = [...]: names actor[1], which does not "
+            "exist: "
+            "indices are 0-based and this file has only actor[0]",
+            "s.toml:21:31: sweep.grid.actor[0].site[1].power_mw = [...]: names actor[0].site[1], "
             "which does "
             "not exist: indices are 0-based and actor[0] has only site[0]",
-            "s.toml:19:1: sweep.grid.actor[1].budget_usd = [...]: names actor[1], which does not "
-            "exist: "
-            "indices are 0-based and this file has only actor[0]"});
+            "s.toml:22:31: sweep.grid.actor[0].inventory[2].mfu = [...]: names "
+            "actor[0].inventory[2], which "
+            "does not exist: indices are 0-based and actor[0] has only inventory[0]"});
 }
 
 TEST_CASE("two grid axes setting the same value are an input error", "[estimator][inputs][sweep]") {
@@ -233,9 +233,9 @@ TEST_CASE("two grid axes setting the same value are an input error", "[estimator
 "actor[0].site[0].pue" = [1.1]
 site_pue = [1.3]
 )";
-  CHECK(errors_for(text) ==
-        std::vector<std::string>{"s.toml:19:1: sweep.grid.site_pue = [...]: sets the same value as "
-                                 "sweep.grid.actor[0].site[0].pue, also defined at s.toml:19:1"});
+  CHECK(errors_for(text) == std::vector<std::string>{
+                                "s.toml:21:12: sweep.grid.site_pue = [...]: sets the same value as "
+                                "sweep.grid.actor[0].site[0].pue, also defined at s.toml:20:26"});
 }
 
 TEST_CASE("a valid grid still loads and sweeps its values", "[estimator][inputs][sweep]") {
@@ -468,13 +468,13 @@ TEST_CASE("a grid key whose value the model would ignore is an input error",
 "actor[0].inventory[0].mfu" = [0.1, 0.9]
 "actor[0].inventory[0].price_usd" = [1e4]
 )";
-  CHECK(errors_for(text) ==
-        std::vector<std::string>{"s.toml:19:1: sweep.grid.actor[0].inventory[0].mfu = [...]: has "
-                                 "no effect: that inventory line "
-                                 "sets no mfu; write mfu on it to vary it",
-                                 "s.toml:19:1: sweep.grid.actor[0].inventory[0].price_usd = [...]: "
-                                 "has no effect: that inventory "
-                                 "line sets no price_usd; write price_usd on it to vary it"});
+  CHECK(errors_for(text) == std::vector<std::string>{
+                                "s.toml:20:31: sweep.grid.actor[0].inventory[0].mfu = [...]: has "
+                                "no effect: that inventory line "
+                                "sets no mfu; write mfu on it to vary it",
+                                "s.toml:21:37: sweep.grid.actor[0].inventory[0].price_usd = [...]: "
+                                "has no effect: that inventory "
+                                "line sets no price_usd; write price_usd on it to vary it"});
   std::string failures = kBase;
   failures.replace(failures.find("duration_days = 100"), 19,
                    "duration_days = 100\ninterruptions_per_chip_day = 0.0001\nrestart_hours = 1\n"
@@ -482,14 +482,14 @@ TEST_CASE("a grid key whose value the model would ignore is an input error",
   failures += "\n[sweep.grid]\n\"training.goodput\" = [0.5]\n";
   CHECK(errors_for(failures) ==
         std::vector<std::string>{
-            "s.toml:22:1: sweep.grid.training.goodput = [...]: has no effect: goodput "
+            "s.toml:23:22: sweep.grid.training.goodput = [...]: has no effect: goodput "
             "follows from the [training] failure model"});
   std::string own_mfu = kBase;
   own_mfu.replace(own_mfu.find("count = 16384"), 13, "count = 16384\nmfu = 0.4");
-  CHECK(
-      errors_for(own_mfu + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n") ==
-      std::vector<std::string>{"s.toml:20:1: sweep.grid.training.mfu = [...]: has no effect: every "
-                               "inventory line sets its own mfu"});
+  CHECK(errors_for(own_mfu + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n") ==
+        std::vector<std::string>{
+            "s.toml:21:18: sweep.grid.training.mfu = [...]: has no effect: every "
+            "inventory line sets its own mfu"});
   CHECK(errors_for(std::string(kBase) + "\n[sweep.grid]\n\"training.mfu\" = [0.3]\n").empty());
   // Written on the line, the same keys load.
   std::string written = kBase;
@@ -558,7 +558,7 @@ TEST_CASE("a budget grid on an actor holding chips with no price is an input err
   unpriced.replace(unpriced.find("nvidia_h100_sxm"), 15, "nvidia_h800_sxm");
   CHECK(errors_for(unpriced + grid) ==
         std::vector<std::string>{
-            "s.toml:19:1: sweep.grid.actor[0].budget_usd = [...]: has no effect on "
+            "s.toml:20:25: sweep.grid.actor[0].budget_usd = [...]: has no effect on "
             "\"nvidia_h800_sxm\": the catalog has no price for it; write price_usd on its "
             "inventory line"});
   std::string priced = unpriced;
