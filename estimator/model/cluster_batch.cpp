@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include "estimator/model/cluster_row.hpp"
 
@@ -44,30 +43,12 @@ void ClusterResults::resize(Index size) {
   limited_by.setZero(size);
 }
 
-double limit_systems(const ClusterBatch& in, Index i, Constraint limit) {
-  const auto k = static_cast<std::size_t>(limit);
-  if (k >= kLimitCount) throw std::out_of_range("limit_systems: no such constraint");
-  return sizing_t(row_values<double>(in, i)).limits[k];
-}
-
-double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems) {
-  return it_power_t(row_values<double>(in, i), systems);
-}
-
-double it_budget_w(const ClusterBatch& in, Index i) {
-  return it_budget_t(row_values<double>(in, i));
-}
-
 double network_limit_systems(const ClusterBatch& in, Index i) {
   return network_limit_t(row_values<double>(in, i));
 }
 
 Constraint binding_constraint(const double (&limits_systems)[kLimitCount]) {
   return static_cast<Constraint>(static_cast<int>(binding_t(limits_systems)));
-}
-
-double goodput_at(const ClusterBatch& in, Index i, double chips) {
-  return goodput_at_t(row_values<double>(in, i), chips);
 }
 
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out) {

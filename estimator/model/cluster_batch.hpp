@@ -132,19 +132,11 @@ struct ClusterResults {
   void resize(Index size);
 };
 
-// Step 2 for candidate i: what each limit allows, in whole systems.
-double limit_systems(const ClusterBatch& in, Index i, Constraint limit);
-double network_limit_systems(const ClusterBatch& in, Index i);  // deepest allowed fabric
-// IT power of `systems` systems of candidate i with the fabric they need, and
-// the IT power its site offers: power_limit_systems is the largest count
-// whose IT power fits, so one comparison tells whether power binds below a count.
-double it_power_for_systems_w(const ClusterBatch& in, Index i, double systems);
-double it_budget_w(const ClusterBatch& in, Index i);
+// Step 2 for candidate i: the deepest allowed fabric's limit, in whole
+// systems (the sweep's MFU tables span up to it).
+double network_limit_systems(const ClusterBatch& in, Index i);
 // Step 3: the smallest limit binds; ties go to the earlier constraint.
 Constraint binding_constraint(const double (&limits_systems)[kLimitCount]);
-// Goodput of candidate i at a cluster size (as given, or from the failure
-// model): cluster_row.hpp goodput_t, as every path computes it.
-double goodput_at(const ClusterBatch& in, Index i, double chips);
 
 // Steps 2-4: limits, binding constraint, whole systems, power and fabric.
 void assemble_clusters(const ClusterBatch& in, ClusterResults& out);
