@@ -547,7 +547,6 @@ int run_sweep_command(const std::vector<std::string>& args) {
   };
   const sweep::SweepResult result = sweep::run_sweep(scenario, catalog, options);
   line.close();
-  if (result.interrupted) throw RuntimeFailure("interrupted; nothing was written");
 
   // Everything rendered first; then written all together or not at all.
   std::vector<Output> outputs;
