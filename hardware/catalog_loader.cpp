@@ -18,12 +18,9 @@ constexpr double kTera = 1e12;
 constexpr double kPeta = 1e15;
 constexpr double kGiga = 1e9;
 
-// Generous physical bounds: they catch unit slips (W typed as kW, sparse
-// figures pasted twice) without encoding today's hardware.
-const Range kTflops = Range::positive(1e7);
+// Generous physical bounds, as kTflopsRange (catalog_loader.hpp).
 const Range kPflops = Range::positive(1e9);
 const Range kCapacityGb = Range::positive(1e5);
-const Range kBandwidth = Range::positive(1e7);
 const Range kYear = Range::closed(1990, 2100);
 
 std::optional<double> scaled(std::optional<double> value, double factor) {
@@ -84,24 +81,25 @@ Chip read_chip(TableReader& reader) {
   chip.datacenter = reader.boolean("datacenter");
   chip.process_node = text_or_empty(reader, "process_node");
   chip.foundry = text_or_empty(reader, "foundry");
-  chip.die_area_mm2 = reader.number("die_area_mm2", Range::positive(1e5));
+  chip.die_area_mm2 = reader.number("die_area_mm2", kDieAreaRange);
   chip.compute_dies = reader.integer("compute_dies", Range::closed(1, 64));
   for (Precision p : kAllPrecisions) {
     chip.dense_peak_flops[static_cast<std::size_t>(p)] =
-        scaled(reader.number(catalog_key(p), kTflops), kTera);
+        scaled(reader.number(catalog_key(p), kTflopsRange), kTera);
   }
-  chip.fp64_tensor_flops = scaled(reader.number("fp64_tensor_tflops", kTflops), kTera);
+  chip.fp64_tensor_flops = scaled(reader.number("fp64_tensor_tflops", kTflopsRange), kTera);
   chip.hbm_bytes = scaled(reader.number("hbm_gb", kCapacityGb), kGiga);
   chip.memory_type = text_or_empty(reader, "memory_type");
-  chip.hbm_bandwidth_bytes_per_s = scaled(reader.number("hbm_bw_tbs", Range::positive(1e4)), kTera);
+  chip.hbm_bandwidth_bytes_per_s =
+      scaled(reader.number("hbm_bw_tbs", kChipHbmBandwidthRange), kTera);
   chip.scaleup_tech = text_or_empty(reader, "scaleup_tech");
   chip.scaleup_bidirectional_bytes_per_s =
-      scaled(reader.number("scaleup_gbs_bidirectional", kBandwidth), kGiga);
+      scaled(reader.number("scaleup_gbs_bidirectional", kBandwidthRange), kGiga);
   chip.scaleup_unidirectional_bytes_per_s =
-      scaled(reader.number("scaleup_gbs_unidirectional", kBandwidth), kGiga);
+      scaled(reader.number("scaleup_gbs_unidirectional", kBandwidthRange), kGiga);
   chip.scaleup_direction_unstated_bytes_per_s =
-      scaled(reader.number("scaleup_gbs_direction_unstated", kBandwidth), kGiga);
-  chip.scaleout_bits_per_s = scaled(reader.number("scaleout_gbps", kBandwidth), kGiga);
+      scaled(reader.number("scaleup_gbs_direction_unstated", kBandwidthRange), kGiga);
+  chip.scaleout_bits_per_s = scaled(reader.number("scaleout_gbps", kBandwidthRange), kGiga);
   chip.tdp_w = reader.number("tdp_w", Range::positive(1e5));
   chip.price_usd = reader.number("price_usd", Range::positive(1e9));
   chip.mfu_bf16 = reader.number("mfu_bf16", Range::unit_fraction());
@@ -149,20 +147,20 @@ System read_system(TableReader& reader) {
   system.fp8_dense_flops = scaled(reader.number("fp8_dense_pflops", kPflops), kPeta);
   system.fp4_dense_flops = scaled(reader.number("fp4_dense_pflops", kPflops), kPeta);
   system.hbm_bytes = scaled(reader.number("hbm_tb", Range::positive(1e7)), kTera);
-  system.hbm_bandwidth_bytes_per_s = scaled(reader.number("hbm_bw_tbs", kBandwidth), kTera);
+  system.hbm_bandwidth_bytes_per_s = scaled(reader.number("hbm_bw_tbs", kBandwidthRange), kTera);
   system.scaleup_tech = text_or_empty(reader, "scaleup_tech");
   system.scaleup_bidirectional_bytes_per_s_per_chip =
-      scaled(reader.number("scaleup_gbs_bidirectional_per_chip", kBandwidth), kGiga);
+      scaled(reader.number("scaleup_gbs_bidirectional_per_chip", kBandwidthRange), kGiga);
   system.scaleup_unidirectional_bytes_per_s_per_chip =
-      scaled(reader.number("scaleup_gbs_unidirectional_per_chip", kBandwidth), kGiga);
+      scaled(reader.number("scaleup_gbs_unidirectional_per_chip", kBandwidthRange), kGiga);
   system.scaleup_direction_unstated_bytes_per_s_per_chip =
-      scaled(reader.number("scaleup_gbs_direction_unstated_per_chip", kBandwidth), kGiga);
+      scaled(reader.number("scaleup_gbs_direction_unstated_per_chip", kBandwidthRange), kGiga);
   system.scaleup_aggregate_bidirectional_bytes_per_s =
-      scaled(reader.number("scaleup_aggregate_tbs_bidirectional", kBandwidth), kTera);
+      scaled(reader.number("scaleup_aggregate_tbs_bidirectional", kBandwidthRange), kTera);
   system.scaleup_aggregate_direction_unstated_bytes_per_s =
-      scaled(reader.number("scaleup_aggregate_tbs_direction_unstated", kBandwidth), kTera);
+      scaled(reader.number("scaleup_aggregate_tbs_direction_unstated", kBandwidthRange), kTera);
   system.scaleout_bits_per_s_per_chip =
-      scaled(reader.number("scaleout_gbps_per_chip", kBandwidth), kGiga);
+      scaled(reader.number("scaleout_gbps_per_chip", kBandwidthRange), kGiga);
   system.optical_transceivers = reader.integer("optical_transceivers", Range::closed(0, 1e9));
   system.power_w = scaled(reader.number("power_kw", Range::positive(1e7)), 1e3);
   system.power_scope = text_or_empty(reader, "power_scope");

@@ -10,8 +10,17 @@
 #include <vector>
 
 #include "hardware/catalog.hpp"
+#include "hardware/common/toml_reader.hpp"
 
 namespace clustercap {
+
+// Generous physical bounds of catalog figures: they catch unit slips (W
+// typed as kW, sparse figures pasted twice) without encoding today's
+// hardware. `classify`'s hypothetical chip is checked against the same ones.
+inline const Range kTflopsRange = Range::positive(1e7);     // dense TFLOPS / TOPS
+inline const Range kBandwidthRange = Range::positive(1e7);  // GB/s (scale-up), TB/s (system HBM)
+inline const Range kDieAreaRange = Range::positive(1e5);    // mm2
+inline const Range kChipHbmBandwidthRange = Range::positive(1e4);  // TB/s per chip
 
 struct TextSource {
   std::string name;  // shown in error messages (a path)

@@ -645,12 +645,11 @@ std::optional<double> command_line_number(const std::string& flag, const std::st
   return value;
 }
 
-// Same bounds as the catalog's chip keys (hardware/catalog_loader.cpp): zero
-// I/O or DRAM bandwidth is a real design (no scale-up links, SRAM only).
-const Range kRateRange = Range::positive(1e7);      // dense TFLOPS / TOPS
-const Range kDieAreaRange = Range::positive(1e5);   // mm2
-const Range kIoRange = Range::non_negative(1e7);    // GB/s
-const Range kDramRange = Range::non_negative(1e4);  // TB/s
+// The catalog's chip-key bounds (hardware/catalog_loader.hpp), except that
+// zero I/O or DRAM bandwidth is a real design here (no scale-up links, SRAM
+// only).
+const Range kIoRange = Range::non_negative(kBandwidthRange.max);           // GB/s
+const Range kDramRange = Range::non_negative(kChipHbmBandwidthRange.max);  // TB/s
 
 Chip build_hypothetical(const HypotheticalChip& h) {
   std::vector<InputError> errors;
@@ -665,7 +664,7 @@ Chip build_hypothetical(const HypotheticalChip& h) {
   for (const auto& [p, text] : h.rates) {
     const std::string flag =
         p == Precision::int8 ? "--tops-int8" : "--tflops-" + std::string(to_string(p));
-    if (const auto tera = command_line_number(flag, text, kRateRange, errors)) {
+    if (const auto tera = command_line_number(flag, text, kTflopsRange, errors)) {
       chip.dense_peak_flops[static_cast<std::size_t>(p)] = *tera * 1e12;
     }
   }
