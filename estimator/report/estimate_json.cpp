@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/layout_json.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/version.hpp"
@@ -136,15 +137,7 @@ json training_json(const TrainingResult& t, const MetricValues& metrics) {
     j["workload_fits"] = t.workload_fits;
     j["layouts_evaluated"] = t.layouts_evaluated;
     if (t.workload_fits) {
-      const auto& l = t.layout;
-      j["layout"] = {{"tp", l.tp},
-                     {"pp", l.pp},
-                     {"dp", l.dp},
-                     {"ep", l.ep},
-                     {"cp", l.cp},
-                     {"microbatch", l.microbatch},
-                     {"interleave", l.interleave},
-                     {"recompute", training::to_string(l.recompute)}};
+      j["layout"] = layout_json(t.layout);
       j["step_time_s"] = t.step_time_s;
       j["mfu"] = t.predicted_mfu;
       j["tokens_per_s"] = t.tokens_per_s;

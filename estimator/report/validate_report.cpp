@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "estimator/report/layout_json.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -22,17 +23,6 @@ std::string layout_text(const training::Layout& l) {
          (l.ep > 1 ? " ep" + std::to_string(l.ep) : "") + " mb" + std::to_string(l.microbatch) +
          (l.interleave > 1 ? " v" + std::to_string(l.interleave) : "") + " " +
          training::to_string(l.recompute);
-}
-
-json layout_json(const training::Layout& l) {
-  return {{"tp", l.tp},
-          {"pp", l.pp},
-          {"dp", l.dp},
-          {"ep", l.ep},
-          {"cp", l.cp},
-          {"microbatch", l.microbatch},
-          {"interleave", l.interleave},
-          {"recompute", training::to_string(l.recompute)}};
 }
 
 std::string value(const training::ValidationRow& r, double v) {
