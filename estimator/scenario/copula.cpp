@@ -12,10 +12,6 @@ namespace clustercap::sweep {
 
 namespace {
 
-std::string location(const std::string& file, const Correlation& c) {
-  return file + ":" + std::to_string(c.line) + ":" + std::to_string(c.column);
-}
-
 // The matrix is not positive definite: finds the first correlation (in file
 // order) that makes the matrix of it and the ones before it so, and names the
 // earlier ones it is linked to through shared inputs.
@@ -53,7 +49,9 @@ InputError inconsistency(const Scenario& scenario, const Copula& copula, IndexOf
   }
   std::string others;
   for (std::size_t i = 0; i < culprit; ++i) {
-    if (involved[i] != 0) others += (others.empty() ? "" : ", ") + location(scenario.file, all[i]);
+    if (involved[i] != 0)
+      others +=
+          (others.empty() ? "" : ", ") + file_position(scenario.file, all[i].line, all[i].column);
   }
   const Correlation& c = all[culprit];
   return {scenario.file,

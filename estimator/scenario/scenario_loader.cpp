@@ -67,12 +67,6 @@ std::optional<SupplySource> parse_source(const std::string& text) {
   return std::nullopt;
 }
 
-// FILE:LINE:COL of a table, for "also defined at" in duplicate errors.
-std::string location_of(const TableReader& reader) {
-  return reader.file() + ":" + std::to_string(reader.line()) + ":" +
-         std::to_string(reader.column());
-}
-
 std::string quoted_list(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& item : items) text += (text.empty() ? "\"" : ", \"") + item + "\"";
@@ -306,7 +300,7 @@ void check_pooled_lines(std::vector<TableReader>& readers, const Actor& actor,
     const auto [first, fresh] = first_of.emplace(key, i);
     if (fresh) continue;
     const InventoryLine& pooled = actor.inventory[first->second];
-    const std::string where = location_of(readers[first->second]);
+    const std::string where = readers[first->second].location();
     auto is_distribution = [&](const std::string& indexed) {
       return std::any_of(
           scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
@@ -363,7 +357,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     Actor actor;
     actor.name = reader.string("name", Presence::required).value_or("");
     if (!actor.name.empty()) {
-      const auto [first, fresh] = actor_names.emplace(actor.name, location_of(reader));
+      const auto [first, fresh] = actor_names.emplace(actor.name, reader.location());
       if (!fresh) reader.error_at("name", "duplicate actor name; also defined at " + first->second);
     }
     actor.centralize = reader.boolean("centralize").value_or(false);
@@ -390,7 +384,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       actor.sites.push_back(read_site(site_reader, actor));
       const std::string& name = actor.sites.back().name;
       if (name.empty()) continue;
-      const auto [first, fresh] = site_names.emplace(name, location_of(site_reader));
+      const auto [first, fresh] = site_names.emplace(name, site_reader.location());
       if (!fresh) {
         site_reader.error_at("name",
                              "duplicate site name in this actor; also defined at " + first->second);
@@ -444,7 +438,7 @@ void read_references(TableReader& root, Scenario& scenario, const Catalog& catal
     auto id = reader.string("id", Presence::required);
     reader.report_unknown_keys();
     if (!id) continue;
-    if (const auto [first, fresh] = seen.emplace(*id, location_of(reader)); !fresh) {
+    if (const auto [first, fresh] = seen.emplace(*id, reader.location()); !fresh) {
       reader.error_at("id", "duplicate reference; also listed at " + first->second);
       continue;
     }

@@ -118,8 +118,7 @@ void read_site_expansions(TableReader& site_reader, const Site& site, Actor& act
       const auto [first, fresh] = month_at.emplace(*from, std::make_pair(r.line(), r.column()));
       if (!fresh) {
         r.error_at("from", "a second expansion of this site in the same month; also defined at " +
-                               r.file() + ":" + std::to_string(first->second.first) + ":" +
-                               std::to_string(first->second.second));
+                               file_position(r.file(), first->second.first, first->second.second));
       }
     }
     actor.supply.expansions.push_back(e);
@@ -220,9 +219,8 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
       }
       item.name = std::string(supply::to_string(item.kind)) + " " + item.chip_id;
     }
-    const std::string here =
-        r.file() + ":" + std::to_string(r.line()) + ":" + std::to_string(r.column());
-    if (const auto [first, fresh] = names.emplace(item.actor + "\n" + item.name, here); !fresh) {
+    if (const auto [first, fresh] = names.emplace(item.actor + "\n" + item.name, r.location());
+        !fresh) {
       r.error_at("name",
                  "duplicate supply name for this actor; give each line a distinct name (also "
                  "defined at " +

@@ -210,10 +210,6 @@ namespace {
 
 using sweep::Target;
 
-std::string location(const std::string& file, std::int64_t line, std::int64_t column) {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
 // "this file has actor[0] to actor[2]", "actor[1] has only site[0]", ...
 std::string valid_indices(const std::string& owner, const std::string& what, std::size_t count) {
   if (count == 0) return owner + " has no " + what;
@@ -345,7 +341,7 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
       const sweep::GridAxis& other = grid[first->second];
       diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]",
                        "sets the same value as sweep.grid." + other.key + ", also defined at " +
-                           location(scenario.file, other.line, other.column)});
+                           file_position(scenario.file, other.line, other.column)});
     }
     const InputSpec& spec = input_spec(probe.target);
     for (double value : axis.values) {
@@ -392,9 +388,10 @@ void check_correlations(const Scenario& scenario, const std::vector<std::string>
     }
     const auto [first, fresh] = pairs.emplace(std::minmax(a, b), &c);
     if (!fresh) {
-      diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
-                       "correlates \"" + c.a + "\" and \"" + c.b + "\" again; also defined at " +
-                           location(scenario.file, first->second->line, first->second->column)});
+      diagnostics.add(
+          {scenario.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
+           "correlates \"" + c.a + "\" and \"" + c.b + "\" again; also defined at " +
+               file_position(scenario.file, first->second->line, first->second->column)});
       resolved = false;
     }
   }
@@ -444,7 +441,7 @@ void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnost
       diagnostics.add(
           {input.file, input.line, input.column, input.key + ".name", "\"" + input.name + "\"",
            "duplicate distribution name; also defined at " +
-               location(first->second->file, first->second->line, first->second->column)});
+               file_position(first->second->file, first->second->line, first->second->column)});
       names_unique = false;
     }
   }

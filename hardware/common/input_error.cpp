@@ -18,11 +18,12 @@ std::string join_errors(const std::vector<InputError>& errors) {
 
 }  // namespace
 
+std::string file_position(const std::string& file, std::int64_t line, std::int64_t column) {
+  return file + ':' + std::to_string(line) + ':' + std::to_string(column > 0 ? column : 1);
+}
+
 std::string InputError::to_string() const {
-  std::string text = file;
-  if (line > 0) {
-    text += ':' + std::to_string(line) + ':' + std::to_string(column > 0 ? column : 1);
-  }
+  std::string text = line > 0 ? file_position(file, line, column) : file;
   text += ": ";
   if (!key.empty()) {
     text += key;

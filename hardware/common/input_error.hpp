@@ -25,6 +25,10 @@ struct InputError {
   std::string to_string() const;
 };
 
+// "FILE:LINE:COL" (the column at least 1): where an error or a first
+// definition is, the one form every message uses.
+std::string file_position(const std::string& file, std::int64_t line, std::int64_t column);
+
 // Thrown when input is invalid; carries every error found.
 class InputErrors : public std::runtime_error {
  public:

@@ -259,6 +259,8 @@ void TableReader::add_error(const toml::node* at, std::string_view key, std::str
   diagnostics_->add(std::move(error));
 }
 
+std::string TableReader::location() const { return file_position(file_, line(), column()); }
+
 std::pair<std::int64_t, std::int64_t> TableReader::position(std::string_view key) const {
   const toml::node* node = table_->get(key);
   if (node == nullptr) return {line(), column()};

@@ -102,6 +102,8 @@ class TableReader {
   // Line and column where `key`'s value starts (the table's own when the
   // key is absent), for errors reported after reading.
   std::pair<std::int64_t, std::int64_t> position(std::string_view key) const;
+  // FILE:LINE:COL of this table, for "also defined at" in duplicate errors.
+  std::string location() const;
   void error_at(std::string_view key, std::string rule);
   // Adds an error located at this table, naming `key` without a value.
   void error_missing(std::string_view key, std::string rule);
