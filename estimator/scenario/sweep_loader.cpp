@@ -318,11 +318,7 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
     if (std::find(rejected.begin(), rejected.end(), axis.key) != rejected.end())
       continue;  // reported
     sweep::UncertainInput probe;
-    probe.indexed_key = axis.key;
-    for (const auto& in : scenario.sweep.inputs) {
-      if (in.name == axis.key) probe.indexed_key = in.indexed_key;
-    }
-    if (!sweep::bind_target(probe)) {
+    if (!sweep::bind_grid_key(scenario.sweep, axis.key, probe)) {
       diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]",
                        "names no key a sweep can set; use an indexed key such as "
                        "\"actor[0].site[0].power_mw\" or a distribution's name; keys: " +

@@ -78,6 +78,14 @@ const std::string& supported_keys() {
   return text;
 }
 
+bool bind_grid_key(const SweepSpec& spec, const std::string& key, UncertainInput& input) {
+  input.indexed_key = key;
+  for (const auto& in : spec.inputs) {
+    if (in.name == key) input.indexed_key = in.indexed_key;
+  }
+  return bind_target(input);
+}
+
 bool bind_target(UncertainInput& in) {
   std::string pattern;
   UncertainInput parsed;

@@ -78,6 +78,10 @@ struct SweepSpec {
 // the key cannot vary in a sweep (the caller reports it). Does not check that
 // the indices exist in a scenario.
 bool bind_target(UncertainInput& input);
+// The input a [sweep.grid] key sets: `key` is an indexed key or a
+// distribution's name (then its indexed key), bound as bind_target does;
+// false when it names nothing a sweep can set.
+bool bind_grid_key(const SweepSpec& spec, const std::string& key, UncertainInput& input);
 // Keys that may be distributions, for error messages (from the input table).
 const std::string& supported_keys();
 

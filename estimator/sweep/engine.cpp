@@ -64,11 +64,7 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
   }
   for (const auto& [key, value] : grid_settings) {
     UncertainInput probe;
-    probe.indexed_key = key;
-    for (const auto& in : scenario.sweep.inputs) {
-      if (in.name == key) probe.indexed_key = in.indexed_key;
-    }
-    bind_target(probe);
+    bind_grid_key(scenario.sweep, key, probe);  // the loader checked it binds
     bindings_.push_back(bind(probe, -1, value));
   }
   // Candidates holding a line whose count a sample or the grid sets.
