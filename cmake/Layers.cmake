@@ -1,4 +1,4 @@
-# The layers of clustercap, lowest first (DESIGN.md §2): one table that the
+# The layers of clustercap, lowest first (README.md, Development): one table that the
 # build and the layer check (cmake/check_layers.cmake, run by ctest) both read.
 # A layer's library is built from the .cpp files directly in its folder; its
 # headers are the .hpp files there. A file may include headers of its own

@@ -1,5 +1,5 @@
 // `estimate`: for each actor, the largest single training cluster it can
-// assemble, what binds it, and what it could train (DESIGN §3 steps 2-7).
+// assemble, what binds it, and what it could train (docs/methodology.md §5).
 //
 // Every (chip type, system, site) an actor could build is one candidate; all
 // candidates of all actors are evaluated as one batch by the same model the

@@ -1,6 +1,6 @@
 // Facility power: what a site must supply for a given IT load.
 //
-// facility_w = PUE * (systems * system_it_w + network_w)   (DESIGN §3 step 3)
+// facility_w = PUE * (systems * system_it_w + network_w)   (docs/methodology.md §E4)
 // All functions are elementwise over a batch; Eigen arrays hold one value per
 // scenario. Pure and thread-safe.
 #pragma once

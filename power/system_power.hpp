@@ -14,7 +14,7 @@ namespace clustercap::power {
 
 // DGX H100: 10.2 kW maximum input for 8 x 700 W GPUs = 1,275 W per GPU,
 // 1.82 x TDP; SemiAnalysis's 700 W GPU + ~575 W per GPU of CPU, NIC and PSU
-// gives the same factor (reference/methodology.md §3.2-3.3, R29).
+// gives the same factor (docs/methodology.md §3.2, §3.3, R29).
 inline constexpr double kDefaultSystemOverhead = 1.82;
 // HGX/DGX-style 8-accelerator servers are the common packaging.
 inline constexpr int kDefaultChipsPerServer = 8;

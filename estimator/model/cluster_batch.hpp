@@ -1,4 +1,4 @@
-// The capacity model over a batch of candidate clusters (DESIGN §3, steps
+// The capacity model over a batch of candidate clusters (docs/methodology.md §5, steps
 // 2-6). One column per candidate: a chip type with its system packaging at one
 // site, under one scenario's settings. `estimate` evaluates every candidate of
 // every actor as one batch; the sweep engine evaluates millions of sampled
@@ -70,7 +70,7 @@ enum class ModelLimit : int { compute = 0, memory = 1, data = 2 };
 const char* to_string(Constraint constraint);
 const char* to_string(ModelLimit limit);
 
-// Chinchilla rule as used by Epoch (reference/methodology.md §2.5, E8):
+// Chinchilla rule as used by Epoch (docs/methodology.md §2.5, §E8):
 // C = 6 N D and D = 20 N, so N = sqrt(C / 120).
 inline constexpr double kTokensPerParam = 20.0;
 inline constexpr double kFlopPerParamToken = 6.0;

@@ -1,4 +1,4 @@
-// The capacity model's equations (DESIGN §3, steps 2-6) for one candidate
+// The capacity model's equations (docs/methodology.md §5, E3-E8) for one candidate
 // cluster, written once as templates over T = double (one scenario, as
 // `estimate` runs them through cluster_batch.cpp) or T = Pack (eight
 // scenarios at once, as the sweep kernel runs them). Same operations in the

@@ -4,7 +4,7 @@
 //   endpoints with l tiers   N_max = 2 (k/2)^l        (l=2: k^2/2, l=3: k^3/4)
 //   switches                 (2l - 1) N / k
 //   links                    l N  (NIC-to-leaf plus l-1 switch-to-switch tiers)
-// (reference/methodology.md §3.1, after Al-Fares et al. 2008). Each link has
+// (docs/methodology.md §3.1, after Al-Fares et al. 2008). Each link has
 // two optical ends: one at the NIC, the rest on switch ports, where twin-port
 // modules serve two ports. Pure functions; thread-safe.
 #pragma once
@@ -14,12 +14,12 @@
 namespace clustercap::model {
 
 struct FabricSpec {
-  double switch_radix = 64;          // ports per switch: QM9700 = 64 x 400G NDR (R27)
+  double switch_radix = 64;          // ports per switch: QM9700 = 64 x 400G NDR (docs/methodology.md R27)
   int max_tiers = 3;                 // deepest fabric the operator will build
   int planes = 1;                    // independent rail planes; capacity scales with planes
   double port_gbps = 400;            // switch port speed; a chip uses ceil(scaleout/port) ports
-  double nic_transceiver_w = 8;      // 400G single-port OSFP, 8 W typical (R27)
-  double switch_transceiver_w = 15;  // 800G twin-port multimode OSFP, 15 W (R27)
+  double nic_transceiver_w = 8;      // 400G single-port OSFP, 8 W typical (docs/methodology.md R27)
+  double switch_transceiver_w = 15;  // 800G twin-port multimode OSFP, 15 W (docs/methodology.md R27)
   int switch_ports_per_transceiver = 2;
   double switch_w = 750;  // switch chassis without optics: not in the sources; an assumption
   bool copper_first_tier = false;  // DAC NIC-to-leaf links (no optics on the first hop)

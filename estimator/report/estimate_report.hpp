@@ -1,5 +1,5 @@
 // Reporters for `estimate`: they only format an EstimateResult, writing to
-// the stream they are given. JSON follows DESIGN §4 (clustercap.estimate.v1).
+// the stream they are given. JSON follows README.md's JSON section (clustercap.estimate.v1).
 #pragma once
 
 #include <nlohmann/json.hpp>

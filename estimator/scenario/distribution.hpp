@@ -6,7 +6,7 @@
 //   uniform     min, max
 //   triangular  min, mode, max
 //   pert        min, mode, max, lambda (4): Beta on [min, max] with mean
-//               (min + lambda mode + max) / (lambda + 2) (R34); its inverse
+//               (min + lambda mode + max) / (lambda + 2) (docs/methodology.md R34); its inverse
 //               CDF is tabulated once at 4,097 points (|error| < 1e-4 of the range)
 //   normal      mean, sd, optional min/max truncation
 //   lognormal   p5 & p95, or p10 & p90, or median & sigma (of ln x)

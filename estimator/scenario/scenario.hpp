@@ -69,11 +69,11 @@ const char* to_string(MfuModel model);  // "step-model", "prior"
 struct TrainingSettings {
   Precision precision = Precision::bf16;
   double duration_s = 100.0 * 86400.0;  // required in files; 100 days here
-  // Llama 3 405B: >90% effective training time over 54 days (R24).
+  // Llama 3 405B: >90% effective training time over 54 days (docs/methodology.md R24).
   double goodput = 0.9;
   std::optional<double> mfu;  // overrides every chip's catalog prior and the step model
   MfuModel mfu_model = MfuModel::step_model;
-  // Mixed-precision Adam: bf16 weights and grads + fp32 master, m, v (R17).
+  // Mixed-precision Adam: bf16 weights and grads + fp32 master, m, v (docs/methodology.md R17).
   double bytes_per_param = 16.0;
   // Share of HBM reserved for activations and buffers in the memory-fit
   // check. An assumption, not a sourced figure; set it per scenario.

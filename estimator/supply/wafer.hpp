@@ -1,5 +1,5 @@
 // Die output of a wafer: candidates per 300 mm wafer and yield models.
-// Pure functions (reference/policy-supply.md B.2 for the Ascend inputs).
+// Pure functions (docs/policy-supply.md §B.2 for the Ascend inputs).
 #pragma once
 
 #include <optional>

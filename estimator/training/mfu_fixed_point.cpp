@@ -32,21 +32,21 @@ constexpr int kKvHeads = 8;          // Llama 3 GQA, all sizes
 constexpr double kVocab = 128256.0;  // Llama 3 tokenizer
 constexpr double kSeqLen = 8192.0;   // Llama 3 pre-training context
 // Global batch in tokens: 60M at 405B params, growing as params^0.36.
-//  - 60M is the median of the fixed batch in Epoch's 2030 report (R1
-//    parameter table: 16M / 60M / 360M at the 10th / 50th / 90th pct),
+//  - 60M is the median of the fixed batch in Epoch's 2030 report
+//    (docs/methodology.md R1, parameter table: 16M / 60M / 360M at the 10th / 50th / 90th pct),
 //    GPT-4's reported ~60M and DeepSeek-V3's 63M (15,360 x 4,096). At the
 //    compute-optimal budget of 405B params (120 N^2 = 2e25 FLOP) DeepSeek
 //    LLM's fitted optimum 0.292 C^0.3271 (arXiv 2401.02954, section 3.1)
 //    gives 55M, so two independent sources agree there.
 //  - Llama 3 405B ended pre-training at 16M (2,048 x 8,192, arXiv
-//    2407.21783 section 3.4.1), R1's 10th percentile: Meta chose a batch
+//    2407.21783 section 3.4.1), Epoch's 10th percentile: Meta chose a batch
 //    below the optimum, and we do not anchor on it.
-//  - The exponent 0.36 (0.31-0.41) is R1's, after Erdil & Schneider-Joseph
-//    (R2): critical batch ~ 1 / reducible loss ~ params^0.36
-//    (methodology.md §1.1 and §2.6). DeepSeek's fit grows faster
+//  - The exponent 0.36 (0.31-0.41) is Epoch's, after Erdil & Schneider-Joseph
+//    (docs/methodology.md R2): critical batch ~ 1 / reducible loss ~ params^0.36
+//    (docs/methodology.md §1.1 and §2.6). DeepSeek's fit grows faster
 //    (params^0.65 at 20 tokens per param); we keep the slower rule.
 //  - Clamped to [2^20, 2^28] tokens: GPT-3's smallest models used 0.5-1M;
-//    268M stays inside R1's 90th percentile of 360M.
+//    268M stays inside Epoch's 90th percentile of 360M.
 constexpr double kAnchorParams = 405e9;
 constexpr double kAnchorBatchTokens = 60e6;
 constexpr double kBatchExponent = 0.36;

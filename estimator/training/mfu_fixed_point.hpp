@@ -6,7 +6,7 @@
 //
 // `MfuTable` tabulates that fixed point for one chip / scale-up domain /
 // scale-out bandwidth over a grid of chip counts and C1, so a sweep can look
-// MFU up per sample instead of running the layout search (DESIGN §3: compute
+// MFU up per sample instead of running the layout search (docs/methodology.md §E14: compute
 // expensive steps once per configuration, never in the per-sample loop).
 //
 // Pure; every function here is thread-safe (no shared mutable state).

@@ -68,7 +68,7 @@ double megatron_flop_per_iteration(double batch_sequences, double seq_len, doubl
 
 double memory_per_chip(const Workload& w, const Layout& l) {
   // Mixed-precision Adam: 2 (weights) + 2 (grads) + 12 (fp32 master, m, v)
-  // bytes per parameter (R17); expert weights split over EP as well.
+  // bytes per parameter (docs/methodology.md R17); expert weights split over EP as well.
   const double dense_params = w.params - (w.experts > 1 ? w.params - w.active_params : 0.0);
   const double expert_params = w.params - dense_params;
   const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);

@@ -1,5 +1,5 @@
 // Training step time from first principles for one parallel layout
-// (reference/methodology.md §2-3; Narayanan et al. 2021, Korthikanti et al.
+// (docs/methodology.md §2, §3; Narayanan et al. 2021, Korthikanti et al.
 // 2022). Pure, allocation-free, and cheap enough to evaluate millions of
 // layouts per second.
 //

@@ -93,7 +93,7 @@ TEST_CASE("estimate figures follow the equations from catalog values", "[estimat
   CHECK(a.vs_reference[0].ratio_chips == Approx(1.0));
 }
 
-TEST_CASE("estimate JSON carries every key of the DESIGN contract", "[estimator][report]") {
+TEST_CASE("estimate JSON carries every key of the estimate.v1 contract", "[estimator][report]") {
   const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
   const auto j = report::estimate_to_json(estimate(s, catalog()));
   CHECK(j["schema"] == "clustercap.estimate.v1");

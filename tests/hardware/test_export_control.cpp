@@ -1,5 +1,5 @@
 // Export-control classification against every reference chip in
-// reference/export-control.toml. TPP and PD below are derived by hand from
+// hardware/rules/export_control.toml. TPP and PD below are derived by hand from
 // the catalog's dense rates (TPP = max over formats of dense TOPS x bits) and
 // die areas; statuses are the reference's classifications.
 #include <catch2/catch.hpp>

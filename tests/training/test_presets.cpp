@@ -93,7 +93,7 @@ TEST_CASE("the DeepSeek-V3-like preset carries 671B total and 37B active", "[tra
 
 TEST_CASE("each preset finds a fitting layout at a plausible MFU", "[training][presets]") {
   // Dense BF16 runs on 1K-16K H100 measured 0.38-0.48 step MFU
-  // (reference/mfu-priors.md); `clustercap validate` shows the step model
+  // (docs/mfu-priors.md); `clustercap validate` shows the step model
   // within -20%..+23% of published runs, so 0.30-0.60 is plausible. MoE on
   // Hopper measured 0.20-0.38 on the active-parameter basis (DeepSeek-V3
   // ~0.35 against the BF16 peak); the model has no routing imbalance or
