@@ -13,13 +13,15 @@
 
 namespace clustercap::model {
 
+// Switch and transceiver defaults: NVIDIA's QM9700 switch and OSFP modules
+// (docs/methodology.md R27; power figures in docs/methodology.md §3.2).
 struct FabricSpec {
-  double switch_radix = 64;          // ports per switch: QM9700 = 64 x 400G NDR (docs/methodology.md R27)
+  double switch_radix = 64;          // ports per switch: QM9700 = 64 x 400G NDR
   int max_tiers = 3;                 // deepest fabric the operator will build
   int planes = 1;                    // independent rail planes; capacity scales with planes
   double port_gbps = 400;            // switch port speed; a chip uses ceil(scaleout/port) ports
-  double nic_transceiver_w = 8;      // 400G single-port OSFP, 8 W typical (docs/methodology.md R27)
-  double switch_transceiver_w = 15;  // 800G twin-port multimode OSFP, 15 W (docs/methodology.md R27)
+  double nic_transceiver_w = 8;      // 400G single-port OSFP, 8 W typical
+  double switch_transceiver_w = 15;  // 800G twin-port multimode OSFP, 15 W
   int switch_ports_per_transceiver = 2;
   double switch_w = 750;  // switch chassis without optics: not in the sources; an assumption
   bool copper_first_tier = false;  // DAC NIC-to-leaf links (no optics on the first hop)
