@@ -102,6 +102,7 @@ json verdict_json(const ec::Verdict& v) {
           {"license_exceptions", v.license_exceptions},
           {"license_policy", v.license_policy},
           {"named", v.named_effects},
+          {"named_sources", v.named_sources},
           {"missing", v.missing},
           {"hbm_clauses_not_evaluated", v.hbm_clauses},
           {"clauses", clauses}};
@@ -112,8 +113,12 @@ json verdict_json(const ec::Verdict& v) {
 void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream& out) {
   for (const auto& chip : chips) {
     out << terminal_text(chip.id) << "  " << terminal_text(chip.name) << "\n";
-    for (const auto& r : chip.readings) {
-      out << "  reading: " << terminal_text(r.metrics.reading) << "\n";
+    for (std::size_t i = 0; i < chip.readings.size(); ++i) {
+      const auto& r = chip.readings[i];
+      out << "  reading" << (i == 0 ? " (the one verdicts elsewhere take)" : "") << ": "
+          << terminal_text(r.metrics.reading) << "\n";
+      if (!r.metrics.reading_source.empty())
+        out << "    basis: " << terminal_text(r.metrics.reading_source) << "\n";
       write_metrics(r.metrics, out);
       for (const auto& v : r.verdicts) {
         out << "  " << std::left << std::setw(9) << terminal_text(v.vintage_id)
@@ -140,6 +145,8 @@ void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream
           out << "           licence review: " << terminal_text(v.license_policy) << "\n";
         for (const auto& n : v.named_effects)
           out << "           named: " << terminal_text(n) << "\n";
+        for (const auto& n : v.named_sources)
+          out << "           source: " << terminal_text(n) << "\n";
         if (!v.hbm_clauses.empty()) {
           out << "           HBM stacks sold separately: " << terminal_text(v.hbm_clauses.front())
               << " applies (co-packaged HBM is excluded)\n";
@@ -169,6 +176,7 @@ void write_classify_json(const std::vector<ClassifiedChip>& chips, std::ostream&
       json verdicts = json::array();
       for (const auto& v : r.verdicts) verdicts.push_back(verdict_json(v));
       json reading = {{"reading", r.metrics.reading},
+                      {"reading_source", r.metrics.reading_source},
                       {"metrics", metrics_json(r.metrics)},
                       {"verdicts", verdicts}};
       if (!r.headroom.empty()) {
