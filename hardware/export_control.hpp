@@ -108,8 +108,8 @@ RuleBook load_builtin_rule_book(const Catalog& catalog);
 struct ChipMetrics {
   std::string chip_id;
   std::string reading;  // "all catalogued rates" or a TppVariant label
-  // Why TPP is read this way, with its source; the first reading is the one
-  // verdicts elsewhere (estimate's inventory flags) take.
+  // Why TPP is read this way, with its source. Estimate's inventory flags
+  // count a chip as controlled when any of its readings is.
   std::string reading_source;
   std::optional<double> tpp;
   std::string tpp_basis;  // "fp8 1979 TFLOPS x 8"

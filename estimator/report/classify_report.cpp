@@ -115,8 +115,8 @@ void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream
     out << terminal_text(chip.id) << "  " << terminal_text(chip.name) << "\n";
     for (std::size_t i = 0; i < chip.readings.size(); ++i) {
       const auto& r = chip.readings[i];
-      out << "  reading" << (i == 0 ? " (the one verdicts elsewhere take)" : "") << ": "
-          << terminal_text(r.metrics.reading) << "\n";
+      out << "  reading" << (i == 0 ? " (default)" : "") << ": " << terminal_text(r.metrics.reading)
+          << "\n";
       if (!r.metrics.reading_source.empty())
         out << "    basis: " << terminal_text(r.metrics.reading_source) << "\n";
       write_metrics(r.metrics, out);
