@@ -65,6 +65,13 @@ void write_metrics(const ec::ChipMetrics& m, std::ostream& out) {
       << "\n";
 }
 
+// Space-separated (URLs hold no spaces).
+std::string joined_sources(const std::vector<std::string>& sources) {
+  std::string text;
+  for (const auto& s : sources) text += (text.empty() ? "" : " ") + s;
+  return text;
+}
+
 json metrics_json(const ec::ChipMetrics& m) {
   auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   return {{"tpp", opt(m.tpp)},
@@ -202,7 +209,7 @@ void write_classify_json(const std::vector<ClassifiedChip>& chips, std::ostream&
 
 void write_classify_csv(const std::vector<ClassifiedChip>& chips, std::ostream& out) {
   out << "chip,reading,rule,status,controlled,matched_clause,tpp,pd,io_bidir_gbs,total_dram_bw_"
-         "gbs\n";
+         "gbs,status_sources\n";
   auto num = [](const std::optional<double>& v) { return v ? machine_number(*v) : std::string(); };
   for (const auto& chip : chips) {
     for (const auto& r : chip.readings) {
@@ -211,7 +218,8 @@ void write_classify_csv(const std::vector<ClassifiedChip>& chips, std::ostream& 
             << csv_field(v.vintage_id) << "," << csv_field(v.status) << ","
             << truth_text(v.controlled_truth) << "," << csv_field(v.matched_clause) << ","
             << num(r.metrics.tpp) << "," << num(r.metrics.pd) << "," << num(r.metrics.io_bidir_gbs)
-            << "," << num(r.metrics.total_dram_bw_gbs) << "\n";
+            << "," << num(r.metrics.total_dram_bw_gbs) << ","
+            << csv_field(joined_sources(v.named_sources)) << "\n";
       }
     }
   }

@@ -119,4 +119,8 @@ TEST_CASE("classify prints the H20's licence letter as its 2026-01 verdict",
   CHECK(lines[1].rfind("nvidia_h20,all catalogued rates,2026-01,\"licence required "
                        "(is-informed letter, 2025-04-09)\",yes,",
                        0) == 0);
+  // The letter's sources travel with the verdict, the NVIDIA 8-K first.
+  CHECK(lines[0].substr(lines[0].size() - 15) == ",status_sources");
+  CHECK(lines[1].find(",https://www.sec.gov/Archives/edgar/data/1045810/000104581025000082/"
+                      "nvda-20250409.htm ") != std::string::npos);
 }
