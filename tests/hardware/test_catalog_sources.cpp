@@ -103,3 +103,11 @@ TEST_CASE("an estimate cites the chip and system figures it used", "[hardware][c
   REQUIRE(find("nvidia_hgx_dgx_h100", "power_kw") != nullptr);
   CHECK(find("nvidia_hgx_dgx_h100", "power_kw")->unit == "kW");
 }
+
+TEST_CASE("figure_sources lists at least one index per figure", "[hardware][catalog][sources]") {
+  const auto errors = errors_for("figure_sources = { bf16_tflops = [] }");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] ==
+        "extra.toml:7:34: chip.figure_sources.bf16_tflops = [...]: must list at least one source "
+        "index");
+}
