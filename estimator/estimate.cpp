@@ -270,6 +270,8 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     cl.chip_id = c.chip->id;
     cl.system_id = c.system != nullptr ? c.system->id : "";
     cl.system_label = system_label(c.system, scenario.generic_server);
+    ar.catalog_figures =
+        model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
     cl.site = c.site->name;
     cl.site_power_w = c.site->power_w;
     cl.pue = c.site->pue;

@@ -157,6 +157,8 @@ struct ActorResult {
   std::vector<ReferenceComparison> vs_reference;
   std::vector<CandidateSummary> candidates;  // best first
   std::vector<std::string> warnings;
+  // The catalog figures `cluster` was computed from, with their sources.
+  std::vector<CitedFigure> catalog_figures;
 };
 
 struct EstimateResult {

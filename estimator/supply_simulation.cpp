@@ -58,7 +58,9 @@ std::string import_block_reason(const Scenario& scenario, const Actor& actor, co
   for (const auto& v : scenario.export_rule_history) {
     for (const auto& n : v.named) {
       const auto effective = parse_month(n.effective);
-      if (n.chip_id == chip.id && effective && *effective <= m &&
+      const bool named =
+          std::find(n.chip_ids.begin(), n.chip_ids.end(), chip.id) != n.chip_ids.end();
+      if (named && effective && *effective <= m &&
           std::find(v.destinations.begin(), v.destinations.end(), actor.country) !=
               v.destinations.end()) {
         return "named for licensing from " + n.effective + " (rule " + v.id + ")";

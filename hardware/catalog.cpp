@@ -26,6 +26,18 @@ bool Provenance::is_estimated(const std::string& key) const {
   return std::find(estimated.begin(), estimated.end(), key) != estimated.end();
 }
 
+std::vector<std::string> Provenance::sources_for(const std::string& key) const {
+  for (const auto& f : figure_sources) {
+    if (f.key != key) continue;
+    std::vector<std::string> out;
+    for (std::size_t i : f.indices) {
+      if (i < sources.size()) out.push_back(sources[i]);
+    }
+    return out;
+  }
+  return sources;
+}
+
 std::optional<double> Chip::mfu_prior(Precision precision) const {
   switch (precision) {
     case Precision::bf16:
@@ -46,6 +58,59 @@ const ReferenceCluster* Catalog::find_cluster(const std::string& id) const {
 std::vector<std::string> Catalog::chip_ids() const { return ids_of(chips); }
 std::vector<std::string> Catalog::system_ids() const { return ids_of(systems); }
 std::vector<std::string> Catalog::cluster_ids() const { return ids_of(clusters); }
+
+std::string figure_unit(const std::string& key) {
+  auto ends = [&](const char* suffix) {
+    const std::string s(suffix);
+    return key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0;
+  };
+  auto has = [&](const char* part) { return key.find(part) != std::string::npos; };
+  if (ends("_tflops")) return "TFLOPS";
+  if (ends("_tops")) return "TOPS";
+  if (ends("_pflops")) return "PFLOPS";
+  if (has("_tbs")) return "TB/s";
+  if (has("_gbs")) return "GB/s";
+  if (has("_gbps")) return "Gb/s";
+  if (ends("_gb")) return "GB";
+  if (ends("_tb")) return "TB";
+  if (ends("_mm2")) return "mm2";
+  if (ends("_kw")) return "kW";
+  if (ends("_mw")) return "MW";
+  if (ends("_w")) return "W";
+  if (ends("_usd")) return "USD";
+  if (key.rfind("mfu_", 0) == 0 && key != "mfu_notes") return "fraction";
+  if (key == "year") return "year";
+  for (const char* count :
+       {"compute_dies", "chips", "racks", "scaleup_domain_chips", "optical_transceivers",
+        "chip_count", "chip_secondary_count", "total_chips", "h100_equivalents"}) {
+    if (key == count) return "count";
+  }
+  return "";
+}
+
+std::vector<CitedFigure> model_figures(const Catalog& catalog, const std::string& chip_id,
+                                       const std::string& system_id, Precision precision) {
+  std::vector<CitedFigure> out;
+  auto add = [&](const std::string& id, const Provenance& p, const std::string& key,
+                 const std::optional<double>& value, double scale) {
+    if (!value) return;
+    out.push_back(
+        {id, key, *value / scale, figure_unit(key), p.is_estimated(key), p.sources_for(key)});
+  };
+  if (const Chip* c = catalog.find_chip(chip_id)) {
+    add(c->id, c->provenance, catalog_key(precision), c->peak_flops(precision), 1e12);
+    add(c->id, c->provenance, "hbm_gb", c->hbm_bytes, 1e9);
+    add(c->id, c->provenance, "tdp_w", c->tdp_w, 1.0);
+    add(c->id, c->provenance, "price_usd", c->price_usd, 1.0);
+  }
+  if (const System* s = catalog.find_system(system_id)) {
+    add(s->id, s->provenance, "chips",
+        s->chips ? std::optional<double>(static_cast<double>(*s->chips)) : std::nullopt, 1.0);
+    add(s->id, s->provenance, "power_kw", s->power_w, 1e3);
+    add(s->id, s->provenance, "price_usd", s->price_usd, 1.0);
+  }
+  return out;
+}
 
 std::vector<std::string> Catalog::all_ids() const {
   std::vector<std::string> ids = chip_ids();

@@ -16,12 +16,22 @@
 
 namespace clustercap {
 
+// Which of an entry's sources back one figure (`figure_sources` in the
+// catalog): indices into Provenance::sources, checked in range on load.
+struct FigureSources {
+  std::string key;  // catalog key, e.g. "bf16_tflops"
+  std::vector<std::size_t> indices;
+};
+
 struct Provenance {
-  std::vector<std::string> sources;    // URLs; never empty
-  std::vector<std::string> estimated;  // catalog keys whose values are estimates
+  std::vector<std::string> sources;           // URLs; never empty
+  std::vector<std::string> estimated;         // catalog keys whose values are estimates
+  std::vector<FigureSources> figure_sources;  // figures mapped to some of `sources`
   std::string notes;
   std::string defined_in;  // catalog file the entry came from
   bool is_estimated(const std::string& key) const;
+  // The sources behind the figure `key`: its mapped ones, else all of them.
+  std::vector<std::string> sources_for(const std::string& key) const;
 };
 
 // An alternative reading of a chip's rates for export-control TPP, e.g. a
@@ -56,6 +66,12 @@ struct Chip {
   std::optional<double> scaleup_direction_unstated_bytes_per_s;
   // Back-end NIC bandwidth per chip, one direction, bits/s.
   std::optional<double> scaleout_bits_per_s;
+  // Aggregate bidirectional I/O to other ICs (not memory), bytes/s, as the
+  // 2022 3A090 test counts it, when it differs from the scale-up figure (a
+  // PCIe card's NVLink bridge, a module's Infinity Fabric links); io_basis
+  // says what it is made of.
+  std::optional<double> io_bidirectional_bytes_per_s;
+  std::string io_basis;
   std::optional<double> tdp_w;
   std::optional<double> price_usd;
   // Model-FLOPs-utilisation priors against the dense peak at that precision.
@@ -147,6 +163,28 @@ class Catalog {
   std::vector<std::string> cluster_ids() const;
   std::vector<std::string> all_ids() const;
 };
+
+// The unit of a catalog figure, read from its key's suffix ("bf16_tflops" ->
+// "TFLOPS", "scaleup_gbs_bidirectional" -> "GB/s", "chips" -> "count");
+// empty for a text field.
+std::string figure_unit(const std::string& key);
+
+// One catalog figure with what an analyst needs to cite it.
+struct CitedFigure {
+  std::string entry_id;  // chip or system id
+  std::string key;       // catalog key, e.g. "bf16_tflops"
+  double value = 0;      // in the catalog's unit for `key`
+  std::string unit;
+  bool estimated = false;
+  std::vector<std::string> sources;
+};
+
+// The figures a cluster estimate reads from the catalog for `chip_id` and
+// `system_id` (may be empty or unknown): the chip's dense peak at
+// `precision`, HBM, TDP and price; the system's chips, IT power and price.
+// Figures the catalog lacks are left out.
+std::vector<CitedFigure> model_figures(const Catalog& catalog, const std::string& chip_id,
+                                       const std::string& system_id, Precision precision);
 
 // ID of the chip that H100-equivalents are normalised to.
 inline constexpr const char* kH100Id = "nvidia_h100_sxm";

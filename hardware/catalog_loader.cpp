@@ -1,6 +1,7 @@
 #include "hardware/catalog_loader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,52 @@ std::string text_or_empty(TableReader& reader, std::string_view key,
   return reader.string(key, presence).value_or("");
 }
 
+// Keys of an entry that describe it rather than give a figure.
+bool is_figure_key(const std::string& key) {
+  for (const char* meta : {"id", "name", "vendor", "status", "sources", "estimated",
+                           "figure_sources", "notes", "mfu_sources", "mfu_notes"}) {
+    if (key == meta) return false;
+  }
+  return true;
+}
+
+// figure_sources = { bf16_tflops = [1], tdp_w = [0, 2] }: indices into `sources`.
+void read_figure_sources(TableReader& reader, const std::vector<std::string>& present,
+                         Provenance& provenance) {
+  auto table = reader.table("figure_sources");
+  if (!table) return;
+  std::vector<std::string> figures;
+  for (const auto& key : present) {
+    if (is_figure_key(key)) figures.push_back(key);
+  }
+  for (const auto& key : table->keys()) {
+    const auto indices = table->number_list(key);
+    if (std::find(figures.begin(), figures.end(), key) == figures.end()) {
+      table->error_at(key, "names a figure this entry does not set" + did_you_mean(key, figures));
+      continue;
+    }
+    if (!indices) continue;
+    if (indices->empty()) {
+      table->error_at(key, "must list at least one source index");
+      continue;
+    }
+    FigureSources mapped{key, {}};
+    bool ok = true;
+    for (double index : *indices) {
+      if (index < 0 || std::floor(index) < index ||
+          index >= static_cast<double>(provenance.sources.size())) {
+        table->error_at(
+            key, "source index " + format_number(index) + " is out of range: this entry lists " +
+                     std::to_string(provenance.sources.size()) + " sources, numbered from 0");
+        ok = false;
+        break;
+      }
+      mapped.indices.push_back(static_cast<std::size_t>(index));
+    }
+    if (ok) provenance.figure_sources.push_back(std::move(mapped));
+  }
+}
+
 Provenance read_provenance(TableReader& reader) {
   Provenance provenance;
   provenance.defined_in = reader.file();
@@ -48,6 +95,7 @@ Provenance read_provenance(TableReader& reader) {
   provenance.notes = text_or_empty(reader, "notes");
   // A typo in `estimated` would silently present an estimate as a vendor figure.
   const std::vector<std::string> present = reader.keys();
+  read_figure_sources(reader, present, provenance);
   for (const auto& key : provenance.estimated) {
     if (std::find(present.begin(), present.end(), key) == present.end()) {
       reader.error_at("estimated", "names \"" + key + "\", which this entry does not set" +
@@ -100,6 +148,12 @@ Chip read_chip(TableReader& reader) {
   chip.scaleup_direction_unstated_bytes_per_s =
       scaled(reader.number("scaleup_gbs_direction_unstated", kBandwidthRange), kGiga);
   chip.scaleout_bits_per_s = scaled(reader.number("scaleout_gbps", kBandwidthRange), kGiga);
+  chip.io_bidirectional_bytes_per_s =
+      scaled(reader.number("io_gbs_bidirectional", kBandwidthRange), kGiga);
+  chip.io_basis = text_or_empty(reader, "io_basis");
+  if (chip.io_bidirectional_bytes_per_s && chip.io_basis.empty())
+    reader.error_missing("io_basis",
+                         "required with io_gbs_bidirectional: say what links it counts");
   chip.tdp_w = reader.number("tdp_w", Range::positive(1e5));
   chip.price_usd = reader.number("price_usd", Range::positive(1e9));
   chip.mfu_bf16 = reader.number("mfu_bf16", Range::unit_fraction());

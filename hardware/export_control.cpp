@@ -107,10 +107,14 @@ Vintage read_vintage(TableReader& reader, const Catalog& catalog) {
     v.license_policies.push_back(std::move(p));
   }
   for (auto& r : reader.table_array("named")) {
-    NamedChip n;
-    n.chip_id = text(r, "chip", Presence::required);
-    if (!n.chip_id.empty() && catalog.find_chip(n.chip_id) == nullptr) {
-      r.error_at("chip", "unknown chip id" + did_you_mean(n.chip_id, catalog.chip_ids()));
+    NamedControl n;
+    n.id = text(r, "id", Presence::required);
+    n.chip_ids = r.string_list("chips", Presence::required).value_or(std::vector<std::string>{});
+    for (const auto& chip_id : n.chip_ids) {
+      if (catalog.find_chip(chip_id) == nullptr) {
+        r.error_at("chips", "unknown chip id \"" + chip_id + "\"" +
+                                did_you_mean(chip_id, catalog.chip_ids()));
+      }
     }
     n.effective = r.date("effective", Presence::required).value_or("");
     n.effect = text(r, "effect", Presence::required);
@@ -162,6 +166,10 @@ ConditionCheck check(const Condition& condition, const ChipMetrics& m) {
   for (const auto& b : condition.bounds) {
     BoundCheck bc{b, m.value(b.metric), Truth::unknown};
     bc.holds = holds(b, bc.value);
+    if (b.metric == Metric::io_bidir_gbs && m.io_bidir_gbs_if_one_way &&
+        holds(b, m.io_bidir_gbs_if_one_way) != bc.holds) {
+      bc.holds = Truth::unknown;
+    }
     result.holds = all_of(result.holds, bc.holds);
     result.bounds.push_back(bc);
   }
@@ -181,7 +189,7 @@ void note_missing(const ConditionCheck& c, std::vector<std::string>& missing) {
     if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
   };
   for (const auto& b : c.bounds) {
-    if (!b.value) add(to_string(b.bound.metric));
+    if (b.holds == Truth::unknown) add(to_string(b.bound.metric));
   }
   if (c.datacenter_required && !c.datacenter_value) add("datacenter");
 }
@@ -189,6 +197,25 @@ void note_missing(const ConditionCheck& c, std::vector<std::string>& missing) {
 std::string format_plain(double x) {
   if (std::fabs(x) >= 100 && std::fabs(x) < 1e15) return std::to_string(std::llround(x));
   return format_number(std::round(x * 100) / 100);
+}
+
+// How the vintage's licence review policy (the last one listed) treats the chip.
+std::string review_policy(const Vintage& vintage, const ChipMetrics& m) {
+  std::string policy;
+  for (const auto& p : vintage.license_policies) {
+    const ConditionCheck c = check(p.condition, m);
+    std::string because;
+    for (const auto& b : c.bounds) {
+      because += (because.empty() ? "" : ", ") + std::string(to_string(b.bound.metric)) + " " +
+                 (b.value ? format_plain(*b.value) : "unknown") + " " + symbol(b.bound.comparison) +
+                 " " + format_plain(b.bound.threshold) + (b.holds == Truth::yes ? "" : " fails");
+    }
+    policy = (c.holds == Truth::yes  ? p.policy
+              : c.holds == Truth::no ? p.otherwise
+                                     : "undecided") +
+             " (" + p.id + ": " + because + ")";
+  }
+  return policy;
 }
 
 }  // namespace
@@ -287,10 +314,17 @@ struct Rate {
   int bits;
 };
 
-std::vector<Rate> rates(const Chip& chip, const std::vector<Precision>& only) {
+// The rates a reading counts: `only` when given (a TppVariant), else every
+// catalogued rate (fp64 tensor included) but those in `without`.
+std::vector<Rate> rates(const Chip& chip, const std::vector<Precision>& only,
+                        const std::vector<Precision>& without) {
+  auto listed = [](const std::vector<Precision>& list, Precision p) {
+    return std::find(list.begin(), list.end(), p) != list.end();
+  };
   std::vector<Rate> out;
   for (Precision p : kAllPrecisions) {
-    if (!only.empty() && std::find(only.begin(), only.end(), p) == only.end()) continue;
+    if (!only.empty() && !listed(only, p)) continue;
+    if (listed(without, p)) continue;
     if (auto peak = chip.peak_flops(p))
       out.push_back({std::string(to_string(p)), *peak / 1e12, bit_length(p)});
   }
@@ -301,13 +335,14 @@ std::vector<Rate> rates(const Chip& chip, const std::vector<Precision>& only) {
 }
 
 ChipMetrics metrics_for(const Chip& chip, const std::string& reading,
-                        const std::vector<Precision>& formats) {
+                        const std::vector<Precision>& formats,
+                        const std::vector<Precision>& without = {}) {
   ChipMetrics m;
   m.chip_id = chip.id;
   m.reading = reading;
   double best = -1;
   int best_bits = 0;
-  for (const auto& r : rates(chip, formats)) {
+  for (const auto& r : rates(chip, formats, without)) {
     const double tpp = r.tera * r.bits;
     // On a tie name the shortest format (H20: fp8 296 x 8 = bf16 148 x 16),
     // the basis BIS's worked example and trackers quote.
@@ -321,23 +356,55 @@ ChipMetrics metrics_for(const Chip& chip, const std::string& reading,
   if (best >= 0) m.tpp = best;
   m.die_area_mm2 = chip.die_area_mm2;
   if (m.tpp && m.die_area_mm2) m.pd = *m.tpp / *m.die_area_mm2;
-  if (chip.scaleup_bidirectional_bytes_per_s) {
+  if (chip.io_bidirectional_bytes_per_s) {
+    m.io_bidir_gbs = *chip.io_bidirectional_bytes_per_s / 1e9;
+    m.io_basis = chip.io_basis;
+  } else if (chip.scaleup_bidirectional_bytes_per_s) {
     m.io_bidir_gbs = *chip.scaleup_bidirectional_bytes_per_s / 1e9;
     m.io_basis = "scale-up bidirectional";
   } else if (chip.scaleup_unidirectional_bytes_per_s) {
     m.io_bidir_gbs = 2 * *chip.scaleup_unidirectional_bytes_per_s / 1e9;
     m.io_basis = "2 x scale-up unidirectional";
+  } else if (chip.scaleup_direction_unstated_bytes_per_s) {
+    m.io_bidir_gbs = *chip.scaleup_direction_unstated_bytes_per_s / 1e9;
+    m.io_bidir_gbs_if_one_way = 2 * *m.io_bidir_gbs;
+    m.io_basis = "scale-up, direction unstated: " + format_number(*m.io_bidir_gbs) +
+                 " if bidirectional, " + format_number(*m.io_bidir_gbs_if_one_way) + " if one way";
   }
   if (chip.hbm_bandwidth_bytes_per_s) m.total_dram_bw_gbs = *chip.hbm_bandwidth_bytes_per_s / 1e9;
   m.datacenter = chip.datacenter;
   return m;
 }
 
+// Where the readings come from. The default counts TF32 at 32 bits as the
+// trackers do (reference export-control.toml, [formulas.tpp] notes).
+constexpr const char* kDefaultReadingSource =
+    "every catalogued dense rate x its format's bit length (TF32 at 32), the maximum taken as "
+    "in BIS's worked example (88 FR 73458) and eCFR-based trackers: "
+    "https://www.govinfo.gov/content/pkg/FR-2023-10-25/html/2023-23055.htm, "
+    "https://github.com/s-w-kelly/chip-export-controls";
+constexpr const char* kTf32ReadingSource =
+    "TF32 stores 19 bits (1 sign, 8 exponent, 10 mantissa), NVIDIA A100 architecture whitepaper: "
+    "https://images.nvidia.com/aem-dam/en-zz/Solutions/data-center/"
+    "nvidia-ampere-architecture-whitepaper.pdf";
+
 }  // namespace
 
 std::vector<ChipMetrics> chip_metrics(const Chip& chip) {
   std::vector<ChipMetrics> out = {metrics_for(chip, "all catalogued rates", {})};
-  for (const auto& v : chip.tpp_variants) out.push_back(metrics_for(chip, v.label, v.formats));
+  out.front().reading_source = kDefaultReadingSource;
+  for (const auto& v : chip.tpp_variants) {
+    out.push_back(metrics_for(chip, v.label, v.formats));
+    out.back().reading_source = "the chip's tpp_variants entry; its notes give the rate's source";
+  }
+  // TF32 x 32 above every other rate: show the chip without it as well.
+  ChipMetrics without_tf32 = metrics_for(chip, kTf32Reading, {}, {Precision::tf32});
+  const auto tf32 = chip.peak_flops(Precision::tf32);
+  if (tf32 && out.front().tpp && *out.front().tpp > without_tf32.tpp.value_or(0) &&
+      *tf32 / 1e12 * bit_length(Precision::tf32) >= *out.front().tpp) {
+    without_tf32.reading_source = kTf32ReadingSource;
+    out.push_back(std::move(without_tf32));
+  }
   return out;
 }
 
@@ -414,23 +481,20 @@ Verdict classify(const ChipMetrics& m, const Vintage& vintage) {
       if (c.holds == Truth::unknown)
         v.license_exceptions.push_back(e.id + " (if its conditions hold)");
     }
-    for (const auto& p : vintage.license_policies) {
-      const ConditionCheck c = check(p.condition, m);
-      std::string because;
-      for (const auto& b : c.bounds) {
-        because += (because.empty() ? "" : ", ") + std::string(to_string(b.bound.metric)) + " " +
-                   (b.value ? format_plain(*b.value) : "unknown") + " " +
-                   symbol(b.bound.comparison) + " " + format_plain(b.bound.threshold) +
-                   (b.holds == Truth::yes ? "" : " fails");
-      }
-      v.license_policy = (c.holds == Truth::yes  ? p.policy
-                          : c.holds == Truth::no ? p.otherwise
-                                                 : "undecided") +
-                         " (" + p.id + ": " + because + ")";
-    }
+    v.license_policy = review_policy(vintage, m);
   }
   for (const auto& n : vintage.named) {
-    if (n.chip_id == m.chip_id) v.named_effects.push_back(n.effect + " (from " + n.effective + ")");
+    if (std::find(n.chip_ids.begin(), n.chip_ids.end(), m.chip_id) == n.chip_ids.end()) continue;
+    v.named_effects.push_back(n.effect + " (from " + n.effective + ")");
+    // The thresholds leave the chip out (or cannot tell): the named control
+    // decides, and says so in the status itself.
+    if (v.controlled_truth != Truth::yes) {
+      v.status = "licence required (" + n.id + ", " + n.effective + ")";
+      v.controlled_truth = Truth::yes;
+      v.controlled = true;
+      v.named_sources = n.sources;
+      v.license_policy = review_policy(vintage, m);
+    }
   }
   return v;
 }

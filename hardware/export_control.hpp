@@ -66,9 +66,13 @@ struct LicensePolicy {
   Condition condition;
 };
 
-struct NamedChip {
-  std::string chip_id;
-  std::string effective;
+// A licence requirement aimed at named chips whatever the thresholds say
+// (the April 2025 "is-informed" letter on the H20): its chips are catalog
+// ids, so a chip added to the catalog later needs only its id listed here.
+struct NamedControl {
+  std::string id;  // "is-informed letter"
+  std::vector<std::string> chip_ids;
+  std::string effective;  // YYYY-MM-DD
   std::string effect;
   std::vector<std::string> sources;
 };
@@ -86,7 +90,7 @@ struct Vintage {
   std::vector<Exclusion> exclusions;
   std::vector<LicenseException> license_exceptions;
   std::vector<LicensePolicy> license_policies;
-  std::vector<NamedChip> named;
+  std::vector<NamedControl> named;
   std::string defined_in;
 };
 
@@ -104,11 +108,18 @@ RuleBook load_builtin_rule_book(const Catalog& catalog);
 struct ChipMetrics {
   std::string chip_id;
   std::string reading;  // "all catalogued rates" or a TppVariant label
+  // Why TPP is read this way, with its source. Estimate's inventory flags
+  // count a chip as controlled when any of its readings is.
+  std::string reading_source;
   std::optional<double> tpp;
   std::string tpp_basis;  // "fp8 1979 TFLOPS x 8"
   std::optional<double> die_area_mm2;
   std::optional<double> pd;
   std::optional<double> io_bidir_gbs;
+  // Set when the source does not say the direction: io_bidir_gbs is then the
+  // figure read as bidirectional and this as one way (2x); a bound holds or
+  // fails only when it does for both.
+  std::optional<double> io_bidir_gbs_if_one_way;
   std::string io_basis;
   std::optional<double> total_dram_bw_gbs;
   std::optional<bool> datacenter;
@@ -117,8 +128,15 @@ struct ChipMetrics {
   std::optional<double> value(Metric metric) const;
 };
 
-// Default reading first, then one per TppVariant.
+// Default reading first (every catalogued rate at its format's bit length,
+// TF32 at 32), then one per TppVariant, then, when the TF32 rate at 32 bits
+// sets the default TPP above every other rate, a reading without it (TF32
+// keeps 19 bits, so counting it at 32 is the trackers' convention, not a
+// settled reading of the rule).
 std::vector<ChipMetrics> chip_metrics(const Chip& chip);
+
+inline constexpr const char* kTf32Reading =
+    "TF32 not counted at 32 bits (a 19-bit format): the other dense rates";
 
 struct BoundCheck {
   Bound bound;
@@ -140,7 +158,9 @@ struct ClauseCheck {
 
 struct Verdict {
   std::string vintage_id;
-  // "3A090.a", "3A090.b", "outside 3A090", "not controlled" or "undecided".
+  // "3A090.a", "3A090.b", "outside 3A090", "not controlled", "undecided", or
+  // "licence required (ID, DATE)" when a named control of the vintage covers
+  // a chip the thresholds leave out.
   std::string status;
   bool controlled = false;
   Truth controlled_truth = Truth::no;
@@ -152,6 +172,8 @@ struct Verdict {
   std::vector<std::string> license_exceptions;
   std::string license_policy;  // "" when the vintage has none or the item is not controlled
   std::vector<std::string> named_effects;
+  // Sources of the named control that set the status, when one did.
+  std::vector<std::string> named_sources;
   std::vector<std::string> hbm_clauses;  // 3A090.c-style clauses, not evaluated for ICs
 };
 

@@ -275,7 +275,7 @@ int run_hardware(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string action, id, kind_text = "all";
   po::options_description desc("hardware options");
-  add_common(desc, common, false);
+  add_common(desc, common, true);
   desc.add_options()("kind", po::value<std::string>(&kind_text)->default_value("all"),
                      "list only: chip, system, cluster or all")(
       "action", po::value<std::string>(&action), "list or show")("id", po::value<std::string>(&id),
@@ -287,11 +287,13 @@ int run_hardware(const std::vector<std::string>& args) {
     if (!vm.count("help")) throw UsageError("missing action: list or show", "hardware");
     return emit_stdout(
         help_text("usage: clustercap hardware list [--kind chip|system|cluster] [--format "
-                  "table|json]\n       clustercap hardware show ID [--format table|json]\n\n"
+                  "table|json|csv]\n       clustercap hardware show ID [--format table|json]\n\n"
                   "Prints the catalog: every figure with its unit, estimates marked, sources.",
                   desc, "clustercap hardware show huawei_cloudmatrix_384"));
   }
-  const OutputTarget target = check_common(common, false, "hardware");
+  const OutputTarget target = check_common(common, true, "hardware");
+  if (common.format == "csv" && action != "list")
+    throw UsageError("--format csv applies to hardware list only", "hardware");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   std::ostringstream text;
   if (action == "list") {
@@ -309,6 +311,8 @@ int run_hardware(const std::vector<std::string>& args) {
     }
     if (common.format == "json") {
       report::write_hardware_list_json(catalog, kind, text);
+    } else if (common.format == "csv") {
+      report::write_hardware_list_csv(catalog, kind, text);
     } else {
       report::write_hardware_list_table(catalog, kind, text);
     }

@@ -65,6 +65,13 @@ void write_metrics(const ec::ChipMetrics& m, std::ostream& out) {
       << "\n";
 }
 
+// Space-separated (URLs hold no spaces).
+std::string joined_sources(const std::vector<std::string>& sources) {
+  std::string text;
+  for (const auto& s : sources) text += (text.empty() ? "" : " ") + s;
+  return text;
+}
+
 json metrics_json(const ec::ChipMetrics& m) {
   auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
   return {{"tpp", opt(m.tpp)},
@@ -102,6 +109,7 @@ json verdict_json(const ec::Verdict& v) {
           {"license_exceptions", v.license_exceptions},
           {"license_policy", v.license_policy},
           {"named", v.named_effects},
+          {"named_sources", v.named_sources},
           {"missing", v.missing},
           {"hbm_clauses_not_evaluated", v.hbm_clauses},
           {"clauses", clauses}};
@@ -112,8 +120,12 @@ json verdict_json(const ec::Verdict& v) {
 void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream& out) {
   for (const auto& chip : chips) {
     out << terminal_text(chip.id) << "  " << terminal_text(chip.name) << "\n";
-    for (const auto& r : chip.readings) {
-      out << "  reading: " << terminal_text(r.metrics.reading) << "\n";
+    for (std::size_t i = 0; i < chip.readings.size(); ++i) {
+      const auto& r = chip.readings[i];
+      out << "  reading" << (i == 0 ? " (default)" : "") << ": " << terminal_text(r.metrics.reading)
+          << "\n";
+      if (!r.metrics.reading_source.empty())
+        out << "    basis: " << terminal_text(r.metrics.reading_source) << "\n";
       write_metrics(r.metrics, out);
       for (const auto& v : r.verdicts) {
         out << "  " << std::left << std::setw(9) << terminal_text(v.vintage_id)
@@ -140,6 +152,8 @@ void write_classify_table(const std::vector<ClassifiedChip>& chips, std::ostream
           out << "           licence review: " << terminal_text(v.license_policy) << "\n";
         for (const auto& n : v.named_effects)
           out << "           named: " << terminal_text(n) << "\n";
+        for (const auto& n : v.named_sources)
+          out << "           source: " << terminal_text(n) << "\n";
         if (!v.hbm_clauses.empty()) {
           out << "           HBM stacks sold separately: " << terminal_text(v.hbm_clauses.front())
               << " applies (co-packaged HBM is excluded)\n";
@@ -169,6 +183,7 @@ void write_classify_json(const std::vector<ClassifiedChip>& chips, std::ostream&
       json verdicts = json::array();
       for (const auto& v : r.verdicts) verdicts.push_back(verdict_json(v));
       json reading = {{"reading", r.metrics.reading},
+                      {"reading_source", r.metrics.reading_source},
                       {"metrics", metrics_json(r.metrics)},
                       {"verdicts", verdicts}};
       if (!r.headroom.empty()) {
@@ -194,7 +209,7 @@ void write_classify_json(const std::vector<ClassifiedChip>& chips, std::ostream&
 
 void write_classify_csv(const std::vector<ClassifiedChip>& chips, std::ostream& out) {
   out << "chip,reading,rule,status,controlled,matched_clause,tpp,pd,io_bidir_gbs,total_dram_bw_"
-         "gbs\n";
+         "gbs,status_sources\n";
   auto num = [](const std::optional<double>& v) { return v ? machine_number(*v) : std::string(); };
   for (const auto& chip : chips) {
     for (const auto& r : chip.readings) {
@@ -203,7 +218,8 @@ void write_classify_csv(const std::vector<ClassifiedChip>& chips, std::ostream& 
             << csv_field(v.vintage_id) << "," << csv_field(v.status) << ","
             << truth_text(v.controlled_truth) << "," << csv_field(v.matched_clause) << ","
             << num(r.metrics.tpp) << "," << num(r.metrics.pd) << "," << num(r.metrics.io_bidir_gbs)
-            << "," << num(r.metrics.total_dram_bw_gbs) << "\n";
+            << "," << num(r.metrics.total_dram_bw_gbs) << ","
+            << csv_field(joined_sources(v.named_sources)) << "\n";
       }
     }
   }

@@ -123,6 +123,17 @@ json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
   return with_metrics(fields, metrics, MetricScope::cluster);
 }
 
+// Each catalog figure the cluster used, by chip or system id then catalog
+// key, with its unit, estimate flag and sources.
+json catalog_figures_json(const std::vector<CitedFigure>& figures) {
+  json by_entry = json::object();
+  for (const auto& f : figures) {
+    by_entry[f.entry_id][f.key] = {
+        {"value", f.value}, {"unit", f.unit}, {"estimated", f.estimated}, {"sources", f.sources}};
+  }
+  return by_entry;
+}
+
 json training_json(const TrainingResult& t, const MetricValues& metrics) {
   json j = with_metrics({{"duration_days", t.duration_s / 86400.0},
                          {"goodput", t.goodput},
@@ -208,6 +219,7 @@ json estimate_to_json(const EstimateResult& result) {
          {"vs_reference", comparisons},
          {"candidates", candidates},
          {"warnings", a.warnings}});
+    actors.back()["catalog_figures"] = catalog_figures_json(a.catalog_figures);
   }
   json references = json::array();
   for (const auto& r : result.references) {

@@ -1,5 +1,6 @@
 #include "estimator/report/hardware_report.hpp"
 
+#include <algorithm>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -62,6 +63,8 @@ Entry chip_entry(const Chip& c) {
   f.number("scaleup_gbs_unidirectional", c.scaleup_unidirectional_bytes_per_s, 1e9);
   f.number("scaleup_gbs_direction_unstated", c.scaleup_direction_unstated_bytes_per_s, 1e9);
   f.number("scaleout_gbps", c.scaleout_bits_per_s, 1e9);
+  f.number("io_gbs_bidirectional", c.io_bidirectional_bytes_per_s, 1e9);
+  f.text("io_basis", c.io_basis);
   f.number("tdp_w", c.tdp_w);
   f.number("price_usd", c.price_usd);
   f.number("mfu_bf16", c.mfu_bf16);
@@ -177,6 +180,22 @@ std::string short_figure(const Entry& e, const char* key, const char* unit) {
   return text;
 }
 
+bool is_figure(const Field& f) { return !std::holds_alternative<std::string>(f.value); }
+
+// Each figure with its unit, estimate flag and the sources behind it.
+json figures_json(const Entry& e) {
+  json list = json::array();
+  for (const auto& f : e.fields) {
+    if (!is_figure(f)) continue;
+    list.push_back({{"key", f.key},
+                    {"value", value_json(f.value)},
+                    {"unit", figure_unit(f.key)},
+                    {"estimated", e.provenance->is_estimated(f.key)},
+                    {"sources", e.provenance->sources_for(f.key)}});
+  }
+  return list;
+}
+
 json entry_json(const Entry& e) {
   json j = {{"kind", e.kind}, {"id", e.id}};
   for (const auto& f : e.fields) j[f.key] = value_json(f.value);
@@ -228,17 +247,67 @@ void write_hardware_list_json(const Catalog& catalog, HardwareKind kind, std::os
   out << document({{"entries", list}}).dump(2) << '\n';
 }
 
+void write_hardware_list_csv(const Catalog& catalog, HardwareKind kind, std::ostream& out) {
+  const auto list = entries(catalog, kind);
+  // Columns: every key any listed entry sets, in first-seen order.
+  std::vector<std::string> columns;
+  for (const auto& e : list) {
+    for (const auto& f : e.fields) {
+      if (std::find(columns.begin(), columns.end(), f.key) == columns.end())
+        columns.push_back(f.key);
+    }
+  }
+  out << "kind,id";
+  for (const auto& c : columns) out << "," << csv_field(c);
+  out << ",estimated,sources\n";
+  auto joined = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) text += (text.empty() ? "" : " ") + item;
+    return text;
+  };
+  for (const auto& e : list) {
+    out << csv_field(e.kind) << "," << csv_field(e.id);
+    for (const auto& c : columns) {
+      out << ",";
+      const FieldValue* v = field(e, c);
+      if (v == nullptr) continue;
+      if (const auto* text = std::get_if<std::string>(v)) {
+        out << csv_field(*text);
+      } else {
+        out << value_text(*v);
+      }
+    }
+    out << "," << csv_field(joined(e.provenance->estimated)) << ","
+        << csv_field(joined(e.provenance->sources)) << "\n";
+  }
+}
+
 bool write_hardware_show_table(const Catalog& catalog, const std::string& id, std::ostream& out) {
   const auto e = find_entry(catalog, id);
   if (!e) return false;
   out << terminal_text(e->kind) << " " << terminal_text(e->id) << "  (from "
       << terminal_text(e->provenance->defined_in) << ")\n";
+  const auto& all = e->provenance->sources;
   for (const auto& f : e->fields) {
-    out << "  " << std::left << std::setw(42) << terminal_text(f.key) << value_text(f.value)
-        << (e->provenance->is_estimated(f.key) ? "   [estimate]" : "") << "\n";
+    out << "  " << std::left << std::setw(42) << terminal_text(f.key) << value_text(f.value);
+    if (is_figure(f)) {
+      const std::string unit = figure_unit(f.key);
+      if (!unit.empty()) out << " " << unit;
+      // Source numbers refer to the list below; [all] when none is mapped.
+      std::string cited;
+      for (const auto& source : e->provenance->sources_for(f.key)) {
+        const auto at = std::find(all.begin(), all.end(), source) - all.begin();
+        cited += (cited.empty() ? "" : ",") + std::to_string(at + 1);
+      }
+      if (e->provenance->sources_for(f.key).size() == all.size()) cited = "all";
+      out << "   [" << (e->provenance->is_estimated(f.key) ? "estimate" : "source") << " " << cited
+          << "]";
+    }
+    out << "\n";
   }
   out << "  sources:\n";
-  for (const auto& s : e->provenance->sources) out << "    - " << terminal_text(s) << "\n";
+  for (std::size_t i = 0; i < all.size(); ++i)
+    out << "    " << i + 1 << ". " << terminal_text(all[i]) << "\n";
   if (!e->provenance->notes.empty())
     out << "  notes: " << terminal_text(e->provenance->notes) << "\n";
   return true;
@@ -247,7 +316,9 @@ bool write_hardware_show_table(const Catalog& catalog, const std::string& id, st
 bool write_hardware_show_json(const Catalog& catalog, const std::string& id, std::ostream& out) {
   const auto e = find_entry(catalog, id);
   if (!e) return false;
-  out << document({{"entry", entry_json(*e)}}).dump(2) << '\n';
+  json entry = entry_json(*e);
+  entry["figures"] = figures_json(*e);
+  out << document({{"entry", entry}}).dump(2) << '\n';
   return true;
 }
 

@@ -105,9 +105,10 @@ TEST_CASE("the H20 sits just under the 2023 thresholds", "[hardware][export]") {
   const Verdict v = verdict("nvidia_h20", "2023-10");
   CHECK(v.status == "not controlled");
   CHECK_FALSE(v.controlled);
-  // Named outside the thresholds from April 2025.
+  // Named outside the thresholds from April 2025: the letter is the verdict.
   const Verdict named = verdict("nvidia_h20", "2026-01");
-  CHECK(named.status == "not controlled");
+  CHECK(named.status == "licence required (is-informed letter, 2025-04-09)");
+  CHECK(named.controlled);
   REQUIRE(named.named_effects.size() == 1);
 
   const auto room = headroom(metrics("nvidia_h20"), *rules().find("2023-10"));
