@@ -77,11 +77,12 @@ TEST_CASE("a chip without an MFU prior is usable once the scenario sets mfu",
   CHECK(l20_candidate);
 }
 
-TEST_CASE("a chip whose default system has no power names both the power and the MFU gap",
+TEST_CASE("a chip in a system without power names both the power and the MFU gap",
           "[estimator][estimate][catalog]") {
   // Trainium3: AWS publishes no chip or UltraServer power.
   const std::string text =
-      scenario_with("", line("nvidia_h100_sxm", 1000) + line("aws_trainium3", 144));
+      scenario_with("", line("nvidia_h100_sxm", 1000) + line("aws_trainium3", 144) +
+                            "system = \"aws_trn3_ultraserver\"\n");
   const EstimateResult r = estimate(load_scenario_text("u.toml", text, catalog()), catalog());
   REQUIRE(r.actors[0].warnings.size() == 1);
   CHECK(r.actors[0].warnings[0] ==
