@@ -9,6 +9,7 @@
 
 #include "estimator/estimate.hpp"
 #include "estimator/report/estimate_report.hpp"
+#include "estimator/report/hardware_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "tests/support.hpp"
 
@@ -136,4 +137,22 @@ TEST_CASE("the catalog says at which precisions each chip can be estimated",
   CHECK(missing[0].key == "bf16_tflops");
   CHECK(missing[1].key == "tdp_w");
   CHECK(missing[2].key == "hbm_gb");
+}
+
+TEST_CASE("hardware show says what each chip can be used for", "[hardware][catalog][report]") {
+  auto usable_for = [](const std::string& id) {
+    std::ostringstream out;
+    REQUIRE(report::write_hardware_show_table(catalog(), id, out));
+    const std::string text = out.str();
+    const auto at = text.find("  usable_for");
+    REQUIRE(at != std::string::npos);
+    const auto value = text.find_first_not_of(' ', at + 12);
+    return text.substr(value, text.find('\n', value) - value);
+  };
+  CHECK(usable_for("nvidia_l20") ==
+        "estimates at tf32, bf16, fp16, fp8 with a set mfu (no catalog MFU prior)");
+  CHECK(usable_for("cambricon_mlu590") ==
+        "no estimate: at bf16 it lacks dense bf16 peak (bf16_tflops), power figure (tdp_w), "
+        "memory size (hbm_gb)");
+  CHECK(usable_for("nvidia_h100_sxm").rfind("estimates at ", 0) == 0);
 }
