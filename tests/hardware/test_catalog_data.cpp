@@ -47,10 +47,10 @@ TEST_CASE("every catalog entry carries sources and an estimated list", "[hardwar
   for (const auto& s : catalog().systems) check(s.id, s.provenance);
   for (const auto& c : catalog().clusters) check(c.id, c.provenance);
   // The reference's 37 chips plus H800 PCIe and MI250, which export-control
-  // reference classifications need, plus the 15 of issue 14 (H20E, L20, L2,
+  // reference classifications need, plus the 16 of issue 14 (H20E, L20, L2,
   // MI308, B30A, RTX Pro 6000D, Kunlun P800, T-Head PPU, MTT S5000, MetaX
-  // C500, RTX 5090, MI350X, MI455X, Trainium3, Gaudi 2 HL-225B) and their 3 systems.
-  CHECK(catalog().chips.size() == 54);
+  // C500, RTX 5090, MI350X, MI455X, Trainium3, Gaudi 2 HL-225B, RTX 5090D) and their 3 systems.
+  CHECK(catalog().chips.size() == 55);
   CHECK(catalog().systems.size() == 20);
   CHECK(catalog().clusters.size() == 26);
 }
