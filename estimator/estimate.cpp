@@ -86,6 +86,65 @@ void flag_export_controls(ActorResult& ar, const Actor& actor, const Scenario& s
   }
 }
 
+// Inventory the model cannot use (missing_for_estimate) is left out of the
+// actor's clusters: one warning per chip and system, naming what is missing
+// and the key that would supply it.
+void warn_unusable_lines(ActorResult& ar, const Actor& actor, const Scenario& scenario,
+                         const Catalog& catalog) {
+  struct Left {
+    std::string chip_id;
+    std::string system_id;
+    double count = 0;
+    std::vector<MissingFigure> missing;
+  };
+  std::vector<Left> left;
+  for (const InventoryLine& line : actor.inventory) {
+    const Chip* chip = catalog.find_chip(line.chip_id);
+    if (chip == nullptr) continue;  // the loader reported it
+    const std::string& system_id = line.system_id.empty() ? chip->default_system : line.system_id;
+    const System* system = system_id.empty() ? nullptr : catalog.find_system(system_id);
+    auto missing = missing_for_estimate(*chip, system, scenario.training.precision,
+                                        line.mfu || scenario.training.mfu);
+    if (missing.empty()) continue;
+    auto it = std::find_if(left.begin(), left.end(), [&](const Left& l) {
+      return l.chip_id == chip->id && l.system_id == system_id;
+    });
+    if (it == left.end()) {
+      left.push_back({chip->id, system_id, 0, std::move(missing)});
+      it = left.end() - 1;
+    }
+    it->count += line.count;
+  }
+  for (const Left& l : left) {
+    std::string catalog_part, mfu_part;
+    std::size_t n = 0;
+    for (const MissingFigure& m : l.missing) {
+      if (m.key == "mfu") {
+        mfu_part = "no " + m.figure + "; set mfu on the inventory line or in [training]";
+        continue;
+      }
+      ++n;
+    }
+    std::size_t k = 0;
+    for (const MissingFigure& m : l.missing) {
+      if (m.key == "mfu") continue;
+      ++k;
+      catalog_part += (k == 1 ? "" : k == n ? " and " : ", ");
+      catalog_part += "no " + m.figure + " (" + m.key + ")";
+    }
+    std::string text = l.chip_id + (l.system_id.empty() ? "" : " in " + l.system_id) + ": " +
+                       format_number(l.count) +
+                       " chips left out of every cluster: the catalog has ";
+    if (!catalog_part.empty()) {
+      text += catalog_part + "; add " + (n == 1 ? "it" : "them") + " with --hardware";
+      if (!mfu_part.empty()) text += ", and " + mfu_part;
+    } else {
+      text += mfu_part;
+    }
+    ar.warnings.push_back(text);
+  }
+}
+
 ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenario& scenario,
                                    const Catalog& catalog) {
   ReferenceResult result;
@@ -236,6 +295,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
       ar.inventory_h100e += s.h100e;
     }
     flag_export_controls(ar, actor, scenario, catalog);
+    warn_unusable_lines(ar, actor, scenario, catalog);
 
     std::vector<std::size_t> mine;
     for (std::size_t k = 0; k < candidates.size(); ++k) {

@@ -59,6 +59,11 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
       const Chip* chip = catalog.find_chip(line.chip_id);
       if (chip == nullptr) throw RuntimeFailure("internal: unvalidated chip " + line.chip_id);
       const System* system = resolve_system(line, *chip, catalog);
+      // A chip the model cannot use joins no cluster; estimate() warns about it.
+      if (!missing_for_estimate(*chip, system, scenario.training.precision,
+                                line.mfu || scenario.training.mfu)
+               .empty())
+        continue;
       std::string site = actor.centralize ? "" : line.site;
       if (site.empty() && !actor.centralize) site = actor.sites.front().name;
       const auto key = std::make_tuple(chip->id, system != nullptr ? system->id : "", site);

@@ -50,6 +50,43 @@ std::optional<double> Chip::mfu_prior(Precision precision) const {
   }
 }
 
+bool has_system_it_power(const System& system) {
+  return system.power_w && system.power_is_system_it && system.chips;
+}
+
+std::vector<MissingFigure> missing_for_estimate(const Chip& chip, const System* system,
+                                                Precision precision, bool mfu_given) {
+  std::vector<MissingFigure> missing;
+  const std::string p(to_string(precision));
+  if (!chip.peak_flops(precision)) {
+    missing.push_back({"dense " + p + " peak", catalog_key(precision)});
+  }
+  if (!chip.tdp_w && !(system != nullptr && has_system_it_power(*system))) {
+    missing.push_back({"power figure", "tdp_w"});
+  }
+  if (!chip.hbm_bytes) missing.push_back({"memory size", "hbm_gb"});
+  if (!mfu_given && chip.peak_flops(precision) && !chip.mfu_prior(precision)) {
+    missing.push_back({p + " MFU prior", "mfu"});
+  }
+  return missing;
+}
+
+ChipUsability chip_usability(const Chip& chip, const Catalog& catalog) {
+  ChipUsability usability;
+  const System* system =
+      chip.default_system.empty() ? nullptr : catalog.find_system(chip.default_system);
+  for (const Precision precision : kAllPrecisions) {
+    // fp64 and int8 are not training precisions (the scenario loader's rule).
+    if (precision == Precision::fp64 || precision == Precision::int8) continue;
+    if (missing_for_estimate(chip, system, precision, false).empty()) {
+      usability.with_prior.push_back(precision);
+    } else if (missing_for_estimate(chip, system, precision, true).empty()) {
+      usability.with_user_mfu.push_back(precision);
+    }
+  }
+  return usability;
+}
+
 const Chip* Catalog::find_chip(const std::string& id) const { return find_by_id(chips, id); }
 const System* Catalog::find_system(const std::string& id) const { return find_by_id(systems, id); }
 const ReferenceCluster* Catalog::find_cluster(const std::string& id) const {

@@ -186,6 +186,38 @@ struct CitedFigure {
 std::vector<CitedFigure> model_figures(const Catalog& catalog, const std::string& chip_id,
                                        const std::string& system_id, Precision precision);
 
+// --- What an entry can be used for (issue 14).
+//
+// The cluster model needs, for a chip in a packaging at a training precision:
+// a dense peak at that precision, a power basis (the chip's tdp_w, or its
+// system's whole-system IT power_kw), hbm_gb for the memory-fit check, and an
+// MFU prior at that precision unless the scenario sets mfu. A figure that is
+// missing is named with the catalog (or scenario) key that would supply it.
+struct MissingFigure {
+  std::string figure;  // what is missing, in words: "dense bf16 peak"
+  std::string key;     // the key that supplies it: "bf16_tflops"
+};
+
+// True when `system` carries its own whole-system IT power (power_kw with
+// power_is_system_it and a chip count), so its chips need no tdp_w.
+bool has_system_it_power(const System& system);
+
+// The figures the model lacks for `chip` packaged in `system` (null: generic
+// servers) at `precision`; empty when the chip can be estimated. The MFU
+// prior is not asked for when `mfu_given` (an inventory line's or
+// [training] mfu). In the order: peak, power, memory, MFU.
+std::vector<MissingFigure> missing_for_estimate(const Chip& chip, const System* system,
+                                                Precision precision, bool mfu_given);
+
+// What a catalog chip can be used for with its default system (or generic
+// servers): the training precisions at which an estimate can use it with the
+// catalog's own MFU prior, and those it could use with a user-set mfu.
+struct ChipUsability {
+  std::vector<Precision> with_prior;
+  std::vector<Precision> with_user_mfu;
+};
+ChipUsability chip_usability(const Chip& chip, const Catalog& catalog);
+
 // ID of the chip that H100-equivalents are normalised to.
 inline constexpr const char* kH100Id = "nvidia_h100_sxm";
 

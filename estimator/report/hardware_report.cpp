@@ -43,7 +43,31 @@ class FieldList {
   std::vector<Field> fields;
 };
 
-Entry chip_entry(const Chip& c) {
+// What the chip can be used for (chip_usability), in words.
+std::string usable_for_text(const Chip& c, const Catalog& catalog) {
+  const ChipUsability u = chip_usability(c, catalog);
+  auto names = [](const std::vector<Precision>& ps) {
+    std::string text;
+    for (Precision p : ps) text += (text.empty() ? "" : ", ") + std::string(to_string(p));
+    return text;
+  };
+  if (!u.with_prior.empty()) {
+    return "estimates at " + names(u.with_prior) +
+           (u.with_user_mfu.empty() ? "" : "; with a set mfu also at " + names(u.with_user_mfu));
+  }
+  if (!u.with_user_mfu.empty()) {
+    return "estimates at " + names(u.with_user_mfu) + " with a set mfu (no catalog MFU prior)";
+  }
+  const System* system = c.default_system.empty() ? nullptr : catalog.find_system(c.default_system);
+  std::string text = "no estimate: at bf16 it lacks ";
+  const auto missing = missing_for_estimate(c, system, Precision::bf16, true);
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + missing[i].figure + " (" + missing[i].key + ")";
+  }
+  return text;
+}
+
+Entry chip_entry(const Chip& c, const Catalog& catalog) {
   FieldList f;
   f.text("name", c.name);
   f.text("vendor", c.vendor);
@@ -71,6 +95,7 @@ Entry chip_entry(const Chip& c) {
   f.number("mfu_fp8", c.mfu_fp8);
   f.text("mfu_notes", c.mfu_notes);
   f.text("default_system", c.default_system);
+  f.text("usable_for", usable_for_text(c, catalog));
   return {"chip", c.id, std::move(f.fields), &c.provenance};
 }
 
@@ -136,7 +161,7 @@ Entry cluster_entry(const ReferenceCluster& c) {
 std::vector<Entry> entries(const Catalog& catalog, HardwareKind kind) {
   std::vector<Entry> list;
   if (kind == HardwareKind::all || kind == HardwareKind::chip) {
-    for (const auto& c : catalog.chips) list.push_back(chip_entry(c));
+    for (const auto& c : catalog.chips) list.push_back(chip_entry(c, catalog));
   }
   if (kind == HardwareKind::all || kind == HardwareKind::system) {
     for (const auto& s : catalog.systems) list.push_back(system_entry(s));

@@ -208,9 +208,24 @@ Site read_site(TableReader& reader, Actor& actor) {
   return site;
 }
 
-// Checks one inventory line against the catalog and settings.
+// True when the model can use the line's chip (in its system) under the
+// scenario's precision and MFU settings: see missing_for_estimate.
+bool line_usable(const InventoryLine& line, const Scenario& scenario, const Catalog& catalog) {
+  const Chip* chip = catalog.find_chip(line.chip_id);
+  if (chip == nullptr) return false;
+  const std::string& system_id = line.system_id.empty() ? chip->default_system : line.system_id;
+  const System* system = system_id.empty() ? nullptr : catalog.find_system(system_id);
+  return missing_for_estimate(*chip, system, scenario.training.precision,
+                              line.mfu || scenario.training.mfu)
+      .empty();
+}
+
+// Checks one inventory line against the catalog and settings. A chip the
+// model cannot use is an error only when `report_unusable` (no line of the
+// actor is usable); otherwise the estimate leaves the line out with a
+// warning naming what is missing.
 void check_inventory_line(TableReader& reader, const InventoryLine& line, const Actor& actor,
-                          const Scenario& scenario, const Catalog& catalog) {
+                          const Scenario& scenario, const Catalog& catalog, bool report_unusable) {
   const Chip* chip = catalog.find_chip(line.chip_id);
   if (chip == nullptr) {
     if (line.chip_id.empty()) return;  // already reported as missing/invalid
@@ -243,7 +258,7 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   } else if (!chip->default_system.empty()) {
     system = catalog.find_system(chip->default_system);
   }
-  if (!power::has_power_basis(*chip, system)) {
+  if (report_unusable && !power::has_power_basis(*chip, system)) {
     reader.error_at("chip", system == nullptr
                                 ? "has no tdp_w and no system in the catalog; add tdp_w with "
                                   "--hardware"
@@ -251,14 +266,16 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
                                       "\" has no IT power_kw; add tdp_w with --hardware");
   }
   const Precision precision = scenario.training.precision;
-  if (!chip->peak_flops(precision)) {
+  if (!report_unusable) {
+    // A usable line or an unusable one left to the estimate's warning.
+  } else if (!chip->peak_flops(precision)) {
     reader.error_at("chip", "has no dense " + std::string(to_string(precision)) +
                                 " peak in the catalog; choose another [training] precision");
   } else if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
     reader.error_at("chip", "has no " + std::string(to_string(precision)) +
                                 " MFU prior in the catalog; set mfu here or in [training]");
   }
-  if (!chip->hbm_bytes) {
+  if (report_unusable && !chip->hbm_bytes) {
     reader.error_at("chip", "has no hbm_gb in the catalog (needed by the memory-fit check)");
   }
   if (actor.budget_usd && !line.price_usd && !(system != nullptr && system->price_usd) &&
@@ -398,8 +415,13 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     for (auto& line_reader : inventory_readers) {
       actor.inventory.push_back(read_inventory_line(line_reader));
     }
+    // Lines the model cannot use are errors only when none of the actor's is usable.
+    const bool any_usable = std::any_of(
+        actor.inventory.begin(), actor.inventory.end(),
+        [&](const InventoryLine& line) { return line_usable(line, scenario, catalog); });
     for (std::size_t i = 0; i < inventory_readers.size(); ++i) {
-      check_inventory_line(inventory_readers[i], actor.inventory[i], actor, scenario, catalog);
+      check_inventory_line(inventory_readers[i], actor.inventory[i], actor, scenario, catalog,
+                           !any_usable);
     }
     check_pooled_lines(inventory_readers, actor, scenario, catalog);
     reader.report_unknown_keys();

@@ -47,9 +47,11 @@ TEST_CASE("every catalog entry carries sources and an estimated list", "[hardwar
   for (const auto& s : catalog().systems) check(s.id, s.provenance);
   for (const auto& c : catalog().clusters) check(c.id, c.provenance);
   // The reference's 37 chips plus H800 PCIe and MI250, which export-control
-  // reference classifications need.
-  CHECK(catalog().chips.size() == 39);
-  CHECK(catalog().systems.size() == 17);
+  // reference classifications need, plus the 16 of issue 14 (H20E, L20, L2,
+  // MI308, B30A, RTX Pro 6000D, Kunlun P800, T-Head PPU, MTT S5000, MetaX
+  // C500, RTX 5090, MI350X, MI455X, Trainium3, Gaudi 2 HL-225B, RTX 5090D) and their 3 systems.
+  CHECK(catalog().chips.size() == 55);
+  CHECK(catalog().systems.size() == 20);
   CHECK(catalog().clusters.size() == 26);
 }
 
@@ -100,4 +102,76 @@ TEST_CASE("system aggregates agree with chips x per-chip figures", "[hardware][d
   CHECK(*cm.bf16_dense_flops == Approx(384 * 752e12).epsilon(kTolerance));
   // GB200 NVL72: 72 x 2,500 TFLOPS = 180 PFLOPS dense BF16.
   CHECK(*catalog().find_system("nvidia_gb200_nvl72")->bf16_dense_flops == Approx(180e15));
+}
+
+TEST_CASE("GB300 NVL72 has its own rack power and HBM that agrees with its chips",
+          "[hardware][data]") {
+  const System& gb300 = *catalog().find_system("nvidia_gb300_nvl72");
+  const System& gb200 = *catalog().find_system("nvidia_gb200_nvl72");
+  // GB300 NVL72 racks are quoted at 120-140 kW (Microsoft ~136 kW,
+  // ai-infrastructure.net); it used to reuse GB200's 132 kW power-shelf figure.
+  CHECK(*gb300.power_w == Approx(136e3));
+  CHECK(*gb300.power_w >= 120e3);
+  CHECK(*gb300.power_w <= 140e3);
+  CHECK(*gb300.power_w > *gb200.power_w);
+  // Blackwell Ultra datasheet: 279 GB usable per GPU; 72 x 279 GB = 20.088 TB
+  // (the marketed 20.7 TB is 72 x 288 GB physical).
+  const Chip& chip = *catalog().find_chip(gb300.chip_id);
+  CHECK(*chip.hbm_bytes == Approx(279e9));
+  CHECK(*gb300.hbm_bytes == Approx(72 * 279e9).epsilon(0.001));
+}
+
+TEST_CASE("CloudMatrix 384 keeps SemiAnalysis's system figure and the paper's per-chip rate",
+          "[hardware][data]") {
+  // SemiAnalysis: 300 PF dense BF16 for 384 chips = 781 TF each; the Huawei
+  // CloudMatrix384 paper: 752 TF per 910C, 384 x 752 = 288.8 PF. `compare`
+  // shows the system figure (labelled huawei_cloudmatrix_384.bf16_dense_pflops,
+  // an estimate); `estimate` counts chips x the chip's rate.
+  const System& cm = *catalog().find_system("huawei_cloudmatrix_384");
+  const Chip& c910 = *catalog().find_chip("huawei_ascend_910c");
+  CHECK(*cm.bf16_dense_flops == Approx(300e15));
+  CHECK(*cm.bf16_dense_flops / 384 == Approx(781.25e12));
+  CHECK(*c910.peak_flops(Precision::bf16) * 384 == Approx(288.768e15));
+  CHECK(cm.provenance.is_estimated("bf16_dense_pflops"));
+  CHECK(cm.provenance.notes.find("not a chip-sum") != std::string::npos);
+  CHECK(c910.provenance.notes.find("752 TFLOPS") != std::string::npos);
+}
+
+TEST_CASE("2026 chips carry their sourced figures", "[hardware][data]") {
+  // Tom's Hardware (retailer table): L20 119.5 BF16 / 239 FP8 TFLOPS, 48 GB
+  // GDDR6 at 864 GB/s; L2 96.5 / 193, 24 GB at 300 GB/s.
+  const Chip& l20 = *catalog().find_chip("nvidia_l20");
+  CHECK(*l20.peak_flops(Precision::bf16) == Approx(119.5e12));
+  CHECK(*l20.peak_flops(Precision::fp8) == Approx(239e12));
+  CHECK(*l20.hbm_bytes == Approx(48e9));
+  CHECK(*l20.hbm_bandwidth_bytes_per_s == Approx(0.864e12));
+  CHECK(*l20.tdp_w == Approx(275));
+  const Chip& l2 = *catalog().find_chip("nvidia_l2");
+  CHECK(*l2.peak_flops(Precision::bf16) == Approx(96.5e12));
+  CHECK_FALSE(l2.tdp_w.has_value());
+  // AWS Neuron docs: Trainium3 671 BF16 dense, 2,517 MXFP8, 144 GiB at 4.9 TB/s;
+  // the Trn3 UltraServer's 362 PF FP8 is 144 x 2,517 TF.
+  const Chip& trn3 = *catalog().find_chip("aws_trainium3");
+  CHECK(*trn3.peak_flops(Precision::bf16) == Approx(671e12));
+  CHECK(*trn3.peak_flops(Precision::fp8) == Approx(2517e12));
+  const System& ultra = *catalog().find_system("aws_trn3_ultraserver");
+  CHECK(*ultra.fp8_dense_flops == Approx(144 * 2517e12).epsilon(0.002));
+  // AMD at Hot Chips 2025: MI350X 1,000 W TBP, 288 GB HBM3e at 8 TB/s; the
+  // 8-GPU platform's 18.5 PF FP16 is 2.3 PF per GPU.
+  const Chip& mi350x = *catalog().find_chip("amd_mi350x");
+  CHECK(*mi350x.tdp_w == Approx(1000));
+  CHECK(*mi350x.hbm_bytes == Approx(288e9));
+  CHECK(*mi350x.peak_flops(Precision::bf16) * 8 == Approx(18.5e15).epsilon(0.01));
+  // Moore Threads: S5000 1,000 TFLOPS FP8, 80 GB at 1.6 TB/s. T-Head PPU:
+  // 96 GB HBM2e, 400 W (CCTV via SCMP).
+  CHECK(*catalog().find_chip("moore_threads_mtt_s5000")->peak_flops(Precision::fp8) ==
+        Approx(1000e12));
+  CHECK(*catalog().find_chip("alibaba_thead_ppu")->tdp_w == Approx(400));
+  // RTX 5090: 838.4 TFLOPS FP16 sparse with FP16 accumulate = 419.2 dense;
+  // half of that with FP32 accumulate (as the 4090's bf16_tflops).
+  const Chip& rtx5090 = *catalog().find_chip("nvidia_rtx_5090");
+  CHECK(*rtx5090.peak_flops(Precision::fp16) == Approx(838.4e12 / 2));
+  CHECK(*rtx5090.peak_flops(Precision::bf16) == Approx(838.4e12 / 4).epsilon(0.001));
+  // The Baidu cluster now names its chip.
+  CHECK(catalog().find_cluster("baidu_kunlun_p800_30k")->chip_id == "baidu_kunlun_p800");
 }
