@@ -248,7 +248,15 @@ TEST_CASE("shipped scenarios give each chip one MFU basis unless a file says why
   std::map<std::pair<std::string, std::string>, std::vector<ChipBasis>> seen;
   for (const fs::path& path : shipped_scenarios()) {
     const Scenario s = load_scenario_file(path.string(), catalog);
-    for (const ActorResult& a : estimate(s, catalog).actors) {
+    // With [[supply]]: the stock at the scenario's date and at the
+    // timeline's end (chips that arrive later count too).
+    std::vector<ActorResult> actors = estimate(s, catalog).actors;
+    if (!s.supply.empty()) {
+      for (ActorResult& a :
+           estimate(scenario_at_month(s, catalog, s.timeline->end), catalog).actors)
+        actors.push_back(std::move(a));
+    }
+    for (const ActorResult& a : actors) {
       for (const CandidateSummary& c : a.candidates) {
         auto& entries = seen[{c.chip_id, std::string(to_string(s.training.precision))}];
         ChipBasis entry{"configs/" + path.filename().string() + ", actor \"" + a.name + "\"",
