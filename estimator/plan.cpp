@@ -87,6 +87,7 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
       if (!group.mfu_override && line.mfu) {
         group.mfu_override = line.mfu;
         group.mfu_line = static_cast<int>(li);
+        group.mfu_basis = line.mfu_basis;
       }
       if (!group.price_per_chip) {
         group.price_per_chip = price_per_chip(line, *chip, system);
@@ -111,7 +112,7 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
 }
 
 double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const Scenario& scenario,
-                  MfuBasis* basis) {
+                  MfuBasis* basis, const std::string& line_reason) {
   const Precision p = scenario.training.precision;
   MfuBasis b;
   b.chip_id = chip.id;
@@ -119,9 +120,11 @@ double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const
   double mfu = chip.mfu_prior(p).value_or(0.0);
   if (line_mfu) {
     b.source = MfuSource::inventory_line;
+    b.reason = line_reason;
     mfu = *line_mfu;
   } else if (scenario.training.mfu) {
     b.source = MfuSource::training;
+    b.reason = scenario.training.mfu_basis;
     mfu = *scenario.training.mfu;
   }
   if (basis != nullptr) *basis = std::move(b);
@@ -129,7 +132,7 @@ double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const
 }
 
 double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis) {
-  return chosen_mfu(c.mfu_override, *c.chip, scenario, basis);
+  return chosen_mfu(c.mfu_override, *c.chip, scenario, basis, c.mfu_basis);
 }
 
 void apply_prediction(MfuChoice& choice, const training::MfuPrediction& prediction) {

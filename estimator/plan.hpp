@@ -25,6 +25,7 @@ struct CandidateSpec {
   std::vector<int> lines;              // inventory lines (indices) whose chips it holds
   std::optional<double> mfu_override;  // from the first inventory line that sets one
   int mfu_line = -1;                   // that line, or -1
+  std::string mfu_basis;               // that line's mfu_basis (why its mfu)
   std::optional<double> price_per_chip;
   int price_line = -1;  // inventory line whose price_usd set it, or -1
 };
@@ -43,6 +44,7 @@ struct MfuBasis {
   MfuSource source = MfuSource::prior;  // the override, or the prior the step model falls back to
   std::string chip_id;                  // the prior's chip
   Precision precision = Precision::bf16;
+  std::string reason;                  // the file's mfu_basis beside the override it used
   bool step_model = false;             // the fixed point was asked for (uses_step_model)
   training::MfuPrediction prediction;  // its result when step_model
 };
@@ -64,8 +66,9 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
 // an inventory line's `mfu` (`line_mfu`; none for references), then
 // [training] mfu, then the chip's catalog prior, with its basis -- the MFU a
 // cluster gets when the step model is not used or predicts nothing.
+// `line_reason`: that line's mfu_basis.
 double chosen_mfu(const std::optional<double>& line_mfu, const Chip& chip, const Scenario& scenario,
-                  MfuBasis* basis = nullptr);
+                  MfuBasis* basis = nullptr, const std::string& line_reason = {});
 double chosen_mfu(const CandidateSpec& c, const Scenario& scenario, MfuBasis* basis = nullptr);
 // Puts a step-model prediction into `choice`: its MFU when it predicted one;
 // the basis keeps the prediction either way (and so the reason when not).

@@ -58,6 +58,7 @@ Actor actor_at(const Actor& actor, const supply::MonthState& state,
     for (const auto& original : actor.inventory) {
       if (original.chip_id == stock.chip_id) {
         line.mfu = original.mfu;
+        line.mfu_basis = original.mfu_basis;
         line.price_usd = original.price_usd;
         line.source = original.source;
       }

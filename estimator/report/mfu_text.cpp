@@ -63,8 +63,22 @@ std::string describe_mfu_basis(const MfuBasis& b) {
           "catalog prior " + b.chip_id + ".mfu_" + (b.precision == Precision::fp8 ? "fp8" : "bf16");
       break;
   }
+  if (!b.reason.empty()) text += ": " + b.reason;
   if (b.step_model) text += " (step model: " + describe_no_prediction(b.prediction) + ")";
   return text;
+}
+
+std::string mfu_basis_label(const MfuBasis& b) {
+  if (b.step_model) return b.prediction.predicted ? "step model" : "prior, no fit";
+  switch (b.source) {
+    case MfuSource::inventory_line:
+      return "file, line";
+    case MfuSource::training:
+      return "file, training";
+    case MfuSource::prior:
+      return "catalog prior";
+  }
+  return "";
 }
 
 std::string describe_mfu_basis(const std::vector<MfuBasis>& parts) {

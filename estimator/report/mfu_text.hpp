@@ -21,8 +21,13 @@ std::string describe_no_prediction(const training::MfuPrediction& prediction);
 // "step model: <why not>".
 std::string describe_prediction(const training::MfuPrediction& prediction);
 // One line: "scenario training.mfu", "catalog prior nvidia_h100_sxm.mfu_bf16",
-// the fixed point, or the prior "(step model: <why not>)".
+// the fixed point, or the prior "(step model: <why not>)"; an override the
+// file explains (mfu_basis) adds ": <its text>".
 std::string describe_mfu_basis(const MfuBasis& basis);
+// The same in a few words, for a table column: "step model", "prior, no
+// fit" (the step model fell back to the prior), "file, line" (an inventory
+// line's mfu), "file, training" ([training] mfu), "catalog prior".
+std::string mfu_basis_label(const MfuBasis& basis);
 // A cluster of several chip types: each chip's basis, "chip: " before each
 // when there is more than one, joined by "; ".
 std::string describe_mfu_basis(const std::vector<MfuBasis>& parts);

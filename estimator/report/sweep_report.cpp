@@ -5,6 +5,7 @@
 
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/report/metric_format.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -30,6 +31,22 @@ std::string cell(const std::string& metric, double v) {
   return k < kMetricCount ? metric_text(kMetrics[k], v) : scientific(v, 3);
 }
 
+json median_cluster_json(const std::optional<sweep::MedianCluster>& m) {
+  if (!m) return nullptr;
+  json chips = m->chips;
+  if (const auto integer = exact_integer(checked_count(m->chips, "chips"))) chips = *integer;
+  return {{"chip", m->chip_id},
+          {"system", m->system_id.empty() ? json(nullptr) : json(m->system_id)},
+          {"system_label", m->system_label},
+          {"site", m->site},
+          {"chips", chips},
+          {"binding_constraint", model::to_string(m->binding)},
+          {"sustained_flops", m->sustained_flops},
+          {"train_flop", m->train_flop},
+          {"mfu", m->mfu},
+          {"mfu_basis", describe_mfu_basis(m->mfu_basis)}};
+}
+
 }  // namespace
 
 void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
@@ -44,6 +61,15 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
       out << "\n### grid point: " << terminal_text(settings_text(point)) << "\n";
     for (const auto& a : point.actors) {
       out << "\n== " << terminal_text(a.name) << " ==\n";
+      if (const auto& m = a.at_medians) {
+        out << "  at the medians: " << grouped_integer(m->chips) << " x "
+            << terminal_text(m->chip_id) << " in " << terminal_text(m->system_label)
+            << " at site \"" << terminal_text(m->site) << "\", " << model::to_string(m->binding)
+            << "-bound, " << scientific(m->sustained_flops) << " FLOP/s, MFU "
+            << significant(m->mfu, 2) << "\n";
+        out << "  MFU basis at the medians: " << terminal_text(describe_mfu_basis(m->mfu_basis))
+            << "\n";
+      }
       out << "  " << std::left << std::setw(36) << "metric" << std::right;
       for (const char* h : {"mean", "sd"}) out << std::setw(11) << h;
       for (const char* q : sweep::kQuantileNames) out << std::setw(11) << q;
@@ -119,6 +145,7 @@ void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
       json srrc = json::array();
       for (const auto& c : a.srrc) srrc.push_back({{"input", c.input}, {"srrc", c.srrc}});
       actors.push_back({{"name", a.name},
+                        {"at_medians", median_cluster_json(a.at_medians)},
                         {"metrics", metrics},
                         {"binding_share", binding},
                         {"p_exceeds_reference", exceeds},

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -63,7 +64,9 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
         << std::setw(10) << "produced" << std::setw(10) << "imported" << std::setw(10) << "smuggled"
         << std::setw(10) << "blocked"
         << "  " << std::left << std::setw(16) << "prod. binds" << std::setw(34) << "largest cluster"
-        << std::setw(9) << "binds" << std::right << std::setw(10) << "FLOP/s";
+        << std::setw(9) << "binds" << std::right << std::setw(10) << "FLOP/s" << std::setw(6)
+        << "MFU"
+        << "  " << std::left << std::setw(15) << "MFU basis" << std::right;
     for (const auto& ref : result.references) out << "  vs " << terminal_text(ref.id);
     out << "\n";
     for (const auto& m : a.months) {
@@ -79,13 +82,25 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
           << grouped_integer(blocked_total(m)) << "  " << std::left << std::setw(16)
           << terminal_text(production_binding(m)) << std::setw(34) << cluster << std::setw(9)
           << (m.cluster.chip_id.empty() ? "-" : model::to_string(m.cluster.binding)) << std::right
-          << std::setw(10) << scientific(m.cluster.sustained_flops);
+          << std::setw(10) << scientific(m.cluster.sustained_flops) << std::setw(6)
+          << (m.cluster.chip_id.empty() ? "-" : significant(m.cluster.mfu, 2)) << "  " << std::left
+          << std::setw(15)
+          << (m.cluster.chip_id.empty() ? "-" : mfu_basis_label(m.cluster.mfu_basis)) << std::right;
       for (std::size_t r = 0; r < m.vs_reference.size(); ++r) {
         const std::size_t width = 4 + terminal_text(result.references[r].id).size();
         out << std::setw(static_cast<int>(width) + 2)
             << ratio(m.vs_reference[r].ratio_sustained_flops);
       }
       out << "\n";
+    }
+    // The basis in full for the last month with a cluster (each month's is
+    // in the JSON and CSV).
+    for (auto m = a.months.rbegin(); m != a.months.rend(); ++m) {
+      if (m->cluster.chip_id.empty()) continue;
+      out << "  MFU basis in " << supply::month_text(m->month)
+          << " (each month's: --format json or csv): "
+          << terminal_text(describe_mfu_basis(m->cluster.mfu_basis)) << "\n";
+      break;
     }
     for (const auto& o : a.overtakes) {
       out << "  overtakes " << terminal_text(o.reference) << ": "
@@ -144,29 +159,34 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
                         {"ratio_sustained_flops", r.ratio_sustained_flops},
                         {"ratio_chips", r.ratio_chips}});
       }
-      months.push_back({{"month", supply::month_text(m.month)},
-                        {"inventory", inventory},
-                        {"inventory_h100e", m.inventory_h100e},
-                        {"retired", m.retired},
-                        {"pools",
-                         [&] {
-                           json pools = json::object();
-                           for (const auto& [name, level] : m.pools) pools[name] = level;
-                           return pools;
-                         }()},
-                        {"supply", flows},
-                        {"cluster",
-                         {{"chip", m.cluster.chip_id},
-                          {"system", m.cluster.system_label},
-                          {"site", m.cluster.site},
-                          {"site_power_mw", m.cluster.site_power_w / 1e6},
-                          {"chips", whole(m.cluster.chips)},
-                          {"binding_constraint", model::to_string(m.cluster.binding)},
-                          {"facility_power_mw", m.cluster.facility_power_w / 1e6},
-                          {"sustained_flops", m.cluster.sustained_flops},
-                          {"h100e", m.cluster.h100e}}},
-                        {"train_flop", m.training.train_flop},
-                        {"vs_reference", refs}});
+      months.push_back(
+          {{"month", supply::month_text(m.month)},
+           {"inventory", inventory},
+           {"inventory_h100e", m.inventory_h100e},
+           {"retired", m.retired},
+           {"pools",
+            [&] {
+              json pools = json::object();
+              for (const auto& [name, level] : m.pools) pools[name] = level;
+              return pools;
+            }()},
+           {"supply", flows},
+           {"cluster",
+            {{"chip", m.cluster.chip_id},
+             {"system", m.cluster.system_id.empty() ? json(nullptr) : json(m.cluster.system_id)},
+             {"system_label", m.cluster.system_label},
+             {"site", m.cluster.site},
+             {"site_power_mw", m.cluster.site_power_w / 1e6},
+             {"chips", whole(m.cluster.chips)},
+             {"binding_constraint", model::to_string(m.cluster.binding)},
+             {"facility_power_mw", m.cluster.facility_power_w / 1e6},
+             {"sustained_flops", m.cluster.sustained_flops},
+             {"mfu", m.cluster.mfu},
+             {"mfu_basis",
+              m.cluster.chip_id.empty() ? "" : describe_mfu_basis(m.cluster.mfu_basis)},
+             {"h100e", m.cluster.h100e}}},
+           {"train_flop", m.training.train_flop},
+           {"vs_reference", refs}});
     }
     json overtakes = json::array();
     for (const auto& o : a.overtakes) {
@@ -203,7 +223,8 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
 void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
   out << "actor,month,inventory_h100e,produced,imported,smuggled,blocked,retired,production_"
          "binding,"
-         "cluster_chip,cluster_chips,binding_constraint,facility_power_mw,sustained_flops";
+         "cluster_chip,cluster_chips,binding_constraint,facility_power_mw,sustained_flops,mfu,mfu_"
+         "basis";
   for (const auto& r : result.references)
     out << "," << csv_field("ratio_sustained_flops_vs_" + r.id);
   out << "\n";
@@ -219,7 +240,9 @@ void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
           << whole_number(m.cluster.chips, "cluster chips") << ","
           << (m.cluster.chip_id.empty() ? "" : model::to_string(m.cluster.binding)) << ","
           << machine_number(m.cluster.facility_power_w / 1e6) << ","
-          << machine_number(m.cluster.sustained_flops);
+          << machine_number(m.cluster.sustained_flops) << "," << machine_number(m.cluster.mfu)
+          << ","
+          << csv_field(m.cluster.chip_id.empty() ? "" : describe_mfu_basis(m.cluster.mfu_basis));
       for (const auto& r : m.vs_reference) out << "," << machine_number(r.ratio_sustained_flops);
       out << "\n";
     }

@@ -38,6 +38,7 @@ struct InventoryLine {
   SupplySource source = SupplySource::unspecified;
   std::optional<double> price_usd;  // per chip; overrides the catalog
   std::optional<double> mfu;        // overrides [training] mfu and the catalog prior
+  std::string mfu_basis;            // why `mfu` is used (a source); only with mfu; may be empty
   std::int64_t line = 0;            // where it was defined, for messages
 };
 
@@ -72,6 +73,7 @@ struct TrainingSettings {
   // Llama 3 405B: >90% effective training time over 54 days (docs/methodology.md R24).
   double goodput = 0.9;
   std::optional<double> mfu;  // overrides every chip's catalog prior and the step model
+  std::string mfu_basis;      // why `mfu` is used (a source); only with mfu; may be empty
   MfuModel mfu_model = MfuModel::step_model;
   // Mixed-precision Adam: bf16 weights and grads + fp32 master, m, v (docs/methodology.md R17).
   double bytes_per_param = 16.0;

@@ -94,6 +94,19 @@ void read_scenario_section(TableReader& root, Scenario& scenario, const Catalog&
   section->report_unknown_keys();
 }
 
+// `mfu_basis`: why the table's own `mfu` is used (a source, a measured run);
+// reports print it with the MFU, so it means nothing without that mfu.
+std::string read_mfu_basis(TableReader& reader, bool has_mfu) {
+  const auto text = reader.string("mfu_basis");
+  if (!text) return "";
+  if (text->find_first_not_of(" \t") == std::string::npos) {
+    reader.error_at("mfu_basis", "must say why this mfu is used (a source or a measured run)");
+  } else if (!has_mfu) {
+    reader.error_at("mfu_basis", "explains an mfu, but this table sets none; add mfu or remove it");
+  }
+  return *text;
+}
+
 void read_training(TableReader& root, Scenario& scenario) {
   auto section = root.table("training", Presence::required);
   if (!section) return;
@@ -118,6 +131,7 @@ void read_training(TableReader& root, Scenario& scenario) {
   }
   t.goodput = section->number("goodput", range_of(Target::goodput)).value_or(t.goodput);
   t.mfu = section->number("mfu", range_of(Target::mfu));
+  t.mfu_basis = read_mfu_basis(*section, t.mfu.has_value());
   if (auto text = section->string("mfu_model")) {
     const std::vector<std::string> names = {to_string(MfuModel::step_model),
                                             to_string(MfuModel::prior)};
@@ -363,6 +377,7 @@ InventoryLine read_inventory_line(TableReader& reader) {
   line.site = reader.string("site").value_or("");
   line.price_usd = reader.number("price_usd", range_of(Target::inventory_price_usd));
   line.mfu = reader.number("mfu", range_of(Target::inventory_mfu));
+  line.mfu_basis = read_mfu_basis(reader, line.mfu.has_value());
   reader.report_unknown_keys();
   return line;
 }

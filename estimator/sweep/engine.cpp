@@ -116,6 +116,23 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
   }
 }
 
+MfuBasis Engine::median_mfu_basis(std::size_t c, double chips) const {
+  const CandidateSpec& spec = candidates_[c];
+  MfuChoice choice;
+  choice.mfu = chosen_mfu(spec, scenario_, &choice.basis);
+  if (mfu_tables_[c] == nullptr) return choice.basis;
+  // The kernel's look-up coordinates, and the outcome model's caps, at the medians.
+  const model::RowT<double>& r = median_rows_[c];
+  const double c1 = model::compute_per_unit_mfu_t(chips, r.peak_flops_per_chip,
+                                                  model::goodput_at_t(r, chips), r.duration_s);
+  const double cap =
+      std::min(model::memory_params_cap_t(chips, r.hbm_bytes_per_chip, r.activation_memory_fraction,
+                                          r.bytes_per_param),
+               model::data_params_cap_t(r.max_tokens));
+  apply_prediction(choice, predict_mfu(*spec.chip, spec.system, scenario_, chips, c1, cap));
+  return choice.basis;
+}
+
 std::vector<double> Engine::median_values() const {
   return values_at(scenario_, std::vector<double>(scenario_.sweep.inputs.size(), 0.5));
 }
@@ -216,11 +233,12 @@ template void Engine::apply<model::Pack>(std::vector<model::RowT<model::Pack>>&,
 // One table per (chip, system): it depends on neither the site nor the
 // inventory. Nodes span one system to the fabric's largest cluster and the
 // compute those sizes give over a quarter to four times the run length;
-// the point estimate's sizes are nodes, so the table is exact there.
+// the sizes and compute at the medians (with this grid point's values) are
+// nodes, so the table is exact there and a sweep of point values gives
+// `estimate`'s MFU. (Nodes at the file's own values would miss a grid
+// point that moves the size, e.g. a site's power.)
 void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int threads) {
   mfu_tables_.assign(candidates_.size(), nullptr);
-  model::ClusterResults point;
-  model::assemble_clusters(base_, point);
   std::vector<std::vector<std::size_t>> groups;
   for (std::size_t c = 0; c < candidates_.size(); ++c) {
     if (!uses_step_model(candidates_[c], scenario)) continue;
@@ -245,9 +263,13 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
     for (std::size_t c : members) {
       const auto i = static_cast<Eigen::Index>(c);
       chips_max = std::max(chips_max, model::network_limit_systems(base_, i) * cps);
-      if (point.chips[i] > 0) {
-        extra_chips.push_back(point.chips[i]);
-        extra_c1.push_back(clustercap::compute_per_unit_mfu(*first.chip, scenario, point.chips[i]));
+      // Where the kernel looks the median sample up (Kernel::size_of).
+      const model::RowT<double>& r = median_rows_[c];
+      const double chips = model::assemble_t(r).chips;
+      if (chips > 0) {
+        extra_chips.push_back(chips);
+        extra_c1.push_back(model::compute_per_unit_mfu_t(
+            chips, r.peak_flops_per_chip, model::goodput_at_t(r, chips), r.duration_s));
       }
     }
     auto table = std::make_shared<training::MfuTable>(

@@ -74,6 +74,12 @@ class Engine {
   // The table's largest MFU: bilinear values never exceed it.
   double mfu_max(std::size_t c) const { return mfu_max_[c]; }
 
+  // Candidate c's MFU basis when it has `chips` at the medians: the
+  // override or prior it runs at, or for a step-model candidate the fixed
+  // point at that size and the median row's compute (what its table holds
+  // there: the medians' sizes are nodes).
+  MfuBasis median_mfu_basis(std::size_t c, double chips) const;
+
   // True when a sampled input can change candidate c's size or FLOP/s.
   bool size_sampled(std::size_t c) const { return size_sampled_[c] != 0; }
   // True when a sampled input changes what candidate c's site can power.

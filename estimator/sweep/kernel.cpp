@@ -102,6 +102,8 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
       return median_flops[static_cast<std::size_t>(x)] > median_flops[static_cast<std::size_t>(y)];
     });
   }
+  winners_.assign(engine.actors(), splat<Pack>(-1.0));
+  winner_mfu_.assign(engine.actors(), splat<Pack>(0.0));
   for (const auto& r : rows) rows_.push_back(broadcast(r));
   for (const auto& actor : engine.median_counts()) {
     std::vector<Pack> packs;
@@ -165,6 +167,7 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     if (order_[a].empty()) {
       for (std::size_t m = 0; m < M; ++m) put(a, m, splat<Pack>(0.0));
       model::store(splat<Pack>(0.0), bindings + a * stride + offset);
+      winners_[a] = splat<Pack>(-1.0);
       continue;
     }
     Pack best_flops{}, best_chips{}, best_index{};
@@ -202,8 +205,16 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
       put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));
     }
     model::store(cluster.binding, bindings + a * stride + offset);
+    winners_[a] = best_index;
+    winner_mfu_[a] = w.mfu;
   }
 }
+
+int Kernel::winner(std::size_t actor, int lane) const {
+  return static_cast<int>(winners_[actor][lane]);
+}
+
+double Kernel::winner_mfu(std::size_t actor, int lane) const { return winner_mfu_[actor][lane]; }
 
 const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend,
                                          model::KnownLimitsT<Pack>& limits) {

@@ -47,6 +47,10 @@ class Kernel {
   // bindings[a * stride + offset + l], for M = kBaseMetrics + references.
   void evaluate(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                 std::size_t stride, std::size_t offset);
+  // After evaluate(): the candidate that won lane `lane` for `actor` (-1
+  // when the actor has none) and the MFU it ran at.
+  int winner(std::size_t actor, int lane) const;
+  double winner_mfu(std::size_t actor, int lane) const;
 
  private:
   template <class T>
@@ -74,6 +78,7 @@ class Kernel {
   std::vector<char> failures_;           // goodput depends on the cluster size
   std::vector<Size<double>> fixed_;      // candidates no sampled input resizes
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
+  std::vector<model::Pack> winners_, winner_mfu_;  // per actor, of the last evaluate()
 };
 
 }  // namespace clustercap::sweep

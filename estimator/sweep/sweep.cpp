@@ -342,6 +342,37 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                        [](const TornadoBar& x, const TornadoBar& y) { return x.swing > y.swing; });
     }
   }
+  // The sample with every input at its median, through the same kernel:
+  // which cluster the distribution is centred on, and its MFU's basis.
+  {
+    Kernel kernel(engine);
+    std::vector<model::Pack> values(I);
+    const std::vector<double> medians = engine.median_values();
+    for (std::size_t i = 0; i < I; ++i) values[i] = model::splat<model::Pack>(medians[i]);
+    constexpr auto width = static_cast<std::size_t>(model::kLanes);
+    std::vector<double> outputs(A * M * width), binding(A * width);
+    kernel.evaluate(values, outputs.data(), binding.data(), width, 0);
+    const auto metric = [&](std::size_t a, const char* name) {
+      return outputs[(a * M + swept_metric_index(name)) * width];
+    };
+    for (std::size_t a = 0; a < A; ++a) {
+      const int winner = kernel.winner(a, 0);
+      if (winner < 0) continue;
+      const CandidateSpec& spec = engine.specs()[static_cast<std::size_t>(winner)];
+      MedianCluster mc;
+      mc.chip_id = spec.chip->id;
+      mc.system_id = spec.system != nullptr ? spec.system->id : "";
+      mc.system_label = system_label(spec.system, scenario.generic_server);
+      mc.site = spec.site->name;
+      mc.chips = metric(a, "chips");
+      mc.binding = static_cast<model::Constraint>(binding[a * width]);
+      mc.sustained_flops = metric(a, "sustained_flops");
+      mc.train_flop = metric(a, "train_flop");
+      mc.mfu = kernel.winner_mfu(a, 0);
+      mc.mfu_basis = engine.median_mfu_basis(static_cast<std::size_t>(winner), mc.chips);
+      point.actors[a].at_medians = std::move(mc);
+    }
+  }
   if (result.references.empty()) result.references = engine.references();
   return point;
 }

@@ -15,10 +15,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/plan.hpp"
 #include "estimator/scenario/scenario.hpp"
 #include "hardware/catalog.hpp"
 
@@ -83,8 +85,30 @@ struct RankCoefficient {
   double srrc = 0;  // standardised rank-regression coefficient on sustained FLOP/s
 };
 
+// The cluster the sweep's own model picks for an actor when every sampled
+// input sits at its median (grid-fixed ones at the point's values): the
+// sample `estimate` runs. Which candidate wins, what binds it and its MFU
+// with the MFU's basis, so a sweep names the cluster and basis its
+// distribution is centred on.
+struct MedianCluster {
+  std::string chip_id;
+  std::string system_id;  // empty: generic servers
+  std::string system_label;
+  std::string site;
+  double chips = 0;
+  model::Constraint binding = model::Constraint::chips;
+  double sustained_flops = 0;
+  double train_flop = 0;
+  double mfu = 0;
+  // For a step-model candidate: the fixed point at this cluster's size and
+  // compute (the MFU table holds this value there; samples elsewhere take
+  // the table's interpolation between fixed points).
+  MfuBasis mfu_basis;
+};
+
 struct ActorSweep {
   std::string name;
+  std::optional<MedianCluster> at_medians;  // none: the actor holds no chips
   std::vector<MetricSummary> metrics;
   std::array<double, model::kLimitCount> binding_share{};  // per constraint, in limits-table order
   std::vector<std::pair<std::string, double>> p_exceeds;   // per reference
