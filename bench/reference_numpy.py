@@ -91,7 +91,7 @@ def quantile(spec, u):
         split = (mode - lo) / (hi - lo)
         x = np.where(u < split, lo + np.sqrt(u * (hi - lo) * (mode - lo)),
                      hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
-    elif kind == "pert":
+    elif kind in ("pert", "mixture"):
         table = np.asarray(spec["table"])
         x = np.interp(u, np.linspace(0, 1, len(table)), table)
     elif kind == "normal":

@@ -270,8 +270,13 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
   result.description = scenario.description;
   result.precision = scenario.training.precision;
   if (scenario.export_rule) result.export_rule = scenario.export_rule->id;
-  for (const auto& in : scenario.sweep.inputs)
-    result.medians_used.emplace_back(in.label(), in.sample(0.5));
+  for (const auto& in : scenario.sweep.inputs) {
+    // A source's point estimate is a choice of one value: not a distribution.
+    const bool point = in.dist.kind == sweep::DistKind::choice && in.dist.values.size() == 1;
+    if (!point) result.medians_used.emplace_back(in.label(), in.sample(0.5));
+  }
+  result.sources_used = scenario.sweep.sourced;
+  result.source_choice = scenario.sweep.sources;
 
   for (const auto& id : scenario.reference_ids) {
     result.references.push_back(evaluate_reference(*catalog.find_cluster(id), scenario, catalog));

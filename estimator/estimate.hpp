@@ -170,6 +170,10 @@ struct EstimateResult {
   std::string export_rule;  // vintage id or empty
   // Inputs written as distributions; a point estimate uses their medians.
   std::vector<std::pair<std::string, double>> medians_used;
+  // Inputs written as competing estimates, each with the one this run used,
+  // and the run's source preference.
+  std::vector<sweep::SourcedInput> sources_used;
+  sweep::SourceChoice source_choice;
   std::vector<ActorResult> actors;
   std::vector<ReferenceResult> references;
 };

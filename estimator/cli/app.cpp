@@ -243,19 +243,49 @@ int write_result(const CommonOptions& common, const OutputTarget& target, const 
   return kExitOk;
 }
 
+// --sources A,B --sources C -> {A, B, C}; an empty item is a usage problem.
+std::vector<std::string> source_list(const std::vector<std::string>& raw,
+                                     const std::string& command) {
+  std::vector<std::string> ids;
+  for (const auto& text : raw) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = text.find(',', start);
+      const std::string id = text.substr(start, comma == std::string::npos ? comma : comma - start);
+      if (id.empty()) {
+        throw UsageError(
+            "--sources \"" + text + "\": give source ids or a reading name, separated by commas",
+            command);
+      }
+      ids.push_back(id);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return ids;
+}
+
+void add_sources_option(po::options_description& desc, std::vector<std::string>& raw) {
+  desc.add_options()("sources", po::value<std::vector<std::string>>(&raw)->composing(),
+                     "source ids (or a [sources.readings] name) preferred, in order, for inputs "
+                     "written as competing estimates; \"mix\" weights them");
+}
+
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path;
+  std::vector<std::string> sources_raw;
   po::options_description desc("estimate options");
   add_common(desc, common, true);
   desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file");
+  add_sources_option(desc, sources_raw);
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const auto vm = parse(args, desc, positional, "estimate");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap estimate [SCENARIO.toml] [--format table|json|csv] [--output FILE] "
-        "[--hardware EXTRA.toml]\n\n"
+        "[--hardware EXTRA.toml] [--sources ID,...]\n\n"
         "Estimates, for each actor in the scenario, the largest single training cluster it can\n"
         "assemble, which limit binds (chips, power, network, budget), its sustained FLOP/s, the\n"
         "training compute over the run and the largest compute-optimal model. Without a file it\n"
@@ -263,9 +293,11 @@ int run_estimate(const std::vector<std::string>& args) {
         desc, "clustercap estimate configs/default.toml --format json --output estimate.json"));
   }
   const OutputTarget target = check_common(common, true, "estimate");
+  const std::vector<std::string> sources = source_list(sources_raw, "estimate");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  const Scenario scenario = scenario_path.empty() ? load_default_scenario(catalog)
-                                                  : load_scenario_file(scenario_path, catalog);
+  const Scenario scenario = scenario_path.empty()
+                                ? load_default_scenario(catalog, sources)
+                                : load_scenario_file(scenario_path, catalog, sources);
   const EstimateResult result = estimate(scenario, catalog);
   return write_result(common, target, result, report::write_estimate_json,
                       report::write_estimate_csv, report::write_estimate_table);
@@ -337,15 +369,18 @@ int run_hardware(const std::vector<std::string>& args) {
 int run_timeline_command(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path;
+  std::vector<std::string> sources_raw;
   po::options_description desc("timeline options");
   add_common(desc, common, true);
   desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file");
+  add_sources_option(desc, sources_raw);
   po::positional_options_description positional;
   positional.add("scenario", 1);
   const auto vm = parse(args, desc, positional, "timeline");
   if (vm.count("help")) {
     return emit_stdout(help_text(
-        "usage: clustercap timeline SCENARIO.toml [--format table|json|csv] [--output FILE]\n\n"
+        "usage: clustercap timeline SCENARIO.toml [--format table|json|csv] [--output FILE]\n"
+        "       [--sources ID,...]\n\n"
         "Runs the scenario's [[supply]] lines month by month over its [timeline]: production\n"
         "(wafers, yield, HBM, packaging; the binding stage), imports gated by the export rule,\n"
         "smuggling, attrition and yearly budgets. Each month: inventory, the largest cluster it\n"
@@ -355,8 +390,9 @@ int run_timeline_command(const std::vector<std::string>& args) {
   }
   const OutputTarget target = check_common(common, true, "timeline");
   if (scenario_path.empty()) throw UsageError("timeline needs a scenario file", "timeline");
+  const std::vector<std::string> sources = source_list(sources_raw, "timeline");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  const Scenario scenario = load_scenario_file(scenario_path, catalog);
+  const Scenario scenario = load_scenario_file(scenario_path, catalog, sources);
   if (!scenario.timeline) {
     throw InputErrors({{scenario_path, 0, 0, "timeline", "",
                         "missing: timeline needs a [timeline] section with start and end"}});
@@ -436,9 +472,14 @@ int run_sweep_command(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path, samples_out, plan_out;
   std::string samples_text, seed_text, threads_text, max_points_text;
+  std::vector<std::string> sources_raw;
   using sweep::SweepOptions;
   po::options_description desc("sweep options");
   add_common(desc, common, true);
+  add_sources_option(desc, sources_raw);
+  desc.add_options()("by-source",
+                     "run the sweep once per [sources.readings] entry (or per source id when the "
+                     "file names none) and report them side by side");
   desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file")(
       "samples,n", po::value<std::string>(&samples_text)->default_value("100000"),
       "samples per grid point, 1 to 1e11")("seed",
@@ -463,7 +504,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     return emit_stdout(help_text(
         "usage: clustercap sweep SCENARIO.toml [--samples N] [--seed S] [--threads T]\n"
         "       [--format table|json|csv] [--output FILE] [--samples-out FILE.csv]\n"
-        "       [--plan-out FILE.json] [--max-points N]\n\n"
+        "       [--plan-out FILE.json] [--max-points N] [--sources ID,...] [--by-source]\n\n"
         "Draws every number written as a distribution (uniform, triangular, pert, normal,\n"
         "lognormal, choice; [[sweep.correlation]] for rank correlation) and evaluates the "
         "estimate\n"
@@ -504,19 +545,50 @@ int run_sweep_command(const std::vector<std::string>& args) {
       problems.push_back(p.option + " = " + p.value + ": " + p.rule);
     }
   }
+  const bool by_source = vm.count("by-source") > 0;
+  if (by_source && !sources_raw.empty()) {
+    problems.push_back("--by-source runs every reading: give it without --sources");
+  }
+  if (by_source && !samples_out.empty()) {
+    problems.push_back("--samples-out writes one run's samples: not with --by-source");
+  }
+  if (by_source && !plan_out.empty()) {
+    problems.push_back("--plan-out writes one run's plan: not with --by-source");
+  }
   if (!problems.empty()) throw UsageError(problems, "sweep");
+  const std::vector<std::string> sources = source_list(sources_raw, "sweep");
   std::vector<std::pair<std::string, std::string>> requests = {{"--output", common.output}};
   if (!samples_out.empty()) requests.emplace_back("--samples-out", samples_out);
   if (!plan_out.empty()) requests.emplace_back("--plan-out", plan_out);
   const std::vector<OutputTarget> targets = plan_outputs(requests);
 
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  const Scenario scenario = load_scenario_file(scenario_path, catalog);
+  const Scenario scenario = load_scenario_file(scenario_path, catalog, sources);
   if (!scenario.supply.empty()) {
     throw InputErrors({{scenario_path, 0, 0, "supply", "",
                         "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
   }
-  const std::uint64_t points = sweep::grid_point_count(scenario);
+  // --by-source: one scenario per reading, each loaded with that preference.
+  std::vector<std::string> readings;
+  if (by_source) {
+    for (const auto& [name, ids] : scenario.sweep.readings) readings.push_back(name);
+    if (readings.empty()) {
+      for (const auto& input : scenario.sweep.sourced) {
+        for (const auto& e : input.estimates) {
+          if (std::find(readings.begin(), readings.end(), e.by) == readings.end()) {
+            readings.push_back(e.by);
+          }
+        }
+      }
+    }
+    if (readings.empty()) {
+      throw InputErrors({{scenario_path, 0, 0, "sources", "",
+                          "--by-source needs inputs written as competing estimates "
+                          "(estimates = [...]); this file has none"}});
+    }
+  }
+  const std::uint64_t points =
+      sweep::grid_point_count(scenario) * std::max<std::uint64_t>(1, readings.size());
   if (!samples_out.empty() && points > 1) {
     // The rows carry no grid point: they would silently be the first point's.
     throw UsageError(
@@ -549,7 +621,30 @@ int run_sweep_command(const std::vector<std::string>& args) {
     }
     line.show(text);
   };
-  const sweep::SweepResult result = sweep::run_sweep(scenario, catalog, options);
+  sweep::SweepResult result;
+  if (readings.empty()) {
+    result = sweep::run_sweep(scenario, catalog, options);
+  } else {
+    // Progress counts across the readings' runs.
+    const auto progress = options.progress;
+    for (std::size_t k = 0; k < readings.size(); ++k) {
+      const Scenario reading = load_scenario_file(scenario_path, catalog, {readings[k]});
+      const std::uint64_t offset = k * options.samples * sweep::grid_point_count(reading);
+      options.progress = [&, offset](std::uint64_t done, std::uint64_t total) {
+        progress(offset + done, total * readings.size());
+      };
+      sweep::SweepResult part = sweep::run_sweep(reading, catalog, options);
+      for (auto& point : part.points) point.sources = readings[k];
+      const bool stopped = part.interrupted;
+      if (k == 0) {
+        result = std::move(part);
+      } else {
+        for (auto& point : part.points) result.points.push_back(std::move(point));
+        result.interrupted = result.interrupted || part.interrupted;
+      }
+      if (stopped) break;
+    }
+  }
   line.close();
 
   // Everything rendered first; then written all together or not at all.

@@ -4,6 +4,7 @@
 #include "estimator/report/layout_json.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/source_text.hpp"
 #include "estimator/report/version.hpp"
 
 namespace clustercap::report {
@@ -249,6 +250,7 @@ json estimate_to_json(const EstimateResult& result) {
                for (const auto& [label, value] : result.medians_used) m[label] = value;
                return m;
              }()},
+            {"sources", sources_json(result.sources_used, result.source_choice)},
             {"h100e_basis",
              "dense " + precision + " peak / nvidia_h100_sxm dense " + precision + " peak"}}},
           {"actors", actors},

@@ -5,6 +5,7 @@
 #include "estimator/report/metric_format.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/source_text.hpp"
 #include "estimator/report/text_format.hpp"
 
 namespace clustercap::report {
@@ -177,6 +178,13 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
     for (const auto& [label, value] : result.medians_used)
       out << " " << terminal_text(label) << " " << significant(value);
     out << "\n";
+  }
+  if (!result.sources_used.empty()) {
+    const std::size_t n = result.sources_used.size();
+    out << n << (n == 1 ? " input has" : " inputs have")
+        << " competing published estimates (--sources ID picks one, sweep --by-source compares "
+           "them):\n"
+        << sources_table_text(result.sources_used, result.source_choice);
   }
   for (const auto& a : result.actors) write_actor(a, result, out);
   if (!result.references.empty()) {

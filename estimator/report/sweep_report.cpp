@@ -18,7 +18,7 @@ using json = nlohmann::ordered_json;
 constexpr std::size_t kTornadoShown = 8;
 
 std::string settings_text(const sweep::GridPoint& p) {
-  std::string text;
+  std::string text = p.sources.empty() ? "" : "sources = " + p.sources;
   for (const auto& [key, value] : p.settings)
     text += (text.empty() ? "" : ", ") + key + " = " + significant(value);
   return text;
@@ -57,7 +57,7 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
       << "; " << result.inputs.size() << " uncertain inputs; quantiles within "
       << significant(sweep::QuantileSketch::kRelativeError * 100, 2) << "% (relative)\n";
   for (const auto& point : result.points) {
-    if (!point.settings.empty())
+    if (!point.settings.empty() || !point.sources.empty())
       out << "\n### grid point: " << terminal_text(settings_text(point)) << "\n";
     for (const auto& a : point.actors) {
       out << "\n== " << terminal_text(a.name) << " ==\n";
@@ -153,7 +153,10 @@ void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
                         {"srrc", srrc},
                         {"srrc_r2", a.srrc_r2}});
     }
-    points.push_back({{"settings", settings}, {"actors", actors}});
+    json entry = {{"settings", settings}};
+    if (!point.sources.empty()) entry["sources"] = point.sources;
+    entry["actors"] = actors;
+    points.push_back(entry);
   }
   json doc = {{"schema", kSweepSchema},
               {"clustercap_version", kVersion},

@@ -49,6 +49,8 @@ const char* to_string(DistKind kind) {
       return "lognormal";
     case DistKind::choice:
       return "choice";
+    case DistKind::mixture:
+      return "mixture";
   }
   return "";
 }
@@ -109,7 +111,8 @@ T quantile_t(const Distribution& dist, T u) {
     }
     case DistKind::lognormal:
       return model::vexp(a + b * normal_quantile_t(u));
-    case DistKind::pert: {
+    case DistKind::pert:
+    case DistKind::mixture: {
       const double last = static_cast<double>(dist.table.size() - 1);
       const T pos = u * last;
       const T k = model::vmin(model::vfloor(pos), splat<T>(last - 1.0));
@@ -212,23 +215,129 @@ Distribution make_lognormal(double mu, double sigma) {
   return d;
 }
 
+namespace {
+
+// Shares of the largest weight, summing to 1 (dividing by the largest first:
+// the sum of weights near the largest double overflows).
+std::vector<double> cumulative_shares(const std::vector<double>& weights) {
+  const double largest = *std::max_element(weights.begin(), weights.end());
+  double total = 0;
+  for (double w : weights) total += w / largest;
+  std::vector<double> cumulative;
+  double running = 0;
+  for (double w : weights) {
+    running += w / largest / total;
+    cumulative.push_back(running);
+  }
+  cumulative.back() = 1.0;
+  return cumulative;
+}
+
+// P(X <= x) for a distribution given by its inverse-CDF table.
+double table_cdf(const std::vector<double>& table, double x) {
+  if (x < table.front()) return 0.0;
+  if (x >= table.back()) return 1.0;
+  const auto hi = std::upper_bound(table.begin(), table.end(), x);
+  const auto k = static_cast<std::size_t>(hi - table.begin()) - 1;
+  const double span = table[k + 1] - table[k];
+  const double f = span > 0 ? (x - table[k]) / span : 1.0;
+  return (static_cast<double>(k) + f) / static_cast<double>(table.size() - 1);
+}
+
+}  // namespace
+
+double Distribution::cdf(double x) const {
+  switch (kind) {
+    case DistKind::uniform:
+      return std::min(1.0, std::max(0.0, (x - lo) / (hi - lo)));
+    case DistKind::triangular:
+      if (x <= lo) return 0.0;
+      if (x >= hi) return 1.0;
+      if (x <= a) return (x - lo) * (x - lo) / ((hi - lo) * (a - lo));
+      return 1.0 - (hi - x) * (hi - x) / ((hi - lo) * (hi - a));
+    case DistKind::normal:
+      if (x < lo) return 0.0;
+      if (x >= hi) return 1.0;
+      return (normal_cdf((x - a) / b) - cdf_lo) / (cdf_hi - cdf_lo);
+    case DistKind::lognormal:
+      return x > 0 ? normal_cdf((std::log(x) - a) / b) : 0.0;
+    case DistKind::pert:
+    case DistKind::mixture:
+      return table_cdf(table, x);
+    case DistKind::choice: {
+      double p = 0, previous = 0;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (values[i] <= x) p += cumulative[i] - previous;
+        previous = cumulative[i];
+      }
+      return std::min(1.0, p);
+    }
+  }
+  return 0.0;
+}
+
 Distribution make_choice(std::vector<double> values, const std::vector<double>& weights) {
   Distribution d;
   d.kind = DistKind::choice;
   d.values = std::move(values);
-  // Divide by the largest weight first: the sum of weights near the largest
-  // double overflows, and every share would then be 0.
-  const double largest = *std::max_element(weights.begin(), weights.end());
-  double total = 0;
-  for (double w : weights) total += w / largest;
-  double running = 0;
-  for (double w : weights) {
-    running += w / largest / total;
-    d.cumulative.push_back(running);
-  }
-  d.cumulative.back() = 1.0;
+  d.cumulative = cumulative_shares(weights);
   d.lo = *std::min_element(d.values.begin(), d.values.end());
   d.hi = *std::max_element(d.values.begin(), d.values.end());
+  return d;
+}
+
+Distribution make_point(double value) { return make_choice({value}, {1.0}); }
+
+Distribution make_mixture(const std::vector<Distribution>& parts,
+                          const std::vector<double>& weights) {
+  const std::vector<double> cumulative = cumulative_shares(weights);
+  std::vector<double> share(parts.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    share[i] = cumulative[i] - (i == 0 ? 0.0 : cumulative[i - 1]);
+  }
+  auto mixed_cdf = [&](double x) {
+    double p = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) p += share[i] * parts[i].cdf(x);
+    return p;
+  };
+  constexpr double kTail = 1e-4;  // the table spans the 0.01st to 99.99th percentile
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const Distribution& part : parts) {
+    lo = std::min(lo, part.quantile(kTail));
+    hi = std::max(hi, part.quantile(1 - kTail));
+  }
+  Distribution d;
+  d.kind = DistKind::mixture;
+  d.table.resize(kPertTable);
+  const double tolerance = 1e-12 * std::max(hi - lo, std::max(std::abs(lo), std::abs(hi)));
+  std::vector<double> points;  // values a component puts mass on (point estimates)
+  for (const Distribution& part : parts) {
+    if (part.kind == DistKind::choice)
+      points.insert(points.end(), part.values.begin(), part.values.end());
+  }
+  for (std::size_t k = 0; k < kPertTable; ++k) {
+    const double u =
+        std::min(1 - kTail, std::max(kTail, static_cast<double>(k) / (kPertTable - 1)));
+    // The smallest x with F(x) >= u (the usual generalised inverse: with two
+    // point estimates weighted equally, the median is the lower one), by
+    // bisection; a point estimate the bracket holds is returned exactly.
+    double a = lo, b = hi;
+    if (mixed_cdf(lo) >= u) b = lo;
+    for (int it = 0; it < 200 && b - a > tolerance; ++it) {
+      const double mid = 0.5 * (a + b);
+      if (mixed_cdf(mid) >= u) {
+        b = mid;
+      } else {
+        a = mid;
+      }
+    }
+    for (double v : points) {
+      if (v >= a - tolerance && v <= b + tolerance && mixed_cdf(v) >= u) b = v;
+    }
+    d.table[k] = b;
+  }
+  d.lo = d.table.front();
+  d.hi = d.table.back();
   return d;
 }
 

@@ -11,6 +11,10 @@
 //   normal      mean, sd, optional min/max truncation
 //   lognormal   p5 & p95, or p10 & p90, or median & sigma (of ln x)
 //   choice      values, weights
+//   mixture     components and weights (one distribution per source of a
+//               sourced value): its inverse CDF is tabulated once at 4,097
+//               points by bisection on the weighted sum of the components'
+//               CDFs, from the 0.01st to the 99.99th percentile
 #pragma once
 
 #include <string>
@@ -20,7 +24,7 @@
 
 namespace clustercap::sweep {
 
-enum class DistKind { uniform, triangular, pert, normal, lognormal, choice };
+enum class DistKind { uniform, triangular, pert, normal, lognormal, choice, mixture };
 const char* to_string(DistKind kind);
 
 struct Distribution {
@@ -28,7 +32,7 @@ struct Distribution {
   double a = 0, b = 0, c = 0;              // kind-specific parameters (see quantile())
   double lo = 0, hi = 0;                   // support bounds (normal: truncation, may be +-inf)
   std::vector<double> values, cumulative;  // choice
-  std::vector<double> table;               // pert: inverse CDF at u = k / (n - 1)
+  std::vector<double> table;               // pert, mixture: inverse CDF at u = k / (n - 1)
   double cdf_lo = 0, cdf_hi = 1;           // normal: Phi at the truncation bounds
 
   // Inverse CDF at u in (0, 1), for one draw or eight.
@@ -39,6 +43,8 @@ struct Distribution {
   double at_normal(double z) const;
   model::Pack at_normal(model::Pack z) const;
   double median() const { return quantile(0.5); }
+  // P(X <= x): the exact CDF (pert and mixture: of their tables).
+  double cdf(double x) const;
 };
 
 Distribution make_uniform(double min, double max);
@@ -49,6 +55,11 @@ Distribution make_normal(double mean, double sd, double min, double max);
 Distribution make_lognormal(double mu, double sigma);
 // Weights: finite, >= 0, at least one > 0 (the loader checks); any scale.
 Distribution make_choice(std::vector<double> values, const std::vector<double>& weights);
+// A single value (a source's point estimate): a choice of one.
+Distribution make_point(double value);
+// The weighted mixture of `parts` (same rules for weights as a choice).
+Distribution make_mixture(const std::vector<Distribution>& parts,
+                          const std::vector<double>& weights);
 
 // Standard normal CDF and its inverse (Acklam's rational approximation,
 // relative error below 1.15e-9: far below any input's uncertainty).

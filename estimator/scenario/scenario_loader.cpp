@@ -487,7 +487,7 @@ void read_references(TableReader& root, Scenario& scenario, const Catalog& catal
 }  // namespace
 
 Scenario load_scenario_text(const std::string& name, const std::string& text,
-                            const Catalog& catalog) {
+                            const Catalog& catalog, const std::vector<std::string>& sources) {
   Diagnostics diagnostics;
   Scenario scenario;
   scenario.file = name;
@@ -495,6 +495,8 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   diagnostics.throw_if_any();
   TableReader root(*document, "", name, diagnostics);
   root.allow_distributions(distribution_handler(scenario));
+  // The source preference first: sourced values pick their estimate as read.
+  read_sources_section(root, scenario, sources);
   read_scenario_section(root, scenario, catalog);
   // Settings first: inventory checks depend on precision, MFU and budgets.
   read_training(root, scenario);
@@ -535,15 +537,19 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   }
   root.report_unknown_keys();
   check_uncertain_inputs(scenario, catalog, diagnostics);
+  for (auto& error : unknown_sources(scenario, sources.empty() ? name : "command line")) {
+    diagnostics.add(std::move(error));
+  }
   diagnostics.throw_if_any();
   return scenario;
 }
 
-Scenario load_scenario_file(const std::string& path, const Catalog& catalog) {
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog,
+                            const std::vector<std::string>& sources) {
   Diagnostics diagnostics;
   auto text = read_text_file(path, diagnostics);
   diagnostics.throw_if_any();
-  return load_scenario_text(path, *text, catalog);
+  return load_scenario_text(path, *text, catalog, sources);
 }
 
 std::string_view embedded_config(std::string_view name) {
@@ -558,8 +564,8 @@ const std::string& default_scenario_text() {
   return text;
 }
 
-Scenario load_default_scenario(const Catalog& catalog) {
-  return load_scenario_text("configs/default.toml", default_scenario_text(), catalog);
+Scenario load_default_scenario(const Catalog& catalog, const std::vector<std::string>& sources) {
+  return load_scenario_text("configs/default.toml", default_scenario_text(), catalog, sources);
 }
 
 }  // namespace clustercap

@@ -9,17 +9,23 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "estimator/scenario/scenario.hpp"
 #include "hardware/catalog.hpp"
 
 namespace clustercap {
 
+// `sources` (from `--sources`): source ids or reading names preferred for
+// values written as competing estimates, replacing the file's [sources] use;
+// an id no estimate in the file is by is an input error.
 Scenario load_scenario_text(const std::string& name, const std::string& text,
-                            const Catalog& catalog);
-Scenario load_scenario_file(const std::string& path, const Catalog& catalog);
+                            const Catalog& catalog, const std::vector<std::string>& sources = {});
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog,
+                            const std::vector<std::string>& sources = {});
 // configs/default.toml, embedded at build time.
-Scenario load_default_scenario(const Catalog& catalog);
+Scenario load_default_scenario(const Catalog& catalog,
+                               const std::vector<std::string>& sources = {});
 // The text of a file embedded at build time (configs/default.toml,
 // configs/validation/published-runs.toml); RuntimeFailure when it is not.
 std::string_view embedded_config(std::string_view name);

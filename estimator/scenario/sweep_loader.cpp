@@ -98,6 +98,185 @@ std::optional<Distribution> normal(TableReader& r) {
 
 }  // namespace
 
+namespace {
+
+// `dist = ...` and its parameters in table `r`; nullopt after reporting errors.
+std::optional<Distribution> read_distribution(TableReader& r) {
+  const auto kind_text = r.string("dist", Presence::required);
+  if (!kind_text) return std::nullopt;
+  if (*kind_text == "lognormal") return lognormal(r);
+  if (*kind_text == "uniform") return bounded(r, sweep::DistKind::uniform);
+  if (*kind_text == "triangular") return bounded(r, sweep::DistKind::triangular);
+  if (*kind_text == "pert") return bounded(r, sweep::DistKind::pert);
+  if (*kind_text == "normal") return normal(r);
+  if (*kind_text == "choice") {
+    const auto values = r.number_list("values", Presence::required);
+    const auto weights = r.number_list("weights");
+    if (values && values->empty()) r.error_at("values", "must hold at least one value");
+    if (values && weights && weights->size() != values->size()) {
+      r.error_at("weights",
+                 "must have one weight per value (" + std::to_string(values->size()) + ")");
+    } else if (weights) {
+      // No sum here: weights near the largest double would overflow it.
+      double largest = 0;
+      bool negative = false;
+      for (double w : *weights) {
+        largest = std::max(largest, w);
+        negative = negative || w < 0;
+      }
+      if (negative || !(largest > 0)) {
+        r.error_at("weights", "must be >= 0 and sum to a positive number");
+      } else if (values && !values->empty()) {
+        return sweep::make_choice(*values, *weights);
+      }
+    } else if (values && !values->empty()) {
+      return sweep::make_choice(*values, std::vector<double>(values->size(), 1.0));
+    }
+    return std::nullopt;
+  }
+  r.error_at("dist", "must be one of uniform, triangular, pert, normal, lognormal, choice" +
+                         did_you_mean(*kind_text, dist_names()));
+  return std::nullopt;
+}
+
+// "its 5th-95th percentile range [...] leaves the key's valid range (...)",
+// or empty when it stays inside.
+std::string outside_range(const Distribution& dist, const Range& range) {
+  const double p5 = dist.quantile(0.05), p95 = dist.quantile(0.95);
+  if (range.contains(p5) && range.contains(p95)) return "";
+  return "its 5th-95th percentile range [" + format_number(p5) + ", " + format_number(p95) +
+         "] leaves the key's valid range (" + range.rule() + ")";
+}
+
+bool valid_source_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id == "mix") return false;
+  for (char c : id) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+constexpr const char* kSourceIdRule =
+    "must be a source id: 1 to 64 characters of a-z, 0-9, '-', '_' and '.' (and not \"mix\")";
+
+// A value written as competing estimates:
+//   { name = "...", use = "epoch", estimates = [
+//       { by = "epoch", date = 2025-09-30, cite = "docs/...", dist = "lognormal", p5 = .., p95 = ..
+//       }, { by = "commerce", date = 2025-06-12, cite = "docs/...", value = 250000 } ] }
+// Records every estimate and returns the distribution the run uses: the
+// first estimate whose source the run prefers, else the value's `use`, else
+// the first; all of them mixed by weight when the run says "mix".
+std::optional<Distribution> read_sourced(TableReader& r, const Range& range,
+                                         sweep::SourcedInput& sourced,
+                                         const sweep::SourceChoice& choice) {
+  const auto use = r.string("use");
+  bool ok = true;
+  for (auto& e : r.table_array("estimates", Presence::required)) {
+    e.allow_distributions(nullptr);  // an estimate's value is a number or its own dist
+    sweep::SourceEstimate est;
+    est.line = e.line();
+    est.column = e.column();
+    est.by = e.string("by", Presence::required).value_or("");
+    if (e.has("by") && !est.by.empty() && !valid_source_id(est.by)) {
+      e.error_at("by", kSourceIdRule);
+      ok = false;
+    }
+    for (const auto& other : sourced.estimates) {
+      if (!est.by.empty() && other.by == est.by) {
+        e.error_at("by",
+                   "duplicate source in this value; also at line " + std::to_string(other.line));
+        ok = false;
+      }
+    }
+    est.date = e.date("date", Presence::required).value_or("");
+    est.cite = e.string("cite", Presence::required).value_or("");
+    if (e.has("cite") && est.cite.empty())
+      e.error_at("cite", "must name where the figure is documented");
+    est.note = e.string("note").value_or("");
+    est.weight = e.number("weight", Range{0, true, 1e6, true}).value_or(1.0);
+    std::optional<Distribution> dist;
+    if (e.has("value") && e.has("dist")) {
+      e.error_at("value", "give either value = N or a dist with its parameters, not both");
+      e.number("value", range);
+      read_distribution(e);
+    } else if (e.has("value")) {
+      if (const auto v = e.number("value", range, Presence::required)) {
+        dist = sweep::make_point(*v);
+        est.point = true;
+      }
+    } else if (e.has("dist")) {
+      dist = read_distribution(e);
+      if (dist) {
+        const std::string rule = outside_range(*dist, range);
+        if (!rule.empty()) {
+          e.error_missing("dist", rule);
+          dist.reset();
+        }
+      }
+    } else {
+      e.error_missing("value",
+                      "an estimate needs value = N, or dist = \"...\" with its parameters");
+    }
+    e.report_unknown_keys();
+    if (!dist || est.date.empty() || est.cite.empty() || est.by.empty()) ok = false;
+    if (dist) est.dist = *dist;
+    sourced.estimates.push_back(std::move(est));
+  }
+  if (sourced.estimates.empty()) {
+    if (r.has("estimates")) r.error_at("estimates", "must list at least one estimate");
+    return std::nullopt;
+  }
+  int use_index = 0;
+  if (use) {
+    use_index = -2;
+    for (std::size_t i = 0; i < sourced.estimates.size(); ++i) {
+      if (sourced.estimates[i].by == *use) use_index = static_cast<int>(i);
+    }
+    if (*use == "mix") use_index = -1;
+    if (use_index == -2) {
+      std::vector<std::string> ids;
+      for (const auto& e : sourced.estimates) ids.push_back(e.by);
+      r.error_at("use", "must name one of this value's estimates (by = ...) or \"mix\"" +
+                            did_you_mean(*use, ids));
+      return std::nullopt;
+    }
+  }
+  if (!ok) return std::nullopt;
+  sourced.used = use_index;
+  if (choice.mix()) {
+    sourced.used = -1;
+    sourced.from_preference = true;
+  } else {
+    bool found = false;
+    for (const auto& id : choice.preference) {
+      for (std::size_t i = 0; i < sourced.estimates.size() && !found; ++i) {
+        if (sourced.estimates[i].by == id) {
+          sourced.used = static_cast<int>(i);
+          sourced.from_preference = found = true;
+        }
+      }
+      if (found) break;
+    }
+  }
+  if (sourced.used >= 0) return sourced.estimates[static_cast<std::size_t>(sourced.used)].dist;
+  std::vector<Distribution> parts;
+  std::vector<double> weights;
+  double largest = 0;
+  for (const auto& e : sourced.estimates) {
+    parts.push_back(e.dist);
+    weights.push_back(e.weight);
+    largest = std::max(largest, e.weight);
+  }
+  if (!(largest > 0)) {
+    r.error_missing("estimates", "mixing the sources needs at least one weight > 0");
+    return std::nullopt;
+  }
+  return sweep::make_mixture(parts, weights);
+}
+
+}  // namespace
+
 std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
   return std::make_shared<DistributionHandler>(
       [&scenario](TableReader& r, const Range& range,
@@ -109,47 +288,16 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
         input.line = r.line();
         input.column = r.column();
         input.name = r.string("name").value_or("");
-        const auto kind_text = r.string("dist", Presence::required);
         std::optional<Distribution> dist;
-        if (kind_text) {
-          if (*kind_text == "lognormal") {
-            dist = lognormal(r);
-          } else if (*kind_text == "uniform") {
-            dist = bounded(r, sweep::DistKind::uniform);
-          } else if (*kind_text == "triangular") {
-            dist = bounded(r, sweep::DistKind::triangular);
-          } else if (*kind_text == "pert") {
-            dist = bounded(r, sweep::DistKind::pert);
-          } else if (*kind_text == "normal") {
-            dist = normal(r);
-          } else if (*kind_text == "choice") {
-            const auto values = r.number_list("values", Presence::required);
-            const auto weights = r.number_list("weights");
-            if (values && values->empty()) r.error_at("values", "must hold at least one value");
-            if (values && weights && weights->size() != values->size()) {
-              r.error_at("weights",
-                         "must have one weight per value (" + std::to_string(values->size()) + ")");
-            } else if (weights) {
-              // No sum here: weights near the largest double would overflow it.
-              double largest = 0;
-              bool negative = false;
-              for (double w : *weights) {
-                largest = std::max(largest, w);
-                negative = negative || w < 0;
-              }
-              if (negative || !(largest > 0)) {
-                r.error_at("weights", "must be >= 0 and sum to a positive number");
-              } else if (values && !values->empty()) {
-                dist = sweep::make_choice(*values, *weights);
-              }
-            } else if (values && !values->empty()) {
-              dist = sweep::make_choice(*values, std::vector<double>(values->size(), 1.0));
-            }
-          } else {
-            r.error_at("dist",
-                       "must be one of uniform, triangular, pert, normal, lognormal, choice" +
-                           did_you_mean(*kind_text, dist_names()));
-          }
+        sweep::SourcedInput sourced;
+        const bool is_sourced = r.has("estimates") || r.has("use");
+        if (is_sourced) {
+          sourced.key = input.key;
+          sourced.indexed_key = indexed;
+          sourced.name = input.name;
+          dist = read_sourced(r, range, sourced, scenario.sweep.sources);
+        } else {
+          dist = read_distribution(r);
         }
         r.report_unknown_keys();
         if (!dist) {
@@ -160,18 +308,85 @@ std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario) {
         // Samples stay inside the key's range (bind_target sets the same
         // bounds from the input table for keys a sweep can vary).
         std::tie(input.lo, input.hi) = clamp_bounds(range);
-        const double p5 = dist->quantile(0.05), p95 = dist->quantile(0.95);
-        if (!range.contains(p5) || !range.contains(p95)) {
-          r.error_missing("dist", "its 5th-95th percentile range [" + format_number(p5) + ", " +
-                                      format_number(p95) + "] leaves the key's valid range (" +
-                                      range.rule() + ")");
+        if (const std::string rule = outside_range(*dist, range); !rule.empty()) {
+          r.error_missing(is_sourced ? "estimates" : "dist", rule);
           if (!input.name.empty()) scenario.sweep.rejected_names.push_back(input.name);
           return std::nullopt;
         }
         const double median = input.sample(0.5);
+        if (is_sourced) {
+          sourced.value = median;
+          scenario.sweep.sourced.push_back(std::move(sourced));
+        }
         scenario.sweep.inputs.push_back(std::move(input));
         return median;
       });
+}
+
+void read_sources_section(TableReader& root, Scenario& scenario,
+                          const std::vector<std::string>& command_line) {
+  sweep::SweepSpec& spec = scenario.sweep;
+  std::vector<std::string> use;
+  std::pair<std::int64_t, std::int64_t> use_at{0, 0};
+  if (auto section = root.table("sources")) {
+    use = section->string_list("use").value_or(std::vector<std::string>{});
+    use_at = section->position("use");
+    if (auto readings = section->table("readings")) {
+      for (const auto& name : readings->keys()) {
+        auto ids = readings->string_list(name, Presence::required);
+        if (!ids) continue;
+        if (ids->empty()) readings->error_at(name, "must list at least one source id");
+        for (const auto& id : *ids) {
+          if (id != "mix" && !valid_source_id(id)) readings->error_at(name, kSourceIdRule);
+        }
+        spec.readings.emplace_back(name, *ids);
+      }
+      readings->report_unknown_keys();
+    }
+    for (const auto& id : use) {
+      bool reading = false;
+      for (const auto& [name, ids] : spec.readings) reading = reading || name == id;
+      if (!reading && id != "mix" && !valid_source_id(id)) section->error_at("use", kSourceIdRule);
+    }
+    section->report_unknown_keys();
+  }
+  // A named reading stands for its list; anything else is a source id.
+  const std::vector<std::string>& chosen = command_line.empty() ? use : command_line;
+  spec.sources = {};
+  if (command_line.empty()) std::tie(spec.sources.line, spec.sources.column) = use_at;
+  for (const auto& id : chosen) {
+    bool expanded = false;
+    for (const auto& [name, ids] : spec.readings) {
+      if (name != id) continue;
+      spec.sources.preference.insert(spec.sources.preference.end(), ids.begin(), ids.end());
+      expanded = true;
+      if (chosen.size() == 1) spec.sources.reading = name;
+    }
+    if (!expanded) spec.sources.preference.push_back(id);
+  }
+}
+
+std::vector<InputError> unknown_sources(const Scenario& scenario, const std::string& where) {
+  std::vector<std::string> known;
+  for (const auto& sourced : scenario.sweep.sourced) {
+    for (const auto& e : sourced.estimates) {
+      if (std::find(known.begin(), known.end(), e.by) == known.end()) known.push_back(e.by);
+    }
+  }
+  std::sort(known.begin(), known.end());
+  std::string list;
+  for (const auto& id : known) list += (list.empty() ? "" : ", ") + id;
+  std::vector<InputError> errors;
+  for (const auto& id : scenario.sweep.sources.preference) {
+    if (id == "mix" || std::find(known.begin(), known.end(), id) != known.end()) continue;
+    const auto& c = scenario.sweep.sources;
+    errors.push_back(
+        {where, c.line, c.column, c.line > 0 ? "sources.use" : "--sources", "\"" + id + "\"",
+         known.empty() ? "no input of " + scenario.file + " is written as sourced estimates"
+                       : "no estimate in " + scenario.file +
+                             " is by this source; its sources: " + list + did_you_mean(id, known)});
+  }
+  return errors;
 }
 
 void read_sweep_section(TableReader& root, Scenario& scenario) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "estimator/scenario/scenario.hpp"
 #include "hardware/catalog.hpp"
@@ -12,6 +14,16 @@ namespace clustercap {
 
 // A handler that parses distribution specs into scenario.sweep.inputs.
 std::shared_ptr<DistributionHandler> distribution_handler(Scenario& scenario);
+
+// [sources]: `use` (preferred source ids or reading names, in order; "mix"
+// weights every sourced value's estimates) and `readings` (name = [ids]).
+// A non-empty `command_line` (`--sources`) replaces `use`. Sets
+// scenario.sweep.sources and .readings; must run before any value is read.
+void read_sources_section(TableReader& root, Scenario& scenario,
+                          const std::vector<std::string>& command_line);
+// An error for each preferred source id no estimate in the scenario is by
+// (file `where`: the scenario's file or "command line").
+std::vector<InputError> unknown_sources(const Scenario& scenario, const std::string& where);
 
 // [sweep]: [[sweep.correlation]] (a, b, spearman) and [sweep.grid] (key = [values]).
 void read_sweep_section(TableReader& root, Scenario& scenario);

@@ -52,6 +52,46 @@ struct UncertainInput {
   model::Pack sample_at_normal(model::Pack z) const;
 };
 
+// One published estimate of a scenario input: who gives it, when, where the
+// project documents it, and its value (a number or a distribution).
+struct SourceEstimate {
+  std::string by;     // source id: "epoch", "commerce", "cnas", ...
+  std::string date;   // "YYYY-MM-DD": when the source published it
+  std::string cite;   // where the figure is documented ("docs/policy-supply.md §B.3")
+  std::string note;   // optional: how the figure was read or derived
+  double weight = 1;  // its weight when the sources are mixed
+  Distribution dist;  // a point estimate is a choice of one value
+  bool point = false;
+  std::int64_t line = 0, column = 0;
+};
+
+// A scenario input written as competing estimates: which one a run used,
+// and all of them (for reports and `sweep --by-source`).
+struct SourcedInput {
+  std::string key;          // "actor.inventory.count"
+  std::string indexed_key;  // "actor[1].inventory[0].count"
+  std::string name;
+  std::vector<SourceEstimate> estimates;
+  int used = -1;                 // index into estimates; -1 when they are mixed
+  bool from_preference = false;  // chosen by the run's source list (else the value's own `use`)
+  double value = 0;              // the value the point estimate used (the chosen median)
+  std::string label() const { return name.empty() ? indexed_key : name; }
+};
+
+// The run's source preference: ids tried in order for every sourced input,
+// or "mix" (weight each input's estimates); empty = each input's own `use`.
+struct SourceChoice {
+  std::vector<std::string> preference;
+  std::string reading;                // the named reading it came from, if any
+  std::int64_t line = 0, column = 0;  // the file's [sources] use (0: from the command line)
+  bool mix() const {
+    for (const auto& id : preference) {
+      if (id == "mix") return true;
+    }
+    return false;
+  }
+};
+
 struct Correlation {
   std::string a, b;  // input labels (name or indexed key)
   double spearman = 0;
@@ -66,6 +106,10 @@ struct GridAxis {
 
 struct SweepSpec {
   std::vector<UncertainInput> inputs;
+  std::vector<SourcedInput> sourced;  // inputs written as competing estimates
+  SourceChoice sources;               // the preference this load applied
+  // [sources.readings]: named preference lists, by name.
+  std::vector<std::pair<std::string, std::vector<std::string>>> readings;
   std::vector<std::string> rejected_names;  // names of specs that failed to parse
   std::vector<Correlation> correlations;
   std::vector<GridAxis> grid;

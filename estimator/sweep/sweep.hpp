@@ -119,6 +119,7 @@ struct ActorSweep {
 
 struct GridPoint {
   std::vector<std::pair<std::string, double>> settings;  // axis key -> value
+  std::string sources;  // the reading it ran under (sweep --by-source), else empty
   std::vector<ActorSweep> actors;
 };
 

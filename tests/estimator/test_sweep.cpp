@@ -306,11 +306,16 @@ void compare_samples_with_estimate(const std::string& training_extra, Check chec
     // Correlations name distributions; with values in their place they go.
     std::string fixed =
         std::regex_replace(text, std::regex("\\[\\[sweep\\.correlation\\]\\][^\\[]*"), "");
+    // ... and so does the preference among sources.
+    fixed = std::regex_replace(fixed, std::regex("\nuse = \\[[^\\]]*\\]"), "");
     for (std::size_t i = 0; i < inputs; ++i) {
       const std::regex spec("\\{ dist = [^}]*name = \"" + r.inputs[i] + "\" \\}");
+      // A value written as sourced estimates: { name = "X", estimates = [...] }.
+      const std::regex sourced("\\{ name = \"" + r.inputs[i] + "\", estimates = \\[[^\\]]*\\] \\}");
       char value[64];
       std::snprintf(value, sizeof value, "%.17g", row[1 + i]);
       fixed = std::regex_replace(fixed, spec, value);
+      fixed = std::regex_replace(fixed, sourced, value);
     }
     const EstimateResult e =
         estimate(load_scenario_text("default.toml", fixed, test::builtin_catalog()),

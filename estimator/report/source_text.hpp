@@ -1,0 +1,25 @@
+// Words and JSON for inputs written as competing published estimates: which
+// estimate a run used, and the others beside it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "estimator/scenario/uncertain.hpp"
+
+namespace clustercap::report {
+
+// "epoch (2025-09-30, docs/policy-supply.md §B.3)" or "mix of epoch, commerce".
+std::string used_estimate_text(const sweep::SourcedInput& input);
+// Why this estimate: "--sources", "[sources] use", "the value's use" or "the first listed".
+std::string chosen_by_text(const sweep::SourcedInput& input, const sweep::SourceChoice& choice);
+// Lines for the table, two-space indented, each ending in '\n'.
+std::string sources_table_text(const std::vector<sweep::SourcedInput>& inputs,
+                               const sweep::SourceChoice& choice);
+// {"preference": [...], "reading": "...", "inputs": [{input, key, used, chosen_by, value,
+//  estimates: [{by, date, cite, note, weight, point, median, p5, p95}]}]}
+nlohmann::json sources_json(const std::vector<sweep::SourcedInput>& inputs,
+                            const sweep::SourceChoice& choice);
+
+}  // namespace clustercap::report
