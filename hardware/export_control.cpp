@@ -377,7 +377,7 @@ ChipMetrics metrics_for(const Chip& chip, const std::string& reading,
 }
 
 // Where the readings come from. The default counts TF32 at 32 bits as the
-// trackers do (reference export-control.toml, [formulas.tpp] notes).
+// trackers do (docs/policy-supply.md §A.1).
 constexpr const char* kDefaultReadingSource =
     "every catalogued dense rate x its format's bit length (TF32 at 32), the maximum taken as "
     "in BIS's worked example (88 FR 73458) and eCFR-based trackers: "

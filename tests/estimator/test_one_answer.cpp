@@ -233,7 +233,7 @@ std::string basis_kind(const MfuBasis& b, double mfu) {
 }
 
 struct ChipBasis {
-  std::string where;  // "configs/x.toml, actor NAME"
+  std::string where;  // "FILE.toml, actor NAME" (a file in configs/)
   std::string file;   // file name
   std::string kind;
   bool explained = false;  // an override whose file says why (mfu_basis)

@@ -3,8 +3,8 @@
 // Expected statuses are derived by hand from the rule texts (2022-10: TPP >=
 // 4,800 AND bidirectional I/O >= 600 GB/s; 2023-10 onward: 3A090.a/.b by TPP
 // and PD, Note 2 for consumer parts) and the classifications in
-// reference/export-control.toml ([[chips]] status_2022 / status_2023),
-// policy-supply.md section A.5 (the April 2025 is-informed letter) and the
+// the project's sourced rule notes (docs/policy-supply.md §A.2, §A.7),
+// docs/policy-supply.md §A.5 (the April 2025 is-informed letter) and the
 // issue's sourced corrections:
 //  - H100 PCIe: NVLink bridge 600 GB/s bidirectional (NVIDIA datasheet), TPP
 //    1513 x 8 = 12,104 -> 3A090.a in 2022 (NVIDIA 8-K of 2022-08-31: the
