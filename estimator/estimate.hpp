@@ -52,6 +52,9 @@ struct NetworkSummary {
   double endpoints = 0;
   double power_w = 0;
   bool included_in_system_power = false;
+  int planes = 0;  // independent fabric planes (plan.hpp candidate_fabric)
+  // Where `planes` comes from when the file does not set network.planes.
+  std::optional<DefaultedInput> planes_default;
 };
 
 struct ClusterResult {
@@ -157,6 +160,9 @@ struct ActorResult {
   std::vector<ReferenceComparison> vs_reference;
   std::vector<CandidateSummary> candidates;  // best first
   std::vector<std::string> warnings;
+  // Settings the file left out that the cluster's binding limit depends on
+  // (plan.hpp limit_defaults); reporters name them among the warnings.
+  std::vector<DefaultedInput> binding_defaults;
 };
 
 struct EstimateResult {
