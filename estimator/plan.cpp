@@ -75,23 +75,37 @@ std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenari
   const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
   const bool ports_per_chip = has_scaleout_bandwidth(*c.chip, c.system);
   std::vector<std::string> keys;
-  if (!sp.from_system) keys.push_back("power.chips_per_server");
+  // Whole generic servers: a server size the file leaves out decides the
+  // chips and budget limits only where rounding to whole servers drops chips.
+  const auto drops_chips = [&](double chips) {
+    return std::floor(chips) > std::floor(chips / sp.chips_per_system) * sp.chips_per_system;
+  };
+  const Actor& actor = scenario.actors[c.actor];
   switch (limit) {
     case model::Constraint::chips:
+      if (!sp.from_system && drops_chips(c.chips_held)) keys.push_back("power.chips_per_server");
+      break;
     case model::Constraint::budget:
+      if (!sp.from_system && actor.budget_usd && c.price_per_chip && *c.price_per_chip > 0 &&
+          drops_chips(*actor.budget_usd / *c.price_per_chip))
+        keys.push_back("power.chips_per_server");
       break;
     case model::Constraint::network:
+      if (!sp.from_system) keys.push_back("power.chips_per_server");
       keys.insert(keys.end(), {"network.switch_radix", "network.max_tiers", "network.planes"});
       if (ports_per_chip) keys.push_back("network.port_gbps");
       break;
     case model::Constraint::power:
-      if (!sp.from_system) keys.push_back("power.system_overhead");
+      if (!sp.from_system)
+        keys.insert(keys.end(), {"power.chips_per_server", "power.system_overhead"});
       if (!sp.includes_scaleout) {
         keys.insert(keys.end(), {"network.switch_radix", "network.planes"});
         if (ports_per_chip) keys.push_back("network.port_gbps");
+        // Not copper_first_tier: its default, every link optical, is the
+        // reference designs' fabric the transceiver figures describe, and
+        // those figures are named themselves.
         keys.insert(keys.end(), {"network.nic_transceiver_w", "network.switch_transceiver_w",
-                                 "network.switch_ports_per_transceiver", "network.switch_w",
-                                 "network.copper_first_tier"});
+                                 "network.switch_ports_per_transceiver", "network.switch_w"});
       }
       break;
   }

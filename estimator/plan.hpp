@@ -66,15 +66,16 @@ std::optional<DefaultedInput> planes_default(const CandidateSpec& c, const Scena
 // The settings the file left out that limit `limit` of candidate c depends
 // on, with the value and source the model uses (network.planes as in
 // candidate_fabric); empty when the file writes all of them. From the
-// equations (cluster_row.hpp): every limit rounds to whole systems, so
-// generic servers make them all depend on power.chips_per_server; network:
-// switch_radix, max_tiers, planes, and port_gbps when the catalog gives the
-// chip's scale-out bandwidth (ports per chip); power: power.system_overhead
-// for generic servers and, unless the system's power covers its scale-out,
-// the fabric's power (switch_radix, planes, port_gbps as above, the
-// transceiver and switch watts, ports per transceiver, copper_first_tier).
-// Site pue is required, so never defaulted; chips held and budget depend on
-// no other setting.
+// equations (cluster_row.hpp): every limit rounds to whole systems, so with
+// generic servers power.chips_per_server (for chips held and budget only
+// where the rounding drops chips); network: switch_radix, max_tiers, planes,
+// and port_gbps when the catalog gives the chip's scale-out bandwidth (ports
+// per chip); power: power.system_overhead for generic servers and, unless
+// the system's power covers its scale-out, the fabric's power (switch_radix,
+// planes, port_gbps as above, the transceiver and switch watts, ports per
+// transceiver; not copper_first_tier, whose default is the all-optical
+// reference fabric). Site pue is required, so never defaulted; chips held
+// and budget depend on no other setting.
 std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenario& scenario,
                                            model::Constraint limit);
 

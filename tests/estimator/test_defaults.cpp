@@ -175,9 +175,9 @@ TEST_CASE("a power limit that binds on the generic server's defaults is named",
 
 TEST_CASE("a held-chips limit that binds on the generic server size is named",
           "[estimator][defaults]") {
-  // 1,024 A100 in generic servers of 8: 128 whole servers hold all of them.
+  // 1,028 A100 in generic servers of 8: 128 whole servers hold 1,024.
   const ActorResult a =
-      estimate_one(scenario_text("nvidia_a100_sxm_80gb", "", 1024, 100, kNetwork));
+      estimate_one(scenario_text("nvidia_a100_sxm_80gb", "", 1028, 100, kNetwork));
   CHECK(a.cluster.binding == model::Constraint::chips);
   CHECK(binding_warning(a) ==
         "chips binds at 1,024 chips with power.chips_per_server = 8 (default, not in the file); "
@@ -186,9 +186,10 @@ TEST_CASE("a held-chips limit that binds on the generic server size is named",
 
 TEST_CASE("a budget limit that binds on the generic server size is named",
           "[estimator][defaults]") {
-  // $120M at the catalog's $15,000 per A100: 1,000 servers of 8 = 8,000.
+  // $120.045M at the catalog's $15,000 per A100 buys 8,003 GPUs: 1,000
+  // whole servers of 8 = 8,000.
   const ActorResult a = estimate_one(
-      scenario_text("nvidia_a100_sxm_80gb", "", 10000, 200, kNetwork, "budget_usd = 1.2e8\n"));
+      scenario_text("nvidia_a100_sxm_80gb", "", 10000, 200, kNetwork, "budget_usd = 1.20045e8\n"));
   CHECK(a.cluster.binding == model::Constraint::budget);
   CHECK(a.cluster.chips == Approx(8000));
   CHECK(binding_warning(a) ==
@@ -203,6 +204,15 @@ TEST_CASE("a binding limit whose settings are all written is not named", "[estim
   CHECK(a.cluster.binding == model::Constraint::power);
   CHECK(a.cluster.chips == Approx(1256));
   CHECK(a.binding_defaults.empty());
+  CHECK(report::estimate_warnings(a).empty());
+}
+
+TEST_CASE("a held-chips limit that whole servers do not round is not named",
+          "[estimator][defaults]") {
+  // 1,024 A100 fill 128 servers of 8: the server size changes nothing.
+  const ActorResult a =
+      estimate_one(scenario_text("nvidia_a100_sxm_80gb", "", 1024, 100, kNetwork));
+  CHECK(a.cluster.binding == model::Constraint::chips);
   CHECK(report::estimate_warnings(a).empty());
 }
 
