@@ -11,6 +11,7 @@
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "estimator/timeline.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -247,4 +248,48 @@ TEST_CASE("sweep names a binding default once per actor", "[estimator][defaults]
         "file), network.max_tiers = 3 (default, not in the file), network.planes = 4 (from the "
         "catalog: nvidia_gb200_nvl72 scaleout_rails; not in the file), network.port_gbps = 400 "
         "(default, not in the file); set [network] switch_radix, max_tiers, planes, port_gbps");
+}
+
+TEST_CASE("timeline names a binding default once per actor, at its first month",
+          "[estimator][defaults][timeline]") {
+  // 100,000 GB200 a month: 200,000 by 2025-02 fit the 262,080 the catalog's
+  // 4 planes connect, 300,000 by 2025-03 do not; the network then binds every
+  // month, and the warning is given once.
+  const std::string text = R"([scenario]
+name = "t"
+
+[training]
+duration_days = 100
+
+[timeline]
+start = "2025-01"
+end = "2025-06"
+
+[[actor]]
+name = "lab"
+country = "US"
+
+[[actor.site]]
+name = "dc"
+power_mw = 1500
+pue = 1.2
+
+[[supply]]
+kind = "import"
+actor = "lab"
+chip = "nvidia_gb200_gpu"
+start = "2025-01"
+units_per_month = 100000
+)";
+  const Scenario s = load_scenario_text("t.toml", text, catalog());
+  const TimelineResult r = run_timeline(s, catalog());
+  CHECK(r.actors.at(0).months.at(5).cluster.binding == model::Constraint::network);
+  const auto warnings = report::timeline_warnings(r.actors.at(0));
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] ==
+        "network binds from 2025-03 at 262,080 chips with network.switch_radix = 64 (default, "
+        "not in the file), network.max_tiers = 3 (default, not in the file), network.planes = 4 "
+        "(from the catalog: nvidia_gb200_nvl72 scaleout_rails; not in the file), "
+        "network.port_gbps = 400 (default, not in the file); set [network] switch_radix, "
+        "max_tiers, planes, port_gbps");
 }
