@@ -68,7 +68,7 @@ struct ClusterResult {
   double systems = 0;
   double chips_per_system = 0;
   model::Constraint binding = model::Constraint::chips;
-  ClusterLimits limits;
+  ClusterLimits limits{};  // zeros until set (a hand-built result must not print garbage)
   double system_it_power_w = 0;
   power::SystemPower system_power;  // where system_it_power_w comes from
   double it_power_w = 0;
