@@ -293,3 +293,18 @@ units_per_month = 100000
         "network.port_gbps = 400 (default, not in the file); set [network] switch_radix, "
         "max_tiers, planes, port_gbps");
 }
+
+TEST_CASE("the 500k-GB200 two-site scenario says which default binds its cluster",
+          "[estimator][defaults][configs]") {
+  // No [network] in the file: the NVL72's 4 catalog rails allow 262,080 GPUs
+  // (see above), below the 499,968 held in whole racks and what 1.5 GW powers.
+  const Scenario s = load_scenario_file(
+      std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/us-gb200-500k-2site.toml", catalog());
+  const ActorResult a = estimate(s, catalog()).actors.at(0);
+  CHECK(a.cluster.site == "1.5 GW campus");
+  CHECK(a.cluster.binding == model::Constraint::network);
+  CHECK(a.cluster.chips == Approx(262080));
+  CHECK(binding_warning(a).rfind("network binds at 262,080 chips with ", 0) == 0);
+  CHECK(binding_warning(a).find("network.planes = 4 (from the catalog: nvidia_gb200_nvl72 "
+                                "scaleout_rails; not in the file)") != std::string::npos);
+}
