@@ -356,7 +356,10 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
                   out.network_transceivers[i],
                   out.chips[i] * batch.endpoints_per_chip[i],
                   out.network_power_w[i],
-                  sp.includes_scaleout};
+                  sp.includes_scaleout,
+                  batch.fabric[best].planes,
+                  planes_default(c, scenario)};
+    ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
     cl.peak_flops = out.peak_flops[i];
     cl.mfu = mfu[best].mfu;
     cl.mfu_basis = mfu[best].basis;

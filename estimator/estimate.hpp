@@ -52,6 +52,9 @@ struct NetworkSummary {
   double endpoints = 0;
   double power_w = 0;
   bool included_in_system_power = false;
+  int planes = 0;  // independent fabric planes (plan.hpp candidate_fabric)
+  // Where `planes` comes from when the file does not set network.planes.
+  std::optional<DefaultedInput> planes_default;
 };
 
 struct ClusterResult {
@@ -65,7 +68,7 @@ struct ClusterResult {
   double systems = 0;
   double chips_per_system = 0;
   model::Constraint binding = model::Constraint::chips;
-  ClusterLimits limits;
+  ClusterLimits limits{};  // zeros until set (a hand-built result must not print garbage)
   double system_it_power_w = 0;
   power::SystemPower system_power;  // where system_it_power_w comes from
   double it_power_w = 0;
@@ -159,6 +162,9 @@ struct ActorResult {
   std::vector<std::string> warnings;
   // The catalog figures `cluster` was computed from, with their sources.
   std::vector<CitedFigure> catalog_figures;
+  // Settings the file left out that the cluster's binding limit depends on
+  // (plan.hpp limit_defaults); reporters name them among the warnings.
+  std::vector<DefaultedInput> binding_defaults;
 };
 
 struct EstimateResult {

@@ -40,7 +40,85 @@ double endpoints_per_chip(const Chip& chip, const System* system, double port_gb
   return std::max(1.0, std::ceil(bits / (port_gbps * 1e9)));
 }
 
+// True when the catalog gives the chip's scale-out bandwidth, so its switch
+// ports per chip depend on network.port_gbps (endpoints_per_chip).
+bool has_scaleout_bandwidth(const Chip& chip, const System* system) {
+  const double bits = system != nullptr && system->scaleout_bits_per_s_per_chip
+                          ? *system->scaleout_bits_per_s_per_chip
+                          : chip.scaleout_bits_per_s.value_or(0.0);
+  return bits > 0;
+}
+
 }  // namespace
+
+std::optional<DefaultedInput> planes_default(const CandidateSpec& c, const Scenario& scenario) {
+  const DefaultedInput* d = scenario.find_default("network.planes");
+  if (d == nullptr) return std::nullopt;
+  DefaultedInput planes = *d;
+  if (c.system != nullptr && c.system->scaleout_rails) {
+    planes.value = static_cast<double>(*c.system->scaleout_rails);
+    planes.source = DefaultSource::catalog;
+    planes.catalog_id = c.system->id;
+  }
+  return planes;
+}
+
+model::FabricSpec candidate_fabric(const CandidateSpec& c, const Scenario& scenario) {
+  model::FabricSpec fabric = scenario.network;
+  if (const auto planes = planes_default(c, scenario))
+    fabric.planes = static_cast<int>(planes->value);
+  return fabric;
+}
+
+std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenario& scenario,
+                                           model::Constraint limit) {
+  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+  const bool ports_per_chip = has_scaleout_bandwidth(*c.chip, c.system);
+  std::vector<std::string> keys;
+  // Whole generic servers: a server size the file leaves out decides the
+  // chips and budget limits only where rounding to whole servers drops chips.
+  const auto drops_chips = [&](double chips) {
+    return std::floor(chips) > std::floor(chips / sp.chips_per_system) * sp.chips_per_system;
+  };
+  const Actor& actor = scenario.actors[c.actor];
+  switch (limit) {
+    case model::Constraint::chips:
+      if (!sp.from_system && drops_chips(c.chips_held)) keys.push_back("power.chips_per_server");
+      break;
+    case model::Constraint::budget:
+      if (!sp.from_system && actor.budget_usd && c.price_per_chip && *c.price_per_chip > 0 &&
+          drops_chips(*actor.budget_usd / *c.price_per_chip))
+        keys.push_back("power.chips_per_server");
+      break;
+    case model::Constraint::network:
+      if (!sp.from_system) keys.push_back("power.chips_per_server");
+      keys.insert(keys.end(), {"network.switch_radix", "network.max_tiers", "network.planes"});
+      if (ports_per_chip) keys.push_back("network.port_gbps");
+      break;
+    case model::Constraint::power:
+      if (!sp.from_system)
+        keys.insert(keys.end(), {"power.chips_per_server", "power.system_overhead"});
+      if (!sp.includes_scaleout) {
+        keys.insert(keys.end(), {"network.switch_radix", "network.planes"});
+        if (ports_per_chip) keys.push_back("network.port_gbps");
+        // Not copper_first_tier: its default, every link optical, is the
+        // reference designs' fabric the transceiver figures describe, and
+        // those figures are named themselves.
+        keys.insert(keys.end(), {"network.nic_transceiver_w", "network.switch_transceiver_w",
+                                 "network.switch_ports_per_transceiver", "network.switch_w"});
+      }
+      break;
+  }
+  std::vector<DefaultedInput> defaults;
+  for (const auto& key : keys) {
+    if (key == "network.planes") {
+      if (const auto planes = planes_default(c, scenario)) defaults.push_back(*planes);
+    } else if (const DefaultedInput* d = scenario.find_default(key)) {
+      defaults.push_back(*d);
+    }
+  }
+  return defaults;
+}
 
 std::string system_label(const System* system, const power::GenericServer& generic) {
   if (system != nullptr) return system->id;
@@ -178,7 +256,7 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
       batch.restart_hours[i] = t.failures->restart_hours;
       batch.checkpoint_interval_hours[i] = t.failures->checkpoint_interval_hours;
     }
-    batch.fabric[k] = scenario.network;
+    batch.fabric[k] = candidate_fabric(c, scenario);
   }
   if (any_step_model) {
     // Cluster size does not depend on MFU, so assemble first, then predict

@@ -55,6 +55,32 @@ struct MfuChoice {
 
 std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catalog& catalog);
 
+// The fabric candidate c is sized with: [network] as the file writes it,
+// each key left out at its default. A left-out network.planes is the
+// system's scaleout_rails from the catalog -- each rail of the vendor's
+// reference design built as its own fat tree (fat_tree.hpp's independent
+// planes), traffic between rails crossing the scale-up domain -- and
+// FabricSpec's one plane when the catalog has no rails for the system.
+model::FabricSpec candidate_fabric(const CandidateSpec& c, const Scenario& scenario);
+// network.planes for candidate c when the file leaves it out (its value and
+// source, as candidate_fabric uses it); none when the file sets it.
+std::optional<DefaultedInput> planes_default(const CandidateSpec& c, const Scenario& scenario);
+// The settings the file left out that limit `limit` of candidate c depends
+// on, with the value and source the model uses (network.planes as in
+// candidate_fabric); empty when the file writes all of them. From the
+// equations (cluster_row.hpp): every limit rounds to whole systems, so with
+// generic servers power.chips_per_server (for chips held and budget only
+// where the rounding drops chips); network: switch_radix, max_tiers, planes,
+// and port_gbps when the catalog gives the chip's scale-out bandwidth (ports
+// per chip); power: power.system_overhead for generic servers and, unless
+// the system's power covers its scale-out, the fabric's power (switch_radix,
+// planes, port_gbps as above, the transceiver and switch watts, ports per
+// transceiver; not copper_first_tier, whose default is the all-optical
+// reference fabric). Site pue is required, so never defaulted; chips held
+// and budget depend on no other setting.
+std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenario& scenario,
+                                           model::Constraint limit);
+
 // The batch for `candidates` with each candidate's MFU chosen as above. For
 // step-model candidates this assembles the clusters first (their size sets
 // the compute and so the model), runs the fixed point at each one's chip

@@ -1,5 +1,6 @@
 #include "estimator/timeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "hardware/common/input_error.hpp"
@@ -124,6 +125,17 @@ TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog) {
       tm.cluster = ar.cluster;
       tm.training = ar.training;
       tm.vs_reference = ar.vs_reference;
+      if (!ar.cluster.chip_id.empty() && !ar.binding_defaults.empty()) {
+        const model::Constraint limit = ar.cluster.binding;
+        const bool seen =
+            std::any_of(ta.binding_defaults.begin(), ta.binding_defaults.end(),
+                        [&](const TimelineBindingDefaults& b) { return b.limit == limit; });
+        if (!seen) {
+          ta.binding_defaults.push_back({limit, state.month,
+                                         ar.cluster.limits[static_cast<std::size_t>(limit)],
+                                         ar.binding_defaults});
+        }
+      }
       for (std::size_t r = 0; r < tm.vs_reference.size(); ++r) {
         if (!ta.overtakes[r].first_month && tm.vs_reference[r].ratio_sustained_flops >= 1.0) {
           ta.overtakes[r].first_month = state.month;

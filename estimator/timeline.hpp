@@ -31,8 +31,20 @@ struct Overtake {
   std::optional<supply::Month> first_month;  // nullopt: never within the horizon
 };
 
+// A limit that binds, in some month, on settings the file left out: the
+// first such month, the chips it allows then, and those settings.
+struct TimelineBindingDefaults {
+  model::Constraint limit = model::Constraint::chips;
+  supply::Month month = 0;
+  double chips = 0;
+  std::vector<DefaultedInput> defaults;
+};
+
 struct TimelineActor {
   std::string name;
+  // One per limit, in the order they first bind on defaults (once per actor,
+  // not per month).
+  std::vector<TimelineBindingDefaults> binding_defaults;
   std::vector<TimelineMonth> months;
   std::vector<Overtake> overtakes;
   std::vector<std::pair<std::string, double>> cumulative_units;  // per supply item

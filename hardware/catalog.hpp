@@ -114,6 +114,10 @@ struct System {
   std::optional<double> scaleup_aggregate_bidirectional_bytes_per_s;
   std::optional<double> scaleup_aggregate_direction_unstated_bytes_per_s;
   std::optional<double> scaleout_bits_per_s_per_chip;
+  // Rails of the vendor's reference scale-out design: NICs per node, one per
+  // accelerator, each on its own rail (HGX H100/B200: 8). The estimate's
+  // default network.planes (estimator/plan.hpp).
+  std::optional<std::int64_t> scaleout_rails;
   std::optional<std::int64_t> optical_transceivers;
   std::optional<double> power_w;
   std::string power_scope;

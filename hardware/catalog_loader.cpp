@@ -215,6 +215,7 @@ System read_system(TableReader& reader) {
       scaled(reader.number("scaleup_aggregate_tbs_direction_unstated", kBandwidthRange), kTera);
   system.scaleout_bits_per_s_per_chip =
       scaled(reader.number("scaleout_gbps_per_chip", kBandwidthRange), kGiga);
+  system.scaleout_rails = reader.integer("scaleout_rails", Range::closed(1, 64));
   system.optical_transceivers = reader.integer("optical_transceivers", Range::closed(0, 1e9));
   system.power_w = scaled(reader.number("power_kw", Range::positive(1e7)), 1e3);
   system.power_scope = text_or_empty(reader, "power_scope");

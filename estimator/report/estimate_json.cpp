@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "estimator/report/default_text.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/layout_json.hpp"
 #include "estimator/report/mfu_text.hpp"
@@ -102,6 +103,13 @@ json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
                   {"power_mw", c.network.power_w / 1e6},
                   {"endpoints", whole(c.network.endpoints)},
                   {"included_in_system_power", c.network.included_in_system_power}};
+  if (const auto& d = c.network.planes_default) {  // only when the file leaves planes out
+    network["planes_default"] = {
+        {"key", d->key},
+        {"value", whole(d->value)},
+        {"source", d->source == DefaultSource::catalog ? "catalog" : "default"},
+        {"catalog_id", d->catalog_id.empty() ? json(nullptr) : json(d->catalog_id)}};
+  }
   const json fields = {{"chip", c.chip_id},
                        {"system", c.system_id.empty() ? json(nullptr) : json(c.system_id)},
                        {"system_label", c.system_label},
@@ -219,7 +227,7 @@ json estimate_to_json(const EstimateResult& result) {
          {"training", training_json(a.training, a.metrics)},
          {"vs_reference", comparisons},
          {"candidates", candidates},
-         {"warnings", a.warnings}});
+         {"warnings", estimate_warnings(a)}});
     actors.back()["catalog_figures"] = catalog_figures_json(a.catalog_figures);
   }
   json references = json::array();

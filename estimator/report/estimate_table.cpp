@@ -1,6 +1,7 @@
 #include <cmath>
 #include <iomanip>
 
+#include "estimator/report/default_text.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/metric_format.hpp"
 #include "estimator/report/mfu_text.hpp"
@@ -70,7 +71,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     }
     out << "\n";
   }
-  for (const auto& w : a.warnings) out << "  warning: " << terminal_text(w) << "\n";
+  for (const auto& w : estimate_warnings(a)) out << "  warning: " << terminal_text(w) << "\n";
 
   if (c.chip_id.empty()) {
     label(out, "Largest cluster") << "none: the actor holds no chips at this date\n";
@@ -98,7 +99,7 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                         << grouped_integer(c.network.transceivers) << " transceivers, "
                         << power(c.network.power_w)
                         << (c.network.included_in_system_power ? " (inside system power)" : "")
-                        << "\n";
+                        << terminal_text(planes_note(c.network)) << "\n";
   label(out, "Compute") << "peak " << scientific(c.peak_flops) << " FLOP/s x MFU "
                         << significant(c.mfu, 2) << " x goodput " << significant(t.goodput, 2)
                         << "\n";

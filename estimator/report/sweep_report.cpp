@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/report/default_text.hpp"
 #include "estimator/report/metric_format.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
@@ -86,6 +87,7 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
             << significant(a.binding_share[k] * 100, 3) << "%";
       }
       out << "\n";
+      for (const auto& w : sweep_warnings(a)) out << "  warning: " << terminal_text(w) << "\n";
       for (const auto& [ref, p] : a.p_exceeds) {
         out << "  P(largest cluster's sustained FLOP/s >= " << terminal_text(ref)
             << ") = " << significant(p, 3) << "\n";
@@ -152,6 +154,9 @@ void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
                         {"tornado", tornado},
                         {"srrc", srrc},
                         {"srrc_r2", a.srrc_r2}});
+      // Only when there are any, so files that write every setting keep their output.
+      if (const auto warnings = sweep_warnings(a); !warnings.empty())
+        actors.back()["warnings"] = warnings;
     }
     json entry = {{"settings", settings}};
     if (!point.sources.empty()) entry["sources"] = point.sources;

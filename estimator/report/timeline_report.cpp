@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimator/report/mfu_text.hpp"
+#include "estimator/report/default_text.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -107,6 +108,7 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
           << (o.first_month ? supply::month_text(*o.first_month) : "never within the horizon")
           << "\n";
     }
+    for (const auto& w : timeline_warnings(a)) out << "  warning: " << terminal_text(w) << "\n";
     std::string notes;
     for (const auto& m : a.months) {
       for (const auto& f : m.flows) {
@@ -200,6 +202,9 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
                       {"overtakes", overtakes},
                       {"cumulative_supply", cumulative},
                       {"months", months}});
+    // Only when there are any, so files that write every setting keep their output.
+    if (const auto warnings = timeline_warnings(a); !warnings.empty())
+      actors.back()["warnings"] = warnings;
   }
   json references = json::array();
   for (const auto& r : result.references) {

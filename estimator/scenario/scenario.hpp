@@ -85,6 +85,24 @@ struct TrainingSettings {
   std::optional<model::FailureModel> failures;
 };
 
+// Where a setting's value comes from when the file does not write it.
+enum class DefaultSource {
+  code,     // the constant beside the field (this header, fat_tree.hpp, system_power.hpp)
+  catalog,  // the candidate's system in the catalog (network.planes: its scaleout_rails)
+};
+
+// A scenario setting the file left out: its key as a file writes it
+// ("network.planes"), the value the model uses (`name` instead for a named
+// setting such as precision "bf16"), and where that comes from. catalog_id
+// names the catalog entry when source is catalog.
+struct DefaultedInput {
+  std::string key;
+  double value = 0;
+  std::string name;  // non-empty for a named (non-numeric) setting
+  DefaultSource source = DefaultSource::code;
+  std::string catalog_id;
+};
+
 struct Scenario {
   std::string file;  // where it was loaded from ("configs/default.toml" when embedded)
   std::string name;
@@ -109,6 +127,17 @@ struct Scenario {
   // [workload]: a model to train; estimate then searches its parallel layout.
   std::optional<training::Workload> workload;
   std::optional<int> workload_tp, workload_pp;  // forced degrees
+  // Every defaultable setting of [training], [network] and [power] the file
+  // does not write, in reading order, at its code default (network.planes:
+  // the system's catalog rails where it has them, see plan.hpp). Site pue and
+  // duration_days are required, so never defaulted.
+  std::vector<DefaultedInput> defaulted;
+  // The entry for `key`, or null when the file writes it.
+  const DefaultedInput* find_default(const std::string& key) const {
+    for (const auto& d : defaulted)
+      if (d.key == key) return &d;
+    return nullptr;
+  }
 };
 
 }  // namespace clustercap

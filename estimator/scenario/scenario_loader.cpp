@@ -73,6 +73,17 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return text;
 }
 
+// Records each of `keys` that `section` (none: the section is absent) does
+// not write as defaulted at its current value in `scenario`.
+void note_defaults(Scenario& scenario, const std::optional<TableReader>& section,
+                   const std::string& section_name,
+                   const std::vector<std::pair<const char*, double>>& keys) {
+  for (const auto& [key, value] : keys) {
+    if (section && section->has(key)) continue;
+    scenario.defaulted.push_back({section_name + "." + key, value, "", DefaultSource::code, ""});
+  }
+}
+
 void read_scenario_section(TableReader& root, Scenario& scenario, const Catalog& catalog) {
   auto section = root.table("scenario", Presence::required);
   if (!section) return;
@@ -167,13 +178,38 @@ void read_training(TableReader& root, Scenario& scenario) {
       t.failures = model::FailureModel{*rate, *restart, *interval};
     }
   }
+  // goodput has no default beside the failure model, which replaces it.
+  for (const auto& [key, name] :
+       {std::pair<const char*, std::string>{"precision", std::string(to_string(t.precision))},
+        {"mfu_model", to_string(t.mfu_model)}}) {
+    if (!section->has(key))
+      scenario.defaulted.push_back(
+          {std::string("training.") + key, 0.0, name, DefaultSource::code, ""});
+  }
+  note_defaults(scenario, section, "training",
+                {{"bytes_per_param", t.bytes_per_param},
+                 {"activation_memory_fraction", t.activation_memory_fraction}});
+  if (!t.failures) note_defaults(scenario, section, "training", {{"goodput", t.goodput}});
   section->report_unknown_keys();
 }
 
 void read_network(TableReader& root, Scenario& scenario) {
   auto section = root.table("network");
-  if (!section) return;
   model::FabricSpec& f = scenario.network;
+  note_defaults(scenario, section, "network",
+                {{"switch_radix", f.switch_radix},
+                 {"max_tiers", f.max_tiers},
+                 {"planes", f.planes},
+                 {"port_gbps", f.port_gbps},
+                 {"nic_transceiver_w", f.nic_transceiver_w},
+                 {"switch_transceiver_w", f.switch_transceiver_w},
+                 {"switch_ports_per_transceiver", f.switch_ports_per_transceiver},
+                 {"switch_w", f.switch_w}});
+  if (!(section && section->has("copper_first_tier"))) {
+    scenario.defaulted.push_back({"network.copper_first_tier", f.copper_first_tier ? 1.0 : 0.0,
+                                  f.copper_first_tier ? "true" : "false", DefaultSource::code, ""});
+  }
+  if (!section) return;
   if (auto radix = section->integer("switch_radix", Range::closed(4, 4096))) {
     if (*radix % 2 != 0) {
       section->error_at("switch_radix", "must be even (half the ports face down, half up)");
@@ -200,8 +236,10 @@ void read_network(TableReader& root, Scenario& scenario) {
 
 void read_power(TableReader& root, Scenario& scenario) {
   auto section = root.table("power");
-  if (!section) return;
   power::GenericServer& g = scenario.generic_server;
+  note_defaults(scenario, section, "power",
+                {{"system_overhead", g.system_overhead}, {"chips_per_server", g.chips_per_server}});
+  if (!section) return;
   g.system_overhead = section->number("system_overhead", range_of(Target::system_overhead))
                           .value_or(g.system_overhead);
   g.chips_per_server = static_cast<int>(

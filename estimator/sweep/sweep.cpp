@@ -290,6 +290,20 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       std::uint64_t count = 0;
       for (const auto& per_thread : bindings) count += per_thread[a * model::kLimitCount + k];
       as.binding_share[k] = static_cast<double>(count) / static_cast<double>(samples);
+      if (count == 0) continue;
+      // The settings the file left out that this limit depends on, for any
+      // of the actor's candidates (each setting and value once).
+      SweepBindingDefaults bd{static_cast<model::Constraint>(k), as.binding_share[k], {}};
+      for (int c : engine.actor_candidates()[a]) {
+        for (const auto& d :
+             limit_defaults(engine.specs()[static_cast<std::size_t>(c)], scenario, bd.limit)) {
+          const bool seen = std::any_of(bd.defaults.begin(), bd.defaults.end(), [&](const auto& e) {
+            return e.key == d.key && e.catalog_id == d.catalog_id;
+          });
+          if (!seen) bd.defaults.push_back(d);
+        }
+      }
+      if (!bd.defaults.empty()) as.binding_defaults.push_back(std::move(bd));
     }
     for (std::size_t r = 0; r < R; ++r) {
       std::uint64_t count = 0;

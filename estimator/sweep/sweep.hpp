@@ -106,11 +106,20 @@ struct MedianCluster {
   MfuBasis mfu_basis;
 };
 
+// A limit that binds in some samples and depends on settings the file left
+// out (plan.hpp limit_defaults over the actor's candidates): once per actor.
+struct SweepBindingDefaults {
+  model::Constraint limit = model::Constraint::chips;
+  double share = 0;  // of samples it binds in
+  std::vector<DefaultedInput> defaults;
+};
+
 struct ActorSweep {
   std::string name;
   std::optional<MedianCluster> at_medians;  // none: the actor holds no chips
   std::vector<MetricSummary> metrics;
   std::array<double, model::kLimitCount> binding_share{};  // per constraint, in limits-table order
+  std::vector<SweepBindingDefaults> binding_defaults;      // limits-table order
   std::vector<std::pair<std::string, double>> p_exceeds;   // per reference
   std::vector<TornadoBar> tornado;
   std::vector<RankCoefficient> srrc;
