@@ -7,7 +7,7 @@ JOBS ?= 2
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan test-noomp fuzz bench format clean
+.PHONY: all deps build run test test-asan test-noomp fuzz bench format readme clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench: build
 # Applies .clang-format to every C++ file (ctest `formatted` checks it).
 format: deps
 	bash scripts/check-format.sh --fix
+
+# Rewrites README.md's figures from the output (ctest `readme_figures` checks them).
+readme: build
+	python3 scripts/readme-figures --write --binary $(BUILD)/clustercap
 
 clean:
 	rm -rf build build-asan build-noomp build-fuzz
