@@ -272,8 +272,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
   if (scenario.export_rule) result.export_rule = scenario.export_rule->id;
   for (const auto& in : scenario.sweep.inputs) {
     // A source's point estimate is a choice of one value: not a distribution.
-    const bool point = in.dist.kind == sweep::DistKind::choice && in.dist.values.size() == 1;
-    if (!point) result.medians_used.emplace_back(in.label(), in.sample(0.5));
+    if (!in.fixed()) result.medians_used.emplace_back(in.label(), in.sample(0.5));
   }
   result.sources_used = scenario.sweep.sourced;
   result.source_choice = scenario.sweep.sources;

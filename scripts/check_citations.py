@@ -35,11 +35,6 @@ import tempfile
 
 SCANNED = ["README.md", "docs", "configs", "hardware", "power", "estimator", "tests"]
 
-# Files not yet rewritten to the docs/ form, skipped entirely. Their owner
-# deletes a line here once the file uses the new form (one place, on purpose).
-KNOWN_EXCEPTIONS = {
-}
-
 TEXT_SUFFIXES = (".md", ".toml", ".hpp", ".cpp", ".h", ".txt", ".csv", ".py", ".cmake", ".sh",
                  ".expected", ".args", ".json")
 
@@ -138,8 +133,6 @@ def check_tree(root):
     problems = []
     cache = {}
     for rel in scanned_files(root):
-        if rel in KNOWN_EXCEPTIONS:
-            continue
         try:
             with open(os.path.join(root, rel), encoding="utf-8") as f:
                 lines = f.readlines()
@@ -167,7 +160,6 @@ def self_test():
                            "# policy-supply B.3\n"                    # 7: old form
                            "# ../shared/x and /work/y\n"              # 8: outside, twice
                            "# hardware/data/*.csv\n",                 # 9: glob matches nothing
-        "configs/default.toml": "# reference/x (a known exception, skipped)\n",
     }
     expected = [
         "configs/bad.toml:1: docs/policy-supply.md §B.9: no such section",

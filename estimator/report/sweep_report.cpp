@@ -55,8 +55,12 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
   out << "scenario " << terminal_text(result.scenario_file) << "; "
       << grouped_integer(static_cast<double>(result.samples)) << " samples per point, seed "
       << result.seed << ", " << result.threads << " thread" << (result.threads == 1 ? "" : "s")
-      << "; " << result.inputs.size() << " uncertain inputs; quantiles within "
-      << significant(sweep::QuantileSketch::kRelativeError * 100, 2) << "% (relative)\n";
+      << "; " << result.inputs.size() - result.fixed_inputs << " uncertain inputs"
+      << (result.fixed_inputs > 0
+              ? " (and " + std::to_string(result.fixed_inputs) + " fixed by their chosen source)"
+              : std::string())
+      << "; quantiles within " << significant(sweep::QuantileSketch::kRelativeError * 100, 2)
+      << "% (relative)\n";
   for (const auto& point : result.points) {
     if (!point.settings.empty() || !point.sources.empty())
       out << "\n### grid point: " << terminal_text(settings_text(point)) << "\n";

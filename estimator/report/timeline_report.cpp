@@ -5,8 +5,8 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
-#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/default_text.hpp"
+#include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"

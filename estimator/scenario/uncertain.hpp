@@ -44,6 +44,8 @@ struct UncertainInput {
   int actor = -1, site = -1, inventory = -1;  // indices the target refers to (0-based)
 
   std::string label() const { return name.empty() ? indexed_key : name; }
+  // A single value (a source's point estimate): it never varies.
+  bool fixed() const { return dist.kind == DistKind::choice && dist.values.size() == 1; }
   // In config units, clamped (and whole for counts): at a uniform u, or at
   // a standard normal deviate z (the copula's), for one draw or eight.
   double sample(double u) const;

@@ -343,6 +343,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     }
     for (std::size_t a = 0; a < A; ++a) {
       for (std::size_t i = 0; i < I; ++i) {
+        if (scenario.sweep.inputs[i].fixed()) continue;  // a point estimate has no p10-p90
         TornadoBar bar;
         bar.input = scenario.sweep.inputs[i].label();
         bar.value_p10 = scenario.sweep.inputs[i].sample(0.1);
@@ -459,7 +460,10 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog,
   result.scenario_file = scenario.file;
   result.seed = options.seed;
   result.threads = std::max(1, options.threads);
-  for (const auto& in : scenario.sweep.inputs) result.inputs.push_back(in.label());
+  for (const auto& in : scenario.sweep.inputs) {
+    result.inputs.push_back(in.label());
+    if (in.fixed()) ++result.fixed_inputs;
+  }
   // The loader's checks of distributions, correlations and grid axes, so a
   // scenario built in code (not loaded) is held to the same rules.
   {

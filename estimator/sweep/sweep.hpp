@@ -139,6 +139,7 @@ struct SweepResult {
   std::uint64_t seed = 0;
   int threads = 1;
   std::vector<std::string> inputs;      // labels
+  std::size_t fixed_inputs = 0;         // of them, point estimates (sourced values that never vary)
   std::vector<std::string> references;  // ids
   std::vector<GridPoint> points;
   std::vector<std::string> row_columns;  // for --samples-out
