@@ -92,6 +92,8 @@ TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog) {
   result.precision = scenario.training.precision;
   if (scenario.export_rule) result.export_rule = scenario.export_rule->id;
   result.settings = *scenario.timeline;
+  result.sources_used = scenario.sweep.sourced;
+  result.source_choice = scenario.sweep.sources;
 
   const auto timelines = supply::simulate_supply(scenario, catalog, *scenario.timeline);
   // Every actor-month becomes one actor of a single estimate: one batch.

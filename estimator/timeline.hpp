@@ -58,6 +58,9 @@ struct TimelineResult {
   supply::TimelineSettings settings;
   std::vector<ReferenceResult> references;
   std::vector<TimelineActor> actors;
+  // Inputs written as competing estimates and the one each used.
+  std::vector<sweep::SourcedInput> sources_used;
+  sweep::SourceChoice source_choice;
 };
 
 // Needs scenario.timeline.

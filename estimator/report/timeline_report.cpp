@@ -8,6 +8,7 @@
 #include "estimator/report/default_text.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/source_text.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 
@@ -59,6 +60,12 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
       << (result.export_rule.empty() ? ""
                                      : "; export rules up to " + terminal_text(result.export_rule))
       << "\n";
+  if (!result.sources_used.empty()) {
+    const std::size_t n = result.sources_used.size();
+    out << n << (n == 1 ? " input has" : " inputs have")
+        << " competing published estimates (--sources ID picks one):\n"
+        << sources_table_text(result.sources_used, result.source_choice);
+  }
   for (const auto& a : result.actors) {
     out << "\n== " << terminal_text(a.name) << " ==\n";
     out << std::left << std::setw(9) << "month" << std::right << std::setw(12) << "stock H100e"
@@ -219,7 +226,8 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
                 {"precision", to_string(result.precision)},
                 {"export_rule", result.export_rule},
                 {"start", supply::month_text(result.settings.start)},
-                {"end", supply::month_text(result.settings.end)}}},
+                {"end", supply::month_text(result.settings.end)},
+                {"sources", sources_json(result.sources_used, result.source_choice)}}},
               {"references", references},
               {"actors", actors}};
   out << doc.dump(2) << '\n';
