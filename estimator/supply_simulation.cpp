@@ -74,7 +74,8 @@ std::string import_block_reason(const Scenario& scenario, const Actor& actor, co
   }
   for (const auto& metrics : export_control::chip_metrics(chip)) {
     const export_control::Verdict v = export_control::classify(metrics, *in_force);
-    if (v.controlled) return v.status + " under rule " + in_force->id;
+    // A named control counts from its own date (checked above), not the vintage's.
+    if (v.controlled && v.named_sources.empty()) return v.status + " under rule " + in_force->id;
   }
   return "";
 }

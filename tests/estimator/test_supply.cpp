@@ -139,8 +139,11 @@ units_per_month = 1000
     CHECK(f.units == Approx(m < 3 ? 1000 : 0));  // the letter is dated 2025-04-09
     CHECK(f.blocked == Approx(m < 3 ? 0 : 1000));
   }
-  // Under the Dec 2024 rule alone the H20 (TPP 2,368) passes.
-  const auto open = run(scenario("", imports, "2025-12", "2024-12")).front();
+  // The Dec 2024 package was in force when the letter came: the same three
+  // months pass. Under the Oct 2023 rule alone the H20 (TPP 2,368) passes.
+  const auto dec2024 = run(scenario("", imports, "2025-12", "2024-12")).front();
+  CHECK(total_units(dec2024, "import nvidia_h20") == Approx(3000));
+  const auto open = run(scenario("", imports, "2025-12", "2023-10")).front();
   CHECK(total_units(open, "import nvidia_h20") == Approx(12000));
   // A licence lets it through up to its cap.
   std::string licensed = imports + "licensed = true\nlicensed_units_per_month = 400\n";

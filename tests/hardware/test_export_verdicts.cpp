@@ -51,19 +51,20 @@ TEST_CASE("every sourced verdict holds under every rule vintage", "[hardware][ex
     const char* v2022;  // nullptr: no sourced verdict to pin
     const char* v2023;  // 2023-10 and 2024-12 (same IC clauses)
     const char* v2026;
+    const char* v2024 = nullptr;  // 2024-12 when it differs from 2023-10
   };
   const Case cases[] = {
       // id                    2022-10      2023-10/2024-12   2026-01
-      {"nvidia_h100_sxm", kA, kA, kA},        // 900 GB/s; TPP 15,832
-      {"nvidia_h100_pcie", kA, kA, kA},       // bridge 600 GB/s; TPP 12,104
-      {"nvidia_h200_sxm", kA, kA, kA},        // 900 GB/s; TPP 15,832
-      {"nvidia_h800_sxm", kNo, kA, kA},       // 400 GB/s
-      {"nvidia_h800_pcie", kNo, kA, kA},      // bridge 400 GB/s
-      {"nvidia_a100_sxm_80gb", kA, kA, kA},   // 600 GB/s, TPP 4,992
-      {"nvidia_a800_sxm_80gb", kNo, kA, kA},  // 400 GB/s
-      {"nvidia_h20", kNo, kNo, kLetter},      // TPP 2,368
-      {"nvidia_l40s", kNo, kA, kA},           // PCIe 64 GB/s; TPP 5,864
-      {"nvidia_rtx_4090", kNo, kA, kA},       // 64 GB/s; TPP 5,285 (consumer, NAC)
+      {"nvidia_h100_sxm", kA, kA, kA},             // 900 GB/s; TPP 15,832
+      {"nvidia_h100_pcie", kA, kA, kA},            // bridge 600 GB/s; TPP 12,104
+      {"nvidia_h200_sxm", kA, kA, kA},             // 900 GB/s; TPP 15,832
+      {"nvidia_h800_sxm", kNo, kA, kA},            // 400 GB/s
+      {"nvidia_h800_pcie", kNo, kA, kA},           // bridge 400 GB/s
+      {"nvidia_a100_sxm_80gb", kA, kA, kA},        // 600 GB/s, TPP 4,992
+      {"nvidia_a800_sxm_80gb", kNo, kA, kA},       // 400 GB/s
+      {"nvidia_h20", kNo, kNo, kLetter, kLetter},  // TPP 2,368; letter of 2025-04-09
+      {"nvidia_l40s", kNo, kA, kA},                // PCIe 64 GB/s; TPP 5,864
+      {"nvidia_rtx_4090", kNo, kA, kA},            // 64 GB/s; TPP 5,285 (consumer, NAC)
       {"nvidia_rtx_4090d", kNo, "outside 3A090", "outside 3A090"},  // Note 2, TPP 4,704
       {"intel_gaudi2", kA, kA, kA},              // 24 x 100GbE = 600 GB/s; TPP 6,920
       {"amd_mi250", kA, kA, kA},                 // 6 IF links = 600 GB/s; TPP 5,794
@@ -79,7 +80,7 @@ TEST_CASE("every sourced verdict holds under every rule vintage", "[hardware][ex
   for (const auto& c : cases) {
     for (const auto& [rule, expected] : {std::pair<const char*, const char*>{"2022-10", c.v2022},
                                          {"2023-10", c.v2023},
-                                         {"2024-12", c.v2023},
+                                         {"2024-12", c.v2024 ? c.v2024 : c.v2023},
                                          {"2026-01", c.v2026}}) {
       if (expected == nullptr) continue;
       INFO(c.id << " under " << rule);
@@ -108,7 +109,7 @@ TEST_CASE("the 2022 rule counts a PCIe card's NVLink bridge as I/O", "[hardware]
   CHECK(*readings("amd_mi250").front().io_bidir_gbs == Approx(6 * 100.0));
 }
 
-TEST_CASE("the is-informed letter is the H20's verdict from 2026-01, with its date and source",
+TEST_CASE("the is-informed letter is the H20's verdict under the rules in force from 2025-04",
           "[hardware][export]") {
   const Verdict v = verdict("nvidia_h20", "2026-01");
   CHECK(v.status == kLetter);
@@ -121,8 +122,11 @@ TEST_CASE("the is-informed letter is the H20's verdict from 2026-01, with its da
         "https://www.sec.gov/Archives/edgar/data/1045810/000104581025000082/nvda-20250409.htm");
   // Under both 21,000 TPP (2,368) and 6,500 GB/s (4,000): case-by-case review.
   CHECK(v.license_policy.rfind("case-by-case review", 0) == 0);
-  // Earlier vintages predate the letter and are unchanged.
-  for (const char* rule : {"2022-10", "2023-10", "2024-12"}) {
+  // The Dec 2024 package was in force when the letter came (2025-04-09).
+  CHECK(verdict("nvidia_h20", "2024-12").status == kLetter);
+  CHECK(verdict("amd_mi308x", "2024-12").status == kLetter);
+  // Earlier vintages had ended before the letter and are unchanged.
+  for (const char* rule : {"2022-10", "2023-10"}) {
     INFO(rule);
     const Verdict earlier = verdict("nvidia_h20", rule);
     CHECK(earlier.status == kNo);
