@@ -190,6 +190,10 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
   double rising = kMinMfu, falling = 1.0;
   bool found_rising = false, found_falling = false;
   double previous_mfu = 0, previous_residual = 0, width = falling - rising;
+  // The evaluation at `rising` (a model that gives back more MFU than it was
+  // sized for) and the MFU given back at `falling`: on a step, the plan.
+  MfuPrediction at_rising;
+  double falling_out = 0;
   for (int it = 1; it <= options.max_iterations; ++it) {
     const double params =
         std::min(std::sqrt(mfu * c1_flop / kFlopPerParamSquared), options.params_cap);
@@ -228,14 +232,27 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
     if (residual > 0) {
       rising = mfu;
       found_rising = true;
+      at_rising = p;
     } else {
       falling = mfu;
       found_falling = true;
+      falling_out = out;
     }
     if (std::fabs(falling - rising) < options.tolerance) {
       // The map steps over the diagonal between two inputs closer than the
-      // tolerance: the iteration settles on the step.
-      p.mfu = 0.5 * (rising + falling);
+      // tolerance: no MFU reproduces itself. Of the two models either side
+      // of the step, the smaller one (sized for `rising`, just under the
+      // compute-optimal size) runs at the higher MFU and so delivers more
+      // compute than the larger one: that is the plan. Its residual is the
+      // step's height (the MFU the larger model would lose).
+      if (found_rising && found_falling) {
+        const int iterations = it;
+        p = at_rising;
+        p.iterations = iterations;
+        p.residual = at_rising.mfu - falling_out;
+      } else {
+        p.mfu = 0.5 * (rising + falling);
+      }
       p.converged = true;
       p.on_step = true;
       return p;

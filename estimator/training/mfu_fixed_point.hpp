@@ -75,8 +75,8 @@ struct MfuPrediction {
   // Settled within max_iterations: |mfu_out - mfu_in| < tolerance, or the
   // bracket around the crossing narrowed below it.
   bool converged = false;
-  // |mfu_out - mfu_in| of the last evaluation: above the tolerance when the
-  // discrete shape steps over the fixed point (MFU then lies on the step).
+  // |mfu_out - mfu_in| of the last evaluation; on a step, the step's height
+  // (the smaller model's MFU minus the larger one's).
   double residual = 0;
   bool on_step = false;  // converged by closing the bracket around such a step
   NoPrediction why_not = NoPrediction::none;
@@ -94,7 +94,10 @@ struct MfuPrediction {
 // one lower; (0, 1) at the start) and bisecting when a step would leave it
 // or stops halving it: the shape is discrete, so the map can jump across
 // the diagonal instead of crossing it, and plain or damped iteration would
-// cycle around the jump. The bracket then closes on the jump (`on_step`).
+// cycle around the jump. The bracket then closes on the jump (`on_step`),
+// and the prediction is the smaller model's, just below the jump: sized for
+// slightly less compute than it gets, it runs at the higher MFU of the two
+// sides, so it is the plan that delivers the most compute.
 // Not predicted when the chip lacks peak FLOP/s, HBM or HBM bandwidth, or
 // when no layout of the model fits in memory.
 MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop,
