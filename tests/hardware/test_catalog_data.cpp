@@ -1,5 +1,6 @@
 // Checks on the shipped catalog data (hardware/data/*.toml): coverage,
 // provenance, and that system aggregates agree with their chips.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -49,8 +50,9 @@ TEST_CASE("every catalog entry carries sources and an estimated list", "[hardwar
   // The reference's 37 chips plus H800 PCIe and MI250, which export-control
   // reference classifications need, plus the 16 of issue 14 (H20E, L20, L2,
   // MI308, B30A, RTX Pro 6000D, Kunlun P800, T-Head PPU, MTT S5000, MetaX
-  // C500, RTX 5090, MI350X, MI455X, Trainium3, Gaudi 2 HL-225B, RTX 5090D) and their 3 systems.
-  CHECK(catalog().chips.size() == 55);
+  // C500, RTX 5090, MI350X, MI455X, Trainium3, Gaudi 2 HL-225B, RTX 5090D,
+  // Cambricon MLU690) and their 3 systems.
+  CHECK(catalog().chips.size() == 56);
   CHECK(catalog().systems.size() == 20);
   CHECK(catalog().clusters.size() == 26);
 }
@@ -174,4 +176,76 @@ TEST_CASE("2026 chips carry their sourced figures", "[hardware][data]") {
   CHECK(*rtx5090.peak_flops(Precision::bf16) == Approx(838.4e12 / 4).epsilon(0.001));
   // The Baidu cluster now names its chip.
   CHECK(catalog().find_cluster("baidu_kunlun_p800_30k")->chip_id == "baidu_kunlun_p800");
+}
+
+TEST_CASE("China-market chips carry the figures their sources give and no others",
+          "[hardware][data]") {
+  auto sources_for = [](const Chip& chip, const std::string& key) {
+    return chip.provenance.sources_for(key);
+  };
+  auto cites = [](const std::vector<std::string>& urls, const std::string& part) {
+    return std::any_of(urls.begin(), urls.end(),
+                       [&](const std::string& u) { return u.find(part) != std::string::npos; });
+  };
+  // Atlas 350 (one Ascend 950PR), Huawei China Partner Conference 2026-03-20:
+  // 600 W, 1.56 PFLOPS FP4, 112 GB at 1.4 TB/s
+  // (https://www.intelligentliving.co/huawei-ascend-950pr-atlas-350-fp4-ai/,
+  // https://allthingsgeek.me/?p=6100). The catalog keeps the roadmap's rates
+  // and memory and takes the card's power.
+  const Chip& pr = *catalog().find_chip("huawei_ascend_950pr");
+  REQUIRE(pr.tdp_w.has_value());
+  CHECK(*pr.tdp_w == Approx(600));
+  CHECK(cites(sources_for(pr, "tdp_w"), "intelligentliving.co"));
+  CHECK(cites(sources_for(pr, "tdp_w"), "allthingsgeek.me"));
+  CHECK_FALSE(cites(sources_for(pr, "tdp_w"), "huawei.com"));
+  // Huawei Connect 2025 (https://www.huawei.com/en/news/2025/9/hc-xu-keynote-speech):
+  // 1 PFLOPS FP8; the card's 1.56 PF FP4 is 78% of the roadmap's 2 PF.
+  CHECK(*pr.peak_flops(Precision::fp8) == Approx(1000e12));
+  CHECK(*pr.peak_flops(Precision::fp4) * 0.78 == Approx(1.56e15));
+  // Still no BF16 rate, so a BF16 estimate cannot use it; FP8 can with a set mfu.
+  CHECK_FALSE(pr.peak_flops(Precision::bf16).has_value());
+  const ChipUsability pr_use = chip_usability(pr, catalog());
+  CHECK(pr_use.with_prior.empty());
+  CHECK(std::find(pr_use.with_user_mfu.begin(), pr_use.with_user_mfu.end(), Precision::fp8) !=
+        pr_use.with_user_mfu.end());
+
+  // Epoch ai-chip-counts, staging/chip_types.csv, row "Instinct MI308X":
+  // 192 GB (192000000000 B), 750 W, both flagged as estimates
+  // (https://github.com/epoch-research/ai-chip-counts). Its 653.7 TFLOPS is
+  // not stored: 653.7 x 16 = 10,459 TPP >= 4,800 would contradict the 2025
+  // is-informed letter, so the MI308X's verdicts stay with the letter.
+  const Chip& mi308 = *catalog().find_chip("amd_mi308x");
+  REQUIRE(mi308.hbm_bytes.has_value());
+  REQUIRE(mi308.tdp_w.has_value());
+  CHECK(*mi308.hbm_bytes == Approx(192e9));
+  CHECK(*mi308.tdp_w == Approx(750));
+  CHECK(mi308.provenance.is_estimated("hbm_gb"));
+  CHECK(mi308.provenance.is_estimated("tdp_w"));
+  CHECK(cites(sources_for(mi308, "tdp_w"), "epoch-research/ai-chip-counts"));
+  CHECK_FALSE(mi308.peak_flops(Precision::bf16).has_value());
+  CHECK_FALSE(mi308.peak_flops(Precision::fp16).has_value());
+  CHECK_FALSE(mi308.hbm_bandwidth_bytes_per_s.has_value());
+
+  // T-Head Zhenwu 810E (https://servernews.ru/1136036): 96 GB HBM2e, 700 GB/s
+  // ICN; CCTV via SCMP: 400 W. No rate published.
+  const Chip& ppu = *catalog().find_chip("alibaba_thead_ppu");
+  CHECK(*ppu.hbm_bytes == Approx(96e9));
+  CHECK(cites(sources_for(ppu, "hbm_gb"), "servernews.ru"));
+  CHECK_FALSE(cites(sources_for(ppu, "tdp_w"), "servernews.ru"));
+  CHECK_FALSE(ppu.peak_flops(Precision::bf16).has_value());
+
+  // Cambricon: the MLU590 keeps Epoch's 512 TOPS at 8 bits only (Epoch's 200 W
+  // and an aggregator's 350 W disagree by 75%, so no power); the MLU690 is
+  // listed with its sources (Bloomberg via TechRadar) but no figure.
+  const Chip& mlu590 = *catalog().find_chip("cambricon_mlu590");
+  CHECK(*mlu590.peak_flops(Precision::int8) == Approx(512e12));
+  CHECK_FALSE(mlu590.tdp_w.has_value());
+  CHECK_FALSE(cites(sources_for(mlu590, "int8_tops"), "pakgazette.com"));
+  const Chip* mlu690 = catalog().find_chip("cambricon_mlu690");
+  REQUIRE(mlu690 != nullptr);
+  CHECK_FALSE(mlu690->provenance.sources.empty());
+  CHECK_FALSE(mlu690->tdp_w.has_value());
+  const ChipUsability mlu690_use = chip_usability(*mlu690, catalog());
+  CHECK(mlu690_use.with_prior.empty());
+  CHECK(mlu690_use.with_user_mfu.empty());
 }
