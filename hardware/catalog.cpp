@@ -117,9 +117,9 @@ std::string figure_unit(const std::string& key) {
   if (ends("_usd")) return "USD";
   if (key.rfind("mfu_", 0) == 0 && key != "mfu_notes") return "fraction";
   if (key == "year") return "year";
-  for (const char* count :
-       {"compute_dies", "chips", "racks", "scaleup_domain_chips", "optical_transceivers",
-        "chip_count", "chip_secondary_count", "total_chips", "h100_equivalents"}) {
+  for (const char* count : {"compute_dies", "chips", "racks", "scaleup_domain_chips",
+                            "scaleout_rails", "optical_transceivers", "chip_count",
+                            "chip_secondary_count", "total_chips", "h100_equivalents"}) {
     if (key == count) return "count";
   }
   return "";

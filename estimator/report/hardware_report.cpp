@@ -127,6 +127,7 @@ Entry system_entry(const System& s) {
   f.number("scaleup_aggregate_tbs_direction_unstated",
            s.scaleup_aggregate_direction_unstated_bytes_per_s, 1e12);
   f.number("scaleout_gbps_per_chip", s.scaleout_bits_per_s_per_chip, 1e9);
+  f.integer("scaleout_rails", s.scaleout_rails);
   f.integer("optical_transceivers", s.optical_transceivers);
   f.number("power_kw", s.power_w, 1e3);
   f.text("power_scope", s.power_scope);

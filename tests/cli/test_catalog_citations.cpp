@@ -85,6 +85,12 @@ TEST_CASE("hardware show gives each figure its unit, estimate flag and sources",
   CHECK(t.out.find("    5. https://resources.nvidia.com/en-us-tensor-core/") != std::string::npos);
   // A figure without a mapping cites all, an estimate says so.
   CHECK(t.out.find("0.4 fraction   [estimate all]") != std::string::npos);
+  // The rails a system's default fabric is built from (4 NICs per GB200
+  // compute tray, an estimate) are shown with the rest.
+  const auto nvl72 = run_process(CLUSTERCAP_BINARY, {"hardware", "show", "nvidia_gb200_nvl72"});
+  REQUIRE(nvl72.exit_code == 0);
+  CHECK(nvl72.out.find("scaleout_rails") != std::string::npos);
+  CHECK(nvl72.out.find("4 count   [estimate") != std::string::npos);
 }
 
 TEST_CASE("estimate --format json cites the catalog figures of the winning chip and system",
