@@ -572,15 +572,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   std::vector<std::string> readings;
   if (by_source) {
     for (const auto& [name, ids] : scenario.sweep.readings) readings.push_back(name);
-    if (readings.empty()) {
-      for (const auto& input : scenario.sweep.sourced) {
-        for (const auto& e : input.estimates) {
-          if (std::find(readings.begin(), readings.end(), e.by) == readings.end()) {
-            readings.push_back(e.by);
-          }
-        }
-      }
-    }
+    if (readings.empty()) readings = sweep::source_ids(scenario.sweep);
     if (readings.empty()) {
       throw InputErrors({{scenario_path, 0, 0, "sources", "",
                           "--by-source needs inputs written as competing estimates "

@@ -180,13 +180,8 @@ void write_estimate_table(const EstimateResult& result, std::ostream& out) {
       out << " " << terminal_text(label) << " " << significant(value);
     out << "\n";
   }
-  if (!result.sources_used.empty()) {
-    const std::size_t n = result.sources_used.size();
-    out << n << (n == 1 ? " input has" : " inputs have")
-        << " competing published estimates (--sources ID picks one, sweep --by-source compares "
-           "them):\n"
-        << sources_table_text(result.sources_used, result.source_choice);
-  }
+  out << sources_table_text(result.sources_used, result.source_choice,
+                            "--sources ID picks one, sweep --by-source compares them");
   for (const auto& a : result.actors) write_actor(a, result, out);
   if (!result.references.empty()) {
     out << "\n== Reference clusters (same precision, goodput and MFU basis as the actors) ==\n";

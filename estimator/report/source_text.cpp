@@ -42,8 +42,11 @@ std::string chosen_by_text(const sweep::SourcedInput& input, const sweep::Source
 }
 
 std::string sources_table_text(const std::vector<sweep::SourcedInput>& inputs,
-                               const sweep::SourceChoice& choice) {
-  std::string text;
+                               const sweep::SourceChoice& choice, const std::string& hint) {
+  if (inputs.empty()) return "";
+  std::string text = std::to_string(inputs.size()) +
+                     (inputs.size() == 1 ? " input has" : " inputs have") +
+                     " competing published estimates (" + hint + "):\n";
   for (const auto& input : inputs) {
     text += "  " + terminal_text(input.label()) + " = " + value_text(input.value) + ": " +
             used_estimate_text(input) + "; chosen by " + chosen_by_text(input, choice) + "\n";

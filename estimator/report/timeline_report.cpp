@@ -60,12 +60,7 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
       << (result.export_rule.empty() ? ""
                                      : "; export rules up to " + terminal_text(result.export_rule))
       << "\n";
-  if (!result.sources_used.empty()) {
-    const std::size_t n = result.sources_used.size();
-    out << n << (n == 1 ? " input has" : " inputs have")
-        << " competing published estimates (--sources ID picks one):\n"
-        << sources_table_text(result.sources_used, result.source_choice);
-  }
+  out << sources_table_text(result.sources_used, result.source_choice, "--sources ID picks one");
   for (const auto& a : result.actors) {
     out << "\n== " << terminal_text(a.name) << " ==\n";
     out << std::left << std::setw(9) << "month" << std::right << std::setw(12) << "stock H100e"

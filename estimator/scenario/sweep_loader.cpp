@@ -100,6 +100,18 @@ std::optional<Distribution> normal(TableReader& r) {
 
 namespace {
 
+// Weights a choice or a mixture can use (make_choice, make_mixture): none
+// negative, at least one positive. No sum: weights near the largest double
+// would overflow it.
+bool usable_weights(const std::vector<double>& weights) {
+  double largest = 0;
+  for (double w : weights) {
+    if (w < 0) return false;
+    largest = std::max(largest, w);
+  }
+  return largest > 0;
+}
+
 // `dist = ...` and its parameters in table `r`; nullopt after reporting errors.
 std::optional<Distribution> read_distribution(TableReader& r) {
   const auto kind_text = r.string("dist", Presence::required);
@@ -117,14 +129,7 @@ std::optional<Distribution> read_distribution(TableReader& r) {
       r.error_at("weights",
                  "must have one weight per value (" + std::to_string(values->size()) + ")");
     } else if (weights) {
-      // No sum here: weights near the largest double would overflow it.
-      double largest = 0;
-      bool negative = false;
-      for (double w : *weights) {
-        largest = std::max(largest, w);
-        negative = negative || w < 0;
-      }
-      if (negative || !(largest > 0)) {
+      if (!usable_weights(*weights)) {
         r.error_at("weights", "must be >= 0 and sum to a positive number");
       } else if (values && !values->empty()) {
         return sweep::make_choice(*values, *weights);
@@ -262,13 +267,11 @@ std::optional<Distribution> read_sourced(TableReader& r, const Range& range,
   if (sourced.used >= 0) return sourced.estimates[static_cast<std::size_t>(sourced.used)].dist;
   std::vector<Distribution> parts;
   std::vector<double> weights;
-  double largest = 0;
   for (const auto& e : sourced.estimates) {
     parts.push_back(e.dist);
     weights.push_back(e.weight);
-    largest = std::max(largest, e.weight);
   }
-  if (!(largest > 0)) {
+  if (!usable_weights(weights)) {
     r.error_missing("estimates", "mixing the sources needs at least one weight > 0");
     return std::nullopt;
   }
@@ -367,12 +370,7 @@ void read_sources_section(TableReader& root, Scenario& scenario,
 }
 
 std::vector<InputError> unknown_sources(const Scenario& scenario, const std::string& where) {
-  std::vector<std::string> known;
-  for (const auto& sourced : scenario.sweep.sourced) {
-    for (const auto& e : sourced.estimates) {
-      if (std::find(known.begin(), known.end(), e.by) == known.end()) known.push_back(e.by);
-    }
-  }
+  std::vector<std::string> known = sweep::source_ids(scenario.sweep);
   std::sort(known.begin(), known.end());
   std::string list;
   for (const auto& id : known) list += (list.empty() ? "" : ", ") + id;

@@ -1,5 +1,6 @@
 #include "estimator/scenario/uncertain.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <tuple>
@@ -100,6 +101,16 @@ bool bind_target(UncertainInput& in) {
   in.site = parsed.site;
   in.inventory = parsed.inventory;
   return true;
+}
+
+std::vector<std::string> source_ids(const SweepSpec& spec) {
+  std::vector<std::string> ids;
+  for (const auto& input : spec.sourced) {
+    for (const auto& e : input.estimates) {
+      if (std::find(ids.begin(), ids.end(), e.by) == ids.end()) ids.push_back(e.by);
+    }
+  }
+  return ids;
 }
 
 }  // namespace clustercap::sweep

@@ -119,6 +119,10 @@ struct SweepSpec {
                grid_column = 0;  // where [sweep.grid] is, for errors about the whole grid
 };
 
+// Every source id an estimate of a sourced input is by, each once, in the
+// order they first appear in the file.
+std::vector<std::string> source_ids(const SweepSpec& spec);
+
 // Fills target, scale, whole, clamp bounds (lo, hi) and indices from
 // indexed_key, by the input table (estimator/scenario/inputs.hpp); false when
 // the key cannot vary in a sweep (the caller reports it). Does not check that
