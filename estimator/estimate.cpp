@@ -116,21 +116,19 @@ void warn_unusable_lines(ActorResult& ar, const Actor& actor, const Scenario& sc
     it->count += line.count;
   }
   for (const Left& l : left) {
-    std::string catalog_part, mfu_part;
-    std::size_t n = 0;
+    std::vector<std::string> figures;  // the catalog's missing figures
+    std::string mfu_part;
     for (const MissingFigure& m : l.missing) {
       if (m.key == "mfu") {
         mfu_part = "no " + m.figure + "; set mfu on the inventory line or in [training]";
-        continue;
+      } else {
+        figures.push_back("no " + m.figure + " (" + m.key + ")");
       }
-      ++n;
     }
-    std::size_t k = 0;
-    for (const MissingFigure& m : l.missing) {
-      if (m.key == "mfu") continue;
-      ++k;
-      catalog_part += (k == 1 ? "" : k == n ? " and " : ", ");
-      catalog_part += "no " + m.figure + " (" + m.key + ")";
+    const std::size_t n = figures.size();
+    std::string catalog_part;
+    for (std::size_t k = 0; k < n; ++k) {
+      catalog_part += (k == 0 ? "" : k + 1 == n ? " and " : ", ") + figures[k];
     }
     std::string text = l.chip_id + (l.system_id.empty() ? "" : " in " + l.system_id) + ": " +
                        format_number(l.count) +

@@ -30,23 +30,20 @@ std::optional<double> price_per_chip(const InventoryLine& line, const Chip& chip
   return chip.price_usd;
 }
 
-double endpoints_per_chip(const Chip& chip, const System* system, double port_gbps) {
-  // A chip with no catalogued NIC is assumed to get one switch port.
-  double bits = chip.scaleout_bits_per_s.value_or(0.0);
+// Back-end NIC bandwidth per chip, bits/s: the system's figure, else the
+// chip's; 0 when the catalog has neither.
+double scaleout_bits_per_chip(const Chip& chip, const System* system) {
   if (system != nullptr && system->scaleout_bits_per_s_per_chip) {
-    bits = *system->scaleout_bits_per_s_per_chip;
+    return *system->scaleout_bits_per_s_per_chip;
   }
-  if (bits <= 0) return 1.0;
-  return std::max(1.0, std::ceil(bits / (port_gbps * 1e9)));
+  return chip.scaleout_bits_per_s.value_or(0.0);
 }
 
-// True when the catalog gives the chip's scale-out bandwidth, so its switch
-// ports per chip depend on network.port_gbps (endpoints_per_chip).
-bool has_scaleout_bandwidth(const Chip& chip, const System* system) {
-  const double bits = system != nullptr && system->scaleout_bits_per_s_per_chip
-                          ? *system->scaleout_bits_per_s_per_chip
-                          : chip.scaleout_bits_per_s.value_or(0.0);
-  return bits > 0;
+double endpoints_per_chip(const Chip& chip, const System* system, double port_gbps) {
+  // A chip with no catalogued NIC is assumed to get one switch port.
+  const double bits = scaleout_bits_per_chip(chip, system);
+  if (bits <= 0) return 1.0;
+  return std::max(1.0, std::ceil(bits / (port_gbps * 1e9)));
 }
 
 }  // namespace
@@ -73,7 +70,9 @@ model::FabricSpec candidate_fabric(const CandidateSpec& c, const Scenario& scena
 std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenario& scenario,
                                            model::Constraint limit) {
   const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
-  const bool ports_per_chip = has_scaleout_bandwidth(*c.chip, c.system);
+  // With a catalogued NIC bandwidth, switch ports per chip depend on
+  // network.port_gbps (endpoints_per_chip).
+  const bool ports_per_chip = scaleout_bits_per_chip(*c.chip, c.system) > 0;
   std::vector<std::string> keys;
   // Whole generic servers: a server size the file leaves out decides the
   // chips and budget limits only where rounding to whole servers drops chips.

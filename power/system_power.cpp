@@ -3,7 +3,7 @@
 namespace clustercap::power {
 
 bool has_system_it_power(const System* system) {
-  return system != nullptr && system->power_w && system->power_is_system_it && system->chips;
+  return system != nullptr && clustercap::has_system_it_power(*system);  // the catalog's rule
 }
 
 bool has_power_basis(const Chip& chip, const System* system) {
