@@ -310,25 +310,27 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   } else if (!chip->default_system.empty()) {
     system = catalog.find_system(chip->default_system);
   }
-  if (report_unusable && !power::has_power_basis(*chip, system)) {
-    reader.error_at("chip", system == nullptr
-                                ? "has no tdp_w and no system in the catalog; add tdp_w with "
-                                  "--hardware"
-                                : "has no tdp_w in the catalog and system \"" + system->id +
-                                      "\" has no IT power_kw; add tdp_w with --hardware");
-  }
-  const Precision precision = scenario.training.precision;
-  if (!report_unusable) {
-    // A usable line or an unusable one left to the estimate's warning.
-  } else if (!chip->peak_flops(precision)) {
-    reader.error_at("chip", "has no dense " + std::string(to_string(precision)) +
-                                " peak in the catalog; choose another [training] precision");
-  } else if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
-    reader.error_at("chip", "has no " + std::string(to_string(precision)) +
-                                " MFU prior in the catalog; set mfu here or in [training]");
-  }
-  if (report_unusable && !chip->hbm_bytes) {
-    reader.error_at("chip", "has no hbm_gb in the catalog (needed by the memory-fit check)");
+  // When no line of the actor is usable, each says why (a usable actor's
+  // unusable lines are left to the estimate's warnings).
+  if (report_unusable) {
+    if (!power::has_power_basis(*chip, system)) {
+      reader.error_at("chip", system == nullptr
+                                  ? "has no tdp_w and no system in the catalog; add tdp_w with "
+                                    "--hardware"
+                                  : "has no tdp_w in the catalog and system \"" + system->id +
+                                        "\" has no IT power_kw; add tdp_w with --hardware");
+    }
+    const Precision precision = scenario.training.precision;
+    if (!chip->peak_flops(precision)) {
+      reader.error_at("chip", "has no dense " + std::string(to_string(precision)) +
+                                  " peak in the catalog; choose another [training] precision");
+    } else if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
+      reader.error_at("chip", "has no " + std::string(to_string(precision)) +
+                                  " MFU prior in the catalog; set mfu here or in [training]");
+    }
+    if (!chip->hbm_bytes) {
+      reader.error_at("chip", "has no hbm_gb in the catalog (needed by the memory-fit check)");
+    }
   }
   if (actor.budget_usd && !line.price_usd && !(system != nullptr && system->price_usd) &&
       !chip->price_usd) {
