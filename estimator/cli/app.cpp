@@ -445,7 +445,7 @@ int run_validate_command(const std::vector<std::string>& args) {
 // Closes the "\r...%" progress line on stderr however the sweep ends.
 class ProgressLine {
  public:
-  ProgressLine() : terminal_(::isatty(STDERR_FILENO) != 0) {}
+  ProgressLine() : terminal_(active_capture() == nullptr && ::isatty(STDERR_FILENO) != 0) {}
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
   ~ProgressLine() { close(); }
@@ -952,6 +952,19 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
     err << "clustercap: internal error: " << printable_text(e.what()) << "\n";
     return kExitRuntime;
   }
+}
+
+CapturedRun run_captured(const std::vector<std::string>& args, const std::string& stdin_text) {
+  Capture capture{stdin_text, {}};
+  std::ostringstream err;
+  CapturedRun result;
+  {
+    CaptureScope scope(capture);
+    result.exit_code = run(args, err);
+  }
+  result.out = std::move(capture.out);
+  result.err = err.str();
+  return result;
 }
 
 }  // namespace clustercap::cli

@@ -13,4 +13,17 @@ namespace clustercap::cli {
 // Call prepare_process() (output.hpp) first.
 int run(const std::vector<std::string>& args, std::ostream& err);
 
+// run() inside another program (the Python package, the C++ library): the
+// same parsing, checks, errors and exit codes, but what would go to stdout is
+// returned in `out`, messages in `err`, and a scenario named "-" reads
+// `stdin_text`. Files named by --output and the side-output flags are still
+// written (atomically). No process-wide setup is done or needed; no progress
+// line is drawn.
+struct CapturedRun {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+CapturedRun run_captured(const std::vector<std::string>& args, const std::string& stdin_text = "");
+
 }  // namespace clustercap::cli

@@ -36,6 +36,8 @@ std::atomic<int> g_stream_started{0};
 char g_stream_message[kPathBytes + 160];
 std::atomic<std::size_t> g_stream_message_size{0};
 
+thread_local Capture* t_capture = nullptr;
+
 constexpr char kInterrupted[] = "clustercap: interrupted; nothing was written\n";
 
 extern "C" void on_signal(int) {
@@ -260,6 +262,11 @@ void write_outputs(const std::vector<Output>& outputs) {
     // 2. Streams and devices: from the first byte on, a signal says which is incomplete.
     for (const auto& o : outputs) {
       if (o.target.kind == OutputTarget::Kind::replace) continue;
+      if (o.target.kind == OutputTarget::Kind::descriptor && o.target.fd == STDOUT_FILENO &&
+          t_capture != nullptr) {
+        t_capture->out += o.text;
+        continue;
+      }
       const std::string message = "clustercap: interrupted while writing " + o.target.name +
                                   "; it is incomplete" +
                                   (any_replace ? " and no file was replaced\n" : "\n");
@@ -297,5 +304,11 @@ void write_outputs(const std::vector<Output>& outputs) {
     throw;
   }
 }
+
+Capture* active_capture() { return t_capture; }
+
+CaptureScope::CaptureScope(Capture& capture) : previous_(t_capture) { t_capture = &capture; }
+
+CaptureScope::~CaptureScope() { t_capture = previous_; }
 
 }  // namespace clustercap::cli

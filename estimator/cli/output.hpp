@@ -66,4 +66,28 @@ struct Output {
 // system calls) lets them finish, so the run completes.
 void write_outputs(const std::vector<Output>& outputs);
 
+// An in-process run (cli::run_captured): what would go to stdout is appended
+// to `out` instead, and a scenario named "-" reads `stdin_text`. One per
+// thread, set by CaptureScope; side outputs (--output FILE, --samples-out,
+// --plan-out) still go to their files.
+struct Capture {
+  std::string stdin_text;
+  std::string out;
+};
+
+// The calling thread's capture, or nullptr outside run_captured.
+Capture* active_capture();
+
+// Makes `capture` the calling thread's capture for its lifetime.
+class CaptureScope {
+ public:
+  explicit CaptureScope(Capture& capture);
+  CaptureScope(const CaptureScope&) = delete;
+  CaptureScope& operator=(const CaptureScope&) = delete;
+  ~CaptureScope();
+
+ private:
+  Capture* previous_;
+};
+
 }  // namespace clustercap::cli
