@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -208,18 +209,16 @@ void write_classify_json(const std::vector<ClassifiedChip>& chips, std::ostream&
 }
 
 void write_classify_csv(const std::vector<ClassifiedChip>& chips, std::ostream& out) {
-  out << "chip,reading,rule,status,controlled,matched_clause,tpp,pd,io_bidir_gbs,total_dram_bw_"
-         "gbs,status_sources\n";
+  CsvWriter csv(out, {"chip", "reading", "rule", "status", "controlled", "matched_clause", "tpp",
+                      "pd", "io_bidir_gbs", "total_dram_bw_gbs", "status_sources"});
   auto num = [](const std::optional<double>& v) { return v ? machine_number(*v) : std::string(); };
   for (const auto& chip : chips) {
     for (const auto& r : chip.readings) {
       for (const auto& v : r.verdicts) {
-        out << csv_field(chip.id) << "," << csv_field(r.metrics.reading) << ","
-            << csv_field(v.vintage_id) << "," << csv_field(v.status) << ","
-            << truth_text(v.controlled_truth) << "," << csv_field(v.matched_clause) << ","
-            << num(r.metrics.tpp) << "," << num(r.metrics.pd) << "," << num(r.metrics.io_bidir_gbs)
-            << "," << num(r.metrics.total_dram_bw_gbs) << ","
-            << csv_field(joined_sources(v.named_sources)) << "\n";
+        csv.row({chip.id, r.metrics.reading, v.vintage_id, v.status, truth_text(v.controlled_truth),
+                 v.matched_clause, num(r.metrics.tpp), num(r.metrics.pd),
+                 num(r.metrics.io_bidir_gbs), num(r.metrics.total_dram_bw_gbs),
+                 joined_sources(v.named_sources)});
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -143,21 +144,21 @@ void write_compare_json(const ComparisonResult& result, std::ostream& out) {
 
 void write_compare_csv(const ComparisonResult& result, std::ostream& out) {
   const auto all = rows();
-  out << "id,kind";
-  for (const auto& row : all) out << "," << row.key;
-  for (const auto& row : all) out << ",ratio_first_to_this_" << row.key;
-  out << "\n";
+  std::vector<std::string> header = {"id", "kind"};
+  for (const auto& row : all) header.push_back(row.key);
+  for (const auto& row : all) header.push_back(std::string("ratio_first_to_this_") + row.key);
+  CsvWriter csv(out, std::move(header));
   for (const auto& item : result.items) {
-    out << csv_field(item.id) << "," << item.kind;
+    std::vector<std::string> cells = {item.id, item.kind};
     for (const auto& row : all) {
       const auto v = scaled(row.value(item), row.scale);
-      out << "," << (v ? machine_number(*v) : "");
+      cells.push_back(v ? machine_number(*v) : "");
     }
     for (const auto& row : all) {
       const auto r = ratio(result.items.front(), item, row);
-      out << "," << (r ? machine_number(*r) : "");
+      cells.push_back(r ? machine_number(*r) : "");
     }
-    out << "\n";
+    csv.row(cells);
   }
 }
 

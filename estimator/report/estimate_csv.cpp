@@ -1,9 +1,9 @@
 #include <cmath>
 
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
-#include "estimator/report/text_format.hpp"
 
 namespace clustercap::report {
 namespace {
@@ -56,27 +56,25 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   header.push_back("mfu_basis");
   header.push_back("mfu_predicted");
   header.push_back("mfu_model_params");
-  const std::vector<long> order = column_order(header);  // before quoting: anchors are plain names
-  const auto write_line = [&](const std::vector<std::string>& cells,
-                              const std::vector<std::string>& metric_cells) {
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const long o = order[k];
-      out << (k ? "," : "")
-          << (o >= 0 ? cells[static_cast<std::size_t>(o)]
-                     : metric_cells[static_cast<std::size_t>(-1 - o)]);
+  const std::vector<long> order = column_order(header);
+  // A line's cells in the order above.
+  const auto ordered = [&](const std::vector<std::string>& cells,
+                           const std::vector<std::string>& metric_cells) {
+    std::vector<std::string> line;
+    for (const long o : order) {
+      line.push_back(o >= 0 ? cells[static_cast<std::size_t>(o)]
+                            : metric_cells[static_cast<std::size_t>(-1 - o)]);
     }
-    out << '\n';
+    return line;
   };
   std::vector<std::string> metric_names;
   for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
-  for (auto& name : header) name = csv_field(name);  // reference ids come from catalog files
-  write_line(header, metric_names);
+  CsvWriter csv(out, ordered(header, metric_names));
   for (const auto& a : result.actors) {
     const ClusterResult& c = a.cluster;
     const TrainingResult& t = a.training;
     std::vector<std::string> row = {
-        csv_field(result.scenario_name), csv_field(a.name), csv_field(c.chip_id),
-        csv_field(c.system_label),       csv_field(c.site), whole(c.systems),
+        result.scenario_name,       a.name, c.chip_id, c.system_label, c.site, whole(c.systems),
         model::to_string(c.binding)};
     for (double limit : c.limits) row.push_back(whole_number(limit, "limit"));
     for (std::string field :
@@ -93,7 +91,7 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
       row.push_back(machine_number(cmp.ratio_chips));
     }
     const bool predicted = c.mfu_step_model && c.mfu_prediction.predicted;
-    row.push_back(csv_field(describe_mfu_basis(c.mfu_basis)));
+    row.push_back(describe_mfu_basis(c.mfu_basis));
     row.push_back(predicted ? "true" : "false");
     row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
     std::vector<std::string> metric_cells;
@@ -102,7 +100,7 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
                                  ? whole(a.metrics[k])
                                  : machine_number(a.metrics[k]));
     }
-    write_line(row, metric_cells);
+    csv.row(ordered(row, metric_cells));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
@@ -283,28 +284,30 @@ void write_hardware_list_csv(const Catalog& catalog, HardwareKind kind, std::ost
         columns.push_back(f.key);
     }
   }
-  out << "kind,id";
-  for (const auto& c : columns) out << "," << csv_field(c);
-  out << ",estimated,sources\n";
+  std::vector<std::string> header = {"kind", "id"};
+  header.insert(header.end(), columns.begin(), columns.end());
+  header.insert(header.end(), {"estimated", "sources"});
+  CsvWriter csv(out, std::move(header));
   auto joined = [](const std::vector<std::string>& items) {
     std::string text;
     for (const auto& item : items) text += (text.empty() ? "" : " ") + item;
     return text;
   };
   for (const auto& e : list) {
-    out << csv_field(e.kind) << "," << csv_field(e.id);
+    std::vector<std::string> row = {e.kind, e.id};
     for (const auto& c : columns) {
-      out << ",";
       const FieldValue* v = field(e, c);
-      if (v == nullptr) continue;
-      if (const auto* text = std::get_if<std::string>(v)) {
-        out << csv_field(*text);
+      if (v == nullptr) {
+        row.emplace_back();
+      } else if (const auto* text = std::get_if<std::string>(v)) {
+        row.push_back(*text);
       } else {
-        out << value_text(*v);
+        row.push_back(value_text(*v));
       }
     }
-    out << "," << csv_field(joined(e.provenance->estimated)) << ","
-        << csv_field(joined(e.provenance->sources)) << "\n";
+    row.push_back(joined(e.provenance->estimated));
+    row.push_back(joined(e.provenance->sources));
+    csv.row(row);
   }
 }
 

@@ -1,9 +1,12 @@
 #include "estimator/report/sweep_report.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/default_text.hpp"
 #include "estimator/report/metric_format.hpp"
 #include "estimator/report/mfu_text.hpp"
@@ -11,6 +14,7 @@
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
 #include "estimator/sweep/sketch.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::report {
 namespace {
@@ -179,32 +183,107 @@ void write_sweep_json(const sweep::SweepResult& result, std::ostream& out) {
   out << doc.dump(2) << '\n';
 }
 
+// Long format (schemas/README.md): one row per statistic, keyed by grid
+// point, the point's reading and grid coordinates, actor, kind (the actor's
+// JSON key it comes from), subject and statistic; numbers in `value`,
+// names in `text`.
 void write_sweep_csv(const sweep::SweepResult& result, std::ostream& out) {
-  out << "point,settings,actor,metric,mean,sd,min,max";
-  for (const char* q : sweep::kQuantileNames) out << "," << q;
-  out << "\n";
+  std::vector<std::string> axes;  // every grid key, first-seen order
+  for (const auto& point : result.points) {
+    for (const auto& setting : point.settings) {
+      if (std::find(axes.begin(), axes.end(), setting.first) == axes.end())
+        axes.push_back(setting.first);
+    }
+  }
+  std::vector<std::string> columns = {"point", "sources"};
+  columns.insert(columns.end(), axes.begin(), axes.end());
+  columns.insert(columns.end(), {"actor", "kind", "subject", "statistic", "value", "text"});
+  CsvWriter csv(out, columns);
   for (std::size_t p = 0; p < result.points.size(); ++p) {
     const auto& point = result.points[p];
+    std::vector<std::string> key = {std::to_string(p), point.sources};
+    for (const auto& axis : axes) {
+      const auto at = std::find_if(point.settings.begin(), point.settings.end(),
+                                   [&](const auto& setting) { return setting.first == axis; });
+      key.push_back(at == point.settings.end() ? "" : machine_number(at->second));
+    }
     for (const auto& a : point.actors) {
-      for (const auto& m : a.metrics) {
-        out << p << "," << csv_field(settings_text(point)) << "," << csv_field(a.name) << ","
-            << csv_field(m.name) << "," << machine_number(m.mean) << "," << machine_number(m.sd)
-            << "," << machine_number(m.min) << "," << machine_number(m.max);
-        for (double q : m.quantiles) out << "," << machine_number(q);
-        out << "\n";
+      const auto emit = [&](const char* kind, const std::string& subject,
+                            const std::string& statistic, const std::string& value,
+                            const std::string& text) {
+        std::vector<std::string> cells = key;
+        cells.insert(cells.end(), {a.name, kind, subject, statistic, value, text});
+        csv.row(cells);
+      };
+      const auto number = [&](const char* kind, const std::string& subject,
+                              const std::string& statistic,
+                              double v) { emit(kind, subject, statistic, machine_number(v), ""); };
+      if (const auto& m = a.at_medians) {
+        emit("at_medians", "chip", "value", "", m->chip_id);
+        emit("at_medians", "system", "value", "", m->system_id);
+        emit("at_medians", "system_label", "value", "", m->system_label);
+        emit("at_medians", "site", "value", "", m->site);
+        emit("at_medians", "chips", "value", whole_number(m->chips, "chips"), "");
+        emit("at_medians", "binding_constraint", "value", "", model::to_string(m->binding));
+        number("at_medians", "sustained_flops", "value", m->sustained_flops);
+        number("at_medians", "train_flop", "value", m->train_flop);
+        number("at_medians", "mfu", "value", m->mfu);
+        emit("at_medians", "mfu_basis", "value", "", describe_mfu_basis(m->mfu_basis));
       }
+      for (const auto& m : a.metrics) {
+        number("metrics", m.name, "mean", m.mean);
+        number("metrics", m.name, "sd", m.sd);
+        number("metrics", m.name, "min", m.min);
+        number("metrics", m.name, "max", m.max);
+        for (std::size_t i = 0; i < m.quantiles.size(); ++i)
+          number("metrics", m.name, sweep::kQuantileNames[i], m.quantiles[i]);
+      }
+      for (std::size_t k = 0; k < model::kLimitCount; ++k)
+        number("binding_share", model::kLimitNames[k], "share", a.binding_share[k]);
+      for (const auto& [ref, probability] : a.p_exceeds)
+        number("p_exceeds_reference", ref, "probability", probability);
+      for (const auto& t : a.tornado) {
+        number("tornado", t.input, "value_p10", t.value_p10);
+        number("tornado", t.input, "value_p90", t.value_p90);
+        number("tornado", t.input, "sustained_flops_at_p10", t.output_p10);
+        number("tornado", t.input, "sustained_flops_at_p90", t.output_p90);
+        number("tornado", t.input, "swing", t.swing);
+      }
+      for (const auto& c : a.srrc) number("srrc", c.input, "srrc", c.srrc);
+      number("srrc_r2", "", "r2", a.srrc_r2);
+      for (const auto& w : sweep_warnings(a)) emit("warnings", "", "", "", w);
     }
   }
 }
 
-void write_sweep_rows_csv(const sweep::SweepResult& result, std::ostream& out) {
-  for (std::size_t i = 0; i < result.row_columns.size(); ++i) {
-    out << (i ? "," : "") << csv_field(result.row_columns[i]);
+namespace {
+
+// A --samples-out cell: the binding constraint's name from the limits table
+// in `*:binding_constraint` columns (the kernel stores its index), else the
+// number.
+std::string sample_cell(const std::string& column, double v) {
+  static const std::string kBinding = ":binding_constraint";
+  const bool binding =
+      column.size() >= kBinding.size() &&
+      column.compare(column.size() - kBinding.size(), kBinding.size(), kBinding) == 0;
+  if (!binding) return machine_number(v);
+  if (!(v >= 0 && v < static_cast<double>(model::kLimitCount)) || std::floor(v) < v) {
+    throw RuntimeFailure("internal: " + column + " = " + machine_number(v) +
+                         ": not an index into the limits table");
   }
-  out << "\n";
+  return model::kLimitNames[static_cast<std::size_t>(v)];
+}
+
+}  // namespace
+
+void write_sweep_rows_csv(const sweep::SweepResult& result, std::ostream& out) {
+  CsvWriter csv(out, result.row_columns);
   for (const auto& row : result.rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << machine_number(row[i]);
-    out << "\n";
+    std::vector<std::string> cells;
+    for (std::size_t i = 0; i < row.size(); ++i)
+      cells.push_back(i < result.row_columns.size() ? sample_cell(result.row_columns[i], row[i])
+                                                    : machine_number(row[i]));
+    csv.row(cells);
   }
 }
 

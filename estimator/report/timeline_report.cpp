@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/default_text.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
@@ -229,30 +230,45 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
 }
 
 void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
-  out << "actor,month,inventory_h100e,produced,imported,smuggled,blocked,retired,production_"
-         "binding,"
-         "cluster_chip,cluster_chips,binding_constraint,facility_power_mw,sustained_flops,mfu,mfu_"
-         "basis";
-  for (const auto& r : result.references)
-    out << "," << csv_field("ratio_sustained_flops_vs_" + r.id);
-  out << "\n";
+  std::vector<std::string> columns = {"actor",
+                                      "month",
+                                      "inventory_h100e",
+                                      "produced",
+                                      "imported",
+                                      "smuggled",
+                                      "blocked",
+                                      "retired",
+                                      "production_binding",
+                                      "cluster_chip",
+                                      "cluster_chips",
+                                      "binding_constraint",
+                                      "facility_power_mw",
+                                      "sustained_flops",
+                                      "mfu",
+                                      "mfu_basis"};
+  for (const auto& r : result.references) columns.push_back("ratio_sustained_flops_vs_" + r.id);
+  CsvWriter csv(out, std::move(columns));
   for (const auto& a : result.actors) {
     for (const auto& m : a.months) {
-      out << csv_field(a.name) << "," << supply::month_text(m.month) << ","
-          << machine_number(m.inventory_h100e) << ","
-          << machine_number(flow_total(m, supply::SupplyKind::production)) << ","
-          << machine_number(flow_total(m, supply::SupplyKind::import)) << ","
-          << machine_number(flow_total(m, supply::SupplyKind::smuggling)) << ","
-          << machine_number(blocked_total(m)) << "," << machine_number(m.retired) << ","
-          << csv_field(production_binding(m)) << "," << csv_field(m.cluster.chip_id) << ","
-          << whole_number(m.cluster.chips, "cluster chips") << ","
-          << (m.cluster.chip_id.empty() ? "" : model::to_string(m.cluster.binding)) << ","
-          << machine_number(m.cluster.facility_power_w / 1e6) << ","
-          << machine_number(m.cluster.sustained_flops) << "," << machine_number(m.cluster.mfu)
-          << ","
-          << csv_field(m.cluster.chip_id.empty() ? "" : describe_mfu_basis(m.cluster.mfu_basis));
-      for (const auto& r : m.vs_reference) out << "," << machine_number(r.ratio_sustained_flops);
-      out << "\n";
+      const bool cluster = !m.cluster.chip_id.empty();
+      std::vector<std::string> row = {a.name,
+                                      supply::month_text(m.month),
+                                      machine_number(m.inventory_h100e),
+                                      machine_number(flow_total(m, supply::SupplyKind::production)),
+                                      machine_number(flow_total(m, supply::SupplyKind::import)),
+                                      machine_number(flow_total(m, supply::SupplyKind::smuggling)),
+                                      machine_number(blocked_total(m)),
+                                      machine_number(m.retired),
+                                      production_binding(m),
+                                      m.cluster.chip_id,
+                                      whole_number(m.cluster.chips, "cluster chips"),
+                                      cluster ? model::to_string(m.cluster.binding) : "",
+                                      machine_number(m.cluster.facility_power_w / 1e6),
+                                      machine_number(m.cluster.sustained_flops),
+                                      machine_number(m.cluster.mfu),
+                                      cluster ? describe_mfu_basis(m.cluster.mfu_basis) : ""};
+      for (const auto& r : m.vs_reference) row.push_back(machine_number(r.ratio_sustained_flops));
+      csv.row(row);
     }
   }
 }

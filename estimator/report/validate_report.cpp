@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "estimator/report/csv_writer.hpp"
 #include "estimator/report/layout_json.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
@@ -163,15 +164,13 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
 void write_validate_csv(const training::ValidationResult& result, std::ostream& out) {
   // Empty predicted and error fields where the layout cannot run.
   auto number = [](bool present, double v) { return present ? machine_number(v) : std::string(); };
-  out << "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_"
-         "layout\n";
+  CsvWriter csv(out, {"id", "basis", "reported", "fit", "no_fit_reason",
+                      "predicted_published_layout", "error", "predicted_searched_layout"});
   for (const auto& r : result.rows) {
     const auto& p = r.published;
-    out << csv_field(r.id) << "," << r.basis << "," << machine_number(r.reported) << ","
-        << (p.fit ? "true" : "false") << ","
-        << csv_field(p.fit ? "" : layout_problem_text(p.no_fit)) << ","
-        << number(p.fit, p.predicted) << "," << number(p.fit, r.error_published) << ","
-        << number(r.searched.fit, r.searched.predicted) << "\n";
+    csv.row({r.id, r.basis, machine_number(r.reported), p.fit ? "true" : "false",
+             p.fit ? "" : layout_problem_text(p.no_fit), number(p.fit, p.predicted),
+             number(p.fit, r.error_published), number(r.searched.fit, r.searched.predicted)});
   }
 }
 

@@ -125,7 +125,8 @@ std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, st
       row[static_cast<std::size_t>(j)] = copula.lower(i, j);
     lower.push_back(row);
   }
-  json doc = {{"seed", seed},
+  json doc = {{"schema", "clustercap.plan.v1"},  // schemas/clustercap.plan.v1.json
+              {"seed", seed},
               {"columns", columns},
               {"fabric", fabric},
               {"candidates", candidates},
