@@ -118,6 +118,10 @@ mutations = {
     "chips as a string": lambda d: d["actors"][0]["cluster"].__setitem__("chips", "179328"),
     "schema id changed": lambda d: d.__setitem__("schema", "clustercap.estimate.v2"),
     "negative chip count": lambda d: d["actors"][0]["inventory"][0].__setitem__("count", -1),
+    "a predicted MFU without its layout": lambda d: d["actors"][0]["cluster"].__setitem__(
+        "mfu_prediction", {"predicted": True, "fallback_reason": None}),
+    "a fitted workload without its step time": lambda d: d["actors"][0]["training"].update(
+        {"workload": "w", "workload_fits": True, "layouts_evaluated": 1}),
 }
 for label, mutate in mutations.items():
     doc = copy.deepcopy(base)
