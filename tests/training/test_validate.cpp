@@ -204,7 +204,7 @@ TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV",
   CHECK(table.str().find("tp1 pp1 dp1 ") == std::string::npos);  // no made-up layout
 
   const auto doc = nlohmann::json::parse(json.str());
-  CHECK(doc["schema"] == "clustercap.validate.v2");
+  CHECK(doc["schema"] == "clustercap.validate.v3");
   CHECK(doc["cases"] == 2);
   CHECK(doc["cases_scored"] == 1);
   const auto& bad = doc["runs"][1];
@@ -225,7 +225,7 @@ TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV",
   std::getline(lines, second);
   CHECK(header ==
         "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_"
-        "layout");
+        "layout,group,chip_family,precision,file");
   CHECK(first.rfind("fits-a,megatron,137,true,,", 0) == 0);
   CHECK(second.rfind(
             "tp-over-domain,megatron,137,false,tp 8 exceeds the scale-up domain of 4 chips,,,",
