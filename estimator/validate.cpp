@@ -30,6 +30,8 @@ double predicted(const ValidationCase& c, const StepBreakdown& r) {
                                        c.workload.hidden, c.workload.vocab) /
            r.step_s / c.machine.chips / 1e12;
   }
+  // Tokens per second per chip: no FLOP convention to agree on.
+  if (c.basis == "tokens") return r.tokens_per_s / c.machine.chips;
   return r.mfu;
 }
 
@@ -183,8 +185,12 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
                        .value_or(1);
     } else if (c.basis == "model") {
       c.reported = r.number("reported_mfu", Range::unit_fraction(), Presence::required).value_or(1);
+    } else if (c.basis == "tokens") {
+      c.reported =
+          r.number("reported_tokens_per_s_per_chip", Range::positive(1e9), Presence::required)
+              .value_or(1);
     } else if (!c.basis.empty()) {
-      r.error_at("reported_basis", "must be \"megatron\" or \"model\"");
+      r.error_at("reported_basis", "must be \"megatron\", \"model\" or \"tokens\"");
     }
     if (auto w = r.table("workload", Presence::required)) {
       c.workload = read_workload(*w, false);

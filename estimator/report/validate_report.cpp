@@ -29,7 +29,9 @@ std::string layout_text(const training::Layout& l) {
 }
 
 std::string value(const training::ValidationRow& r, double v) {
-  return r.basis == "megatron" ? significant(v) + " TF" : significant(v * 100) + "%";
+  if (r.basis == "megatron") return significant(v) + " TF";
+  if (r.basis == "tokens") return significant(v) + " tok/s";
+  return significant(v * 100) + "%";
 }
 
 // A prediction's value, or "no fit" when there is none.
@@ -133,7 +135,7 @@ std::string layout_problem_text(const training::LayoutCheck& check) {
 
 void write_validate_table(const training::ValidationResult& result, std::ostream& out) {
   out << "clustercap validate: predicted vs published throughput (TFLOP/s per chip in the paper's "
-         "basis, or MFU)\n\n";
+         "basis, MFU, or tokens/s per chip)\n\n";
   out << std::left << std::setw(30) << "run" << std::setw(6) << "group" << std::right
       << std::setw(10) << "reported" << std::setw(11) << "predicted" << std::setw(9) << "error"
       << "  " << std::left << std::setw(30) << "published layout (best mb/v/rc)" << std::right

@@ -316,3 +316,41 @@ TEST_CASE("validate takes several files and an error names the file it is in",
         "c.toml:2:6: case.id = \"first\": repeats a case id already in a.toml\n"
         "clustercap: 1 input error; nothing was written\n");
 }
+
+TEST_CASE("a tokens-basis case is scored on tokens per second per chip",
+          "[training][validate][groups]") {
+  std::string tokens = case_text("as-tokens");
+  tokens.replace(tokens.find("reported_tflops_per_chip = 137"), 30,
+                 "reported_tokens_per_s_per_chip = 9000");
+  tokens.replace(tokens.find("\"megatron\""), 10, "\"tokens\"");
+  const ValidationResult r = run_validation(
+      load_validation_cases("t.toml", case_text("as-megatron") + tokens, test::builtin_catalog()),
+      1);
+  const ValidationRow& m = row(r, "as-megatron");
+  const ValidationRow& t = row(r, "as-tokens");
+  REQUIRE(m.published.fit);
+  REQUIRE(t.published.fit);
+  CHECK(t.reported == Approx(9000).epsilon(1e-12));
+  // Same run, two bases: Megatron's count per token, 96 l h^2 (1 + s/6h + V/16lh)
+  // (Narayanan et al. 2021, eq. 3, over B s tokens), links TFLOP/s and tokens/s.
+  const double l = 24, h = 2304, s = 2048, v = 51200;
+  const double flop_per_token = 96 * l * h * h * (1 + s / (6 * h) + v / (16 * l * h));
+  CHECK(m.published.predicted * 1e12 / t.published.predicted ==
+        Approx(flop_per_token).epsilon(1e-9));
+  CHECK(t.error_published == Approx(t.published.predicted / 9000 - 1).epsilon(1e-12));
+  std::ostringstream table;
+  report::write_validate_table(r, table);
+  CHECK(table.str().find(" 9000 tok/s") != std::string::npos);
+}
+
+TEST_CASE("a reported basis other than megatron, model or tokens is an input error",
+          "[training][validate][groups]") {
+  std::string text = case_text("odd-basis");
+  text.replace(text.find("\"megatron\""), 10, "\"hfu\"");
+  const auto lines =
+      test::error_lines([&] { load_validation_cases("b.toml", text, test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{
+                     "b.toml:10:1: case.reported_tflops_per_chip = 137: unknown key",
+                     "b.toml:11:18: case.reported_basis = \"hfu\": must be \"megatron\", \"model\" "
+                     "or \"tokens\""});
+}
