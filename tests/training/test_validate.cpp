@@ -292,3 +292,23 @@ TEST_CASE("validate with a layout that cannot run exits 0 and says no fit",
   CHECK(r.out.find("no fit: tp 8 exceeds the scale-up domain of 4 chips") != std::string::npos);
   CHECK(r.out.find("scored 1 of 2 cases") != std::string::npos);
 }
+
+TEST_CASE("validate takes several files and an error names the file it is in",
+          "[training][validate][groups][cli]") {
+  const auto dir = temp_dir();
+  write(dir / "a.toml", small_case("first", 32, 1, 1));
+  write(dir / "b.toml", small_case("second", 32, 1, 1));
+  const auto ok =
+      test::run_process(CLUSTERCAP_BINARY, {"validate", "a.toml", "b.toml"}, dir.string());
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("scored 2 of 2 cases") != std::string::npos);
+
+  write(dir / "c.toml", small_case("first", 32, 1, 1));
+  const auto repeated =
+      test::run_process(CLUSTERCAP_BINARY, {"validate", "a.toml", "c.toml"}, dir.string());
+  CHECK(repeated.exit_code == 2);
+  CHECK(repeated.out.empty());
+  CHECK(repeated.err ==
+        "c.toml:2:6: case.id = \"first\": repeats a case id already in a.toml\n"
+        "clustercap: 1 input error; nothing was written\n");
+}

@@ -2,11 +2,8 @@
 // configs/validation/, errors name the file they are in, each case is
 // in-sample or out-of-sample by the fitted-constants table, and the errors
 // are summarized per group, chip family and precision.
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -18,7 +15,6 @@
 #include "estimator/report/validate_report.hpp"
 #include "estimator/training/fitted_constants.hpp"
 #include "estimator/validate.hpp"
-#include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -48,20 +44,6 @@ const ErrorSummary& slice(const std::vector<ErrorSummary>& list, const std::stri
                                [&](const ErrorSummary& s) { return s.label == label; });
   REQUIRE(it != list.end());
   return *it;
-}
-
-std::filesystem::path temp_dir() {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("clustercap_validate_groups_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-void write(const std::filesystem::path& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.string().c_str(), "w");
-  REQUIRE(f != nullptr);
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
 }
 
 }  // namespace
@@ -295,26 +277,6 @@ TEST_CASE("the reports give each case's group and the per-group errors and const
   CHECK(first.size() > std::string(",in_sample,A100,bf16,two.toml").size());
   CHECK(first.substr(first.size() - std::string(",in_sample,A100,bf16,two.toml").size()) ==
         ",in_sample,A100,bf16,two.toml");
-}
-
-TEST_CASE("validate takes several files and an error names the file it is in",
-          "[training][validate][groups][cli]") {
-  const auto dir = temp_dir();
-  write(dir / "a.toml", case_text("first"));
-  write(dir / "b.toml", case_text("second"));
-  const auto ok =
-      test::run_process(CLUSTERCAP_BINARY, {"validate", "a.toml", "b.toml"}, dir.string());
-  CHECK(ok.exit_code == 0);
-  CHECK(ok.out.find("scored 2 of 2 cases") != std::string::npos);
-
-  write(dir / "c.toml", case_text("first"));
-  const auto repeated =
-      test::run_process(CLUSTERCAP_BINARY, {"validate", "a.toml", "c.toml"}, dir.string());
-  CHECK(repeated.exit_code == 2);
-  CHECK(repeated.out.empty());
-  CHECK(repeated.err ==
-        "c.toml:2:6: case.id = \"first\": repeats a case id already in a.toml\n"
-        "clustercap: 1 input error; nothing was written\n");
 }
 
 TEST_CASE("a tokens-basis case is scored on tokens per second per chip",
