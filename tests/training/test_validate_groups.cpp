@@ -316,3 +316,14 @@ TEST_CASE("a reported basis other than megatron, model or tokens is an input err
                      "b.toml:11:18: case.reported_basis = \"hfu\": must be \"megatron\", \"model\" "
                      "or \"tokens\""});
 }
+
+TEST_CASE("every default case is scored and the out-of-sample median is within the issue's 10%",
+          "[training][validate][groups]") {
+  const ValidationResult r =
+      run_validation(load_validation_files(default_validation_files(), test::builtin_catalog()), 1);
+  CHECK(r.cases_scored == r.rows.size());
+  const ErrorSummary& out = slice(r.by_group, "out_of_sample");
+  CHECK(out.cases >= 10);
+  CHECK(out.median_abs_error <= 0.10);
+  CHECK(r.worst_abs_error <= 0.25);
+}
