@@ -2,17 +2,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string_view>
 #include <utility>
 
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/scenario/workload_loader.hpp"
+#include "estimator/training/fitted_constants.hpp"
 #include "estimator/training/machine.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/text_match.hpp"
 #include "hardware/common/toml_reader.hpp"
 
-namespace clustercap {}  // namespace clustercap
+namespace clustercap {
+// The files embedded at build time (estimator/CMakeLists.txt), in the
+// scenario layer's generated source.
+const std::vector<std::pair<std::string_view, std::string_view>>& embedded_config_files();
+}  // namespace clustercap
 
 namespace clustercap::training {
 namespace {
@@ -24,6 +30,8 @@ double predicted(const ValidationCase& c, const StepBreakdown& r) {
                                        c.workload.hidden, c.workload.vocab) /
            r.step_s / c.machine.chips / 1e12;
   }
+  // Tokens per second per chip: no FLOP convention to agree on.
+  if (c.basis == "tokens") return r.tokens_per_s / c.machine.chips;
   return r.mfu;
 }
 
@@ -96,13 +104,46 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
 
 }  // namespace
 
+const char* to_string(CaseGroup g) {
+  return g == CaseGroup::in_sample ? "in_sample" : "out_of_sample";
+}
+
+std::string chip_family(const Chip& chip) {
+  // Id prefixes of the catalog's chips, most specific first.
+  static const std::pair<std::string_view, std::string_view> families[] = {
+      {"nvidia_a100", "A100"},        {"nvidia_a800", "A100"},       {"nvidia_h100", "H100-class"},
+      {"nvidia_h200", "H100-class"},  {"nvidia_h800", "H100-class"}, {"nvidia_h20", "H100-class"},
+      {"nvidia_b200", "B200-class"},  {"nvidia_b300", "B200-class"}, {"nvidia_gb200", "B200-class"},
+      {"nvidia_gb300", "B200-class"}, {"google_tpu", "TPU"},         {"huawei_ascend", "Ascend"},
+      {"amd_mi", "AMD Instinct"},     {"intel_gaudi", "Gaudi"}};
+  for (const auto& [prefix, family] : families) {
+    if (chip.id.compare(0, prefix.size(), prefix) == 0) return std::string(family);
+  }
+  return chip.vendor.empty() ? chip.id : chip.vendor;
+}
+
 const std::string& default_validation_text() {
   static const std::string text(embedded_config("configs/validation/published-runs.toml"));
   return text;
 }
 
-std::vector<ValidationCase> load_validation_cases(const std::string& name, const std::string& text,
-                                                  const Catalog& catalog) {
+std::vector<std::pair<std::string, std::string>> default_validation_files() {
+  constexpr std::string_view kFolder = "configs/validation/";
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& [name, content] : embedded_config_files()) {
+    if (name.compare(0, kFolder.size(), kFolder) == 0) files.emplace_back(name, content);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+namespace {
+
+// One file's cases; `seen` maps each case id already read to its file, so a
+// repeat in this or a later file is an error at its `id`.
+std::vector<ValidationCase> load_cases(const std::string& name, const std::string& text,
+                                       const Catalog& catalog,
+                                       std::map<std::string, std::string>& seen) {
   Diagnostics diagnostics;
   auto document = parse_toml(name, text, diagnostics);
   diagnostics.throw_if_any();
@@ -111,6 +152,11 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
   for (auto& r : root.table_array("case", Presence::required)) {
     ValidationCase c;
     c.id = r.string("id", Presence::required).value_or("");
+    c.file = name;
+    if (!c.id.empty()) {
+      const auto [earlier, fresh] = seen.emplace(c.id, name);
+      if (!fresh) r.error_at("id", "repeats a case id already in " + earlier->second);
+    }
     c.source = r.string("source", Presence::required).value_or("");
     c.chip_id = r.string("chip", Presence::required).value_or("");
     const Chip* chip = catalog.find_chip(c.chip_id);
@@ -139,8 +185,12 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
                        .value_or(1);
     } else if (c.basis == "model") {
       c.reported = r.number("reported_mfu", Range::unit_fraction(), Presence::required).value_or(1);
+    } else if (c.basis == "tokens") {
+      c.reported =
+          r.number("reported_tokens_per_s_per_chip", Range::positive(1e9), Presence::required)
+              .value_or(1);
     } else if (!c.basis.empty()) {
-      r.error_at("reported_basis", "must be \"megatron\" or \"model\"");
+      r.error_at("reported_basis", "must be \"megatron\", \"model\" or \"tokens\"");
     }
     if (auto w = r.table("workload", Presence::required)) {
       c.workload = read_workload(*w, false);
@@ -159,6 +209,7 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
     if (chip != nullptr && !chip->hbm_bandwidth_bytes_per_s)
       r.error_at("chip", "has no hbm_bw_tbs in the catalog");
     if (chip != nullptr) {
+      c.chip_family = chip_family(*chip);
       c.machine = machine_for(*chip, Precision::bf16, c.machine.chips, c.machine.scaleup_domain,
                               scaleout_gbps * 1e9 / 8);
     } else {
@@ -171,13 +222,62 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
   return cases;
 }
 
+// The precision a case's matmuls run at in the step model: BF16 for every
+// case until a case can name another (issue 15, `precision`).
+std::string case_precision(const ValidationCase&) { return "bf16"; }
+
+}  // namespace
+
+std::vector<ValidationCase> load_validation_cases(const std::string& name, const std::string& text,
+                                                  const Catalog& catalog) {
+  std::map<std::string, std::string> seen;
+  return load_cases(name, text, catalog, seen);
+}
+
+std::vector<ValidationCase> load_validation_files(
+    const std::vector<std::pair<std::string, std::string>>& files, const Catalog& catalog) {
+  std::map<std::string, std::string> seen;
+  std::vector<ValidationCase> cases;
+  std::vector<InputError> errors;
+  for (const auto& [name, text] : files) {
+    try {
+      auto more = load_cases(name, text, catalog, seen);
+      cases.insert(cases.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+    } catch (const InputErrors& e) {
+      errors.insert(errors.end(), e.errors().begin(), e.errors().end());
+    }
+  }
+  if (!errors.empty()) throw InputErrors(std::move(errors));
+  return cases;
+}
+
+ErrorSummary summarize_errors(std::string label, std::size_t cases,
+                              std::vector<double> abs_errors) {
+  ErrorSummary s;
+  s.label = std::move(label);
+  s.cases = cases;
+  s.cases_scored = abs_errors.size();
+  if (abs_errors.empty()) return s;
+  std::sort(abs_errors.begin(), abs_errors.end());
+  const std::size_t n = abs_errors.size();
+  s.median_abs_error =
+      n % 2 ? abs_errors[n / 2] : 0.5 * (abs_errors[n / 2 - 1] + abs_errors[n / 2]);
+  s.worst_abs_error = abs_errors.back();
+  return s;
+}
+
 ValidationResult run_validation(const std::vector<ValidationCase>& cases, int threads) {
   ValidationResult result;
-  std::vector<double> errors;
+  const auto& constants = fitted_constants();
   for (const auto& c : cases) {
     ValidationRow row;
     row.id = c.id;
     row.basis = c.basis;
+    row.file = c.file;
+    row.group = in_sample(c.id, constants) ? CaseGroup::in_sample : CaseGroup::out_of_sample;
+    row.chip_family = c.chip_family;
+    row.precision = case_precision(c);
     row.reported = c.reported;
     std::uint64_t evaluated = 0;
     row.published = published(c, evaluated);
@@ -186,20 +286,43 @@ ValidationResult run_validation(const std::vector<ValidationCase>& cases, int th
     row.evaluated = evaluated + search.evaluated;
     result.evaluated += row.evaluated;
     // A case whose published layout cannot run has no error to score.
-    if (row.published.fit) {
-      row.error_published = row.published.predicted / c.reported - 1;
-      errors.push_back(std::fabs(row.error_published));
-    }
+    if (row.published.fit) row.error_published = row.published.predicted / c.reported - 1;
     result.rows.push_back(row);
   }
-  result.cases_scored = errors.size();
-  if (!errors.empty()) {
-    std::vector<double> sorted = errors;
-    std::sort(sorted.begin(), sorted.end());
-    const std::size_t n = sorted.size();
-    result.median_abs_error = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-    result.worst_abs_error = sorted.back();
+  // The summary of the rows `pick` keeps.
+  auto summary_of = [&](std::string label, auto pick) {
+    std::size_t n = 0;
+    std::vector<double> errors;
+    for (const auto& r : result.rows) {
+      if (!pick(r)) continue;
+      ++n;
+      if (r.published.fit) errors.push_back(std::fabs(r.error_published));
+    }
+    return summarize_errors(std::move(label), n, std::move(errors));
+  };
+  // One summary per distinct value of `key`, in order of first appearance.
+  auto slices = [&](auto key) {
+    std::vector<std::string> labels;
+    for (const auto& r : result.rows) {
+      if (std::find(labels.begin(), labels.end(), key(r)) == labels.end()) labels.push_back(key(r));
+    }
+    std::vector<ErrorSummary> out;
+    for (const auto& label : labels) {
+      out.push_back(summary_of(label, [&](const ValidationRow& r) { return key(r) == label; }));
+    }
+    return out;
+  };
+  const ErrorSummary all = summary_of("all", [](const ValidationRow&) { return true; });
+  result.cases_scored = all.cases_scored;
+  result.median_abs_error = all.median_abs_error;
+  result.worst_abs_error = all.worst_abs_error;
+  // Both groups always, in a fixed order, even when one is empty.
+  for (CaseGroup g : {CaseGroup::in_sample, CaseGroup::out_of_sample}) {
+    result.by_group.push_back(
+        summary_of(to_string(g), [g](const ValidationRow& r) { return r.group == g; }));
   }
+  result.by_chip_family = slices([](const ValidationRow& r) { return r.chip_family; });
+  result.by_precision = slices([](const ValidationRow& r) { return r.precision; });
   return result;
 }
 

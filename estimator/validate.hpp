@@ -1,10 +1,13 @@
 // `clustercap validate`: predicted vs published throughput for published
-// training runs (configs/validation/published-runs.toml), with the
-// published layout and with the layout left to the search.
+// training runs (every file of configs/validation/ by default), with the
+// published layout and with the layout left to the search, scored overall,
+// in-sample vs out-of-sample (fitted_constants.hpp), per chip family and per
+// precision.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "estimator/training/search.hpp"
@@ -13,12 +16,15 @@
 namespace clustercap::training {
 
 struct ValidationCase {
-  std::string id, source, chip_id, basis;  // basis: "megatron" or "model"
+  std::string id, source, chip_id, basis;  // basis: "megatron", "model" or "tokens"
+  std::string file;                        // the cases file it was read from
+  std::string chip_family;                 // chip_family() of its chip
   Workload workload;
   Machine machine;
   int tp = 1, pp = 1, cp = 1;  // as published
   std::string recompute;       // forced recompute mode, or empty to search it
-  double reported = 0;         // TFLOP/s per chip ("megatron") or MFU ("model")
+  // TFLOP/s per chip ("megatron"), MFU ("model") or tokens/s per chip ("tokens")
+  double reported = 0;
 };
 
 // One prediction of a case, or the step model's reason there is none.
@@ -30,9 +36,18 @@ struct ValidationPrediction {
   double mfu = 0;        // when fit
 };
 
+// Which side of the calibration a case is on: in-sample when some step-model
+// constant was fitted on it (fitted_constants()), else out-of-sample.
+enum class CaseGroup { in_sample, out_of_sample };
+const char* to_string(CaseGroup g);
+
 struct ValidationRow {
   std::string id;
   std::string basis;
+  std::string file;
+  CaseGroup group = CaseGroup::out_of_sample;
+  std::string chip_family;
+  std::string precision;  // the precision its matmuls are modelled at
   double reported = 0;
   ValidationPrediction published;  // TP/PP/CP as published
   ValidationPrediction searched;   // the best layout the search finds
@@ -40,8 +55,21 @@ struct ValidationRow {
   std::uint64_t evaluated = 0;
 };
 
+// Median and worst |error| over the scored cases (published layout fits) of
+// one slice of the set; both 0 when none is scored.
+struct ErrorSummary {
+  std::string label;  // "in_sample", "A100", "bf16", ...
+  std::size_t cases = 0;
+  std::size_t cases_scored = 0;
+  double median_abs_error = 0;
+  double worst_abs_error = 0;
+};
+
 struct ValidationResult {
   std::vector<ValidationRow> rows;
+  // In-sample then out-of-sample; chip families and precisions in order of
+  // first appearance among the rows.
+  std::vector<ErrorSummary> by_group, by_chip_family, by_precision;
   // Over the rows whose published layout fits (cases_scored of them); 0 when none.
   std::size_t cases_scored = 0;
   double median_abs_error = 0;
@@ -53,8 +81,22 @@ struct ValidationResult {
 // figure the step model needs (dense BF16 peak, HBM capacity and bandwidth).
 std::vector<ValidationCase> load_validation_cases(const std::string& name, const std::string& text,
                                                   const Catalog& catalog);
+// Several files (name, text) as one set, in the order given: every file's
+// errors are collected and thrown together, each naming its file; a case id
+// that repeats one in an earlier file is an error.
+std::vector<ValidationCase> load_validation_files(
+    const std::vector<std::pair<std::string, std::string>>& files, const Catalog& catalog);
 ValidationResult run_validation(const std::vector<ValidationCase>& cases, int threads);
-// The embedded configs/validation/published-runs.toml.
+// The embedded configs/validation/published-runs.toml (the original 14 cases).
 const std::string& default_validation_text();
+// The embedded configs/validation/*.toml (name, text), sorted by name: the
+// default set.
+std::vector<std::pair<std::string, std::string>> default_validation_files();
+// Median and worst of |errors| (the upper-middle pair averaged).
+ErrorSummary summarize_errors(std::string label, std::size_t cases, std::vector<double> abs_errors);
+// The family a chip is scored under: "A100", "H100-class" (H100/H200/H800/
+// H20), "B200-class" (B200/B300/GB200/GB300), "TPU", "Ascend", "AMD Instinct",
+// "Gaudi", else the catalog's vendor.
+std::string chip_family(const Chip& chip);
 
 }  // namespace clustercap::training

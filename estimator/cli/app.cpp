@@ -70,7 +70,7 @@ const char* kTopUsage =
     "  estimate [SCENARIO.toml]    largest trainable cluster per actor (default scenario if none)\n"
     "  timeline SCENARIO.toml      inventory and largest cluster month by month from [[supply]]\n"
     "  sweep SCENARIO.toml         Monte Carlo and grids over the scenario's distributions\n"
-    "  validate [CASES.toml]       step-time model vs published training runs\n"
+    "  validate [CASES.toml...]    step-time model vs published training runs\n"
     "  compare ID ID...            chips or systems side by side, with ratios\n"
     "  classify ID... [--rule R]   export-control TPP, PD and verdict per rule vintage\n"
     "  hardware list               chips, systems and reference clusters in the catalog\n"
@@ -404,22 +404,25 @@ int run_timeline_command(const std::vector<std::string>& args) {
 
 int run_validate_command(const std::vector<std::string>& args) {
   CommonOptions common;
-  std::string cases_path, threads_text;
+  std::vector<std::string> case_paths;
+  std::string threads_text;
   po::options_description desc("validate options");
   add_common(desc, common, true);
-  desc.add_options()("cases", po::value<std::string>(&cases_path), "cases TOML file")(
+  desc.add_options()("cases", po::value<std::vector<std::string>>(&case_paths), "cases TOML files")(
       "threads,t", po::value<std::string>(&threads_text)->default_value("1"),
       "threads for the layout search, 1 to 1024");
   po::positional_options_description positional;
-  positional.add("cases", 1);
+  positional.add("cases", -1);
   const auto vm = parse(args, desc, positional, "validate");
   if (vm.count("help")) {
     return emit_stdout(help_text(
-        "usage: clustercap validate [CASES.toml] [--threads T] [--format table|json|csv]\n\n"
-        "Runs the step-time model on published training runs (embedded\n"
-        "configs/validation/published-runs.toml by default) with their published TP/PP and\n"
-        "with the layout left to the search; prints predicted vs reported throughput, the\n"
-        "error, and the median and worst absolute error.",
+        "usage: clustercap validate [CASES.toml...] [--threads T] [--format table|json|csv]\n\n"
+        "Runs the step-time model on published training runs (every file of\n"
+        "configs/validation/, embedded, by default; else the files given, as one set) with\n"
+        "their published TP/PP and with the layout left to the search; prints predicted vs\n"
+        "reported throughput, the error, each case's group (in-sample when a step-model\n"
+        "constant was fitted on it), the constants and what they were fitted on, and the\n"
+        "median and worst absolute error overall, per group, per chip family and per precision.",
         desc, "clustercap validate --threads 2"));
   }
   std::vector<std::string> problems;
@@ -427,16 +430,18 @@ int run_validate_command(const std::vector<std::string>& args) {
   if (!problems.empty()) throw UsageError(problems, "validate");
   const OutputTarget target = check_common(common, true, "validate");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  std::vector<training::ValidationCase> cases;
-  if (cases_path.empty()) {
-    cases = training::load_validation_cases("configs/validation/published-runs.toml",
-                                            training::default_validation_text(), catalog);
+  std::vector<std::pair<std::string, std::string>> files;
+  if (case_paths.empty()) {
+    files = training::default_validation_files();
   } else {
     Diagnostics diagnostics;
-    const auto text = read_text_file(cases_path, diagnostics);
+    for (const auto& path : case_paths) {
+      if (auto text = read_text_file(path, diagnostics)) files.emplace_back(path, *text);
+    }
     diagnostics.throw_if_any();
-    cases = training::load_validation_cases(cases_path, *text, catalog);
   }
+  const std::vector<training::ValidationCase> cases =
+      training::load_validation_files(files, catalog);
   const training::ValidationResult result = training::run_validation(cases, threads);
   return write_result(common, target, result, report::write_validate_json,
                       report::write_validate_csv, report::write_validate_table);

@@ -4,13 +4,16 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "estimator/report/csv_writer.hpp"
 #include "estimator/report/layout_json.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/version.hpp"
+#include "estimator/training/fitted_constants.hpp"
 
 namespace clustercap::report {
 namespace {
@@ -27,7 +30,9 @@ std::string layout_text(const training::Layout& l) {
 }
 
 std::string value(const training::ValidationRow& r, double v) {
-  return r.basis == "megatron" ? significant(v) + " TF" : significant(v * 100) + "%";
+  if (r.basis == "megatron") return significant(v) + " TF";
+  if (r.basis == "tokens") return significant(v) + " tok/s";
+  return significant(v * 100) + "%";
 }
 
 // A prediction's value, or "no fit" when there is none.
@@ -59,6 +64,39 @@ std::pair<std::string, std::string> two_gb(double a, double b) {
 }
 
 json optional_number(bool present, double v) { return present ? json(v) : json(nullptr); }
+
+// "median 5.1%, worst 12% (9 of 10 scored)", or "none scored (0 of 2)".
+std::string summary_text(const training::ErrorSummary& s) {
+  const std::string counts =
+      std::to_string(s.cases_scored) + " of " + std::to_string(s.cases) + " scored";
+  if (s.cases_scored == 0) return "none scored (" + counts + ")";
+  return "median " + significant(s.median_abs_error * 100, 2) + "%, worst " +
+         significant(s.worst_abs_error * 100, 2) + "% (" + counts + ")";
+}
+
+json summaries_json(const std::vector<training::ErrorSummary>& list, const char* key) {
+  json out = json::array();
+  for (const auto& s : list) {
+    const bool scored = s.cases_scored > 0;
+    out.push_back({{key, s.label},
+                   {"cases", s.cases},
+                   {"cases_scored", s.cases_scored},
+                   {"median_abs_error", optional_number(scored, s.median_abs_error)},
+                   {"worst_abs_error", optional_number(scored, s.worst_abs_error)}});
+  }
+  return out;
+}
+
+// "in" / "out" for the table's group column.
+const char* group_short(training::CaseGroup g) {
+  return g == training::CaseGroup::in_sample ? "in" : "out";
+}
+
+std::string joined(const std::vector<std::string_view>& ids) {
+  std::string text;
+  for (const auto& id : ids) text += (text.empty() ? "" : ", ") + std::string(id);
+  return text;
+}
 
 }  // namespace
 
@@ -98,17 +136,17 @@ std::string layout_problem_text(const training::LayoutCheck& check) {
 
 void write_validate_table(const training::ValidationResult& result, std::ostream& out) {
   out << "clustercap validate: predicted vs published throughput (TFLOP/s per chip in the paper's "
-         "basis, or MFU)\n\n";
-  out << std::left << std::setw(30) << "run" << std::right << std::setw(10) << "reported"
-      << std::setw(11) << "predicted" << std::setw(9) << "error"
+         "basis, MFU, or tokens/s per chip)\n\n";
+  out << std::left << std::setw(30) << "run" << std::setw(6) << "group" << std::right
+      << std::setw(10) << "reported" << std::setw(11) << "predicted" << std::setw(9) << "error"
       << "  " << std::left << std::setw(30) << "published layout (best mb/v/rc)" << std::right
       << std::setw(11) << "searched"
       << "  " << std::left << "searched layout\n";
   for (const auto& r : result.rows) {
-    out << std::left << std::setw(30) << r.id << std::right << std::setw(10) << value(r, r.reported)
-        << std::setw(11) << predicted_text(r, r.published) << std::setw(9)
-        << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-") << "  "
-        << std::left << std::setw(30)
+    out << std::left << std::setw(30) << r.id << std::setw(6) << group_short(r.group) << std::right
+        << std::setw(10) << value(r, r.reported) << std::setw(11) << predicted_text(r, r.published)
+        << std::setw(9) << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-")
+        << "  " << std::left << std::setw(30)
         << (r.published.fit ? layout_text(r.published.layout)
                             : "no fit: " + layout_problem_text(r.published.no_fit))
         << std::right << std::setw(11) << predicted_text(r, r.searched) << "  " << std::left
@@ -125,6 +163,21 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
   }
   out << "; scored " << result.cases_scored << " of " << result.rows.size() << " cases; "
       << grouped_integer(static_cast<double>(result.evaluated)) << " layouts evaluated\n";
+  const auto slices = [&](const char* title, const std::vector<training::ErrorSummary>& list) {
+    out << title << "\n";
+    for (const auto& s : list) {
+      out << "  " << std::left << std::setw(16) << s.label << summary_text(s) << "\n";
+    }
+  };
+  slices("by group (in-sample: a step-model constant was fitted on the case)", result.by_group);
+  slices("by chip family", result.by_chip_family);
+  slices("by precision", result.by_precision);
+  out << "step-model constants and what set them\n";
+  for (const auto& c : training::fitted_constants()) {
+    out << "  " << c.name << " = " << machine_number(c.value) << ": "
+        << (c.fitted_on.empty() ? "from a source, not fitted" : "fitted on " + joined(c.fitted_on))
+        << " (" << c.basis << ")\n";
+  }
 }
 
 void write_validate_json(const training::ValidationResult& result, std::ostream& out) {
@@ -134,6 +187,10 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
     const auto& s = r.searched;
     rows.push_back(
         {{"id", r.id},
+         {"file", r.file},
+         {"group", training::to_string(r.group)},
+         {"chip_family", r.chip_family},
+         {"precision", r.precision},
          {"basis", r.basis},
          {"reported", r.reported},
          {"fit", p.fit},
@@ -149,6 +206,15 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
          {"layout_searched", s.fit ? layout_json(s.layout) : json(nullptr)},
          {"layouts_evaluated", r.evaluated}});
   }
+  json constants = json::array();
+  for (const auto& c : training::fitted_constants()) {
+    json fitted_on = json::array();
+    for (const auto& id : c.fitted_on) fitted_on.push_back(std::string(id));
+    constants.push_back({{"name", std::string(c.name)},
+                         {"value", c.value},
+                         {"basis", std::string(c.basis)},
+                         {"fitted_on", fitted_on}});
+  }
   const bool scored = result.cases_scored > 0;
   json doc = {{"schema", kValidateSchema},
               {"clustercap_version", kVersion},
@@ -157,6 +223,10 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
               {"median_abs_error", optional_number(scored, result.median_abs_error)},
               {"worst_abs_error", optional_number(scored, result.worst_abs_error)},
               {"layouts_evaluated", result.evaluated},
+              {"groups", summaries_json(result.by_group, "group")},
+              {"by_chip_family", summaries_json(result.by_chip_family, "chip_family")},
+              {"by_precision", summaries_json(result.by_precision, "precision")},
+              {"fitted_constants", constants},
               {"runs", rows}};
   out << doc.dump(2) << '\n';
 }
@@ -164,13 +234,15 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
 void write_validate_csv(const training::ValidationResult& result, std::ostream& out) {
   // Empty predicted and error fields where the layout cannot run.
   auto number = [](bool present, double v) { return present ? machine_number(v) : std::string(); };
-  CsvWriter csv(out, {"id", "basis", "reported", "fit", "no_fit_reason",
-                      "predicted_published_layout", "error", "predicted_searched_layout"});
+  CsvWriter csv(
+      out, {"id", "basis", "reported", "fit", "no_fit_reason", "predicted_published_layout",
+            "error", "predicted_searched_layout", "group", "chip_family", "precision", "file"});
   for (const auto& r : result.rows) {
     const auto& p = r.published;
     csv.row({r.id, r.basis, machine_number(r.reported), p.fit ? "true" : "false",
              p.fit ? "" : layout_problem_text(p.no_fit), number(p.fit, p.predicted),
-             number(p.fit, r.error_published), number(r.searched.fit, r.searched.predicted)});
+             number(p.fit, r.error_published), number(r.searched.fit, r.searched.predicted),
+             training::to_string(r.group), r.chip_family, r.precision, r.file});
   }
 }
 

@@ -103,7 +103,7 @@ check("classify hypothetical", run(["classify", "--tflops-fp8", "2000", "--die-a
                                     "--datacenter", "true", "--io-bidir-gbs", "1000", "--format", "json"]))
 
 expected = {"clustercap.estimate.v1", "clustercap.timeline.v1", "clustercap.sweep.v1", "clustercap.plan.v1",
-            "clustercap.validate.v2", "clustercap.hardware.v1", "clustercap.compare.v1", "clustercap.classify.v1"}
+            "clustercap.validate.v3", "clustercap.hardware.v1", "clustercap.compare.v1", "clustercap.classify.v1"}
 for name in sorted(expected - set(checked)):
     failures.append(f"{name}: no output checked")
 for name in sorted(set(validators) - expected):

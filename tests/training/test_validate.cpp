@@ -204,7 +204,7 @@ TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV",
   CHECK(table.str().find("tp1 pp1 dp1 ") == std::string::npos);  // no made-up layout
 
   const auto doc = nlohmann::json::parse(json.str());
-  CHECK(doc["schema"] == "clustercap.validate.v2");
+  CHECK(doc["schema"] == "clustercap.validate.v3");
   CHECK(doc["cases"] == 2);
   CHECK(doc["cases_scored"] == 1);
   const auto& bad = doc["runs"][1];
@@ -225,7 +225,7 @@ TEST_CASE("a case that cannot run prints no fit in the table, JSON and CSV",
   std::getline(lines, second);
   CHECK(header ==
         "id,basis,reported,fit,no_fit_reason,predicted_published_layout,error,predicted_searched_"
-        "layout");
+        "layout,group,chip_family,precision,file");
   CHECK(first.rfind("fits-a,megatron,137,true,,", 0) == 0);
   CHECK(second.rfind(
             "tp-over-domain,megatron,137,false,tp 8 exceeds the scale-up domain of 4 chips,,,",
@@ -291,4 +291,24 @@ TEST_CASE("validate with a layout that cannot run exits 0 and says no fit",
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("no fit: tp 8 exceeds the scale-up domain of 4 chips") != std::string::npos);
   CHECK(r.out.find("scored 1 of 2 cases") != std::string::npos);
+}
+
+TEST_CASE("validate takes several files and an error names the file it is in",
+          "[training][validate][groups][cli]") {
+  const auto dir = temp_dir();
+  write(dir / "a.toml", small_case("first", 32, 1, 1));
+  write(dir / "b.toml", small_case("second", 32, 1, 1));
+  const auto ok =
+      test::run_process(CLUSTERCAP_BINARY, {"validate", "a.toml", "b.toml"}, dir.string());
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("scored 2 of 2 cases") != std::string::npos);
+
+  write(dir / "c.toml", small_case("first", 32, 1, 1));
+  const auto repeated =
+      test::run_process(CLUSTERCAP_BINARY, {"validate", "a.toml", "c.toml"}, dir.string());
+  CHECK(repeated.exit_code == 2);
+  CHECK(repeated.out.empty());
+  CHECK(repeated.err ==
+        "c.toml:2:6: case.id = \"first\": repeats a case id already in a.toml\n"
+        "clustercap: 1 input error; nothing was written\n");
 }
