@@ -1,13 +1,18 @@
 #include "estimator/cli/app.hpp"
 
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -75,6 +80,7 @@ const char* kTopUsage =
     "  classify ID... [--rule R]   export-control TPP, PD and verdict per rule vintage\n"
     "  hardware list               chips, systems and reference clusters in the catalog\n"
     "  hardware show ID            one catalog entry with its sources\n"
+    "  plot RESULT.json -o FIG.png a figure of any command's --format json output (matplotlib)\n"
     "\n"
     "options:\n"
     "  --help       this text\n"
@@ -908,6 +914,100 @@ int run_classify(const std::vector<std::string>& args) {
                       report::write_classify_csv, report::write_classify_table);
 }
 
+// `plot` hands the JSON to the Python package (python/clustercap/plot.py) run
+// by Debian's python3, so the shell and Python draw the same figures. The
+// package is looked for beside the binary: build/python in the build tree,
+// PREFIX/lib/python3/dist-packages when installed (python/CMakeLists.txt).
+constexpr const char* kPlotPython = "/usr/bin/python3";
+
+std::string executable_dir() {
+  std::string path(4096, '\0');
+  const ssize_t n = readlink("/proc/self/exe", path.data(), path.size() - 1);
+  if (n <= 0) throw RuntimeFailure("plot: cannot find the clustercap binary's directory");
+  path.resize(static_cast<std::size_t>(n));
+  return path.substr(0, path.find_last_of('/'));
+}
+
+std::string plot_package_dir() {
+  const std::string dir = executable_dir();
+  const std::vector<std::string> candidates = {dir + "/python",
+                                               dir + "/../lib/python3/dist-packages"};
+  for (const auto& candidate : candidates) {
+    if (access((candidate + "/clustercap/plot.py").c_str(), R_OK) == 0) return candidate;
+  }
+  throw RuntimeFailure("plot needs the Python package clustercap: it is in neither " +
+                       candidates[0] + " nor " + candidates[1] +
+                       " (build with -DCLUSTERCAP_PYTHON=ON)");
+}
+
+int run_plot(const std::vector<std::string>& args) {
+  std::string result_path, output;
+  po::options_description desc("plot options");
+  desc.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>(&output),
+      "the figure to write: FILE.png, FILE.svg or FILE.pdf (the suffix picks the format)")(
+      "result", po::value<std::string>(&result_path), "JSON output of a clustercap command");
+  po::positional_options_description positional;
+  positional.add("result", 1);
+  const auto vm = parse(args, desc, positional, "plot");
+  if (vm.count("help")) {
+    return emit_stdout(help_text(
+        "usage: clustercap plot RESULT.json --output FIG.png|FIG.svg\n\n"
+        "Draws the JSON output (--format json) of estimate, timeline, sweep, compare, classify,\n"
+        "validate or hardware list; the kind is read from its \"schema\" field. Runs the Python\n"
+        "package clustercap.plot with Debian's python3 and matplotlib (python3-matplotlib).",
+        desc,
+        "clustercap timeline configs/china-2026-pooled.toml --format json -o t.json && "
+        "clustercap plot t.json -o t.png"));
+  }
+  std::vector<std::string> problems;
+  if (result_path.empty()) problems.push_back("plot needs a RESULT.json file");
+  if (output.empty()) problems.push_back("plot needs --output FIG.png or FIG.svg");
+  if (!problems.empty()) throw UsageError(problems, "plot");
+  if (access(kPlotPython, X_OK) != 0) {
+    throw RuntimeFailure(std::string("plot needs Debian's python3 (") + kPlotPython +
+                         ") with matplotlib: apt-get install python3 python3-matplotlib");
+  }
+  const std::string package_dir = plot_package_dir();
+
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("PYTHONPATH=", 0) == 0 || entry.rfind("MPLBACKEND=", 0) == 0) continue;
+    environment.push_back(entry);
+  }
+  const char* old_path = std::getenv("PYTHONPATH");
+  environment.push_back("PYTHONPATH=" + package_dir +
+                        (old_path != nullptr && *old_path ? ":" + std::string(old_path) : ""));
+  environment.push_back("MPLBACKEND=Agg");  // no display needed
+  const std::vector<std::string> argv_text = {kPlotPython, "-m",       "clustercap.plot",
+                                              result_path, "--output", output};
+  std::vector<char*> argv_ptrs, env_ptrs;
+  for (const auto& a : argv_text) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
+  argv_ptrs.push_back(nullptr);
+  for (const auto& e : environment) env_ptrs.push_back(const_cast<char*>(e.c_str()));
+  env_ptrs.push_back(nullptr);
+
+  pid_t child = 0;
+  const int spawned =
+      posix_spawn(&child, kPlotPython, nullptr, nullptr, argv_ptrs.data(), env_ptrs.data());
+  if (spawned != 0) {
+    throw RuntimeFailure(std::string("plot: cannot run ") + kPlotPython + ": " +
+                         std::strerror(spawned));
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) throw RuntimeFailure("plot: lost the python3 process");
+  }
+  // The package prints its own messages and uses the same exit codes.
+  if (WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    return code == kExitOk || code == kExitInput ? code : kExitRuntime;
+  }
+  throw RuntimeFailure(std::string("plot: python3 stopped by signal ") +
+                       std::to_string(WTERMSIG(status)));
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& err) {
@@ -931,9 +1031,10 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
     if (command == "sweep") return run_sweep_command(rest);
     if (command == "validate") return run_validate_command(rest);
     if (command == "classify") return run_classify(rest);
+    if (command == "plot") return run_plot(rest);
     throw UsageError("unknown command \"" + command + "\"" +
                          did_you_mean(command, {"estimate", "hardware", "compare", "classify",
-                                                "timeline", "sweep", "validate"}),
+                                                "timeline", "sweep", "validate", "plot"}),
                      "");
   } catch (const UsageError& e) {
     for (const auto& message : e.messages())
