@@ -126,7 +126,7 @@ def timeline(result):
     top) and the largest cluster's sustained FLOP/s against each reference
     (bottom), each reference's overtaking month marked."""
     _expect(result, "timeline")
-    fig, axes = _new_figure(10, 7.5, rows=2, sharex=True)
+    fig, axes = _new_figure(10, 8, rows=2, sharex=True)
     stock_ax, flops_ax = axes[0][0], axes[1][0]
     colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     references = result.get("references", [])
@@ -153,13 +153,16 @@ def timeline(result):
         flops_ax.axhline(ref["sustained_flops"], linestyle=style, label=ref["id"],
                          **_REFERENCE_STYLE)
     stock_ax.set_yscale("log")
+    counts = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+    stock_ax.yaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2.0, 5.0)))
+    stock_ax.yaxis.set_major_formatter(counts)
+    stock_ax.yaxis.set_minor_formatter(counts)
     stock_ax.set_ylabel("H100-equivalents (dense BF16, log scale)")
     stock_ax.set_title(result["scenario"]["name"], fontsize="medium")
     stock_ax.legend(fontsize="small")
     flops_ax.set_yscale("log")
     flops_ax.set_ylabel("sustained FLOP/s (log scale)")
-    flops_ax.set_xlabel("month")
-    flops_ax.legend(fontsize="small", loc="best")
+    flops_ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     for ax in (stock_ax, flops_ax):
         ax.grid(True, which="major", alpha=0.3)
     return fig
