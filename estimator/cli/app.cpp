@@ -1027,11 +1027,12 @@ int run_plot(const std::vector<std::string>& args) {
   po::options_description desc("plot options");
   desc.add_options()("help,h", "show this help")(
       "output,o", po::value<std::string>(&output),
-      "the figure to write: FILE.png, FILE.svg or FILE.pdf (the suffix picks the format)")(
-      "result", po::value<std::string>(&result_path), "JSON output of a clustercap command");
+      "the figure to write: FILE.png, FILE.svg or FILE.pdf (the suffix picks the format)");
+  po::options_description hidden;
+  hidden.add_options()("result", po::value<std::string>(&result_path));
   po::positional_options_description positional;
   positional.add("result", 1);
-  const auto vm = parse(args, desc, positional, "plot");
+  const auto vm = parse(args, desc, hidden, positional, "plot");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap plot RESULT.json --output FIG.png|FIG.svg\n\n"

@@ -51,14 +51,13 @@ class EstimateTest(unittest.TestCase):
         from_set = clustercap.estimate(NVL72, set={POWER_KEY: 300})
         for other in (from_text, from_dict, from_set):
             self.assertEqual(without_file(other), without_file(from_file))
-        # Power-bound at both sizes: three times the site power gives about
-        # three times the racks (the network's share grows a little).
+        # At 300 MW the file's $2.5B budget binds before power: at the
+        # catalog's $3M per 72-chip rack, floor(2.5e9 / 3e6) = 833 racks.
         at_100 = clustercap.estimate(NVL72)["actors"][0]["cluster"]
         at_300 = from_file["actors"][0]["cluster"]
         self.assertEqual(at_100["binding_constraint"], "power")
-        self.assertEqual(at_300["binding_constraint"], "power")
-        self.assertGreater(at_300["chips"] / at_100["chips"], 2.8)
-        self.assertLess(at_300["chips"] / at_100["chips"], 3.05)
+        self.assertEqual(at_300["binding_constraint"], "budget")
+        self.assertEqual(at_300["chips"], 833 * 72)
 
     @NEEDS_STDIN
     def test_every_config_as_a_dict_gives_the_files_estimate(self):
