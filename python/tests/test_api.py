@@ -108,6 +108,14 @@ class ErrorTest(unittest.TestCase):
         self.assertEqual((error_line, column), (line, 12))
         self.assertTrue(message.startswith("actor.site.power_mw = -5: "), message)
 
+    @NEEDS_STDIN
+    def test_a_bad_set_value_names_the_set_and_the_values_column(self):
+        with self.assertRaises(clustercap.InputError) as caught:
+            clustercap.estimate(NVL72, set={"training.goodput": 0.9, POWER_KEY: -5})
+        # The second --set; its value starts after "actor[0].site[0].power_mw=" (26 characters).
+        self.assertEqual(caught.exception.locations,
+                         [("--set #2", 1, 27, "actor.site.power_mw = -5: must be in (0, 1000000]")])
+
     def test_an_unknown_id_is_an_input_error_with_a_suggestion(self):
         with self.assertRaises(clustercap.InputError) as caught:
             clustercap.compare(["nvidia_h100_sx", "nvidia_h20"])
@@ -130,12 +138,14 @@ class SweepTest(unittest.TestCase):
 
     def test_kept_samples_are_numpy_arrays_of_one_value_per_sample(self):
         import numpy
-        before = {n for n in os.listdir(tempfile.gettempdir())
-                  if n.startswith("clustercap-samples-")}
-        result = clustercap.sweep(self.DEFAULT, samples=3000, seed=7, keep_samples=True)
-        after = {n for n in os.listdir(tempfile.gettempdir())
-                 if n.startswith("clustercap-samples-")}
-        self.assertEqual(after, before)  # the temporary directory is gone
+        # A private temporary directory (other tests may sweep at the same time).
+        with tempfile.TemporaryDirectory() as private:
+            saved, tempfile.tempdir = tempfile.tempdir, private
+            try:
+                result = clustercap.sweep(self.DEFAULT, samples=3000, seed=7, keep_samples=True)
+            finally:
+                tempfile.tempdir = saved
+            self.assertEqual(os.listdir(private), [])  # the samples' directory is gone
         samples = result["samples"]
         self.assertGreater(len(samples), 5)
         for name, column in samples.items():
