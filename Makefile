@@ -26,12 +26,12 @@ test: build
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:
-	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCLUSTERCAP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCLUSTERCAP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCLUSTERCAP_PYTHON=OFF"
 
 # Benchmarks (and the NumPy oracle, which needs Debian's python3-numpy).
 # The suite again with OpenMP compiled out (the sweep must work single-threaded).
 test-noomp:
-	$(MAKE) test BUILD=build-noomp CMAKE_FLAGS="-DCLUSTERCAP_OPENMP=OFF"
+	$(MAKE) test BUILD=build-noomp CMAKE_FLAGS="-DCLUSTERCAP_OPENMP=OFF -DCLUSTERCAP_PYTHON=OFF"
 
 # libFuzzer on the scenario loader + one estimate (clang); FUZZ_SECONDS=600 for longer.
 FUZZ_SECONDS ?= 60

@@ -12,6 +12,9 @@ packages=(
   catch2                         # tests (Catch2 2.13)
   clang-format-14                # the format check (ctest formatted, scripts/check-format.sh)
   python3-numpy                  # the NumPy oracle (ctest and `make bench`) on Debian's /usr/bin/python3
+  pybind11-dev python3-dev       # the Python package's extension, clustercap._core (python/)
+  python3-matplotlib             # clustercap.plot and `clustercap plot`
+  python3-pandas                 # clustercap.frames (DataFrames)
 )
 
 if [ "${1:-}" = "fuzz" ]; then

@@ -1,13 +1,18 @@
 #include "estimator/cli/app.hpp"
 
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -75,6 +80,7 @@ const char* kTopUsage =
     "  classify ID... [--rule R]   export-control TPP, PD and verdict per rule vintage\n"
     "  hardware list               chips, systems and reference clusters in the catalog\n"
     "  hardware show ID            one catalog entry with its sources\n"
+    "  plot RESULT.json -o FIG.png a figure of any command's --format json output (matplotlib)\n"
     "\n"
     "options:\n"
     "  --help       this text\n"
@@ -144,9 +150,14 @@ void reject_empty(const po::variables_map& vm, const po::options_description& de
   if (!problems.empty()) throw UsageError(problems, command);
 }
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& shown,
+                        const po::options_description& hidden,
                         const po::positional_options_description& positional,
                         const std::string& command) {
+  // Positional arguments are options to program_options; --help lists only
+  // `shown`, the options a user types.
+  po::options_description desc;
+  desc.add(shown).add(hidden);
   po::variables_map vm;
   try {
     // No abbreviations: `--out` must not silently mean `--output` (nor change
@@ -243,6 +254,68 @@ int write_result(const CommonOptions& common, const OutputTarget& target, const 
   return kExitOk;
 }
 
+// The scenario a command reads, as text: a file, "-" for standard input (the
+// capture's text inside run_captured), or the embedded configs/default.toml.
+struct ScenarioInput {
+  std::string name;  // for messages: the path, "<stdin>" or configs/default.toml
+  std::string text;
+};
+
+const char* const kStdinName = "<stdin>";
+
+// Reads standard input (descriptor 0) whole, up to the input-file cap.
+std::string read_stdin() {
+  std::string text;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t got = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw InputErrors({{kStdinName, 0, 0, "", "",
+                          std::string("cannot read standard input: ") + std::strerror(errno)}});
+    }
+    if (got == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(got));
+    if (text.size() > kMaxInputFileBytes) {
+      throw InputErrors({{kStdinName, 0, 0, "", "",
+                          "larger than 64 MiB, the cap for input files (is it the right input?)"}});
+    }
+  }
+}
+
+ScenarioInput read_scenario_input(const std::string& path) {
+  if (path.empty()) return {"configs/default.toml", default_scenario_text()};
+  if (path == "-") {
+    const Capture* capture = active_capture();
+    return {kStdinName, capture != nullptr ? capture->stdin_text : read_stdin()};
+  }
+  Diagnostics diagnostics;
+  auto text = read_text_file(path, diagnostics);
+  diagnostics.throw_if_any();
+  return {path, std::move(*text)};
+}
+
+Scenario load_scenario_input(const ScenarioInput& input, const Catalog& catalog,
+                             const std::vector<std::string>& sources,
+                             const std::vector<std::string>& sets) {
+  return load_scenario_text(input.name, input.text, catalog, sources, sets);
+}
+
+const char* const kScenarioHelp =
+    "\nSCENARIO.toml may be \"-\" to read the scenario from standard input.\n"
+    "--set KEY=VALUE (repeatable, applied in order) changes one scenario value as if the file\n"
+    "said it: KEY is the TOML key path with a 0-based index after each array of tables\n"
+    "(actor[0].site[0].power_mw, training.mfu); an index equal to the array's length, or [+],\n"
+    "appends a table. VALUE is a TOML value (300, \"a name\", true, [1, 2],\n"
+    "{ dist = \"lognormal\", p5 = 1, p95 = 3 }); a word that is not TOML (nvidia_h100) is taken\n"
+    "as a string. Values are checked like the file's; errors name the set as --set #N:1:COL,\n"
+    "N its place on the command line and COL the column of the value in KEY=VALUE.";
+
+void add_set_option(po::options_description& desc, std::vector<std::string>& sets) {
+  desc.add_options()("set", po::value<std::vector<std::string>>(&sets)->composing(),
+                     "KEY=VALUE: set one scenario value (repeatable; see above)");
+}
+
 // --sources A,B --sources C -> {A, B, C}; an empty item is a usage problem.
 std::vector<std::string> source_list(const std::vector<std::string>& raw,
                                      const std::string& command) {
@@ -274,30 +347,32 @@ void add_sources_option(po::options_description& desc, std::vector<std::string>&
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path;
-  std::vector<std::string> sources_raw;
+  std::vector<std::string> sources_raw, sets;
   po::options_description desc("estimate options");
   add_common(desc, common, true);
-  desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file");
   add_sources_option(desc, sources_raw);
+  add_set_option(desc, sets);
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
   po::positional_options_description positional;
   positional.add("scenario", 1);
-  const auto vm = parse(args, desc, positional, "estimate");
+  const auto vm = parse(args, desc, hidden, positional, "estimate");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap estimate [SCENARIO.toml] [--format table|json|csv] [--output FILE] "
-        "[--hardware EXTRA.toml] [--sources ID,...]\n\n"
+        "[--hardware EXTRA.toml] [--sources ID,...] [--set KEY=VALUE]\n\n"
         "Estimates, for each actor in the scenario, the largest single training cluster it can\n"
         "assemble, which limit binds (chips, power, network, budget), its sustained FLOP/s, the\n"
         "training compute over the run and the largest compute-optimal model. Without a file it\n"
-        "runs the embedded configs/default.toml.",
-        desc, "clustercap estimate configs/default.toml --format json --output estimate.json"));
+        "runs the embedded configs/default.toml." +
+            std::string(kScenarioHelp),
+        desc, "clustercap estimate --set actor[0].site[0].power_mw=300 --format json"));
   }
   const OutputTarget target = check_common(common, true, "estimate");
   const std::vector<std::string> sources = source_list(sources_raw, "estimate");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  const Scenario scenario = scenario_path.empty()
-                                ? load_default_scenario(catalog, sources)
-                                : load_scenario_file(scenario_path, catalog, sources);
+  const Scenario scenario =
+      load_scenario_input(read_scenario_input(scenario_path), catalog, sources, sets);
   const EstimateResult result = estimate(scenario, catalog);
   return write_result(common, target, result, report::write_estimate_json,
                       report::write_estimate_csv, report::write_estimate_table);
@@ -309,12 +384,13 @@ int run_hardware(const std::vector<std::string>& args) {
   po::options_description desc("hardware options");
   add_common(desc, common, true);
   desc.add_options()("kind", po::value<std::string>(&kind_text)->default_value("all"),
-                     "list only: chip, system, cluster or all")(
-      "action", po::value<std::string>(&action), "list or show")("id", po::value<std::string>(&id),
-                                                                 "catalog id for show");
+                     "list only: chip, system, cluster or all");
+  po::options_description hidden;
+  hidden.add_options()("action", po::value<std::string>(&action))("id",
+                                                                  po::value<std::string>(&id));
   po::positional_options_description positional;
   positional.add("action", 1).add("id", 1);
-  const auto vm = parse(args, desc, positional, "hardware");
+  const auto vm = parse(args, desc, hidden, positional, "hardware");
   if (vm.count("help") || action.empty()) {
     if (!vm.count("help")) throw UsageError("missing action: list or show", "hardware");
     return emit_stdout(
@@ -369,32 +445,36 @@ int run_hardware(const std::vector<std::string>& args) {
 int run_timeline_command(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path;
-  std::vector<std::string> sources_raw;
+  std::vector<std::string> sources_raw, sets;
   po::options_description desc("timeline options");
   add_common(desc, common, true);
-  desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file");
   add_sources_option(desc, sources_raw);
+  add_set_option(desc, sets);
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
   po::positional_options_description positional;
   positional.add("scenario", 1);
-  const auto vm = parse(args, desc, positional, "timeline");
+  const auto vm = parse(args, desc, hidden, positional, "timeline");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap timeline SCENARIO.toml [--format table|json|csv] [--output FILE]\n"
-        "       [--sources ID,...]\n\n"
+        "       [--sources ID,...] [--set KEY=VALUE]\n\n"
         "Runs the scenario's [[supply]] lines month by month over its [timeline]: production\n"
         "(wafers, yield, HBM, packaging; the binding stage), imports gated by the export rule,\n"
         "smuggling, attrition and yearly budgets. Each month: inventory, the largest cluster it\n"
         "can assemble, its sustained FLOP/s, the ratio to each reference and the first month\n"
-        "each reference is overtaken.",
+        "each reference is overtaken." +
+            std::string(kScenarioHelp),
         desc, "clustercap timeline configs/china-2026-pooled.toml"));
   }
   const OutputTarget target = check_common(common, true, "timeline");
   if (scenario_path.empty()) throw UsageError("timeline needs a scenario file", "timeline");
   const std::vector<std::string> sources = source_list(sources_raw, "timeline");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  const Scenario scenario = load_scenario_file(scenario_path, catalog, sources);
+  const ScenarioInput input = read_scenario_input(scenario_path);
+  const Scenario scenario = load_scenario_input(input, catalog, sources, sets);
   if (!scenario.timeline) {
-    throw InputErrors({{scenario_path, 0, 0, "timeline", "",
+    throw InputErrors({{input.name, 0, 0, "timeline", "",
                         "missing: timeline needs a [timeline] section with start and end"}});
   }
   const TimelineResult result = run_timeline(scenario, catalog);
@@ -408,12 +488,13 @@ int run_validate_command(const std::vector<std::string>& args) {
   std::string threads_text;
   po::options_description desc("validate options");
   add_common(desc, common, true);
-  desc.add_options()("cases", po::value<std::vector<std::string>>(&case_paths), "cases TOML files")(
-      "threads,t", po::value<std::string>(&threads_text)->default_value("1"),
-      "threads for the layout search, 1 to 1024");
+  desc.add_options()("threads,t", po::value<std::string>(&threads_text)->default_value("1"),
+                     "threads for the layout search, 1 to 1024");
   po::positional_options_description positional;
   positional.add("cases", -1);
-  const auto vm = parse(args, desc, positional, "validate");
+  po::options_description hidden;
+  hidden.add_options()("cases", po::value<std::vector<std::string>>(&case_paths));
+  const auto vm = parse(args, desc, hidden, positional, "validate");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap validate [CASES.toml...] [--threads T] [--format table|json|csv]\n\n"
@@ -477,19 +558,19 @@ int run_sweep_command(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string scenario_path, samples_out, plan_out;
   std::string samples_text, seed_text, threads_text, max_points_text;
-  std::vector<std::string> sources_raw;
+  std::vector<std::string> sources_raw, sets;
   using sweep::SweepOptions;
   po::options_description desc("sweep options");
   add_common(desc, common, true);
   add_sources_option(desc, sources_raw);
+  add_set_option(desc, sets);
   desc.add_options()("by-source",
                      "run the sweep once per [sources.readings] entry (or per source id when the "
                      "file names none) and report them side by side");
-  desc.add_options()("scenario", po::value<std::string>(&scenario_path), "scenario TOML file")(
-      "samples,n", po::value<std::string>(&samples_text)->default_value("100000"),
-      "samples per grid point, 1 to 1e11")("seed",
-                                           po::value<std::string>(&seed_text)->default_value("1"),
-                                           "random seed, 0 to 2^64-1 in decimal")(
+  desc.add_options()("samples,n", po::value<std::string>(&samples_text)->default_value("100000"),
+                     "samples per grid point, 1 to 1e11")(
+      "seed", po::value<std::string>(&seed_text)->default_value("1"),
+      "random seed, 0 to 2^64-1 in decimal")(
       "threads,t", po::value<std::string>(&threads_text)->default_value("1"),
       "OpenMP threads, 1 to 1024 (results do not depend on it)")(
       "max-points",
@@ -504,12 +585,15 @@ int run_sweep_command(const std::vector<std::string>& args) {
       "re-implementation, e.g. bench/reference_numpy.py");
   po::positional_options_description positional;
   positional.add("scenario", 1);
-  const auto vm = parse(args, desc, positional, "sweep");
+  po::options_description hidden;
+  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
+  const auto vm = parse(args, desc, hidden, positional, "sweep");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap sweep SCENARIO.toml [--samples N] [--seed S] [--threads T]\n"
         "       [--format table|json|csv] [--output FILE] [--samples-out FILE.csv]\n"
-        "       [--plan-out FILE.json] [--max-points N] [--sources ID,...] [--by-source]\n\n"
+        "       [--plan-out FILE.json] [--max-points N] [--sources ID,...] [--by-source]\n"
+        "       [--set KEY=VALUE]\n\n"
         "Draws every number written as a distribution (uniform, triangular, pert, normal,\n"
         "lognormal, choice; [[sweep.correlation]] for rank correlation) and evaluates the "
         "estimate\n"
@@ -518,7 +602,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
         "of exceeding each reference, a tornado and standardised rank-regression coefficients.\n"
         "A grid of more than 10000 points is refused unless --max-points raises the cap.\n"
         "Output is identical for any --threads; every output is written only when the whole\n"
-        "run succeeded.",
+        "run succeeded." +
+            std::string(kScenarioHelp),
         desc, "clustercap sweep configs/default.toml --samples 1000000 --threads 2"));
   }
   check_format(common.format, true, "sweep");
@@ -568,9 +653,10 @@ int run_sweep_command(const std::vector<std::string>& args) {
   const std::vector<OutputTarget> targets = plan_outputs(requests);
 
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
-  const Scenario scenario = load_scenario_file(scenario_path, catalog, sources);
+  const ScenarioInput input = read_scenario_input(scenario_path);
+  const Scenario scenario = load_scenario_input(input, catalog, sources, sets);
   if (!scenario.supply.empty()) {
-    throw InputErrors({{scenario_path, 0, 0, "supply", "",
+    throw InputErrors({{input.name, 0, 0, "supply", "",
                         "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
   }
   // --by-source: one scenario per reading, each loaded with that preference.
@@ -579,7 +665,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     for (const auto& [name, ids] : scenario.sweep.readings) readings.push_back(name);
     if (readings.empty()) readings = sweep::source_ids(scenario.sweep);
     if (readings.empty()) {
-      throw InputErrors({{scenario_path, 0, 0, "sources", "",
+      throw InputErrors({{input.name, 0, 0, "sources", "",
                           "--by-source needs inputs written as competing estimates "
                           "(estimates = [...]); this file has none"}});
     }
@@ -589,7 +675,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   if (!samples_out.empty() && points > 1) {
     // The rows carry no grid point: they would silently be the first point's.
     throw UsageError(
-        "--samples-out writes the samples of one run, not of each grid point: " + scenario_path +
+        "--samples-out writes the samples of one run, not of each grid point: " + input.name +
             " has a [sweep.grid] of " + std::to_string(points) + " points",
         "sweep");
   }
@@ -625,7 +711,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
     // Progress counts across the readings' runs.
     const auto progress = options.progress;
     for (std::size_t k = 0; k < readings.size(); ++k) {
-      const Scenario reading = load_scenario_file(scenario_path, catalog, {readings[k]});
+      const Scenario reading = load_scenario_input(input, catalog, {readings[k]}, sets);
       const std::uint64_t offset = k * options.samples * sweep::grid_point_count(reading);
       options.progress = [&, offset](std::uint64_t done, std::uint64_t total) {
         progress(offset + done, total * readings.size());
@@ -690,10 +776,11 @@ int run_compare(const std::vector<std::string>& args) {
   std::vector<std::string> ids;
   po::options_description desc("compare options");
   add_common(desc, common, true);
-  desc.add_options()("id", po::value<std::vector<std::string>>(&ids), "chip or system ids");
+  po::options_description hidden;
+  hidden.add_options()("id", po::value<std::vector<std::string>>(&ids));
   po::positional_options_description positional;
   positional.add("id", -1);
-  const auto vm = parse(args, desc, positional, "compare");
+  const auto vm = parse(args, desc, hidden, positional, "compare");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap compare ID ID... [--format table|json|csv] [--output FILE]\n\n"
@@ -816,9 +903,8 @@ int run_classify(const std::vector<std::string>& args) {
   HypotheticalChip h;
   po::options_description desc("classify options");
   add_common(desc, common, true);
-  desc.add_options()("id", po::value<std::vector<std::string>>(&ids), "chip ids")(
-      "rule", po::value<std::string>(&rule)->default_value("all"),
-      "rule vintage: 2022-10, 2023-10, 2024-12, 2026-01 or all")(
+  desc.add_options()("rule", po::value<std::string>(&rule)->default_value("all"),
+                     "rule vintage: 2022-10, 2023-10, 2024-12, 2026-01 or all")(
       "headroom", po::bool_switch(&show_headroom),
       "also show how far each metric is from every threshold of the rule (latest with --rule all)")(
       "name", po::value<std::string>(&h.name), "hypothetical chip: label")(
@@ -845,7 +931,9 @@ int run_classify(const std::vector<std::string>& args) {
   }
   po::positional_options_description positional;
   positional.add("id", -1);
-  const auto vm = parse(args, desc, positional, "classify");
+  po::options_description hidden;
+  hidden.add_options()("id", po::value<std::vector<std::string>>(&ids));
+  const auto vm = parse(args, desc, hidden, positional, "classify");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap classify ID... [--rule 2022-10|2023-10|2024-12|2026-01|all] "
@@ -913,6 +1001,101 @@ int run_classify(const std::vector<std::string>& args) {
                       report::write_classify_csv, report::write_classify_table);
 }
 
+// `plot` hands the JSON to the Python package (python/clustercap/plot.py) run
+// by Debian's python3, so the shell and Python draw the same figures. The
+// package is looked for beside the binary: build/python in the build tree,
+// PREFIX/lib/python3/dist-packages when installed (python/CMakeLists.txt).
+constexpr const char* kPlotPython = "/usr/bin/python3";
+
+std::string executable_dir() {
+  std::string path(4096, '\0');
+  const ssize_t n = readlink("/proc/self/exe", path.data(), path.size() - 1);
+  if (n <= 0) throw RuntimeFailure("plot: cannot find the clustercap binary's directory");
+  path.resize(static_cast<std::size_t>(n));
+  return path.substr(0, path.find_last_of('/'));
+}
+
+std::string plot_package_dir() {
+  const std::string dir = executable_dir();
+  const std::vector<std::string> candidates = {dir + "/python",
+                                               dir + "/../lib/python3/dist-packages"};
+  for (const auto& candidate : candidates) {
+    if (access((candidate + "/clustercap/plot.py").c_str(), R_OK) == 0) return candidate;
+  }
+  throw RuntimeFailure("plot needs the Python package clustercap: it is in neither " +
+                       candidates[0] + " nor " + candidates[1] +
+                       " (build with -DCLUSTERCAP_PYTHON=ON)");
+}
+
+int run_plot(const std::vector<std::string>& args) {
+  std::string result_path, output;
+  po::options_description desc("plot options");
+  desc.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>(&output),
+      "the figure to write: FILE.png, FILE.svg or FILE.pdf (the suffix picks the format)");
+  po::options_description hidden;
+  hidden.add_options()("result", po::value<std::string>(&result_path));
+  po::positional_options_description positional;
+  positional.add("result", 1);
+  const auto vm = parse(args, desc, hidden, positional, "plot");
+  if (vm.count("help")) {
+    return emit_stdout(help_text(
+        "usage: clustercap plot RESULT.json --output FIG.png|FIG.svg\n\n"
+        "Draws the JSON output (--format json) of estimate, timeline, sweep, compare, classify,\n"
+        "validate or hardware list; the kind is read from its \"schema\" field. Runs the Python\n"
+        "package clustercap.plot with Debian's python3 and matplotlib (python3-matplotlib).",
+        desc,
+        "clustercap timeline configs/china-2026-pooled.toml --format json -o t.json && "
+        "clustercap plot t.json -o t.png"));
+  }
+  std::vector<std::string> problems;
+  if (result_path.empty()) problems.push_back("plot needs a RESULT.json file");
+  if (output.empty()) problems.push_back("plot needs --output FIG.png or FIG.svg");
+  if (!problems.empty()) throw UsageError(problems, "plot");
+  if (access(kPlotPython, X_OK) != 0) {
+    throw RuntimeFailure(std::string("plot needs Debian's python3 (") + kPlotPython +
+                         ") with matplotlib: apt-get install python3 python3-matplotlib");
+  }
+  const std::string package_dir = plot_package_dir();
+
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("PYTHONPATH=", 0) == 0 || entry.rfind("MPLBACKEND=", 0) == 0) continue;
+    environment.push_back(entry);
+  }
+  const char* old_path = std::getenv("PYTHONPATH");
+  environment.push_back("PYTHONPATH=" + package_dir +
+                        (old_path != nullptr && *old_path ? ":" + std::string(old_path) : ""));
+  environment.push_back("MPLBACKEND=Agg");  // no display needed
+  const std::vector<std::string> argv_text = {kPlotPython, "-m",       "clustercap.plot",
+                                              result_path, "--output", output};
+  std::vector<char*> argv_ptrs, env_ptrs;
+  for (const auto& a : argv_text) argv_ptrs.push_back(const_cast<char*>(a.c_str()));
+  argv_ptrs.push_back(nullptr);
+  for (const auto& e : environment) env_ptrs.push_back(const_cast<char*>(e.c_str()));
+  env_ptrs.push_back(nullptr);
+
+  pid_t child = 0;
+  const int spawned =
+      posix_spawn(&child, kPlotPython, nullptr, nullptr, argv_ptrs.data(), env_ptrs.data());
+  if (spawned != 0) {
+    throw RuntimeFailure(std::string("plot: cannot run ") + kPlotPython + ": " +
+                         std::strerror(spawned));
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) throw RuntimeFailure("plot: lost the python3 process");
+  }
+  // The package prints its own messages and uses the same exit codes.
+  if (WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    return code == kExitOk || code == kExitInput ? code : kExitRuntime;
+  }
+  throw RuntimeFailure(std::string("plot: python3 stopped by signal ") +
+                       std::to_string(WTERMSIG(status)));
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& err) {
@@ -936,9 +1119,10 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
     if (command == "sweep") return run_sweep_command(rest);
     if (command == "validate") return run_validate_command(rest);
     if (command == "classify") return run_classify(rest);
+    if (command == "plot") return run_plot(rest);
     throw UsageError("unknown command \"" + command + "\"" +
                          did_you_mean(command, {"estimate", "hardware", "compare", "classify",
-                                                "timeline", "sweep", "validate"}),
+                                                "timeline", "sweep", "validate", "plot"}),
                      "");
   } catch (const UsageError& e) {
     for (const auto& message : e.messages())

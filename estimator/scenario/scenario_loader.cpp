@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "estimator/scenario/inputs.hpp"
+#include "estimator/scenario/set_override.hpp"
 #include "estimator/scenario/supply_loader.hpp"
 #include "estimator/scenario/sweep_loader.hpp"
 #include "estimator/scenario/workload_loader.hpp"
@@ -527,12 +528,18 @@ void read_references(TableReader& root, Scenario& scenario, const Catalog& catal
 }  // namespace
 
 Scenario load_scenario_text(const std::string& name, const std::string& text,
-                            const Catalog& catalog, const std::vector<std::string>& sources) {
+                            const Catalog& catalog, const std::vector<std::string>& sources,
+                            const std::vector<std::string>& sets) {
   Diagnostics diagnostics;
   Scenario scenario;
   scenario.file = name;
   auto document = parse_toml(name, text, diagnostics);
   diagnostics.throw_if_any();
+  // Each --set edits the parsed table; the values it brings are then read and
+  // checked below exactly as the file's (set_override.hpp). A set that cannot
+  // be applied is reported with the loader's errors.
+  std::vector<SetOverride> overrides = parse_sets(sets, diagnostics);
+  apply_sets(*document, overrides, diagnostics);
   TableReader root(*document, "", name, diagnostics);
   root.allow_distributions(distribution_handler(scenario));
   // The source preference first: sourced values pick their estimate as read.
@@ -585,11 +592,12 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
 }
 
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog,
-                            const std::vector<std::string>& sources) {
+                            const std::vector<std::string>& sources,
+                            const std::vector<std::string>& sets) {
   Diagnostics diagnostics;
   auto text = read_text_file(path, diagnostics);
   diagnostics.throw_if_any();
-  return load_scenario_text(path, *text, catalog, sources);
+  return load_scenario_text(path, *text, catalog, sources, sets);
 }
 
 std::string_view embedded_config(std::string_view name) {
@@ -604,8 +612,10 @@ const std::string& default_scenario_text() {
   return text;
 }
 
-Scenario load_default_scenario(const Catalog& catalog, const std::vector<std::string>& sources) {
-  return load_scenario_text("configs/default.toml", default_scenario_text(), catalog, sources);
+Scenario load_default_scenario(const Catalog& catalog, const std::vector<std::string>& sources,
+                               const std::vector<std::string>& sets) {
+  return load_scenario_text("configs/default.toml", default_scenario_text(), catalog, sources,
+                            sets);
 }
 
 }  // namespace clustercap

@@ -249,9 +249,16 @@ std::int64_t TableReader::column() const {
   return std::max<std::int64_t>(1, table_->source().begin.column);
 }
 
+const std::string& TableReader::file() const {
+  const auto& path = table_->source().path;
+  return path ? *path : file_;
+}
+
 void TableReader::add_error(const toml::node* at, std::string_view key, std::string rule) {
-  InputError error{file_, line(), column(), key_path(key), "", std::move(rule)};
+  InputError error{file(), line(), column(), key_path(key), "", std::move(rule)};
   if (at != nullptr) {
+    // A value spliced in from elsewhere (a --set) names where it came from.
+    if (at->source().path) error.file = *at->source().path;
     error.line = std::max<std::int64_t>(1, at->source().begin.line);
     error.column = std::max<std::int64_t>(1, at->source().begin.column);
     error.value = describe_node(*at);
@@ -259,7 +266,7 @@ void TableReader::add_error(const toml::node* at, std::string_view key, std::str
   diagnostics_->add(std::move(error));
 }
 
-std::string TableReader::location() const { return file_position(file_, line(), column()); }
+std::string TableReader::location() const { return file_position(file(), line(), column()); }
 
 std::pair<std::int64_t, std::int64_t> TableReader::position(std::string_view key) const {
   const toml::node* node = table_->get(key);
@@ -492,7 +499,7 @@ void TableReader::report_unknown_keys() {
     for (const auto& k : known_keys_) known = known || k == name;
     if (known) continue;
     // Point at the key itself, where the typo is.
-    InputError error{file_,
+    InputError error{key.source().path ? *key.source().path : file(),
                      std::max<std::int64_t>(1, key.source().begin.line),
                      std::max<std::int64_t>(1, key.source().begin.column),
                      key_path(name),

@@ -123,7 +123,8 @@ class TableReader {
   // Every key present in the table, read or not.
   std::vector<std::string> keys() const;
   const std::string& path() const { return path_; }
-  const std::string& file() const { return file_; }
+  // The file the table was parsed from (a table added by a --set: "--set #N").
+  const std::string& file() const;
   std::string key_path(std::string_view key) const;
   std::int64_t line() const;
   std::int64_t column() const;
