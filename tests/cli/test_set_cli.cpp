@@ -132,3 +132,36 @@ TEST_CASE("every command's --help lists only the options a user types", "[cli][h
     }
   }
 }
+
+TEST_CASE("an alias on the command line is resolved with a note on stderr", "[cli][aliases]") {
+  const auto compare = run_captured({"compare", "h100", "910c", "--format", "json"});
+  CHECK(compare.exit_code == 0);
+  CHECK(compare.err ==
+        "clustercap: note: \"h100\" is nvidia_h100_sxm (NVIDIA H100 SXM5 80GB)\n"
+        "clustercap: note: \"910c\" is huawei_ascend_910c (Huawei Ascend 910C)\n");
+  const auto estimate = run_captured({"estimate", "--set", "actor[0].inventory[2].chip=h20"});
+  CHECK(estimate.exit_code == 0);
+  CHECK(estimate.err ==
+        "clustercap: note: \"h20\" is nvidia_h20 (NVIDIA H20 (HGX, China export variant))\n");
+  const auto classify = run_captured({"classify", "H20", "--rule", "2024-12"});
+  CHECK(classify.exit_code == 0);
+  CHECK(classify.err ==
+        "clustercap: note: \"H20\" is nvidia_h20 (NVIDIA H20 (HGX, China export variant))\n");
+}
+
+TEST_CASE("an ambiguous alias on the command line is an input error with the candidates",
+          "[cli][aliases]") {
+  const auto show = run_captured({"hardware", "show", "colossus"});
+  CHECK(show.exit_code == 2);
+  CHECK(show.err ==
+        "command line: hardware show = \"colossus\": is ambiguous: it may mean "
+        "\"xai_colossus_1_phase1\", \"xai_colossus_1_phase2\", \"xai_colossus_1_phase3\", "
+        "\"xai_colossus_2\"; write one of these ids\n"
+        "clustercap: 1 input error; nothing was written\n");
+  const auto compare = run_captured({"compare", "gb200", "h100"});
+  CHECK(compare.exit_code == 2);
+  CHECK(compare.err ==
+        "command line: compare = \"gb200\": is ambiguous: it may mean \"nvidia_gb200_gpu\", "
+        "\"nvidia_gb200_nvl72\"; write one of these ids\n"
+        "clustercap: 1 input error; nothing was written\n");
+}
