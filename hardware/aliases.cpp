@@ -138,6 +138,14 @@ IdLookup look_up_id(const std::string& word, const Catalog& catalog, unsigned ki
   return lookup;
 }
 
+std::string ambiguous_rule(const std::vector<std::string>& candidates) {
+  std::string list;
+  for (const auto& candidate : candidates) {
+    list += (list.empty() ? "\"" : ", \"") + candidate + "\"";
+  }
+  return "is ambiguous: it may mean " + list + "; write one of these ids";
+}
+
 std::string catalog_name(const std::string& id, const Catalog& catalog) {
   if (const Chip* chip = catalog.find_chip(id)) return chip->name;
   if (const System* system = catalog.find_system(id)) return system->name;

@@ -36,6 +36,10 @@ struct IdLookup {
 // the alias table (case, "-", "_" and blanks ignored: "GB-200" is "gb200").
 IdLookup look_up_id(const std::string& word, const Catalog& catalog, unsigned kinds);
 
+// The rule for an ambiguous alias: "is ambiguous: it may mean "a", "b";
+// write one of these ids".
+std::string ambiguous_rule(const std::vector<std::string>& candidates);
+
 // The catalog's name for an id of any kind ("NVIDIA H20"); empty if none.
 std::string catalog_name(const std::string& id, const Catalog& catalog);
 

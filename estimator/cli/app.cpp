@@ -344,12 +344,8 @@ std::vector<std::string> resolve_ids(const std::vector<std::string>& ids, const 
       continue;
     }
     if (lookup.result == IdLookup::Result::ambiguous) {
-      std::string list;
-      for (const auto& candidate : lookup.candidates) {
-        list += (list.empty() ? "\"" : ", \"") + candidate + "\"";
-      }
-      errors.push_back({"command line", 0, 0, command, "\"" + id + "\"",
-                        "is ambiguous: it may mean " + list + "; write one of these ids"});
+      errors.push_back(
+          {"command line", 0, 0, command, "\"" + id + "\"", ambiguous_rule(lookup.candidates)});
     }
     resolved.push_back(id);
   }

@@ -10,11 +10,7 @@ void resolve_alias(TableReader& reader, std::string_view key, std::string& id, u
     used.push_back({id, lookup.id});
     id = lookup.id;
   } else if (lookup.result == IdLookup::Result::ambiguous) {
-    std::string list;
-    for (const auto& candidate : lookup.candidates) {
-      list += (list.empty() ? "\"" : ", \"") + candidate + "\"";
-    }
-    reader.error_at(key, "is ambiguous: it may mean " + list + "; write one of these ids");
+    reader.error_at(key, ambiguous_rule(lookup.candidates));
     id.clear();
   }
 }

@@ -20,7 +20,7 @@ namespace {
 
 const std::string kSource = CLUSTERCAP_SOURCE_DIR;
 
-// A copy of configs/NAME in a temp folder's configs/, with the first `from`
+// A copy of the config file NAME in a temp folder's configs folder, with the first `from`
 // replaced by `to`; returns the temp folder, so NAME keeps its relative path.
 fs::path edited_copy(const std::string& name, const std::string& from, const std::string& to) {
   const fs::path dir =
@@ -47,6 +47,16 @@ void check_same_as_file(const std::vector<std::string>& set_args,
   CHECK(by_set.err == by_file.err);
   CHECK(by_set.out == by_file.out);
   CHECK(by_set.out != unchanged.out);
+}
+
+// Two estimate JSON outputs are equal but for the scenario's file, which in
+// `from_stdin` is "<stdin>".
+void check_same_but_file(const std::string& from_stdin, const std::string& from_file) {
+  auto a = nlohmann::json::parse(from_stdin);
+  auto b = nlohmann::json::parse(from_file);
+  CHECK(a["scenario"]["file"] == "<stdin>");
+  a["scenario"]["file"] = b["scenario"]["file"];
+  CHECK(a == b);
 }
 
 }  // namespace
@@ -88,11 +98,7 @@ TEST_CASE("a scenario named - is read from standard input and named <stdin>", "[
       run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json", "--set", "training.mfu=0.4"});
   REQUIRE(from_stdin.exit_code == 0);
   REQUIRE(embedded.exit_code == 0);
-  auto a = nlohmann::json::parse(from_stdin.out);
-  auto b = nlohmann::json::parse(embedded.out);
-  CHECK(a["scenario"]["file"] == "<stdin>");
-  a["scenario"]["file"] = b["scenario"]["file"];
-  CHECK(a == b);
+  check_same_but_file(from_stdin.out, embedded.out);
 }
 
 TEST_CASE("inside run_captured, - reads the captured text, never descriptor 0",
@@ -101,11 +107,7 @@ TEST_CASE("inside run_captured, - reads the captured text, never descriptor 0",
   const auto captured = run_captured({"estimate", "-", "--format", "json"}, text);
   const auto embedded = run_captured({"estimate", "--format", "json"});
   REQUIRE(captured.exit_code == 0);
-  auto a = nlohmann::json::parse(captured.out);
-  auto b = nlohmann::json::parse(embedded.out);
-  CHECK(a["scenario"]["file"] == "<stdin>");
-  a["scenario"]["file"] = b["scenario"]["file"];
-  CHECK(a == b);
+  check_same_but_file(captured.out, embedded.out);
 
   const auto bad = run_captured({"estimate", "-"}, "[scenario]\nname = \"x\"\n");
   CHECK(bad.exit_code == 2);
