@@ -157,3 +157,17 @@ TEST_CASE("an ambiguous alias is an error naming the candidates; an unknown id g
         std::vector<std::string>{"--set #1:1:28: actor.inventory.chip = \"h21\": unknown chip id "
                                  "(did you mean \"h20\"?)"});
 }
+
+TEST_CASE("a quoted key part reaches a [sweep.grid] axis, whose values are checked like the file's",
+          "[set]") {
+  toml::table root = parsed("[sweep.grid]\n");
+  REQUIRE(apply(root, {"sweep.grid.\"actor[0].site[0].power_mw\"=[100, 300]"}).empty());
+  CHECK(root["sweep"]["grid"]["actor[0].site[0].power_mw"].as_array()->size() == 2);
+  CHECK(parse_errors({"sweep.grid.\"x=1"}) ==
+        std::vector<std::string>{"--set #1:1:12: sweep.grid.\"x: a quoted part of the key must be "
+                                 "a non-empty name in \"...\""});
+  // sweep.grid."actor[0].site[0].power_mw" is 38 characters: the list starts at column 40.
+  CHECK(default_errors({"sweep.grid.\"actor[0].site[0].power_mw\"=[100, -5]"}) ==
+        std::vector<std::string>{"--set #1:1:40: sweep.grid.actor[0].site[0].power_mw = -5: must "
+                                 "be in (0, 1000000]"});
+}
