@@ -31,6 +31,7 @@
 #include "estimator/sweep/sweep.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/validate.hpp"
+#include "hardware/aliases.hpp"
 #include "hardware/catalog_loader.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/printable.hpp"
@@ -87,7 +88,9 @@ const char* kTopUsage =
     "  --version    print the version\n"
     "\n"
     "exit codes: 0 success, 1 runtime failure, 2 bad input or usage\n"
-    "example: clustercap estimate configs/default.toml --format json\n";
+    "example: clustercap estimate configs/default.toml --format json\n"
+    "scripts: SCENARIO.toml may be - (standard input); --set KEY=VALUE changes one of its\n"
+    "         values (estimate --help); ids may be short names such as h20, gb200 or cm384\n";
 
 struct CommonOptions {
   std::string format = "table";
@@ -316,6 +319,45 @@ void add_set_option(po::options_description& desc, std::vector<std::string>& set
                      "KEY=VALUE: set one scenario value (repeatable; see above)");
 }
 
+// One note on `err` per alias used: `"h20" is nvidia_h20 (NAME)`.
+void note_aliases(const std::vector<AliasUse>& uses, const Catalog& catalog, std::ostream& err) {
+  std::vector<std::pair<std::string, std::string>> noted;
+  for (const auto& use : uses) {
+    const auto key = std::make_pair(use.alias, use.id);
+    if (std::find(noted.begin(), noted.end(), key) != noted.end()) continue;
+    noted.push_back(key);
+    const std::string name = catalog_name(use.id, catalog);
+    err << "clustercap: note: \"" << printable_text(use.alias) << "\" is " << use.id
+        << (name.empty() ? "" : " (" + name + ")") << "\n";
+  }
+}
+
+// Ids typed on the command line with each alias replaced by its id (noted on
+// `err`); an ambiguous alias is an input error naming the candidates.
+std::vector<std::string> resolve_ids(const std::vector<std::string>& ids, const Catalog& catalog,
+                                     unsigned kinds, const std::string& command,
+                                     std::ostream& err) {
+  std::vector<std::string> resolved;
+  std::vector<AliasUse> uses;
+  std::vector<InputError> errors;
+  for (const auto& id : ids) {
+    const IdLookup lookup = look_up_id(id, catalog, kinds);
+    if (lookup.result == IdLookup::Result::alias) {
+      uses.push_back({id, lookup.id});
+      resolved.push_back(lookup.id);
+      continue;
+    }
+    if (lookup.result == IdLookup::Result::ambiguous) {
+      errors.push_back(
+          {"command line", 0, 0, command, "\"" + id + "\"", ambiguous_rule(lookup.candidates)});
+    }
+    resolved.push_back(id);
+  }
+  if (!errors.empty()) throw InputErrors(errors);
+  note_aliases(uses, catalog, err);
+  return resolved;
+}
+
 // --sources A,B --sources C -> {A, B, C}; an empty item is a usage problem.
 std::vector<std::string> source_list(const std::vector<std::string>& raw,
                                      const std::string& command) {
@@ -344,7 +386,7 @@ void add_sources_option(po::options_description& desc, std::vector<std::string>&
                      "written as competing estimates; \"mix\" weights them");
 }
 
-int run_estimate(const std::vector<std::string>& args) {
+int run_estimate(const std::vector<std::string>& args, std::ostream& err) {
   CommonOptions common;
   std::string scenario_path;
   std::vector<std::string> sources_raw, sets;
@@ -373,12 +415,13 @@ int run_estimate(const std::vector<std::string>& args) {
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const Scenario scenario =
       load_scenario_input(read_scenario_input(scenario_path), catalog, sources, sets);
+  note_aliases(scenario.aliases_used, catalog, err);
   const EstimateResult result = estimate(scenario, catalog);
   return write_result(common, target, result, report::write_estimate_json,
                       report::write_estimate_csv, report::write_estimate_table);
 }
 
-int run_hardware(const std::vector<std::string>& args) {
+int run_hardware(const std::vector<std::string>& args, std::ostream& err) {
   CommonOptions common;
   std::string action, id, kind_text = "all";
   po::options_description desc("hardware options");
@@ -428,12 +471,14 @@ int run_hardware(const std::vector<std::string>& args) {
     if (id.empty()) throw UsageError("show needs an ID", "hardware");
     if (!vm["kind"].defaulted())
       throw UsageError("--kind applies to hardware list only", "hardware");
+    id = resolve_ids({id}, catalog, kAnyIds, "hardware show", err).front();
     const bool found = common.format == "json"
                            ? report::write_hardware_show_json(catalog, id, text)
                            : report::write_hardware_show_table(catalog, id, text);
     if (!found) {
-      throw InputErrors({{"command line", 0, 0, "hardware show", "\"" + id + "\"",
-                          "unknown catalog id" + did_you_mean(id, catalog.all_ids())}});
+      throw InputErrors(
+          {{"command line", 0, 0, "hardware show", "\"" + id + "\"",
+            "unknown catalog id" + did_you_mean(id, id_candidates(catalog, kAnyIds))}});
     }
   } else {
     throw UsageError("unknown action \"" + action + "\": use list or show", "hardware");
@@ -442,7 +487,7 @@ int run_hardware(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-int run_timeline_command(const std::vector<std::string>& args) {
+int run_timeline_command(const std::vector<std::string>& args, std::ostream& err) {
   CommonOptions common;
   std::string scenario_path;
   std::vector<std::string> sources_raw, sets;
@@ -473,6 +518,7 @@ int run_timeline_command(const std::vector<std::string>& args) {
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const ScenarioInput input = read_scenario_input(scenario_path);
   const Scenario scenario = load_scenario_input(input, catalog, sources, sets);
+  note_aliases(scenario.aliases_used, catalog, err);
   if (!scenario.timeline) {
     throw InputErrors({{input.name, 0, 0, "timeline", "",
                         "missing: timeline needs a [timeline] section with start and end"}});
@@ -554,7 +600,7 @@ class ProgressLine {
   bool open_ = false;
 };
 
-int run_sweep_command(const std::vector<std::string>& args) {
+int run_sweep_command(const std::vector<std::string>& args, std::ostream& err) {
   CommonOptions common;
   std::string scenario_path, samples_out, plan_out;
   std::string samples_text, seed_text, threads_text, max_points_text;
@@ -655,6 +701,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const ScenarioInput input = read_scenario_input(scenario_path);
   const Scenario scenario = load_scenario_input(input, catalog, sources, sets);
+  note_aliases(scenario.aliases_used, catalog, err);
   if (!scenario.supply.empty()) {
     throw InputErrors({{input.name, 0, 0, "supply", "",
                         "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
@@ -757,8 +804,9 @@ void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog
   }();
   for (const auto& id : ids) {
     if (std::find(known.begin(), known.end(), id) != known.end()) continue;
-    std::string rule = std::string("unknown ") + (chips_only ? "chip id" : "chip or system id") +
-                       did_you_mean(id, known);
+    std::string rule =
+        std::string("unknown ") + (chips_only ? "chip id" : "chip or system id") +
+        did_you_mean(id, id_candidates(catalog, chips_only ? kChipIds : kChipIds | kSystemIds));
     if (catalog.find_cluster(id) != nullptr)
       rule = "is a reference cluster; " + command + " takes " +
              (chips_only ? "chips" : "chips and systems");
@@ -771,7 +819,7 @@ void check_ids_exist(const std::vector<std::string>& ids, const Catalog& catalog
   if (!errors.empty()) throw InputErrors(errors);
 }
 
-int run_compare(const std::vector<std::string>& args) {
+int run_compare(const std::vector<std::string>& args, std::ostream& err) {
   CommonOptions common;
   std::vector<std::string> ids;
   po::options_description desc("compare options");
@@ -792,6 +840,7 @@ int run_compare(const std::vector<std::string>& args) {
   const OutputTarget target = check_common(common, true, "compare");
   if (ids.size() < 2) throw UsageError("compare needs at least two ids", "compare");
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
+  ids = resolve_ids(ids, catalog, kChipIds | kSystemIds, "compare", err);
   check_ids_exist(ids, catalog, false, "compare");
   const ComparisonResult result = compare_hardware(catalog, ids);
   return write_result(common, target, result, report::write_compare_json, report::write_compare_csv,
@@ -895,7 +944,7 @@ const char* flag_for(const std::string& metric) {
   return "--tflops-bf16";
 }
 
-int run_classify(const std::vector<std::string>& args) {
+int run_classify(const std::vector<std::string>& args, std::ostream& err) {
   CommonOptions common;
   std::vector<std::string> ids;
   std::string rule = "all";
@@ -966,6 +1015,7 @@ int run_classify(const std::vector<std::string>& args) {
   const bool hypothetical = h.given();
   if (ids.empty() && !hypothetical)
     throw UsageError("classify needs a chip id or a hypothetical chip", "classify");
+  ids = resolve_ids(ids, catalog, kChipIds, "classify", err);
   check_ids_exist(ids, catalog, true, "classify");
   std::vector<Chip> chips;
   for (const auto& id : ids) chips.push_back(*catalog.find_chip(id));
@@ -1112,13 +1162,13 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
     if (command == "--version") {
       return emit_stdout("clustercap " + std::string(kVersion) + "\n");
     }
-    if (command == "estimate") return run_estimate(rest);
-    if (command == "hardware") return run_hardware(rest);
-    if (command == "compare") return run_compare(rest);
-    if (command == "timeline") return run_timeline_command(rest);
-    if (command == "sweep") return run_sweep_command(rest);
+    if (command == "estimate") return run_estimate(rest, err);
+    if (command == "hardware") return run_hardware(rest, err);
+    if (command == "compare") return run_compare(rest, err);
+    if (command == "timeline") return run_timeline_command(rest, err);
+    if (command == "sweep") return run_sweep_command(rest, err);
     if (command == "validate") return run_validate_command(rest);
-    if (command == "classify") return run_classify(rest);
+    if (command == "classify") return run_classify(rest, err);
     if (command == "plot") return run_plot(rest);
     throw UsageError("unknown command \"" + command + "\"" +
                          did_you_mean(command, {"estimate", "hardware", "compare", "classify",

@@ -51,10 +51,10 @@ InputError inconsistency(const Scenario& scenario, const Copula& copula, IndexOf
   for (std::size_t i = 0; i < culprit; ++i) {
     if (involved[i] != 0)
       others +=
-          (others.empty() ? "" : ", ") + file_position(scenario.file, all[i].line, all[i].column);
+          (others.empty() ? "" : ", ") + file_position(all[i].file, all[i].line, all[i].column);
   }
   const Correlation& c = all[culprit];
-  return {scenario.file,
+  return {c.file,
           c.line,
           c.column,
           "sweep.correlation",

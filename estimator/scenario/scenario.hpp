@@ -103,6 +103,12 @@ struct DefaultedInput {
   std::string catalog_id;
 };
 
+// A short name written where a catalog id belongs ("h20" for nvidia_h20).
+struct AliasUse {
+  std::string alias;  // as written
+  std::string id;     // the catalog id it stands for
+};
+
 struct Scenario {
   std::string file;  // where it was loaded from ("configs/default.toml" when embedded)
   std::string name;
@@ -132,6 +138,8 @@ struct Scenario {
   // the system's catalog rails where it has them, see plan.hpp). Site pue and
   // duration_days are required, so never defaulted.
   std::vector<DefaultedInput> defaulted;
+  // Every alias the file (or a --set) used, in reading order; the CLI notes each.
+  std::vector<AliasUse> aliases_used;
   // The entry for `key`, or null when the file writes it.
   const DefaultedInput* find_default(const std::string& key) const {
     for (const auto& d : defaulted)

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "estimator/scenario/catalog_ids.hpp"
 #include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/set_override.hpp"
 #include "estimator/scenario/supply_loader.hpp"
@@ -282,13 +283,17 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   const Chip* chip = catalog.find_chip(line.chip_id);
   if (chip == nullptr) {
     if (line.chip_id.empty()) return;  // already reported as missing/invalid
-    if (const System* system = catalog.find_system(line.chip_id)) {
+    // A system's id or alias where the chip belongs ("cm384").
+    const IdLookup as_system = look_up_id(line.chip_id, catalog, kSystemIds);
+    if (const System* system = catalog.find_system(
+            as_system.result == IdLookup::Result::alias ? as_system.id : line.chip_id)) {
       reader.error_at("chip", system->chip_id.empty()
                                   ? "is a system, not a chip, and its chip is not in the catalog"
                                   : "is a system, not a chip; use chip = \"" + system->chip_id +
                                         "\" with system = \"" + system->id + "\"");
     } else {
-      reader.error_at("chip", "unknown chip id" + did_you_mean(line.chip_id, catalog.chip_ids()));
+      reader.error_at(
+          "chip", "unknown chip id" + did_you_mean(line.chip_id, id_candidates(catalog, kChipIds)));
     }
     return;
   }
@@ -296,8 +301,9 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
   if (!line.system_id.empty()) {
     system = catalog.find_system(line.system_id);
     if (system == nullptr) {
-      reader.error_at("system",
-                      "unknown system id" + did_you_mean(line.system_id, catalog.system_ids()));
+      reader.error_at(
+          "system",
+          "unknown system id" + did_you_mean(line.system_id, id_candidates(catalog, kSystemIds)));
       return;
     }
     if (system->chip_id != chip->id) {
@@ -470,6 +476,10 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
         reader.table_array("inventory", has_supply ? Presence::optional : Presence::required);
     for (auto& line_reader : inventory_readers) {
       actor.inventory.push_back(read_inventory_line(line_reader));
+      InventoryLine& line = actor.inventory.back();
+      resolve_alias(line_reader, "chip", line.chip_id, kChipIds, catalog, scenario.aliases_used);
+      resolve_alias(line_reader, "system", line.system_id, kSystemIds, catalog,
+                    scenario.aliases_used);
     }
     // Lines the model cannot use are errors only when none of the actor's is usable.
     const bool any_usable = std::any_of(
@@ -489,7 +499,8 @@ void check_reference(TableReader& reader, const std::string& id, const Scenario&
                      const Catalog& catalog) {
   const ReferenceCluster* cluster = catalog.find_cluster(id);
   if (cluster == nullptr) {
-    reader.error_at("id", "unknown reference cluster id" + did_you_mean(id, catalog.cluster_ids()));
+    reader.error_at("id", "unknown reference cluster id" +
+                              did_you_mean(id, id_candidates(catalog, kClusterIds)));
     return;
   }
   if (cluster->chip_id.empty() || !cluster->chip_count) {
@@ -516,6 +527,8 @@ void read_references(TableReader& root, Scenario& scenario, const Catalog& catal
     auto id = reader.string("id", Presence::required);
     reader.report_unknown_keys();
     if (!id) continue;
+    resolve_alias(reader, "id", *id, kClusterIds, catalog, scenario.aliases_used);
+    if (id->empty()) continue;
     if (const auto [first, fresh] = seen.emplace(*id, reader.location()); !fresh) {
       reader.error_at("id", "duplicate reference; also listed at " + first->second);
       continue;

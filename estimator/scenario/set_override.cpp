@@ -32,7 +32,18 @@ std::optional<std::vector<SetStep>> parse_key(const SetOverride& set, Diagnostic
   while (true) {
     SetStep step;
     step.column = i + 1;
-    while (i < key.size() && is_name_char(key[i])) step.name += key[i++];
+    if (i < key.size() && key[i] == '"') {
+      // A quoted part, as TOML writes a key with dots or brackets in it:
+      // sweep.grid."actor[0].site[0].power_mw".
+      const std::size_t close = key.find('"', i + 1);
+      if (close == std::string::npos || close == i + 1) {
+        return fail(i, "a quoted part of the key must be a non-empty name in \"...\"");
+      }
+      step.name = key.substr(i + 1, close - i - 1);
+      i = close + 1;
+    } else {
+      while (i < key.size() && is_name_char(key[i])) step.name += key[i++];
+    }
     if (step.name.empty()) return fail(i, kNameRule);
     if (i < key.size() && key[i] == '[') {
       const std::size_t close = key.find(']', i);

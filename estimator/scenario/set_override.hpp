@@ -5,7 +5,8 @@
 // KEY is the TOML key path with an index after each array of tables:
 // "actor[0].site[0].power_mw", "training.mfu". Indices are 0-based; an index
 // equal to the array's length, or "+", appends a new table
-// ("actor[0].site[+].name"). VALUE is a TOML value ("300", "\"a b\"", "true",
+// ("actor[0].site[+].name"); a part with dots or brackets is quoted as in
+// TOML (sweep.grid."actor[0].site[0].power_mw"). VALUE is a TOML value ("300", "\"a b\"", "true",
 // "{ dist = \"lognormal\", p5 = 1, p95 = 3 }", "[1, 2]"); text that is not
 // valid TOML and does not start with a quote, "[" or "{" is taken as a string
 // ("chip=nvidia_h100").

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "estimator/scenario/catalog_ids.hpp"
 #include "estimator/supply/wafer.hpp"
 #include "hardware/common/text_match.hpp"
 
@@ -175,16 +176,20 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     const Chip* chip = nullptr;
     if (needs_chip) {
       item.chip_id = r.string("chip", Presence::required).value_or("");
+      resolve_alias(r, "chip", item.chip_id, kChipIds, catalog, scenario.aliases_used);
       chip = catalog.find_chip(item.chip_id);
       if (!item.chip_id.empty() && chip == nullptr) {
-        r.error_at("chip", "unknown chip id" + did_you_mean(item.chip_id, catalog.chip_ids()));
+        r.error_at("chip", "unknown chip id" +
+                               did_you_mean(item.chip_id, id_candidates(catalog, kChipIds)));
       }
       item.system_id = r.string("system").value_or("");
+      resolve_alias(r, "system", item.system_id, kSystemIds, catalog, scenario.aliases_used);
       if (!item.system_id.empty()) {
         const System* system = catalog.find_system(item.system_id);
         if (system == nullptr) {
           r.error_at("system",
-                     "unknown system id" + did_you_mean(item.system_id, catalog.system_ids()));
+                     "unknown system id" +
+                         did_you_mean(item.system_id, id_candidates(catalog, kSystemIds)));
         } else if (system->chip_id != item.chip_id) {
           r.error_at("system", "holds \"" + system->chip_id + "\", not \"" + item.chip_id + "\"");
         }

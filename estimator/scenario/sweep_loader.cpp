@@ -397,6 +397,7 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
     c.spearman = r.number("spearman", Range{-1, false, 1, false}, Presence::required).value_or(0);
     c.line = r.line();
     c.column = r.column();
+    c.file = r.file();
     if (!c.a.empty() && c.a == c.b) r.error_at("b", "must differ from a");
     r.report_unknown_keys();
     scenario.sweep.correlations.push_back(c);
@@ -408,6 +409,7 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
       sweep::GridAxis axis;
       axis.key = key;
       std::tie(axis.line, axis.column) = grid->position(key);
+      axis.file = grid->file_of(key);
       if (auto values = grid->number_list(key, Presence::required)) {
         if (values->empty()) grid->error_at(key, "must list at least one value");
         axis.values = *values;
@@ -532,31 +534,31 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
       continue;  // reported
     sweep::UncertainInput probe;
     if (!sweep::bind_grid_key(scenario.sweep, axis.key, probe)) {
-      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]",
+      diagnostics.add({axis.file, axis.line, axis.column, key, "[...]",
                        "names no key a sweep can set; use an indexed key such as "
                        "\"actor[0].site[0].power_mw\" or a distribution's name; keys: " +
                            sweep::supported_keys()});
       continue;
     }
     if (const std::string rule = missing_index(scenario, probe); !rule.empty()) {
-      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]", rule});
+      diagnostics.add({axis.file, axis.line, axis.column, key, "[...]", rule});
       continue;
     }
     if (const std::string rule = without_effect(scenario, catalog, probe); !rule.empty()) {
-      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]", rule});
+      diagnostics.add({axis.file, axis.line, axis.column, key, "[...]", rule});
     }
     const auto [first, fresh] = axis_of.emplace(probe.indexed_key, a);
     if (!fresh) {
       const sweep::GridAxis& other = grid[first->second];
-      diagnostics.add({scenario.file, axis.line, axis.column, key, "[...]",
+      diagnostics.add({axis.file, axis.line, axis.column, key, "[...]",
                        "sets the same value as sweep.grid." + other.key + ", also defined at " +
-                           file_position(scenario.file, other.line, other.column)});
+                           file_position(other.file, other.line, other.column)});
     }
     const InputSpec& spec = input_spec(probe.target);
     for (double value : axis.values) {
       const std::string rule = spec.check(value);
       if (!rule.empty())
-        diagnostics.add({scenario.file, axis.line, axis.column, key, format_number(value), rule});
+        diagnostics.add({axis.file, axis.line, axis.column, key, format_number(value), rule});
     }
   }
 }
@@ -576,7 +578,7 @@ void check_correlations(const Scenario& scenario, const std::vector<std::string>
         continue;
       }
       if (!label.empty() && std::find(labels.begin(), labels.end(), label) == labels.end()) {
-        diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation", "\"" + label + "\"",
+        diagnostics.add({c.file, c.line, c.column, "sweep.correlation", "\"" + label + "\"",
                          "names no distribution in this file" + did_you_mean(label, labels)});
         known = false;
       }
@@ -589,7 +591,7 @@ void check_correlations(const Scenario& scenario, const std::vector<std::string>
     if (a == b) {
       // The same label twice is reported when read ("must differ from a").
       if (c.a != c.b) {
-        diagnostics.add({scenario.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
+        diagnostics.add({c.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
                          "names the same distribution as a (\"" + c.a + "\")"});
       }
       resolved = false;
@@ -598,9 +600,9 @@ void check_correlations(const Scenario& scenario, const std::vector<std::string>
     const auto [first, fresh] = pairs.emplace(std::minmax(a, b), &c);
     if (!fresh) {
       diagnostics.add(
-          {scenario.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
+          {c.file, c.line, c.column, "sweep.correlation.b", "\"" + c.b + "\"",
            "correlates \"" + c.a + "\" and \"" + c.b + "\" again; also defined at " +
-               file_position(scenario.file, first->second->line, first->second->column)});
+               file_position(first->second->file, first->second->line, first->second->column)});
       resolved = false;
     }
   }

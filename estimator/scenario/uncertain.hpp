@@ -98,12 +98,14 @@ struct Correlation {
   std::string a, b;  // input labels (name or indexed key)
   double spearman = 0;
   std::int64_t line = 0, column = 0;
+  std::string file{};  // where the table is (a --set's label when it added it)
 };
 
 struct GridAxis {
   std::string key;  // input label or indexed key of a number in the file
   std::vector<double> values;
   std::int64_t line = 0, column = 1;  // where the key's list starts
+  std::string file{};                 // ... in this file (a --set's label when it set the list)
 };
 
 struct SweepSpec {

@@ -266,6 +266,11 @@ void TableReader::add_error(const toml::node* at, std::string_view key, std::str
   diagnostics_->add(std::move(error));
 }
 
+const std::string& TableReader::file_of(std::string_view key) const {
+  const toml::node* node = table_->get(key);
+  return node != nullptr && node->source().path ? *node->source().path : file();
+}
+
 std::string TableReader::location() const { return file_position(file(), line(), column()); }
 
 std::pair<std::int64_t, std::int64_t> TableReader::position(std::string_view key) const {

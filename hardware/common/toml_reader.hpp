@@ -102,6 +102,9 @@ class TableReader {
   // Line and column where `key`'s value starts (the table's own when the
   // key is absent), for errors reported after reading.
   std::pair<std::int64_t, std::int64_t> position(std::string_view key) const;
+  // The file `key`'s value was parsed from (a --set's label for a value it
+  // set; the table's file when the key is absent).
+  const std::string& file_of(std::string_view key) const;
   // FILE:LINE:COL of this table, for "also defined at" in duplicate errors.
   std::string location() const;
   void error_at(std::string_view key, std::string rule);

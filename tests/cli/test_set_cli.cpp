@@ -20,7 +20,7 @@ namespace {
 
 const std::string kSource = CLUSTERCAP_SOURCE_DIR;
 
-// A copy of configs/NAME in a temp folder's configs/, with the first `from`
+// A copy of the config file NAME in a temp folder's configs folder, with the first `from`
 // replaced by `to`; returns the temp folder, so NAME keeps its relative path.
 fs::path edited_copy(const std::string& name, const std::string& from, const std::string& to) {
   const fs::path dir =
@@ -47,6 +47,16 @@ void check_same_as_file(const std::vector<std::string>& set_args,
   CHECK(by_set.err == by_file.err);
   CHECK(by_set.out == by_file.out);
   CHECK(by_set.out != unchanged.out);
+}
+
+// Two estimate JSON outputs are equal but for the scenario's file, which in
+// `from_stdin` is "<stdin>".
+void check_same_but_file(const std::string& from_stdin, const std::string& from_file) {
+  auto a = nlohmann::json::parse(from_stdin);
+  auto b = nlohmann::json::parse(from_file);
+  CHECK(a["scenario"]["file"] == "<stdin>");
+  a["scenario"]["file"] = b["scenario"]["file"];
+  CHECK(a == b);
 }
 
 }  // namespace
@@ -88,11 +98,7 @@ TEST_CASE("a scenario named - is read from standard input and named <stdin>", "[
       run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "json", "--set", "training.mfu=0.4"});
   REQUIRE(from_stdin.exit_code == 0);
   REQUIRE(embedded.exit_code == 0);
-  auto a = nlohmann::json::parse(from_stdin.out);
-  auto b = nlohmann::json::parse(embedded.out);
-  CHECK(a["scenario"]["file"] == "<stdin>");
-  a["scenario"]["file"] = b["scenario"]["file"];
-  CHECK(a == b);
+  check_same_but_file(from_stdin.out, embedded.out);
 }
 
 TEST_CASE("inside run_captured, - reads the captured text, never descriptor 0",
@@ -101,11 +107,7 @@ TEST_CASE("inside run_captured, - reads the captured text, never descriptor 0",
   const auto captured = run_captured({"estimate", "-", "--format", "json"}, text);
   const auto embedded = run_captured({"estimate", "--format", "json"});
   REQUIRE(captured.exit_code == 0);
-  auto a = nlohmann::json::parse(captured.out);
-  auto b = nlohmann::json::parse(embedded.out);
-  CHECK(a["scenario"]["file"] == "<stdin>");
-  a["scenario"]["file"] = b["scenario"]["file"];
-  CHECK(a == b);
+  check_same_but_file(captured.out, embedded.out);
 
   const auto bad = run_captured({"estimate", "-"}, "[scenario]\nname = \"x\"\n");
   CHECK(bad.exit_code == 2);
@@ -131,4 +133,37 @@ TEST_CASE("every command's --help lists only the options a user types", "[cli][h
       CHECK((r.out.find("--set arg") != std::string::npos) == reads_scenario);
     }
   }
+}
+
+TEST_CASE("an alias on the command line is resolved with a note on stderr", "[cli][aliases]") {
+  const auto compare = run_captured({"compare", "h100", "910c", "--format", "json"});
+  CHECK(compare.exit_code == 0);
+  CHECK(compare.err ==
+        "clustercap: note: \"h100\" is nvidia_h100_sxm (NVIDIA H100 SXM5 80GB)\n"
+        "clustercap: note: \"910c\" is huawei_ascend_910c (Huawei Ascend 910C)\n");
+  const auto estimate = run_captured({"estimate", "--set", "actor[0].inventory[2].chip=h20"});
+  CHECK(estimate.exit_code == 0);
+  CHECK(estimate.err ==
+        "clustercap: note: \"h20\" is nvidia_h20 (NVIDIA H20 (HGX, China export variant))\n");
+  const auto classify = run_captured({"classify", "H20", "--rule", "2024-12"});
+  CHECK(classify.exit_code == 0);
+  CHECK(classify.err ==
+        "clustercap: note: \"H20\" is nvidia_h20 (NVIDIA H20 (HGX, China export variant))\n");
+}
+
+TEST_CASE("an ambiguous alias on the command line is an input error with the candidates",
+          "[cli][aliases]") {
+  const auto show = run_captured({"hardware", "show", "colossus"});
+  CHECK(show.exit_code == 2);
+  CHECK(show.err ==
+        "command line: hardware show = \"colossus\": is ambiguous: it may mean "
+        "\"xai_colossus_1_phase1\", \"xai_colossus_1_phase2\", \"xai_colossus_1_phase3\", "
+        "\"xai_colossus_2\"; write one of these ids\n"
+        "clustercap: 1 input error; nothing was written\n");
+  const auto compare = run_captured({"compare", "gb200", "h100"});
+  CHECK(compare.exit_code == 2);
+  CHECK(compare.err ==
+        "command line: compare = \"gb200\": is ambiguous: it may mean \"nvidia_gb200_gpu\", "
+        "\"nvidia_gb200_nvl72\"; write one of these ids\n"
+        "clustercap: 1 input error; nothing was written\n");
 }

@@ -132,3 +132,42 @@ TEST_CASE("a --set value reaches the scenario as if the file had said it", "[set
   REQUIRE(scenario.training.mfu);
   CHECK(*scenario.training.mfu == Approx(0.4));
 }
+
+TEST_CASE("an alias written where a chip belongs is the catalog's chip, and is recorded",
+          "[set][aliases]") {
+  const Scenario scenario =
+      load_default_scenario(builtin_catalog(), {}, {"actor[0].inventory[2].chip=H20"});
+  CHECK(scenario.actors[0].inventory[2].chip_id == "nvidia_h20");
+  REQUIRE(scenario.aliases_used.size() == 1);
+  CHECK(scenario.aliases_used[0].alias == "H20");
+  CHECK(scenario.aliases_used[0].id == "nvidia_h20");
+}
+
+TEST_CASE("an ambiguous alias is an error naming the candidates; an unknown id gets a suggestion",
+          "[set][aliases]") {
+  // actor[0].inventory[2].system is 28 characters, .chip 26, reference[0].id 15.
+  CHECK(default_errors({"actor[0].inventory[2].system=nvl72", "reference[0].id=colossus"}) ==
+        std::vector<std::string>{
+            "--set #1:1:30: actor.inventory.system = \"nvl72\": is ambiguous: it may mean "
+            "\"nvidia_gb200_nvl72\", \"nvidia_gb300_nvl72\"; write one of these ids",
+            "--set #2:1:17: reference.id = \"colossus\": is ambiguous: it may mean "
+            "\"xai_colossus_1_phase1\", \"xai_colossus_1_phase2\", \"xai_colossus_1_phase3\", "
+            "\"xai_colossus_2\"; write one of these ids"});
+  CHECK(default_errors({"actor[0].inventory[2].chip=h21"}) ==
+        std::vector<std::string>{"--set #1:1:28: actor.inventory.chip = \"h21\": unknown chip id "
+                                 "(did you mean \"h20\"?)"});
+}
+
+TEST_CASE("a quoted key part reaches a [sweep.grid] axis, whose values are checked like the file's",
+          "[set]") {
+  toml::table root = parsed("[sweep.grid]\n");
+  REQUIRE(apply(root, {"sweep.grid.\"actor[0].site[0].power_mw\"=[100, 300]"}).empty());
+  CHECK(root["sweep"]["grid"]["actor[0].site[0].power_mw"].as_array()->size() == 2);
+  CHECK(parse_errors({"sweep.grid.\"x=1"}) ==
+        std::vector<std::string>{"--set #1:1:12: sweep.grid.\"x: a quoted part of the key must be "
+                                 "a non-empty name in \"...\""});
+  // sweep.grid."actor[0].site[0].power_mw" is 38 characters: the list starts at column 40.
+  CHECK(default_errors({"sweep.grid.\"actor[0].site[0].power_mw\"=[100, -5]"}) ==
+        std::vector<std::string>{"--set #1:1:40: sweep.grid.actor[0].site[0].power_mw = -5: must "
+                                 "be in (0, 1000000]"});
+}
