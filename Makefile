@@ -7,7 +7,7 @@ JOBS ?= 2
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan test-noomp fuzz bench format readme clean
+.PHONY: all deps build run test test-asan test-noomp fuzz bench install format readme clean
 
 all: build
 
@@ -38,9 +38,17 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# bench/run.sh ends with bench/portable.sh: this portable build's sweep against
+# a native one's (build-native, built if missing), timed in the same run.
 bench: build
 	@bash scripts/install-deps.sh bench
 	bash bench/run.sh $(BUILD)
+
+# Installs the tool, the library, its header and CMake package under PREFIX
+# (README.md, Install and use as a library).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Applies .clang-format to every C++ file (ctest `formatted` checks it).
 format: deps
@@ -51,4 +59,4 @@ readme: build
 	python3 scripts/readme-figures --write --binary $(BUILD)/clustercap
 
 clean:
-	rm -rf build build-asan build-noomp build-fuzz
+	rm -rf build build-native build-asan build-noomp build-fuzz
