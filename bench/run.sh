@@ -21,5 +21,5 @@ ours=$(cat "$out/rate-2-threads")
 theirs=$(cat "$out/plan.json.numpy-rate")
 /usr/bin/python3 -c "print(f'clustercap (2 threads) / NumPy: {$ours / $theirs:.1f}x')"
 echo
-echo "== sweep: portable build (runtime dispatch) vs native build (-march=native)"
+echo "== sweep: portable build (build-release) vs this one"
 bash bench/portable.sh "$build"

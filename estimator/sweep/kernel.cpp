@@ -4,21 +4,6 @@
 #include <type_traits>
 #include <utility>
 
-// Runtime dispatch in a portable build (CLUSTERCAP_NATIVE off, baseline
-// x86-64): GCC compiles evaluate() -- and, through `flatten`, everything it
-// calls in this file -- twice, for AVX2 and for the baseline, and the loader
-// picks the version the CPU runs. A 64-byte Pack is passed in memory by both,
-// so the clones and the baseline code they call agree on the calling
-// convention; AVX2 adds no fused multiply-add, so every lane rounds as in the
-// baseline (test "every sample of the default sweep equals estimate at that
-// sample's values" runs the clone this CPU picks). A native build has none.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__AVX2__) && \
-    defined(__OPTIMIZE__)
-#define CLUSTERCAP_KERNEL_DISPATCH __attribute__((target_clones("avx2", "default"), flatten))
-#else
-#define CLUSTERCAP_KERNEL_DISPATCH
-#endif
-
 namespace clustercap::sweep {
 
 using model::Pack;
@@ -169,9 +154,8 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }
 
-CLUSTERCAP_KERNEL_DISPATCH void Kernel::evaluate(const std::vector<Pack>& values, double* metrics,
-                                                 double* bindings, std::size_t stride,
-                                                 std::size_t offset) {
+void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings,
+                      std::size_t stride, std::size_t offset) {
   engine_.apply(rows_, values, counts_);
   const std::size_t A = engine_.actors();
   const std::size_t R = engine_.references().size();
