@@ -7,7 +7,7 @@ JOBS ?= 2
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
 # Development builds compile for this machine (-march=native): its sweep is
-# ~9x faster than the portable build's here (bench/portable.sh). `make install`
+# 6-9x faster than the portable build's here (bench/portable.sh). `make install`
 # and CMakePresets.json's `release` use the portable default (NATIVE=OFF).
 NATIVE ?= ON
 

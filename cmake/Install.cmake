@@ -8,10 +8,13 @@
 # tests/consumer/ is a project built against such a prefix by ctest.
 include(CMakePackageConfigHelpers)
 
+# A native build may be installed (the consumer test does), but says it is not portable.
 if(CLUSTERCAP_NATIVE)
-  message(WARNING "CLUSTERCAP_NATIVE=ON: the binary and library run only on CPUs with this "
-                  "machine's instruction set; configure with -DCLUSTERCAP_NATIVE=OFF to install "
-                  "them elsewhere")
+  string(CONCAT native_note "CLUSTERCAP_NATIVE=ON: the binary and library run only on CPUs "
+                "with this machine's instruction set: configure with -DCLUSTERCAP_NATIVE=OFF "
+                "(cmake --preset release) to install them elsewhere")
+  message(STATUS "${native_note}")
+  install(CODE "message(WARNING \"${native_note}\")")
 endif()
 
 set(CLUSTERCAP_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/clustercap)

@@ -12,9 +12,11 @@
 // the command-line tool prints. JSON outputs name their schema in a "schema"
 // field (for example "clustercap.estimate.v1") and carry "clustercap_version".
 //
-// Thread safety: calls may run concurrently from different threads; each
-// call's output is captured per thread. Files named by --output and the other
-// side-output flags are still written (atomically), as by the binary.
+// Threads: each call captures its output for the calling thread
+// (cli::run_captured), so calls on different threads do not mix their
+// output; running them concurrently is not tested yet. Files named by
+// --output and the other side-output flags are still written (atomically),
+// as by the binary.
 //
 // Stability: within one 0.x minor version the functions and structs below keep
 // their signatures and meaning (the CMake package's version file accepts a

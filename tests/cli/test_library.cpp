@@ -28,6 +28,7 @@ TEST_CASE("run passes arguments through and returns exit code, output and messag
   const clustercap::Result bad = clustercap::run({"estimate", "--format", "yaml"});
   const auto binary = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "yaml"});
   CHECK(bad.exit_code == clustercap::kExitInput);
+  CHECK(binary.exit_code == clustercap::kExitInput);  // the header's codes are the binary's
   CHECK(bad.out.empty());
   CHECK(bad.err == binary.err);
 }
