@@ -6,8 +6,12 @@ JOBS ?= 2
 # CI (CI=true) builds with -Werror; locally warnings stay warnings.
 WERROR ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS ?=
+# Development builds compile for this machine (-march=native): its sweep is
+# 6-9x faster than the portable build's here (bench/portable.sh). `make install`
+# and CMakePresets.json's `release` use the portable default (NATIVE=OFF).
+NATIVE ?= ON
 
-.PHONY: all deps build run test test-asan test-noomp fuzz bench format readme clean
+.PHONY: all deps build run test test-asan test-noomp fuzz bench install format readme clean
 
 all: build
 
@@ -15,7 +19,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCLUSTERCAP_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCLUSTERCAP_WERROR=$(WERROR) -DCLUSTERCAP_NATIVE=$(NATIVE) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
 run: build
@@ -38,9 +42,19 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# bench/run.sh ends with bench/portable.sh: a portable build's sweep
+# (build-release, built if missing) against this build's, timed in turns.
 bench: build
 	@bash scripts/install-deps.sh bench
 	bash bench/run.sh $(BUILD)
+
+# Installs the tool, the library, its header and CMake package under PREFIX
+# from a portable build (README.md, Install and use as a library).
+PREFIX ?= /usr/local
+install: deps
+	cmake --preset release
+	cmake --build --preset release
+	cmake --install build-release --prefix $(PREFIX)
 
 # Applies .clang-format to every C++ file (ctest `formatted` checks it).
 format: deps
@@ -51,4 +65,4 @@ readme: build
 	python3 scripts/readme-figures --write --binary $(BUILD)/clustercap
 
 clean:
-	rm -rf build build-asan build-noomp build-fuzz
+	rm -rf build build-release build-asan build-noomp build-fuzz

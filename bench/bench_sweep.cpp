@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
 
   std::ofstream(out_dir + "/sweep.json") << json[2];
   std::ofstream(out_dir + "/plan.json") << sweep::sweep_plan_json(scenario, catalog, 1);
+  std::ofstream(out_dir + "/rate-1-thread") << rate[1] << "\n";
   std::ofstream(out_dir + "/rate-2-threads") << rate[2] << "\n";
   return json[1] == json[2] ? 0 : 1;
 }

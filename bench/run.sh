@@ -20,3 +20,6 @@ echo "== sweep: independent NumPy implementation on the same samples (Debian pyt
 ours=$(cat "$out/rate-2-threads")
 theirs=$(cat "$out/plan.json.numpy-rate")
 /usr/bin/python3 -c "print(f'clustercap (2 threads) / NumPy: {$ours / $theirs:.1f}x')"
+echo
+echo "== sweep: portable build (build-release) vs this one"
+bash bench/portable.sh "$build"

@@ -10,7 +10,7 @@ if [ -z "$tool" ]; then
   echo "check-format: clang-format-14 not found; run scripts/install-deps.sh" >&2
   exit 1
 fi
-mapfile -t files < <(find hardware power estimator tests bench python -name '*.cpp' -o -name '*.hpp' | sort)
+mapfile -t files < <(find hardware power estimator include tests bench python -name '*.cpp' -o -name '*.hpp' | sort)
 if [ "${1:-}" = "--fix" ]; then
   "$tool" -i "${files[@]}"
   exit 0

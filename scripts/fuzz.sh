@@ -6,8 +6,8 @@ set -euo pipefail
 seconds="${1:-60}"
 build="${2:-build-fuzz}"
 bash scripts/install-deps.sh fuzz
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DCLUSTERCAP_FUZZ=ON -DCLUSTERCAP_OPENMP=OFF -DCLUSTERCAP_BUILD_TESTS=OFF > /dev/null
+# The flags are CMakePresets.json's `fuzz` preset.
+cmake --preset fuzz -B "$build" > /dev/null
 cmake --build "$build" -j2 --target clustercap_fuzz_scenario
 corpus="$build/fuzz-corpus"
 mkdir -p "$corpus" "$build/fuzz-artifacts"
