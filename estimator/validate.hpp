@@ -13,12 +13,19 @@
 namespace clustercap::training {
 
 struct ValidationCase {
-  std::string id, source, chip_id, basis;  // basis: "megatron" or "model"
+  // basis: "megatron" (TFLOP/s per chip by Megatron's formula), "model"
+  // (MFU against the dense BF16 peak) or "model_tflops" (NVIDIA's benchmark
+  // tables: model FLOPs per step, causal attention at half, / step time /
+  // chips, whatever the precision).
+  std::string id, source, chip_id, basis;
   Workload workload;
   Machine machine;
   int tp = 1, pp = 1, cp = 1;  // as published
   std::string recompute;       // forced recompute mode, or empty to search it
-  double reported = 0;         // TFLOP/s per chip ("megatron") or MFU ("model")
+  // The recipe as published (tp/pp/cp/recompute too); unset choices searched.
+  LayoutConstraints fixed;
+  bool host_link_defaulted = false;  // offload set, host_link_gbps not: the default was used
+  double reported = 0;               // TFLOP/s per chip or MFU, in `basis`
 };
 
 // One prediction of a case, or the step model's reason there is none.
@@ -27,12 +34,15 @@ struct ValidationPrediction {
   LayoutCheck no_fit;    // when !fit: why (memory: the smallest need over the layouts tried)
   Layout layout;         // when fit: the fastest layout
   double predicted = 0;  // when fit: in the case's basis
-  double mfu = 0;        // when fit
+  double mfu = 0;        // when fit: against the dense BF16 peak (the convention)
+  double mfu_precision = 0;  // when fit: against the dense peak at the run's precision
 };
 
 struct ValidationRow {
   std::string id;
   std::string basis;
+  Precision precision = Precision::bf16;
+  bool host_link_defaulted = false;
   double reported = 0;
   ValidationPrediction published;  // TP/PP/CP as published
   ValidationPrediction searched;   // the best layout the search finds

@@ -60,11 +60,11 @@ TEST_CASE("mixed-precision Adam keeps 16 bytes per parameter", "[training]") {
   w.seq_len = 1;  // activations negligible
   w.global_batch_tokens = 1;
   Layout l;
-  l.distributed_optimizer = false;
+  l.zero = 0;
   l.recompute = Recompute::full;
   CHECK(memory_per_chip(w, l) == Approx(16 * 175e9).epsilon(1e-6));
   // Sharding the 12 optimizer bytes over 8-way DP leaves 4 + 12/8 = 5.5.
-  l.distributed_optimizer = true;
+  l.zero = 1;
   l.dp = 8;
   CHECK(memory_per_chip(w, l) == Approx(5.5 * 175e9).epsilon(1e-6));
 }
@@ -153,7 +153,7 @@ TEST_CASE("context parallelism divides activation memory per chip by cp", "[trai
   Layout l;
   l.tp = 8;
   l.recompute = Recompute::selective;
-  l.distributed_optimizer = false;  // states: 16 bytes x 175B / 8, any cp
+  l.zero = 0;  // states: 16 bytes x 175B / 8, any cp
   const double states = 16 * 175e9 / 8;
   const double one = memory_per_chip(w, l) - states;
   l.cp = 4;
