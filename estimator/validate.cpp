@@ -137,8 +137,8 @@ void read_recipe(TableReader& r, ValidationCase& c) {
       }
     }
   }
-  const bool offloads = c.fixed.offload_optimizer.value_or(false) ||
-                        c.fixed.offload_activations.value_or(false);
+  const bool offloads =
+      c.fixed.offload_optimizer.value_or(false) || c.fixed.offload_activations.value_or(false);
   const auto host_gbps = r.number("host_link_gbps", Range::positive(1e5));
   if (offloads) {
     c.host_link_defaulted = !host_gbps;
@@ -150,9 +150,9 @@ void read_recipe(TableReader& r, ValidationCase& c) {
       r.number("scaleup_efficiency", Range::unit_fraction()).value_or(c.machine.scaleup_efficiency);
   c.machine.scaleout_efficiency = r.number("scaleout_efficiency", Range::unit_fraction())
                                       .value_or(c.machine.scaleout_efficiency);
-  c.machine.scaleup_latency_s =
-      r.number("scaleup_latency_us", Range::non_negative(1e6)).value_or(c.machine.scaleup_latency_s * 1e6) /
-      1e6;
+  c.machine.scaleup_latency_s = r.number("scaleup_latency_us", Range::non_negative(1e6))
+                                    .value_or(c.machine.scaleup_latency_s * 1e6) /
+                                1e6;
   c.machine.scaleout_latency_s = r.number("scaleout_latency_us", Range::non_negative(1e6))
                                      .value_or(c.machine.scaleout_latency_s * 1e6) /
                                  1e6;

@@ -30,11 +30,11 @@ struct ValidationCase {
 
 // One prediction of a case, or the step model's reason there is none.
 struct ValidationPrediction {
-  bool fit = false;      // some layout ran and fit in memory
-  LayoutCheck no_fit;    // when !fit: why (memory: the smallest need over the layouts tried)
-  Layout layout;         // when fit: the fastest layout
-  double predicted = 0;  // when fit: in the case's basis
-  double mfu = 0;        // when fit: against the dense BF16 peak (the convention)
+  bool fit = false;          // some layout ran and fit in memory
+  LayoutCheck no_fit;        // when !fit: why (memory: the smallest need over the layouts tried)
+  Layout layout;             // when fit: the fastest layout
+  double predicted = 0;      // when fit: in the case's basis
+  double mfu = 0;            // when fit: against the dense BF16 peak (the convention)
   double mfu_precision = 0;  // when fit: against the dense peak at the run's precision
 };
 

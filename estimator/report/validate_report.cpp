@@ -139,8 +139,9 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
   }
   for (const auto& r : result.rows) {
     if (r.host_link_defaulted)
-      out << r.id << ": offload over the default host link, PCIe 5.0 x16 (504 Gb/s each way); "
-                     "set host_link_gbps\n";
+      out << r.id
+          << ": offload over the default host link, PCIe 5.0 x16 (504 Gb/s each way); "
+             "set host_link_gbps\n";
   }
   out << "\n";
   if (result.cases_scored == 0) {

@@ -82,14 +82,14 @@ void search_choices(const Workload& w, const Machine& m, Layout l, const SearchO
   const bool dp_on = static_cast<long>(l.dp) * l.cp > 1;
   const bool host = m.host_bytes_per_s > 0;
   const std::vector<bool> sps =
-      choices(f.sequence_parallel, tp_on && !prune ? std::vector<bool>{true, false}
-                                                   : std::vector<bool>{true});
+      choices(f.sequence_parallel,
+              tp_on && !prune ? std::vector<bool>{true, false} : std::vector<bool>{true});
   const std::vector<bool> dpos = choices(
       f.dp_overlap, dp_on && !prune ? std::vector<bool>{true, false} : std::vector<bool>{true});
   const std::vector<bool> tpos =
       choices(f.tp_overlap, tp_on ? std::vector<bool>{false, true} : std::vector<bool>{false});
-  const std::vector<bool> off_opts =
-      choices(f.offload_optimizer, host ? std::vector<bool>{false, true} : std::vector<bool>{false});
+  const std::vector<bool> off_opts = choices(
+      f.offload_optimizer, host ? std::vector<bool>{false, true} : std::vector<bool>{false});
   const std::vector<bool> off_acts = choices(
       f.offload_activations, host ? std::vector<bool>{false, true} : std::vector<bool>{false});
   const std::vector<Recompute> rcs =
@@ -209,7 +209,8 @@ SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOpt
       for (int mb : {1, 2, 4, 8, 16}) {
         if (sequences / l.dp < mb) break;
         l.microbatch = mb;
-        for (int v : f.interleave ? std::vector<int>{*f.interleave} : std::vector<int>{1, 2, 4, 8}) {
+        for (int v :
+             f.interleave ? std::vector<int>{*f.interleave} : std::vector<int>{1, 2, 4, 8}) {
           if (v > 1 && l.pp == 1) break;
           l.interleave = v;
           search_choices(w, m, l, o, out);

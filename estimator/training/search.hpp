@@ -26,11 +26,11 @@ namespace clustercap::training {
 
 struct SearchResult {
   std::vector<std::pair<Layout, StepBreakdown>> best;  // fastest first
-  std::uint64_t considered = 0;  // layouts enumerated (evaluated + pruned)
-  std::uint64_t pruned = 0;      // skipped: provably no faster than one evaluated
-  std::uint64_t evaluated = 0;   // layouts whose step time was computed and that are valid
-  std::uint64_t fitting = 0;     // of which fit in memory
-  double min_memory_bytes = 0;   // smallest per-chip need over valid layouts
+  std::uint64_t considered = 0;                        // layouts enumerated (evaluated + pruned)
+  std::uint64_t pruned = 0;     // skipped: provably no faster than one evaluated
+  std::uint64_t evaluated = 0;  // layouts whose step time was computed and that are valid
+  std::uint64_t fitting = 0;    // of which fit in memory
+  double min_memory_bytes = 0;  // smallest per-chip need over valid layouts
 };
 
 // Choices pinned by the caller (a published run's recipe, a scenario's

@@ -88,8 +88,8 @@ double link_bytes_per_s(const Machine& m, double group_chips) {
 // overlap all of it is exposed. Never more than layers x comm_s (cost <= 1).
 double exposed_s(double comm_s, double compute_s, double layers, bool overlap, double cost) {
   if (!overlap || layers < 1) return layers * comm_s;
-  return comm_s + (layers - 1) * (std::max(0.0, comm_s - compute_s) +
-                                  cost * std::min(comm_s, compute_s));
+  return comm_s +
+         (layers - 1) * (std::max(0.0, comm_s - compute_s) + cost * std::min(comm_s, compute_s));
 }
 
 // The efficiency ceiling of a big GEMM at `p`, as a fraction of its peak.
@@ -291,8 +291,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double elementwise_units = l.sequence_parallel ? kElementwiseBytes / t : 10.0 + 24.0 / t;
   double elementwise_bytes = 3.0 * elementwise_units * b * s * h * layers_here / cp;
   if (low_precision(m.precision)) {
-    const double gemm_inputs =
-        2 * h + head_dim(w) * w.heads + w.ffn * w.experts_per_token;
+    const double gemm_inputs = 2 * h + head_dim(w) * w.heads + w.ffn * w.experts_per_token;
     elementwise_bytes += 2.0 * kFp8CastBytes * b * s * gemm_inputs * layers_here / (t * cp);
   }
   const double elementwise_s = elementwise_bytes / m.hbm_bytes_per_s;

@@ -75,8 +75,8 @@ struct Workload {
 struct Machine {
   // Precision of the linear layers' GEMMs (bf16, fp16, fp8, fp4).
   Precision precision = Precision::bf16;
-  double peak_flops = 0;       // dense, at `precision`, per chip
-  double bf16_peak_flops = 0;  // dense BF16: attention, output layer; 0 = peak_flops
+  double peak_flops = 0;            // dense, at `precision`, per chip
+  double bf16_peak_flops = 0;       // dense BF16: attention, output layer; 0 = peak_flops
   double hbm_bytes = 0;             // per chip
   double hbm_bytes_per_s = 0;       // per chip
   double scaleup_bytes_per_s = 0;   // per chip, one direction
@@ -110,8 +110,8 @@ struct Layout {
   // activations split over TP; TP all-reduces become reduce-scatter +
   // all-gather (same volume).
   bool sequence_parallel = true;
-  bool tp_overlap = false;  // TP collectives run behind the GEMMs (comm-GEMM overlap)
-  bool dp_overlap = true;   // bucketed DP collectives run behind backward/forward
+  bool tp_overlap = false;           // TP collectives run behind the GEMMs (comm-GEMM overlap)
+  bool dp_overlap = true;            // bucketed DP collectives run behind backward/forward
   bool offload_optimizer = false;    // optimizer state in host memory, step on the host
   bool offload_activations = false;  // saved activations streamed to host memory
 };
