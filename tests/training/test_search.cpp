@@ -2,6 +2,9 @@
 // values), and the layout search over them: the GPT-3 175B / 1,024 A100
 // family, and pruning checked against the exhaustive search.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -10,6 +13,7 @@
 #include "estimator/training/search.hpp"
 #include "estimator/training/step_model.hpp"
 #include "estimator/validate.hpp"
+#include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 #include "tests/training/reference_shapes.hpp"
 
@@ -363,4 +367,28 @@ TEST_CASE("validate rejects a precision the chip has no peak for, and unknown va
             "cases.toml:11:11: case.offload = [...]: items must be \"optimizer\" or "
             "\"activations\"",
             "cases.toml:31:13: case.precision = \"int8\": must be bf16, fp8 or fp4"});
+}
+
+TEST_CASE("a scenario's port_gbps wins over the catalog NIC figure in the step model",
+          "[training][network][cli]") {
+  // Llama 3 70B on H100s, whose catalog NIC is 400 Gb/s; the file sets the
+  // fabric to 50 Gb/s per chip (BLOOM's Jean Zay), which the step model uses
+  // and the estimate names.
+  std::ifstream in(std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/llama3-70b-workload.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string scenario = text.str();
+  const std::string from = "port_gbps = 400";
+  REQUIRE(scenario.find(from) != std::string::npos);
+  scenario.replace(scenario.find(from), from.size(), "port_gbps = 50");
+  const auto dir = std::filesystem::temp_directory_path() / "clustercap-port-gbps";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "slow.toml") << scenario;
+  const auto r = test::run_process(CLUSTERCAP_BINARY, {"estimate", "slow.toml", "--format", "json"},
+                                   dir.string());
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto& training = doc["actors"][0]["training"];
+  CHECK(training["scaleout_gbps_per_chip"].get<double>() == Approx(50));
+  CHECK(training["scaleout_source"] == "network.port_gbps");
 }
