@@ -41,16 +41,23 @@ Workload tiny() {
 }
 
 Machine fp8_chip() {
-  Machine m;
-  m.chips = 1;
+  Machine m = h100s(1);
   m.precision = Precision::fp8;
   m.peak_flops = 2000e12;
   m.bf16_peak_flops = 1000e12;
   m.hbm_bytes = 1e12;
   m.hbm_bytes_per_s = 1e12;
-  m.scaleup_bytes_per_s = 450e9;
-  m.scaleout_bytes_per_s = 50e9;
   return m;
+}
+
+// GPT-3 175B's layout on 1,024 chips: TP 8, PP 8, DP 16, selective recompute.
+Layout gpt3_layout() {
+  Layout l;
+  l.tp = 8;
+  l.pp = 8;
+  l.dp = 16;
+  l.recompute = Recompute::selective;
+  return l;
 }
 
 }  // namespace
@@ -80,11 +87,7 @@ TEST_CASE("FP8 trains faster than BF16 on an FP8-capable chip", "[training][prec
   fp8.precision = Precision::fp8;
   fp8.bf16_peak_flops = 989.5e12;
   fp8.peak_flops = 1979e12;
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   const StepBreakdown slow = evaluate_layout(gpt3(), bf16, l);
   const StepBreakdown fast = evaluate_layout(gpt3(), fp8, l);
   REQUIRE(slow.fits);
@@ -156,11 +159,7 @@ TEST_CASE("TP overlap hides the collectives behind the GEMMs at 15% of their tim
   // On NVLink the TP collectives take less than the linear layers' GEMMs,
   // so with overlap only the SMs they occupy are lost: 0.15 x their time
   // (Calculon's NVLink processor_usage).
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   const StepBreakdown plain = evaluate_layout(gpt3(), a100s(1024), l);
   l.tp_overlap = true;
   const StepBreakdown overlapped = evaluate_layout(gpt3(), a100s(1024), l);
@@ -176,12 +175,8 @@ TEST_CASE("DP overlap hides all but the last bucket when the links keep up",
   // forward compute (2 x 12 h^2 x 8,192 tokens / 8 at ~165 TFLOP/s). ZeRO 1 over 16 replicas:
   // reduce-scatter and all-gather, each 15/16 x the bytes; with overlap each pass exposes one
   // bucket and 2% (Calculon's InfiniBand processor_usage) of the other 11.
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
+  Layout l = gpt3_layout();
   l.microbatch = 4;
-  l.recompute = Recompute::selective;
   const double bucket_s = 15.0 / 16 * (175e9 / 64 * 2 / 12) / 25e9;
   const StepBreakdown r = evaluate_layout(gpt3(), a100s(1024), l);
   CHECK(r.dp_comm_s == Approx(2 * (bucket_s + 11 * 0.02 * bucket_s)));
@@ -198,11 +193,7 @@ TEST_CASE("optimizer offload moves the state to the host and the step pays the l
   // 175B / 64 less).
   Machine m = a100s(1024);
   m.host_bytes_per_s = 64e9;
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   const StepBreakdown kept = evaluate_layout(gpt3(), m, l);
   l.offload_optimizer = true;
   const StepBreakdown moved = evaluate_layout(gpt3(), m, l);
@@ -238,11 +229,7 @@ TEST_CASE("head_dim unties the attention width from hidden / heads", "[training]
 }
 
 TEST_CASE("a parallel attention+MLP block halves the TP collectives", "[training][shape]") {
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   Workload parallel = gpt3();
   parallel.parallel_block = true;
   CHECK(evaluate_layout(parallel, a100s(1024), l).tp_comm_s ==
