@@ -19,26 +19,100 @@ constexpr double kHalfWidth = 380.0;
 // many bytes per token-hidden element per layer in forward (activation
 // memory count of Korthikanti et al. 2022: 34 b s h bytes).
 constexpr double kElementwiseBytes = 34.0;
-// Share of the data-parallel gradient reduction hidden behind the backward
-// pass (Megatron's overlapped, bucketed reduce-scatter).
-constexpr double kDpOverlap = 0.85;
-// Per-collective launch latency (NCCL ring, intra-node), seconds.
-constexpr double kCollectiveLatencyS = 8e-6;
+// FP8 GEMMs reach a smaller share of their (2x) peak than BF16 ones: the
+// FP8 ceiling is this fraction of the BF16 one. FITTED on the five NeMo FP8
+// rows of configs/validation/nvidia-fp8.toml (GPT-3 175B on 512 H100, Llama
+// 3.1 405B on H100, B200, GB200, GB300), so all five are in-sample for it.
+// FP4 has no published training run to fit on: ASSUMPTION, the FP8 share.
+constexpr double kFp8CeilingShare = 0.95;
+// Transformer Engine casts every FP8 GEMM input from BF16 (reads 2 bytes,
+// writes the FP8 value and its transpose, 1 + 1 bytes): 4 bytes of HBM
+// traffic per input element, in forward and again for the gradients in
+// backward.
+constexpr double kFp8CastBytes = 4.0;
+// Share of the compute a collective running behind it takes away (its
+// kernels occupy SMs): Calculon's A100/H100 system files
+// (github.com/calculon-ai/calculon, systems/*.json, processor_usage): 0.15
+// on the NVLink tier, 0.02 on the InfiniBand tier.
+constexpr double kScaleupOverlapCost = 0.15;
+constexpr double kScaleoutOverlapCost = 0.02;
 constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
 
-double layer_forward_flop(const Workload& w, double b) {
-  const double s = w.seq_len, h = w.hidden;
-  const double h_kv = h * w.kv_heads / std::max(1, w.heads);
-  const double mlp_matrices = w.gated_mlp ? 3.0 : 2.0;
-  return 2 * b * s * h * (2 * h + 2 * h_kv) + 4 * b * s * s * h +
-         2 * b * s * h * w.ffn * mlp_matrices * w.experts_per_token;
+double head_dim(const Workload& w) {
+  return w.head_dim > 0 ? w.head_dim : w.hidden / std::max(1, w.heads);
 }
 
-// Bandwidth a collective among `group_chips` consecutive ranks gets: the
-// scale-up fabric while the group fits in one domain, else the scale-out.
-double link_bytes_per_s(const Machine& m, double group_chips) {
-  return group_chips <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+// Forward FLOPs of one layer for b sequences: the linear layers' GEMMs
+// (projections and MLP) and the attention scores and context.
+double linear_forward_flop(const Workload& w, double b) {
+  const double s = w.seq_len, h = w.hidden, d = head_dim(w);
+  const double q_width = d * w.heads, kv_width = d * w.kv_heads;
+  const double mlp_matrices = w.gated_mlp ? 3.0 : 2.0;
+  return 2 * b * s * h * (2 * q_width + 2 * kv_width) +
+         2 * b * s * h * w.ffn * mlp_matrices * w.experts_per_token;
 }
+double attention_forward_flop(const Workload& w, double b) {
+  return 4 * b * w.seq_len * w.seq_len * head_dim(w) * w.heads;
+}
+double layer_forward_flop(const Workload& w, double b) {
+  return linear_forward_flop(w, b) + attention_forward_flop(w, b);
+}
+
+// One tier of the network, as a collective among `group_chips` ranks,
+// `stride` ranks apart, sees it: the scale-up fabric while the group fits in
+// one domain; else the scale-out, where the group's members in one domain
+// share their NICs (NCCL runs one ring channel per NIC, so each NIC carries
+// 1/g of the data crossing domains, g = members per domain), up to the
+// scale-up bandwidth that feeds them.
+struct Tier {
+  double bytes_per_s, latency_s, overlap_cost;
+};
+Tier tier(const Machine& m, double group_chips, double stride = 1) {
+  const double span = group_chips * stride;
+  if (span <= m.scaleup_domain)
+    return {m.scaleup_bytes_per_s * m.scaleup_efficiency, m.scaleup_latency_s, kScaleupOverlapCost};
+  const double per_domain =
+      std::clamp(std::floor(m.scaleup_domain / stride), 1.0, std::max(1.0, group_chips));
+  const double bytes_per_s = std::min(m.scaleout_bytes_per_s * m.scaleout_efficiency * per_domain,
+                                      m.scaleup_bytes_per_s * m.scaleup_efficiency);
+  return {bytes_per_s, m.scaleout_latency_s, kScaleoutOverlapCost};
+}
+double link_bytes_per_s(const Machine& m, double group_chips) {
+  return tier(m, group_chips).bytes_per_s;
+}
+
+// Exposed time of `layers` equal per-layer transfers of comm_s each issued
+// as a layer's compute (compute_s) finishes: the first cannot hide behind
+// this pass (the last bucket in the order of the pass), each other hides
+// behind one layer's compute and costs `cost` of what it hides. Without
+// overlap all of it is exposed. Never more than layers x comm_s (cost <= 1).
+double exposed_s(double comm_s, double compute_s, double layers, bool overlap, double cost) {
+  if (!overlap || layers < 1) return layers * comm_s;
+  return comm_s +
+         (layers - 1) * (std::max(0.0, comm_s - compute_s) + cost * std::min(comm_s, compute_s));
+}
+
+// exposed_s for the traffic of a whole step on an interleaved stage
+// (Calculon's DP model, llm.py): the stage's layers form `chunks` chunks;
+// each chunk but the last finishes its gradients while `window` more
+// microbatches still pass through it, so its traffic hides behind their
+// compute; the last chunk is exposed_s over its own layers.
+double exposed_step_s(double comm_s, double compute_s, double layers, bool overlap, double cost,
+                      double chunks, double window) {
+  if (!overlap || chunks <= 1) return exposed_s(comm_s, compute_s, layers, overlap, cost);
+  const double chunk_layers = layers / chunks;
+  const double chunk_comm = chunk_layers * comm_s, chunk_window = window * chunk_layers * compute_s;
+  const double early =
+      std::max(0.0, chunk_comm - chunk_window) + cost * std::min(chunk_comm, chunk_window);
+  return (chunks - 1) * early + exposed_s(comm_s, compute_s, chunk_layers, overlap, cost);
+}
+
+// The efficiency ceiling of a big GEMM at `p`, as a fraction of its peak.
+double matmul_ceiling(Precision p) {
+  return p == Precision::fp8 || p == Precision::fp4 ? kMatmulCeiling * kFp8CeilingShare
+                                                    : kMatmulCeiling;
+}
+bool low_precision(Precision p) { return p == Precision::fp8 || p == Precision::fp4; }
 
 }  // namespace
 
@@ -60,40 +134,80 @@ double model_flop_per_step(const Workload& w) {
   return 3 * (w.layers * layer_forward_flop(w, sequences) + logits);
 }
 
+double causal_model_flop_per_step(const Workload& w) {
+  const double sequences = w.global_batch_tokens / w.seq_len;
+  return model_flop_per_step(w) - 3 * w.layers * 0.5 * attention_forward_flop(w, sequences);
+}
+
 double megatron_flop_per_iteration(double batch_sequences, double seq_len, double layers,
                                    double hidden, double vocab) {
   return 96 * batch_sequences * seq_len * layers * hidden * hidden *
          (1 + seq_len / (6 * hidden) + vocab / (16 * layers * hidden));
 }
 
-double memory_per_chip(const Workload& w, const Layout& l) {
+namespace {
+
+// Saved activations of one layer for one microbatch, bytes per chip.
+double activation_bytes_per_layer(const Workload& w, const Layout& l, Precision precision) {
+  // Korthikanti et al. 2022: with sequence parallelism s b h (34 + 5 a s / h)
+  // / t bytes, without it s b h (10 + 24 / t + 5 a s / (h t)); selective
+  // recompute drops the 5 a s / h scores, full keeps only the layer input
+  // (2 s b h / t with SP, 2 s b h without). Of the 34: the inputs of the four
+  // linear layers (QKV 2, projection 2, MLP in 2, MLP out 8 bytes per
+  // element) are saved at the GEMM precision by Transformer Engine, halving
+  // them in FP8 (4 of the 10 replicated bytes, 10 of the 24 split ones; FP4
+  // counted as FP8: recipes keep FP8 activations). CP keeps s / cp tokens
+  // per chip and only its queries' rows of the scores, so every term
+  // divides by cp (Megatron-LM's context-parallel docs).
+  const double s = w.seq_len, b = l.microbatch, h = w.hidden;
+  const double t = l.tp, cp = l.cp;
+  const double saved_low = low_precision(precision) ? 0.5 : 1.0;
+  const double replicated = l.sequence_parallel ? 0.0 : 6.0 + 4.0 * saved_low;
+  const double split = l.sequence_parallel ? 20.0 + 14.0 * saved_low : 14.0 + 10.0 * saved_low;
+  const double scores = 5.0 * w.heads * s / h / t;
+  double per_token_hidden = replicated + split / t + scores;
+  if (l.recompute == Recompute::selective) per_token_hidden = replicated + split / t;
+  if (l.recompute == Recompute::full) per_token_hidden = l.sequence_parallel ? 2.0 / t : 2.0;
+  return s * b * h * per_token_hidden / cp;
+}
+
+}  // namespace
+
+double memory_per_chip(const Workload& w, const Layout& l, Precision precision) {
   // Mixed-precision Adam: 2 (weights) + 2 (grads) + 12 (fp32 master, m, v)
-  // bytes per parameter (docs/methodology.md R17); expert weights split over EP as well.
+  // bytes per parameter (docs/methodology.md R17); expert weights split over
+  // EP as well. FP8/FP4 recipes keep the BF16 weights and add the
+  // low-precision copy the GEMMs read (Transformer Engine caches it between
+  // microbatches): 1 byte more per parameter (FP4: half a byte).
   const double dense_params = w.params - (w.experts > 1 ? w.params - w.active_params : 0.0);
   const double expert_params = w.params - dense_params;
   const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);
-  // Megatron's distributed optimizer shards over the data-parallel group
-  // including the CP ranks, which hold the same weights.
-  const double optimizer =
-      l.distributed_optimizer ? 12.0 / (static_cast<double>(l.dp) * l.cp) : 12.0;
-  const double states = params_here * (4.0 + optimizer);
-  // Activations per layer with TP and sequence parallelism (Korthikanti
-  // et al.): s b h (34 + 5 a s / h) / t bytes; selective keeps s b h 34 / t,
-  // full keeps only the layer input, 2 s b h / t. CP keeps s / cp tokens per
-  // chip and only its queries' rows of the scores, so every term divides by
-  // cp (Megatron-LM's context-parallel docs: each chip stores the K/V of its
-  // own chunk and gathers the rest again in backward).
-  const double s = w.seq_len, b = l.microbatch, h = w.hidden;
-  const double split = static_cast<double>(l.tp) * l.cp;
-  double per_layer = s * b * h * (34.0 + 5.0 * w.heads * s / h) / split;
-  if (l.recompute == Recompute::selective) per_layer = s * b * h * 34.0 / split;
-  if (l.recompute == Recompute::full) per_layer = 2.0 * s * b * h / split;
-  // 1F1B keeps up to `pp` microbatches in flight on the first stage.
+  // ZeRO shards over the data-parallel group including the CP ranks, which
+  // hold the same weights.
+  const double replicas = static_cast<double>(l.dp) * l.cp;
+  const double low_copy = precision == Precision::fp8   ? 1.0
+                          : precision == Precision::fp4 ? 0.5
+                                                        : 0.0;
+  const double optimizer = l.offload_optimizer ? 0.0 : 12.0;
+  double per_param = 2.0 + low_copy + 2.0 + optimizer;                       // ZeRO-0
+  if (l.zero == 1) per_param = 2.0 + low_copy + 2.0 + optimizer / replicas;  // ZeRO-1
+  if (l.zero == 2) per_param = 2.0 + low_copy + (2.0 + optimizer) / replicas;
+  if (l.zero == 3) per_param = (2.0 + low_copy + 2.0 + optimizer) / replicas;
   const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
+  double states = params_here * per_param;
+  // FSDP: the gathered weights of the layer being computed and of the one
+  // prefetched behind it.
+  if (l.zero == 3) states += 2.0 * params_here / layers_here * (2.0 + low_copy);
+  // 1F1B keeps up to `pp` microbatches in flight on the first stage;
+  // streamed to the host, only the layer being computed and the one being
+  // copied stay.
   const double sequences = w.global_batch_tokens / w.seq_len;
   const double microbatches = sequences / (l.dp * l.microbatch);
   const double in_flight = std::min<double>(l.pp, microbatches);
-  return states + per_layer * layers_here * in_flight;
+  const double per_layer = activation_bytes_per_layer(w, l, precision);
+  const double activations =
+      l.offload_activations ? 2.0 * per_layer : per_layer * layers_here * in_flight;
+  return states + activations;
 }
 
 double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
@@ -112,6 +226,7 @@ namespace {
 inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layout& l) {
   using P = LayoutProblem;
   const auto d = [](auto x) { return static_cast<double>(x); };
+  if (!(m.hbm_bytes_per_s > 0)) return {P::no_hbm_bandwidth, m.hbm_bytes_per_s, 0};
   if (l.tp > m.scaleup_domain) return {P::tp_over_scaleup_domain, d(l.tp), d(m.scaleup_domain)};
   if (w.heads % l.tp != 0) return {P::tp_not_dividing_heads, d(l.tp), d(w.heads)};
   if (w.layers < l.pp) return {P::pp_over_layers, d(l.pp), d(w.layers)};
@@ -139,6 +254,9 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
   if (l.interleave > 1 && static_cast<long>(microbatches) % l.pp != 0) {
     return {P::microbatches_not_multiple_of_pp, microbatches, d(l.pp)};
   }
+  if (l.zero < 0 || l.zero > 3) return {P::zero_stage, d(l.zero), 3};
+  if ((l.offload_optimizer || l.offload_activations) && !(m.host_bytes_per_s > 0))
+    return {P::no_host_link, m.host_bytes_per_s, 0};
   return {};
 }
 
@@ -153,43 +271,69 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   r.problem = first_problem(w, m, l);
   if (r.problem.problem != LayoutProblem::none) return r;
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const long chips = static_cast<long>(l.tp) * l.cp * l.pp * l.dp;
   const int stage_layers = (w.layers + l.pp - 1) / l.pp;
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
   r.valid = true;
-  r.memory_bytes = memory_per_chip(w, l);
+  r.memory_bytes = memory_per_chip(w, l, m.precision);
   r.fits = r.memory_bytes <= m.hbm_bytes;
   if (!r.fits) r.problem = {LayoutProblem::memory, r.memory_bytes, m.hbm_bytes};
 
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
-  const double cp = l.cp;
+  const double t = l.tp, cp = l.cp;
   const double layers_here = stage_layers;
+  const double bf16_peak =
+      m.precision == Precision::bf16 || !(m.bf16_peak_flops > 0) ? m.peak_flops : m.bf16_peak_flops;
   // FLOPs of one microbatch on one stage (forward + backward + recompute).
   // Every chip of a CP group computes 1/cp of them: the causal mask is
   // balanced by giving each chip two mirrored chunks (Megatron-LM).
-  const double fwd = layer_forward_flop(w, b) * layers_here / (l.tp * cp);
+  const double linear = linear_forward_flop(w, b) * layers_here / (t * cp);
+  const double attention = attention_forward_flop(w, b) * layers_here / (t * cp);
   double passes = 3.0;
   double extra = 0.0;
   if (l.recompute == Recompute::full) passes = 4.0;
-  if (l.recompute == Recompute::selective) extra = 4 * b * s * s * h * layers_here / (l.tp * cp);
-  const double logits = 2 * b * s * h * w.vocab * 3 / (l.tp * l.pp * cp);
-  const double flop = fwd * passes + extra + logits;
-  const double width = h / l.tp;
-  const double efficiency = kMatmulCeiling * width / (width + kHalfWidth);
-  const double flops_per_s = m.peak_flops * efficiency;
-  const double matmul_s = flop / flops_per_s;
-  const double elementwise_s =
-      3.0 * kElementwiseBytes * b * s * h * layers_here / (l.tp * cp) / m.hbm_bytes_per_s;
+  if (l.recompute == Recompute::selective) extra = attention;
+  const double logits = 2 * b * s * h * w.vocab * 3 / (t * l.pp * cp);
+  const double width = h / t;
+  const double shape_efficiency = width / (width + kHalfWidth);
+  const double linear_flops_per_s = m.peak_flops * matmul_ceiling(m.precision) * shape_efficiency;
+  const double bf16_flops_per_s = bf16_peak * kMatmulCeiling * shape_efficiency;
+  const double linear_s = linear * passes / linear_flops_per_s;
+  const double matmul_s = linear_s + (attention * passes + extra + logits) / bf16_flops_per_s;
+  // Norms, dropout, residuals and softmax (all BF16): with sequence
+  // parallelism each TP rank handles 1/t of the tokens, without it the
+  // 10 bytes of norm-side work are repeated on every rank (Korthikanti et
+  // al.'s activation split, as in memory_per_chip).
+  const double elementwise_units = l.sequence_parallel ? kElementwiseBytes / t : 10.0 + 24.0 / t;
+  double elementwise_bytes = 3.0 * elementwise_units * b * s * h * layers_here / cp;
+  if (low_precision(m.precision)) {
+    const double gemm_inputs = 2 * h + head_dim(w) * w.heads + w.ffn * w.experts_per_token;
+    elementwise_bytes += 2.0 * kFp8CastBytes * b * s * gemm_inputs * layers_here / (t * cp);
+  }
+  const double elementwise_s = elementwise_bytes / m.hbm_bytes_per_s;
   const double per_microbatch = matmul_s + elementwise_s;
+  // Forward and backward shares of one layer of one microbatch: the windows
+  // that DP transfers hide behind.
+  const double forward_layer_s = per_microbatch / passes / layers_here;
+  const double backward_layer_s = per_microbatch / layers_here - forward_layer_s;
   const double tokens_here = b * s / cp;  // per chip per microbatch
 
   // Tensor parallelism: 4 all-reduces (as reduce-scatter + all-gather with
-  // sequence parallelism) of b s h values per layer per microbatch, fwd+bwd.
+  // sequence parallelism, the same volume) of b s h values per layer per
+  // microbatch, fwd+bwd; a parallel attention+MLP block needs 2.
   double tp_per_microbatch = 0;
   if (l.tp > 1) {
+    const Tier up = tier(m, t);
     const double bytes = tokens_here * h * kBytesPerValue;
-    const double ring = 2.0 * (l.tp - 1) / l.tp * bytes / m.scaleup_bytes_per_s;
-    tp_per_microbatch = 4.0 * layers_here * (ring + 2 * (l.tp - 1) * kCollectiveLatencyS);
+    const double ring = 2.0 * (t - 1) / t * bytes / up.bytes_per_s;
+    const double collectives = w.parallel_block ? 2.0 : 4.0;
+    tp_per_microbatch = collectives * layers_here * (ring + 2 * (t - 1) * up.latency_s);
+    // Comm-GEMM overlap splits each GEMM next to a collective into chunks and
+    // moves one chunk while computing the next: hidden up to the linear
+    // layers' time, at the cost of the SMs the transfers occupy.
+    if (l.tp_overlap) {
+      tp_per_microbatch = std::max(0.0, tp_per_microbatch - linear_s) +
+                          up.overlap_cost * std::min(tp_per_microbatch, linear_s);
+    }
   }
   // Context parallelism: a ring all-gather of K and V per layer in forward;
   // backward gathers them again and reduce-scatters their gradients (same
@@ -203,52 +347,107 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // magnitude below the O(s^2) attention: either way small at long context.
   double cp_per_microbatch = 0;
   if (l.cp > 1) {
-    const double bw = link_bytes_per_s(m, l.tp * l.cp);
+    const Tier ring_tier = tier(m, t * cp);
     const double gathers = l.recompute == Recompute::full ? 4.0 : 3.0;
-    const double ring_s =
-        context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
+    const double ring_s = context_parallel_bytes_per_layer(w, l) / ring_tier.bytes_per_s +
+                          (cp - 1) * ring_tier.latency_s;
     const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
-    const double attention_s = attention_passes * 4 * b * s * s * h / (l.tp * cp) / flops_per_s;
+    const double attention_s =
+        attention_passes * attention_forward_flop(w, b) / (t * cp) / bf16_flops_per_s;
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
   // Expert all-to-all: dispatch and combine of each token's hidden state to
   // its experts, forward and backward.
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
-    const double bytes = tokens_here * h * kBytesPerValue * w.experts_per_token / l.tp;
-    const double bw = link_bytes_per_s(m, l.ep * l.tp * l.cp);
+    const double bytes = tokens_here * h * kBytesPerValue * w.experts_per_token / t;
+    const double bw = link_bytes_per_s(m, l.ep * t * cp);
     ep_per_microbatch = 4.0 * layers_here * (l.ep - 1.0) / l.ep * bytes / bw;
   }
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
   if (l.pp > 1) {
-    const double bytes = tokens_here * h * kBytesPerValue / l.tp;
-    const double bw = link_bytes_per_s(m, l.tp * l.cp * l.pp);
+    const double bytes = tokens_here * h * kBytesPerValue / t;
+    const double bw = link_bytes_per_s(m, t * cp * l.pp);
     pp_per_microbatch = 2.0 * l.interleave * bytes / bw;
   }
-  const double stage_microbatch =
-      per_microbatch + tp_per_microbatch + ep_per_microbatch + cp_per_microbatch;
+  // Activation offload: each layer's saved activations go to the host as
+  // forward leaves the layer and come back before backward reaches it,
+  // overlapped with the pass; the excess is exposed.
+  const double host_bytes_per_s = m.host_bytes_per_s > 0 ? m.host_bytes_per_s : 1.0;
+  double offload_per_microbatch = 0;
+  if (l.offload_activations) {
+    const double copy_s =
+        activation_bytes_per_layer(w, l, m.precision) * layers_here / host_bytes_per_s;
+    offload_per_microbatch = std::max(0.0, copy_s - forward_layer_s * layers_here) +
+                             std::max(0.0, copy_s - backward_layer_s * layers_here);
+  }
+  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
+                                  cp_per_microbatch + offload_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
   r.cp_comm_s = cp_per_microbatch * microbatches;
   r.pp_comm_s = pp_per_microbatch * microbatches;
+  r.offload_s = offload_per_microbatch * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
-  // Data parallelism: reduce-scatter + all-gather of this chip's gradients
-  // over the scale-out network, mostly overlapped with backward. CP ranks
-  // hold the same weights, so they join the reduction.
-  const double replicas = static_cast<double>(l.dp) * l.cp;
+  // Data parallelism over the dp x cp replicas (CP ranks hold the same
+  // weights), one bucket per layer: ZeRO-0 all-reduces the gradients once per
+  // step; ZeRO-1 reduce-scatters them and all-gathers the updated weights
+  // (the gather behind the next forward, Megatron's overlapped param
+  // gather); ZeRO-2 reduce-scatters after every microbatch, since it keeps
+  // no full gradient buffer to accumulate in; ZeRO-3 also all-gathers each
+  // layer's weights before its forward and again before its backward, every
+  // microbatch (prefetched behind the previous layer). With dp_overlap each
+  // bucket runs behind the next layer's compute (exposed_s).
+  const double replicas = static_cast<double>(l.dp) * cp;
   if (replicas > 1) {
-    const double grad_bytes = w.params / (l.tp * l.pp) * kBytesPerValue;
-    const double bw = link_bytes_per_s(m, static_cast<double>(chips));
-    const double reduce = 2.0 * (replicas - 1.0) / replicas * grad_bytes / bw;
-    r.dp_comm_s = reduce * (1 - kDpOverlap);
+    // The replicas sit tp apart in the rank order (tp, cp, dp, pp).
+    const Tier out = tier(m, replicas, t);
+    const double layer_bytes = w.params / (t * l.pp) * kBytesPerValue / layers_here;
+    const double one_way = (replicas - 1.0) / replicas * layer_bytes / out.bytes_per_s;
+    const auto hidden = [&](double comm_s, double compute_s) {
+      return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
+    };
+    // Once-per-step traffic on an interleaved stage hides chunk by chunk
+    // behind the pp microbatches still in flight (exposed_step_s).
+    const double window = std::min<double>(l.pp, microbatches);
+    const auto hidden_step = [&](double comm_s, double compute_s) {
+      return exposed_step_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost,
+                            l.interleave, window);
+    };
+    const double L = layers_here, M = microbatches;
+    double traffic_s = 0;
+    if (l.zero == 0) {
+      r.dp_comm_s = hidden_step(2 * one_way, backward_layer_s);
+      traffic_s = 2 * one_way * L;
+    } else if (l.zero == 1) {
+      r.dp_comm_s = hidden_step(one_way, backward_layer_s) + hidden_step(one_way, forward_layer_s);
+      traffic_s = 2 * one_way * L;
+    } else if (l.zero == 2) {
+      r.dp_comm_s = M * hidden(one_way, backward_layer_s) + hidden_step(one_way, forward_layer_s);
+      traffic_s = (M + 1) * one_way * L;
+    } else {
+      r.dp_comm_s = M * (hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s) +
+                         hidden(one_way, backward_layer_s));
+      traffic_s = 3 * M * one_way * L;
+    }
+    r.dp_overlap_fraction = traffic_s > 0 ? std::max(0.0, 1.0 - r.dp_comm_s / traffic_s) : 0.0;
+  }
+  // Optimizer offload: the step runs on the host, so this chip's gradient
+  // shard goes down and its updated BF16 weights come back, 2 + 2 bytes per
+  // parameter of the shard, exposed (the step sits between iterations).
+  // ASSUMPTION: the host's Adam keeps pace with the link (not modelled).
+  if (l.offload_optimizer) {
+    const double shard = w.params / (t * l.pp) / (l.zero >= 1 ? replicas : 1.0);
+    r.offload_s += 4.0 * shard / host_bytes_per_s;
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
-             r.dp_comm_s;
+             r.dp_comm_s + r.offload_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
+  r.mfu_bf16 = r.model_flop / (r.step_s * m.chips * bf16_peak);
   r.tokens_per_s = w.global_batch_tokens / r.step_s;
   return r;
 }
