@@ -24,6 +24,7 @@ double predicted(const ValidationCase& c, const StepBreakdown& r) {
                                        c.workload.hidden, c.workload.vocab) /
            r.step_s / c.machine.chips / 1e12;
   }
+  if (c.basis == "tokens") return r.tokens_per_s / c.machine.chips;
   return r.mfu;
 }
 
@@ -39,6 +40,7 @@ ValidationPrediction published(const ValidationCase& c, std::uint64_t& evaluated
   l.tp = c.tp;
   l.pp = c.pp;
   l.cp = c.cp;
+  l.ep = c.ep;
   l.dp = c.machine.chips / (c.tp * c.pp * c.cp);
   bool tried = false;
   for (int mb : {1, 2, 4, 8, 16}) {
@@ -94,6 +96,21 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
   return p;
 }
 
+// The expert-parallel keys of a case: `ep` (EP ranks placed within DP, as
+// Megatron-LM does), the all-to-all overlap and the routing imbalance.
+void read_expert_keys(TableReader& r, ValidationCase& c) {
+  c.ep = static_cast<int>(r.integer("ep", Range::closed(1, 4096)).value_or(1));
+  c.workload.a2a_overlap = r.number("a2a_overlap", Range::closed(0, 1)).value_or(0);
+  c.workload.expert_imbalance =
+      r.number("expert_imbalance", Range::closed(1, 1000)).value_or(c.workload.expert_imbalance);
+  const long model_parallel = static_cast<long>(c.tp) * c.pp * c.cp;
+  const long dp = model_parallel > 0 ? c.machine.chips / model_parallel : 0;
+  if (c.ep > 1 && (dp % c.ep != 0 || c.workload.experts % c.ep != 0)) {
+    r.error_at("ep", "must divide the data-parallel degree (" + std::to_string(dp) +
+                         ") and the experts (" + std::to_string(c.workload.experts) + ")");
+  }
+}
+
 }  // namespace
 
 const std::string& default_validation_text() {
@@ -139,13 +156,19 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
                        .value_or(1);
     } else if (c.basis == "model") {
       c.reported = r.number("reported_mfu", Range::unit_fraction(), Presence::required).value_or(1);
+    } else if (c.basis == "tokens") {
+      // Throughput as published, free of any FLOP-counting convention.
+      c.reported =
+          r.number("reported_tokens_per_s_per_chip", Range::positive(1e9), Presence::required)
+              .value_or(1);
     } else if (!c.basis.empty()) {
-      r.error_at("reported_basis", "must be \"megatron\" or \"model\"");
+      r.error_at("reported_basis", "must be \"megatron\", \"model\" or \"tokens\"");
     }
     if (auto w = r.table("workload", Presence::required)) {
       c.workload = read_workload(*w, false);
       w->report_unknown_keys();
     }
+    read_expert_keys(r, c);
     if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
       r.error_at("cp",
                  "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");

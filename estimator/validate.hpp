@@ -13,12 +13,14 @@
 namespace clustercap::training {
 
 struct ValidationCase {
-  std::string id, source, chip_id, basis;  // basis: "megatron" or "model"
+  std::string id, source, chip_id, basis;  // basis: "megatron", "model" or "tokens"
   Workload workload;
   Machine machine;
   int tp = 1, pp = 1, cp = 1;  // as published
+  int ep = 1;                  // as published; divides dp and the experts
   std::string recompute;       // forced recompute mode, or empty to search it
-  double reported = 0;         // TFLOP/s per chip ("megatron") or MFU ("model")
+  // TFLOP/s per chip ("megatron"), MFU ("model") or tokens/s per chip ("tokens")
+  double reported = 0;
 };
 
 // One prediction of a case, or the step model's reason there is none.

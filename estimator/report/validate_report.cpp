@@ -26,6 +26,7 @@ std::string layout_text(const training::Layout& l) {
 }
 
 std::string value(const training::ValidationRow& r, double v) {
+  if (r.basis == "tokens") return significant(v) + " tok/s";
   return r.basis == "megatron" ? significant(v) + " TF" : significant(v * 100) + "%";
 }
 

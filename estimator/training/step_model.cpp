@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "estimator/training/moe.hpp"
+
 namespace clustercap::training {
 namespace {
 
@@ -26,12 +28,10 @@ constexpr double kDpOverlap = 0.85;
 constexpr double kCollectiveLatencyS = 8e-6;
 constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
 
+// Mean over the layers (moe.hpp: MLA, dense first layers, shared experts).
 double layer_forward_flop(const Workload& w, double b) {
-  const double s = w.seq_len, h = w.hidden;
-  const double h_kv = h * w.kv_heads / std::max(1, w.heads);
-  const double mlp_matrices = w.gated_mlp ? 3.0 : 2.0;
-  return 2 * b * s * h * (2 * h + 2 * h_kv) + 4 * b * s * s * h +
-         2 * b * s * h * w.ffn * mlp_matrices * w.experts_per_token;
+  const moe::LayerFlop f = moe::layer_forward_flop(w, b);
+  return f.other + f.routed;
 }
 
 // Bandwidth a collective among `group_chips` consecutive ranks gets: the
@@ -68,15 +68,17 @@ double megatron_flop_per_iteration(double batch_sequences, double seq_len, doubl
 
 double memory_per_chip(const Workload& w, const Layout& l) {
   // Mixed-precision Adam: 2 (weights) + 2 (grads) + 12 (fp32 master, m, v)
-  // bytes per parameter (docs/methodology.md R17); expert weights split over EP as well.
-  const double dense_params = w.params - (w.experts > 1 ? w.params - w.active_params : 0.0);
-  const double expert_params = w.params - dense_params;
-  const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);
+  // bytes per parameter (docs/methodology.md R17); routed-expert weights split over EP as well.
+  const double expert_params = moe::routed_expert_params(w);
+  const double dense_here = (w.params - expert_params) / (l.tp * l.pp);
+  const double expert_here = expert_params / (static_cast<double>(l.tp) * l.pp * l.ep);
   // Megatron's distributed optimizer shards over the data-parallel group
-  // including the CP ranks, which hold the same weights.
-  const double optimizer =
-      l.distributed_optimizer ? 12.0 / (static_cast<double>(l.dp) * l.cp) : 12.0;
-  const double states = params_here * (4.0 + optimizer);
+  // including the CP ranks, which hold the same weights; an expert's copies
+  // are dp x cp / ep (its expert-data-parallel group).
+  const double replicas = static_cast<double>(l.dp) * l.cp;
+  const double states = l.distributed_optimizer ? dense_here * (4.0 + 12.0 / replicas) +
+                                                      expert_here * (4.0 + 12.0 * l.ep / replicas)
+                                                : (dense_here + expert_here) * 16.0;
   // Activations per layer with TP and sequence parallelism (Korthikanti
   // et al.): s b h (34 + 5 a s / h) / t bytes; selective keeps s b h 34 / t,
   // full keeps only the layer input, 2 s b h / t. CP keeps s / cp tokens per
@@ -98,11 +100,8 @@ double memory_per_chip(const Workload& w, const Layout& l) {
 
 double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
   if (l.cp <= 1) return 0.0;
-  // With fewer KV heads than TP ranks Megatron replicates them, so a rank
-  // always holds at least one KV head.
-  const double kv_heads_here = std::max(1.0, std::ceil(static_cast<double>(w.kv_heads) / l.tp));
-  const double kv_width = w.hidden / std::max(1, w.heads) * kv_heads_here;
-  const double k_and_v_bytes = 2.0 * l.microbatch * w.seq_len * kv_width * kBytesPerValue;
+  const double k_and_v_bytes =
+      l.microbatch * w.seq_len * moe::cp_values_per_token(w, l.tp) * kBytesPerValue;
   return (l.cp - 1.0) / l.cp * k_and_v_bytes;
 }
 
@@ -167,17 +166,25 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // FLOPs of one microbatch on one stage (forward + backward + recompute).
   // Every chip of a CP group computes 1/cp of them: the causal mask is
   // balanced by giving each chip two mirrored chunks (Megatron-LM).
-  const double fwd = layer_forward_flop(w, b) * layers_here / (l.tp * cp);
+  const moe::LayerFlop layer = moe::layer_forward_flop(w, b);
+  const double fwd = (layer.other + layer.routed) * layers_here / (l.tp * cp);
+  const double score_flop = moe::attention_score_flop(w, b);
   double passes = 3.0;
   double extra = 0.0;
   if (l.recompute == Recompute::full) passes = 4.0;
-  if (l.recompute == Recompute::selective) extra = 4 * b * s * s * h * layers_here / (l.tp * cp);
+  if (l.recompute == Recompute::selective) extra = score_flop * layers_here / (l.tp * cp);
   const double logits = 2 * b * s * h * w.vocab * 3 / (l.tp * l.pp * cp);
   const double flop = fwd * passes + extra + logits;
   const double width = h / l.tp;
   const double efficiency = kMatmulCeiling * width / (width + kHalfWidth);
   const double flops_per_s = m.peak_flops * efficiency;
-  const double matmul_s = flop / flops_per_s;
+  // Routed experts: the busiest expert sets the layer's pace (expert_imbalance
+  // times the mean load), at the grouped GEMM's rate for its rows.
+  const double routed_flop = layer.routed * layers_here / (l.tp * cp) * passes;
+  const double routed_rate =
+      flops_per_s * moe::grouped_gemm_efficiency(moe::tokens_per_expert(w, l));
+  const double matmul_s =
+      (flop - routed_flop) / flops_per_s + routed_flop * w.expert_imbalance / routed_rate;
   const double elementwise_s =
       3.0 * kElementwiseBytes * b * s * h * layers_here / (l.tp * cp) / m.hbm_bytes_per_s;
   const double per_microbatch = matmul_s + elementwise_s;
@@ -208,16 +215,17 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     const double ring_s =
         context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
     const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
-    const double attention_s = attention_passes * 4 * b * s * s * h / (l.tp * cp) / flops_per_s;
+    const double attention_s = attention_passes * score_flop / (l.tp * cp) / flops_per_s;
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
-  // Expert all-to-all: dispatch and combine of each token's hidden state to
-  // its experts, forward and backward.
+  // Expert all-to-all on the MoE layers of the stage (moe.hpp), less what
+  // the recipe hides behind computation.
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
-    const double bytes = tokens_here * h * kBytesPerValue * w.experts_per_token / l.tp;
-    const double bw = link_bytes_per_s(m, l.ep * l.tp * l.cp);
-    ep_per_microbatch = 4.0 * layers_here * (l.ep - 1.0) / l.ep * bytes / bw;
+    const double moe_layers_here = layers_here * moe::moe_layers(w) / std::max(1, w.layers);
+    const double one = moe::all_to_all(w, m, l, kBytesPerValue, kCollectiveLatencyS).duration_s;
+    ep_per_microbatch =
+        moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);
   }
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
@@ -238,11 +246,17 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // Data parallelism: reduce-scatter + all-gather of this chip's gradients
   // over the scale-out network, mostly overlapped with backward. CP ranks
   // hold the same weights, so they join the reduction.
+  // Routed experts' gradients reduce over their dp x cp / ep copies only.
   const double replicas = static_cast<double>(l.dp) * l.cp;
+  const double expert_replicas = replicas / l.ep;
   if (replicas > 1) {
-    const double grad_bytes = w.params / (l.tp * l.pp) * kBytesPerValue;
+    const double expert_params = moe::routed_expert_params(w);
+    const double tp_pp = static_cast<double>(l.tp) * l.pp;
+    const double dense_bytes = (w.params - expert_params) / tp_pp * kBytesPerValue;
+    const double expert_bytes = expert_params / (tp_pp * l.ep) * kBytesPerValue;
     const double bw = link_bytes_per_s(m, static_cast<double>(chips));
-    const double reduce = 2.0 * (replicas - 1.0) / replicas * grad_bytes / bw;
+    const double reduce = 2.0 * (replicas - 1.0) / replicas * dense_bytes / bw +
+                          2.0 * (expert_replicas - 1.0) / expert_replicas * expert_bytes / bw;
     r.dp_comm_s = reduce * (1 - kDpOverlap);
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +

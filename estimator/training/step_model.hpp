@@ -46,6 +46,22 @@ struct Workload {
   // [workload] cp: the context-parallel degree every searched layout must use
   // (divides seq_len); 0 leaves it to the search.
   int forced_cp = 0;
+  // Mixture-of-experts and MLA shape (estimator/training/moe.hpp; 0: unused).
+  double moe_ffn = 0;                     // routed and shared experts' MLP width; 0: ffn
+  int shared_experts = 0;                 // always-active experts per MoE layer
+  int dense_layers = 0;                   // the first layers have a dense MLP of width dense_ffn
+  double dense_ffn = 0;                   // 0: ffn
+  int q_lora_rank = 0, kv_lora_rank = 0;  // MLA when kv_lora_rank > 0
+  int qk_nope_head_dim = 0, qk_rope_head_dim = 0, v_head_dim = 0;
+  // Busiest expert's tokens over the mean (>= 1): Switch Transformer's
+  // capacity factor 1.25 (Fedus et al. 2022, arXiv 2101.03961, sec. 2.2 and
+  // Table 1), the padding a token-dropping recipe computes; a dropless run
+  // states its measured figure, a force-balanced benchmark 1.
+  double expert_imbalance = 1.25;
+  // Share of the expert all-to-all hidden behind computation, 0-1. 0: Megatron
+  // Core overlaps it only with --overlap-moe-expert-parallel-comm, added in
+  // v0.14 and off by default (megatron/core/transformer/moe/README.md).
+  double a2a_overlap = 0;
 };
 
 // The hardware one layout runs on.
