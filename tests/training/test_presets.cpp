@@ -80,14 +80,16 @@ TEST_CASE("the DeepSeek-V3-like preset carries 671B total and 37B active", "[tra
   const double attention = 4 * 7168.0 * 7168;
   const double expert = 3 * 7168.0 * 2048;
   const double embeddings = 2 * 129280.0 * 7168;
-  CHECK(active_parameter_count(w) == Approx(61 * (attention + 9 * expert) + embeddings));
-  CHECK(active_parameter_count(w) == Approx(38568198144.0));
+  // Each MoE layer's router (7,168 x 256 = 1,835,008) counts too: + 111,935,488.
+  const double router = 7168.0 * 256;
+  CHECK(active_parameter_count(w) == Approx(61 * (attention + 9 * expert + router) + embeddings));
+  CHECK(active_parameter_count(w) == Approx(38680133632.0));
   CHECK(active_parameter_count(w) == Approx(37e9).epsilon(0.05));
   // Total by shape: 61 x (206M + 256 x 44.04M) + 1.85B = 702.1B, 4.6% over
   // 671B: the 3 dense layers count as MoE layers (+33B) -- why the preset
   // states `params`.
-  CHECK(parameter_count(w) == Approx(61 * (attention + 256 * expert) + embeddings));
-  CHECK(parameter_count(w) == Approx(702121771008.0));
+  CHECK(parameter_count(w) == Approx(61 * (attention + 256 * expert + router) + embeddings));
+  CHECK(parameter_count(w) == Approx(702233706496.0));
   CHECK(parameter_count(w) == Approx(671e9).epsilon(0.05));
 }
 
