@@ -19,53 +19,6 @@ using namespace clustercap::training;
 
 namespace {
 
-// DeepSeek-V3 as published (arXiv 2412.19437, sec. 2 and 4.2).
-Workload deepseek_v3() {
-  Workload w;
-  w.layers = 61;
-  w.dense_layers = 3;
-  w.hidden = 7168;
-  w.heads = 128;
-  w.kv_heads = 128;
-  w.q_lora_rank = 1536;
-  w.kv_lora_rank = 512;
-  w.qk_nope_head_dim = 128;
-  w.qk_rope_head_dim = 64;
-  w.v_head_dim = 128;
-  w.ffn = 18432;
-  w.dense_ffn = 18432;
-  w.moe_ffn = 2048;
-  w.gated_mlp = true;
-  w.experts = 256;
-  w.experts_per_token = 8;
-  w.shared_experts = 1;
-  w.vocab = 129280;
-  w.tied_embeddings = false;
-  w.seq_len = 4096;
-  w.global_batch_tokens = 8192 * 4096.0;
-  w.params = moe::parameter_count(w);
-  w.active_params = moe::active_parameter_count(w);
-  return w;
-}
-
-// A small MoE: 8 experts of width 4,096, 2 per token, on h 1,024.
-Workload small_moe() {
-  Workload w;
-  w.layers = 8;
-  w.hidden = 1024;
-  w.heads = 8;
-  w.kv_heads = 8;
-  w.ffn = 4096;
-  w.experts = 8;
-  w.experts_per_token = 2;
-  w.seq_len = 1024;
-  w.vocab = 32000;
-  w.global_batch_tokens = 64 * 1024.0;
-  w.params = moe::parameter_count(w);
-  w.active_params = moe::active_parameter_count(w);
-  return w;
-}
-
 std::string read_config(const std::string& relative) {
   std::ifstream in(std::filesystem::path(CLUSTERCAP_SOURCE_DIR) / relative);
   std::ostringstream text;
@@ -80,6 +33,23 @@ std::string moe_case(const std::string& extra) {
          "reported_tokens_per_s_per_chip = 1000\nreported_basis = \"tokens\"\n"
          "[case.workload]\nlayers = 8\nhidden = 1024\nheads = 8\nffn = 4096\nexperts = 8\n"
          "experts_per_token = 2\nseq_len = 1024\nvocab = 32000\nglobal_batch_tokens = 65536\n";
+}
+
+// DeepSeek-V3 as published (arXiv 2412.19437, sec. 2 and 4.2), as the MoE
+// cases file writes it.
+Workload deepseek_v3() {
+  return load_validation_cases("moe.toml", read_config("configs/validation/moe.toml"),
+                               test::builtin_catalog())
+      .front()
+      .workload;
+}
+
+// A small MoE: 8 experts of width 4,096, 2 per token, on h 1,024, 8 layers,
+// 1,024 tokens a sequence, 64 sequences a step.
+Workload small_moe() {
+  return load_validation_cases("cases.toml", moe_case(""), test::builtin_catalog())
+      .front()
+      .workload;
 }
 
 }  // namespace
@@ -243,11 +213,10 @@ TEST_CASE("grouped-GEMM efficiency falls as the tokens per expert shrink", "[tra
 
 TEST_CASE("routed experts' optimizer state shards over their expert-data-parallel copies",
           "[training][moe]") {
-  const Workload w = small_moe();
   Layout l;
-  l.dp = 16;
-  l.ep = 4;
   l.recompute = Recompute::full;
+  l.dp = 16;
+  const Workload w = small_moe();
   // Dense weights: 16 / 1 x (4 + 12 / 16); routed: / ep 4, 4 + 12 / (16 / 4).
   const double routed = moe::routed_expert_params(w);
   const double dense = w.params - routed;
