@@ -127,6 +127,18 @@ double attention_score_flop(const Workload& w, double b) {
   return 2 * b * s * s * w.heads * (qk_head_dim(w) + v_head_dim(w));
 }
 
+double expert_activation_bytes(const Workload& w) {
+  const int moe_count = moe_layers(w);
+  if (moe_count == 0) return 0.0;
+  // The MLP's share of the 34 h bytes Korthikanti et al. 2022 (sec. 4.1)
+  // count a layer: input 2 h, fc1 and GeLU outputs 8 h each, dropout mask h.
+  constexpr double kDenseMlpBytesPerHidden = 19.0;
+  const double copies = w.experts_per_token + w.shared_experts;
+  const double per_copy = 2.0 * w.hidden + 2.0 * (w.gated_mlp ? 3.0 : 2.0) * expert_ffn(w);
+  const double moe_extra = copies * per_copy - kDenseMlpBytesPerHidden * w.hidden;
+  return moe_extra * moe_count / std::max(1, w.layers);
+}
+
 double cp_values_per_token(const Workload& w, int tp) {
   if (uses_mla(w)) return static_cast<double>(w.kv_lora_rank) + w.qk_rope_head_dim;
   // With fewer KV heads than TP ranks Megatron replicates them, so a rank

@@ -61,6 +61,15 @@ LayerFlop layer_forward_flop(const Workload& w, double b);
 // overlaps its exchange with): 2 b s^2 heads (qk_head + v_head).
 double attention_score_flop(const Workload& w, double b);
 
+// Activation bytes per token a layer keeps for backward beyond the dense
+// MLP share of Korthikanti et al.'s 34 bytes per hidden value (19 h: its
+// 2 h input, 2 x 4h of GEMM and GeLU outputs and h of dropout mask), mean
+// over the layers: each MoE layer keeps, for each of its experts_per_token +
+// shared_experts copies of a token, the permuted input (2 h bytes) and the
+// first GEMM's and activation's outputs (2 x 2 f, or 3 x 2 f gated), bf16.
+// 0 without routed experts.
+double expert_activation_bytes(const Workload& w);
+
 // Values per token per layer a CP ring exchanges: K and V of one TP rank's
 // share of KV heads (at least one head), or with MLA the compressed latent
 // (kv_lora_rank + qk_rope values, shared by all heads, not split by TP).

@@ -90,6 +90,8 @@ double memory_per_chip(const Workload& w, const Layout& l) {
   double per_layer = s * b * h * (34.0 + 5.0 * w.heads * s / h) / split;
   if (l.recompute == Recompute::selective) per_layer = s * b * h * 34.0 / split;
   if (l.recompute == Recompute::full) per_layer = 2.0 * s * b * h / split;
+  // Routed and shared experts keep their own activations (moe.hpp).
+  if (l.recompute != Recompute::full) per_layer += s * b * moe::expert_activation_bytes(w) / split;
   // 1F1B keeps up to `pp` microbatches in flight on the first stage.
   const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
   const double sequences = w.global_batch_tokens / w.seq_len;

@@ -227,6 +227,34 @@ TEST_CASE("routed experts' optimizer state shards over their expert-data-paralle
   CHECK(memory_per_chip(w, l) - no_ep == Approx(states - (dense + routed) * (4 + 12.0 / 16)));
 }
 
+TEST_CASE("MoE layers keep each routed copy's activations beyond the dense MLP's",
+          "[training][moe]") {
+  // DeepSeek-V3: 9 copies x (2 x 7168 + 3 x 2 x 2048) = 239,616 bytes a
+  // token, less the 19 x 7168 = 136,192 counted, on 58 of 61 layers.
+  const Workload w = deepseek_v3();
+  const double extra = (9 * (2 * 7168.0 + 6 * 2048) - 19 * 7168.0) * 58 / 61;
+  CHECK(moe::expert_activation_bytes(w) == Approx(extra));
+  CHECK(moe::expert_activation_bytes(test::gpt3()) == Approx(0).margin(1e-9));
+  // In memory per chip, over tp x cp, for the stage's layers and the
+  // microbatches in flight; full recompute keeps only the layer input.
+  Layout l;
+  l.tp = 8;
+  l.pp = 16;
+  l.dp = 16;
+  l.ep = 16;
+  l.recompute = Recompute::selective;
+  Workload without = w;
+  without.experts_per_token = 0;  // the shared expert's copy alone
+  const double counted = ((2 * 7168.0 + 6 * 2048) - 19 * 7168.0) * 58 / 61;
+  CHECK(moe::expert_activation_bytes(without) == Approx(counted));
+  const double in_flight = 16;   // pp microbatches: 8,192 sequences / (16 x 1) > 16
+  const double layers_here = 4;  // ceil(61 / 16)
+  CHECK(memory_per_chip(w, l) - memory_per_chip(without, l) ==
+        Approx(4096.0 * (extra - counted) / 8 * layers_here * in_flight));
+  l.recompute = Recompute::full;
+  CHECK(memory_per_chip(w, l) == Approx(memory_per_chip(without, l)));
+}
+
 TEST_CASE("a case's ep reaches the published layout", "[training][moe][validate]") {
   const auto cases = load_validation_cases("cases.toml", moe_case("ep = 4\na2a_overlap = 0.5\n"),
                                            test::builtin_catalog());
