@@ -8,7 +8,8 @@
 //   attention projections  2 b s h (2h + 2 h_kv)
 //   scores and context     4 b s^2 h
 //   MLP                    2 b s h f (2, or 3 matrices when gated) x experts per token
-// and backward is twice forward. Full recompute adds one forward; selective
+// (MLA, dense first layers, shared experts and the router: moe.hpp) and
+// backward is twice forward. Full recompute adds one forward; selective
 // recompute re-runs only the scores. For h_kv = h, f = 4h, ungated, this is
 // Megatron's 24 b s h^2 + 4 b s^2 h (72 B s l h^2 (1 + s/6h + V/16lh) per
 // iteration without recompute).
@@ -30,7 +31,7 @@ struct Workload {
   double active_params = 0;  // per token (MoE); = params for dense
   int layers = 0;
   double hidden = 0;
-  double ffn = 0;  // MLP width (per expert)
+  double ffn = 0;  // MLP width (per expert unless moe_ffn is given)
   int heads = 0;
   int kv_heads = 0;
   double seq_len = 0;
