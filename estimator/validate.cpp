@@ -17,7 +17,15 @@ namespace clustercap {}  // namespace clustercap
 namespace clustercap::training {
 namespace {
 
+// PCIe 5.0 x16: 32 GT/s x 16 lanes with 128b/130b coding, about 63 GB/s
+// (504 Gb/s) each way (PCI-SIG); used when a case offloads and gives no
+// host_link_gbps, and flagged in the output.
+constexpr double kDefaultHostLinkGbps = 504;
+
 double predicted(const ValidationCase& c, const StepBreakdown& r) {
+  if (c.basis == "model_tflops") {
+    return causal_model_flop_per_step(c.workload) / r.step_s / c.machine.chips / 1e12;
+  }
   if (c.basis == "megatron") {
     const double sequences = c.workload.global_batch_tokens / c.workload.seq_len;
     return megatron_flop_per_iteration(sequences, c.workload.seq_len, c.workload.layers,
@@ -25,53 +33,52 @@ double predicted(const ValidationCase& c, const StepBreakdown& r) {
            r.step_s / c.machine.chips / 1e12;
   }
   if (c.basis == "tokens") return r.tokens_per_s / c.machine.chips;
-  return r.mfu;
+  return r.mfu_bf16;
 }
 
-// Best layout with TP, PP and CP as published (microbatch, interleave and
-// recompute searched unless recompute is given). When none runs, the reason
-// is the step model's: memory (the smallest need of the layouts that run)
-// when some run, else what stops the first layout tried (microbatch 1, no
-// interleaving), whose structural checks every other one shares.
-ValidationPrediction published(const ValidationCase& c, std::uint64_t& evaluated) {
+// Best layout with TP, PP and CP and the recipe's pinned choices as
+// published (the rest searched). When none runs, the reason is the step
+// model's: memory (the smallest need of the layouts that run) when some run,
+// else what stops the plainest layout of that shape.
+ValidationPrediction published(const ValidationCase& c, int threads, std::uint64_t& evaluated) {
+  SearchOptions o;
+  o.keep = 1;
+  o.threads = threads;
+  o.fixed = c.fixed;
+  // A recipe choice the case leaves unset takes Megatron-LM's usual setting
+  // (the model's constants were fitted with these): distributed optimizer
+  // (ZeRO 1), sequence parallelism, overlapped DP traffic, no TP overlap, no
+  // offload. Microbatch, interleaving and recompute stay searched.
+  if (!o.fixed.zero) o.fixed.zero = 1;
+  if (!o.fixed.sequence_parallel) o.fixed.sequence_parallel = true;
+  if (!o.fixed.tp_overlap) o.fixed.tp_overlap = false;
+  if (!o.fixed.dp_overlap) o.fixed.dp_overlap = true;
+  if (!o.fixed.offload_optimizer) o.fixed.offload_optimizer = false;
+  if (!o.fixed.offload_activations) o.fixed.offload_activations = false;
+  o.fixed.tp = c.tp;
+  o.fixed.pp = c.pp;
+  o.fixed.cp = c.cp;
+  o.fixed.ep = c.ep;
+  const SearchResult s = search_layouts(c.workload, c.machine, o);
+  evaluated += s.evaluated;
   ValidationPrediction best;
-  StepBreakdown fastest;
-  Layout l;
-  l.tp = c.tp;
-  l.pp = c.pp;
-  l.cp = c.cp;
-  l.ep = c.ep;
-  l.dp = c.machine.chips / (c.tp * c.pp * c.cp);
-  bool tried = false;
-  for (int mb : {1, 2, 4, 8, 16}) {
-    for (int v : {1, 2, 4, 8}) {
-      for (Recompute rc : {Recompute::none, Recompute::selective, Recompute::full}) {
-        if (!c.recompute.empty() && c.recompute != to_string(rc)) continue;
-        l.microbatch = mb;
-        l.interleave = v;
-        l.recompute = rc;
-        const StepBreakdown r = evaluate_layout(c.workload, c.machine, l);
-        if (!tried) best.no_fit = r.problem;
-        tried = true;
-        if (!r.valid) continue;
-        ++evaluated;
-        if (!r.fits) {
-          if (best.no_fit.problem != LayoutProblem::memory || r.memory_bytes < best.no_fit.value)
-            best.no_fit = r.problem;
-          continue;
-        }
-        if (!best.fit || r.tokens_per_s > fastest.tokens_per_s) {
-          best.fit = true;
-          best.layout = l;
-          fastest = r;
-        }
-      }
-    }
-  }
-  if (best.fit) {
-    best.no_fit = {};
+  if (!s.best.empty()) {
+    const StepBreakdown& fastest = s.best.front().second;
+    best.fit = true;
+    best.layout = s.best.front().first;
     best.predicted = predicted(c, fastest);
-    best.mfu = fastest.mfu;
+    best.mfu = fastest.mfu_bf16;
+    best.mfu_precision = fastest.mfu;
+  } else if (s.evaluated > 0) {
+    best.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};
+  } else {
+    Layout plain;
+    plain.tp = c.tp;
+    plain.pp = c.pp;
+    plain.cp = c.cp;
+    plain.dp = c.machine.chips / (c.tp * c.pp * c.cp);
+    plain.ep = c.ep;
+    best.no_fit = evaluate_layout(c.workload, c.machine, plain).problem;
   }
   return best;
 }
@@ -84,7 +91,8 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
     p.fit = true;
     p.layout = s.best.front().first;
     p.predicted = predicted(c, s.best.front().second);
-    p.mfu = s.best.front().second.mfu;
+    p.mfu = s.best.front().second.mfu_bf16;
+    p.mfu_precision = s.best.front().second.mfu;
   } else if (s.evaluated > 0) {
     p.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};
   } else {
@@ -109,6 +117,63 @@ void read_expert_keys(TableReader& r, ValidationCase& c) {
     r.error_at("ep", "must divide the data-parallel degree (" + std::to_string(dp) +
                          ") and the experts (" + std::to_string(c.workload.experts) + ")");
   }
+}
+
+// [case.workload] shape keys the scenario workload table does not have.
+void read_shape(TableReader& w, Workload& workload) {
+  workload.head_dim = w.number("head_dim", Range::positive(1e5)).value_or(0.0);
+  workload.parallel_block = w.boolean("parallel_block").value_or(false);
+}
+
+// The [[case]] recipe keys: precision, ZeRO stage, sequence parallelism,
+// overlap, offload and per-tier network figures (docs/validation-cases.md).
+void read_recipe(TableReader& r, ValidationCase& c) {
+  if (auto text = r.string("precision")) {
+    const auto p = parse_precision(*text);
+    if (p && (*p == Precision::bf16 || *p == Precision::fp8 || *p == Precision::fp4)) {
+      c.machine.precision = *p;
+    } else {
+      r.error_at("precision", "must be bf16, fp8 or fp4");
+    }
+  }
+  if (auto z = r.integer("zero", Range::closed(0, 3))) c.fixed.zero = static_cast<int>(*z);
+  if (auto v = r.integer("interleave", Range::closed(1, 1024)))
+    c.fixed.interleave = static_cast<int>(*v);
+  c.fixed.sequence_parallel = r.boolean("sequence_parallel");
+  c.fixed.tp_overlap = r.boolean("tp_overlap");
+  c.fixed.dp_overlap = r.boolean("dp_overlap");
+  if (auto list = r.string_list("offload")) {
+    c.fixed.offload_optimizer = false;
+    c.fixed.offload_activations = false;
+    for (const std::string& item : *list) {
+      if (item == "optimizer") {
+        c.fixed.offload_optimizer = true;
+      } else if (item == "activations") {
+        c.fixed.offload_activations = true;
+      } else {
+        r.error_at("offload", "items must be \"optimizer\" or \"activations\"");
+      }
+    }
+  }
+  const bool offloads =
+      c.fixed.offload_optimizer.value_or(false) || c.fixed.offload_activations.value_or(false);
+  const auto host_gbps = r.number("host_link_gbps", Range::positive(1e5));
+  if (offloads) {
+    c.host_link_defaulted = !host_gbps;
+    c.machine.host_bytes_per_s = host_gbps.value_or(kDefaultHostLinkGbps) * 1e9 / 8;
+  }
+  if (auto gbps = r.number("scaleup_gbps", Range::positive(1e6)))
+    c.machine.scaleup_bytes_per_s = *gbps * 1e9 / 8;
+  c.machine.scaleup_efficiency =
+      r.number("scaleup_efficiency", Range::unit_fraction()).value_or(c.machine.scaleup_efficiency);
+  c.machine.scaleout_efficiency = r.number("scaleout_efficiency", Range::unit_fraction())
+                                      .value_or(c.machine.scaleout_efficiency);
+  c.machine.scaleup_latency_s = r.number("scaleup_latency_us", Range::non_negative(1e6))
+                                    .value_or(c.machine.scaleup_latency_s * 1e6) /
+                                1e6;
+  c.machine.scaleout_latency_s = r.number("scaleout_latency_us", Range::non_negative(1e6))
+                                     .value_or(c.machine.scaleout_latency_s * 1e6) /
+                                 1e6;
 }
 
 }  // namespace
@@ -146,12 +211,15 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
         static_cast<int>(r.integer("pp", Range::closed(1, 1024), Presence::required).value_or(1));
     c.cp = static_cast<int>(r.integer("cp", Range::closed(1, 1024)).value_or(1));
     c.recompute = r.string("recompute").value_or("");
-    if (!c.recompute.empty() && c.recompute != "none" && c.recompute != "selective" &&
-        c.recompute != "full") {
+    if (c.recompute == "none") c.fixed.recompute = Recompute::none;
+    if (c.recompute == "selective") c.fixed.recompute = Recompute::selective;
+    if (c.recompute == "full") c.fixed.recompute = Recompute::full;
+    if (!c.recompute.empty() && !c.fixed.recompute) {
       r.error_at("recompute", "must be none, selective or full");
     }
+    read_recipe(r, c);
     c.basis = r.string("reported_basis", Presence::required).value_or("");
-    if (c.basis == "megatron") {
+    if (c.basis == "megatron" || c.basis == "model_tflops") {
       c.reported = r.number("reported_tflops_per_chip", Range::positive(1e6), Presence::required)
                        .value_or(1);
     } else if (c.basis == "model") {
@@ -162,10 +230,12 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
           r.number("reported_tokens_per_s_per_chip", Range::positive(1e9), Presence::required)
               .value_or(1);
     } else if (!c.basis.empty()) {
-      r.error_at("reported_basis", "must be \"megatron\", \"model\" or \"tokens\"");
+      r.error_at("reported_basis",
+                 "must be \"megatron\", \"model\", \"model_tflops\" or \"tokens\"");
     }
     if (auto w = r.table("workload", Presence::required)) {
       c.workload = read_workload(*w, false);
+      read_shape(*w, c.workload);
       w->report_unknown_keys();
     }
     read_expert_keys(r, c);
@@ -178,15 +248,29 @@ std::vector<ValidationCase> load_validation_cases(const std::string& name, const
     if (chip != nullptr && !chip->peak_flops(Precision::bf16)) {
       r.error_at("chip", "has no dense bf16 peak in the catalog");
     }
+    if (chip != nullptr && c.machine.precision != Precision::bf16 &&
+        !chip->peak_flops(c.machine.precision)) {
+      r.error_at("precision", "the chip has no dense " +
+                                  std::string(to_string(c.machine.precision)) +
+                                  " peak in the catalog");
+    }
     if (chip != nullptr && !chip->hbm_bytes) r.error_at("chip", "has no hbm_gb in the catalog");
     if (chip != nullptr && !chip->hbm_bandwidth_bytes_per_s)
       r.error_at("chip", "has no hbm_bw_tbs in the catalog");
+    const Machine recipe = c.machine;
     if (chip != nullptr) {
-      c.machine = machine_for(*chip, Precision::bf16, c.machine.chips, c.machine.scaleup_domain,
+      c.machine = machine_for(*chip, recipe.precision, recipe.chips, recipe.scaleup_domain,
                               scaleout_gbps * 1e9 / 8);
     } else {
       c.machine.scaleout_bytes_per_s = scaleout_gbps * 1e9 / 8;
     }
+    // The case's network and host-link figures win over the catalog's.
+    if (r.has("scaleup_gbps")) c.machine.scaleup_bytes_per_s = recipe.scaleup_bytes_per_s;
+    c.machine.scaleup_efficiency = recipe.scaleup_efficiency;
+    c.machine.scaleout_efficiency = recipe.scaleout_efficiency;
+    c.machine.scaleup_latency_s = recipe.scaleup_latency_s;
+    c.machine.scaleout_latency_s = recipe.scaleout_latency_s;
+    c.machine.host_bytes_per_s = recipe.host_bytes_per_s;
     cases.push_back(std::move(c));
   }
   root.report_unknown_keys();
@@ -203,8 +287,15 @@ ValidationResult run_validation(const std::vector<ValidationCase>& cases, int th
     row.basis = c.basis;
     row.reported = c.reported;
     std::uint64_t evaluated = 0;
-    row.published = published(c, evaluated);
-    const SearchResult search = search_layouts(c.workload, c.machine, 1, threads);
+    row.precision = c.machine.precision;
+    row.host_link_defaulted = c.host_link_defaulted;
+    row.published = published(c, threads, evaluated);
+    // The search is free to choose every recipe choice, the precision and
+    // the machine aside.
+    SearchOptions o;
+    o.keep = 1;
+    o.threads = threads;
+    const SearchResult search = search_layouts(c.workload, c.machine, o);
     row.searched = searched(c, search);
     row.evaluated = evaluated + search.evaluated;
     result.evaluated += row.evaluated;

@@ -16,7 +16,13 @@ inline nlohmann::ordered_json layout_json(const training::Layout& l) {
           {"cp", l.cp},
           {"microbatch", l.microbatch},
           {"interleave", l.interleave},
-          {"recompute", training::to_string(l.recompute)}};
+          {"recompute", training::to_string(l.recompute)},
+          {"zero", l.zero},
+          {"sequence_parallel", l.sequence_parallel},
+          {"tp_overlap", l.tp_overlap},
+          {"dp_overlap", l.dp_overlap},
+          {"offload_optimizer", l.offload_optimizer},
+          {"offload_activations", l.offload_activations}};
 }
 
 }  // namespace clustercap::report

@@ -22,12 +22,26 @@ std::string layout_text(const training::Layout& l) {
          std::to_string(l.pp) + " dp" + std::to_string(l.dp) +
          (l.ep > 1 ? " ep" + std::to_string(l.ep) : "") + " mb" + std::to_string(l.microbatch) +
          (l.interleave > 1 ? " v" + std::to_string(l.interleave) : "") + " " +
-         training::to_string(l.recompute);
+         training::to_string(l.recompute) + " z" + std::to_string(l.zero) +
+         (l.tp > 1 && !l.sequence_parallel ? " nosp" : "") + (l.tp_overlap ? " tpo" : "") +
+         (!l.dp_overlap ? " nodpo" : "") + (l.offload_optimizer ? " off-opt" : "") +
+         (l.offload_activations ? " off-act" : "");
+}
+
+// MFU against the dense BF16 peak, and for a lower-precision run also
+// against that precision's peak: "41%" or "41% (fp8 21%)".
+std::string mfu_text(const training::ValidationRow& r, const training::ValidationPrediction& p) {
+  if (!p.fit) return "-";
+  std::string text = significant(p.mfu * 100, 2) + "%";
+  if (r.precision != Precision::bf16)
+    text += " (" + std::string(to_string(r.precision)) + " " +
+            significant(p.mfu_precision * 100, 2) + "%)";
+  return text;
 }
 
 std::string value(const training::ValidationRow& r, double v) {
   if (r.basis == "tokens") return significant(v) + " tok/s";
-  return r.basis == "megatron" ? significant(v) + " TF" : significant(v * 100) + "%";
+  return r.basis == "model" ? significant(v * 100) + "%" : significant(v) + " TF";
 }
 
 // A prediction's value, or "no fit" when there is none.
@@ -67,6 +81,12 @@ std::string layout_problem_text(const training::LayoutCheck& check) {
   switch (check.problem) {
     case LayoutProblem::none:
       return "";
+    case LayoutProblem::no_hbm_bandwidth:
+      return "the chip has no HBM bandwidth in the catalog";
+    case LayoutProblem::zero_stage:
+      return "zero " + v + " is not a ZeRO stage (0 to 3)";
+    case LayoutProblem::no_host_link:
+      return "offload needs a host link bandwidth (host_link_gbps)";
     case LayoutProblem::tp_over_scaleup_domain:
       return "tp " + v + " exceeds the scale-up domain of " + limit + " chips";
     case LayoutProblem::tp_not_dividing_heads:
@@ -103,7 +123,8 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
       << std::setw(11) << "predicted" << std::setw(9) << "error"
       << "  " << std::left << std::setw(30) << "published layout (best mb/v/rc)" << std::right
       << std::setw(11) << "searched"
-      << "  " << std::left << "searched layout\n";
+      << "  " << std::left << std::setw(18) << "MFU bf16 (prec)"
+      << "searched layout\n";
   for (const auto& r : result.rows) {
     out << std::left << std::setw(30) << r.id << std::right << std::setw(10) << value(r, r.reported)
         << std::setw(11) << predicted_text(r, r.published) << std::setw(9)
@@ -112,9 +133,16 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
         << (r.published.fit ? layout_text(r.published.layout)
                             : "no fit: " + layout_problem_text(r.published.no_fit))
         << std::right << std::setw(11) << predicted_text(r, r.searched) << "  " << std::left
+        << std::setw(18) << mfu_text(r, r.published)
         << (r.searched.fit ? layout_text(r.searched.layout)
                            : "no fit: " + layout_problem_text(r.searched.no_fit))
         << "\n";
+  }
+  for (const auto& r : result.rows) {
+    if (r.host_link_defaulted)
+      out << r.id
+          << ": offload over the default host link, PCIe 5.0 x16 (504 Gb/s each way); "
+             "set host_link_gbps\n";
   }
   out << "\n";
   if (result.cases_scored == 0) {
@@ -135,12 +163,15 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
     rows.push_back(
         {{"id", r.id},
          {"basis", r.basis},
+         {"precision", to_string(r.precision)},
+         {"host_link_defaulted", r.host_link_defaulted},
          {"reported", r.reported},
          {"fit", p.fit},
          {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},
          {"predicted_published_layout", optional_number(p.fit, p.predicted)},
          {"error", optional_number(p.fit, r.error_published)},
          {"mfu_published_layout", optional_number(p.fit, p.mfu)},
+         {"mfu_published_layout_precision_peak", optional_number(p.fit, p.mfu_precision)},
          {"layout_published", p.fit ? layout_json(p.layout) : json(nullptr)},
          {"searched_fit", s.fit},
          {"searched_no_fit_reason", s.fit ? json(nullptr) : json(layout_problem_text(s.no_fit))},

@@ -6,9 +6,14 @@ Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleu
                     double scaleout_bytes_per_s) {
   Machine m;
   m.chips = chips;
+  m.precision = precision;
   m.peak_flops = chip.peak_flops(precision).value_or(0.0);
+  m.bf16_peak_flops = chip.peak_flops(Precision::bf16).value_or(0.0);
   m.hbm_bytes = chip.hbm_bytes.value_or(0.0);
-  m.hbm_bytes_per_s = chip.hbm_bandwidth_bytes_per_s.value_or(1e12);
+  // No default: a chip without the figure gets 0, which check_layout reports
+  // (LayoutProblem::no_hbm_bandwidth) and predicted_mfu declines
+  // (NoPrediction::no_memory_figures).
+  m.hbm_bytes_per_s = chip.hbm_bandwidth_bytes_per_s.value_or(0.0);
   // A figure whose direction the source leaves unstated (Ascend HCCS) is
   // read as bidirectional, the vendors' usual convention and the cautious
   // reading: one direction gets half.

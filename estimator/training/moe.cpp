@@ -39,13 +39,15 @@ double embedding_params(const Workload& w) {
   return (w.tied_embeddings ? 1.0 : 2.0) * w.vocab * w.hidden;
 }
 
+// Width of one attention head without MLA: head_dim, or hidden / heads.
+double plain_head_dim(const Workload& w) {
+  return w.head_dim > 0 ? w.head_dim : w.hidden / std::max(1, w.heads);
+}
 // Head widths of the scores (query-key) and the context (values).
 double qk_head_dim(const Workload& w) {
-  return uses_mla(w) ? w.qk_nope_head_dim + w.qk_rope_head_dim : w.hidden / std::max(1, w.heads);
+  return uses_mla(w) ? w.qk_nope_head_dim + w.qk_rope_head_dim : plain_head_dim(w);
 }
-double v_head_dim(const Workload& w) {
-  return uses_mla(w) ? w.v_head_dim : w.hidden / std::max(1, w.heads);
-}
+double v_head_dim(const Workload& w) { return uses_mla(w) ? w.v_head_dim : plain_head_dim(w); }
 
 // Parameters with `routed_used` routed experts per MoE layer.
 double parameters_with(const Workload& w, double routed_used) {
@@ -74,8 +76,9 @@ int moe_layers(const Workload& w) {
 double attention_params_per_layer(const Workload& w) {
   const double h = w.hidden;
   if (!uses_mla(w)) {
-    const double h_kv = h * w.kv_heads / std::max(1, w.heads);
-    return 2 * h * h + 2 * h * h_kv;
+    // Q and the output projection heads x d wide, K and V kv_heads x d.
+    const double d = plain_head_dim(w);
+    return 2 * h * d * w.heads + 2 * h * d * w.kv_heads;
   }
   const double qk = w.qk_nope_head_dim + w.qk_rope_head_dim;
   const double query = w.q_lora_rank > 0
@@ -116,14 +119,22 @@ LayerFlop layer_forward_flop(const Workload& w, double b) {
   // Without routed experts every layer is the same: no averaging to round.
   const double mlp_mean =
       moe_count > 0 ? (dense_count * dense_mlp + moe_count * moe.always) / layers : dense_mlp;
-  f.other = 2 * tokens * attention_params_per_layer(w) + attention_score_flop(w, b) +
-            2 * tokens * mlp_mean;
+  if (moe_count == 0 && !uses_mla(w)) {
+    // The dense formula term by term (the same rounding as before MoE shapes).
+    const double s = w.seq_len, h = w.hidden, d = plain_head_dim(w);
+    const double q_width = d * w.heads, kv_width = d * w.kv_heads;
+    f.other = 2 * b * s * h * (2 * q_width + 2 * kv_width) +
+              2 * b * s * h * w.ffn * mlp_matrices(w) * w.experts_per_token;
+    return f;
+  }
+  f.other = 2 * tokens * (attention_params_per_layer(w) + mlp_mean);
   f.routed = 2 * tokens * moe_count * w.experts_per_token * moe.routed_each / layers;
   return f;
 }
 
 double attention_score_flop(const Workload& w, double b) {
   const double s = w.seq_len;
+  if (!uses_mla(w)) return 4 * b * s * s * plain_head_dim(w) * w.heads;
   return 2 * b * s * s * w.heads * (qk_head_dim(w) + v_head_dim(w));
 }
 
@@ -144,7 +155,7 @@ double cp_values_per_token(const Workload& w, int tp) {
   // With fewer KV heads than TP ranks Megatron replicates them, so a rank
   // always holds at least one KV head.
   const double kv_heads_here = std::max(1.0, std::ceil(static_cast<double>(w.kv_heads) / tp));
-  return 2.0 * w.hidden / std::max(1, w.heads) * kv_heads_here;
+  return 2.0 * plain_head_dim(w) * kv_heads_here;
 }
 
 double tokens_per_expert(const Workload& w, const Layout& l) {
@@ -173,8 +184,10 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
   const double peers_outside = l.ep - 1.0 - peers_inside;
   a.scaleup_bytes = bytes * peers_inside / l.ep;
   a.scaleout_bytes = bytes * peers_outside / l.ep;
-  const double inside_s = a.scaleup_bytes > 0 ? a.scaleup_bytes / m.scaleup_bytes_per_s : 0.0;
-  const double outside_s = a.scaleout_bytes > 0 ? a.scaleout_bytes / m.scaleout_bytes_per_s : 0.0;
+  const double up_bytes_per_s = m.scaleup_bytes_per_s * m.scaleup_efficiency;
+  const double out_bytes_per_s = m.scaleout_bytes_per_s * m.scaleout_efficiency;
+  const double inside_s = a.scaleup_bytes > 0 ? a.scaleup_bytes / up_bytes_per_s : 0.0;
+  const double outside_s = a.scaleout_bytes > 0 ? a.scaleout_bytes / out_bytes_per_s : 0.0;
   a.duration_s = std::max(inside_s, outside_s) + latency_s;
   return a;
 }

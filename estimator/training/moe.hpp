@@ -18,7 +18,8 @@
 // Per token of one layer, forward, in FLOPs (2 per multiply-add):
 //   MLA projections  2 x (the weights above)
 //   scores, context  2 s heads (qk_head) + 2 s heads (v_head), with
-//                    qk_head = v_head = h / heads without MLA (Megatron's 4 s h)
+//                    qk_head = v_head = head_dim (default h / heads) without
+//                    MLA (Megatron's 4 s h)
 //   MLP              2 x matrices x h x width x (experts per token + shared)
 //   router           2 h experts
 #pragma once
@@ -47,11 +48,11 @@ double active_parameter_count(const Workload& w);
 // splits: the shape's routed share of w.params (so a stated total scales it).
 double routed_expert_params(const Workload& w);
 
-// Forward FLOPs of one layer for a microbatch of b sequences, averaged over
-// the model's layers (dense and MoE layers alike): `routed` is the routed
-// experts' grouped GEMMs (the work routing imbalance and small per-expert
-// batches slow down), `other` everything else (attention projections,
-// scores and context, dense and shared MLPs, router).
+// Forward FLOPs of one layer's linear layers for a microbatch of b
+// sequences, averaged over the model's layers (dense and MoE layers alike):
+// `routed` is the routed experts' grouped GEMMs (the work routing imbalance
+// and small per-expert batches slow down), `other` the rest (attention
+// projections, dense and shared MLPs, router). Scores and context apart.
 struct LayerFlop {
   double other = 0;
   double routed = 0;
@@ -71,7 +72,7 @@ double attention_score_flop(const Workload& w, double b);
 double expert_activation_bytes(const Workload& w);
 
 // Values per token per layer a CP ring exchanges: K and V of one TP rank's
-// share of KV heads (at least one head), or with MLA the compressed latent
+// share of KV heads (at least one head, head_dim wide), or with MLA the compressed latent
 // (kv_lora_rank + qk_rope values, shared by all heads, not split by TP).
 double cp_values_per_token(const Workload& w, int tp);
 
@@ -89,8 +90,8 @@ double grouped_gemm_half_tokens();
 // microbatch on one chip, each token's hidden state sent to its
 // experts_per_token experts at bytes_per_value bytes a value: the bytes it
 // sends to EP peers inside its scale-up domain and outside it, and the time
-// (both fabrics at once, the slower sets it, plus one collective latency of
-// latency_s). Zero when ep = 1.
+// (both fabrics at once, each at its bandwidth x efficiency, the slower sets
+// it, plus one collective latency of latency_s). Zero when ep = 1.
 struct AllToAll {
   double scaleup_bytes = 0;
   double scaleout_bytes = 0;

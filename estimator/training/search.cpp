@@ -29,9 +29,9 @@ constexpr int kMaxCp = 16;
 // Below this many layout evaluations (~0.1 us each) a parallel region costs
 // more to start than it saves, especially on cores shared with other work.
 constexpr std::size_t kMinEvaluationsPerThread = 20000;
-// Upper bound of evaluations per (tp, cp, pp) shape and EP degree:
-// 5 microbatch sizes x 4 interleavings x 3 recompute modes.
-constexpr std::size_t kEvaluationsPerShape = 60;
+// Typical evaluations per (tp, cp, pp) shape and EP degree after pruning:
+// 5 microbatch sizes x 4 interleavings x ~6 memory/overlap choices.
+constexpr std::size_t kEvaluationsPerShape = 120;
 
 std::vector<int> context_parallel_degrees(const Workload& w) {
   if (w.forced_cp > 0) return {w.forced_cp};
@@ -46,22 +46,142 @@ bool faster(const std::pair<Layout, StepBreakdown>& a, const std::pair<Layout, S
   return a.second.tokens_per_s > b.second.tokens_per_s;
 }
 
+template <typename T>
+std::vector<T> choices(const std::optional<T>& fixed, std::vector<T> all) {
+  if (fixed) return {*fixed};
+  return all;
+}
+
+// The memory and overlap choices of one layout whose shape, microbatch and
+// interleaving are set in `l`, evaluated into `out`.
+//
+// Why pruning never drops the fastest layout (the exhaustive search is the
+// reference in tests/training/test_search.cpp). In the step model, with the
+// other choices fixed:
+//  (a) sequence parallelism on is never slower and never needs more memory
+//      than off (same TP traffic; norm-side work and activations split);
+//  (b) DP overlap on is never slower than off (exposed_s <= layers x comm)
+//      and memory does not depend on it;
+//  (c) memory falls from ZeRO 0 to 1 to 2 (and 3 only adds traffic): ZeRO 0
+//      fits only where 1 does; step time rises from ZeRO 1 to 2 to 3 (more
+//      collectives, each exposed >= 0), so once ZeRO s in {1, 2} fits, the
+//      higher stages are no faster;
+//  (d) offload only adds exposed host-link time and only lowers memory, so
+//      once ZeRO 0 fits without offload (then 1 fits too), every offload
+//      variant is no faster than the ZeRO 0 or 1 one already evaluated;
+//  (e) recompute none <= selective <= full in step time at ZeRO <= 1 without
+//      offload: each adds compute, and the exposed TP, CP and DP time it
+//      can hide is at most the compute it adds; so once (none, ZeRO 0, no
+//      offload) fits, no later recompute mode is faster than it.
+// When pinned by `fixed`, a choice is not searched and nothing is pruned for it.
+void search_choices(const Workload& w, const Machine& m, Layout l, const SearchOptions& o,
+                    SearchResult& out) {
+  const LayoutConstraints& f = o.fixed;
+  const bool prune = o.prune;
+  const bool tp_on = l.tp > 1;
+  const bool dp_on = static_cast<long>(l.dp) * l.cp > 1;
+  const bool host = m.host_bytes_per_s > 0;
+  const std::vector<bool> sps =
+      choices(f.sequence_parallel,
+              tp_on && !prune ? std::vector<bool>{true, false} : std::vector<bool>{true});
+  const std::vector<bool> dpos = choices(
+      f.dp_overlap, dp_on && !prune ? std::vector<bool>{true, false} : std::vector<bool>{true});
+  const std::vector<bool> tpos =
+      choices(f.tp_overlap, tp_on ? std::vector<bool>{false, true} : std::vector<bool>{false});
+  const std::vector<bool> off_opts = choices(
+      f.offload_optimizer, host ? std::vector<bool>{false, true} : std::vector<bool>{false});
+  const std::vector<bool> off_acts = choices(
+      f.offload_activations, host ? std::vector<bool>{false, true} : std::vector<bool>{false});
+  const std::vector<Recompute> rcs =
+      choices(f.recompute, {Recompute::none, Recompute::selective, Recompute::full});
+  const std::vector<int> zeros = choices(f.zero, {0, 1, 2, 3});
+  // Layouts an exhaustive search would evaluate here; what is not evaluated
+  // below is pruned.
+  const std::uint64_t full_size = (f.sequence_parallel || !tp_on ? 1u : 2u) *
+                                  (f.dp_overlap || !dp_on ? 1u : 2u) * tpos.size() *
+                                  off_opts.size() * off_acts.size() * rcs.size() * zeros.size();
+  out.considered += full_size;
+  std::uint64_t computed = 0;
+  // Evaluates one layout; true when it is valid and fits.
+  const auto run = [&](int zero, bool off_opt, bool off_act) {
+    l.zero = zero;
+    l.offload_optimizer = off_opt;
+    l.offload_activations = off_act;
+    const StepBreakdown r = evaluate_layout(w, m, l);
+    ++computed;
+    if (!r.valid) return false;
+    ++out.evaluated;
+    out.min_memory_bytes = std::min(out.min_memory_bytes, r.memory_bytes);
+    if (!r.fits) return false;
+    ++out.fitting;
+    out.best.emplace_back(l, r);
+    std::stable_sort(out.best.begin(), out.best.end(), faster);
+    if (static_cast<int>(out.best.size()) > o.keep) out.best.pop_back();
+    return true;
+  };
+  for (bool sp : sps) {
+    l.sequence_parallel = sp;
+    for (bool dpo : dpos) {
+      l.dp_overlap = dpo;
+      for (bool tpo : tpos) {
+        l.tp_overlap = tpo;
+        for (Recompute rc : rcs) {
+          l.recompute = rc;
+          bool zero0_fits_plain = false;  // ZeRO 0, no offload: (d), (e)
+          for (bool off_opt : off_opts) {
+            for (bool off_act : off_acts) {
+              const bool plain = !off_opt && !off_act;
+              if (prune && !plain && zero0_fits_plain) continue;  // (d)
+              if (!prune || f.zero) {
+                for (int z : zeros) {
+                  const bool fits = run(z, off_opt, off_act);
+                  if (plain && z == 0 && fits) zero0_fits_plain = true;
+                }
+                continue;
+              }
+              // (c): ZeRO 1 first; 0 only where 1 fits; 2 only where 1 does
+              // not; 3 only where 2 does not.
+              if (run(1, off_opt, off_act)) {
+                if (run(0, off_opt, off_act) && plain) zero0_fits_plain = true;
+              } else if (!run(2, off_opt, off_act)) {
+                run(3, off_opt, off_act);
+              }
+            }
+          }
+          // (e): recompute modes after this one are no faster.
+          if (prune && !f.recompute && zero0_fits_plain) break;
+        }
+      }
+    }
+  }
+  out.pruned += full_size - computed;
+}
+
 }  // namespace
 
 SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int threads) {
+  SearchOptions o;
+  o.keep = keep;
+  o.threads = threads;
+  return search_layouts(w, m, o);
+}
+
+SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOptions& o) {
   struct Shape {
     int tp, cp, pp;
   };
+  const LayoutConstraints& f = o.fixed;
   std::vector<Shape> shapes;
   std::size_t work = 0;
-  const std::vector<int> cps = context_parallel_degrees(w);
+  const std::vector<int> cps = f.cp ? std::vector<int>{*f.cp} : context_parallel_degrees(w);
   for (int tp : divisors(w.heads, std::min(m.scaleup_domain, m.chips))) {
-    if (m.chips % tp != 0) continue;
+    if (m.chips % tp != 0 || (f.tp && tp != *f.tp)) continue;
     for (int cp : cps) {
-      if ((m.chips / tp) % cp != 0) continue;
+      if (cp < 1 || (m.chips / tp) % cp != 0) continue;
       // Any pipeline depth that divides the remaining chips and leaves each
       // stage at least one layer.
       for (int pp : divisors(m.chips / (tp * cp), w.layers)) {
+        if (f.pp && pp != *f.pp) continue;
         shapes.push_back({tp, cp, pp});
         const int dp = m.chips / (tp * cp * pp);
         work += kEvaluationsPerShape * (w.experts > 1 ? divisors(w.experts, dp).size() : 1);
@@ -71,7 +191,7 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
   const int n = static_cast<int>(shapes.size());
   std::vector<SearchResult> partial(static_cast<std::size_t>(n));
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const std::size_t wanted = static_cast<std::size_t>(std::max(1, threads));
+  const std::size_t wanted = static_cast<std::size_t>(std::max(1, o.threads));
   const int team =
       static_cast<int>(std::max<std::size_t>(1, std::min(wanted, work / kMinEvaluationsPerThread)));
   parallel_for(n, team, [&](std::int64_t k) {
@@ -82,28 +202,20 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
     l.cp = shapes[static_cast<std::size_t>(k)].cp;
     l.pp = shapes[static_cast<std::size_t>(k)].pp;
     l.dp = m.chips / (l.tp * l.cp * l.pp);
-    const std::vector<int> eps = w.experts > 1 ? divisors(w.experts, l.dp) : std::vector<int>{1};
+    const std::vector<int> eps = o.fixed.ep      ? std::vector<int>{*o.fixed.ep}
+                                 : w.experts > 1 ? divisors(w.experts, l.dp)
+                                                 : std::vector<int>{1};
     for (int ep : eps) {
       if (l.dp % ep != 0) continue;
       l.ep = ep;
       for (int mb : {1, 2, 4, 8, 16}) {
         if (sequences / l.dp < mb) break;
         l.microbatch = mb;
-        for (int v : {1, 2, 4, 8}) {
+        for (int v :
+             f.interleave ? std::vector<int>{*f.interleave} : std::vector<int>{1, 2, 4, 8}) {
           if (v > 1 && l.pp == 1) break;
           l.interleave = v;
-          for (Recompute rc : {Recompute::none, Recompute::selective, Recompute::full}) {
-            l.recompute = rc;
-            const StepBreakdown r = evaluate_layout(w, m, l);
-            if (!r.valid) continue;
-            ++out.evaluated;
-            out.min_memory_bytes = std::min(out.min_memory_bytes, r.memory_bytes);
-            if (!r.fits) continue;
-            ++out.fitting;
-            out.best.emplace_back(l, r);
-            std::stable_sort(out.best.begin(), out.best.end(), faster);
-            if (static_cast<int>(out.best.size()) > keep) out.best.pop_back();
-          }
+          search_choices(w, m, l, o, out);
         }
       }
     }
@@ -111,14 +223,16 @@ SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int t
   SearchResult merged;
   merged.min_memory_bytes = std::numeric_limits<double>::infinity();
   for (const auto& p : partial) {  // in enumeration order: deterministic ties
+    merged.considered += p.considered;
+    merged.pruned += p.pruned;
     merged.evaluated += p.evaluated;
     merged.fitting += p.fitting;
     merged.min_memory_bytes = std::min(merged.min_memory_bytes, p.min_memory_bytes);
     for (const auto& b : p.best) merged.best.push_back(b);
   }
   std::stable_sort(merged.best.begin(), merged.best.end(), faster);
-  if (static_cast<int>(merged.best.size()) > keep)
-    merged.best.resize(static_cast<std::size_t>(keep));
+  if (static_cast<int>(merged.best.size()) > o.keep)
+    merged.best.resize(static_cast<std::size_t>(o.keep));
   if (merged.evaluated == 0) merged.min_memory_bytes = 0;
   return merged;
 }

@@ -3,13 +3,21 @@
 // two up to 16 dividing the sequence into chunks of >= 4,096 tokens -- or only
 // the workload's forced_cp --, PP over divisors of the layers,
 // DP = chips / (TP CP PP), EP over divisors of the experts within DP,
-// microbatch, pipeline interleaving, recompute), evaluated in parallel when
+// microbatch, pipeline interleaving, recompute, ZeRO stage, sequence
+// parallelism, TP and DP overlap, offload of optimizer state and
+// activations when the machine has a host link), evaluated in parallel when
 // the search is large enough to pay for the threads; returns the fastest
 // layouts that fit in memory. Deterministic for any thread count (ties broken
 // by enumeration order).
+//
+// Pruning (SearchOptions::prune) skips layouts that cannot beat one already
+// evaluated with the same shape, microbatch and interleaving; the argument
+// is in search.cpp and tests/training/test_search.cpp compares it against
+// the exhaustive search.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "estimator/training/step_model.hpp"
@@ -18,11 +26,30 @@ namespace clustercap::training {
 
 struct SearchResult {
   std::vector<std::pair<Layout, StepBreakdown>> best;  // fastest first
-  std::uint64_t evaluated = 0;                         // layouts whose step time was computed
-  std::uint64_t fitting = 0;                           // of which fit in memory
-  double min_memory_bytes = 0;                         // smallest per-chip need over valid layouts
+  std::uint64_t considered = 0;                        // layouts enumerated (evaluated + pruned)
+  std::uint64_t pruned = 0;     // skipped: provably no faster than one evaluated
+  std::uint64_t evaluated = 0;  // layouts whose step time was computed and that are valid
+  std::uint64_t fitting = 0;    // of which fit in memory
+  double min_memory_bytes = 0;  // smallest per-chip need over valid layouts
 };
 
+// Choices pinned by the caller (a published run's recipe, a scenario's
+// tp/pp); every unset one is searched.
+struct LayoutConstraints {
+  std::optional<int> tp, pp, cp, ep, zero, interleave;
+  std::optional<Recompute> recompute;
+  std::optional<bool> sequence_parallel, tp_overlap, dp_overlap, offload_optimizer,
+      offload_activations;
+};
+
+struct SearchOptions {
+  int keep = 5;     // fastest layouts returned, >= 1
+  int threads = 1;  // >= 1
+  bool prune = true;
+  LayoutConstraints fixed;
+};
+
+SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOptions& options);
 SearchResult search_layouts(const Workload& w, const Machine& m, int keep = 5, int threads = 1);
 
 }  // namespace clustercap::training

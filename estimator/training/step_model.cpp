@@ -21,24 +21,84 @@ constexpr double kHalfWidth = 380.0;
 // many bytes per token-hidden element per layer in forward (activation
 // memory count of Korthikanti et al. 2022: 34 b s h bytes).
 constexpr double kElementwiseBytes = 34.0;
-// Share of the data-parallel gradient reduction hidden behind the backward
-// pass (Megatron's overlapped, bucketed reduce-scatter).
-constexpr double kDpOverlap = 0.85;
-// Per-collective launch latency (NCCL ring, intra-node), seconds.
-constexpr double kCollectiveLatencyS = 8e-6;
+// FP8 GEMMs reach a smaller share of their (2x) peak than BF16 ones: the
+// FP8 ceiling is this fraction of the BF16 one. FITTED on the five NeMo FP8
+// rows of configs/validation/nvidia-fp8.toml (GPT-3 175B on 512 H100, Llama
+// 3.1 405B on H100, B200, GB200, GB300), so all five are in-sample for it.
+// FP4 has no published training run to fit on: ASSUMPTION, the FP8 share.
+constexpr double kFp8CeilingShare = 0.95;
+// Transformer Engine casts every FP8 GEMM input from BF16 (reads 2 bytes,
+// writes the FP8 value and its transpose, 1 + 1 bytes): 4 bytes of HBM
+// traffic per input element, in forward and again for the gradients in
+// backward.
+constexpr double kFp8CastBytes = 4.0;
+// Share of the compute a collective running behind it takes away (its
+// kernels occupy SMs): Calculon's A100/H100 system files
+// (github.com/calculon-ai/calculon, systems/*.json, processor_usage): 0.15
+// on the NVLink tier, 0.02 on the InfiniBand tier.
+constexpr double kScaleupOverlapCost = 0.15;
+constexpr double kScaleoutOverlapCost = 0.02;
 constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
 
-// Mean over the layers (moe.hpp: MLA, dense first layers, shared experts).
-double layer_forward_flop(const Workload& w, double b) {
+double head_dim(const Workload& w) {
+  return w.head_dim > 0 ? w.head_dim : w.hidden / std::max(1, w.heads);
+}
+
+// Forward FLOPs of one layer for b sequences, mean over the layers
+// (moe.hpp: head_dim, MLA, dense first layers, shared experts, router): the
+// linear layers' GEMMs (projections and MLPs) and the attention scores and
+// context.
+double attention_forward_flop(const Workload& w, double b) {
+  return moe::attention_score_flop(w, b);
+}
+double linear_forward_flop(const Workload& w, double b) {
   const moe::LayerFlop f = moe::layer_forward_flop(w, b);
   return f.other + f.routed;
 }
-
-// Bandwidth a collective among `group_chips` consecutive ranks gets: the
-// scale-up fabric while the group fits in one domain, else the scale-out.
-double link_bytes_per_s(const Machine& m, double group_chips) {
-  return group_chips <= m.scaleup_domain ? m.scaleup_bytes_per_s : m.scaleout_bytes_per_s;
+double layer_forward_flop(const Workload& w, double b) {
+  return linear_forward_flop(w, b) + attention_forward_flop(w, b);
 }
+
+// One tier of the network, as a collective among `group_chips` ranks,
+// `stride` ranks apart, sees it: the scale-up fabric while the group fits in
+// one domain; else the scale-out, where the group's members in one domain
+// share their NICs (NCCL runs one ring channel per NIC, so each NIC carries
+// 1/g of the data crossing domains, g = members per domain), up to the
+// scale-up bandwidth that feeds them.
+struct Tier {
+  double bytes_per_s, latency_s, overlap_cost;
+};
+Tier tier(const Machine& m, double group_chips, double stride = 1) {
+  const double span = group_chips * stride;
+  if (span <= m.scaleup_domain)
+    return {m.scaleup_bytes_per_s * m.scaleup_efficiency, m.scaleup_latency_s, kScaleupOverlapCost};
+  const double per_domain =
+      std::clamp(std::floor(m.scaleup_domain / stride), 1.0, std::max(1.0, group_chips));
+  const double bytes_per_s = std::min(m.scaleout_bytes_per_s * m.scaleout_efficiency * per_domain,
+                                      m.scaleup_bytes_per_s * m.scaleup_efficiency);
+  return {bytes_per_s, m.scaleout_latency_s, kScaleoutOverlapCost};
+}
+double link_bytes_per_s(const Machine& m, double group_chips) {
+  return tier(m, group_chips).bytes_per_s;
+}
+
+// Exposed time of `layers` equal per-layer transfers of comm_s each issued
+// as a layer's compute (compute_s) finishes: the first cannot hide behind
+// this pass (the last bucket in the order of the pass), each other hides
+// behind one layer's compute and costs `cost` of what it hides. Without
+// overlap all of it is exposed. Never more than layers x comm_s (cost <= 1).
+double exposed_s(double comm_s, double compute_s, double layers, bool overlap, double cost) {
+  if (!overlap || layers < 1) return layers * comm_s;
+  return comm_s +
+         (layers - 1) * (std::max(0.0, comm_s - compute_s) + cost * std::min(comm_s, compute_s));
+}
+
+// The efficiency ceiling of a big GEMM at `p`, as a fraction of its peak.
+double matmul_ceiling(Precision p) {
+  return p == Precision::fp8 || p == Precision::fp4 ? kMatmulCeiling * kFp8CeilingShare
+                                                    : kMatmulCeiling;
+}
+bool low_precision(Precision p) { return p == Precision::fp8 || p == Precision::fp4; }
 
 }  // namespace
 
@@ -60,50 +120,95 @@ double model_flop_per_step(const Workload& w) {
   return 3 * (w.layers * layer_forward_flop(w, sequences) + logits);
 }
 
+double causal_model_flop_per_step(const Workload& w) {
+  const double sequences = w.global_batch_tokens / w.seq_len;
+  return model_flop_per_step(w) - 3 * w.layers * 0.5 * attention_forward_flop(w, sequences);
+}
+
 double megatron_flop_per_iteration(double batch_sequences, double seq_len, double layers,
                                    double hidden, double vocab) {
   return 96 * batch_sequences * seq_len * layers * hidden * hidden *
          (1 + seq_len / (6 * hidden) + vocab / (16 * layers * hidden));
 }
 
-double memory_per_chip(const Workload& w, const Layout& l) {
+namespace {
+
+// Saved activations of one layer for one microbatch, bytes per chip.
+double activation_bytes_per_layer(const Workload& w, const Layout& l, Precision precision) {
+  // Korthikanti et al. 2022: with sequence parallelism s b h (34 + 5 a s / h)
+  // / t bytes, without it s b h (10 + 24 / t + 5 a s / (h t)); selective
+  // recompute drops the 5 a s / h scores, full keeps only the layer input
+  // (2 s b h / t with SP, 2 s b h without). Of the 34: the inputs of the four
+  // linear layers (QKV 2, projection 2, MLP in 2, MLP out 8 bytes per
+  // element) are saved at the GEMM precision by Transformer Engine, halving
+  // them in FP8 (4 of the 10 replicated bytes, 10 of the 24 split ones; FP4
+  // counted as FP8: recipes keep FP8 activations). CP keeps s / cp tokens
+  // per chip and only its queries' rows of the scores, so every term
+  // divides by cp (Megatron-LM's context-parallel docs).
+  const double s = w.seq_len, b = l.microbatch, h = w.hidden;
+  const double t = l.tp, cp = l.cp;
+  const double saved_low = low_precision(precision) ? 0.5 : 1.0;
+  const double replicated = l.sequence_parallel ? 0.0 : 6.0 + 4.0 * saved_low;
+  const double split = l.sequence_parallel ? 20.0 + 14.0 * saved_low : 14.0 + 10.0 * saved_low;
+  const double scores = 5.0 * w.heads * s / h / t;
+  double per_token_hidden = replicated + split / t + scores;
+  if (l.recompute == Recompute::selective) per_token_hidden = replicated + split / t;
+  if (l.recompute == Recompute::full) per_token_hidden = l.sequence_parallel ? 2.0 / t : 2.0;
+  // Routed and shared experts keep their own activations (moe.hpp).
+  const double experts = l.recompute == Recompute::full ? 0.0 : moe::expert_activation_bytes(w) / t;
+  if (experts == 0) return s * b * h * per_token_hidden / cp;
+  return s * b * (h * per_token_hidden + experts) / cp;
+}
+
+}  // namespace
+
+double memory_per_chip(const Workload& w, const Layout& l, Precision precision) {
   // Mixed-precision Adam: 2 (weights) + 2 (grads) + 12 (fp32 master, m, v)
-  // bytes per parameter (docs/methodology.md R17); routed-expert weights split over EP as well.
+  // bytes per parameter (docs/methodology.md R17); expert weights split over
+  // EP as well. FP8/FP4 recipes keep the BF16 weights and add the
+  // low-precision copy the GEMMs read (Transformer Engine caches it between
+  // microbatches): 1 byte more per parameter (FP4: half a byte).
   const double expert_params = moe::routed_expert_params(w);
   const double dense_here = (w.params - expert_params) / (l.tp * l.pp);
   const double expert_here = expert_params / (static_cast<double>(l.tp) * l.pp * l.ep);
-  // Megatron's distributed optimizer shards over the data-parallel group
-  // including the CP ranks, which hold the same weights; an expert's copies
-  // are dp x cp / ep (its expert-data-parallel group).
+  const double params_here = dense_here + expert_here;
+  // ZeRO shards over the data-parallel group including the CP ranks, which
+  // hold the same weights; a routed expert's copies are dp x cp / ep (its
+  // expert-data-parallel group).
   const double replicas = static_cast<double>(l.dp) * l.cp;
-  const double states = l.distributed_optimizer ? dense_here * (4.0 + 12.0 / replicas) +
-                                                      expert_here * (4.0 + 12.0 * l.ep / replicas)
-                                                : (dense_here + expert_here) * 16.0;
-  // Activations per layer with TP and sequence parallelism (Korthikanti
-  // et al.): s b h (34 + 5 a s / h) / t bytes; selective keeps s b h 34 / t,
-  // full keeps only the layer input, 2 s b h / t. CP keeps s / cp tokens per
-  // chip and only its queries' rows of the scores, so every term divides by
-  // cp (Megatron-LM's context-parallel docs: each chip stores the K/V of its
-  // own chunk and gathers the rest again in backward).
-  const double s = w.seq_len, b = l.microbatch, h = w.hidden;
-  const double split = static_cast<double>(l.tp) * l.cp;
-  double per_layer = s * b * h * (34.0 + 5.0 * w.heads * s / h) / split;
-  if (l.recompute == Recompute::selective) per_layer = s * b * h * 34.0 / split;
-  if (l.recompute == Recompute::full) per_layer = 2.0 * s * b * h / split;
-  // Routed and shared experts keep their own activations (moe.hpp).
-  if (l.recompute != Recompute::full) per_layer += s * b * moe::expert_activation_bytes(w) / split;
-  // 1F1B keeps up to `pp` microbatches in flight on the first stage.
+  const double low_copy = precision == Precision::fp8   ? 1.0
+                          : precision == Precision::fp4 ? 0.5
+                                                        : 0.0;
+  const double optimizer = l.offload_optimizer ? 0.0 : 12.0;
+  const auto per_param = [&](double shards) {
+    if (l.zero == 1) return 2.0 + low_copy + 2.0 + optimizer / shards;
+    if (l.zero == 2) return 2.0 + low_copy + (2.0 + optimizer) / shards;
+    if (l.zero == 3) return (2.0 + low_copy + 2.0 + optimizer) / shards;
+    return 2.0 + low_copy + 2.0 + optimizer;  // ZeRO-0
+  };
   const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
+  double states = dense_here * per_param(replicas) + expert_here * per_param(replicas / l.ep);
+  // FSDP: the gathered weights of the layer being computed and of the one
+  // prefetched behind it.
+  if (l.zero == 3) states += 2.0 * params_here / layers_here * (2.0 + low_copy);
+  // 1F1B keeps up to `pp` microbatches in flight on the first stage;
+  // streamed to the host, only the layer being computed and the one being
+  // copied stay.
   const double sequences = w.global_batch_tokens / w.seq_len;
   const double microbatches = sequences / (l.dp * l.microbatch);
   const double in_flight = std::min<double>(l.pp, microbatches);
-  return states + per_layer * layers_here * in_flight;
+  const double per_layer = activation_bytes_per_layer(w, l, precision);
+  const double activations =
+      l.offload_activations ? 2.0 * per_layer : per_layer * layers_here * in_flight;
+  return states + activations;
 }
 
 double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
   if (l.cp <= 1) return 0.0;
-  const double k_and_v_bytes =
-      l.microbatch * w.seq_len * moe::cp_values_per_token(w, l.tp) * kBytesPerValue;
+  // K and V (two tensors) without MLA, its one compressed latent with it.
+  const double tensors = moe::uses_mla(w) ? 1.0 : 2.0;
+  const double k_and_v_bytes = tensors * l.microbatch * w.seq_len *
+                               (moe::cp_values_per_token(w, l.tp) / tensors) * kBytesPerValue;
   return (l.cp - 1.0) / l.cp * k_and_v_bytes;
 }
 
@@ -113,6 +218,7 @@ namespace {
 inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layout& l) {
   using P = LayoutProblem;
   const auto d = [](auto x) { return static_cast<double>(x); };
+  if (!(m.hbm_bytes_per_s > 0)) return {P::no_hbm_bandwidth, m.hbm_bytes_per_s, 0};
   if (l.tp > m.scaleup_domain) return {P::tp_over_scaleup_domain, d(l.tp), d(m.scaleup_domain)};
   if (w.heads % l.tp != 0) return {P::tp_not_dividing_heads, d(l.tp), d(w.heads)};
   if (w.layers < l.pp) return {P::pp_over_layers, d(l.pp), d(w.layers)};
@@ -140,6 +246,9 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
   if (l.interleave > 1 && static_cast<long>(microbatches) % l.pp != 0) {
     return {P::microbatches_not_multiple_of_pp, microbatches, d(l.pp)};
   }
+  if (l.zero < 0 || l.zero > 3) return {P::zero_stage, d(l.zero), 3};
+  if ((l.offload_optimizer || l.offload_activations) && !(m.host_bytes_per_s > 0))
+    return {P::no_host_link, m.host_bytes_per_s, 0};
   return {};
 }
 
@@ -154,51 +263,76 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   r.problem = first_problem(w, m, l);
   if (r.problem.problem != LayoutProblem::none) return r;
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const long chips = static_cast<long>(l.tp) * l.cp * l.pp * l.dp;
   const int stage_layers = (w.layers + l.pp - 1) / l.pp;
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
   r.valid = true;
-  r.memory_bytes = memory_per_chip(w, l);
+  r.memory_bytes = memory_per_chip(w, l, m.precision);
   r.fits = r.memory_bytes <= m.hbm_bytes;
   if (!r.fits) r.problem = {LayoutProblem::memory, r.memory_bytes, m.hbm_bytes};
 
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
-  const double cp = l.cp;
+  const double t = l.tp, cp = l.cp;
   const double layers_here = stage_layers;
+  const double bf16_peak =
+      m.precision == Precision::bf16 || !(m.bf16_peak_flops > 0) ? m.peak_flops : m.bf16_peak_flops;
   // FLOPs of one microbatch on one stage (forward + backward + recompute).
   // Every chip of a CP group computes 1/cp of them: the causal mask is
   // balanced by giving each chip two mirrored chunks (Megatron-LM).
   const moe::LayerFlop layer = moe::layer_forward_flop(w, b);
-  const double fwd = (layer.other + layer.routed) * layers_here / (l.tp * cp);
-  const double score_flop = moe::attention_score_flop(w, b);
+  const double linear = linear_forward_flop(w, b) * layers_here / (t * cp);
+  const double attention = attention_forward_flop(w, b) * layers_here / (t * cp);
   double passes = 3.0;
   double extra = 0.0;
   if (l.recompute == Recompute::full) passes = 4.0;
-  if (l.recompute == Recompute::selective) extra = score_flop * layers_here / (l.tp * cp);
-  const double logits = 2 * b * s * h * w.vocab * 3 / (l.tp * l.pp * cp);
-  const double flop = fwd * passes + extra + logits;
-  const double width = h / l.tp;
-  const double efficiency = kMatmulCeiling * width / (width + kHalfWidth);
-  const double flops_per_s = m.peak_flops * efficiency;
+  if (l.recompute == Recompute::selective) extra = attention;
+  const double logits = 2 * b * s * h * w.vocab * 3 / (t * l.pp * cp);
+  const double width = h / t;
+  const double shape_efficiency = width / (width + kHalfWidth);
+  const double linear_flops_per_s = m.peak_flops * matmul_ceiling(m.precision) * shape_efficiency;
+  const double bf16_flops_per_s = bf16_peak * kMatmulCeiling * shape_efficiency;
   // Routed experts: the busiest expert sets the layer's pace (expert_imbalance
   // times the mean load), at the grouped GEMM's rate for its rows.
-  const double routed_flop = layer.routed * layers_here / (l.tp * cp) * passes;
-  const double routed_rate =
-      flops_per_s * moe::grouped_gemm_efficiency(moe::tokens_per_expert(w, l));
-  const double matmul_s =
-      (flop - routed_flop) / flops_per_s + routed_flop * w.expert_imbalance / routed_rate;
-  const double elementwise_s =
-      3.0 * kElementwiseBytes * b * s * h * layers_here / (l.tp * cp) / m.hbm_bytes_per_s;
+  const double routed = layer.routed * layers_here / (t * cp) * passes;
+  const double routed_flops_per_s =
+      linear_flops_per_s * moe::grouped_gemm_efficiency(moe::tokens_per_expert(w, l));
+  const double linear_s = (linear * passes - routed) / linear_flops_per_s +
+                          routed * w.expert_imbalance / routed_flops_per_s;
+  const double matmul_s = linear_s + (attention * passes + extra + logits) / bf16_flops_per_s;
+  // Norms, dropout, residuals and softmax (all BF16): with sequence
+  // parallelism each TP rank handles 1/t of the tokens, without it the
+  // 10 bytes of norm-side work are repeated on every rank (Korthikanti et
+  // al.'s activation split, as in memory_per_chip).
+  const double elementwise_units = l.sequence_parallel ? kElementwiseBytes / t : 10.0 + 24.0 / t;
+  double elementwise_bytes = 3.0 * elementwise_units * b * s * h * layers_here / cp;
+  if (low_precision(m.precision)) {
+    const double gemm_inputs = 2 * h + head_dim(w) * w.heads + w.ffn * w.experts_per_token;
+    elementwise_bytes += 2.0 * kFp8CastBytes * b * s * gemm_inputs * layers_here / (t * cp);
+  }
+  const double elementwise_s = elementwise_bytes / m.hbm_bytes_per_s;
   const double per_microbatch = matmul_s + elementwise_s;
+  // Forward and backward shares of one layer of one microbatch: the windows
+  // that DP transfers hide behind.
+  const double forward_layer_s = per_microbatch / passes / layers_here;
+  const double backward_layer_s = per_microbatch / layers_here - forward_layer_s;
   const double tokens_here = b * s / cp;  // per chip per microbatch
 
   // Tensor parallelism: 4 all-reduces (as reduce-scatter + all-gather with
-  // sequence parallelism) of b s h values per layer per microbatch, fwd+bwd.
+  // sequence parallelism, the same volume) of b s h values per layer per
+  // microbatch, fwd+bwd; a parallel attention+MLP block needs 2.
   double tp_per_microbatch = 0;
   if (l.tp > 1) {
+    const Tier up = tier(m, t);
     const double bytes = tokens_here * h * kBytesPerValue;
-    const double ring = 2.0 * (l.tp - 1) / l.tp * bytes / m.scaleup_bytes_per_s;
-    tp_per_microbatch = 4.0 * layers_here * (ring + 2 * (l.tp - 1) * kCollectiveLatencyS);
+    const double ring = 2.0 * (t - 1) / t * bytes / up.bytes_per_s;
+    const double collectives = w.parallel_block ? 2.0 : 4.0;
+    tp_per_microbatch = collectives * layers_here * (ring + 2 * (t - 1) * up.latency_s);
+    // Comm-GEMM overlap splits each GEMM next to a collective into chunks and
+    // moves one chunk while computing the next: hidden up to the linear
+    // layers' time, at the cost of the SMs the transfers occupy.
+    if (l.tp_overlap) {
+      tp_per_microbatch = std::max(0.0, tp_per_microbatch - linear_s) +
+                          up.overlap_cost * std::min(tp_per_microbatch, linear_s);
+    }
   }
   // Context parallelism: a ring all-gather of K and V per layer in forward;
   // backward gathers them again and reduce-scatters their gradients (same
@@ -212,12 +346,13 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // magnitude below the O(s^2) attention: either way small at long context.
   double cp_per_microbatch = 0;
   if (l.cp > 1) {
-    const double bw = link_bytes_per_s(m, l.tp * l.cp);
+    const Tier ring_tier = tier(m, t * cp);
     const double gathers = l.recompute == Recompute::full ? 4.0 : 3.0;
-    const double ring_s =
-        context_parallel_bytes_per_layer(w, l) / bw + (cp - 1) * kCollectiveLatencyS;
+    const double ring_s = context_parallel_bytes_per_layer(w, l) / ring_tier.bytes_per_s +
+                          (cp - 1) * ring_tier.latency_s;
     const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
-    const double attention_s = attention_passes * score_flop / (l.tp * cp) / flops_per_s;
+    const double attention_s =
+        attention_passes * attention_forward_flop(w, b) / (t * cp) / bf16_flops_per_s;
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
   // Expert all-to-all on the MoE layers of the stage (moe.hpp), less what
@@ -225,46 +360,94 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
     const double moe_layers_here = layers_here * moe::moe_layers(w) / std::max(1, w.layers);
-    const double one = moe::all_to_all(w, m, l, kBytesPerValue, kCollectiveLatencyS).duration_s;
+    const double latency_s = tier(m, l.ep * t * cp).latency_s;
+    const double one = moe::all_to_all(w, m, l, kBytesPerValue, latency_s).duration_s;
     ep_per_microbatch =
         moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);
   }
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
   if (l.pp > 1) {
-    const double bytes = tokens_here * h * kBytesPerValue / l.tp;
-    const double bw = link_bytes_per_s(m, l.tp * l.cp * l.pp);
+    const double bytes = tokens_here * h * kBytesPerValue / t;
+    const double bw = link_bytes_per_s(m, t * cp * l.pp);
     pp_per_microbatch = 2.0 * l.interleave * bytes / bw;
   }
-  const double stage_microbatch =
-      per_microbatch + tp_per_microbatch + ep_per_microbatch + cp_per_microbatch;
+  // Activation offload: each layer's saved activations go to the host as
+  // forward leaves the layer and come back before backward reaches it,
+  // overlapped with the pass; the excess is exposed.
+  const double host_bytes_per_s = m.host_bytes_per_s > 0 ? m.host_bytes_per_s : 1.0;
+  double offload_per_microbatch = 0;
+  if (l.offload_activations) {
+    const double copy_s =
+        activation_bytes_per_layer(w, l, m.precision) * layers_here / host_bytes_per_s;
+    offload_per_microbatch = std::max(0.0, copy_s - forward_layer_s * layers_here) +
+                             std::max(0.0, copy_s - backward_layer_s * layers_here);
+  }
+  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
+                                  cp_per_microbatch + offload_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
   r.cp_comm_s = cp_per_microbatch * microbatches;
   r.pp_comm_s = pp_per_microbatch * microbatches;
+  r.offload_s = offload_per_microbatch * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
-  // Data parallelism: reduce-scatter + all-gather of this chip's gradients
-  // over the scale-out network, mostly overlapped with backward. CP ranks
-  // hold the same weights, so they join the reduction.
-  // Routed experts' gradients reduce over their dp x cp / ep copies only.
-  const double replicas = static_cast<double>(l.dp) * l.cp;
-  const double expert_replicas = replicas / l.ep;
+  // Data parallelism over the dp x cp replicas (CP ranks hold the same
+  // weights), one bucket per layer: ZeRO-0 all-reduces the gradients once per
+  // step; ZeRO-1 reduce-scatters them and all-gathers the updated weights
+  // (the gather behind the next forward, Megatron's overlapped param
+  // gather); ZeRO-2 reduce-scatters after every microbatch, since it keeps
+  // no full gradient buffer to accumulate in; ZeRO-3 also all-gathers each
+  // layer's weights before its forward and again before its backward, every
+  // microbatch (prefetched behind the previous layer). With dp_overlap each
+  // bucket runs behind the next layer's compute (exposed_s).
+  const double replicas = static_cast<double>(l.dp) * cp;
   if (replicas > 1) {
+    // The replicas sit tp apart in the rank order (tp, cp, dp, pp).
+    const Tier out = tier(m, replicas, t);
+    // Routed experts' gradients reduce over their dp x cp / ep copies only.
     const double expert_params = moe::routed_expert_params(w);
-    const double tp_pp = static_cast<double>(l.tp) * l.pp;
-    const double dense_bytes = (w.params - expert_params) / tp_pp * kBytesPerValue;
-    const double expert_bytes = expert_params / (tp_pp * l.ep) * kBytesPerValue;
-    const double bw = link_bytes_per_s(m, static_cast<double>(chips));
-    const double reduce = 2.0 * (replicas - 1.0) / replicas * dense_bytes / bw +
-                          2.0 * (expert_replicas - 1.0) / expert_replicas * expert_bytes / bw;
-    r.dp_comm_s = reduce * (1 - kDpOverlap);
+    const double dense_bytes = (w.params - expert_params) / (t * l.pp) * kBytesPerValue;
+    const double expert_bytes = expert_params / (t * l.pp * l.ep) * kBytesPerValue;
+    const double expert_replicas = replicas / l.ep;
+    const double one_way =
+        (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s +
+        (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) / out.bytes_per_s;
+    const auto hidden = [&](double comm_s, double compute_s) {
+      return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
+    };
+    const double L = layers_here, M = microbatches;
+    double traffic_s = 0;
+    if (l.zero == 0) {
+      r.dp_comm_s = hidden(2 * one_way, backward_layer_s);
+      traffic_s = 2 * one_way * L;
+    } else if (l.zero == 1) {
+      r.dp_comm_s = hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s);
+      traffic_s = 2 * one_way * L;
+    } else if (l.zero == 2) {
+      r.dp_comm_s = M * hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s);
+      traffic_s = (M + 1) * one_way * L;
+    } else {
+      r.dp_comm_s = M * (hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s) +
+                         hidden(one_way, backward_layer_s));
+      traffic_s = 3 * M * one_way * L;
+    }
+    r.dp_overlap_fraction = traffic_s > 0 ? std::max(0.0, 1.0 - r.dp_comm_s / traffic_s) : 0.0;
+  }
+  // Optimizer offload: the step runs on the host, so this chip's gradient
+  // shard goes down and its updated BF16 weights come back, 2 + 2 bytes per
+  // parameter of the shard, exposed (the step sits between iterations).
+  // ASSUMPTION: the host's Adam keeps pace with the link (not modelled).
+  if (l.offload_optimizer) {
+    const double shard = w.params / (t * l.pp) / (l.zero >= 1 ? replicas : 1.0);
+    r.offload_s += 4.0 * shard / host_bytes_per_s;
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
-             r.dp_comm_s;
+             r.dp_comm_s + r.offload_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
+  r.mfu_bf16 = r.model_flop / (r.step_s * m.chips * bf16_peak);
   r.tokens_per_s = w.global_batch_tokens / r.step_s;
   return r;
 }

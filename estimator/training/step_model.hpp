@@ -19,9 +19,25 @@
 // and attention exchanges K and V around a ring of the cp chips
 // (context_parallel_bytes_per_layer). Weights are replicated over CP, so the
 // gradient reduction and the optimizer sharding run over dp x cp chips.
+//
+// Precision (Machine::precision): the linear layers' GEMMs (attention
+// projections and MLP) run at the chip's dense peak for that precision with
+// that precision's efficiency ceiling; what FP8/FP4 recipes keep in BF16
+// runs at the BF16 peak: attention scores and context (Transformer Engine's
+// FP8 recipe leaves core attention in BF16 unless FP8 attention is switched
+// on), and the output layer (Megatron-LM builds it as a plain BF16
+// ColumnParallelLinear, not a Transformer Engine layer). Norms, casts and
+// elementwise work are memory-bound at HBM bandwidth; the optimizer and its
+// master weights stay FP32.
+//
+// Memory and overlap are layout choices: ZeRO stage 0-3, sequence
+// parallelism, TP-communication overlap, DP-communication overlap, offload of
+// optimizer state and activations to host memory (Layout).
 #pragma once
 
 #include <string>
+
+#include "hardware/precision.hpp"
 
 namespace clustercap::training {
 
@@ -47,6 +63,13 @@ struct Workload {
   // [workload] cp: the context-parallel degree every searched layout must use
   // (divides seq_len); 0 leaves it to the search.
   int forced_cp = 0;
+  // Width of one attention head; 0 = hidden / heads. Gemma and PaLM-style
+  // shapes untie it (queries heads x head_dim wide, keys/values kv_heads x
+  // head_dim).
+  double head_dim = 0;
+  // Attention and MLP read the same layer input and their outputs are summed
+  // (GPT-J, PaLM): one TP all-reduce per layer per pass instead of two.
+  bool parallel_block = false;
   // Mixture-of-experts and MLA shape (estimator/training/moe.hpp; 0: unused).
   double moe_ffn = 0;                     // routed and shared experts' MLP width; 0: ffn
   int shared_experts = 0;                 // always-active experts per MoE layer
@@ -67,13 +90,22 @@ struct Workload {
 
 // The hardware one layout runs on.
 struct Machine {
-  double peak_flops = 0;            // dense, at the training precision, per chip
+  // Precision of the linear layers' GEMMs (bf16, fp16, fp8, fp4).
+  Precision precision = Precision::bf16;
+  double peak_flops = 0;            // dense, at `precision`, per chip
+  double bf16_peak_flops = 0;       // dense BF16: attention, output layer; 0 = peak_flops
   double hbm_bytes = 0;             // per chip
   double hbm_bytes_per_s = 0;       // per chip
   double scaleup_bytes_per_s = 0;   // per chip, one direction
   int scaleup_domain = 8;           // chips sharing the scale-up fabric
   double scaleout_bytes_per_s = 0;  // per chip, one direction
   int chips = 0;                    // in the cluster
+  // Per-tier network: the share of the link bandwidth a collective reaches
+  // (0, 1], and the launch latency of one collective step, seconds.
+  double scaleup_efficiency = 1.0, scaleout_efficiency = 1.0;
+  double scaleup_latency_s = 8e-6, scaleout_latency_s = 8e-6;
+  // Chip <-> host memory link, per chip, one direction (offload only).
+  double host_bytes_per_s = 0;
 };
 
 enum class Recompute { none = 0, selective = 1, full = 2 };
@@ -86,13 +118,26 @@ struct Layout {
   int microbatch = 1;  // sequences per microbatch
   int interleave = 1;  // virtual pipeline stages per device
   Recompute recompute = Recompute::none;
-  bool distributed_optimizer = true;  // optimizer state sharded over DP (ZeRO-1)
+  // ZeRO stage over the dp x cp replicas: 0 replicates everything; 1 shards
+  // the optimizer state (Megatron's distributed optimizer); 2 also the
+  // gradients (reduce-scattered after every microbatch); 3 also the weights
+  // (FSDP: all-gathered per layer in forward and again in backward).
+  int zero = 1;
+  // Sequence parallelism (Korthikanti et al. 2022): norms, dropout and their
+  // activations split over TP; TP all-reduces become reduce-scatter +
+  // all-gather (same volume).
+  bool sequence_parallel = true;
+  bool tp_overlap = false;           // TP collectives run behind the GEMMs (comm-GEMM overlap)
+  bool dp_overlap = true;            // bucketed DP collectives run behind backward/forward
+  bool offload_optimizer = false;    // optimizer state in host memory, step on the host
+  bool offload_activations = false;  // saved activations streamed to host memory
 };
 
 // Why a layout cannot run (check_layout, StepBreakdown::problem), with the
 // two figures that say so: `value` is the layout's, `limit` what it breaks.
 enum class LayoutProblem {
   none,
+  no_hbm_bandwidth,                 // the machine's HBM bytes/s; 0 (catalog lacks it)
   tp_over_scaleup_domain,           // tp; chips in the scale-up domain
   tp_not_dividing_heads,            // tp; attention heads
   pp_over_layers,                   // pp; layers
@@ -103,6 +148,8 @@ enum class LayoutProblem {
   interleave_not_dividing_stage,    // interleave; layers on the fullest stage
   interleave_without_pipeline,      // interleave; pp (1)
   microbatches_not_multiple_of_pp,  // microbatches per step; pp
+  zero_stage,                       // zero; 3 (0..3)
+  no_host_link,                     // offload with host_bytes_per_s = 0; 0
   memory,                           // bytes needed per chip; HBM bytes per chip
 };
 
@@ -127,9 +174,14 @@ struct StepBreakdown {
   double dp_comm_s = 0;  // exposed data-parallel gradient reduction
   double ep_comm_s = 0;  // expert all-to-all
   double cp_comm_s = 0;  // context-parallel K/V exchange not hidden behind attention
+  double offload_s = 0;  // host-link transfers not hidden behind compute
   double step_s = 0;
+  // Share of the DP traffic (gradient reduction, ZeRO-3 weight gathers) that
+  // ran behind compute; 0 when there is no DP traffic or no overlap.
+  double dp_overlap_fraction = 0;
   double model_flop = 0;  // per step, 6-N-style model FLOPs (no recompute)
-  double mfu = 0;
+  double mfu = 0;         // against the dense peak at the machine's precision
+  double mfu_bf16 = 0;    // against the dense BF16 peak (the usual convention)
   double tokens_per_s = 0;
 };
 
@@ -138,8 +190,13 @@ double model_flop_per_step(const Workload& w);
 // Megatron's per-iteration formula with full recompute (96 B s l h^2 (...)).
 double megatron_flop_per_iteration(double batch_sequences, double seq_len, double layers,
                                    double hidden, double vocab);
-// Bytes per chip: weights, gradients, optimizer state and activations.
-double memory_per_chip(const Workload& w, const Layout& l);
+// Model FLOPs of one step counted as NVIDIA's NeMo / Megatron-Bridge
+// benchmark tables count "model TFLOP/s per GPU": as model_flop_per_step but
+// with causal attention at half the scores-and-context FLOPs.
+double causal_model_flop_per_step(const Workload& w);
+// Bytes per chip: weights, gradients, optimizer state and activations, with
+// weights and saved GEMM inputs at the GEMM precision's bytes.
+double memory_per_chip(const Workload& w, const Layout& l, Precision precision = Precision::bf16);
 // Bytes one chip receives in the forward ring all-gather of one layer's K and
 // V for one microbatch: (cp - 1) / cp of the whole sequence's K and V for its
 // tensor-parallel share of the KV heads (at least one head). 0 when cp = 1.
