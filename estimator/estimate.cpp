@@ -206,6 +206,12 @@ void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scen
   TrainingResult& tr = ar.training;
   tr.has_workload = true;
   tr.workload_name = w.name;
+  tr.scaleout_gbps = m.scaleout_bytes_per_s * 8 / 1e9;
+  tr.scaleout_source = port_gbps_given(scenario) ? "network.port_gbps"
+                       : c.chip->scaleout_bits_per_s ||
+                               (c.system != nullptr && c.system->scaleout_bits_per_s_per_chip)
+                           ? "catalog"
+                           : "default port_gbps";
   if (m.chips < 1) return;
   training::SearchResult found = training::search_layouts(w, m, 64, 1);
   std::vector<std::pair<training::Layout, training::StepBreakdown>> allowed;

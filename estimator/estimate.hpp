@@ -109,6 +109,11 @@ struct TrainingResult {
   std::uint64_t layouts_fitting = 0;     // of which fit in memory, before the scenario's tp/pp
   double min_memory_per_chip_bytes = 0;  // over the valid layouts; 0 when there are none
   double hbm_per_chip_bytes = 0;
+  // The scale-out bandwidth per chip the step model used and where it comes
+  // from: "network.port_gbps" (the file sets it), "catalog" (the chip's or
+  // system's NIC figure) or "default port_gbps" (neither).
+  double scaleout_gbps = 0;
+  std::string scaleout_source;
 };
 
 struct ReferenceResult {

@@ -1,5 +1,6 @@
 #include "estimator/plan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -288,14 +289,22 @@ bool uses_step_model(const CandidateSpec& c, const Scenario& scenario) {
   return uses_step_model(c.mfu_override, scenario);
 }
 
+bool port_gbps_given(const Scenario& scenario) {
+  return std::none_of(scenario.defaulted.begin(), scenario.defaulted.end(),
+                      [](const DefaultedInput& d) { return d.key == "network.port_gbps"; });
+}
+
 training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario) {
   const double domain =
       system != nullptr && system->scaleup_domain_chips
           ? static_cast<double>(*system->scaleup_domain_chips)
           : power::system_it_power(chip, system, scenario.generic_server).chips_per_system;
+  // [network] port_gbps, when the file sets it, wins over the catalog's
+  // NIC figure (a run on a slower fabric than the reference system's).
   double scaleout_bits = chip.scaleout_bits_per_s.value_or(scenario.network.port_gbps * 1e9);
   if (system != nullptr && system->scaleout_bits_per_s_per_chip)
     scaleout_bits = *system->scaleout_bits_per_s_per_chip;
+  if (port_gbps_given(scenario)) scaleout_bits = scenario.network.port_gbps * 1e9;
   return training::machine_for(chip, scenario.training.precision, 0, static_cast<int>(domain),
                                scaleout_bits / 8);
 }

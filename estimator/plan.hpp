@@ -114,7 +114,10 @@ bool uses_step_model(const CandidateSpec& c, const Scenario& scenario);
 // system's scale-up domain (generic servers: chips per server), and the
 // system's or chip's NIC bandwidth per chip (one fabric port of port_gbps
 // when the catalog has neither). `chips` is left 0.
+// [network] port_gbps, when the file sets it, replaces the catalog figure.
 training::Machine step_machine(const Chip& chip, const System* system, const Scenario& scenario);
+// Whether the scenario file sets [network] port_gbps (not the default).
+bool port_gbps_given(const Scenario& scenario);
 // Goodput of a cluster of `chips` under [training]: as given, or from the
 // failure model at this size (model::goodput_t, the choice every path makes).
 double scenario_goodput(const Scenario& scenario, double chips);

@@ -156,6 +156,8 @@ json training_json(const TrainingResult& t, const MetricValues& metrics) {
     j["workload"] = t.workload_name;
     j["workload_fits"] = t.workload_fits;
     j["layouts_evaluated"] = t.layouts_evaluated;
+    j["scaleout_gbps_per_chip"] = t.scaleout_gbps;
+    j["scaleout_source"] = t.scaleout_source;
     if (t.workload_fits) {
       j["layout"] = layout_json(t.layout);
       j["step_time_s"] = t.step_time_s;
@@ -165,7 +167,8 @@ json training_json(const TrainingResult& t, const MetricValues& metrics) {
       j["step_breakdown_s"] = {{"compute", t.step.compute_s}, {"bubble", t.step.bubble_s},
                                {"tp_comm", t.step.tp_comm_s}, {"pp_comm", t.step.pp_comm_s},
                                {"dp_comm", t.step.dp_comm_s}, {"ep_comm", t.step.ep_comm_s},
-                               {"cp_comm", t.step.cp_comm_s}};
+                               {"cp_comm", t.step.cp_comm_s}, {"offload", t.step.offload_s}};
+      j["dp_overlap_fraction"] = t.step.dp_overlap_fraction;
       j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
     } else {
       // No valid layout at all: no memory need to report (not 0 GB).

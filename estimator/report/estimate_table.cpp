@@ -122,17 +122,15 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     if (t.workload_fits) {
       const auto& l = t.layout;
       label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
-          << "tp " << l.tp << (l.cp > 1 ? " x cp " + std::to_string(l.cp) : "") << " x pp " << l.pp
-          << " x dp " << l.dp << (l.ep > 1 ? " x ep " + std::to_string(l.ep) : "")
-          << ", microbatch " << l.microbatch
-          << (l.interleave > 1 ? ", interleave " + std::to_string(l.interleave) : "")
-          << ", recompute " << training::to_string(l.recompute) << " (best of "
+          << describe_layout(l) << " (best of "
           << grouped_integer(static_cast<double>(t.layouts_evaluated)) << " layouts)\n";
       label(out, "  step") << significant(t.step_time_s) << " s, predicted MFU "
                            << significant(t.predicted_mfu * 100) << "%, "
                            << scientific(t.tokens_per_s) << " tokens/s, "
                            << significant(t.days_to_train) << " days for its tokens; "
                            << significant(t.step.memory_bytes / 1e9) << " GB per chip\n";
+      label(out, "  scale-out") << significant(t.scaleout_gbps) << " Gb/s per chip ("
+                                << t.scaleout_source << ")\n";
     } else {
       label(out, "Workload " + terminal_text(t.workload_name.substr(0, 12)))
           << workload_unfit_text(t, c.chips) << "\n";

@@ -12,7 +12,14 @@ std::string describe_layout(const training::Layout& l) {
   if (l.ep > 1) text += " x ep " + std::to_string(l.ep);
   text += ", microbatch " + std::to_string(l.microbatch);
   if (l.interleave > 1) text += ", interleave " + std::to_string(l.interleave);
-  return text + ", recompute " + training::to_string(l.recompute);
+  text += ", recompute " + std::string(training::to_string(l.recompute)) + ", ZeRO " +
+          std::to_string(l.zero);
+  if (l.tp > 1 && !l.sequence_parallel) text += ", no sequence parallelism";
+  if (l.tp_overlap) text += ", TP overlap";
+  if (!l.dp_overlap) text += ", no DP overlap";
+  if (l.offload_optimizer) text += ", optimizer offloaded";
+  if (l.offload_activations) text += ", activations offloaded";
+  return text;
 }
 
 std::string describe_no_prediction(const training::MfuPrediction& p) {

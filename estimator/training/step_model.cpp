@@ -93,6 +93,21 @@ double exposed_s(double comm_s, double compute_s, double layers, bool overlap, d
          (layers - 1) * (std::max(0.0, comm_s - compute_s) + cost * std::min(comm_s, compute_s));
 }
 
+// exposed_s for the traffic of a whole step on an interleaved stage
+// (Calculon's DP model, llm.py): the stage's layers form `chunks` chunks;
+// each chunk but the last finishes its gradients while `window` more
+// microbatches still pass through it, so its traffic hides behind their
+// compute; the last chunk is exposed_s over its own layers.
+double exposed_step_s(double comm_s, double compute_s, double layers, bool overlap, double cost,
+                      double chunks, double window) {
+  if (!overlap || chunks <= 1) return exposed_s(comm_s, compute_s, layers, overlap, cost);
+  const double chunk_layers = layers / chunks;
+  const double chunk_comm = chunk_layers * comm_s, chunk_window = window * chunk_layers * compute_s;
+  const double early =
+      std::max(0.0, chunk_comm - chunk_window) + cost * std::min(chunk_comm, chunk_window);
+  return (chunks - 1) * early + exposed_s(comm_s, compute_s, chunk_layers, overlap, cost);
+}
+
 // The efficiency ceiling of a big GEMM at `p`, as a fraction of its peak.
 double matmul_ceiling(Precision p) {
   return p == Precision::fp8 || p == Precision::fp4 ? kMatmulCeiling * kFp8CeilingShare
@@ -417,16 +432,23 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     const auto hidden = [&](double comm_s, double compute_s) {
       return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
     };
+    // Once-per-step traffic on an interleaved stage hides chunk by chunk
+    // behind the pp microbatches still in flight (exposed_step_s).
+    const double window = std::min<double>(l.pp, microbatches);
+    const auto hidden_step = [&](double comm_s, double compute_s) {
+      return exposed_step_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost,
+                            l.interleave, window);
+    };
     const double L = layers_here, M = microbatches;
     double traffic_s = 0;
     if (l.zero == 0) {
-      r.dp_comm_s = hidden(2 * one_way, backward_layer_s);
+      r.dp_comm_s = hidden_step(2 * one_way, backward_layer_s);
       traffic_s = 2 * one_way * L;
     } else if (l.zero == 1) {
-      r.dp_comm_s = hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s);
+      r.dp_comm_s = hidden_step(one_way, backward_layer_s) + hidden_step(one_way, forward_layer_s);
       traffic_s = 2 * one_way * L;
     } else if (l.zero == 2) {
-      r.dp_comm_s = M * hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s);
+      r.dp_comm_s = M * hidden(one_way, backward_layer_s) + hidden_step(one_way, forward_layer_s);
       traffic_s = (M + 1) * one_way * L;
     } else {
       r.dp_comm_s = M * (hidden(one_way, backward_layer_s) + hidden(one_way, forward_layer_s) +

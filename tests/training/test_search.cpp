@@ -2,6 +2,9 @@
 // values), and the layout search over them: the GPT-3 175B / 1,024 A100
 // family, and pruning checked against the exhaustive search.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -10,6 +13,7 @@
 #include "estimator/training/search.hpp"
 #include "estimator/training/step_model.hpp"
 #include "estimator/validate.hpp"
+#include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 #include "tests/training/reference_shapes.hpp"
 
@@ -37,16 +41,23 @@ Workload tiny() {
 }
 
 Machine fp8_chip() {
-  Machine m;
-  m.chips = 1;
+  Machine m = h100s(1);
   m.precision = Precision::fp8;
   m.peak_flops = 2000e12;
   m.bf16_peak_flops = 1000e12;
   m.hbm_bytes = 1e12;
   m.hbm_bytes_per_s = 1e12;
-  m.scaleup_bytes_per_s = 450e9;
-  m.scaleout_bytes_per_s = 50e9;
   return m;
+}
+
+// GPT-3 175B's layout on 1,024 chips: TP 8, PP 8, DP 16, selective recompute.
+Layout gpt3_layout() {
+  Layout l;
+  l.tp = 8;
+  l.pp = 8;
+  l.dp = 16;
+  l.recompute = Recompute::selective;
+  return l;
 }
 
 }  // namespace
@@ -76,11 +87,7 @@ TEST_CASE("FP8 trains faster than BF16 on an FP8-capable chip", "[training][prec
   fp8.precision = Precision::fp8;
   fp8.bf16_peak_flops = 989.5e12;
   fp8.peak_flops = 1979e12;
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   const StepBreakdown slow = evaluate_layout(gpt3(), bf16, l);
   const StepBreakdown fast = evaluate_layout(gpt3(), fp8, l);
   REQUIRE(slow.fits);
@@ -152,11 +159,7 @@ TEST_CASE("TP overlap hides the collectives behind the GEMMs at 15% of their tim
   // On NVLink the TP collectives take less than the linear layers' GEMMs,
   // so with overlap only the SMs they occupy are lost: 0.15 x their time
   // (Calculon's NVLink processor_usage).
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   const StepBreakdown plain = evaluate_layout(gpt3(), a100s(1024), l);
   l.tp_overlap = true;
   const StepBreakdown overlapped = evaluate_layout(gpt3(), a100s(1024), l);
@@ -172,12 +175,8 @@ TEST_CASE("DP overlap hides all but the last bucket when the links keep up",
   // forward compute (2 x 12 h^2 x 8,192 tokens / 8 at ~165 TFLOP/s). ZeRO 1 over 16 replicas:
   // reduce-scatter and all-gather, each 15/16 x the bytes; with overlap each pass exposes one
   // bucket and 2% (Calculon's InfiniBand processor_usage) of the other 11.
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
+  Layout l = gpt3_layout();
   l.microbatch = 4;
-  l.recompute = Recompute::selective;
   const double bucket_s = 15.0 / 16 * (175e9 / 64 * 2 / 12) / 25e9;
   const StepBreakdown r = evaluate_layout(gpt3(), a100s(1024), l);
   CHECK(r.dp_comm_s == Approx(2 * (bucket_s + 11 * 0.02 * bucket_s)));
@@ -194,11 +193,7 @@ TEST_CASE("optimizer offload moves the state to the host and the step pays the l
   // 175B / 64 less).
   Machine m = a100s(1024);
   m.host_bytes_per_s = 64e9;
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   const StepBreakdown kept = evaluate_layout(gpt3(), m, l);
   l.offload_optimizer = true;
   const StepBreakdown moved = evaluate_layout(gpt3(), m, l);
@@ -234,11 +229,7 @@ TEST_CASE("head_dim unties the attention width from hidden / heads", "[training]
 }
 
 TEST_CASE("a parallel attention+MLP block halves the TP collectives", "[training][shape]") {
-  Layout l;
-  l.tp = 8;
-  l.pp = 8;
-  l.dp = 16;
-  l.recompute = Recompute::selective;
+  Layout l = gpt3_layout();
   Workload parallel = gpt3();
   parallel.parallel_block = true;
   CHECK(evaluate_layout(parallel, a100s(1024), l).tp_comm_s ==
@@ -363,4 +354,28 @@ TEST_CASE("validate rejects a precision the chip has no peak for, and unknown va
             "cases.toml:11:11: case.offload = [...]: items must be \"optimizer\" or "
             "\"activations\"",
             "cases.toml:31:13: case.precision = \"int8\": must be bf16, fp8 or fp4"});
+}
+
+TEST_CASE("a scenario's port_gbps wins over the catalog NIC figure in the step model",
+          "[training][network][cli]") {
+  // Llama 3 70B on H100s, whose catalog NIC is 400 Gb/s; the file sets the
+  // fabric to 50 Gb/s per chip (BLOOM's Jean Zay), which the step model uses
+  // and the estimate names.
+  std::ifstream in(std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/llama3-70b-workload.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string scenario = text.str();
+  const std::string from = "port_gbps = 400";
+  REQUIRE(scenario.find(from) != std::string::npos);
+  scenario.replace(scenario.find(from), from.size(), "port_gbps = 50");
+  const auto dir = std::filesystem::temp_directory_path() / "clustercap-port-gbps";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "slow.toml") << scenario;
+  const auto r = test::run_process(CLUSTERCAP_BINARY, {"estimate", "slow.toml", "--format", "json"},
+                                   dir.string());
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto& training = doc["actors"][0]["training"];
+  CHECK(training["scaleout_gbps_per_chip"].get<double>() == Approx(50));
+  CHECK(training["scaleout_source"] == "network.port_gbps");
 }
