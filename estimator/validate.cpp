@@ -65,6 +65,7 @@ ValidationPrediction published(const ValidationCase& c, int threads, std::uint64
   o.fixed.tp = c.tp;
   o.fixed.pp = c.pp;
   o.fixed.cp = c.cp;
+  o.fixed.ep = c.ep;
   const SearchResult s = search_layouts(c.workload, c.machine, o);
   evaluated += s.evaluated;
   ValidationPrediction best;
@@ -83,6 +84,7 @@ ValidationPrediction published(const ValidationCase& c, int threads, std::uint64
     plain.pp = c.pp;
     plain.cp = c.cp;
     plain.dp = c.machine.chips / (c.tp * c.pp * c.cp);
+    plain.ep = c.ep;
     best.no_fit = evaluate_layout(c.workload, c.machine, plain).problem;
   }
   return best;
@@ -107,6 +109,21 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
     p.no_fit = evaluate_layout(c.workload, c.machine, plain).problem;
   }
   return p;
+}
+
+// The expert-parallel keys of a case: `ep` (EP ranks placed within DP, as
+// Megatron-LM does), the all-to-all overlap and the routing imbalance.
+void read_expert_keys(TableReader& r, ValidationCase& c) {
+  c.ep = static_cast<int>(r.integer("ep", Range::closed(1, 4096)).value_or(1));
+  c.workload.a2a_overlap = r.number("a2a_overlap", Range::closed(0, 1)).value_or(0);
+  c.workload.expert_imbalance =
+      r.number("expert_imbalance", Range::closed(1, 1000)).value_or(c.workload.expert_imbalance);
+  const long model_parallel = static_cast<long>(c.tp) * c.pp * c.cp;
+  const long dp = model_parallel > 0 ? c.machine.chips / model_parallel : 0;
+  if (c.ep > 1 && (dp % c.ep != 0 || c.workload.experts % c.ep != 0)) {
+    r.error_at("ep", "must divide the data-parallel degree (" + std::to_string(dp) +
+                         ") and the experts (" + std::to_string(c.workload.experts) + ")");
+  }
 }
 
 // [case.workload] shape keys the scenario workload table does not have.
@@ -253,6 +270,7 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
     } else if (c.basis == "model") {
       c.reported = r.number("reported_mfu", Range::unit_fraction(), Presence::required).value_or(1);
     } else if (c.basis == "tokens") {
+      // Throughput as published, free of any FLOP-counting convention.
       c.reported =
           r.number("reported_tokens_per_s_per_chip", Range::positive(1e9), Presence::required)
               .value_or(1);
@@ -265,6 +283,7 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
       read_shape(*w, c.workload);
       w->report_unknown_keys();
     }
+    read_expert_keys(r, c);
     if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
       r.error_at("cp",
                  "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");

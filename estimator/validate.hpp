@@ -26,11 +26,12 @@ struct ValidationCase {
   Workload workload;
   Machine machine;
   int tp = 1, pp = 1, cp = 1;  // as published
+  int ep = 1;                  // as published; divides dp and the experts
   std::string recompute;       // forced recompute mode, or empty to search it
   // The recipe as published (tp/pp/cp/recompute too); unset choices searched.
   LayoutConstraints fixed;
   bool host_link_defaulted = false;  // offload set, host_link_gbps not: the default was used
-  double reported = 0;               // TFLOP/s per chip or MFU, in `basis`
+  double reported = 0;               // TFLOP/s per chip, MFU or tokens/s per chip, in `basis`
 };
 
 // One prediction of a case, or the step model's reason there is none.

@@ -2,21 +2,50 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <string_view>
+
+#include "estimator/training/moe.hpp"
 
 namespace clustercap {
 
-double parameter_count(const training::Workload& w) {
-  const double h_kv = w.hidden * w.kv_heads / std::max(1, w.heads);
-  const double mlp = (w.gated_mlp ? 3.0 : 2.0) * w.hidden * w.ffn;
-  const double embeddings = (w.tied_embeddings ? 1.0 : 2.0) * w.vocab * w.hidden;
-  return w.layers * (2 * w.hidden * w.hidden + 2 * w.hidden * h_kv + mlp * w.experts) + embeddings;
-}
+double parameter_count(const training::Workload& w) { return training::moe::parameter_count(w); }
 
 double active_parameter_count(const training::Workload& w) {
-  training::Workload active = w;
-  active.experts = w.experts_per_token;
-  return parameter_count(active);
+  return training::moe::active_parameter_count(w);
 }
+
+namespace {
+
+// The MoE and MLA shape keys (estimator/training/moe.hpp).
+void read_moe_shape(TableReader& r, training::Workload& w) {
+  const auto count = [&](const char* key) {
+    return static_cast<int>(r.integer(key, Range::closed(1, 1e6)).value_or(0));
+  };
+  w.moe_ffn = r.number("moe_ffn", Range::positive(1e7)).value_or(0);
+  w.dense_ffn = r.number("dense_ffn", Range::positive(1e7)).value_or(0);
+  w.shared_experts =
+      static_cast<int>(r.integer("shared_experts", Range::closed(0, 256)).value_or(0));
+  w.dense_layers = static_cast<int>(r.integer("dense_layers", Range::closed(0, 10000)).value_or(0));
+  w.q_lora_rank = count("q_lora_rank");
+  w.kv_lora_rank = count("kv_lora_rank");
+  w.qk_nope_head_dim = count("qk_nope_head_dim");
+  w.qk_rope_head_dim = count("qk_rope_head_dim");
+  w.v_head_dim = count("v_head_dim");
+  if (w.dense_layers >= w.layers && w.experts > 1) {
+    r.error_at("dense_layers",
+               "must leave at least one MoE layer (layers " + std::to_string(w.layers) + ")");
+  }
+  const bool mla = w.kv_lora_rank > 0;
+  for (const char* key : {"q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"}) {
+    const bool given = r.has(key);
+    if (given && !mla) r.error_at(key, "is an MLA key: needs kv_lora_rank");
+    if (!given && mla && std::string_view(key) != "q_lora_rank")
+      r.error_at("kv_lora_rank", std::string("MLA needs ") + key);
+  }
+}
+
+}  // namespace
 
 training::Workload read_workload(TableReader& r, bool tokens_required) {
   training::Workload w;
@@ -37,6 +66,7 @@ training::Workload read_workload(TableReader& r, bool tokens_required) {
   w.experts = static_cast<int>(r.integer("experts", Range::closed(1, 4096)).value_or(1));
   w.experts_per_token =
       static_cast<int>(r.integer("experts_per_token", Range::closed(1, 256)).value_or(1));
+  read_moe_shape(r, w);
   w.tokens = r.number("tokens", Range::positive(1e18),
                       tokens_required ? Presence::required : Presence::optional)
                  .value_or(0);

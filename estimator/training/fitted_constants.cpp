@@ -10,49 +10,62 @@ constexpr std::string_view kMegatron2021[] = {
     "megatron2021-1.7B", "megatron2021-3.6B", "megatron2021-7.5B", "megatron2021-18B",
     "megatron2021-39B",  "megatron2021-76B",  "megatron2021-145B", "megatron2021-310B",
     "megatron2021-530B", "megatron2021-1T"};
-// The four other cases of the original 14-case set.
-constexpr std::string_view kLlama3AndNemotron[] = {
-    "llama3-405b-stage-8k-8192", "llama3-405b-stage-8k-16384", "llama3-405b-stage-128k-16384",
-    "nemotron4-340b"};
-
 std::vector<std::string_view> megatron2021() {
   return {std::begin(kMegatron2021), std::end(kMegatron2021)};
 }
 
-std::vector<std::string_view> original_fourteen() {
-  std::vector<std::string_view> ids = megatron2021();
-  ids.insert(ids.end(), std::begin(kLlama3AndNemotron), std::end(kLlama3AndNemotron));
-  return ids;
+// The five NeMo / Megatron-Bridge FP8 rows (configs/validation/nvidia-fp8.toml).
+std::vector<std::string_view> nemo_fp8() {
+  return {"nemo-h100-gpt3-175b-512", "nemo-h100-llama31-405b-1024", "nemo-b200-llama31-405b-128",
+          "nemo-gb200-llama31-405b-128", "nemo-gb300-llama31-405b-128"};
 }
 
 }  // namespace
 
 const std::vector<FittedConstant>& fitted_constants() {
-  // Values restate step_model.cpp's (its constants are file-local); the
-  // commit that introduced them (4141570) names what each was set from.
+  using namespace calibrated;
   static const std::vector<FittedConstant> table = {
       {"kMatmulCeiling",
-       0.66,
+       kMatmulCeiling,
        "set above the 52% of peak Megatron's 530B and 1T rows reach end to end "
        "(Narayanan et al. 2021, Table 1)",
        {"megatron2021-530B", "megatron2021-1T"}},
-      {"kHalfWidth", 380.0,
+      {"kHalfWidth", kHalfWidth,
        "fitted so the Megatron 2021 table's 1.7B-1T rows (0.43-0.52 MFU) fall in line",
        megatron2021()},
       {"kElementwiseBytes",
-       34.0,
+       kElementwiseBytes,
        "activation bytes per token-hidden element per layer, Korthikanti et al. 2022 "
        "(arXiv 2205.05198)",
        {}},
-      // No source is given for 0.85: it was chosen with the whole original
-      // set in view, so all of it counts as in-sample for this one.
-      {"kDpOverlap", 0.85,
-       "share of the data-parallel reduction hidden behind backward; no source, chosen "
-       "against the original 14 cases",
-       original_fourteen()},
+      {"kFp8CeilingShare", kFp8CeilingShare,
+       "FP8 GEMM ceiling as a share of the BF16 one, fitted on the five NeMo FP8 rows; FP4 "
+       "assumed the same (no published FP4 training run)",
+       nemo_fp8()},
+      {"kFp8CastBytes",
+       kFp8CastBytes,
+       "Transformer Engine's cast of each FP8 GEMM input: read 2 bytes, write the FP8 value and "
+       "its transpose",
+       {}},
+      {"kScaleupOverlapCost",
+       kScaleupOverlapCost,
+       "compute share an overlapped scale-up collective takes, Calculon's A100/H100 system "
+       "files (processor_usage)",
+       {}},
+      {"kScaleoutOverlapCost",
+       kScaleoutOverlapCost,
+       "compute share an overlapped scale-out collective takes, Calculon's A100/H100 system "
+       "files (processor_usage)",
+       {}},
+      {"kGroupedGemmHalfTokens",
+       kGroupedGemmHalfTokens,
+       "tokens per expert at which a grouped GEMM runs at half efficiency, M / (M + 200) "
+       "through DeepGEMM's published H800 FP8 table (not fitted on any case)",
+       {}},
       {"kCollectiveLatencyS",
-       8e-6,
-       "NCCL ring launch latency within a node (order of magnitude)",
+       kCollectiveLatencyS,
+       "per-collective launch latency of each network tier unless a case sets it, NCCL ring "
+       "within a node (order of magnitude)",
        {}},
   };
   return table;

@@ -9,16 +9,33 @@
 
 namespace clustercap::training {
 
+// The values themselves, used by the step model (step_model.cpp, moe.cpp)
+// and listed with their basis by fitted_constants(); each one's derivation
+// is beside its row in fitted_constants.cpp.
+namespace calibrated {
+inline constexpr double kMatmulCeiling = 0.66;     // largest share of peak a big BF16 GEMM reaches
+inline constexpr double kHalfWidth = 380.0;        // hidden / TP at half the ceiling's gap
+inline constexpr double kElementwiseBytes = 34.0;  // bytes per token-hidden element per layer (fwd)
+inline constexpr double kFp8CeilingShare = 0.95;   // FP8 ceiling / BF16 ceiling
+inline constexpr double kFp8CastBytes = 4.0;       // HBM bytes per FP8 GEMM input element cast
+inline constexpr double kScaleupOverlapCost =
+    0.15;  // compute share an overlapped NVLink collective takes
+inline constexpr double kScaleoutOverlapCost = 0.02;  // same on the InfiniBand tier
+inline constexpr double kGroupedGemmHalfTokens =
+    200.0;                                           // tokens per expert at half GEMM efficiency
+inline constexpr double kCollectiveLatencyS = 8e-6;  // per-collective latency, each tier's default
+}  // namespace calibrated
+
 struct FittedConstant {
-  std::string_view name;   // as in estimator/training/step_model.cpp
-  double value = 0;        // the value step_model.cpp uses
+  std::string_view name;   // as in namespace calibrated
+  double value = 0;        // the value the step model uses
   std::string_view basis;  // how it was set: the fit, or the source read
   // Validation case ids the value was fitted on; empty when it was read from
   // a source rather than fitted.
   std::vector<std::string_view> fitted_on;
 };
 
-// Every constant of the step model, in step_model.cpp's order. Thread-safe
+// Every constant of the step model (namespace calibrated), in its order. Thread-safe
 // (a static table built once).
 const std::vector<FittedConstant>& fitted_constants();
 

@@ -202,7 +202,9 @@ SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOpt
     l.cp = shapes[static_cast<std::size_t>(k)].cp;
     l.pp = shapes[static_cast<std::size_t>(k)].pp;
     l.dp = m.chips / (l.tp * l.cp * l.pp);
-    const std::vector<int> eps = w.experts > 1 ? divisors(w.experts, l.dp) : std::vector<int>{1};
+    const std::vector<int> eps = o.fixed.ep      ? std::vector<int>{*o.fixed.ep}
+                                 : w.experts > 1 ? divisors(w.experts, l.dp)
+                                                 : std::vector<int>{1};
     for (int ep : eps) {
       if (l.dp % ep != 0) continue;
       l.ep = ep;

@@ -36,7 +36,7 @@ struct SearchResult {
 // Choices pinned by the caller (a published run's recipe, a scenario's
 // tp/pp); every unset one is searched.
 struct LayoutConstraints {
-  std::optional<int> tp, pp, cp, zero, interleave;
+  std::optional<int> tp, pp, cp, ep, zero, interleave;
   std::optional<Recompute> recompute;
   std::optional<bool> sequence_parallel, tp_overlap, dp_overlap, offload_optimizer,
       offload_activations;

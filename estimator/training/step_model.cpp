@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "estimator/training/fitted_constants.hpp"
+#include "estimator/training/moe.hpp"
+
 namespace clustercap::training {
 namespace {
 
@@ -10,49 +13,48 @@ namespace {
 // Largest fraction of peak a big GEMM reaches: Megatron's 1T and 530B runs
 // reach 163 TFLOP/s of the A100's 312 (52%) including every overhead
 // (Narayanan et al. 2021, Table 1), so the matmul ceiling sits above that.
-constexpr double kMatmulCeiling = 0.66;
+using calibrated::kMatmulCeiling;
 // Per-GPU GEMM width (hidden / TP) at which matmuls reach half the ceiling's
 // gap: fitted so the Megatron 2021 table's 1.7B-1T rows (0.43-0.52 MFU)
 // fall in line; small widths lose efficiency to tiling and launch overhead.
-constexpr double kHalfWidth = 380.0;
+using calibrated::kHalfWidth;
 // Elementwise work (layernorm, dropout, residual, softmax) moves about this
 // many bytes per token-hidden element per layer in forward (activation
 // memory count of Korthikanti et al. 2022: 34 b s h bytes).
-constexpr double kElementwiseBytes = 34.0;
+using calibrated::kElementwiseBytes;
 // FP8 GEMMs reach a smaller share of their (2x) peak than BF16 ones: the
 // FP8 ceiling is this fraction of the BF16 one. FITTED on the five NeMo FP8
 // rows of configs/validation/nvidia-fp8.toml (GPT-3 175B on 512 H100, Llama
 // 3.1 405B on H100, B200, GB200, GB300), so all five are in-sample for it.
 // FP4 has no published training run to fit on: ASSUMPTION, the FP8 share.
-constexpr double kFp8CeilingShare = 0.95;
+using calibrated::kFp8CeilingShare;
 // Transformer Engine casts every FP8 GEMM input from BF16 (reads 2 bytes,
 // writes the FP8 value and its transpose, 1 + 1 bytes): 4 bytes of HBM
 // traffic per input element, in forward and again for the gradients in
 // backward.
-constexpr double kFp8CastBytes = 4.0;
+using calibrated::kFp8CastBytes;
 // Share of the compute a collective running behind it takes away (its
 // kernels occupy SMs): Calculon's A100/H100 system files
 // (github.com/calculon-ai/calculon, systems/*.json, processor_usage): 0.15
 // on the NVLink tier, 0.02 on the InfiniBand tier.
-constexpr double kScaleupOverlapCost = 0.15;
-constexpr double kScaleoutOverlapCost = 0.02;
+using calibrated::kScaleoutOverlapCost;
+using calibrated::kScaleupOverlapCost;
 constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
 
 double head_dim(const Workload& w) {
   return w.head_dim > 0 ? w.head_dim : w.hidden / std::max(1, w.heads);
 }
 
-// Forward FLOPs of one layer for b sequences: the linear layers' GEMMs
-// (projections and MLP) and the attention scores and context.
-double linear_forward_flop(const Workload& w, double b) {
-  const double s = w.seq_len, h = w.hidden, d = head_dim(w);
-  const double q_width = d * w.heads, kv_width = d * w.kv_heads;
-  const double mlp_matrices = w.gated_mlp ? 3.0 : 2.0;
-  return 2 * b * s * h * (2 * q_width + 2 * kv_width) +
-         2 * b * s * h * w.ffn * mlp_matrices * w.experts_per_token;
-}
+// Forward FLOPs of one layer for b sequences, mean over the layers
+// (moe.hpp: head_dim, MLA, dense first layers, shared experts, router): the
+// linear layers' GEMMs (projections and MLPs) and the attention scores and
+// context.
 double attention_forward_flop(const Workload& w, double b) {
-  return 4 * b * w.seq_len * w.seq_len * head_dim(w) * w.heads;
+  return moe::attention_score_flop(w, b);
+}
+double linear_forward_flop(const Workload& w, double b) {
+  const moe::LayerFlop f = moe::layer_forward_flop(w, b);
+  return f.other + f.routed;
 }
 double layer_forward_flop(const Workload& w, double b) {
   return linear_forward_flop(w, b) + attention_forward_flop(w, b);
@@ -168,7 +170,10 @@ double activation_bytes_per_layer(const Workload& w, const Layout& l, Precision 
   double per_token_hidden = replicated + split / t + scores;
   if (l.recompute == Recompute::selective) per_token_hidden = replicated + split / t;
   if (l.recompute == Recompute::full) per_token_hidden = l.sequence_parallel ? 2.0 / t : 2.0;
-  return s * b * h * per_token_hidden / cp;
+  // Routed and shared experts keep their own activations (moe.hpp).
+  const double experts = l.recompute == Recompute::full ? 0.0 : moe::expert_activation_bytes(w) / t;
+  if (experts == 0) return s * b * h * per_token_hidden / cp;
+  return s * b * (h * per_token_hidden + experts) / cp;
 }
 
 }  // namespace
@@ -179,22 +184,26 @@ double memory_per_chip(const Workload& w, const Layout& l, Precision precision) 
   // EP as well. FP8/FP4 recipes keep the BF16 weights and add the
   // low-precision copy the GEMMs read (Transformer Engine caches it between
   // microbatches): 1 byte more per parameter (FP4: half a byte).
-  const double dense_params = w.params - (w.experts > 1 ? w.params - w.active_params : 0.0);
-  const double expert_params = w.params - dense_params;
-  const double params_here = dense_params / (l.tp * l.pp) + expert_params / (l.tp * l.pp * l.ep);
+  const double expert_params = moe::routed_expert_params(w);
+  const double dense_here = (w.params - expert_params) / (l.tp * l.pp);
+  const double expert_here = expert_params / (static_cast<double>(l.tp) * l.pp * l.ep);
+  const double params_here = dense_here + expert_here;
   // ZeRO shards over the data-parallel group including the CP ranks, which
-  // hold the same weights.
+  // hold the same weights; a routed expert's copies are dp x cp / ep (its
+  // expert-data-parallel group).
   const double replicas = static_cast<double>(l.dp) * l.cp;
   const double low_copy = precision == Precision::fp8   ? 1.0
                           : precision == Precision::fp4 ? 0.5
                                                         : 0.0;
   const double optimizer = l.offload_optimizer ? 0.0 : 12.0;
-  double per_param = 2.0 + low_copy + 2.0 + optimizer;                       // ZeRO-0
-  if (l.zero == 1) per_param = 2.0 + low_copy + 2.0 + optimizer / replicas;  // ZeRO-1
-  if (l.zero == 2) per_param = 2.0 + low_copy + (2.0 + optimizer) / replicas;
-  if (l.zero == 3) per_param = (2.0 + low_copy + 2.0 + optimizer) / replicas;
+  const auto per_param = [&](double shards) {
+    if (l.zero == 1) return 2.0 + low_copy + 2.0 + optimizer / shards;
+    if (l.zero == 2) return 2.0 + low_copy + (2.0 + optimizer) / shards;
+    if (l.zero == 3) return (2.0 + low_copy + 2.0 + optimizer) / shards;
+    return 2.0 + low_copy + 2.0 + optimizer;  // ZeRO-0
+  };
   const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
-  double states = params_here * per_param;
+  double states = dense_here * per_param(replicas) + expert_here * per_param(replicas / l.ep);
   // FSDP: the gathered weights of the layer being computed and of the one
   // prefetched behind it.
   if (l.zero == 3) states += 2.0 * params_here / layers_here * (2.0 + low_copy);
@@ -212,11 +221,10 @@ double memory_per_chip(const Workload& w, const Layout& l, Precision precision) 
 
 double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
   if (l.cp <= 1) return 0.0;
-  // With fewer KV heads than TP ranks Megatron replicates them, so a rank
-  // always holds at least one KV head.
-  const double kv_heads_here = std::max(1.0, std::ceil(static_cast<double>(w.kv_heads) / l.tp));
-  const double kv_width = w.hidden / std::max(1, w.heads) * kv_heads_here;
-  const double k_and_v_bytes = 2.0 * l.microbatch * w.seq_len * kv_width * kBytesPerValue;
+  // K and V (two tensors) without MLA, its one compressed latent with it.
+  const double tensors = moe::uses_mla(w) ? 1.0 : 2.0;
+  const double k_and_v_bytes = tensors * l.microbatch * w.seq_len *
+                               (moe::cp_values_per_token(w, l.tp) / tensors) * kBytesPerValue;
   return (l.cp - 1.0) / l.cp * k_and_v_bytes;
 }
 
@@ -286,6 +294,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // FLOPs of one microbatch on one stage (forward + backward + recompute).
   // Every chip of a CP group computes 1/cp of them: the causal mask is
   // balanced by giving each chip two mirrored chunks (Megatron-LM).
+  const moe::LayerFlop layer = moe::layer_forward_flop(w, b);
   const double linear = linear_forward_flop(w, b) * layers_here / (t * cp);
   const double attention = attention_forward_flop(w, b) * layers_here / (t * cp);
   double passes = 3.0;
@@ -297,7 +306,13 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double shape_efficiency = width / (width + kHalfWidth);
   const double linear_flops_per_s = m.peak_flops * matmul_ceiling(m.precision) * shape_efficiency;
   const double bf16_flops_per_s = bf16_peak * kMatmulCeiling * shape_efficiency;
-  const double linear_s = linear * passes / linear_flops_per_s;
+  // Routed experts: the busiest expert sets the layer's pace (expert_imbalance
+  // times the mean load), at the grouped GEMM's rate for its rows.
+  const double routed = layer.routed * layers_here / (t * cp) * passes;
+  const double routed_flops_per_s =
+      linear_flops_per_s * moe::grouped_gemm_efficiency(moe::tokens_per_expert(w, l));
+  const double linear_s = (linear * passes - routed) / linear_flops_per_s +
+                          routed * w.expert_imbalance / routed_flops_per_s;
   const double matmul_s = linear_s + (attention * passes + extra + logits) / bf16_flops_per_s;
   // Norms, dropout, residuals and softmax (all BF16): with sequence
   // parallelism each TP rank handles 1/t of the tokens, without it the
@@ -356,13 +371,15 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
         attention_passes * attention_forward_flop(w, b) / (t * cp) / bf16_flops_per_s;
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
-  // Expert all-to-all: dispatch and combine of each token's hidden state to
-  // its experts, forward and backward.
+  // Expert all-to-all on the MoE layers of the stage (moe.hpp), less what
+  // the recipe hides behind computation.
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
-    const double bytes = tokens_here * h * kBytesPerValue * w.experts_per_token / t;
-    const double bw = link_bytes_per_s(m, l.ep * t * cp);
-    ep_per_microbatch = 4.0 * layers_here * (l.ep - 1.0) / l.ep * bytes / bw;
+    const double moe_layers_here = layers_here * moe::moe_layers(w) / std::max(1, w.layers);
+    const double latency_s = tier(m, l.ep * t * cp).latency_s;
+    const double one = moe::all_to_all(w, m, l, kBytesPerValue, latency_s).duration_s;
+    ep_per_microbatch =
+        moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);
   }
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
@@ -405,8 +422,14 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   if (replicas > 1) {
     // The replicas sit tp apart in the rank order (tp, cp, dp, pp).
     const Tier out = tier(m, replicas, t);
-    const double layer_bytes = w.params / (t * l.pp) * kBytesPerValue / layers_here;
-    const double one_way = (replicas - 1.0) / replicas * layer_bytes / out.bytes_per_s;
+    // Routed experts' gradients reduce over their dp x cp / ep copies only.
+    const double expert_params = moe::routed_expert_params(w);
+    const double dense_bytes = (w.params - expert_params) / (t * l.pp) * kBytesPerValue;
+    const double expert_bytes = expert_params / (t * l.pp * l.ep) * kBytesPerValue;
+    const double expert_replicas = replicas / l.ep;
+    const double one_way =
+        (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s +
+        (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) / out.bytes_per_s;
     const auto hidden = [&](double comm_s, double compute_s) {
       return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
     };

@@ -8,7 +8,8 @@
 //   attention projections  2 b s h (2h + 2 h_kv)
 //   scores and context     4 b s^2 h
 //   MLP                    2 b s h f (2, or 3 matrices when gated) x experts per token
-// and backward is twice forward. Full recompute adds one forward; selective
+// (MLA, dense first layers, shared experts and the router: moe.hpp) and
+// backward is twice forward. Full recompute adds one forward; selective
 // recompute re-runs only the scores. For h_kv = h, f = 4h, ungated, this is
 // Megatron's 24 b s h^2 + 4 b s^2 h (72 B s l h^2 (1 + s/6h + V/16lh) per
 // iteration without recompute).
@@ -36,6 +37,7 @@
 
 #include <string>
 
+#include "estimator/training/fitted_constants.hpp"
 #include "hardware/precision.hpp"
 
 namespace clustercap::training {
@@ -46,7 +48,7 @@ struct Workload {
   double active_params = 0;  // per token (MoE); = params for dense
   int layers = 0;
   double hidden = 0;
-  double ffn = 0;  // MLP width (per expert)
+  double ffn = 0;  // MLP width (per expert unless moe_ffn is given)
   int heads = 0;
   int kv_heads = 0;
   double seq_len = 0;
@@ -69,6 +71,22 @@ struct Workload {
   // Attention and MLP read the same layer input and their outputs are summed
   // (GPT-J, PaLM): one TP all-reduce per layer per pass instead of two.
   bool parallel_block = false;
+  // Mixture-of-experts and MLA shape (estimator/training/moe.hpp; 0: unused).
+  double moe_ffn = 0;                     // routed and shared experts' MLP width; 0: ffn
+  int shared_experts = 0;                 // always-active experts per MoE layer
+  int dense_layers = 0;                   // the first layers have a dense MLP of width dense_ffn
+  double dense_ffn = 0;                   // 0: ffn
+  int q_lora_rank = 0, kv_lora_rank = 0;  // MLA when kv_lora_rank > 0
+  int qk_nope_head_dim = 0, qk_rope_head_dim = 0, v_head_dim = 0;
+  // Busiest expert's tokens over the mean (>= 1): Switch Transformer's
+  // capacity factor 1.25 (Fedus et al. 2022, arXiv 2101.03961, sec. 2.2 and
+  // Table 1), the padding a token-dropping recipe computes; a dropless run
+  // states its measured figure, a force-balanced benchmark 1.
+  double expert_imbalance = 1.25;
+  // Share of the expert all-to-all hidden behind computation, 0-1. 0: Megatron
+  // Core overlaps it only with --overlap-moe-expert-parallel-comm, added in
+  // v0.14 and off by default (megatron/core/transformer/moe/README.md).
+  double a2a_overlap = 0;
 };
 
 // The hardware one layout runs on.
@@ -86,7 +104,8 @@ struct Machine {
   // Per-tier network: the share of the link bandwidth a collective reaches
   // (0, 1], and the launch latency of one collective step, seconds.
   double scaleup_efficiency = 1.0, scaleout_efficiency = 1.0;
-  double scaleup_latency_s = 8e-6, scaleout_latency_s = 8e-6;
+  double scaleup_latency_s = calibrated::kCollectiveLatencyS,
+         scaleout_latency_s = calibrated::kCollectiveLatencyS;
   // Chip <-> host memory link, per chip, one direction (offload only).
   double host_bytes_per_s = 0;
 };

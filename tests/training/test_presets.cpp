@@ -64,31 +64,22 @@ TEST_CASE("Llama 3 405B's shape has its published 405B parameters", "[training][
   CHECK(s.workload->params == Approx(405e9).epsilon(0.02));
 }
 
-TEST_CASE("the DeepSeek-V3-like preset carries 671B total and 37B active", "[training][presets]") {
+TEST_CASE("the DeepSeek-V3 preset's published shape carries 671B total and 37B active",
+          "[training][presets]") {
   const Scenario s = load_preset("deepseek-v3-moe-workload.toml");
   REQUIRE(s.workload);
   const training::Workload& w = *s.workload;
-  // Memory and the EP split use the published totals (arXiv 2412.19437).
-  CHECK(w.params == Approx(671e9));
-  CHECK(w.active_params == Approx(37e9));
-  // The shape reproduces the FFN work a token does exactly: 9 x 2,048 =
-  // 18,432, the dense layers' width too (config_671B.json inter_dim).
-  CHECK(w.experts_per_token * w.ffn == Approx(18432));
-  // Active by shape: 61 x (4 x 7168^2 + 9 x 3 x 7168 x 2048) = 36,714,840,064
-  // + 2 x 129,280 x 7,168 = 1,853,358,080 -> 38.57B, 4.2% over 37B because
-  // multi-head attention (206M a layer) stands in for MLA's 187M.
-  const double attention = 4 * 7168.0 * 7168;
+  // From the shape (arXiv 2412.19437): MLA 187,105,280 a layer x 61; 3 dense
+  // SwiGLU MLPs of 3 x 7168 x 18432; 58 MoE layers of 257 experts of
+  // 3 x 7168 x 2048 and a 7168 x 256 router; 2 x 129,280 x 7,168 embeddings.
   const double expert = 3 * 7168.0 * 2048;
-  const double embeddings = 2 * 129280.0 * 7168;
-  CHECK(active_parameter_count(w) == Approx(61 * (attention + 9 * expert) + embeddings));
-  CHECK(active_parameter_count(w) == Approx(38568198144.0));
-  CHECK(active_parameter_count(w) == Approx(37e9).epsilon(0.05));
-  // Total by shape: 61 x (206M + 256 x 44.04M) + 1.85B = 702.1B, 4.6% over
-  // 671B: the 3 dense layers count as MoE layers (+33B) -- why the preset
-  // states `params`.
-  CHECK(parameter_count(w) == Approx(61 * (attention + 256 * expert) + embeddings));
-  CHECK(parameter_count(w) == Approx(702121771008.0));
-  CHECK(parameter_count(w) == Approx(671e9).epsilon(0.05));
+  const double total = 61 * 187105280.0 + 3 * 3 * 7168.0 * 18432 +
+                       58 * (257 * expert + 7168.0 * 256) + 2 * 129280.0 * 7168;
+  CHECK(w.params == Approx(total));
+  CHECK(w.params == Approx(671e9).epsilon(0.001));
+  // Active: 8 routed + 1 shared expert of the 257.
+  CHECK(w.active_params == Approx(total - 58 * 248 * expert));
+  CHECK(w.active_params == Approx(37e9).epsilon(0.02));
 }
 
 TEST_CASE("each preset finds a fitting layout at a plausible MFU", "[training][presets]") {

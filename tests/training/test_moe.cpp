@@ -1,0 +1,309 @@
+// Mixture-of-experts and MLA equations (estimator/training/moe.hpp), each
+// against a hand derivation: DeepSeek-V3's published totals, MLA's
+// projections, the all-to-all's bytes and time, routing imbalance on the
+// expert GEMMs only, the grouped-GEMM curve, and the case keys.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "estimator/training/moe.hpp"
+#include "estimator/validate.hpp"
+#include "tests/support.hpp"
+#include "tests/training/reference_shapes.hpp"
+
+using namespace clustercap;
+using namespace clustercap::training;
+
+namespace {
+
+std::string read_config(const std::string& relative) {
+  std::ifstream in(std::filesystem::path(CLUSTERCAP_SOURCE_DIR) / relative);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string moe_case(const std::string& extra) {
+  return "[[case]]\nid = \"moe\"\nsource = \"test\"\nchip = \"nvidia_h100_sxm\"\n"
+         "scaleup_domain = 8\nscaleout_gbps = 400\nchips = 16\ntp = 2\npp = 2\n" +
+         extra +
+         "reported_tokens_per_s_per_chip = 1000\nreported_basis = \"tokens\"\n"
+         "[case.workload]\nlayers = 8\nhidden = 1024\nheads = 8\nffn = 4096\nexperts = 8\n"
+         "experts_per_token = 2\nseq_len = 1024\nvocab = 32000\nglobal_batch_tokens = 65536\n";
+}
+
+// DeepSeek-V3 as published (arXiv 2412.19437, sec. 2 and 4.2), as the MoE
+// cases file writes it.
+Workload deepseek_v3() {
+  return load_validation_cases("moe.toml", read_config("configs/validation/moe.toml"),
+                               test::builtin_catalog())
+      .front()
+      .workload;
+}
+
+// A small MoE: 8 experts of width 4,096, 2 per token, on h 1,024, 8 layers,
+// 1,024 tokens a sequence, 64 sequences a step.
+Workload small_moe() {
+  return load_validation_cases("cases.toml", moe_case(""), test::builtin_catalog())
+      .front()
+      .workload;
+}
+
+}  // namespace
+
+TEST_CASE("DeepSeek-V3's shape as published has 671B parameters, 37B active", "[training][moe]") {
+  const Workload w = deepseek_v3();
+  // MLA per layer: 7168 x 1536 + 1536 x 128 x 192 + 7168 x 576 + 512 x 128 x
+  // 256 + 128 x 128 x 7168 = 11,010,048 + 37,748,736 + 4,128,768 +
+  // 16,777,216 + 117,440,512 = 187,105,280.
+  CHECK(moe::attention_params_per_layer(w) == Approx(187105280.0));
+  // 61 x 187.1M + 3 dense x 3 x 7168 x 18432 + 58 MoE x (257 x 3 x 7168 x
+  // 2048 + 7168 x 256 router) + 2 x 129280 x 7168 = 671,025,397,760: the
+  // paper's 671B (its 685B adds the 14B multi-token-prediction module).
+  const double expert = 3 * 7168.0 * 2048;
+  const double by_hand = 61 * 187105280.0 + 3 * 3 * 7168.0 * 18432 +
+                         58 * (257 * expert + 7168.0 * 256) + 2 * 129280.0 * 7168;
+  CHECK(by_hand == Approx(671025397760.0));
+  CHECK(moe::parameter_count(w) == Approx(by_hand));
+  CHECK(moe::parameter_count(w) == Approx(671e9).epsilon(0.001));
+  // Active: 9 experts (8 routed + the shared one) instead of 257.
+  CHECK(moe::active_parameter_count(w) == Approx(by_hand - 58 * 248 * expert));
+  CHECK(moe::active_parameter_count(w) == Approx(37e9).epsilon(0.02));
+  // EP splits the 58 x 256 routed experts: 653.9B.
+  CHECK(moe::routed_expert_params(w) == Approx(58 * 256 * expert));
+}
+
+TEST_CASE("MLA's forward FLOPs per token are twice its weights plus its scores",
+          "[training][moe]") {
+  const Workload w = deepseek_v3();
+  // One sequence of 4,096: projections 2 x 187,105,280 a token; scores and
+  // context 2 x 4096 x 128 x (192 + 128) a token.
+  const double s = 4096;
+  const double scores = 2 * s * s * 128 * (192.0 + 128);
+  CHECK(moe::attention_score_flop(w, 1) == Approx(scores));
+  // Averaged over 61 layers: 3 dense MLPs of 3 x 7168 x 18432, 58 MoE layers
+  // of 1 shared expert and a router (other) and 8 routed experts (routed).
+  const double expert = 3 * 7168.0 * 2048;
+  const double other_mlp = (3 * 3 * 7168.0 * 18432 + 58 * (expert + 7168.0 * 256)) / 61;
+  const moe::LayerFlop f = moe::layer_forward_flop(w, 1);
+  CHECK(f.other == Approx(2 * s * 187105280.0 + 2 * s * other_mlp));
+  CHECK(f.routed == Approx(2 * s * 58 * 8 * expert / 61));
+  // Without MLA the scores are Megatron's 4 b s^2 h.
+  CHECK(moe::attention_score_flop(test::gpt3(), 2) == Approx(4 * 2 * 2048.0 * 2048 * 12288));
+}
+
+TEST_CASE("MLA's CP ring moves the compressed KV, not the heads' K and V", "[training][moe][cp]") {
+  // 512 + 64 values a token, whatever the TP degree; GQA: 2 x 128 x KV heads.
+  CHECK(moe::cp_values_per_token(deepseek_v3(), 8) == Approx(576));
+  CHECK(moe::cp_values_per_token(test::llama405b_128k(), 8) == Approx(2 * 128.0));
+}
+
+TEST_CASE("an all-to-all sends each peer 1/ep of the routed tokens over the fabric it sits on",
+          "[training][moe]") {
+  const Workload w = small_moe();
+  Machine m;
+  m.scaleup_domain = 2;
+  m.scaleup_bytes_per_s = 100e9;
+  m.scaleout_bytes_per_s = 10e9;
+  Layout l;
+  l.ep = 4;
+  l.dp = 4;
+  // 1,024 tokens x 2 experts x 1,024 values x 2 bytes = 4,194,304 bytes; one
+  // of the 3 peers shares this chip's 2-chip domain, two do not.
+  const moe::AllToAll a = moe::all_to_all(w, m, l, 2.0, 8e-6);
+  CHECK(a.scaleup_bytes == Approx(4194304.0 / 4));
+  CHECK(a.scaleout_bytes == Approx(2 * 4194304.0 / 4));
+  // The fabrics run at once: the scale-out's 209.7 us sets the pace, + 8 us.
+  CHECK(a.duration_s == Approx(2097152.0 / 10e9 + 8e-6));
+  // Within one domain every peer is on the scale-up fabric.
+  m.scaleup_domain = 8;
+  const moe::AllToAll inside = moe::all_to_all(w, m, l, 2.0, 8e-6);
+  CHECK(inside.scaleout_bytes == Approx(0).margin(1e-9));
+  CHECK(inside.duration_s == Approx(3 * 4194304.0 / 4 / 100e9 + 8e-6));
+  // Forward and backward dispatch + combine; a full recompute adds two.
+  CHECK(moe::all_to_alls_per_layer(l) == Approx(4));
+  l.recompute = Recompute::full;
+  CHECK(moe::all_to_alls_per_layer(l) == Approx(6));
+}
+
+TEST_CASE("the exposed all-to-all is a2a_overlap short of the whole", "[training][moe]") {
+  Workload w = small_moe();
+  const Machine m = test::h100s(16);
+  Layout l;
+  l.ep = 4;
+  l.dp = 16;
+  l.microbatch = 1;
+  const double one = moe::all_to_all(w, m, l, 2.0, 8e-6).duration_s;
+  const StepBreakdown exposed = evaluate_layout(w, m, l);
+  REQUIRE(exposed.valid);
+  // 8 MoE layers x 4 all-to-alls x 4 microbatches (64 sequences over dp 16).
+  CHECK(exposed.ep_comm_s == Approx(8 * 4 * one * 4));
+  w.a2a_overlap = 0.75;
+  CHECK(evaluate_layout(w, m, l).ep_comm_s == Approx(0.25 * exposed.ep_comm_s));
+}
+
+TEST_CASE("routing imbalance slows the expert GEMMs only, by the busiest expert's load",
+          "[training][moe]") {
+  Workload w = small_moe();
+  const Machine m = test::h100s(16);
+  Layout l;
+  l.ep = 4;
+  l.dp = 16;
+  const auto compute_at = [&](double imbalance) {
+    w.expert_imbalance = imbalance;
+    return evaluate_layout(w, m, l);
+  };
+  // compute = other + routed x imbalance x e(M) / e(imbalance M), with M the
+  // mean expert's rows: two runs fix `other` and `routed`, a third checks.
+  const double mean_rows = 1024.0 * 2 * 4 / 8;
+  const auto slowdown = [&](double k) {
+    return k * moe::grouped_gemm_efficiency(mean_rows) /
+           moe::grouped_gemm_efficiency(k * mean_rows);
+  };
+  const StepBreakdown one = compute_at(1), two = compute_at(2), three = compute_at(3);
+  const double routed = (two.compute_s - one.compute_s) / (slowdown(2) - 1);
+  const double other = one.compute_s - routed;
+  CHECK(routed > 0);
+  CHECK(other > 0);
+  CHECK(three.compute_s == Approx(other + routed * slowdown(3)));
+  // The all-to-all and the other collectives do not change.
+  CHECK(three.ep_comm_s == Approx(one.ep_comm_s));
+  CHECK(three.dp_comm_s == Approx(one.dp_comm_s));
+  // A dense model has no expert GEMMs to slow down.
+  Workload dense = test::gpt3();
+  const Machine a100 = test::a100s(1024);
+  Layout d;
+  d.tp = 8;
+  d.pp = 8;
+  d.dp = 16;
+  const double base = evaluate_layout(dense, a100, d).step_s;
+  dense.expert_imbalance = 3;
+  CHECK(evaluate_layout(dense, a100, d).step_s == Approx(base));
+}
+
+TEST_CASE("grouped-GEMM efficiency falls as the tokens per expert shrink", "[training][moe]") {
+  // M / (M + 200): M 128 -> 0.390 (DeepGEMM's H800 table: 533 of 1,304
+  // TFLOPS at M 4,096, 0.41 of it); M 8,192 -> 0.976.
+  CHECK(moe::grouped_gemm_efficiency(128) == Approx(128.0 / 328));
+  CHECK(moe::grouped_gemm_efficiency(8192) == Approx(8192.0 / 8392));
+  CHECK(moe::grouped_gemm_efficiency(64) < moe::grouped_gemm_efficiency(128));
+  CHECK(moe::grouped_gemm_efficiency(128) < moe::grouped_gemm_efficiency(8192));
+  // Rows of one expert's GEMM: b s / cp tokens x k experts x ep ranks over E
+  // experts x imbalance: 2 x 4096 x 8 x 64 / 256 x 1.25 = 20,480.
+  Workload w = deepseek_v3();
+  w.expert_imbalance = 1.25;
+  Layout l;
+  l.microbatch = 2;
+  l.ep = 64;
+  CHECK(moe::tokens_per_expert(w, l) == Approx(20480));
+  // Fewer EP ranks feed each expert fewer rows: the same FLOPs run slower.
+  Workload small = small_moe();
+  small.expert_imbalance = 1;
+  const Machine m = test::h100s(16);
+  Layout wide, narrow;
+  wide.dp = narrow.dp = 16;
+  wide.ep = 8;
+  narrow.ep = 1;
+  CHECK(moe::tokens_per_expert(small, narrow) == Approx(1024.0 * 2 / 8));
+  CHECK(evaluate_layout(small, m, narrow).compute_s > evaluate_layout(small, m, wide).compute_s);
+}
+
+TEST_CASE("routed experts' optimizer state shards over their expert-data-parallel copies",
+          "[training][moe]") {
+  Layout l;
+  l.recompute = Recompute::full;
+  l.dp = 16;
+  const Workload w = small_moe();
+  // Dense weights: 16 / 1 x (4 + 12 / 16); routed: / ep 4, 4 + 12 / (16 / 4).
+  const double routed = moe::routed_expert_params(w);
+  const double dense = w.params - routed;
+  const double states = dense * (4 + 12.0 / 16) + routed / 4 * (4 + 12.0 / 4);
+  l.ep = 1;
+  const double no_ep = memory_per_chip(w, l);
+  l.ep = 4;
+  CHECK(memory_per_chip(w, l) - no_ep == Approx(states - (dense + routed) * (4 + 12.0 / 16)));
+}
+
+TEST_CASE("MoE layers keep each routed copy's activations beyond the dense MLP's",
+          "[training][moe]") {
+  // DeepSeek-V3: 9 copies x (2 x 7168 + 3 x 2 x 2048) = 239,616 bytes a
+  // token, less the 19 x 7168 = 136,192 counted, on 58 of 61 layers.
+  const Workload w = deepseek_v3();
+  const double extra = (9 * (2 * 7168.0 + 6 * 2048) - 19 * 7168.0) * 58 / 61;
+  CHECK(moe::expert_activation_bytes(w) == Approx(extra));
+  CHECK(moe::expert_activation_bytes(test::gpt3()) == Approx(0).margin(1e-9));
+  // In memory per chip, over tp x cp, for the stage's layers and the
+  // microbatches in flight; full recompute keeps only the layer input.
+  Layout l;
+  l.tp = 8;
+  l.pp = 16;
+  l.dp = 16;
+  l.ep = 16;
+  l.recompute = Recompute::selective;
+  Workload without = w;
+  without.experts_per_token = 0;  // the shared expert's copy alone
+  const double counted = ((2 * 7168.0 + 6 * 2048) - 19 * 7168.0) * 58 / 61;
+  CHECK(moe::expert_activation_bytes(without) == Approx(counted));
+  const double in_flight = 16;   // pp microbatches: 8,192 sequences / (16 x 1) > 16
+  const double layers_here = 4;  // ceil(61 / 16)
+  CHECK(memory_per_chip(w, l) - memory_per_chip(without, l) ==
+        Approx(4096.0 * (extra - counted) / 8 * layers_here * in_flight));
+  l.recompute = Recompute::full;
+  CHECK(memory_per_chip(w, l) == Approx(memory_per_chip(without, l)));
+}
+
+TEST_CASE("a case's ep reaches the published layout", "[training][moe][validate]") {
+  const auto cases = load_validation_cases("cases.toml", moe_case("ep = 4\na2a_overlap = 0.5\n"),
+                                           test::builtin_catalog());
+  REQUIRE(cases.size() == 1);
+  CHECK(cases[0].ep == 4);
+  CHECK(cases[0].workload.a2a_overlap == Approx(0.5));
+  CHECK(cases[0].workload.expert_imbalance == Approx(1.25));
+  const ValidationResult r = run_validation(cases, 1);
+  REQUIRE(r.rows.size() == 1);
+  REQUIRE(r.rows[0].published.fit);
+  CHECK(r.rows[0].published.layout.ep == 4);
+  CHECK(r.rows[0].published.layout.dp == 4);
+  // The tokens basis scores tokens/s per chip as published.
+  CHECK(r.rows[0].error_published == Approx(r.rows[0].published.predicted / 1000 - 1));
+}
+
+TEST_CASE("an ep that does not divide DP and the experts is an input error",
+          "[training][moe][validate]") {
+  const auto lines = test::error_lines(
+      [] { load_validation_cases("cases.toml", moe_case("ep = 3\n"), test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{"cases.toml:10:6: case.ep = 3: must divide the "
+                                          "data-parallel degree (4) and the experts (8)"});
+}
+
+TEST_CASE("MLA keys need kv_lora_rank, and MLA needs its head widths",
+          "[training][moe][validate]") {
+  std::string text = moe_case("") + "v_head_dim = 128\n";
+  auto lines = test::error_lines(
+      [&] { load_validation_cases("cases.toml", text, test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:22:14: case.workload.v_head_dim = 128: is an MLA key: needs "
+                     "kv_lora_rank"});
+  text = moe_case("") + "kv_lora_rank = 64\nqk_rope_head_dim = 16\nv_head_dim = 128\n";
+  lines = test::error_lines(
+      [&] { load_validation_cases("cases.toml", text, test::builtin_catalog()); });
+  CHECK(lines ==
+        std::vector<std::string>{"cases.toml:22:16: case.workload.kv_lora_rank = 64: MLA needs "
+                                 "qk_nope_head_dim"});
+}
+
+TEST_CASE("the DeepSeek-V3 MoE cases load with their published layouts",
+          "[training][moe][validate]") {
+  const auto cases = load_validation_cases("moe.toml", read_config("configs/validation/moe.toml"),
+                                           test::builtin_catalog());
+  REQUIRE(cases.size() == 2);
+  for (const auto& c : cases) {
+    CHECK(c.ep == 64);
+    CHECK(c.workload.params == Approx(671e9).epsilon(0.001));
+    CHECK(c.workload.active_params == Approx(37e9).epsilon(0.02));
+    CHECK(c.workload.expert_imbalance == Approx(1));
+  }
+}
