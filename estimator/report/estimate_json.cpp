@@ -62,7 +62,6 @@ json mfu_prediction_json(const ClusterResult& c) {
     return j;
   }
   if (p.predicted) {
-    const auto& l = p.layout;
     j["mfu"] = p.mfu;
     j["params"] = p.params;
     j["shape"] = {{"layers", p.shape.layers},
@@ -72,14 +71,7 @@ json mfu_prediction_json(const ClusterResult& c) {
                   {"kv_heads", p.shape.kv_heads},
                   {"seq_len", p.shape.seq_len},
                   {"global_batch_tokens", p.shape.global_batch_tokens}};
-    j["layout"] = {{"tp", l.tp},
-                   {"cp", l.cp},
-                   {"pp", l.pp},
-                   {"dp", l.dp},
-                   {"ep", l.ep},
-                   {"microbatch", l.microbatch},
-                   {"interleave", l.interleave},
-                   {"recompute", training::to_string(l.recompute)}};
+    j["layout"] = layout_json(p.layout);
     j["modelled_chips"] = p.modelled_chips;
   } else {
     j["params"] = p.params > 0 ? json(p.params) : json(nullptr);

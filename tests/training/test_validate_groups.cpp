@@ -311,10 +311,11 @@ TEST_CASE("a reported basis other than megatron, model, model_tflops or tokens i
   text.replace(text.find("\"megatron\""), 10, "\"hfu\"");
   const auto lines =
       test::error_lines([&] { load_validation_cases("b.toml", text, test::builtin_catalog()); });
-  CHECK(lines == std::vector<std::string>{
-                     "b.toml:10:1: case.reported_tflops_per_chip = 137: unknown key",
-                     "b.toml:11:18: case.reported_basis = \"hfu\": must be \"megatron\", \"model\", "
-                     "\"model_tflops\" or \"tokens\""});
+  CHECK(lines ==
+        std::vector<std::string>{
+            "b.toml:10:1: case.reported_tflops_per_chip = 137: unknown key",
+            "b.toml:11:18: case.reported_basis = \"hfu\": must be \"megatron\", \"model\", "
+            "\"model_tflops\" or \"tokens\""});
 }
 
 // Issue 15 asks for an out-of-sample median within 10% and a worst case within
