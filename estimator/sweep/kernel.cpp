@@ -4,7 +4,58 @@
 #include <type_traits>
 #include <utility>
 
+// Runtime dispatch in a portable build (CLUSTERCAP_NATIVE off, baseline
+// x86-64): the body of evaluate() is compiled twice, into evaluate_avx2()
+// (target AVX2) and evaluate_baseline(), each with everything it calls that
+// this file can see inlined (`flatten`); the Kernel picks one when it is
+// built (__builtin_cpu_supports("avx2")). What is not inlined is called in
+// its one baseline copy, so no AVX2 code is reachable except through
+// evaluate_avx2 (ctest `baseline_code_has_no_avx` checks the binary). The
+// AVX2 code moves packs with 32-byte-aligned instructions: every pack it
+// reads or writes in memory is on its own stack or in a struct aligned to
+// 64 bytes (model::kPackStorageAlign: rows, known limits, winners; the
+// sampled values go to Engine::apply only). A pack is passed in memory by
+// both versions, so they and the baseline code they call (Engine::apply,
+// MfuTable's look-ups) agree on calling convention; with -ffp-contract=off
+// (CMakeLists.txt) every lane rounds the same in both (tested). A native
+// build has one version. (GCC 12 stops with an internal compiler error on
+// an AVX-512 version.)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__AVX2__) && \
+    defined(__OPTIMIZE__)
+#define CLUSTERCAP_KERNEL_VARIANTS 1
+#else
+#define CLUSTERCAP_KERNEL_VARIANTS 0
+#endif
+
 namespace clustercap::sweep {
+
+namespace {
+
+bool cpu_has_avx2() {
+#if CLUSTERCAP_KERNEL_VARIANTS
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+const char* kernel_variant(KernelChoice choice) {
+#if CLUSTERCAP_KERNEL_VARIANTS
+  return choice == KernelChoice::best && cpu_has_avx2() ? "avx2" : "baseline";
+#else
+  (void)choice;
+#if defined(__AVX512F__)
+  return "native avx512";
+#elif defined(__AVX2__)
+  return "native avx2";
+#else
+  return "baseline";
+#endif
+#endif
+}
 
 using model::Pack;
 using model::RowT;
@@ -53,7 +104,8 @@ void put_metrics(const MetricInputs<Pack>& in, Put& put, std::index_sequence<K..
 
 }  // namespace
 
-Kernel::Kernel(const Engine& engine) : engine_(engine) {
+Kernel::Kernel(const Engine& engine, KernelChoice choice)
+    : engine_(engine), avx2_(choice == KernelChoice::best && cpu_has_avx2()) {
   const std::size_t C = engine.candidates();
   // Grid-fixed values hold for every sample and are in these rows.
   std::vector<RowT<double>> rows = engine.median_rows();
@@ -102,8 +154,7 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
       return median_flops[static_cast<std::size_t>(x)] > median_flops[static_cast<std::size_t>(y)];
     });
   }
-  winners_.assign(engine.actors(), splat<Pack>(-1.0));
-  winner_mfu_.assign(engine.actors(), splat<Pack>(0.0));
+  winners_.assign(engine.actors(), Winner{splat<Pack>(-1.0), splat<Pack>(0.0)});
   for (const auto& r : rows) rows_.push_back(broadcast(r));
   for (const auto& actor : engine.median_counts()) {
     std::vector<Pack> packs;
@@ -156,6 +207,37 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
 
 void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings,
                       std::size_t stride, std::size_t offset) {
+#if CLUSTERCAP_KERNEL_VARIANTS
+  if (avx2_) {
+    evaluate_avx2(values, metrics, bindings, stride, offset);
+  } else {
+    evaluate_baseline(values, metrics, bindings, stride, offset);
+  }
+#else
+  evaluate_body(values, metrics, bindings, stride, offset);
+#endif
+}
+
+#if CLUSTERCAP_KERNEL_VARIANTS
+__attribute__((target("avx2"), flatten)) void Kernel::evaluate_avx2(const std::vector<Pack>& values,
+                                                                    double* metrics,
+                                                                    double* bindings,
+                                                                    std::size_t stride,
+                                                                    std::size_t offset) {
+  evaluate_body(values, metrics, bindings, stride, offset);
+}
+
+__attribute__((flatten)) void Kernel::evaluate_baseline(const std::vector<Pack>& values,
+                                                        double* metrics, double* bindings,
+                                                        std::size_t stride, std::size_t offset) {
+  evaluate_body(values, metrics, bindings, stride, offset);
+}
+#endif
+
+// Inline, so that -fPIC (semantic interposition) does not keep it out of
+// the two versions above; likewise gather_winners.
+inline void Kernel::evaluate_body(const std::vector<Pack>& values, double* metrics,
+                                  double* bindings, std::size_t stride, std::size_t offset) {
   engine_.apply(rows_, values, counts_);
   const std::size_t A = engine_.actors();
   const std::size_t R = engine_.references().size();
@@ -167,7 +249,7 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     if (order_[a].empty()) {
       for (std::size_t m = 0; m < M; ++m) put(a, m, splat<Pack>(0.0));
       model::store(splat<Pack>(0.0), bindings + a * stride + offset);
-      winners_[a] = splat<Pack>(-1.0);
+      winners_[a].index = splat<Pack>(-1.0);
       continue;
     }
     Pack best_flops{}, best_chips{}, best_index{};
@@ -205,19 +287,18 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
       put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));
     }
     model::store(cluster.binding, bindings + a * stride + offset);
-    winners_[a] = best_index;
-    winner_mfu_[a] = w.mfu;
+    winners_[a] = Winner{best_index, w.mfu};
   }
 }
 
 int Kernel::winner(std::size_t actor, int lane) const {
-  return static_cast<int>(winners_[actor][lane]);
+  return static_cast<int>(winners_[actor].index[lane]);
 }
 
-double Kernel::winner_mfu(std::size_t actor, int lane) const { return winner_mfu_[actor][lane]; }
+double Kernel::winner_mfu(std::size_t actor, int lane) const { return winners_[actor].mfu[lane]; }
 
-const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend,
-                                         model::KnownLimitsT<Pack>& limits) {
+inline const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend,
+                                                model::KnownLimitsT<Pack>& limits) {
   for (std::size_t k = 0; k < model::kLimitCount; ++k) {
     limits.systems[k] = Pack{};
     limits.have[k] = true;
