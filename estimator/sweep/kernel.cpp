@@ -5,21 +5,21 @@
 #include <utility>
 
 // Runtime dispatch in a portable build (CLUSTERCAP_NATIVE off, baseline
-// x86-64): the body of evaluate() is compiled twice, into evaluate_avx2()
-// (target AVX2) and evaluate_baseline(), each with everything it calls that
-// this file can see inlined (`flatten`); the Kernel picks one when it is
-// built (__builtin_cpu_supports("avx2")). What is not inlined is called in
-// its one baseline copy, so no AVX2 code is reachable except through
-// evaluate_avx2 (ctest `baseline_code_has_no_avx` checks the binary). The
-// AVX2 code moves packs with 32-byte-aligned instructions: every pack it
-// reads or writes in memory is on its own stack or in a struct aligned to
-// 64 bytes (model::kPackStorageAlign: rows, known limits, winners; the
-// sampled values go to Engine::apply only). A pack is passed in memory by
-// both versions, so they and the baseline code they call (Engine::apply,
-// MfuTable's look-ups) agree on calling convention; with -ffp-contract=off
-// (CMakeLists.txt) every lane rounds the same in both (tested). A native
-// build has one version. (GCC 12 stops with an internal compiler error on
-// an AVX-512 version.)
+// x86-64): the body of evaluate() is compiled three times, into
+// evaluate_avx512() (target x86-64-v4), evaluate_avx2() and
+// evaluate_baseline(), each with everything it calls that this file can see
+// inlined (`flatten`); the Kernel picks one when it is built
+// (__builtin_cpu_supports). What is not inlined is called in its one
+// baseline copy, so no AVX code is reachable except through those two
+// (ctest `baseline_code_has_no_avx` checks the binary). The AVX code moves
+// packs with aligned instructions: every pack it reads or writes in memory
+// is on its own stack or in a struct aligned to 64 bytes
+// (model::kPackStorageAlign: rows, known limits, winners; the sampled values
+// go to Engine::apply only). Calls out of it pass packs by reference only
+// (Engine::apply, the MFU table through mfu_cell/mfu_bound/mfu_at), since
+// AVX-512 code passes a 64-byte vector by value in a register and baseline
+// code in memory. With -ffp-contract=off (CMakeLists.txt) every lane rounds
+// the same in all three (tested). A native build has one version.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__AVX2__) && \
     defined(__OPTIMIZE__)
 #define CLUSTERCAP_KERNEL_VARIANTS 1
@@ -31,20 +31,47 @@ namespace clustercap::sweep {
 
 namespace {
 
-bool cpu_has_avx2() {
+// The best version this CPU runs (CPUID, and the OS saving the registers).
+KernelVersion best_version() {
 #if CLUSTERCAP_KERNEL_VARIANTS
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") != 0;
-#else
-  return false;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2")) {
+    return KernelVersion::avx512;
+  }
+  if (__builtin_cpu_supports("avx2")) return KernelVersion::avx2;
 #endif
+  return KernelVersion::baseline;
+}
+
+KernelVersion pick(KernelChoice choice) {
+  const KernelVersion best = best_version();
+  switch (choice) {
+    case KernelChoice::best:
+      return best;
+    case KernelChoice::avx2:
+      return best == KernelVersion::baseline ? best : KernelVersion::avx2;
+    case KernelChoice::baseline:
+      break;
+  }
+  return KernelVersion::baseline;
 }
 
 }  // namespace
 
 const char* kernel_variant(KernelChoice choice) {
 #if CLUSTERCAP_KERNEL_VARIANTS
-  return choice == KernelChoice::best && cpu_has_avx2() ? "avx2" : "baseline";
+  switch (pick(choice)) {
+    case KernelVersion::avx512:
+      return "avx512";
+    case KernelVersion::avx2:
+      return "avx2";
+    case KernelVersion::baseline:
+      break;
+  }
+  return "baseline";
 #else
   (void)choice;
 #if defined(__AVX512F__)
@@ -87,6 +114,26 @@ bool limit_sampled(const Engine& engine, std::size_t c, model::Constraint k) {
   }
 }
 
+// The MFU table's look-ups (training/, compiled for the baseline) behind
+// calls that pass packs by reference only. An AVX-512 function passes and
+// returns a 64-byte vector in a register where baseline code expects it in
+// memory, so evaluate_avx512 must not call a function that takes or returns
+// a pack by value; `noipa` keeps the compiler from inlining these into it or
+// changing their signatures.
+using MfuCell = training::MfuTable::Cell<Pack>;
+__attribute__((noipa)) void mfu_cell(const training::MfuTable& table, const Pack& chips,
+                                     const Pack& c1, MfuCell& cell) {
+  cell = table.cell(chips, c1);
+}
+__attribute__((noipa)) void mfu_bound(const training::MfuTable& table, const MfuCell& cell,
+                                      Pack& bound) {
+  bound = table.bound(cell);
+}
+__attribute__((noipa)) void mfu_at(const training::MfuTable& table, const MfuCell& cell,
+                                   Pack& mfu) {
+  mfu = table.at(cell);
+}
+
 // Writes metrics table entry K with put(m, value) if the sweep summarises
 // it, m counting the swept entries. One instantiation per entry, so its
 // expression is called directly (and inlined), not through the pointer.
@@ -105,7 +152,7 @@ void put_metrics(const MetricInputs<Pack>& in, Put& put, std::index_sequence<K..
 }  // namespace
 
 Kernel::Kernel(const Engine& engine, KernelChoice choice)
-    : engine_(engine), avx2_(choice == KernelChoice::best && cpu_has_avx2()) {
+    : engine_(engine), version_(pick(choice)) {
   const std::size_t C = engine.candidates();
   // Grid-fixed values hold for every sample and are in these rows.
   std::vector<RowT<double>> rows = engine.median_rows();
@@ -198,9 +245,19 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   if (table != nullptr) {
     const T c1 = model::compute_per_unit_mfu_t(chips, r.peak_flops_per_chip, goodput, r.duration_s);
     if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
-    const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
-    if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
-    r.mfu = table->at(cell);
+    if constexpr (std::is_same_v<T, Pack>) {
+      MfuCell cell;
+      Pack bound, mfu;
+      mfu_cell(*table, chips, c1, cell);
+      mfu_bound(*table, cell, bound);
+      if (cannot_win(chips, bound, goodput)) return {chips, splat<T>(-1.0)};
+      mfu_at(*table, cell, mfu);
+      r.mfu = mfu;
+    } else {
+      const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
+      if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
+      r.mfu = table->at(cell);
+    }
   }
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }
@@ -208,7 +265,9 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
 void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings,
                       std::size_t stride, std::size_t offset) {
 #if CLUSTERCAP_KERNEL_VARIANTS
-  if (avx2_) {
+  if (version_ == KernelVersion::avx512) {
+    evaluate_avx512(values, metrics, bindings, stride, offset);
+  } else if (version_ == KernelVersion::avx2) {
     evaluate_avx2(values, metrics, bindings, stride, offset);
   } else {
     evaluate_baseline(values, metrics, bindings, stride, offset);
@@ -219,6 +278,12 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
 }
 
 #if CLUSTERCAP_KERNEL_VARIANTS
+__attribute__((target("arch=x86-64-v4"), flatten)) void Kernel::evaluate_avx512(
+    const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
+    std::size_t offset) {
+  evaluate_body(values, metrics, bindings, stride, offset);
+}
+
 __attribute__((target("avx2"), flatten)) void Kernel::evaluate_avx2(const std::vector<Pack>& values,
                                                                     double* metrics,
                                                                     double* bindings,

@@ -38,16 +38,18 @@ inline constexpr std::size_t kSustained =
 static_assert(kSustained < kBaseMetrics, "the sweep summarises sustained FLOP/s");
 
 // Which version of the kernel's evaluate() runs. A portable build (baseline
-// x86-64) has two, picked when the Kernel is built: AVX2 where the CPU has
-// it, else the baseline; both give the same bits (tested). A native build
-// has one, for this machine.
+// x86-64) has three, picked when the Kernel is built: AVX-512 (x86-64-v4)
+// or AVX2 where the CPU has it, else the baseline; all give the same bits
+// (tested). A native build has one, for this machine.
 enum class KernelChoice {
-  best,      // AVX2 where the CPU has it (the sweep's choice)
-  baseline,  // the baseline version even on an AVX2 CPU (tests compare the two)
+  best,      // the best version the CPU runs (the sweep's choice)
+  avx2,      // AVX2 at most (tests compare the versions)
+  baseline,  // the baseline even where the CPU has more
 };
-// The version a Kernel built with `choice` runs: "avx2" or "baseline" in a
-// portable build; "native avx512", "native avx2" or "baseline" in a build for
-// one machine (whatever the choice).
+enum class KernelVersion { baseline, avx2, avx512 };
+// The version a Kernel built with `choice` runs: "avx512", "avx2" or
+// "baseline" in a portable build; "native avx512", "native avx2" or
+// "baseline" in a build for one machine (whatever the choice).
 const char* kernel_variant(KernelChoice choice = KernelChoice::best);
 
 class Kernel {
@@ -77,6 +79,8 @@ class Kernel {
   // evaluate() in the version picked (kernel.cpp: runtime dispatch).
   void evaluate_body(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                      std::size_t stride, std::size_t offset);
+  void evaluate_avx512(const std::vector<model::Pack>& values, double* metrics, double* bindings,
+                       std::size_t stride, std::size_t offset);
   void evaluate_avx2(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                      std::size_t stride, std::size_t offset);
   void evaluate_baseline(const std::vector<model::Pack>& values, double* metrics, double* bindings,
@@ -88,7 +92,7 @@ class Kernel {
                                                  model::KnownLimitsT<model::Pack>& limits);
 
   const Engine& engine_;
-  bool avx2_;                                   // evaluate() runs evaluate_avx2()
+  KernelVersion version_;                       // which evaluate_*() evaluate() runs
   std::vector<model::RowT<model::Pack>> rows_;  // per candidate, at the current samples
   model::RowT<model::Pack> blend_;              // winners' rows when they differ by lane
   std::vector<std::vector<model::Pack>> counts_;

@@ -232,43 +232,50 @@ TEST_CASE("the sweep kernel runs AVX2 or better code on a CPU with AVX2", "[lane
   }
 }
 
-// The portable build's two versions of the kernel (AVX2 and baseline,
+// The portable build's versions of the kernel (AVX-512, AVX2 and baseline,
 // estimator/sweep/kernel.cpp) on the same samples: every metric, binding
-// constraint and winner bit for bit. On a CPU without AVX2 both are the
-// baseline and the test holds trivially.
-TEST_CASE("the kernel's AVX2 and baseline versions give the same bits on default sweep samples",
+// constraint and winner bit for bit. Versions the CPU lacks fall back to the
+// baseline, and then the comparison holds trivially.
+TEST_CASE("the kernel's AVX-512, AVX2 and baseline versions give the same bits on sweep samples",
           "[lanes][sweep]") {
   using namespace clustercap::sweep;
   const Scenario scenario = load_default_scenario(test::builtin_catalog());
   const Engine engine(scenario, test::builtin_catalog(), {});
   const Copula copula = make_copula(scenario);
-  Kernel best(engine), baseline(engine, KernelChoice::baseline);
-  INFO("kernel versions: " << kernel_variant() << ", " << kernel_variant(KernelChoice::baseline));
+  const KernelChoice choices[] = {KernelChoice::best, KernelChoice::avx2, KernelChoice::baseline};
+  std::vector<Kernel> kernels;
+  for (KernelChoice choice : choices) kernels.emplace_back(engine, choice);
+  INFO("kernel versions: " << kernel_variant(choices[0]) << ", " << kernel_variant(choices[1])
+                           << ", " << kernel_variant(choices[2]));
   const std::size_t A = engine.actors();
   const std::size_t M = kBaseMetrics + engine.references().size();
   constexpr std::size_t kSamples = 4096;
-  std::vector<double> metrics[2] = {std::vector<double>(A * M * kSamples),
-                                    std::vector<double>(A * M * kSamples)};
-  std::vector<double> bindings[2] = {std::vector<double>(A * kSamples),
-                                     std::vector<double>(A * kSamples)};
+  std::vector<std::vector<double>> metrics(3, std::vector<double>(A * M * kSamples));
+  std::vector<std::vector<double>> bindings(3, std::vector<double>(A * kSamples));
   std::vector<Pack> values(scenario.sweep.inputs.size()), scratch;
   int winners_differ = 0;
   for (std::size_t s = 0; s < kSamples; s += kLanes) {
     draw_values(scenario, copula, 11, s, values, scratch);
-    best.evaluate(values, metrics[0].data(), bindings[0].data(), kSamples, s);
-    baseline.evaluate(values, metrics[1].data(), bindings[1].data(), kSamples, s);
-    for (std::size_t a = 0; a < A; ++a) {
-      for (int l = 0; l < kLanes; ++l) {
-        winners_differ += best.winner(a, l) != baseline.winner(a, l);
-        winners_differ +=
-            bit_pattern(best.winner_mfu(a, l)) != bit_pattern(baseline.winner_mfu(a, l));
+    for (std::size_t k = 0; k < 3; ++k) {
+      kernels[k].evaluate(values, metrics[k].data(), bindings[k].data(), kSamples, s);
+    }
+    for (std::size_t k = 1; k < 3; ++k) {
+      for (std::size_t a = 0; a < A; ++a) {
+        for (int l = 0; l < kLanes; ++l) {
+          winners_differ += kernels[0].winner(a, l) != kernels[k].winner(a, l);
+          winners_differ +=
+              bit_pattern(kernels[0].winner_mfu(a, l)) != bit_pattern(kernels[k].winner_mfu(a, l));
+        }
       }
     }
   }
   CHECK(winners_differ == 0);
-  CHECK(std::memcmp(metrics[0].data(), metrics[1].data(), metrics[0].size() * sizeof(double)) == 0);
-  CHECK(std::memcmp(bindings[0].data(), bindings[1].data(), bindings[0].size() * sizeof(double)) ==
-        0);
+  for (std::size_t k = 1; k < 3; ++k) {
+    CHECK(std::memcmp(metrics[0].data(), metrics[k].data(), metrics[0].size() * sizeof(double)) ==
+          0);
+    CHECK(std::memcmp(bindings[0].data(), bindings[k].data(),
+                      bindings[0].size() * sizeof(double)) == 0);
+  }
 }
 
 TEST_CASE("eight draws at once equal eight draws one at a time", "[lanes][sweep]") {
