@@ -19,7 +19,7 @@ namespace clustercap::model {
 
 // One candidate's inputs (the ClusterBatch columns) as values of T.
 template <class T>
-struct RowT {
+struct alignas(kPackStorageAlign<T>) RowT {
 #define CLUSTERCAP_ROW_FIELD(name) T name;
   CLUSTERCAP_CLUSTER_INPUTS(CLUSTERCAP_ROW_FIELD)
 #undef CLUSTERCAP_ROW_FIELD
@@ -179,7 +179,7 @@ T binding_t(const T (&limits)[kLimitCount]) {
 // never samples, or a winner's limits found while sizing): have[k] says
 // systems[k] holds limit k. The rest are computed from the table.
 template <class T>
-struct KnownLimitsT {
+struct alignas(kPackStorageAlign<T>) KnownLimitsT {
   T systems[kLimitCount];
   bool have[kLimitCount] = {};
 };

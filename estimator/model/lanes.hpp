@@ -10,11 +10,18 @@
 // with `estimate` do not use them.
 //
 // Pack is a GCC/Clang vector (64 bytes): one AVX-512 register, two AVX2
-// registers or four SSE2 ones, as the build's -march allows.
+// registers or four SSE2 ones, as the build's -march allows. GCC aligns it
+// to the widest register of the build's instruction set: 16 bytes in a
+// baseline x86-64 build. The sweep kernel's AVX2 version (runtime dispatch,
+// kernel.cpp) moves packs with 32-byte-aligned loads and stores, so structs
+// that hold packs in memory it reads are aligned to kPackStorageAlign
+// (an aligned attribute on the typedef itself would be dropped wherever Pack
+// is a template argument, std::vector<Pack> included).
 #pragma once
 
 #include <Eigen/Core>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__AVX512F__)
@@ -27,6 +34,11 @@ inline constexpr int kLanes = 8;
 typedef double Pack __attribute__((vector_size(64)));
 typedef std::int64_t Mask __attribute__((vector_size(64)));  // lanes are 0 or -1
 typedef std::uint64_t PackU64 __attribute__((vector_size(64)));
+
+// Alignment for a struct of T fields kept in memory: 64 bytes for packs
+// (whatever the instruction set), T's own for double.
+template <class T>
+inline constexpr std::size_t kPackStorageAlign = sizeof(T) == sizeof(Pack) ? 64 : alignof(T);
 
 template <class T>
 T splat(double x) {
@@ -96,13 +108,32 @@ inline Pack vsqrt(Pack x) {
   return reinterpret_cast<Pack>(_mm512_mask_sqrt_pd(v, 0xFF, v));
 }
 #else
+// floor and ceil without a libm call per lane (a baseline x86-64 has no
+// rounding instruction before SSE4.1): adding and subtracting 2^52 rounds a
+// magnitude below 2^52 to the nearest whole number (round-to-nearest, the
+// only mode the program runs in); one step corrects it to floor or ceil, and
+// the sign of x goes back on, so -0.0, floor(-0.5) = -1 and ceil(-0.5) = -0.0
+// come out as std::floor and std::ceil give them. Magnitudes from 2^52 up are
+// whole already; NaN and infinities pass through (the comparison is false).
+inline constexpr double kTwo52 = 4503599627370496.0;
+inline Pack copysign_lanes(Pack magnitude, Pack sign_of) {
+  const PackU64 sign = reinterpret_cast<PackU64>(sign_of) & (PackU64{} + 0x8000000000000000ULL);
+  return reinterpret_cast<Pack>((reinterpret_cast<PackU64>(magnitude) & ~sign) | sign);
+}
+inline Pack abs_lanes(Pack x) {
+  return reinterpret_cast<Pack>(reinterpret_cast<PackU64>(x) & (PackU64{} + 0x7FFFFFFFFFFFFFFFULL));
+}
 inline Pack vfloor(Pack x) {
-  for (int l = 0; l < kLanes; ++l) x[l] = std::floor(x[l]);
-  return x;
+  const Pack a = abs_lanes(x);
+  const Pack nearest = copysign_lanes((a + kTwo52) - kTwo52, x);
+  const Pack down = nearest > x ? nearest - 1.0 : nearest;
+  return a < kTwo52 ? copysign_lanes(abs_lanes(down), x) : x;
 }
 inline Pack vceil(Pack x) {
-  for (int l = 0; l < kLanes; ++l) x[l] = std::ceil(x[l]);
-  return x;
+  const Pack a = abs_lanes(x);
+  const Pack nearest = copysign_lanes((a + kTwo52) - kTwo52, x);
+  const Pack up = nearest < x ? nearest + 1.0 : nearest;
+  return a < kTwo52 ? copysign_lanes(abs_lanes(up), x) : x;
 }
 inline Pack vsqrt(Pack x) {
   for (int l = 0; l < kLanes; ++l) x[l] = std::sqrt(x[l]);

@@ -4,7 +4,85 @@
 #include <type_traits>
 #include <utility>
 
+// Runtime dispatch in a portable build (CLUSTERCAP_NATIVE off, baseline
+// x86-64): the body of evaluate() is compiled three times, into
+// evaluate_avx512() (target x86-64-v4), evaluate_avx2() and
+// evaluate_baseline(), each with everything it calls that this file can see
+// inlined (`flatten`); the Kernel picks one when it is built
+// (__builtin_cpu_supports). What is not inlined is called in its one
+// baseline copy, so no AVX code is reachable except through those two
+// (ctest `baseline_code_has_no_avx` checks the binary). The AVX code moves
+// packs with aligned instructions: every pack it reads or writes in memory
+// is on its own stack or in a struct aligned to 64 bytes
+// (model::kPackStorageAlign: rows, known limits, winners; the sampled values
+// go to Engine::apply only). Calls out of it pass packs by reference only
+// (Engine::apply, the MFU table through mfu_cell/mfu_bound/mfu_at), since
+// AVX-512 code passes a 64-byte vector by value in a register and baseline
+// code in memory. With -ffp-contract=off (CMakeLists.txt) every lane rounds
+// the same in all three (tested). A native build has one version.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__AVX2__) && \
+    defined(__OPTIMIZE__)
+#define CLUSTERCAP_KERNEL_VARIANTS 1
+#else
+#define CLUSTERCAP_KERNEL_VARIANTS 0
+#endif
+
 namespace clustercap::sweep {
+
+namespace {
+
+// The best version this CPU runs (CPUID, and the OS saving the registers).
+KernelVersion best_version() {
+#if CLUSTERCAP_KERNEL_VARIANTS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2")) {
+    return KernelVersion::avx512;
+  }
+  if (__builtin_cpu_supports("avx2")) return KernelVersion::avx2;
+#endif
+  return KernelVersion::baseline;
+}
+
+KernelVersion pick(KernelChoice choice) {
+  const KernelVersion best = best_version();
+  switch (choice) {
+    case KernelChoice::best:
+      return best;
+    case KernelChoice::avx2:
+      return best == KernelVersion::baseline ? best : KernelVersion::avx2;
+    case KernelChoice::baseline:
+      break;
+  }
+  return KernelVersion::baseline;
+}
+
+}  // namespace
+
+const char* kernel_variant(KernelChoice choice) {
+#if CLUSTERCAP_KERNEL_VARIANTS
+  switch (pick(choice)) {
+    case KernelVersion::avx512:
+      return "avx512";
+    case KernelVersion::avx2:
+      return "avx2";
+    case KernelVersion::baseline:
+      break;
+  }
+  return "baseline";
+#else
+  (void)choice;
+#if defined(__AVX512F__)
+  return "native avx512";
+#elif defined(__AVX2__)
+  return "native avx2";
+#else
+  return "baseline";
+#endif
+#endif
+}
 
 using model::Pack;
 using model::RowT;
@@ -36,6 +114,26 @@ bool limit_sampled(const Engine& engine, std::size_t c, model::Constraint k) {
   }
 }
 
+// The MFU table's look-ups (training/, compiled for the baseline) behind
+// calls that pass packs by reference only. An AVX-512 function passes and
+// returns a 64-byte vector in a register where baseline code expects it in
+// memory, so evaluate_avx512 must not call a function that takes or returns
+// a pack by value; `noipa` keeps the compiler from inlining these into it or
+// changing their signatures.
+using MfuCell = training::MfuTable::Cell<Pack>;
+__attribute__((noipa)) void mfu_cell(const training::MfuTable& table, const Pack& chips,
+                                     const Pack& c1, MfuCell& cell) {
+  cell = table.cell(chips, c1);
+}
+__attribute__((noipa)) void mfu_bound(const training::MfuTable& table, const MfuCell& cell,
+                                      Pack& bound) {
+  bound = table.bound(cell);
+}
+__attribute__((noipa)) void mfu_at(const training::MfuTable& table, const MfuCell& cell,
+                                   Pack& mfu) {
+  mfu = table.at(cell);
+}
+
 // Writes metrics table entry K with put(m, value) if the sweep summarises
 // it, m counting the swept entries. One instantiation per entry, so its
 // expression is called directly (and inlined), not through the pointer.
@@ -53,7 +151,8 @@ void put_metrics(const MetricInputs<Pack>& in, Put& put, std::index_sequence<K..
 
 }  // namespace
 
-Kernel::Kernel(const Engine& engine) : engine_(engine) {
+Kernel::Kernel(const Engine& engine, KernelChoice choice)
+    : engine_(engine), version_(pick(choice)) {
   const std::size_t C = engine.candidates();
   // Grid-fixed values hold for every sample and are in these rows.
   std::vector<RowT<double>> rows = engine.median_rows();
@@ -102,8 +201,7 @@ Kernel::Kernel(const Engine& engine) : engine_(engine) {
       return median_flops[static_cast<std::size_t>(x)] > median_flops[static_cast<std::size_t>(y)];
     });
   }
-  winners_.assign(engine.actors(), splat<Pack>(-1.0));
-  winner_mfu_.assign(engine.actors(), splat<Pack>(0.0));
+  winners_.assign(engine.actors(), Winner{splat<Pack>(-1.0), splat<Pack>(0.0)});
   for (const auto& r : rows) rows_.push_back(broadcast(r));
   for (const auto& actor : engine.median_counts()) {
     std::vector<Pack> packs;
@@ -147,15 +245,64 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   if (table != nullptr) {
     const T c1 = model::compute_per_unit_mfu_t(chips, r.peak_flops_per_chip, goodput, r.duration_s);
     if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
-    const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
-    if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
-    r.mfu = table->at(cell);
+    if constexpr (std::is_same_v<T, Pack>) {
+      MfuCell cell;
+      Pack bound, mfu;
+      mfu_cell(*table, chips, c1, cell);
+      mfu_bound(*table, cell, bound);
+      if (cannot_win(chips, bound, goodput)) return {chips, splat<T>(-1.0)};
+      mfu_at(*table, cell, mfu);
+      r.mfu = mfu;
+    } else {
+      const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
+      if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
+      r.mfu = table->at(cell);
+    }
   }
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }
 
 void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* bindings,
                       std::size_t stride, std::size_t offset) {
+#if CLUSTERCAP_KERNEL_VARIANTS
+  if (version_ == KernelVersion::avx512) {
+    evaluate_avx512(values, metrics, bindings, stride, offset);
+  } else if (version_ == KernelVersion::avx2) {
+    evaluate_avx2(values, metrics, bindings, stride, offset);
+  } else {
+    evaluate_baseline(values, metrics, bindings, stride, offset);
+  }
+#else
+  evaluate_body(values, metrics, bindings, stride, offset);
+#endif
+}
+
+#if CLUSTERCAP_KERNEL_VARIANTS
+__attribute__((target("arch=x86-64-v4"), flatten)) void Kernel::evaluate_avx512(
+    const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
+    std::size_t offset) {
+  evaluate_body(values, metrics, bindings, stride, offset);
+}
+
+__attribute__((target("avx2"), flatten)) void Kernel::evaluate_avx2(const std::vector<Pack>& values,
+                                                                    double* metrics,
+                                                                    double* bindings,
+                                                                    std::size_t stride,
+                                                                    std::size_t offset) {
+  evaluate_body(values, metrics, bindings, stride, offset);
+}
+
+__attribute__((flatten)) void Kernel::evaluate_baseline(const std::vector<Pack>& values,
+                                                        double* metrics, double* bindings,
+                                                        std::size_t stride, std::size_t offset) {
+  evaluate_body(values, metrics, bindings, stride, offset);
+}
+#endif
+
+// Inline, so that -fPIC (semantic interposition) does not keep it out of
+// the two versions above; likewise gather_winners.
+inline void Kernel::evaluate_body(const std::vector<Pack>& values, double* metrics,
+                                  double* bindings, std::size_t stride, std::size_t offset) {
   engine_.apply(rows_, values, counts_);
   const std::size_t A = engine_.actors();
   const std::size_t R = engine_.references().size();
@@ -167,7 +314,7 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
     if (order_[a].empty()) {
       for (std::size_t m = 0; m < M; ++m) put(a, m, splat<Pack>(0.0));
       model::store(splat<Pack>(0.0), bindings + a * stride + offset);
-      winners_[a] = splat<Pack>(-1.0);
+      winners_[a].index = splat<Pack>(-1.0);
       continue;
     }
     Pack best_flops{}, best_chips{}, best_index{};
@@ -205,19 +352,18 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
       put(a, kBaseMetrics + k, where(ref > 0.0, outcome.sustained_flops / ref, splat<Pack>(0.0)));
     }
     model::store(cluster.binding, bindings + a * stride + offset);
-    winners_[a] = best_index;
-    winner_mfu_[a] = w.mfu;
+    winners_[a] = Winner{best_index, w.mfu};
   }
 }
 
 int Kernel::winner(std::size_t actor, int lane) const {
-  return static_cast<int>(winners_[actor][lane]);
+  return static_cast<int>(winners_[actor].index[lane]);
 }
 
-double Kernel::winner_mfu(std::size_t actor, int lane) const { return winner_mfu_[actor][lane]; }
+double Kernel::winner_mfu(std::size_t actor, int lane) const { return winners_[actor].mfu[lane]; }
 
-const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend,
-                                         model::KnownLimitsT<Pack>& limits) {
+inline const RowT<Pack>& Kernel::gather_winners(std::size_t actor, Pack winner, RowT<Pack>& blend,
+                                                model::KnownLimitsT<Pack>& limits) {
   for (std::size_t k = 0; k < model::kLimitCount; ++k) {
     limits.systems[k] = Pack{};
     limits.have[k] = true;

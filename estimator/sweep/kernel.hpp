@@ -37,9 +37,24 @@ inline constexpr std::size_t kSustained =
     swept_metric_index("sustained_flops");  // tornado, SRRC, ratios
 static_assert(kSustained < kBaseMetrics, "the sweep summarises sustained FLOP/s");
 
+// Which version of the kernel's evaluate() runs. A portable build (baseline
+// x86-64) has three, picked when the Kernel is built: AVX-512 (x86-64-v4)
+// or AVX2 where the CPU has it, else the baseline; all give the same bits
+// (tested). A native build has one, for this machine.
+enum class KernelChoice {
+  best,      // the best version the CPU runs (the sweep's choice)
+  avx2,      // AVX2 at most (tests compare the versions)
+  baseline,  // the baseline even where the CPU has more
+};
+enum class KernelVersion { baseline, avx2, avx512 };
+// The version a Kernel built with `choice` runs: "avx512", "avx2" or
+// "baseline" in a portable build; "native avx512", "native avx2" or
+// "baseline" in a build for one machine (whatever the choice).
+const char* kernel_variant(KernelChoice choice = KernelChoice::best);
+
 class Kernel {
  public:
-  explicit Kernel(const Engine& engine);
+  explicit Kernel(const Engine& engine, KernelChoice choice = KernelChoice::best);
 
   // Evaluates eight samples whose inputs are `values` (config units, one
   // pack per scenario input). Lane l's metric m of actor a goes to
@@ -61,6 +76,15 @@ class Kernel {
   // assemble_t does), with pruning against `beat` as its optional bound.
   template <class T>
   Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune);
+  // evaluate() in the version picked (kernel.cpp: runtime dispatch).
+  void evaluate_body(const std::vector<model::Pack>& values, double* metrics, double* bindings,
+                     std::size_t stride, std::size_t offset);
+  void evaluate_avx512(const std::vector<model::Pack>& values, double* metrics, double* bindings,
+                       std::size_t stride, std::size_t offset);
+  void evaluate_avx2(const std::vector<model::Pack>& values, double* metrics, double* bindings,
+                     std::size_t stride, std::size_t offset);
+  void evaluate_baseline(const std::vector<model::Pack>& values, double* metrics, double* bindings,
+                         std::size_t stride, std::size_t offset);
   // The winners' rows (lanes of the candidates in `winner`: one candidate's
   // row, or `blend`) and, in `limits`, all their limits.
   const model::RowT<model::Pack>& gather_winners(std::size_t actor, model::Pack winner,
@@ -68,6 +92,7 @@ class Kernel {
                                                  model::KnownLimitsT<model::Pack>& limits);
 
   const Engine& engine_;
+  KernelVersion version_;                       // which evaluate_*() evaluate() runs
   std::vector<model::RowT<model::Pack>> rows_;  // per candidate, at the current samples
   model::RowT<model::Pack> blend_;              // winners' rows when they differ by lane
   std::vector<std::vector<model::Pack>> counts_;
@@ -78,7 +103,12 @@ class Kernel {
   std::vector<char> failures_;           // goodput depends on the cluster size
   std::vector<Size<double>> fixed_;      // candidates no sampled input resizes
   std::vector<std::vector<int>> order_;  // per actor: sampled candidates and the best fixed one
-  std::vector<model::Pack> winners_, winner_mfu_;  // per actor, of the last evaluate()
+  // Per actor, of the last evaluate(); aligned as every pack evaluate()
+  // writes in memory must be (model::kPackStorageAlign).
+  struct alignas(model::kPackStorageAlign<model::Pack>) Winner {
+    model::Pack index, mfu;
+  };
+  std::vector<Winner> winners_;
 };
 
 }  // namespace clustercap::sweep

@@ -4,15 +4,23 @@
 // rounding where packs use Eigen's vectorised log/exp.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "estimator/model/cluster_row.hpp"
+#include "estimator/scenario/copula.hpp"
 #include "estimator/scenario/distribution.hpp"
 #include "estimator/scenario/random.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/kernel.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
 #include "tests/estimator/random_batch.hpp"
+#include "tests/support.hpp"
 
 using namespace clustercap;
 using namespace clustercap::model;
@@ -138,6 +146,136 @@ TEST_CASE("pack helpers round, floor and compare as the standard library does", 
   CHECK(any(x > 1e299));
   CHECK_FALSE(all(x > 0.0));
   CHECK(all(x < 1e301));
+}
+
+namespace {
+
+std::uint64_t bit_pattern(double x) {
+  std::uint64_t u = 0;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+}  // namespace
+
+// A portable build's packs floor and ceil without libm (lanes.hpp: adding and
+// subtracting 2^52); the bit patterns must still be std::floor's and
+// std::ceil's, signed zeros included, at every magnitude.
+TEST_CASE("pack floor, ceil and round equal the standard library's bit for bit at every magnitude",
+          "[lanes]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double two52 = 4503599627370496.0;
+  std::vector<double> x = {0.0,
+                           -0.0,
+                           0.5,
+                           -0.5,
+                           0.49999999999999994,
+                           -0.49999999999999994,
+                           0.7,
+                           -0.7,
+                           2.5,
+                           -2.5,
+                           two52 - 0.5,
+                           -(two52 - 0.5),
+                           two52,
+                           -two52,
+                           2 * two52 + 2,
+                           -(2 * two52 + 2),
+                           inf,
+                           -inf,
+                           4.9e-324,
+                           -4.9e-324,
+                           1e300,
+                           -1e300,
+                           0.9999999999999999,
+                           -0.9999999999999999};
+  std::mt19937_64 rng(52);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0), scale(-40.0, 60.0);
+  for (int i = 0; i < 20000; ++i) x.push_back(unit(rng) * std::pow(2.0, scale(rng)));
+  for (int i = 0; i < 2000; ++i) x.push_back(std::floor(unit(rng) * 1e6) + 0.5 * (i % 3 - 1));
+  while (x.size() % kLanes != 0) x.push_back(1.0);
+  int mismatches = 0;
+  for (std::size_t i = 0; i < x.size(); i += kLanes) {
+    const Pack p = load(&x[i]);
+    const Pack f = vfloor(p), c = vceil(p), r = vround(p);
+    for (int l = 0; l < kLanes; ++l) {
+      const double v = x[i + static_cast<std::size_t>(l)];
+      mismatches += bit_pattern(f[l]) != bit_pattern(std::floor(v));
+      mismatches += bit_pattern(c[l]) != bit_pattern(std::ceil(v));
+      mismatches += bit_pattern(r[l]) != bit_pattern(std::round(v));
+    }
+  }
+  CHECK(mismatches == 0);
+  const Pack nan = splat<Pack>(std::numeric_limits<double>::quiet_NaN());
+  CHECK(std::isnan(vfloor(nan)[3]));
+  CHECK(std::isnan(vceil(nan)[5]));
+}
+
+// The rows and limits the sweep kernel keeps are read by its AVX2 version
+// with 32-byte-aligned moves (estimator/sweep/kernel.cpp).
+TEST_CASE("structs of packs are 64-byte aligned whatever the instruction set", "[lanes][sweep]") {
+  STATIC_REQUIRE(alignof(RowT<Pack>) == 64);
+  STATIC_REQUIRE(alignof(KnownLimitsT<Pack>) == 64);
+  std::vector<RowT<Pack>> rows(3);
+  for (const RowT<Pack>& r : rows) CHECK(reinterpret_cast<std::uintptr_t>(&r) % 64 == 0);
+}
+
+// A portable build picks the kernel's AVX2 version at run time where the CPU
+// has AVX2; a native build has one version for this machine.
+TEST_CASE("the sweep kernel runs AVX2 or better code on a CPU with AVX2", "[lanes][sweep]") {
+  const std::string variant = clustercap::sweep::kernel_variant();
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) {
+    CHECK(variant.find("avx") != std::string::npos);
+  } else {
+    CHECK(variant == "baseline");
+  }
+}
+
+// The portable build's versions of the kernel (AVX-512, AVX2 and baseline,
+// estimator/sweep/kernel.cpp) on the same samples: every metric, binding
+// constraint and winner bit for bit. Versions the CPU lacks fall back to the
+// baseline, and then the comparison holds trivially.
+TEST_CASE("the kernel's AVX-512, AVX2 and baseline versions give the same bits on sweep samples",
+          "[lanes][sweep]") {
+  using namespace clustercap::sweep;
+  const Scenario scenario = load_default_scenario(test::builtin_catalog());
+  const Engine engine(scenario, test::builtin_catalog(), {});
+  const Copula copula = make_copula(scenario);
+  const KernelChoice choices[] = {KernelChoice::best, KernelChoice::avx2, KernelChoice::baseline};
+  std::vector<Kernel> kernels;
+  for (KernelChoice choice : choices) kernels.emplace_back(engine, choice);
+  INFO("kernel versions: " << kernel_variant(choices[0]) << ", " << kernel_variant(choices[1])
+                           << ", " << kernel_variant(choices[2]));
+  const std::size_t A = engine.actors();
+  const std::size_t M = kBaseMetrics + engine.references().size();
+  constexpr std::size_t kSamples = 4096;
+  std::vector<std::vector<double>> metrics(3, std::vector<double>(A * M * kSamples));
+  std::vector<std::vector<double>> bindings(3, std::vector<double>(A * kSamples));
+  std::vector<Pack> values(scenario.sweep.inputs.size()), scratch;
+  int winners_differ = 0;
+  for (std::size_t s = 0; s < kSamples; s += kLanes) {
+    draw_values(scenario, copula, 11, s, values, scratch);
+    for (std::size_t k = 0; k < 3; ++k) {
+      kernels[k].evaluate(values, metrics[k].data(), bindings[k].data(), kSamples, s);
+    }
+    for (std::size_t k = 1; k < 3; ++k) {
+      for (std::size_t a = 0; a < A; ++a) {
+        for (int l = 0; l < kLanes; ++l) {
+          winners_differ += kernels[0].winner(a, l) != kernels[k].winner(a, l);
+          winners_differ +=
+              bit_pattern(kernels[0].winner_mfu(a, l)) != bit_pattern(kernels[k].winner_mfu(a, l));
+        }
+      }
+    }
+  }
+  CHECK(winners_differ == 0);
+  for (std::size_t k = 1; k < 3; ++k) {
+    CHECK(std::memcmp(metrics[0].data(), metrics[k].data(), metrics[0].size() * sizeof(double)) ==
+          0);
+    CHECK(std::memcmp(bindings[0].data(), bindings[k].data(),
+                      bindings[0].size() * sizeof(double)) == 0);
+  }
 }
 
 TEST_CASE("eight draws at once equal eight draws one at a time", "[lanes][sweep]") {
