@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/training/search_cache.hpp"
 #include "hardware/common/parallel.hpp"
 
 namespace clustercap::training {
@@ -198,7 +199,14 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
     const double params =
         std::min(std::sqrt(mfu * c1_flop / kFlopPerParamSquared), options.params_cap);
     const Workload w = compute_optimal_shape(params, odd);
-    const SearchResult found = search_layouts(w, m, 1, 1);
+    // Only the fastest layout matters here: branch and bound finds it with
+    // a fraction of the evaluations, and the memo answers shapes already
+    // searched (this node's earlier iterations, other nodes, grid points
+    // and months with the same machine).
+    SearchOptions search;
+    search.keep = 1;
+    search.bound = true;
+    const SearchResult found = cached_search_layouts(w, m, search);
     p.iterations = it;
     if (found.best.empty()) {
       p = MfuPrediction{};

@@ -157,6 +157,102 @@ void search_choices(const Workload& w, const Machine& m, Layout l, const SearchO
   out.pruned += full_size - computed;
 }
 
+// The least step time any layout of group `l` (shape, EP, microbatch and
+// interleaving set) can have, and whether the group has valid layouts.
+// step_s = compute_s + bubble_s + terms that are all >= 0, and bubble_s =
+// (pp - 1) / v x (per-microbatch compute + per-microbatch traffic) >= (pp -
+// 1) / v x compute_s / microbatches. compute_s depends only on recompute
+// (none <= selective <= full: each adds FLOPs) and sequence parallelism
+// (the elementwise bytes); ZeRO, offload and overlap change only the other
+// terms and memory, and validity does not depend on any of them. So the
+// compute of the least recompute allowed, at the cheaper sequence-parallel
+// choice searched, bounds every layout of the group from below.
+struct GroupBound {
+  bool valid = false;
+  double step_s = 0;
+};
+
+GroupBound group_bound(const Workload& w, const Machine& m, Layout l, const SearchOptions& o) {
+  const LayoutConstraints& f = o.fixed;
+  l.recompute = f.recompute.value_or(Recompute::none);
+  l.zero = f.zero.value_or(0);
+  l.offload_optimizer = f.offload_optimizer.value_or(false);
+  l.offload_activations = f.offload_activations.value_or(false);
+  l.tp_overlap = false;
+  l.dp_overlap = true;
+  const std::vector<bool> sps =
+      choices(f.sequence_parallel,
+              l.tp > 1 && !o.prune ? std::vector<bool>{true, false} : std::vector<bool>{true});
+  GroupBound g;
+  g.step_s = std::numeric_limits<double>::infinity();
+  for (bool sp : sps) {
+    l.sequence_parallel = sp;
+    const StepBreakdown r = evaluate_layout(w, m, l);
+    if (!r.valid) return {};
+    const double microbatches =
+        w.global_batch_tokens / w.seq_len / (static_cast<double>(l.dp) * l.microbatch);
+    const double bubble_s =
+        l.pp > 1 ? (l.pp - 1.0) / l.interleave * (r.compute_s / microbatches) : 0.0;
+    g.valid = true;
+    g.step_s = std::min(g.step_s, r.compute_s + bubble_s);
+  }
+  return g;
+}
+
+// A bound that rounding could push above the exact step time of a layout
+// that ties the incumbent: groups are skipped only when their bound exceeds
+// the incumbent by more than this, relative.
+constexpr double kBoundSlack = 1e-9;
+
+// SearchOptions::bound: the groups of `shapes` in enumeration order, then
+// searched from the lowest bound up.
+SearchResult search_bounded(const Workload& w, const Machine& m, const SearchOptions& o,
+                            const std::vector<Layout>& groups) {
+  std::vector<double> lower(groups.size(), 0.0);
+  std::vector<std::size_t> order;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const GroupBound b = group_bound(w, m, groups[g], o);
+    if (!b.valid) continue;  // no valid layout: nothing to evaluate or count as evaluated
+    lower[g] = b.step_s;
+    order.push_back(g);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return lower[a] < lower[b]; });
+  // The fastest `keep` so far with their place in enumeration order (group,
+  // then position in the group's own list), which breaks ties as the
+  // unbounded search does.
+  struct Entry {
+    std::pair<Layout, StepBreakdown> layout;
+    std::size_t group, position;
+  };
+  std::vector<Entry> best;
+  SearchResult merged;
+  merged.min_memory_bytes = std::numeric_limits<double>::infinity();
+  const auto keep = static_cast<std::size_t>(std::max(1, o.keep));
+  for (std::size_t g : order) {
+    if (best.size() >= keep && lower[g] > best[keep - 1].layout.second.step_s * (1 + kBoundSlack))
+      break;  // this group and every later one (bounds ascend) are slower than `keep` found
+    SearchResult local;
+    local.min_memory_bytes = std::numeric_limits<double>::infinity();
+    search_choices(w, m, groups[g], o, local);
+    merged.considered += local.considered;
+    merged.pruned += local.pruned;
+    merged.evaluated += local.evaluated;
+    merged.fitting += local.fitting;
+    merged.min_memory_bytes = std::min(merged.min_memory_bytes, local.min_memory_bytes);
+    for (std::size_t k = 0; k < local.best.size(); ++k) best.push_back({local.best[k], g, k});
+    std::sort(best.begin(), best.end(), [](const Entry& a, const Entry& b) {
+      if (a.layout.second.tokens_per_s != b.layout.second.tokens_per_s)
+        return a.layout.second.tokens_per_s > b.layout.second.tokens_per_s;
+      return a.group != b.group ? a.group < b.group : a.position < b.position;
+    });
+    if (best.size() > keep) best.resize(keep);
+  }
+  for (auto& e : best) merged.best.push_back(std::move(e.layout));
+  if (merged.evaluated == 0) merged.min_memory_bytes = 0;
+  return merged;
+}
+
 }  // namespace
 
 SearchResult search_layouts(const Workload& w, const Machine& m, int keep, int threads) {
@@ -189,20 +285,15 @@ SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOpt
     }
   }
   const int n = static_cast<int>(shapes.size());
-  std::vector<SearchResult> partial(static_cast<std::size_t>(n));
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const std::size_t wanted = static_cast<std::size_t>(std::max(1, o.threads));
-  const int team =
-      static_cast<int>(std::max<std::size_t>(1, std::min(wanted, work / kMinEvaluationsPerThread)));
-  parallel_for(n, team, [&](std::int64_t k) {
-    SearchResult& out = partial[static_cast<std::size_t>(k)];
-    out.min_memory_bytes = std::numeric_limits<double>::infinity();
+  // Every (shape, EP, microbatch, interleave) group, in enumeration order.
+  const auto each_group = [&](std::size_t k, auto&& visit) {
     Layout l;
-    l.tp = shapes[static_cast<std::size_t>(k)].tp;
-    l.cp = shapes[static_cast<std::size_t>(k)].cp;
-    l.pp = shapes[static_cast<std::size_t>(k)].pp;
+    l.tp = shapes[k].tp;
+    l.cp = shapes[k].cp;
+    l.pp = shapes[k].pp;
     l.dp = m.chips / (l.tp * l.cp * l.pp);
-    const std::vector<int> eps = o.fixed.ep      ? std::vector<int>{*o.fixed.ep}
+    const std::vector<int> eps = f.ep            ? std::vector<int>{*f.ep}
                                  : w.experts > 1 ? divisors(w.experts, l.dp)
                                                  : std::vector<int>{1};
     for (int ep : eps) {
@@ -215,10 +306,26 @@ SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOpt
              f.interleave ? std::vector<int>{*f.interleave} : std::vector<int>{1, 2, 4, 8}) {
           if (v > 1 && l.pp == 1) break;
           l.interleave = v;
-          search_choices(w, m, l, o, out);
+          visit(l);
         }
       }
     }
+  };
+  if (o.bound) {
+    std::vector<Layout> groups;
+    for (std::size_t k = 0; k < shapes.size(); ++k)
+      each_group(k, [&](const Layout& l) { groups.push_back(l); });
+    return search_bounded(w, m, o, groups);
+  }
+  std::vector<SearchResult> partial(static_cast<std::size_t>(n));
+  const std::size_t wanted = static_cast<std::size_t>(std::max(1, o.threads));
+  const int team =
+      static_cast<int>(std::max<std::size_t>(1, std::min(wanted, work / kMinEvaluationsPerThread)));
+  parallel_for(n, team, [&](std::int64_t k) {
+    SearchResult& out = partial[static_cast<std::size_t>(k)];
+    out.min_memory_bytes = std::numeric_limits<double>::infinity();
+    each_group(static_cast<std::size_t>(k),
+               [&](const Layout& l) { search_choices(w, m, l, o, out); });
   });
   SearchResult merged;
   merged.min_memory_bytes = std::numeric_limits<double>::infinity();

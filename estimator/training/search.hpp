@@ -46,6 +46,17 @@ struct SearchOptions {
   int keep = 5;     // fastest layouts returned, >= 1
   int threads = 1;  // >= 1
   bool prune = true;
+  // Branch and bound over (tp, cp, pp, ep, microbatch, interleave) groups:
+  // each group's least possible step time (its compute with the least
+  // recompute, plus the pipeline bubble that compute alone makes; every
+  // other term is >= 0) is found with one evaluation, groups are searched
+  // from the lowest bound up, and the search stops once a bound exceeds the
+  // keep-th fastest step found. `best` (order and ties included) is the
+  // same as without it; so is min_memory_bytes when nothing fits (no group
+  // is skipped then). `considered`, `pruned`, `evaluated` and `fitting` then
+  // count only the groups searched. Groups run one after another (threads
+  // is ignored). For callers that need only `best` (the MFU fixed point).
+  bool bound = false;
   LayoutConstraints fixed;
 };
 

@@ -1,0 +1,112 @@
+// Benchmark of per-candidate setup reused across grid points and months
+// (issue 18, part 3): the layout-search memo (estimator/training/
+// search_cache.hpp) on and off in the same run.
+//  - a 1,000-point [sweep.grid] on the default scenario (40 power levels of
+//    the dispersed actor's campus x 25 of the pooled actor's), 10^4 samples a
+//    point, 2 threads; without the memo the first UNCACHED_POINTS points
+//    (a 40 x 1 slice by default) are timed and the per-point cost is scaled
+//    to 1,000 points (pass 1000 to time the whole grid both ways);
+//  - `timeline` on configs/china-2026-pooled.toml, memo on (cleared first)
+//    and off.
+// Both paths give byte-identical JSON (checked on the slice).
+//
+//   ./build/bench/clustercap_bench_grid [UNCACHED_POINTS]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include "estimator/report/sweep_report.hpp"
+#include "estimator/report/timeline_report.hpp"
+#include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/sweep.hpp"
+#include "estimator/timeline.hpp"
+#include "estimator/training/search_cache.hpp"
+#include "hardware/catalog_loader.hpp"
+
+using namespace clustercap;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<double> levels(double lo, double hi, int n) {
+  std::vector<double> v;
+  for (int k = 0; k < n; ++k) v.push_back(lo + (hi - lo) * k / (n - 1));
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int uncached_points = argc > 1 ? std::atoi(argv[1]) : 40;
+  const Catalog catalog = load_catalog(builtin_catalog_sources());
+  const Scenario base = load_default_scenario(catalog);
+
+  auto grid_scenario = [&](int first_axis, int second_axis) {
+    Scenario s = base;
+    s.sweep.grid.clear();
+    s.sweep.grid.push_back({"actor[0].site[0].power_mw", levels(100, 2000, first_axis)});
+    s.sweep.grid.push_back({"actor[1].site[0].power_mw", levels(100, 1000, second_axis)});
+    return s;
+  };
+  auto sweep_json = [&](const Scenario& s, double* seconds) {
+    sweep::SweepOptions options;
+    options.samples = 10000;
+    options.seed = 1;
+    options.threads = 2;
+    const auto start = std::chrono::steady_clock::now();
+    const sweep::SweepResult result = sweep::run_sweep(s, catalog, options);
+    *seconds = seconds_since(start);
+    std::ostringstream out;
+    report::write_sweep_json(result, out);
+    return out.str();
+  };
+
+  // The slice both ways (memo cleared before each), then the whole grid with it.
+  const int first_axis = uncached_points >= 1000 ? 40 : std::max(2, uncached_points);
+  const int second_axis = uncached_points >= 1000 ? 25 : 1;
+  const Scenario slice = grid_scenario(first_axis, second_axis);
+  double slice_off = 0, slice_on = 0, grid_on = 0;
+  training::set_search_cache_enabled(false);
+  const std::string off_json = sweep_json(slice, &slice_off);
+  training::set_search_cache_enabled(true);
+  const std::string on_json = sweep_json(slice, &slice_on);
+  training::set_search_cache_enabled(true);  // cleared: the grid starts cold
+  sweep_json(grid_scenario(40, 25), &grid_on);
+  const training::SearchCacheStats stats = training::search_cache_stats();
+  const double points = first_axis * second_axis;
+  const double grid_off = slice_off / points * 1000;
+  std::printf(
+      "grid, default scenario, 1,000 points x 10^4 samples, 2 threads: %.3g s with the "
+      "search memo (%llu searches, %llu answered from it)\n",
+      grid_on, static_cast<unsigned long long>(stats.misses + stats.hits),
+      static_cast<unsigned long long>(stats.hits));
+  std::printf("  without it: %.3g s for %d points, %.3g s for 1,000 %s; speed-up %.1fx\n",
+              slice_off, static_cast<int>(points), grid_off,
+              points >= 1000 ? "(timed)" : "(scaled)", grid_off / grid_on);
+  std::printf("  %d-point output byte-identical with and without the memo: %s (%.3g s with it)\n",
+              static_cast<int>(points), off_json == on_json ? "yes" : "NO", slice_on);
+
+  const Scenario pooled = load_scenario_file("configs/china-2026-pooled.toml", catalog);
+  double timeline_s[2] = {0, 0};
+  std::string timeline_json[2];
+  for (int cached = 0; cached < 2; ++cached) {
+    training::set_search_cache_enabled(cached == 1);
+    const auto start = std::chrono::steady_clock::now();
+    const TimelineResult result = run_timeline(pooled, catalog);
+    timeline_s[cached] = seconds_since(start);
+    std::ostringstream out;
+    report::write_timeline_json(result, out);
+    timeline_json[cached] = out.str();
+  }
+  std::printf(
+      "timeline, configs/china-2026-pooled.toml: %.3g s with the memo, %.3g s without; "
+      "speed-up %.1fx; output byte-identical: %s\n",
+      timeline_s[1], timeline_s[0], timeline_s[0] / timeline_s[1],
+      timeline_json[0] == timeline_json[1] ? "yes" : "NO");
+  return off_json == on_json && timeline_json[0] == timeline_json[1] ? 0 : 1;
+}
