@@ -34,6 +34,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 std::vector<double> levels(double lo, double hi, int n) {
+  if (n == 1) return {hi};
   std::vector<double> v;
   for (int k = 0; k < n; ++k) v.push_back(lo + (hi - lo) * k / (n - 1));
   return v;

@@ -159,14 +159,21 @@ void search_choices(const Workload& w, const Machine& m, Layout l, const SearchO
 
 // The least step time any layout of group `l` (shape, EP, microbatch and
 // interleaving set) can have, and whether the group has valid layouts.
-// step_s = compute_s + bubble_s + terms that are all >= 0, and bubble_s =
-// (pp - 1) / v x (per-microbatch compute + per-microbatch traffic) >= (pp -
-// 1) / v x compute_s / microbatches. compute_s depends only on recompute
-// (none <= selective <= full: each adds FLOPs) and sequence parallelism
-// (the elementwise bytes); ZeRO, offload and overlap change only the other
-// terms and memory, and validity does not depend on any of them. So the
-// compute of the least recompute allowed, at the cheaper sequence-parallel
-// choice searched, bounds every layout of the group from below.
+// step_s = compute_s + tp_comm_s + pp_comm_s + bubble_s + terms >= 0, with
+// bubble_s = (pp - 1) / v x (compute + TP + other traffic) per microbatch.
+// Each part is bounded below over the group's choices:
+//  - compute_s depends only on recompute (none <= selective <= full: each
+//    adds FLOPs) and sequence parallelism (the elementwise bytes), so the
+//    least recompute allowed at the cheaper sequence-parallel choice bounds it;
+//  - tp_comm_s does not depend on ZeRO, offload, DP overlap or sequence
+//    parallelism (same volume); without TP overlap it does not depend on
+//    recompute either, and with it, max(0, c - L) + k min(c, L) (c the
+//    traffic, L the linear layers' time, k <= 1 the overlap cost) falls as L
+//    grows, and L is largest under the most recompute allowed; overlap on is
+//    never above off (the same formula at L = 0). So TP overlap on (when it
+//    may be searched) at the most recompute allowed bounds it;
+//  - pp_comm_s depends on none of the choices.
+// Validity depends on none of them either.
 struct GroupBound {
   bool valid = false;
   double step_s = 0;
@@ -174,28 +181,32 @@ struct GroupBound {
 
 GroupBound group_bound(const Workload& w, const Machine& m, Layout l, const SearchOptions& o) {
   const LayoutConstraints& f = o.fixed;
-  l.recompute = f.recompute.value_or(Recompute::none);
   l.zero = f.zero.value_or(0);
   l.offload_optimizer = f.offload_optimizer.value_or(false);
   l.offload_activations = f.offload_activations.value_or(false);
-  l.tp_overlap = false;
   l.dp_overlap = true;
   const std::vector<bool> sps =
       choices(f.sequence_parallel,
               l.tp > 1 && !o.prune ? std::vector<bool>{true, false} : std::vector<bool>{true});
   GroupBound g;
-  g.step_s = std::numeric_limits<double>::infinity();
+  double compute_s = std::numeric_limits<double>::infinity();
+  l.recompute = f.recompute.value_or(Recompute::none);
+  l.tp_overlap = false;
   for (bool sp : sps) {
     l.sequence_parallel = sp;
     const StepBreakdown r = evaluate_layout(w, m, l);
     if (!r.valid) return {};
-    const double microbatches =
-        w.global_batch_tokens / w.seq_len / (static_cast<double>(l.dp) * l.microbatch);
-    const double bubble_s =
-        l.pp > 1 ? (l.pp - 1.0) / l.interleave * (r.compute_s / microbatches) : 0.0;
-    g.valid = true;
-    g.step_s = std::min(g.step_s, r.compute_s + bubble_s);
+    compute_s = std::min(compute_s, r.compute_s);
   }
+  l.recompute = f.recompute.value_or(Recompute::full);
+  l.tp_overlap = f.tp_overlap.value_or(l.tp > 1);
+  const StepBreakdown most = evaluate_layout(w, m, l);
+  const double microbatches =
+      w.global_batch_tokens / w.seq_len / (static_cast<double>(l.dp) * l.microbatch);
+  const double stage_s = compute_s + most.tp_comm_s;
+  const double bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * (stage_s / microbatches) : 0.0;
+  g.valid = true;
+  g.step_s = stage_s + most.pp_comm_s + bubble_s;
   return g;
 }
 
