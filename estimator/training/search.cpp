@@ -210,6 +210,36 @@ GroupBound group_bound(const Workload& w, const Machine& m, Layout l, const Sear
   return g;
 }
 
+// The least memory per chip any layout of group `l` needs: memory falls
+// with recompute (none > selective > full: fewer saved activations) and
+// with sequence parallelism on, so the most recompute allowed bounds it;
+// ZeRO stages and offload are not monotone in every corner (ZeRO 3's
+// gathered layers, offload's two resident layers), so every allowed
+// combination of them is tried.
+double group_min_memory_bytes(const Workload& w, const Machine& m, Layout l,
+                              const SearchOptions& o) {
+  const LayoutConstraints& f = o.fixed;
+  const bool host = m.host_bytes_per_s > 0;
+  l.recompute = f.recompute.value_or(Recompute::full);
+  double least = std::numeric_limits<double>::infinity();
+  for (bool sp : choices(f.sequence_parallel, std::vector<bool>{true, false})) {
+    l.sequence_parallel = sp;
+    for (bool off_opt : choices(f.offload_optimizer,
+                                host ? std::vector<bool>{false, true} : std::vector<bool>{false})) {
+      l.offload_optimizer = off_opt;
+      for (bool off_act : choices(f.offload_activations, host ? std::vector<bool>{false, true}
+                                                              : std::vector<bool>{false})) {
+        l.offload_activations = off_act;
+        for (int z : choices(f.zero, {0, 1, 2, 3})) {
+          l.zero = z;
+          least = std::min(least, memory_per_chip(w, l, m.precision));
+        }
+      }
+    }
+  }
+  return least;
+}
+
 // A bound that rounding could push above the exact step time of a layout
 // that ties the incumbent: groups are skipped only when their bound exceeds
 // the incumbent by more than this, relative.
@@ -243,6 +273,9 @@ SearchResult search_bounded(const Workload& w, const Machine& m, const SearchOpt
   for (std::size_t g : order) {
     if (best.size() >= keep && lower[g] > best[keep - 1].layout.second.step_s * (1 + kBoundSlack))
       break;  // this group and every later one (bounds ascend) are slower than `keep` found
+    // Once something fits, a group none of whose layouts fits cannot change
+    // `best` (and min_memory_bytes is then not needed).
+    if (!best.empty() && group_min_memory_bytes(w, m, groups[g], o) > m.hbm_bytes) continue;
     SearchResult local;
     local.min_memory_bytes = std::numeric_limits<double>::infinity();
     search_choices(w, m, groups[g], o, local);
