@@ -8,7 +8,7 @@
 # missing; only the clustercap target is built.
 set -euo pipefail
 build="${1:-build-mpi}"
-samples="${2:-400000}"
+samples="${2:-4000000}"
 rounds="${3:-3}"
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake --preset mpi -B "$build" >/dev/null
@@ -23,7 +23,7 @@ mkdir -p "$out"
 scenario="$out/grid.toml"
 cp "$(dirname "$0")/../configs/default.toml" "$scenario"
 printf '\n[sweep.grid]\n"training.goodput" = [0.8, 0.95]\n' >>"$scenario"
-mpirun_flags=(--oversubscribe --bind-to none)
+mpirun_flags=(-q --oversubscribe --bind-to none)
 [ "$(id -u)" -ne 0 ] || mpirun_flags+=(--allow-run-as-root)
 
 declare -A times

@@ -86,14 +86,16 @@ inline Share share_of(std::uint64_t blocks, int rank, int size) {
   return {blocks / n * r + blocks % n * r / n, blocks / n * (r + 1) + blocks % n * (r + 1) / n};
 }
 
-// Ranks::gather offsets for items [first, last) of `blocks` shared out by
-// share_of, `width` words per item: rank r's part is its share clipped to
-// [first, last), counted from `first`.
-inline std::vector<std::size_t> share_offsets(std::uint64_t blocks, int size, std::uint64_t first,
+// Ranks::gather offsets over items [first, last) when `blocks` blocks of
+// `per_block` items each are shared out by share_of, `width` words per item:
+// rank r's part is its blocks' items clipped to [first, last), counted from
+// `first` (per_block 1: the blocks themselves).
+inline std::vector<std::size_t> share_offsets(std::uint64_t blocks, int size,
+                                              std::uint64_t per_block, std::uint64_t first,
                                               std::uint64_t last, std::size_t width) {
   std::vector<std::size_t> offsets;
   for (int r = 0; r <= size; ++r) {
-    const std::uint64_t at = r == size ? blocks : share_of(blocks, r, size).begin;
+    const std::uint64_t at = (r == size ? blocks : share_of(blocks, r, size).begin) * per_block;
     const std::uint64_t clipped = at < first ? first : (at > last ? last : at);
     offsets.push_back(static_cast<std::size_t>(clipped - first) * width);
   }

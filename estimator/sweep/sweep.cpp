@@ -145,15 +145,9 @@ void gather_over_ranks(Ranks& ranks, std::uint64_t blocks, std::uint64_t block,
     std::size_t at = 0;
     for (auto& sketch : sketches[0]) sketch.merge(QuantileSketch::from_words(all[r], at));
   }
-  // Rank r's samples, [its first block, the next rank's) x block, up to `limit`.
+  // Rank r's samples: its blocks' samples below `limit`.
   const auto sample_offsets = [&](std::uint64_t limit, std::size_t width) {
-    std::vector<std::size_t> offsets;
-    for (int r = 0; r <= ranks.size(); ++r) {
-      const std::uint64_t first =
-          (r == ranks.size() ? blocks : share_of(blocks, r, ranks.size()).begin) * block;
-      offsets.push_back(static_cast<std::size_t>(std::min(first, limit)) * width);
-    }
-    return offsets;
+    return share_offsets(blocks, ranks.size(), block, 0, limit, width);
   };
   const auto srrc_offsets = sample_offsets(static_cast<std::uint64_t>(srrc_x.rows()), 1);
   for (Eigen::Index j = 0; j < srrc_x.cols(); ++j) ranks.gather(srrc_x.col(j).data(), srrc_offsets);
@@ -308,7 +302,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
         // Every rank's blocks onto rank 0, to merge in block order.
         if (options.ranks != nullptr) {
           options.ranks->gather(block_moments.empty() ? nullptr : &block_moments[0].n,
-                                share_offsets(blocks, ranks, chunk,
+                                share_offsets(blocks, ranks, 1, chunk,
                                               static_cast<std::uint64_t>(chunk_end), A * M * 3));
         }
         for (std::uint64_t b = 0; b < used; ++b) {

@@ -156,7 +156,10 @@ TEST_CASE("ranks take contiguous shares of the blocks that cover them once", "[s
   CHECK(share_of(big, 1023, 1024).end == big);
   // Offsets of blocks [4, 8) of the 10, 2 words each: rank 0 none, rank 1
   // blocks 4-5, rank 2 blocks 6-7.
-  CHECK(share_offsets(10, 3, 4, 8, 2) == std::vector<std::size_t>{0, 0, 4, 8});
+  CHECK(share_offsets(10, 3, 1, 4, 8, 2) == std::vector<std::size_t>{0, 0, 4, 8});
+  // The same blocks of 512 samples, samples [0, 4000): rank 0 samples
+  // 0-1535, rank 1 1536-3071, rank 2 3072-3999 (the share ends at 5120).
+  CHECK(share_offsets(10, 3, 512, 0, 4000, 1) == std::vector<std::size_t>{0, 1536, 3072, 4000});
 }
 
 TEST_CASE("a quantile sketch moved as words merges to the same quantiles", "[sweep][ranks]") {
