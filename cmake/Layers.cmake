@@ -18,10 +18,11 @@ set(CLUSTERCAP_LAYER_DIR_sweep    estimator/sweep)     # the sweep engine and ke
 set(CLUSTERCAP_LAYER_DIR_report   estimator/report)    # every word and number the user reads
 set(CLUSTERCAP_LAYER_DIR_cli      estimator/cli)       # command line (the thin main is apart)
 
-# clustercap_layer_sources(LAYER OUT): the layer's .cpp files (main.cpp apart).
+# clustercap_layer_sources(LAYER OUT): the layer's .cpp files (main.cpp and
+# the MPI entry point mpi.cpp apart: both belong to the executable alone).
 function(clustercap_layer_sources layer out)
   file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${CLUSTERCAP_LAYER_DIR_${layer}}/*.cpp)
-  list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
+  list(FILTER sources EXCLUDE REGEX "/(main|mpi)\\.cpp$")
   list(SORT sources)
   set(${out} ${sources} PARENT_SCOPE)
 endfunction()

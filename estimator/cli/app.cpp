@@ -28,6 +28,7 @@
 #include "estimator/report/validate_report.hpp"
 #include "estimator/report/version.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/ranks.hpp"
 #include "estimator/sweep/sweep.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/validate.hpp"
@@ -600,7 +601,8 @@ class ProgressLine {
   bool open_ = false;
 };
 
-int run_sweep_command(const std::vector<std::string>& args, std::ostream& err) {
+int run_sweep_command(const std::vector<std::string>& args, std::ostream& err,
+                      sweep::Ranks* ranks) {
   CommonOptions common;
   std::string scenario_path, samples_out, plan_out;
   std::string samples_text, seed_text, threads_text, max_points_text;
@@ -691,12 +693,24 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& err) {
   if (by_source && !plan_out.empty()) {
     problems.push_back("--plan-out writes one run's plan: not with --by-source");
   }
+  // Under MPI every rank reads the scenario itself; only rank 0 has stdin.
+  if (ranks != nullptr && ranks->size() > 1 && scenario_path == "-") {
+    problems.push_back(
+        "sweep on several MPI ranks reads the scenario file on every rank: "
+        "give its path, not -");
+  }
   if (!problems.empty()) throw UsageError(problems, "sweep");
   const std::vector<std::string> sources = source_list(sources_raw, "sweep");
   std::vector<std::pair<std::string, std::string>> requests = {{"--output", common.output}};
   if (!samples_out.empty()) requests.emplace_back("--samples-out", samples_out);
   if (!plan_out.empty()) requests.emplace_back("--plan-out", plan_out);
-  const std::vector<OutputTarget> targets = plan_outputs(requests);
+  // Only rank 0 writes (or checks where it will write); the others discard.
+  const bool root = ranks == nullptr || ranks->rank() == 0;
+  std::vector<OutputTarget> targets = root ? plan_outputs(requests) : std::vector<OutputTarget>{};
+  for (const auto& [flag, path] : requests) {
+    if (!root) targets.push_back({OutputTarget::Kind::descriptor, flag, path, -1, ""});
+  }
+  options.ranks = ranks;
 
   const Catalog catalog = load_catalog_with_extra(common.hardware_files);
   const ScenarioInput input = read_scenario_input(scenario_path);
@@ -790,7 +804,7 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& err) {
     }
     outputs.push_back({targets[i], text.str()});
   }
-  write_outputs(outputs);
+  if (root) write_outputs(outputs);
   return kExitOk;
 }
 
@@ -1148,7 +1162,7 @@ int run_plot(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int run(const std::vector<std::string>& args, std::ostream& err) {
+int run(const std::vector<std::string>& args, std::ostream& err, sweep::Ranks* ranks) {
   try {
     if (args.empty()) {
       err << kTopUsage;
@@ -1166,7 +1180,7 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
     if (command == "hardware") return run_hardware(rest, err);
     if (command == "compare") return run_compare(rest, err);
     if (command == "timeline") return run_timeline_command(rest, err);
-    if (command == "sweep") return run_sweep_command(rest, err);
+    if (command == "sweep") return run_sweep_command(rest, err, ranks);
     if (command == "validate") return run_validate_command(rest);
     if (command == "classify") return run_classify(rest, err);
     if (command == "plot") return run_plot(rest);
@@ -1187,6 +1201,8 @@ int run(const std::vector<std::string>& args, std::ostream& err) {
   } catch (const RuntimeFailure& e) {
     err << "clustercap: " << printable_text(e.what()) << "\n";
     return kExitRuntime;
+  } catch (const sweep::PeerFailure& e) {
+    return e.code();  // the failing rank's message is printed (estimator/cli/mpi.cpp)
   } catch (const std::exception& e) {
     err << "clustercap: internal error: " << printable_text(e.what()) << "\n";
     return kExitRuntime;

@@ -6,12 +6,19 @@
 #include <string>
 #include <vector>
 
+namespace clustercap::sweep {
+class Ranks;
+}
+
 namespace clustercap::cli {
 
 // Results go to standard output (descriptor 1, every write checked) or the
 // files named by --output and the side-output flags; messages go to `err`.
-// Call prepare_process() (output.hpp) first.
-int run(const std::vector<std::string>& args, std::ostream& err);
+// Call prepare_process() (output.hpp) first. With `ranks` (an MPI run,
+// estimator/cli/mpi.hpp) `sweep` shares its samples over them and only rank 0
+// writes; a rank whose own work went well but another's failed returns that
+// exit code without a message.
+int run(const std::vector<std::string>& args, std::ostream& err, sweep::Ranks* ranks = nullptr);
 
 // run() inside another program (the Python package, the C++ library): the
 // same parsing, checks, errors and exit codes, but what would go to stdout is

@@ -1,6 +1,7 @@
 #include "estimator/sweep/sketch.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace clustercap::sweep {
 
@@ -69,6 +70,49 @@ void QuantileSketch::merge(const QuantileSketch& other) {
   count_ += other.count_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
+}
+
+namespace {
+std::uint64_t word_of(double x) {
+  std::uint64_t w = 0;
+  std::memcpy(&w, &x, sizeof w);
+  return w;
+}
+double double_of(std::uint64_t w) {
+  double x = 0;
+  std::memcpy(&x, &w, sizeof x);
+  return x;
+}
+}  // namespace
+
+void QuantileSketch::append_words(std::vector<std::uint64_t>& out) const {
+  out.push_back(static_cast<std::uint64_t>(first_));
+  out.push_back(zeros_);
+  out.push_back(count_);
+  out.push_back(word_of(min_));
+  out.push_back(word_of(max_));
+  out.push_back(buckets_.size());
+  out.insert(out.end(), buckets_.begin(), buckets_.end());
+}
+
+QuantileSketch QuantileSketch::from_words(const std::vector<std::uint64_t>& words,
+                                          std::size_t& at) {
+  constexpr std::size_t kHeader = 6;
+  if (words.size() < at + kHeader || (words[at + 5] % kWays) != 0 ||
+      words[at + 5] > words.size() - at - kHeader) {
+    throw std::runtime_error("quantile sketch: truncated or malformed record");
+  }
+  QuantileSketch s;
+  s.first_ = static_cast<std::int64_t>(words[at]);
+  s.zeros_ = words[at + 1];
+  s.count_ = words[at + 2];
+  s.min_ = double_of(words[at + 3]);
+  s.max_ = double_of(words[at + 4]);
+  const auto n = static_cast<std::size_t>(words[at + 5]);
+  const auto begin = words.begin() + static_cast<std::ptrdiff_t>(at + kHeader);
+  s.buckets_.assign(begin, begin + static_cast<std::ptrdiff_t>(n));
+  at += kHeader + n;
+  return s;
 }
 
 double QuantileSketch::quantile(double q) const {

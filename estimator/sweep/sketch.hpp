@@ -59,6 +59,11 @@ class QuantileSketch {
     for (i = 0; i < n; ++i) count_bucket(x[i], i % kWays);
   }
   void merge(const QuantileSketch& other);
+  // The whole sketch as words, appended to `out` (to move it between
+  // processes), and back: from_words reads one at words[at] and advances
+  // `at`; a short or inconsistent record throws std::runtime_error.
+  void append_words(std::vector<std::uint64_t>& out) const;
+  static QuantileSketch from_words(const std::vector<std::uint64_t>& words, std::size_t& at);
   std::uint64_t count() const { return count_; }
   // q in [0, 1]; exact min/max at the ends, and exact when all values agree.
   double quantile(double q) const;

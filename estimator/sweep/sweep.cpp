@@ -13,6 +13,7 @@
 #include "estimator/scenario/sweep_loader.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/kernel.hpp"
+#include "estimator/sweep/ranks.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/parallel.hpp"
@@ -54,6 +55,7 @@ struct Moments {
     n = total;
   }
 };
+static_assert(sizeof(Moments) == 3 * sizeof(double), "Moments move between ranks as doubles");
 
 // How many of x[0..n) satisfy `test`, eight at a time: test takes a Pack
 // (giving a Mask) or a double (giving a bool).
@@ -115,11 +117,63 @@ std::pair<std::vector<double>, double> srrc(const Eigen::MatrixXd& x, const Eige
   return {coef, r2};
 }
 
+// Rank 0 gets what every rank's blocks counted and kept (ranks.hpp): each
+// thread's counts and sketches are folded into the first thread's, summed
+// and merged over ranks (exact in any order); the kept samples' rows arrive
+// at their sample index.
+void gather_over_ranks(Ranks& ranks, std::uint64_t blocks, std::uint64_t block,
+                       std::vector<std::vector<QuantileSketch>>& sketches,
+                       std::vector<std::vector<std::uint64_t>>& bindings,
+                       std::vector<std::vector<std::uint64_t>>& exceeds, Eigen::MatrixXd& srrc_x,
+                       Eigen::MatrixXd& srrc_y, std::vector<std::vector<double>>& rows) {
+  for (std::size_t t = 1; t < sketches.size(); ++t) {
+    for (std::size_t k = 0; k < sketches[0].size(); ++k) {
+      sketches[0][k].merge(sketches[t][k]);
+      sketches[t][k] = QuantileSketch();
+    }
+    for (std::size_t i = 0; i < bindings[0].size(); ++i) bindings[0][i] += bindings[t][i];
+    for (std::size_t i = 0; i < exceeds[0].size(); ++i) exceeds[0][i] += exceeds[t][i];
+    std::fill(bindings[t].begin(), bindings[t].end(), 0);
+    std::fill(exceeds[t].begin(), exceeds[t].end(), 0);
+  }
+  ranks.sum(bindings[0].data(), bindings[0].size());
+  ranks.sum(exceeds[0].data(), exceeds[0].size());
+  std::vector<std::uint64_t> words;
+  for (const auto& sketch : sketches[0]) sketch.append_words(words);
+  const auto all = ranks.gather_words(words);
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    std::size_t at = 0;
+    for (auto& sketch : sketches[0]) sketch.merge(QuantileSketch::from_words(all[r], at));
+  }
+  // Rank r's samples: its blocks' samples below `limit`.
+  const auto sample_offsets = [&](std::uint64_t limit, std::size_t width) {
+    return share_offsets(blocks, ranks.size(), block, 0, limit, width);
+  };
+  const auto srrc_offsets = sample_offsets(static_cast<std::uint64_t>(srrc_x.rows()), 1);
+  for (Eigen::Index j = 0; j < srrc_x.cols(); ++j) ranks.gather(srrc_x.col(j).data(), srrc_offsets);
+  for (Eigen::Index j = 0; j < srrc_y.cols(); ++j) ranks.gather(srrc_y.col(j).data(), srrc_offsets);
+  if (!rows.empty()) {
+    const std::size_t width = rows[0].size();
+    std::vector<double> flat(rows.size() * width);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      std::copy(rows[i].begin(), rows[i].end(),
+                flat.begin() + static_cast<std::ptrdiff_t>(i * width));
+    ranks.gather(flat.data(), sample_offsets(rows.size(), width));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::copy(flat.begin() + static_cast<std::ptrdiff_t>(i * width),
+                flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * width), rows[i].begin());
+    }
+  }
+}
+
 GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                     const std::vector<std::pair<std::string, double>>& settings,
                     const SweepOptions& options, std::uint64_t samples, bool keep,
                     SweepResult& result, std::atomic<std::uint64_t>& done, std::uint64_t total) {
-  const Engine engine(scenario, catalog, settings, options.threads);
+  // Built on every rank; one failing alone must not leave the others waiting.
+  std::optional<Engine> built;
+  agreed_step(options.ranks, [&] { built.emplace(scenario, catalog, settings, options.threads); });
+  const Engine& engine = *built;
   const Copula copula = make_copula(scenario);
   const std::size_t A = engine.actors();
   const std::size_t R = engine.references().size();
@@ -130,6 +184,9 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                               model::kLanes * model::kLanes;
   const std::uint64_t blocks = (samples + block - 1) / block;
   const std::uint64_t srrc_n = std::min(samples, options.srrc_samples);
+  const int ranks = options.ranks != nullptr ? options.ranks->size() : 1;
+  const Share mine =
+      options.ranks != nullptr ? share_of(blocks, options.ranks->rank(), ranks) : Share{0, blocks};
   // Ratios to a reference that is the same in every sample are summarised
   // from the sustained FLOP/s (one division each) instead of counted apart.
   std::vector<char> derived(A * M, 0);
@@ -175,6 +232,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t b = static_cast<std::int64_t>(chunk); b < chunk_end; ++b) {
         if (options.cancel != nullptr && options.cancel->load()) continue;
+        if (!mine.holds(static_cast<std::uint64_t>(b))) continue;
         failure.run([&] {
           const std::uint64_t first = static_cast<std::uint64_t>(b) * block;
           const std::uint64_t n = std::min(block, samples - first);
@@ -241,6 +299,12 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 #pragma omp single
       {
         const std::uint64_t used = static_cast<std::uint64_t>(chunk_end) - chunk;
+        // Every rank's blocks onto rank 0, to merge in block order.
+        if (options.ranks != nullptr) {
+          options.ranks->gather(block_moments.empty() ? nullptr : &block_moments[0].n,
+                                share_offsets(blocks, ranks, 1, chunk,
+                                              static_cast<std::uint64_t>(chunk_end), A * M * 3));
+        }
         for (std::uint64_t b = 0; b < used; ++b) {
           for (std::size_t k = 0; k < A * M; ++k) totals[k].merge(block_moments[b * A * M + k]);
         }
@@ -248,10 +312,15 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       }
     }
   }
-  failure.rethrow();
+  agreed_step(options.ranks, [&] { failure.rethrow(); });
   if (options.cancel != nullptr && options.cancel->load()) {
     result.interrupted = true;
     return {};
+  }
+  if (options.ranks != nullptr) {
+    std::vector<std::vector<double>> none;
+    gather_over_ranks(*options.ranks, blocks, block, sketches, bindings, exceeds, srrc_x, srrc_y,
+                      kept > 0 ? result.rows : none);
   }
 
   GridPoint point;

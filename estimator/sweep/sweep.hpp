@@ -26,6 +26,8 @@
 
 namespace clustercap::sweep {
 
+class Ranks;
+
 inline constexpr std::array<double, 7> kQuantiles = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 inline constexpr std::array<const char*, 7> kQuantileNames = {"p5",  "p10", "p25", "p50",
                                                               "p75", "p90", "p95"};
@@ -62,6 +64,11 @@ struct SweepOptions {
   // and after each grid point.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   const std::atomic<bool>* cancel = nullptr;
+  // Several processes sharing the run (MPI; ranks.hpp), or none for one
+  // process. Every rank calls run_sweep with the same scenario and options;
+  // each evaluates its share of every grid point's sample blocks, and rank
+  // 0's result is the one process's to the byte (the others' is partial).
+  Ranks* ranks = nullptr;
 
   // Every field outside its range, in declaration order; empty when valid.
   std::vector<OptionProblem> problems() const;
