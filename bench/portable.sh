@@ -2,7 +2,10 @@
 # A portable build's sweep (CLUSTERCAP_NATIVE=OFF: baseline x86-64, what an
 # install uses) against a native build's (-march=native, the Makefile's
 # development build) on this machine, timed in turns in one run. Prints the
-# ratio of their per-sample times against the 1.3x target.
+# ratio of their per-sample times against the 1.3x target: times in the
+# sampling loop alone (clustercap_bench_sweep times it from the sweep's first
+# progress report to its last), so that setup -- the MFU tables, slow and
+# noisy on a loaded machine -- does not count.
 #   bash bench/portable.sh [NATIVE_BUILD] [PORTABLE_BUILD] [TIMING_SAMPLES] [ROUNDS]
 # The portable build (CMakePresets.json `release`, build-release) is
 # configured if missing; only the sweep benchmark is built in either.

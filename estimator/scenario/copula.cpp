@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "estimator/scenario/random.hpp"
+#include "estimator/scenario/sampling.hpp"
 #include "hardware/common/input_error.hpp"
 
 namespace clustercap::sweep {
@@ -104,30 +104,11 @@ Copula make_copula(const Scenario& scenario) {
 void draw_values(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
                  std::uint64_t first, std::vector<model::Pack>& values,
                  std::vector<model::Pack>& scratch) {
-  const auto& inputs = scenario.sweep.inputs;
-  const model::PackU64 keys = sample_keys(seed, first);
-  values.resize(inputs.size());
-  const std::size_t k = copula.inputs.size();
-  scratch.resize(k);
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (std::find(copula.inputs.begin(), copula.inputs.end(), static_cast<int>(i)) ==
-        copula.inputs.end()) {
-      values[i] = inputs[i].sample(uniform_at(keys, i));
-    }
-  }
-  if (k == 0) return;
-  for (std::size_t j = 0; j < k; ++j) {
-    scratch[j] = normal_quantile(uniform_at(keys, static_cast<std::uint64_t>(copula.inputs[j])));
-  }
-  // y = L z with L lower-triangular.
-  for (std::size_t j = 0; j < k; ++j) {
-    model::Pack y = model::splat<model::Pack>(0.0);
-    for (std::size_t m = 0; m <= j; ++m) {
-      y += copula.lower(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(m)) * scratch[m];
-    }
-    const auto i = static_cast<std::size_t>(copula.inputs[j]);
-    values[i] = inputs[i].sample_at_normal(y);
-  }
+  values.resize(scenario.sweep.inputs.size());
+  scratch.resize(copula.inputs.size());
+  sampling::draw_values(
+      scenario, copula, seed, first, [&](std::size_t i) -> model::Pack& { return values[i]; },
+      [&](std::size_t j) -> model::Pack& { return scratch[j]; });
 }
 
 }  // namespace clustercap::sweep

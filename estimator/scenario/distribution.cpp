@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "estimator/scenario/sampling.hpp"
+
 namespace clustercap::sweep {
 namespace {
 
@@ -57,97 +59,8 @@ const char* to_string(DistKind kind) {
 
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 
-namespace {
-
-// Acklam's approximation for one draw or eight: the central rational
-// function, or the tail one on min(u, 1 - u) mirrored (1 - u is exact for
-// u >= 0.5, so no log1p is needed). Both branches are computed for a pack.
-template <class T>
-T normal_quantile_t(T u) {
-  using model::splat;
-  using model::vmax;
-  using model::vmin;
-  using model::where;
-  u = vmin(vmax(u, splat<T>(1e-300)), splat<T>(1.0 - 1e-16));
-  constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
-                          1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                          6.680131188771972e+01, -1.328068155288572e+01};
-  constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                          -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                          3.754408661907416e+00};
-  constexpr double kLow = 0.02425;
-  const T q = u - 0.5;
-  const T r = q * q;
-  const T central = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-                    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  const T upper = 1.0 - u;
-  const T tail_u = vmin(u, upper);
-  const auto in_tail = tail_u < kLow;
-  if (!model::any(in_tail)) return central;
-  const T t = model::vsqrt(-2.0 * model::vlog(tail_u));
-  const T low_tail = (((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5]) /
-                     ((((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1);
-  return where(in_tail, where(u < 0.5, low_tail, -low_tail), central);
-}
-
-template <class T>
-T quantile_t(const Distribution& dist, T u) {
-  using model::splat;
-  using model::where;
-  const double lo = dist.lo, hi = dist.hi, a = dist.a, b = dist.b;
-  switch (dist.kind) {
-    case DistKind::uniform:
-      return lo + u * (hi - lo);
-    case DistKind::triangular: {
-      const double split = (a - lo) / (hi - lo);
-      return where(u < split, lo + model::vsqrt(u * (hi - lo) * (a - lo)),
-                   hi - model::vsqrt((1.0 - u) * (hi - lo) * (hi - a)));
-    }
-    case DistKind::normal: {
-      const T x = a + b * normal_quantile_t(dist.cdf_lo + u * (dist.cdf_hi - dist.cdf_lo));
-      return model::vmin(model::vmax(x, splat<T>(lo)), splat<T>(hi));
-    }
-    case DistKind::lognormal:
-      return model::vexp(a + b * normal_quantile_t(u));
-    case DistKind::pert:
-    case DistKind::mixture: {
-      const double last = static_cast<double>(dist.table.size() - 1);
-      const T pos = u * last;
-      const T k = model::vmin(model::vfloor(pos), splat<T>(last - 1.0));
-      const T f = pos - k;
-      const T x0 = model::gather(dist.table.data(), k);
-      return x0 + f * (model::gather(dist.table.data(), k + 1.0) - x0);
-    }
-    case DistKind::choice:
-      break;  // a search, one lane at a time
-  }
-  T x = u;
-  for (int l = 0; l < model::kWidth<T>; ++l) {
-    const auto it =
-        std::lower_bound(dist.cumulative.begin(), dist.cumulative.end(), model::lane(u, l));
-    model::set_lane(x, l, dist.values[static_cast<std::size_t>(it - dist.cumulative.begin())]);
-  }
-  return x;
-}
-
-template <class T>
-T at_normal_t(const Distribution& dist, T z) {
-  if (dist.kind == DistKind::lognormal) return model::vexp(dist.a + dist.b * z);
-  if (dist.kind == DistKind::normal && std::isinf(dist.lo) && std::isinf(dist.hi))
-    return dist.a + dist.b * z;
-  T u = z;
-  for (int l = 0; l < model::kWidth<T>; ++l) {
-    model::set_lane(u, l, std::min(std::max(normal_cdf(model::lane(z, l)), 1e-16), 1 - 1e-16));
-  }
-  return quantile_t(dist, u);
-}
-
-}  // namespace
-
-double normal_quantile(double u) { return normal_quantile_t(u); }
-model::Pack normal_quantile(model::Pack u) { return normal_quantile_t(u); }
+double normal_quantile(double u) { return sampling::normal_quantile(u); }
+model::Pack normal_quantile(model::Pack u) { return sampling::normal_quantile(u); }
 
 Distribution make_uniform(double min, double max) {
   Distribution d;
@@ -341,9 +254,9 @@ Distribution make_mixture(const std::vector<Distribution>& parts,
   return d;
 }
 
-double Distribution::quantile(double u) const { return quantile_t(*this, u); }
-model::Pack Distribution::quantile(model::Pack u) const { return quantile_t(*this, u); }
-double Distribution::at_normal(double z) const { return at_normal_t(*this, z); }
-model::Pack Distribution::at_normal(model::Pack z) const { return at_normal_t(*this, z); }
+double Distribution::quantile(double u) const { return sampling::quantile(*this, u); }
+model::Pack Distribution::quantile(model::Pack u) const { return sampling::quantile(*this, u); }
+double Distribution::at_normal(double z) const { return sampling::at_normal(*this, z); }
+model::Pack Distribution::at_normal(model::Pack z) const { return sampling::at_normal(*this, z); }
 
 }  // namespace clustercap::sweep

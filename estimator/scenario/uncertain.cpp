@@ -6,17 +6,11 @@
 #include <tuple>
 
 #include "estimator/scenario/inputs.hpp"
+#include "estimator/scenario/sampling.hpp"
 
 namespace clustercap::sweep {
 
 namespace {
-
-template <class T>
-T finish_sample(const UncertainInput& in, T x) {
-  x = model::vmin(model::vmax(x, model::splat<T>(in.lo)), model::splat<T>(in.hi));
-  // Chips come whole, as `estimate` reads a count's median.
-  return in.whole ? model::vround(x) : x;
-}
 
 // "actor[1].site[0].power_mw" -> pattern "actor[].site[].power_mw" and the
 // index after each array ("actor" 1, "site" 0); false when malformed.
@@ -59,15 +53,15 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
 
 }  // namespace
 
-double UncertainInput::sample(double u) const { return finish_sample(*this, dist.quantile(u)); }
+double UncertainInput::sample(double u) const { return sampling::finish(*this, dist.quantile(u)); }
 model::Pack UncertainInput::sample(model::Pack u) const {
-  return finish_sample(*this, dist.quantile(u));
+  return sampling::finish(*this, dist.quantile(u));
 }
 double UncertainInput::sample_at_normal(double z) const {
-  return finish_sample(*this, dist.at_normal(z));
+  return sampling::finish(*this, dist.at_normal(z));
 }
 model::Pack UncertainInput::sample_at_normal(model::Pack z) const {
-  return finish_sample(*this, dist.at_normal(z));
+  return sampling::finish(*this, dist.at_normal(z));
 }
 
 const std::string& supported_keys() {

@@ -4,22 +4,26 @@
 #include <type_traits>
 #include <utility>
 
+#include "estimator/scenario/sampling.hpp"
+#include "estimator/training/mfu_lookup.hpp"
+
 // Runtime dispatch in a portable build (CLUSTERCAP_NATIVE off, baseline
-// x86-64): the body of evaluate() is compiled three times, into
-// evaluate_avx512() (target x86-64-v4), evaluate_avx2() and
-// evaluate_baseline(), each with everything it calls that this file can see
-// inlined (`flatten`); the Kernel picks one when it is built
-// (__builtin_cpu_supports). What is not inlined is called in its one
-// baseline copy, so no AVX code is reachable except through those two
-// (ctest `baseline_code_has_no_avx` checks the binary). The AVX code moves
-// packs with aligned instructions: every pack it reads or writes in memory
-// is on its own stack or in a struct aligned to 64 bytes
-// (model::kPackStorageAlign: rows, known limits, winners; the sampled values
-// go to Engine::apply only). Calls out of it pass packs by reference only
-// (Engine::apply, the MFU table through mfu_cell/mfu_bound/mfu_at), since
-// AVX-512 code passes a 64-byte vector by value in a register and baseline
-// code in memory. With -ffp-contract=off (CMakeLists.txt) every lane rounds
-// the same in all three (tested). A native build has one version.
+// x86-64): the per-sample path -- the draws (draw(): sampling.hpp's
+// draw_values) and evaluate(), with the MFU table's look-ups
+// (training/mfu_lookup.hpp) -- is compiled three times, into *_avx512()
+// (target x86-64-v4), *_avx2() and *_baseline(), each with everything it
+// calls that this file can see inlined (`flatten`); the Kernel picks one when
+// it is built (__builtin_cpu_supports). What is not inlined (Engine::apply,
+// libm) is called in its one baseline copy, so no AVX code is reachable
+// except through those versions (ctest `baseline_code_has_no_avx` checks the
+// binary, and that no version calls out with a pack by value: AVX-512 code
+// passes a 64-byte vector in a register, baseline code in memory). The AVX
+// code moves packs with aligned instructions: every pack it reads or writes
+// in memory is on its own stack or in a struct aligned to 64 bytes
+// (model::kPackStorageAlign: rows, known limits, winners, draws; the
+// sampled values go to Engine::apply only, by reference). With
+// -ffp-contract=off (CMakeLists.txt) every lane rounds the same in all three
+// (tested). A native build has one version.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__AVX2__) && \
     defined(__OPTIMIZE__)
 #define CLUSTERCAP_KERNEL_VARIANTS 1
@@ -112,26 +116,6 @@ bool limit_sampled(const Engine& engine, std::size_t c, model::Constraint k) {
     default:
       return true;
   }
-}
-
-// The MFU table's look-ups (training/, compiled for the baseline) behind
-// calls that pass packs by reference only. An AVX-512 function passes and
-// returns a 64-byte vector in a register where baseline code expects it in
-// memory, so evaluate_avx512 must not call a function that takes or returns
-// a pack by value; `noipa` keeps the compiler from inlining these into it or
-// changing their signatures.
-using MfuCell = training::MfuTable::Cell<Pack>;
-__attribute__((noipa)) void mfu_cell(const training::MfuTable& table, const Pack& chips,
-                                     const Pack& c1, MfuCell& cell) {
-  cell = table.cell(chips, c1);
-}
-__attribute__((noipa)) void mfu_bound(const training::MfuTable& table, const MfuCell& cell,
-                                      Pack& bound) {
-  bound = table.bound(cell);
-}
-__attribute__((noipa)) void mfu_at(const training::MfuTable& table, const MfuCell& cell,
-                                   Pack& mfu) {
-  mfu = table.at(cell);
 }
 
 // Writes metrics table entry K with put(m, value) if the sweep summarises
@@ -245,19 +229,9 @@ Kernel::Size<T> Kernel::size_of(std::vector<RowT<T>>& rows, std::size_t c, T bea
   if (table != nullptr) {
     const T c1 = model::compute_per_unit_mfu_t(chips, r.peak_flops_per_chip, goodput, r.duration_s);
     if (cannot_win(chips, best_mfu, goodput)) return {chips, splat<T>(-1.0)};
-    if constexpr (std::is_same_v<T, Pack>) {
-      MfuCell cell;
-      Pack bound, mfu;
-      mfu_cell(*table, chips, c1, cell);
-      mfu_bound(*table, cell, bound);
-      if (cannot_win(chips, bound, goodput)) return {chips, splat<T>(-1.0)};
-      mfu_at(*table, cell, mfu);
-      r.mfu = mfu;
-    } else {
-      const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
-      if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
-      r.mfu = table->at(cell);
-    }
+    const training::MfuTable::Cell<T> cell = table->cell(chips, c1);
+    if (cannot_win(chips, table->bound(cell), goodput)) return {chips, splat<T>(-1.0)};
+    r.mfu = table->at(cell);
   }
   return {chips, model::sustained_flops_t(chips, r.peak_flops_per_chip, r.mfu, goodput)};
 }
@@ -277,7 +251,50 @@ void Kernel::evaluate(const std::vector<Pack>& values, double* metrics, double* 
 #endif
 }
 
+void Kernel::draw(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                  std::uint64_t first, std::vector<Pack>& values) {
+  draws_.resize(scenario.sweep.inputs.size());
+  draw_scratch_.resize(copula.inputs.size());
 #if CLUSTERCAP_KERNEL_VARIANTS
+  if (version_ == KernelVersion::avx512) {
+    draw_avx512(scenario, copula, seed, first);
+  } else if (version_ == KernelVersion::avx2) {
+    draw_avx2(scenario, copula, seed, first);
+  } else {
+    draw_baseline(scenario, copula, seed, first);
+  }
+#else
+  draw_body(scenario, copula, seed, first);
+#endif
+  values.resize(draws_.size());
+  for (std::size_t i = 0; i < draws_.size(); ++i) values[i] = draws_[i].value;
+}
+
+inline void Kernel::draw_body(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                              std::uint64_t first) {
+  sampling::draw_values(
+      scenario, copula, seed, first, [&](std::size_t i) -> Pack& { return draws_[i].value; },
+      [&](std::size_t j) -> Pack& { return draw_scratch_[j].value; });
+}
+
+#if CLUSTERCAP_KERNEL_VARIANTS
+__attribute__((target("arch=x86-64-v4"), flatten)) void Kernel::draw_avx512(
+    const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t first) {
+  draw_body(scenario, copula, seed, first);
+}
+
+__attribute__((target("avx2"), flatten)) void Kernel::draw_avx2(const Scenario& scenario,
+                                                                const Copula& copula,
+                                                                std::uint64_t seed,
+                                                                std::uint64_t first) {
+  draw_body(scenario, copula, seed, first);
+}
+
+__attribute__((flatten)) void Kernel::draw_baseline(const Scenario& scenario, const Copula& copula,
+                                                    std::uint64_t seed, std::uint64_t first) {
+  draw_body(scenario, copula, seed, first);
+}
+
 __attribute__((target("arch=x86-64-v4"), flatten)) void Kernel::evaluate_avx512(
     const std::vector<Pack>& values, double* metrics, double* bindings, std::size_t stride,
     std::size_t offset) {

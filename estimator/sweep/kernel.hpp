@@ -23,12 +23,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "estimator/metrics.hpp"
 #include "estimator/sweep/engine.hpp"
 
 namespace clustercap::sweep {
+
+struct Copula;  // estimator/scenario/copula.hpp
 
 // Metrics per actor, in metric_names() order: the swept entries of kMetrics
 // (estimator/metrics.hpp), then one ratio per reference.
@@ -55,6 +58,12 @@ const char* kernel_variant(KernelChoice choice = KernelChoice::best);
 class Kernel {
  public:
   explicit Kernel(const Engine& engine, KernelChoice choice = KernelChoice::best);
+
+  // Draws `scenario`'s inputs (the engine's) for the eight samples first ..
+  // first + 7 into `values` (one pack per input): draw_values (copula.hpp)
+  // in the version picked, the same bits in every version.
+  void draw(const Scenario& scenario, const Copula& copula, std::uint64_t seed, std::uint64_t first,
+            std::vector<model::Pack>& values);
 
   // Evaluates eight samples whose inputs are `values` (config units, one
   // pack per scenario input). Lane l's metric m of actor a goes to
@@ -85,6 +94,15 @@ class Kernel {
                      std::size_t stride, std::size_t offset);
   void evaluate_baseline(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                          std::size_t stride, std::size_t offset);
+  // draw() in the version picked, into draws_ and draw_scratch_.
+  void draw_body(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                 std::uint64_t first);
+  void draw_avx512(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                   std::uint64_t first);
+  void draw_avx2(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                 std::uint64_t first);
+  void draw_baseline(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
+                     std::uint64_t first);
   // The winners' rows (lanes of the candidates in `winner`: one candidate's
   // row, or `blend`) and, in `limits`, all their limits.
   const model::RowT<model::Pack>& gather_winners(std::size_t actor, model::Pack winner,
@@ -109,6 +127,12 @@ class Kernel {
     model::Pack index, mfu;
   };
   std::vector<Winner> winners_;
+  // draw()'s values (per input) and copula deviates, aligned likewise:
+  // std::vector<model::Pack> is only 16-byte aligned in a baseline build.
+  struct alignas(model::kPackStorageAlign<model::Pack>) Draw {
+    model::Pack value;
+  };
+  std::vector<Draw> draws_, draw_scratch_;
 };
 
 }  // namespace clustercap::sweep

@@ -224,7 +224,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   {
     const auto t = static_cast<std::size_t>(thread_index());
     Kernel kernel(engine);
-    std::vector<model::Pack> values(I), scratch;
+    std::vector<model::Pack> values(I);
     std::vector<double> block_values(A * M * block);  // [actor, metric][sample]
     std::vector<double> block_bindings(A * block);    // [actor][sample]
     for (std::uint64_t chunk = 0; chunk < blocks; chunk += kChunkBlocks) {
@@ -239,7 +239,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
           // Eight samples at a time; lanes past the last sample are computed
           // and dropped, so every sample takes the same path at any count.
           for (std::uint64_t s = 0; s < n; s += model::kLanes) {
-            draw_values(scenario, copula, options.seed, first + s, values, scratch);
+            kernel.draw(scenario, copula, options.seed, first + s, values);
             kernel.evaluate(values, block_values.data(), block_bindings.data(), block, s);
             for (std::uint64_t l = 0; l < model::kLanes && s + l < n; ++l) {
               const std::uint64_t sample = first + s + l;

@@ -233,11 +233,14 @@ TEST_CASE("the sweep kernel runs AVX2 or better code on a CPU with AVX2", "[lane
 }
 
 // The portable build's versions of the kernel (AVX-512, AVX2 and baseline,
-// estimator/sweep/kernel.cpp) on the same samples: every metric, binding
-// constraint and winner bit for bit. Versions the CPU lacks fall back to the
+// estimator/sweep/kernel.cpp) on the same samples: every draw (against
+// draw_values, the out-of-line form), metric, binding constraint and winner
+// bit for bit. Versions the CPU lacks fall back to the
 // baseline, and then the comparison holds trivially.
-TEST_CASE("the kernel's AVX-512, AVX2 and baseline versions give the same bits on sweep samples",
-          "[lanes][sweep]") {
+TEST_CASE(
+    "the kernel's AVX-512, AVX2 and baseline versions draw and evaluate sweep samples to the same "
+    "bits",
+    "[lanes][sweep]") {
   using namespace clustercap::sweep;
   const Scenario scenario = load_default_scenario(test::builtin_catalog());
   const Engine engine(scenario, test::builtin_catalog(), {});
@@ -252,12 +255,20 @@ TEST_CASE("the kernel's AVX-512, AVX2 and baseline versions give the same bits o
   constexpr std::size_t kSamples = 4096;
   std::vector<std::vector<double>> metrics(3, std::vector<double>(A * M * kSamples));
   std::vector<std::vector<double>> bindings(3, std::vector<double>(A * kSamples));
-  std::vector<Pack> values(scenario.sweep.inputs.size()), scratch;
-  int winners_differ = 0;
+  std::vector<Pack> values, scratch;
+  std::vector<std::vector<Pack>> drawn(3);
+  int winners_differ = 0, draws_differ = 0;
   for (std::size_t s = 0; s < kSamples; s += kLanes) {
     draw_values(scenario, copula, 11, s, values, scratch);
     for (std::size_t k = 0; k < 3; ++k) {
-      kernels[k].evaluate(values, metrics[k].data(), bindings[k].data(), kSamples, s);
+      kernels[k].draw(scenario, copula, 11, s, drawn[k]);
+      REQUIRE(drawn[k].size() == values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        for (int l = 0; l < kLanes; ++l) {
+          draws_differ += bit_pattern(drawn[k][i][l]) != bit_pattern(values[i][l]);
+        }
+      }
+      kernels[k].evaluate(drawn[k], metrics[k].data(), bindings[k].data(), kSamples, s);
     }
     for (std::size_t k = 1; k < 3; ++k) {
       for (std::size_t a = 0; a < A; ++a) {
@@ -269,6 +280,7 @@ TEST_CASE("the kernel's AVX-512, AVX2 and baseline versions give the same bits o
       }
     }
   }
+  CHECK(draws_differ == 0);
   CHECK(winners_differ == 0);
   for (std::size_t k = 1; k < 3; ++k) {
     CHECK(std::memcmp(metrics[0].data(), metrics[k].data(), metrics[0].size() * sizeof(double)) ==
