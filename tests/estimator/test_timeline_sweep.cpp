@@ -233,22 +233,28 @@ TEST_CASE("timeline sweep output is byte-identical across thread counts",
 }
 
 TEST_CASE("policy levers are grid axes: H20 channel x smuggling enforcement, a month per setting",
-          "[estimator][sweep][timeline_sweep][slow]") {
-  Scenario s = load_scenario_file(pooled_path(), catalog());
-  Diagnostics d;
-  // As `--set 'sweep.policy.licence.nvidia_h20=["closed","open"]'` would give.
-  const std::string policy = R"(
+          "[estimator][sweep][timeline_sweep]") {
+  // The growing actor also imports 40,000 H20 a month; the Jan 2026 rule
+  // history names the H20 for licensing from 2025-04 (hardware/rules/).
+  std::string text = growing("120000", R"(
+[[supply]]
+kind = "import"
+name = "H20"
+actor = "A"
+chip = "nvidia_h20"
+start = "2025-01"
+units_per_month = 40000
+
 [sweep.policy]
 smuggling_enforcement = [1, 0]
 [sweep.policy.licence]
 nvidia_h20 = ["closed", "open"]
-)";
-  std::ifstream file(pooled_path());
-  std::stringstream text;
-  text << file.rdbuf() << policy;
-  s = load_scenario_text("pooled.toml", text.str(), catalog());
+)");
+  text.replace(text.find("date = "), 0, "export_rule = \"2026-01\"\n");
+  const Scenario s = load(text);
   REQUIRE(s.sweep.levers.size() == 2);
   const auto r = sweep::run_timeline_sweep(s, catalog(), options(1000, 2));
+  CHECK(r.samples == 1);  // no distribution: one sample per setting
   REQUIRE(r.points.size() == 4);
   // Levers in file order, the last varying fastest.
   using Setting = std::pair<std::string, std::string>;
@@ -256,24 +262,30 @@ nvidia_h20 = ["closed", "open"]
         std::vector<Setting>{{"smuggling_enforcement", "1"}, {"licence.nvidia_h20", "closed"}});
   CHECK(r.points[3].levers ==
         std::vector<Setting>{{"smuggling_enforcement", "0"}, {"licence.nvidia_h20", "open"}});
-  // The file already leaves the H20 unlicensed with smuggling as written:
-  // point 0 is `timeline` on the file.
-  const TimelineResult t = run_timeline(load_scenario_file(pooled_path(), catalog()), catalog());
-  for (std::size_t ref = 0; ref < r.references.size(); ++ref) {
-    CHECK(r.points[0].actors[0].overtakes[ref].quantiles[2] ==
-          t.actors[0].overtakes[ref].first_month);
-  }
+  // The file leaves the H20 unlicensed with smuggling as written: point 0
+  // is `timeline` on the file.
+  const TimelineResult t = run_timeline(s, catalog());
+  CHECK(r.points[0].actors[0].overtakes[0].quantiles[2] == t.actors[0].overtakes[0].first_month);
+  // H20 stock at the horizon's end: 3 months delivered while closed (the
+  // rule names it from 2025-04), all 36 while open: 120,000 vs 1,440,000.
+  const auto h20_at_end = [&](const TimelineResult& run) {
+    for (const auto& line : run.actors[0].months.back().inventory) {
+      if (line.chip_id == "nvidia_h20") return line.count;
+    }
+    return 0.0;
+  };
+  CHECK(h20_at_end(t) == Approx(120000));
+  Scenario open = s;
+  sweep::apply_lever(open, catalog(), s.sweep.levers[1], 1);
+  CHECK(h20_at_end(run_timeline(open, catalog())) == Approx(1440000));
   // Opening the channel only adds chips; stopping smuggling only removes them.
-  const auto month = [&](std::size_t p, std::size_t ref) {
-    const auto m = r.points[p].actors[0].overtakes[ref].quantiles[2];
+  const auto month = [&](std::size_t p) {
+    const auto m = r.points[p].actors[0].overtakes[0].quantiles[2];
     return m ? *m : r.end + 1;
   };
-  for (std::size_t ref = 0; ref < r.references.size(); ++ref) {
-    CHECK(month(1, ref) <= month(0, ref));
-    CHECK(month(2, ref) >= month(0, ref));
-  }
-  // H20 stock: the open channel delivers 177,181 a month after 2025-03,
-  // the closed one nothing (the file's H20 line, docs/policy-supply.md §B.7).
+  CHECK(month(1) <= month(0));
+  CHECK(month(2) >= month(0));
+  CHECK(month(2) > month(0));  // without smuggling the 50,000 H100 never grow
   std::ostringstream table;
   report::write_timeline_sweep_table(r, table);
   CHECK_THAT(table.str(), Catch::Contains("point 1: smuggling_enforcement = 1, "
