@@ -376,8 +376,11 @@ TimelineSweepResult run_timeline_sweep(const Scenario& scenario, const Catalog& 
   result.by_month = std::clamp(date.value_or(result.end), result.start, result.end);
 
   const std::vector<PointSpec> points = grid_points(scenario);
-  const std::uint64_t samples =
-      scenario.sweep.inputs.empty() ? 1 : std::max<std::uint64_t>(1, options.samples);
+  // Inputs that never vary (none, or each a single value): one sample is
+  // every sample (a timeline costs ~1 s of search on the pooled scenario).
+  const bool varies = std::any_of(scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
+                                  [](const UncertainInput& in) { return !in.fixed(); });
+  const std::uint64_t samples = varies ? std::max<std::uint64_t>(1, options.samples) : 1;
   result.samples = samples;
   const std::uint64_t total = samples * points.size();
   std::atomic<std::uint64_t> done{0};

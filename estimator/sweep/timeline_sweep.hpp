@@ -79,7 +79,7 @@ struct TimelineGridPoint {
 struct TimelineSweepResult {
   std::string scenario_name;
   std::string scenario_file;
-  std::uint64_t samples = 0;  // per grid point
+  std::uint64_t samples = 0;  // per grid point; 1 when no input varies
   std::uint64_t seed = 0;
   int threads = 1;
   std::vector<std::string> inputs;      // labels of the sampled inputs

@@ -130,27 +130,30 @@ TEST_CASE("supply keys can be distributions and grid axes, checked by their inpu
   // The same rule for a value in the file and in [sweep.grid].
   const std::string rule = input_spec(Target::supply_units_per_year).range.rule();
   CHECK(errors_for(growing("-5")) ==
-        std::vector<std::string>{"t.toml:71:18: supply.units_per_year = -5: " + rule});
-  CHECK(errors_for(growing("1000", "[sweep.grid]\n\"supply[0].units_per_year\" = [1000, -5]\n")) ==
-        std::vector<std::string>{"t.toml:78:1: sweep.grid.supply[0].units_per_year = -5: " + rule});
+        std::vector<std::string>{"t.toml:38:18: supply.units_per_year = -5: " + rule});
+  CHECK(
+      errors_for(growing("1000", "[sweep.grid]\n\"supply[0].units_per_year\" = [1000, -5]\n")) ==
+      std::vector<std::string>{"t.toml:43:30: sweep.grid.supply[0].units_per_year = -5: " + rule});
   // A key of another kind of line, or a line that does not exist.
   CHECK(errors_for(growing("1000", "[sweep.grid]\n\"supply[0].yield\" = [0.5]\n")) ==
         std::vector<std::string>{
-            "t.toml:78:1: sweep.grid.supply[0].yield = [...]: has no effect: supply[0] is a "
+            "t.toml:43:21: sweep.grid.supply[0].yield = [...]: has no effect: supply[0] is a "
             "smuggling line; only a production line has this key"});
   CHECK(errors_for(growing("1000", "[sweep.grid]\n\"supply[3].units_per_year\" = [5]\n")) ==
         std::vector<std::string>{
-            "t.toml:78:1: sweep.grid.supply[3].units_per_year = [...]: names supply[3], which "
+            "t.toml:43:30: sweep.grid.supply[3].units_per_year = [...]: names supply[3], which "
             "does not exist: indices are 0-based and this file has only supply[0]"});
 }
 
 TEST_CASE("a point-mass timeline sweep reproduces timeline's numbers exactly",
           "[estimator][sweep][timeline_sweep]") {
-  // A single value written as a choice of one is still a sampled input.
+  // A single value written as a choice of one: an input that never varies,
+  // so one sample stands for all.
   const Scenario s = load(growing(R"({ dist = "choice", values = [90000] })"));
+  REQUIRE(s.sweep.inputs.size() == 1);
   const TimelineResult t = run_timeline(s, catalog());
   const auto r = sweep::run_timeline_sweep(s, catalog(), options(24, 2));
-  REQUIRE(r.samples == 24);
+  REQUIRE(r.samples == 1);
   REQUIRE(r.points.size() == 1);
   const auto& a = r.points[0].actors[0];
   REQUIRE(a.months.size() == t.actors[0].months.size());
@@ -173,9 +176,10 @@ TEST_CASE("a point-mass timeline sweep reproduces timeline's numbers exactly",
 
 TEST_CASE("a point-mass sweep of the pooled China scenario gives timeline's overtaking months",
           "[estimator][sweep][timeline_sweep][slow]") {
-  // No distribution at all: one sample, the file's values, as `timeline`.
+  // Only point estimates (its sourced starting stocks): one sample, the
+  // file's values, as `timeline`.
   const Scenario s = load_scenario_file(pooled_path(), catalog());
-  REQUIRE(s.sweep.inputs.empty());
+  for (const auto& in : s.sweep.inputs) REQUIRE(in.fixed());
   const TimelineResult t = run_timeline(s, catalog());
   const auto r = sweep::run_timeline_sweep(s, catalog(), options(1000));
   CHECK(r.samples == 1);
@@ -313,7 +317,7 @@ hbm_choke = ["on", "of"]
 )";
   CHECK(errors_for(no_timeline) ==
         std::vector<std::string>{
-            "t.toml:15:13: sweep.policy.hbm_choke = [\"on\", \"of\"]: \"of\" is not a setting of "
+            "t.toml:15:13: sweep.policy.hbm_choke = [...]: \"of\" is not a setting of "
             "this lever; settings: \"off\", \"on\" (did you mean \"off\"?)"});
   CHECK(errors_for(std::string(no_timeline).replace(no_timeline.find("\"of\""), 4, "\"off\"")) ==
         std::vector<std::string>{"t.toml:15:13: sweep.policy.hbm_choke = [...]: policy levers "
@@ -323,9 +327,10 @@ hbm_choke = ["on", "of"]
                            "[\"2023-10\", \"2099-01\"]\n[sweep.policy.licence]\n"
                            "nvidia_h20 = [\"open\"]\n")) ==
         std::vector<std::string>{
-            "t.toml:79:15: sweep.policy.export_rule = \"2099-01\": unknown rule vintage",
-            "t.toml:78:13: sweep.policy.hbm_choke = [...]: has no effect: this file has no "
+            "t.toml:43:13: sweep.policy.hbm_choke = [...]: has no effect: this file has no "
             "[[supply]] hbm_pool line",
-            "t.toml:81:14: sweep.policy.licence.nvidia_h20 = [...]: has no effect: no [[supply]] "
+            "t.toml:44:15: sweep.policy.export_rule = \"2099-01\": unknown rule vintage (did you "
+            "mean \"2026-01\"?)",
+            "t.toml:46:14: sweep.policy.licence.nvidia_h20 = [...]: has no effect: no [[supply]] "
             "import line brings \"nvidia_h20\""});
 }
