@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Timeline sweep benchmark (issue 18): SAMPLES samples x 36 months of
 configs/china-2026-pooled.toml with its supply inputs sampled, timed, beside
 a scalar reference: today's way to get the same distribution, one

@@ -334,3 +334,26 @@ hbm_choke = ["on", "of"]
             "t.toml:46:14: sweep.policy.licence.nvidia_h20 = [...]: has no effect: no [[supply]] "
             "import line brings \"nvidia_h20\""});
 }
+
+TEST_CASE("lever settings are checked as they are read, and the grid they make is capped",
+          "[estimator][sweep][timeline_sweep]") {
+  CHECK(errors_for(growing("1000", "[sweep.policy]\nsmuggling_enforcement = [1, 11]\n")) ==
+        std::vector<std::string>{
+            "t.toml:43:25: sweep.policy.smuggling_enforcement = [...]: 11 must be in [0, 10]"});
+  CHECK(errors_for(growing("1000", "[sweep.policy]\nsmuggling_enforcement = []\n")) ==
+        std::vector<std::string>{
+            "t.toml:43:25: sweep.policy.smuggling_enforcement = [...]: must list at least one "
+            "setting"});
+  // 2 numeric values x 3 settings = 6 points, over a cap of 5.
+  const Scenario s = load(growing("1000",
+                                  "[sweep.grid]\n\"supply[0].units_per_year\" = [1000, 2000]\n"
+                                  "[sweep.policy]\nsmuggling_enforcement = [1, 0.5, 0]\n"));
+  sweep::SweepOptions o = options(10);
+  o.max_points = 5;
+  CHECK(test::error_lines([&] { sweep::run_timeline_sweep(s, catalog(), o); }) ==
+        std::vector<std::string>{
+            "t.toml:42:1: sweep.grid: has 6 points with [sweep.policy], more than the cap of 5; "
+            "use fewer values or raise the cap with --max-points (SweepOptions::max_points)"});
+  o.max_points = 6;
+  CHECK(sweep::run_timeline_sweep(s, catalog(), o).points.size() == 6);
+}
