@@ -26,3 +26,6 @@ theirs=$(cat "$out/plan.json.numpy-rate")
 echo
 echo "== sweep: portable build (build-release) vs this one"
 bash bench/portable.sh "$build"
+echo
+echo "== timeline sweep: china-2026-pooled, supply inputs sampled, 36 months, vs one timeline run per sample"
+/usr/bin/python3 bench/timeline_sweep.py "$build/clustercap" "${TIMELINE_SAMPLES:-10000}" 8 2

@@ -25,11 +25,13 @@
 #include "estimator/report/hardware_report.hpp"
 #include "estimator/report/sweep_report.hpp"
 #include "estimator/report/timeline_report.hpp"
+#include "estimator/report/timeline_sweep_report.hpp"
 #include "estimator/report/validate_report.hpp"
 #include "estimator/report/version.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/ranks.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "estimator/sweep/timeline_sweep.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/validate.hpp"
 #include "hardware/aliases.hpp"
@@ -716,9 +718,11 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& err,
   const ScenarioInput input = read_scenario_input(scenario_path);
   const Scenario scenario = load_scenario_input(input, catalog, sources, sets);
   note_aliases(scenario.aliases_used, catalog, err);
-  if (!scenario.supply.empty()) {
-    throw InputErrors({{input.name, 0, 0, "supply", "",
-                        "sweep does not run [[supply]] timelines yet; use timeline or estimate"}});
+  if (scenario.timeline && (by_source || !samples_out.empty() || !plan_out.empty())) {
+    throw UsageError(input.name +
+                         " has a [timeline]: its sweep runs month by month and takes neither "
+                         "--by-source, --samples-out nor --plan-out",
+                     "sweep");
   }
   // --by-source: one scenario per reading, each loaded with that preference.
   std::vector<std::string> readings;
@@ -765,6 +769,14 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& err,
     }
     line.show(text);
   };
+  if (scenario.timeline) {  // supply month by month: sweep/timeline_sweep.hpp
+    const sweep::TimelineSweepResult result = sweep::run_timeline_sweep(scenario, catalog, options);
+    line.close();
+    write_outputs({{targets[0],
+                    render(common.format, result, report::write_timeline_sweep_json,
+                           report::write_timeline_sweep_csv, report::write_timeline_sweep_table)}});
+    return kExitOk;
+  }
   sweep::SweepResult result;
   if (readings.empty()) {
     result = sweep::run_sweep(scenario, catalog, options);

@@ -9,6 +9,7 @@ namespace {
 
 using sweep::Target;
 constexpr double kSecondsPerDay = 86400.0;
+constexpr double kMaxSupplyUnits = 1e12;  // a typo guard on supply quantities
 
 std::vector<InputSpec> build_table() {
   // Ranges: the bounds the scenario loader has always applied to each key
@@ -46,6 +47,33 @@ std::vector<InputSpec> build_table() {
        Target::inventory_mfu, InputEffect::cluster_size},
       {"actor[].inventory[].price_usd", "USD", 1, Range::positive(1e9), false,
        Target::inventory_price_usd, InputEffect::cluster_size},
+      // Supply over time ([[supply]] lines, attrition, site expansions):
+      // the ranges supply_loader.cpp has always applied.
+      {"supply[].wafers_per_month", "wafers/month", 1, Range::non_negative(1e7), false,
+       Target::supply_wafers_per_month, InputEffect::supply},
+      {"supply[].yield", "fraction", 1, Range::unit_fraction(), false, Target::supply_yield,
+       InputEffect::supply},
+      {"supply[].packages_per_month", "packages/month", 1, Range::non_negative(kMaxSupplyUnits),
+       false, Target::supply_packages_per_month, InputEffect::supply},
+      {"supply[].stockpile_draw_per_month", "dies/month", 1, Range::non_negative(kMaxSupplyUnits),
+       false, Target::supply_stockpile_draw_per_month, InputEffect::supply},
+      {"supply[].stockpile_stacks", "HBM stacks", 1, Range::non_negative(kMaxSupplyUnits), false,
+       Target::supply_stockpile_stacks, InputEffect::supply},
+      {"supply[].stacks_per_month", "HBM stacks/month", 1, Range::non_negative(kMaxSupplyUnits),
+       false, Target::supply_stacks_per_month, InputEffect::supply},
+      {"supply[].dies", "dies", 1, Range::non_negative(kMaxSupplyUnits), false, Target::supply_dies,
+       InputEffect::supply},
+      {"supply[].units_per_month", "units/month", 1, Range::non_negative(kMaxSupplyUnits), false,
+       Target::supply_units_per_month, InputEffect::supply},
+      // Smuggling is written per year and spread evenly over the months.
+      {"supply[].units_per_year", "units/year", 1.0 / 12.0, Range::non_negative(kMaxSupplyUnits),
+       false, Target::supply_units_per_year, InputEffect::supply},
+      {"supply[].licensed_units_per_month", "units/month", 1, Range::non_negative(kMaxSupplyUnits),
+       false, Target::supply_licensed_units_per_month, InputEffect::supply},
+      {"actor[].attrition_per_year", "fraction/year", 1, Range{0.0, true, 1.0, false}, false,
+       Target::actor_attrition_per_year, InputEffect::supply},
+      {"actor[].site[].expansion[].power_mw", "MW", 1e6, Range::positive(1e6), false,
+       Target::site_expansion_power_w, InputEffect::supply},
   };
 }
 
@@ -92,6 +120,11 @@ const InputSpec& input_spec(sweep::Target target) {
   }
   // Every Target has an entry (tested); reaching here is a programming error.
   throw RuntimeFailure("the sweep input table has no entry for a target");
+}
+
+const Range& input_range(std::string_view pattern) {
+  if (const InputSpec* spec = find_input(pattern)) return spec->range;
+  throw RuntimeFailure("the sweep input table has no entry " + std::string(pattern));
 }
 
 const InputSpec* find_input(std::string_view pattern) {

@@ -28,6 +28,7 @@ enum class InputEffect {
   cluster_size,  // the cluster's size or FLOP/s
   step_model,    // MFU only through the step model (the run length sets the model trained)
   outputs_only,  // only reported outputs (tokens, memory fit), never size or FLOP/s
+  supply,        // what a timeline's supply delivers (stock per month): `sweep` on a [timeline]
 };
 
 struct InputSpec {
@@ -56,6 +57,9 @@ const std::vector<InputSpec>& sweep_inputs();
 const InputSpec& input_spec(sweep::Target target);
 // The entry whose pattern is `pattern` ("actor[].site[].pue"), or null.
 const InputSpec* find_input(std::string_view pattern);
+// The range of the entry whose pattern is `pattern`, for loaders reading the
+// key (RuntimeFailure when there is none: a programming error).
+const Range& input_range(std::string_view pattern);
 // The clamp bounds of any range, as clamp_bounds() (infinite ends: +-1e300).
 std::pair<double, double> clamp_bounds(const Range& range);
 

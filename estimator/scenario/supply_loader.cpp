@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "estimator/scenario/catalog_ids.hpp"
+#include "estimator/scenario/inputs.hpp"
 #include "estimator/supply/wafer.hpp"
 #include "hardware/common/text_match.hpp"
 
@@ -30,11 +31,10 @@ std::optional<SupplyKind> parse_kind(const std::string& text) {
   return std::nullopt;
 }
 
-constexpr double kMaxUnits = 1e12;
-
 void read_production(TableReader& r, SupplyItem& item, const Chip* chip) {
   item.wafers_per_month =
-      r.number("wafers_per_month", Range::non_negative(1e7), Presence::required).value_or(0);
+      r.number("wafers_per_month", input_range("supply[].wafers_per_month"), Presence::required)
+          .value_or(0);
   const auto dies_per_package = r.integer("dies_per_package", Range::closed(1, 64));
   item.dies_per_package =
       dies_per_package ? static_cast<double>(*dies_per_package)
@@ -49,7 +49,7 @@ void read_production(TableReader& r, SupplyItem& item, const Chip* chip) {
                                         "\", so dies per wafer cannot be computed");
   }
   item.dies_per_wafer = supply::dies_per_wafer(item.die_area_mm2);
-  const auto given_yield = r.number("yield", Range::unit_fraction());
+  const auto given_yield = r.number("yield", input_range("supply[].yield"));
   const auto defects = r.number("defect_density_per_cm2", Range::non_negative(100));
   const auto model_name = r.string("yield_model");
   if (given_yield && defects) {
@@ -84,10 +84,11 @@ void read_production(TableReader& r, SupplyItem& item, const Chip* chip) {
   }
   item.die_stockpile = r.string("die_stockpile").value_or("");
   item.stockpile_draw_per_month =
-      r.number("stockpile_draw_per_month", Range::non_negative(kMaxUnits))
+      r.number("stockpile_draw_per_month", input_range("supply[].stockpile_draw_per_month"))
           .value_or(supply::kUnlimited);
   item.packages_per_month =
-      r.number("packages_per_month", Range::non_negative(kMaxUnits)).value_or(supply::kUnlimited);
+      r.number("packages_per_month", input_range("supply[].packages_per_month"))
+          .value_or(supply::kUnlimited);
 }
 
 }  // namespace
@@ -101,7 +102,7 @@ std::optional<supply::Month> read_month(TableReader& reader, std::string_view ke
 
 void read_actor_supply_settings(TableReader& r, Actor& actor) {
   actor.supply.attrition_per_year =
-      r.number("attrition_per_year", Range{0.0, true, 1.0, false}).value_or(0.0);
+      r.number("attrition_per_year", input_range("actor[].attrition_per_year")).value_or(0.0);
   actor.supply.budget_usd_per_year = r.number("budget_usd_per_year", Range::positive(1e15));
 }
 
@@ -113,7 +114,10 @@ void read_site_expansions(TableReader& site_reader, const Site& site, Actor& act
     e.site = site.name;
     const auto from = read_month(r, "from", Presence::required);
     e.from = from.value_or(0);
-    e.power_w = r.number("power_mw", Range::positive(1e6), Presence::required).value_or(0) * 1e6;
+    e.power_w =
+        r.number("power_mw", input_range("actor[].site[].expansion[].power_mw"), Presence::required)
+            .value_or(0) *
+        1e6;
     r.report_unknown_keys();
     if (from) {
       const auto [first, fresh] = month_at.emplace(*from, std::make_pair(r.line(), r.column()));
@@ -244,26 +248,25 @@ void read_supply(TableReader& root, Scenario& scenario, const Catalog& catalog) 
         break;
       case SupplyKind::hbm_pool:
         item.stockpile_stacks =
-            r.number("stockpile_stacks", Range::non_negative(kMaxUnits)).value_or(0);
+            r.number("stockpile_stacks", input_range("supply[].stockpile_stacks")).value_or(0);
         item.stacks_per_month =
-            r.number("stacks_per_month", Range::non_negative(kMaxUnits)).value_or(0);
+            r.number("stacks_per_month", input_range("supply[].stacks_per_month")).value_or(0);
         break;
       case SupplyKind::die_stockpile:
-        item.dies =
-            r.number("dies", Range::non_negative(kMaxUnits), Presence::required).value_or(0);
+        item.dies = r.number("dies", input_range("supply[].dies"), Presence::required).value_or(0);
         break;
       case SupplyKind::import:
         item.units_per_month =
-            r.number("units_per_month", Range::non_negative(kMaxUnits), Presence::required)
+            r.number("units_per_month", input_range("supply[].units_per_month"), Presence::required)
                 .value_or(0);
         item.licensed = r.boolean("licensed").value_or(false);
         item.licensed_units_per_month =
-            r.number("licensed_units_per_month", Range::non_negative(kMaxUnits))
+            r.number("licensed_units_per_month", input_range("supply[].licensed_units_per_month"))
                 .value_or(supply::kUnlimited);
         break;
       case SupplyKind::smuggling:
         item.units_per_month =
-            r.number("units_per_year", Range::non_negative(kMaxUnits), Presence::required)
+            r.number("units_per_year", input_range("supply[].units_per_year"), Presence::required)
                 .value_or(0) /
             12.0;
         break;

@@ -387,6 +387,97 @@ std::vector<InputError> unknown_sources(const Scenario& scenario, const std::str
   return errors;
 }
 
+namespace {
+
+// One lever of [sweep.policy] (or of its licence / licence_cap tables).
+sweep::PolicyLever lever_at(TableReader& r, const std::string& key, const std::string& prefix,
+                            sweep::LeverKind kind) {
+  sweep::PolicyLever lever;
+  lever.key = prefix + key;
+  lever.kind = kind;
+  std::tie(lever.line, lever.column) = r.position(key);
+  lever.file = r.file_of(key);
+  return lever;
+}
+
+// Named settings: each must be one of `allowed` (empty: any text, checked later).
+void read_named_lever(TableReader& r, const std::string& key, const std::string& prefix,
+                      sweep::LeverKind kind, const std::vector<std::string>& allowed,
+                      Scenario& scenario) {
+  auto labels = r.string_list(key, Presence::required);
+  if (!labels) return;
+  if (labels->empty()) r.error_at(key, "must list at least one setting");
+  for (const auto& label : *labels) {
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), label) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "\"" : ", \"") + a + "\"";
+      r.error_at(key, "\"" + label + "\" is not a setting of this lever; settings: " + list +
+                          did_you_mean(label, allowed));
+      return;
+    }
+  }
+  sweep::PolicyLever lever = lever_at(r, key, prefix, kind);
+  lever.labels = *labels;
+  scenario.sweep.levers.push_back(std::move(lever));
+}
+
+// Numeric settings, each checked against `range` as a value in a file would be.
+void read_numeric_lever(TableReader& r, const std::string& key, const std::string& prefix,
+                        sweep::LeverKind kind, const Range& range, Scenario& scenario) {
+  auto values = r.number_list(key, Presence::required);
+  if (!values) return;
+  if (values->empty()) r.error_at(key, "must list at least one setting");
+  for (double v : *values) {
+    if (!range.contains(v)) {
+      r.error_at(key, format_number(v) + " " + range.rule());
+      return;
+    }
+  }
+  sweep::PolicyLever lever = lever_at(r, key, prefix, kind);
+  lever.values = *values;
+  for (double v : *values) lever.labels.push_back(format_number(v));
+  scenario.sweep.levers.push_back(std::move(lever));
+}
+
+}  // namespace
+
+void read_policy_levers(TableReader& policy, Scenario& scenario) {
+  using sweep::LeverKind;
+  if (policy.has("export_rule")) {
+    read_named_lever(policy, "export_rule", "", LeverKind::export_rule, {}, scenario);
+  }
+  if (policy.has("smuggling_enforcement")) {
+    read_numeric_lever(policy, "smuggling_enforcement", "", LeverKind::smuggling_enforcement,
+                       Range::closed(0, 10), scenario);
+  }
+  if (policy.has("hbm_choke")) {
+    read_named_lever(policy, "hbm_choke", "", LeverKind::hbm_choke, {"off", "on"}, scenario);
+  }
+  if (policy.has("site_expansions")) {
+    read_named_lever(policy, "site_expansions", "", LeverKind::site_expansions, {"on", "off"},
+                     scenario);
+  }
+  if (auto licence = policy.table("licence")) {
+    for (const auto& chip : licence->keys()) {
+      const std::size_t before = scenario.sweep.levers.size();
+      read_named_lever(*licence, chip, "licence.", LeverKind::licence, {"open", "closed"},
+                       scenario);
+      if (scenario.sweep.levers.size() > before) scenario.sweep.levers.back().chip_id = chip;
+    }
+    licence->report_unknown_keys();
+  }
+  if (auto cap = policy.table("licence_cap")) {
+    for (const auto& chip : cap->keys()) {
+      const std::size_t before = scenario.sweep.levers.size();
+      read_numeric_lever(*cap, chip, "licence_cap.", LeverKind::licence_cap,
+                         input_range("supply[].licensed_units_per_month"), scenario);
+      if (scenario.sweep.levers.size() > before) scenario.sweep.levers.back().chip_id = chip;
+    }
+    cap->report_unknown_keys();
+  }
+  policy.report_unknown_keys();
+}
+
 void read_sweep_section(TableReader& root, Scenario& scenario) {
   auto section = root.table("sweep");
   if (!section) return;
@@ -418,6 +509,7 @@ void read_sweep_section(TableReader& root, Scenario& scenario) {
     }
     grid->report_unknown_keys();
   }
+  if (auto policy = section->table("policy")) read_policy_levers(*policy, scenario);
   section->report_unknown_keys();
 }
 
@@ -431,6 +523,16 @@ std::string valid_indices(const std::string& owner, const std::string& what, std
   const std::string last = what + "[" + std::to_string(count - 1) + "]";
   if (count == 1) return owner + " has only " + last;
   return owner + " has " + what + "[0] to " + last;
+}
+
+// The expansions of one site of an actor, in file order.
+std::vector<const supply::SiteExpansion*> site_expansions(const Actor& actor,
+                                                          const std::string& site) {
+  std::vector<const supply::SiteExpansion*> found;
+  for (const auto& e : actor.supply.expansions) {
+    if (e.site == site) found.push_back(&e);
+  }
+  return found;
 }
 
 // Empty when the actor, site and inventory line an indexed key names exist;
@@ -452,6 +554,51 @@ std::string missing_index(const Scenario& scenario, const sweep::UncertainInput&
   if (in.inventory >= 0 && static_cast<std::size_t>(in.inventory) >= a.inventory.size()) {
     return intro + actor + ".inventory[" + std::to_string(in.inventory) + "]" + rule +
            valid_indices(actor, "inventory", a.inventory.size());
+  }
+  if (in.expansion >= 0 && in.site >= 0) {
+    const Site& site = a.sites[static_cast<std::size_t>(in.site)];
+    const std::string owner = actor + ".site[" + std::to_string(in.site) + "]";
+    if (static_cast<std::size_t>(in.expansion) >= site_expansions(a, site.name).size()) {
+      return intro + owner + ".expansion[" + std::to_string(in.expansion) + "]" + rule +
+             valid_indices(owner, "expansion", site_expansions(a, site.name).size());
+    }
+  }
+  return "";
+}
+
+// Empty when the [[supply]] line a key names exists and is of a kind that
+// has the key; otherwise the rule it breaks.
+std::string missing_supply(const Scenario& scenario, const sweep::UncertainInput& in) {
+  if (in.supply < 0) return "";
+  const std::string line = "supply[" + std::to_string(in.supply) + "]";
+  if (static_cast<std::size_t>(in.supply) >= scenario.supply.size()) {
+    return "names " + line + ", which does not exist: indices are 0-based and " +
+           valid_indices("this file", "supply", scenario.supply.size());
+  }
+  using supply::SupplyKind;
+  SupplyKind kind = SupplyKind::production;
+  switch (in.target) {
+    case Target::supply_stockpile_stacks:
+    case Target::supply_stacks_per_month:
+      kind = SupplyKind::hbm_pool;
+      break;
+    case Target::supply_dies:
+      kind = SupplyKind::die_stockpile;
+      break;
+    case Target::supply_units_per_month:
+    case Target::supply_licensed_units_per_month:
+      kind = SupplyKind::import;
+      break;
+    case Target::supply_units_per_year:
+      kind = SupplyKind::smuggling;
+      break;
+    default:
+      break;
+  }
+  const SupplyKind actual = scenario.supply[static_cast<std::size_t>(in.supply)].kind;
+  if (actual != kind) {
+    return "has no effect: " + line + " is a " + supply::to_string(actual) + " line; only a " +
+           supply::to_string(kind) + " line has this key";
   }
   return "";
 }
@@ -544,6 +691,10 @@ void check_grid(const Scenario& scenario, const Catalog& catalog, Diagnostics& d
       diagnostics.add({axis.file, axis.line, axis.column, key, "[...]", rule});
       continue;
     }
+    if (const std::string rule = missing_supply(scenario, probe); !rule.empty()) {
+      diagnostics.add({axis.file, axis.line, axis.column, key, "[...]", rule});
+      continue;
+    }
     if (const std::string rule = without_effect(scenario, catalog, probe); !rule.empty()) {
       diagnostics.add({axis.file, axis.line, axis.column, key, "[...]", rule});
     }
@@ -614,6 +765,63 @@ void check_correlations(const Scenario& scenario, const std::vector<std::string>
   }
 }
 
+// Policy levers change a timeline's supply: each needs a [timeline] and
+// something in the file it changes, and rule vintages must exist.
+void check_levers(const Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics) {
+  using sweep::LeverKind;
+  for (const auto& lever : scenario.sweep.levers) {
+    const std::string key = "sweep.policy." + lever.key;
+    auto add = [&](const std::string& value, const std::string& rule) {
+      diagnostics.add({lever.file, lever.line, lever.column, key, value, rule});
+    };
+    if (!scenario.timeline) {
+      add("[...]", "policy levers change a timeline's supply; this file has no [timeline]");
+      continue;
+    }
+    auto has_line = [&](supply::SupplyKind kind, const std::string& chip) {
+      return std::any_of(scenario.supply.begin(), scenario.supply.end(), [&](const auto& item) {
+        return item.kind == kind && (chip.empty() || item.chip_id == chip);
+      });
+    };
+    switch (lever.kind) {
+      case LeverKind::export_rule: {
+        const export_control::RuleBook book = export_control::load_builtin_rule_book(catalog);
+        std::vector<std::string> ids = book.ids();
+        ids.push_back("none");
+        for (const auto& label : lever.labels) {
+          if (std::find(ids.begin(), ids.end(), label) == ids.end()) {
+            add("\"" + label + "\"", "unknown rule vintage" + did_you_mean(label, ids));
+          }
+        }
+        break;
+      }
+      case LeverKind::licence:
+      case LeverKind::licence_cap:
+        if (!has_line(supply::SupplyKind::import, lever.chip_id)) {
+          add("[...]", "has no effect: no [[supply]] import line brings \"" + lever.chip_id + "\"");
+        }
+        break;
+      case LeverKind::smuggling_enforcement:
+        if (!has_line(supply::SupplyKind::smuggling, "")) {
+          add("[...]", "has no effect: this file has no [[supply]] smuggling line");
+        }
+        break;
+      case LeverKind::hbm_choke:
+        if (!has_line(supply::SupplyKind::hbm_pool, "")) {
+          add("[...]", "has no effect: this file has no [[supply]] hbm_pool line");
+        }
+        break;
+      case LeverKind::site_expansions: {
+        const bool any = std::any_of(scenario.actors.begin(), scenario.actors.end(),
+                                     [](const Actor& a) { return !a.supply.expansions.empty(); });
+        if (!any)
+          add("[...]", "has no effect: no site of this file has an [[actor.site.expansion]]");
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnostics& diagnostics) {
@@ -658,6 +866,7 @@ void check_uncertain_inputs(Scenario& scenario, const Catalog& catalog, Diagnost
   }
   check_correlations(scenario, labels, names_unique, diagnostics);
   check_grid(scenario, catalog, diagnostics);
+  check_levers(scenario, catalog, diagnostics);
 }
 
 }  // namespace clustercap

@@ -25,8 +25,14 @@ void read_sources_section(TableReader& root, Scenario& scenario,
 // (file `where`: the scenario's file or "command line").
 std::vector<InputError> unknown_sources(const Scenario& scenario, const std::string& where);
 
-// [sweep]: [[sweep.correlation]] (a, b, spearman) and [sweep.grid] (key = [values]).
+// [sweep]: [[sweep.correlation]] (a, b, spearman), [sweep.grid] (key = [values])
+// and [sweep.policy] (policy levers, read_policy_levers).
 void read_sweep_section(TableReader& root, Scenario& scenario);
+// [sweep.policy]: categorical grid axes over supply policy (uncertain.hpp
+// LeverKind): export_rule = ["2023-10", "none"], smuggling_enforcement =
+// [1, 0.5], hbm_choke = ["off", "on"], site_expansions = ["on", "off"],
+// licence.CHIP = ["open", "closed"], licence_cap.CHIP = [0, 50000].
+void read_policy_levers(TableReader& policy, Scenario& scenario);
 
 // After loading: every input must be a key a sweep can vary; names, pairs and
 // grid axes unique; correlations consistent; every grid value valid for its

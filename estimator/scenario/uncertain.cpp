@@ -43,6 +43,10 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
       in.site = value;
     else if (segment == "inventory")
       in.inventory = value;
+    else if (segment == "supply")
+      in.supply = value;
+    else if (segment == "expansion")
+      in.expansion = value;
     else
       return false;
     pattern += "[]";
@@ -94,6 +98,8 @@ bool bind_target(UncertainInput& in) {
   in.actor = parsed.actor;
   in.site = parsed.site;
   in.inventory = parsed.inventory;
+  in.supply = parsed.supply;
+  in.expansion = parsed.expansion;
   return true;
 }
 

@@ -27,7 +27,21 @@ enum class Target {
   site_pue,
   inventory_count,
   inventory_mfu,
-  inventory_price_usd
+  inventory_price_usd,
+  // Supply over time: only `sweep` on a [timeline] scenario varies these
+  // (InputEffect::supply); each sample re-runs the supply simulation.
+  supply_wafers_per_month,
+  supply_yield,
+  supply_packages_per_month,
+  supply_stockpile_draw_per_month,
+  supply_stockpile_stacks,
+  supply_stacks_per_month,
+  supply_dies,
+  supply_units_per_month,
+  supply_units_per_year,
+  supply_licensed_units_per_month,
+  actor_attrition_per_year,
+  site_expansion_power_w
 };
 
 struct UncertainInput {
@@ -42,6 +56,7 @@ struct UncertainInput {
   bool whole = false;     // samples are rounded to whole numbers (counts)
   Target target = Target::goodput;
   int actor = -1, site = -1, inventory = -1;  // indices the target refers to (0-based)
+  int supply = -1, expansion = -1;            // [[supply]] line, site's [[...expansion]]
 
   std::string label() const { return name.empty() ? indexed_key : name; }
   // A single value (a source's point estimate): it never varies.
@@ -108,6 +123,28 @@ struct GridAxis {
   std::string file{};                 // ... in this file (a --set's label when it set the list)
 };
 
+// A policy lever: a categorical axis of the grid ([sweep.policy]) that
+// changes how a timeline's supply runs. Each value is one setting; the grid
+// runs every combination of levers and numeric [sweep.grid] values.
+enum class LeverKind {
+  export_rule,            // rule vintage applied to imports: a vintage id, or "none"
+  licence,                // import licences for one chip: "open" (no cap) or "closed" (none)
+  licence_cap,            // import licences for one chip, capped at N units a month
+  smuggling_enforcement,  // multiplier on every smuggling line's units (1 = as written)
+  hbm_choke,              // "on": HBM pools get no new stacks after their stockpile
+  site_expansions,        // "off": sites stay at their starting power (no expansions)
+};
+
+struct PolicyLever {
+  std::string key;  // as written under [sweep.policy]: "licence.nvidia_h20"
+  LeverKind kind = LeverKind::export_rule;
+  std::string chip_id;              // licence, licence_cap: the chip
+  std::vector<std::string> labels;  // each setting as reports print it
+  std::vector<double> values;       // numeric settings (multiplier, cap); empty for named ones
+  std::int64_t line = 0, column = 1;
+  std::string file{};
+};
+
 struct SweepSpec {
   std::vector<UncertainInput> inputs;
   std::vector<SourcedInput> sourced;  // inputs written as competing estimates
@@ -117,6 +154,7 @@ struct SweepSpec {
   std::vector<std::string> rejected_names;  // names of specs that failed to parse
   std::vector<Correlation> correlations;
   std::vector<GridAxis> grid;
+  std::vector<PolicyLever> levers;  // [sweep.policy]: only with a [timeline]
   std::int64_t grid_line = 0,
                grid_column = 0;  // where [sweep.grid] is, for errors about the whole grid
 };

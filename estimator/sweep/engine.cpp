@@ -110,6 +110,7 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
           size_sampled_[c] = 1;
           break;
         case InputEffect::outputs_only:
+        case InputEffect::supply:
           break;
       }
     }
@@ -206,6 +207,21 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
           r.system_price_usd = v * r.chips_per_system;
           break;
         case Target::inventory_count:
+          break;
+        // Supply targets change the stock a timeline accumulates, never a
+        // row: timeline_sweep.cpp applies them to the scenario per sample.
+        case Target::supply_wafers_per_month:
+        case Target::supply_yield:
+        case Target::supply_packages_per_month:
+        case Target::supply_stockpile_draw_per_month:
+        case Target::supply_stockpile_stacks:
+        case Target::supply_stacks_per_month:
+        case Target::supply_dies:
+        case Target::supply_units_per_month:
+        case Target::supply_units_per_year:
+        case Target::supply_licensed_units_per_month:
+        case Target::actor_attrition_per_year:
+        case Target::site_expansion_power_w:
           break;
       }
     }

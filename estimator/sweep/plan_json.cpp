@@ -44,6 +44,30 @@ const char* target_name(Target t) {
       return "mfu";
     case Target::inventory_price_usd:
       return "price_usd";
+    case Target::supply_wafers_per_month:
+      return "wafers_per_month";
+    case Target::supply_yield:
+      return "yield";
+    case Target::supply_packages_per_month:
+      return "packages_per_month";
+    case Target::supply_stockpile_draw_per_month:
+      return "stockpile_draw_per_month";
+    case Target::supply_stockpile_stacks:
+      return "stockpile_stacks";
+    case Target::supply_stacks_per_month:
+      return "stacks_per_month";
+    case Target::supply_dies:
+      return "dies";
+    case Target::supply_units_per_month:
+      return "units_per_month";
+    case Target::supply_units_per_year:
+      return "units_per_year";
+    case Target::supply_licensed_units_per_month:
+      return "licensed_units_per_month";
+    case Target::actor_attrition_per_year:
+      return "attrition_per_year";
+    case Target::site_expansion_power_w:
+      return "expansion_power_w";
   }
   return "";
 }

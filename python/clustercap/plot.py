@@ -33,7 +33,8 @@ LIMIT_COLOURS = {"chips": "#4c72b0", "power": "#dd8452", "network": "#55a868",
                  "budget": "#c44e52"}
 _REFERENCE_STYLE = dict(color="0.35", linewidth=1.0)
 _LINE_STYLES = ["--", ":", "-.", (0, (5, 2, 1, 2)), (0, (1, 3))]
-_KINDS = ("estimate", "timeline", "sweep", "compare", "classify", "validate", "hardware")
+_KINDS = ("estimate", "timeline", "timeline_sweep", "sweep", "compare", "classify", "validate",
+          "hardware")
 
 
 class PlotError(Exception):
@@ -164,6 +165,65 @@ def timeline(result):
     flops_ax.set_ylabel("sustained FLOP/s (log scale)")
     flops_ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     for ax in (stock_ax, flops_ax):
+        ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+# --- timeline sweep -----------------------------------------------------------
+
+def _lever_text(point):
+    settings = [f"{k} = {v}" for k, v in point.get("grid", {}).items()]
+    settings += [f"{k} = {v}" for k, v in point.get("levers", {}).items()]
+    return ", ".join(settings)
+
+
+def timeline_sweep(result, point=0, metric="sustained_flops"):
+    """A fan chart of a timeline sweep: per actor, the median of ``metric``
+    month by month with its 25-75% and 5-95% bands (top); P(the largest
+    cluster has overtaken each reference by then) month by month (bottom),
+    one curve per grid point and reference, so policy settings compare."""
+    _expect(result, "timeline_sweep")
+    chosen = _point(result, point)
+    fig, axes = _new_figure(10, 8.5, rows=2, sharex=True)
+    fan_ax, p_ax = axes[0][0], axes[1][0]
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    for a, actor in enumerate(chosen["actors"]):
+        colour = colours[a % len(colours)]
+        months = [_month(m["month"]) for m in actor["months"]]
+        q = {name: [m[metric][name] for m in actor["months"]]
+             for name in ("p5", "p25", "p50", "p75", "p95")}
+        fan_ax.fill_between(months, q["p5"], q["p95"], color=colour, alpha=0.15, linewidth=0,
+                            label=f"{actor['name']}: 5-95%")
+        fan_ax.fill_between(months, q["p25"], q["p75"], color=colour, alpha=0.35, linewidth=0,
+                            label="25-75%")
+        fan_ax.plot(months, q["p50"], color=colour, label="median")
+    fan_ax.set_yscale("log")
+    labels = {"sustained_flops": "sustained FLOP/s of the largest cluster (log scale)",
+              "cluster_chips": "chips in the largest cluster (log scale)",
+              "stock_chips": "chips held (log scale)",
+              "stock_h100e": "H100-equivalents held (log scale)"}
+    fan_ax.set_ylabel(labels.get(metric, metric))
+    title = f"{result['scenario']['name']}\n{result['samples']:,} samples"
+    if _lever_text(chosen):
+        title += f"; fan at {_lever_text(chosen)}"
+    fan_ax.set_title(title, fontsize="medium")
+    fan_ax.legend(fontsize="small", loc="upper left")
+    start = _month(result["start"])
+    for p, each in enumerate(result["points"]):
+        colour = colours[p % len(colours)]
+        for a, actor in enumerate(each["actors"][:1]):
+            for r, o in enumerate(actor["overtakes"]):
+                months = [_month(m["month"]) for m in actor["months"]]
+                label = o["reference"] + (f" ({_lever_text(each)})" if _lever_text(each) else "")
+                p_ax.plot(months, o["p_by_month"], color=colour,
+                          linestyle=_LINE_STYLES[r % len(_LINE_STYLES)] if r else "-",
+                          label=label)
+    p_ax.set_ylim(-0.02, 1.02)
+    p_ax.set_xlim(left=start)
+    first = result["points"][0]["actors"][0]["name"] if result["points"][0]["actors"] else ""
+    p_ax.set_ylabel(f"P({first} has overtaken it)")
+    p_ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+    for ax in (fan_ax, p_ax):
         ax.grid(True, which="major", alpha=0.3)
     return fig
 

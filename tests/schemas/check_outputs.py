@@ -88,6 +88,13 @@ with open(grid, "w") as f:
     f.write(open(os.path.join(source, "configs", "default.toml")).read())
     f.write('\n[sweep.grid]\n"actor[0].site[0].power_mw" = [100, 300]\n')
 sweep("sweep grid", [grid])
+# A timeline sweep: a sampled smuggling rate and a policy lever on the pooled scenario.
+policy = os.path.join(work, "policy.toml")
+with open(policy, "w") as f:
+    f.write(open(os.path.join(source, "configs", "china-2026-pooled.toml")).read()
+            .replace("units_per_year = 150000", 'units_per_year = { dist = "uniform", min = 1e5, max = 2e5 }'))
+    f.write('\n[sweep.policy]\nhbm_choke = ["off", "on"]\n')
+check("sweep timeline", run(["sweep", policy, "--samples", "8", "--threads", "2", "--format", "json"]))
 check("validate", run(["validate", "--threads", "2", "--format", "json"]))
 check("hardware list", run(["hardware", "list", "--format", "json"]))
 for kind in ("chip", "system", "cluster"):
@@ -103,7 +110,8 @@ check("classify hypothetical", run(["classify", "--tflops-fp8", "2000", "--die-a
                                     "--datacenter", "true", "--io-bidir-gbs", "1000", "--format", "json"]))
 
 expected = {"clustercap.estimate.v1", "clustercap.timeline.v1", "clustercap.sweep.v1", "clustercap.plan.v1",
-            "clustercap.validate.v3", "clustercap.hardware.v1", "clustercap.compare.v1", "clustercap.classify.v1"}
+            "clustercap.validate.v3", "clustercap.hardware.v1", "clustercap.compare.v1", "clustercap.classify.v1",
+            "clustercap.timeline_sweep.v1"}
 for name in sorted(expected - set(checked)):
     failures.append(f"{name}: no output checked")
 for name in sorted(set(validators) - expected):
