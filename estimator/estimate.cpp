@@ -247,11 +247,25 @@ void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scen
   tr.days_to_train = w.tokens / tr.tokens_per_s / 86400.0;
 }
 
+// The training run of a cluster from the model's outcome.
+void set_training(TrainingResult& tr, const Scenario& scenario,
+                  const model::OutcomeT<double>& outcome) {
+  tr.duration_s = scenario.training.duration_s;
+  tr.goodput = outcome.goodput;
+  tr.train_flop = outcome.train_flop;
+  tr.params = outcome.params;
+  tr.tokens = outcome.tokens;
+  tr.params_compute_optimal = outcome.params_compute_optimal;
+  tr.params_memory_limit = outcome.params_memory_limit;
+  tr.model_train_flop = outcome.model_train_flop;
+  tr.limited_by = static_cast<model::ModelLimit>(outcome.limited_by);
+}
+
 // --- clusters across WAN-linked sites (model/wan.hpp) -----------------------
 // One way an actor could place one chip type: its sites (largest first) and
 // what the cluster achieves. Single-site options are the batch's candidates.
 struct SiteOption {
-  std::size_t group_best = 0;  // the candidate whose row the option reports with
+  std::size_t group_best = 0;        // the candidate whose row the option reports with
   std::vector<std::size_t> members;  // candidates (one per site), largest first
   std::vector<double> systems;       // per member
   std::vector<double> mfu;           // per member, inside its site
@@ -374,10 +388,9 @@ std::vector<SiteOption> multi_site_options(const std::vector<std::size_t>& group
           model::sustained_flops_t(o.systems[m] * per_system, peak, o.choice.mfu, goodput);
     }
     // The compute-optimal model of the run before the WAN, within its caps.
-    o.params = std::min(
-        std::sqrt(o.raw_flops * scenario.training.duration_s /
-                  (model::kFlopPerParamToken * model::kTokensPerParam)),
-        cap_params);
+    o.params = std::min(std::sqrt(o.raw_flops * scenario.training.duration_s /
+                                  (model::kFlopPerParamToken * model::kTokensPerParam)),
+                        cap_params);
     model::WanStepInputs in;
     in.params = o.params;
     in.batch_tokens = wan_batch_tokens(scenario, o.params);
@@ -397,9 +410,8 @@ std::vector<SiteOption> multi_site_options(const std::vector<std::size_t>& group
 // and the training outcome through the model's equations with the sites'
 // chips, their mean MFU and the WAN's efficiency.
 void fill_multi_site(ActorResult& ar, const SiteOption& o,
-                     const std::vector<CandidateSpec>& candidates,
-                     const model::ClusterBatch& batch, const Scenario& scenario,
-                     const Catalog& catalog) {
+                     const std::vector<CandidateSpec>& candidates, const model::ClusterBatch& batch,
+                     const Scenario& scenario, const Catalog& catalog) {
   const CandidateSpec& c = candidates[o.group_best];
   const auto i = static_cast<Eigen::Index>(o.group_best);
   const Actor& actor = scenario.actors[c.actor];
@@ -410,7 +422,8 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   std::string names;
   for (std::size_t m = 0; m < o.members.size(); ++m) {
     const CandidateSpec& s = candidates[o.members[m]];
-    model::RowT<double> r = model::row_values<double>(batch, static_cast<Eigen::Index>(o.members[m]));
+    model::RowT<double> r =
+        model::row_values<double>(batch, static_cast<Eigen::Index>(o.members[m]));
     const double chips = o.systems[m] * r.chips_per_system;
     const model::FabricSizeT<double> fabric =
         model::size_fabric_t(chips * r.endpoints_per_chip, r.fabric);
@@ -442,7 +455,8 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   cl.chip_id = c.chip->id;
   cl.system_id = c.system != nullptr ? c.system->id : "";
   cl.system_label = system_label(c.system, scenario.generic_server);
-  ar.catalog_figures = model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
+  ar.catalog_figures =
+      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
   cl.site = names;
   cl.site_power_w = site_power_w;
   cl.pue = assembled.facility_power_w / assembled.it_power_w;
@@ -492,16 +506,61 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   w.step = o.step;
   cl.wan = w;
 
-  TrainingResult& tr = ar.training;
-  tr.duration_s = scenario.training.duration_s;
-  tr.goodput = outcome.goodput;
-  tr.train_flop = outcome.train_flop;
-  tr.params = outcome.params;
-  tr.tokens = outcome.tokens;
-  tr.params_compute_optimal = outcome.params_compute_optimal;
-  tr.params_memory_limit = outcome.params_memory_limit;
-  tr.model_train_flop = outcome.model_train_flop;
-  tr.limited_by = static_cast<model::ModelLimit>(outcome.limited_by);
+  set_training(ar.training, scenario, outcome);
+}
+
+// Fills `ar` for a winner at one site: candidate `best` of the batch.
+void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candidates,
+                      std::size_t best, const model::ClusterBatch& batch,
+                      const model::ClusterResults& out, const std::vector<MfuChoice>& mfu,
+                      const Scenario& scenario, const Catalog& catalog) {
+  const CandidateSpec& c = candidates[best];
+  const auto i = static_cast<Eigen::Index>(best);
+  ClusterResult& cl = ar.cluster;
+  cl.chip_id = c.chip->id;
+  cl.system_id = c.system != nullptr ? c.system->id : "";
+  cl.system_label = system_label(c.system, scenario.generic_server);
+  ar.catalog_figures =
+      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
+  cl.site = c.site->name;
+  cl.site_power_w = c.site->power_w;
+  cl.pue = c.site->pue;
+  cl.chips = out.chips[i];
+  cl.systems = out.systems[i];
+  cl.chips_per_system = batch.chips_per_system[i];
+  cl.binding = static_cast<model::Constraint>(out.binding[i]);
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
+  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+  cl.system_it_power_w = sp.it_power_w;
+  cl.system_power = sp;
+  cl.it_power_w = out.it_power_w[i];
+  cl.facility_power_w = out.facility_power_w[i];
+  cl.network = {static_cast<int>(out.network_tiers[i]),
+                out.network_switches[i],
+                out.network_transceivers[i],
+                out.chips[i] * batch.endpoints_per_chip[i],
+                out.network_power_w[i],
+                sp.includes_scaleout,
+                batch.fabric[best].planes,
+                planes_default(c, scenario)};
+  ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
+  cl.peak_flops = out.peak_flops[i];
+  cl.mfu = mfu[best].mfu;
+  cl.mfu_basis = mfu[best].basis;
+  cl.mfu_step_model = mfu[best].basis.step_model;
+  cl.mfu_prediction = mfu[best].basis.prediction;
+  cl.sustained_flops = out.sustained_flops[i];
+  cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+
+  // The winner through the same equations as the batch (bit for bit).
+  const model::RowT<double> row = model::row_values<double>(batch, i);
+  const model::AssembledT<double> assembled = model::assemble_t(row);
+  const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
+  ar.metrics = metric_values({row, assembled, outcome});
+  set_training(ar.training, scenario, outcome);
+
+  cl.sites.push_back(
+      {c.site->name, cl.chips, cl.systems, cl.it_power_w, cl.facility_power_w, cl.mfu});
 }
 
 double safe_ratio(double numerator, double denominator) {
@@ -626,7 +685,8 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
             o.chips > best_chips && o.raw_flops > best_flops)
           wan_binds = true;
         std::string names;
-        for (std::size_t k : o.members) names += (names.empty() ? "" : " + ") + candidates[k].site->name;
+        for (std::size_t k : o.members)
+          names += (names.empty() ? "" : " + ") + candidates[k].site->name;
         double limits[model::kLimitCount];
         for (std::size_t k = 0; k < model::kLimitCount; ++k) limits[k] = o.limits[k];
         double facility_w = 0;
@@ -648,90 +708,24 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     }
     if (spanning) {
       fill_multi_site(ar, *spanning, candidates, batch, scenario, catalog);
-      if (wan_binds) {
-        ar.cluster.limits[static_cast<std::size_t>(model::Constraint::wan)] = ar.cluster.chips;
-        ar.cluster.binding = model::Constraint::wan;
-        ar.binding_defaults.clear();
-      }
-      for (const auto& ref : result.references) {
-        ReferenceComparison cmp;
-        cmp.reference = ref.id;
-        cmp.ratio_sustained_flops = safe_ratio(ar.cluster.sustained_flops, ref.sustained_flops);
-        cmp.ratio_chips = safe_ratio(ar.cluster.chips, ref.chips);
-        cmp.ratio_h100e = safe_ratio(ar.cluster.h100e, ref.h100e);
-        if (ref.power_w) cmp.ratio_power = safe_ratio(ar.cluster.facility_power_w, *ref.power_w);
-        ar.vs_reference.push_back(cmp);
-      }
-      result.actors.push_back(std::move(ar));
-      continue;
+    } else {
+      fill_single_site(ar, candidates, mine.front(), batch, out, mfu, scenario, catalog);
     }
-    const std::size_t best = mine.front();
-    const CandidateSpec& c = candidates[best];
-    const auto i = static_cast<Eigen::Index>(best);
-    ClusterResult& cl = ar.cluster;
-    cl.chip_id = c.chip->id;
-    cl.system_id = c.system != nullptr ? c.system->id : "";
-    cl.system_label = system_label(c.system, scenario.generic_server);
-    ar.catalog_figures =
-        model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
-    cl.site = c.site->name;
-    cl.site_power_w = c.site->power_w;
-    cl.pue = c.site->pue;
-    cl.chips = out.chips[i];
-    cl.systems = out.systems[i];
-    cl.chips_per_system = batch.chips_per_system[i];
-    cl.binding = static_cast<model::Constraint>(out.binding[i]);
-    for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
-    const power::SystemPower sp =
-        power::system_it_power(*c.chip, c.system, scenario.generic_server);
-    cl.system_it_power_w = sp.it_power_w;
-    cl.system_power = sp;
-    cl.it_power_w = out.it_power_w[i];
-    cl.facility_power_w = out.facility_power_w[i];
-    cl.network = {static_cast<int>(out.network_tiers[i]),
-                  out.network_switches[i],
-                  out.network_transceivers[i],
-                  out.chips[i] * batch.endpoints_per_chip[i],
-                  out.network_power_w[i],
-                  sp.includes_scaleout,
-                  batch.fabric[best].planes,
-                  planes_default(c, scenario)};
-    ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
-    cl.peak_flops = out.peak_flops[i];
-    cl.mfu = mfu[best].mfu;
-    cl.mfu_basis = mfu[best].basis;
-    cl.mfu_step_model = mfu[best].basis.step_model;
-    cl.mfu_prediction = mfu[best].basis.prediction;
-    cl.sustained_flops = out.sustained_flops[i];
-    cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
-
-    TrainingResult& tr = ar.training;
-    tr.duration_s = scenario.training.duration_s;
-    tr.goodput = out.goodput[i];
-    tr.train_flop = out.train_flop[i];
-    tr.params = out.params[i];
-    tr.tokens = out.tokens[i];
-    tr.params_compute_optimal = out.params_compute_optimal[i];
-    tr.params_memory_limit = out.params_memory_limit[i];
-    tr.model_train_flop = out.model_train_flop[i];
-    tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
-    {
-      // The winner through the same equations as the batch (bit for bit).
-      const model::RowT<double> row = model::row_values<double>(batch, i);
-      const model::AssembledT<double> assembled = model::assemble_t(row);
-      const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
-      ar.metrics = metric_values({row, assembled, outcome});
-    }
-
-    cl.sites.push_back(
-        {c.site->name, cl.chips, cl.systems, cl.it_power_w, cl.facility_power_w, cl.mfu});
     if (wan_binds) {
-      cl.limits[static_cast<std::size_t>(model::Constraint::wan)] = cl.chips;
-      cl.binding = model::Constraint::wan;
-      ar.binding_defaults.clear();
+      ar.cluster.limits[static_cast<std::size_t>(model::Constraint::wan)] = ar.cluster.chips;
+      ar.cluster.binding = model::Constraint::wan;
+      ar.binding_defaults.clear();  // links are required keys: nothing defaulted decided it
     }
-    if (scenario.workload) plan_workload(ar, c, scenario);
+    if (scenario.workload && spanning) {
+      ar.warnings.push_back("[workload] " + scenario.workload->name +
+                            ": no layout searched: the cluster spans " +
+                            std::to_string(ar.cluster.sites.size()) +
+                            " sites over WAN and the layout search models one site's fabric");
+    } else if (scenario.workload) {
+      plan_workload(ar, candidates[mine.front()], scenario);
+    }
     for (const auto& ref : result.references) {
+      const ClusterResult& cl = ar.cluster;
       ReferenceComparison cmp;
       cmp.reference = ref.id;
       cmp.ratio_sustained_flops = safe_ratio(cl.sustained_flops, ref.sustained_flops);

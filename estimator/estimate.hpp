@@ -70,14 +70,14 @@ struct SiteShare {
 
 // How a cluster spanning sites is linked (model/wan.hpp).
 struct WanSummary {
-  std::vector<std::string> ring;          // site names in ring order
-  std::vector<std::string> links;         // "A - B", the links the ring uses
-  double bandwidth_bits_per_s = 0;        // the slowest link's
-  double hop_latency_s = 0;               // the longest hop's, one way
-  double availability = 1.0;              // product over the links used
-  double params = 0;                      // model whose gradient is all-reduced
-  double batch_tokens = 0;                // tokens per optimizer step
-  bool batch_from_file = false;           // [training] batch_tokens, else the fixed point's rule
+  std::vector<std::string> ring;    // site names in ring order
+  std::vector<std::string> links;   // "A - B", the links the ring uses
+  double bandwidth_bits_per_s = 0;  // the slowest link's
+  double hop_latency_s = 0;         // the longest hop's, one way
+  double availability = 1.0;        // product over the links used
+  double params = 0;                // model whose gradient is all-reduced
+  double batch_tokens = 0;          // tokens per optimizer step
+  bool batch_from_file = false;     // [training] batch_tokens, else the fixed point's rule
   int sync_every_steps = 1;
   double sync_penalty = 0;
   std::string sync_penalty_basis;

@@ -13,7 +13,8 @@ int find_link(const std::vector<WanLink>& links, int a, int b) {
   for (std::size_t k = 0; k < links.size(); ++k) {
     const WanLink& l = links[k];
     if (!((l.a == a && l.b == b) || (l.a == b && l.b == a))) continue;
-    if (best < 0 || l.bandwidth_bits_per_s > links[static_cast<std::size_t>(best)].bandwidth_bits_per_s)
+    if (best < 0 ||
+        l.bandwidth_bits_per_s > links[static_cast<std::size_t>(best)].bandwidth_bits_per_s)
       best = static_cast<int>(k);
   }
   return best;
@@ -92,13 +93,12 @@ WanStep wan_step(const WanStepInputs& in) {
   s.allreduce_s = ring_allreduce_s(s.bytes_per_sync, in.sites, in.ring.bandwidth_bits_per_s,
                                    in.ring.hop_latency_s);
   // Forward 2 N, backward 4 N FLOP per token (the 6 N D rule).
-  s.compute_s = in.sustained_flops > 0 ? 6.0 * in.params * in.batch_tokens / in.sustained_flops
-                                       : 0.0;
+  s.compute_s =
+      in.sustained_flops > 0 ? 6.0 * in.params * in.batch_tokens / in.sustained_flops : 0.0;
   const double backward_s = s.compute_s * 2.0 / 3.0;
   s.exposed_s = std::max(0.0, s.allreduce_s - backward_s) / every;
-  const double time_share = s.compute_s + s.exposed_s > 0
-                                ? s.compute_s / (s.compute_s + s.exposed_s)
-                                : 0.0;
+  const double time_share =
+      s.compute_s + s.exposed_s > 0 ? s.compute_s / (s.compute_s + s.exposed_s) : 0.0;
   const double penalty = in.sync_every_steps > 1 ? in.sync_penalty : 0.0;
   s.efficiency = time_share * (1.0 - penalty) * in.ring.availability;
   return s;

@@ -52,8 +52,7 @@ WanRing ring_over(const std::vector<int>& sites, const std::vector<WanLink>& lin
 // steps, each sending bytes/n over every hop at the slowest link's
 // bandwidth and waiting for the longest hop: 2(n-1) (8 bytes / (n F) + t_hop).
 // For large n this tends to Epoch's bandwidth term 2 x bits / F (Appendix C).
-double ring_allreduce_s(double bytes, int sites, double bandwidth_bits_per_s,
-                        double hop_latency_s);
+double ring_allreduce_s(double bytes, int sites, double bandwidth_bits_per_s, double hop_latency_s);
 
 // What the WAN costs one training step.
 struct WanStep {
@@ -68,13 +67,13 @@ struct WanStep {
 };
 
 struct WanStepInputs {
-  double params = 0;                  // model trained, parameters
-  double batch_tokens = 0;            // tokens per optimizer step (all sites)
-  double sustained_flops = 0;         // all sites together, before the WAN
+  double params = 0;           // model trained, parameters
+  double batch_tokens = 0;     // tokens per optimizer step (all sites)
+  double sustained_flops = 0;  // all sites together, before the WAN
   int sites = 2;
   WanRing ring;
-  int sync_every_steps = 1;           // inner steps per WAN synchronisation (DiLoCo H)
-  double sync_penalty = 0;            // share of the compute's value lost to infrequent sync
+  int sync_every_steps = 1;  // inner steps per WAN synchronisation (DiLoCo H)
+  double sync_penalty = 0;   // share of the compute's value lost to infrequent sync
 };
 
 // One step: compute 6 N B / S; the all-reduce of the gradient (N x 2 bytes)

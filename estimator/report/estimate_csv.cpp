@@ -57,8 +57,8 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   header.push_back("mfu_predicted");
   header.push_back("mfu_model_params");
   // A cluster across WAN-linked sites: how many sites, and the WAN's cost.
-  for (const char* name : {"sites", "wan_bytes_per_step", "wan_exposed_s_per_step",
-                           "wan_efficiency"})
+  for (const char* name :
+       {"sites", "wan_bytes_per_step", "wan_exposed_s_per_step", "wan_efficiency"})
     header.push_back(name);
   const std::vector<long> order = column_order(header);
   // A line's cells in the order above.

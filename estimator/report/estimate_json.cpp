@@ -113,8 +113,8 @@ json wan_json(const ClusterResult& c) {
           {"batch_source", w.batch_from_file ? "training.batch_tokens" : "step-model batch rule"},
           {"sync_every_steps", w.sync_every_steps},
           {"sync_penalty", w.sync_penalty},
-          {"sync_penalty_basis", w.sync_penalty_basis.empty() ? json(nullptr)
-                                                              : json(w.sync_penalty_basis)},
+          {"sync_penalty_basis",
+           w.sync_penalty_basis.empty() ? json(nullptr) : json(w.sync_penalty_basis)},
           {"bytes_per_step", w.step.bytes_per_step},
           {"allreduce_s", w.step.allreduce_s},
           {"compute_s_per_step", w.step.compute_s},

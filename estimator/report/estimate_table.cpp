@@ -51,9 +51,10 @@ std::string workload_unfit_text(const TrainingResult& t, double chips) {
 void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
   const ClusterResult& c = a.cluster;
   const TrainingResult& t = a.training;
-  out << "\n== " << terminal_text(a.name) << (!a.centralize                ? ""
-                                      : a.cluster.sites.size() > 1 ? "  [chips pooled over linked sites]"
-                                                                  : "  [chips pooled in one site]")
+  out << "\n== " << terminal_text(a.name)
+      << (!a.centralize                ? ""
+          : a.cluster.sites.size() > 1 ? "  [chips pooled over linked sites]"
+                                       : "  [chips pooled in one site]")
       << " ==\n";
 
   label(out, "Inventory") << grouped_integer(a.inventory_count)

@@ -64,7 +64,7 @@ struct Actor {
   bool centralize = false;
   std::optional<double> budget_usd;  // caps accelerator purchases; none = no cap
   std::vector<Site> sites;
-  std::vector<SiteLink> links;  // WAN links between sites; none: one site per cluster
+  std::vector<SiteLink> links;           // WAN links between sites; none: one site per cluster
   std::vector<InventoryLine> inventory;  // the stock at the timeline's start
   supply::ActorSupply supply;
 };

@@ -183,8 +183,8 @@ void read_training(TableReader& root, Scenario& scenario) {
   }
   // Training across WAN-linked sites (scenario.hpp); unused without links.
   t.batch_tokens = section->number("batch_tokens", Range::positive(1e12));
-  t.sync_every_steps = static_cast<int>(
-      section->integer("sync_every_steps", Range::closed(1, 1e6)).value_or(1));
+  t.sync_every_steps =
+      static_cast<int>(section->integer("sync_every_steps", Range::closed(1, 1e6)).value_or(1));
   const auto penalty = section->number("sync_penalty", Range::closed(0, 0.99));
   if (t.sync_every_steps > 1 && !penalty) {
     section->error_missing("sync_penalty",
@@ -307,8 +307,7 @@ void read_links(TableReader& reader, Actor& actor) {
         link.site_b = (*sites)[1];
         link.a = index[0];
         link.b = index[1];
-        const auto [first, fresh] =
-            pairs.emplace(std::minmax(link.a, link.b), lr.location());
+        const auto [first, fresh] = pairs.emplace(std::minmax(link.a, link.b), lr.location());
         if (!fresh)
           lr.error_at("sites", "these sites are already linked at " + first->second +
                                    "; give one link per pair");

@@ -1,11 +1,13 @@
 // Clusters across WAN-linked sites (issue 17): the ring all-reduce and its
 // cost to a step by hand, and the judged behaviour of two 750 MW sites.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "estimator/estimate.hpp"
 #include "estimator/model/wan.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
+#include "estimator/sweep/engine.hpp"
 #include "hardware/common/input_error.hpp"
 #include "tests/support.hpp"
 
@@ -59,8 +61,7 @@ ActorResult run(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a ring all-reduce over two sites sends the gradient once and waits two hops",
-          "[wan]") {
+TEST_CASE("a ring all-reduce over two sites sends the gradient once and waits two hops", "[wan]") {
   // 500B parameters x 2 bytes = 1e12 B; 100 Tbps; 5 ms one way.
   // 2(n-1) (8 B / (n F) + t) = 2 (8e12 / 2e14 + 0.005) = 2 x 0.045 = 0.09 s.
   CHECK(model::ring_allreduce_s(1e12, 2, 1e14, 0.005) == Approx(0.09).epsilon(1e-12));
@@ -184,11 +185,47 @@ TEST_CASE("infrequent synchronisation needs its sourced penalty", "[wan][inputs]
     FAIL("expected an input error");
   } catch (const InputErrors& e) {
     CHECK(std::string(e.what()).find(
-              "gulf.toml:7:1: training.sync_penalty: required when sync_every_steps > 1: "
+              "gulf.toml:4:1: training.sync_penalty: required when sync_every_steps > 1: "
               "infrequent synchronisation costs efficiency (DiLoCo, arXiv 2311.08105); give the "
               "share lost and its source") != std::string::npos);
   }
   const ActorResult a = run(gulf(10, 1000, "sync_every_steps = 100\nsync_penalty = 0.02\n"));
   REQUIRE(a.cluster.wan.has_value());
   CHECK(a.cluster.wan->step.efficiency <= 0.98 + 1e-12);
+}
+
+TEST_CASE("a sweep refuses WAN-linked sites instead of sizing one site each", "[wan][sweep]") {
+  const Scenario s = load_scenario_text("gulf.toml", gulf(10, 1000), catalog());
+  try {
+    sweep::Engine engine(s, catalog(), {}, 1);
+    FAIL("expected a runtime failure");
+  } catch (const RuntimeFailure& e) {
+    CHECK(std::string(e.what()) ==
+          "sweep: actor \"buyer\" has [[actor.link]] WAN links; sweeps do not yet evaluate "
+          "clusters across sites (use estimate or timeline)");
+  }
+}
+
+TEST_CASE("a workload on a cluster across sites is not planned, and the estimate says so",
+          "[wan][estimator]") {
+  const std::string text = gulf(400, 500) + R"(
+[workload]
+name = "Llama 3 405B"
+layers = 126
+hidden = 16384
+ffn = 53248
+heads = 128
+kv_heads = 8
+seq_len = 8192
+vocab = 128256
+gated_mlp = true
+tokens = 15.6e12
+global_batch_tokens = 16777216
+)";
+  const ActorResult a = run(text);
+  REQUIRE(a.cluster.sites.size() == 2);
+  CHECK_FALSE(a.training.workload_fits);
+  CHECK(std::find(a.warnings.begin(), a.warnings.end(),
+                  "[workload] Llama 3 405B: no layout searched: the cluster spans 2 sites over WAN "
+                  "and the layout search models one site's fabric") != a.warnings.end());
 }
