@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "estimator/model/cluster_row.hpp"
 #include "estimator/plan.hpp"
 #include "estimator/timeline.hpp"
+#include "estimator/training/mfu_fixed_point.hpp"
 #include "estimator/training/search.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/toml_reader.hpp"
@@ -245,6 +247,322 @@ void plan_workload(ActorResult& ar, const CandidateSpec& c, const Scenario& scen
   tr.days_to_train = w.tokens / tr.tokens_per_s / 86400.0;
 }
 
+// The training run of a cluster from the model's outcome.
+void set_training(TrainingResult& tr, const Scenario& scenario,
+                  const model::OutcomeT<double>& outcome) {
+  tr.duration_s = scenario.training.duration_s;
+  tr.goodput = outcome.goodput;
+  tr.train_flop = outcome.train_flop;
+  tr.params = outcome.params;
+  tr.tokens = outcome.tokens;
+  tr.params_compute_optimal = outcome.params_compute_optimal;
+  tr.params_memory_limit = outcome.params_memory_limit;
+  tr.model_train_flop = outcome.model_train_flop;
+  tr.limited_by = static_cast<model::ModelLimit>(outcome.limited_by);
+}
+
+// --- clusters across WAN-linked sites (model/wan.hpp) -----------------------
+// One way an actor could place one chip type: its sites (largest first) and
+// what the cluster achieves. Single-site options are the batch's candidates.
+struct SiteOption {
+  std::size_t group_best = 0;        // the candidate whose row the option reports with
+  std::vector<std::size_t> members;  // candidates (one per site), largest first
+  std::vector<double> systems;       // per member
+  std::vector<double> mfu;           // per member, inside its site
+  std::uint32_t site_mask = 0;
+  double chips = 0;
+  double sustained_flops = 0;
+  double raw_flops = 0;  // before the WAN
+  ClusterLimits limits{};
+  model::WanRing ring;
+  model::WanStep step;
+  double params = 0;
+  MfuChoice choice;  // inside every site
+};
+
+// Tokens per step across the sites: [training] batch_tokens, else the MFU
+// fixed point's batch for a model of `params` (docs/methodology.md §E9).
+double wan_batch_tokens(const Scenario& scenario, double params) {
+  if (scenario.training.batch_tokens) return *scenario.training.batch_tokens;
+  return training::compute_optimal_shape(params).global_batch_tokens;
+}
+
+std::vector<model::WanLink> wan_links(const Actor& actor) {
+  std::vector<model::WanLink> links;
+  for (const SiteLink& l : actor.links)
+    links.push_back({l.a, l.b, l.bandwidth_bits_per_s, l.latency_s, l.availability});
+  return links;
+}
+
+// Every option of `group` (candidates of one chip and system, one per site)
+// over two or more sites the links can ring, pooled chips filling the
+// largest sites first.
+std::vector<SiteOption> multi_site_options(const std::vector<std::size_t>& group,
+                                           const std::vector<CandidateSpec>& candidates,
+                                           const model::ClusterBatch& batch,
+                                           const model::ClusterResults& out,
+                                           const std::vector<MfuChoice>& mfu,
+                                           const Scenario& scenario) {
+  std::vector<SiteOption> options;
+  const std::size_t n = group.size();
+  if (n < 2 || n > 9) return options;
+  const Actor& actor = scenario.actors[candidates[group[0]].actor];
+  const std::vector<model::WanLink> links = wan_links(actor);
+  const auto limit = [&](std::size_t k, model::Constraint c) {
+    return out.limit[static_cast<std::size_t>(c)][static_cast<Eigen::Index>(k)];
+  };
+  std::map<double, training::MfuPrediction> memo;  // by the cluster's chips
+  for (std::uint32_t mask = 1; mask < (1u << n); ++mask) {
+    std::vector<std::size_t> members;
+    std::vector<int> sites;
+    for (std::size_t m = 0; m < n; ++m) {
+      if ((mask >> m & 1u) == 0) continue;
+      members.push_back(group[m]);
+      sites.push_back(candidates[group[m]].site_index);
+    }
+    if (members.size() < 2) continue;
+    SiteOption o;
+    o.ring = model::ring_over(sites, links);
+    if (!o.ring.found) continue;
+    const std::size_t first = members.front();
+    const auto eb = static_cast<Eigen::Index>(first);
+    const double per_system = batch.chips_per_system[eb];
+    // What each site can hold, and what the actor can field in all.
+    std::vector<double> cap(members.size());
+    double held = 0, power_chips = 0, network = 0;
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      const std::size_t k = members[m];
+      cap[m] = std::min(limit(k, model::Constraint::power), limit(k, model::Constraint::network));
+      if (!actor.centralize) cap[m] = std::min(cap[m], limit(k, model::Constraint::chips));
+      held += limit(k, model::Constraint::chips);
+      power_chips += limit(k, model::Constraint::power);
+      network += limit(k, model::Constraint::network);
+    }
+    if (actor.centralize) held = limit(first, model::Constraint::chips);
+    const double budget = limit(first, model::Constraint::budget);
+    double left = std::min(held, budget);
+    std::vector<std::size_t> order(members.size());
+    for (std::size_t m = 0; m < order.size(); ++m) order[m] = m;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t x, std::size_t y) { return cap[x] > cap[y]; });
+    bool every_site_used = true;
+    for (std::size_t m : order) {
+      const double chips = std::floor(std::min(cap[m], left) / per_system) * per_system;
+      left -= chips;
+      every_site_used = every_site_used && chips > 0;
+      o.members.push_back(members[m]);
+      o.systems.push_back(chips / per_system);
+      o.chips += chips;
+    }
+    if (!every_site_used) continue;  // a smaller set is the same cluster
+    o.site_mask = 0;
+    for (std::size_t k : o.members) o.site_mask |= 1u << candidates[k].site_index;
+    o.group_best = o.members.front();
+    o.limits[static_cast<std::size_t>(model::Constraint::chips)] = held;
+    o.limits[static_cast<std::size_t>(model::Constraint::power)] = power_chips;
+    o.limits[static_cast<std::size_t>(model::Constraint::network)] = network;
+    o.limits[static_cast<std::size_t>(model::Constraint::budget)] = budget;
+    o.limits[static_cast<std::size_t>(model::Constraint::wan)] = model::kNoLimit;
+    // One run over all the sites: its compute sets the model each site's
+    // MFU is predicted for (as a reference cluster of several parts).
+    const CandidateSpec& c0 = candidates[first];
+    const double goodput = scenario_goodput(scenario, o.chips);
+    const double peak = batch.peak_flops_per_chip[eb];
+    const double cap_params = params_cap(*c0.chip, scenario, o.chips);
+    // Inside the sites: each runs the whole run's model on its share of the
+    // batch, the same work per chip as the whole cluster on one fabric, so
+    // every site gets the MFU the step model gives the whole cluster (as a
+    // single-site candidate of that size would; its DP traffic then stands
+    // for the sites' own, the WAN's is added below).
+    o.choice.mfu = chosen_mfu(c0, scenario, &o.choice.basis);
+    o.choice.basis.step_model = mfu[first].basis.step_model;
+    if (o.choice.basis.step_model) {
+      auto found = memo.find(o.chips);
+      if (found == memo.end())
+        found = memo.emplace(o.chips, predict_mfu(*c0.chip, c0.system, scenario, o.chips)).first;
+      apply_prediction(o.choice, found->second);
+    }
+    for (std::size_t m = 0; m < o.members.size(); ++m) {
+      o.mfu.push_back(o.choice.mfu);
+      o.raw_flops +=
+          model::sustained_flops_t(o.systems[m] * per_system, peak, o.choice.mfu, goodput);
+    }
+    // The compute-optimal model of the run before the WAN, within its caps.
+    o.params = std::min(std::sqrt(o.raw_flops * scenario.training.duration_s /
+                                  (model::kFlopPerParamToken * model::kTokensPerParam)),
+                        cap_params);
+    model::WanStepInputs in;
+    in.params = o.params;
+    in.batch_tokens = wan_batch_tokens(scenario, o.params);
+    in.sustained_flops = o.raw_flops;
+    in.sites = static_cast<int>(o.members.size());
+    in.ring = o.ring;
+    in.sync_every_steps = scenario.training.sync_every_steps;
+    in.sync_penalty = scenario.training.sync_penalty;
+    o.step = model::wan_step(in);
+    o.sustained_flops = o.raw_flops * o.step.efficiency;
+    options.push_back(std::move(o));
+  }
+  return options;
+}
+
+// Fills `ar` for a winner spanning sites: the cluster, its sites, the WAN
+// and the training outcome through the model's equations with the sites'
+// chips, their mean MFU and the WAN's efficiency.
+void fill_multi_site(ActorResult& ar, const SiteOption& o,
+                     const std::vector<CandidateSpec>& candidates, const model::ClusterBatch& batch,
+                     const Scenario& scenario, const Catalog& catalog) {
+  const CandidateSpec& c = candidates[o.group_best];
+  const auto i = static_cast<Eigen::Index>(o.group_best);
+  const Actor& actor = scenario.actors[c.actor];
+  ClusterResult& cl = ar.cluster;
+  model::RowT<double> row = model::row_values<double>(batch, i);
+  model::AssembledT<double> assembled{};
+  double site_power_w = 0, mfu_chips = 0;
+  std::string names;
+  for (std::size_t m = 0; m < o.members.size(); ++m) {
+    const CandidateSpec& s = candidates[o.members[m]];
+    model::RowT<double> r =
+        model::row_values<double>(batch, static_cast<Eigen::Index>(o.members[m]));
+    const double chips = o.systems[m] * r.chips_per_system;
+    const model::FabricSizeT<double> fabric =
+        model::size_fabric_t(chips * r.endpoints_per_chip, r.fabric);
+    const double it_w = model::it_power_with_t(r, o.systems[m], fabric.power_w);
+    const double facility_w = power::facility_power_w(r.pue, it_w);
+    cl.sites.push_back({s.site->name, chips, o.systems[m], it_w, facility_w, o.mfu[m]});
+    assembled.systems += o.systems[m];
+    assembled.chips += chips;
+    assembled.it_power_w += it_w;
+    assembled.facility_power_w += facility_w;
+    assembled.fabric.tiers = std::max(assembled.fabric.tiers, fabric.tiers);
+    assembled.fabric.switches += fabric.switches;
+    assembled.fabric.nic_transceivers += fabric.nic_transceivers;
+    assembled.fabric.switch_transceivers += fabric.switch_transceivers;
+    assembled.fabric.power_w += fabric.power_w;
+    site_power_w += s.site->power_w;
+    mfu_chips += o.mfu[m] * chips;
+    names += (names.empty() ? "" : " + ") + s.site->name;
+  }
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) assembled.limits[k] = o.limits[k];
+  assembled.binding = model::binding_t(assembled.limits);
+  const double site_mfu = mfu_chips / assembled.chips;
+  // The model's equations with the WAN's efficiency folded into the MFU:
+  // sustained = chips x peak x (site MFU x efficiency) x goodput.
+  row.mfu = site_mfu * o.step.efficiency;
+  const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
+  ar.metrics = metric_values({row, assembled, outcome});
+
+  cl.chip_id = c.chip->id;
+  cl.system_id = c.system != nullptr ? c.system->id : "";
+  cl.system_label = system_label(c.system, scenario.generic_server);
+  ar.catalog_figures =
+      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
+  cl.site = names;
+  cl.site_power_w = site_power_w;
+  cl.pue = assembled.facility_power_w / assembled.it_power_w;
+  cl.chips = assembled.chips;
+  cl.systems = assembled.systems;
+  cl.chips_per_system = row.chips_per_system;
+  cl.binding = static_cast<model::Constraint>(assembled.binding);
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = o.limits[k];
+  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+  cl.system_it_power_w = sp.it_power_w;
+  cl.system_power = sp;
+  cl.it_power_w = assembled.it_power_w;
+  cl.facility_power_w = assembled.facility_power_w;
+  cl.network = {static_cast<int>(assembled.fabric.tiers),
+                assembled.fabric.switches,
+                assembled.fabric.nic_transceivers + assembled.fabric.switch_transceivers,
+                assembled.chips * row.endpoints_per_chip,
+                assembled.fabric.power_w,
+                sp.includes_scaleout,
+                batch.fabric[o.group_best].planes,
+                planes_default(c, scenario)};
+  ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
+  cl.peak_flops = outcome.peak_flops;
+  cl.mfu = site_mfu;
+  cl.mfu_basis = o.choice.basis;
+  cl.mfu_step_model = o.choice.basis.step_model;
+  cl.mfu_prediction = o.choice.basis.prediction;
+  cl.sustained_flops = outcome.sustained_flops;
+  cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+
+  WanSummary w;
+  for (int s : o.ring.order) w.ring.push_back(actor.sites[static_cast<std::size_t>(s)].name);
+  for (int l : o.ring.links) {
+    const SiteLink& link = actor.links[static_cast<std::size_t>(l)];
+    w.links.push_back(link.site_a + " - " + link.site_b);
+  }
+  w.bandwidth_bits_per_s = o.ring.bandwidth_bits_per_s;
+  w.hop_latency_s = o.ring.hop_latency_s;
+  w.availability = o.ring.availability;
+  w.params = o.params;
+  w.batch_tokens = wan_batch_tokens(scenario, o.params);
+  w.batch_from_file = scenario.training.batch_tokens.has_value();
+  w.sync_every_steps = scenario.training.sync_every_steps;
+  w.sync_penalty = scenario.training.sync_penalty;
+  w.sync_penalty_basis = scenario.training.sync_penalty_basis;
+  w.sustained_flops_before_wan = o.raw_flops;
+  w.step = o.step;
+  cl.wan = w;
+
+  set_training(ar.training, scenario, outcome);
+}
+
+// Fills `ar` for a winner at one site: candidate `best` of the batch.
+void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candidates,
+                      std::size_t best, const model::ClusterBatch& batch,
+                      const model::ClusterResults& out, const std::vector<MfuChoice>& mfu,
+                      const Scenario& scenario, const Catalog& catalog) {
+  const CandidateSpec& c = candidates[best];
+  const auto i = static_cast<Eigen::Index>(best);
+  ClusterResult& cl = ar.cluster;
+  cl.chip_id = c.chip->id;
+  cl.system_id = c.system != nullptr ? c.system->id : "";
+  cl.system_label = system_label(c.system, scenario.generic_server);
+  ar.catalog_figures =
+      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
+  cl.site = c.site->name;
+  cl.site_power_w = c.site->power_w;
+  cl.pue = c.site->pue;
+  cl.chips = out.chips[i];
+  cl.systems = out.systems[i];
+  cl.chips_per_system = batch.chips_per_system[i];
+  cl.binding = static_cast<model::Constraint>(out.binding[i]);
+  for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
+  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+  cl.system_it_power_w = sp.it_power_w;
+  cl.system_power = sp;
+  cl.it_power_w = out.it_power_w[i];
+  cl.facility_power_w = out.facility_power_w[i];
+  cl.network = {static_cast<int>(out.network_tiers[i]),
+                out.network_switches[i],
+                out.network_transceivers[i],
+                out.chips[i] * batch.endpoints_per_chip[i],
+                out.network_power_w[i],
+                sp.includes_scaleout,
+                batch.fabric[best].planes,
+                planes_default(c, scenario)};
+  ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
+  cl.peak_flops = out.peak_flops[i];
+  cl.mfu = mfu[best].mfu;
+  cl.mfu_basis = mfu[best].basis;
+  cl.mfu_step_model = mfu[best].basis.step_model;
+  cl.mfu_prediction = mfu[best].basis.prediction;
+  cl.sustained_flops = out.sustained_flops[i];
+  cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+
+  // The winner through the same equations as the batch (bit for bit).
+  const model::RowT<double> row = model::row_values<double>(batch, i);
+  const model::AssembledT<double> assembled = model::assemble_t(row);
+  const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
+  ar.metrics = metric_values({row, assembled, outcome});
+  set_training(ar.training, scenario, outcome);
+
+  cl.sites.push_back(
+      {c.site->name, cl.chips, cl.systems, cl.it_power_w, cl.facility_power_w, cl.mfu});
+}
+
 double safe_ratio(double numerator, double denominator) {
   return denominator > 0 ? numerator / denominator : 0.0;
 }
@@ -328,69 +646,86 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
       // No cluster: every limit 0, and no budget figure (no candidate has a price).
       ar.cluster.limits.fill(0.0);
       ar.cluster.limits[static_cast<std::size_t>(model::Constraint::budget)] = model::kNoLimit;
+      ar.cluster.limits[static_cast<std::size_t>(model::Constraint::wan)] = model::kNoLimit;
       result.actors.push_back(std::move(ar));
       continue;
     }
-    const std::size_t best = mine.front();
-    const CandidateSpec& c = candidates[best];
-    const auto i = static_cast<Eigen::Index>(best);
-    ClusterResult& cl = ar.cluster;
-    cl.chip_id = c.chip->id;
-    cl.system_id = c.system != nullptr ? c.system->id : "";
-    cl.system_label = system_label(c.system, scenario.generic_server);
-    ar.catalog_figures =
-        model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
-    cl.site = c.site->name;
-    cl.site_power_w = c.site->power_w;
-    cl.pue = c.site->pue;
-    cl.chips = out.chips[i];
-    cl.systems = out.systems[i];
-    cl.chips_per_system = batch.chips_per_system[i];
-    cl.binding = static_cast<model::Constraint>(out.binding[i]);
-    for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
-    const power::SystemPower sp =
-        power::system_it_power(*c.chip, c.system, scenario.generic_server);
-    cl.system_it_power_w = sp.it_power_w;
-    cl.system_power = sp;
-    cl.it_power_w = out.it_power_w[i];
-    cl.facility_power_w = out.facility_power_w[i];
-    cl.network = {static_cast<int>(out.network_tiers[i]),
-                  out.network_switches[i],
-                  out.network_transceivers[i],
-                  out.chips[i] * batch.endpoints_per_chip[i],
-                  out.network_power_w[i],
-                  sp.includes_scaleout,
-                  batch.fabric[best].planes,
-                  planes_default(c, scenario)};
-    ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
-    cl.peak_flops = out.peak_flops[i];
-    cl.mfu = mfu[best].mfu;
-    cl.mfu_basis = mfu[best].basis;
-    cl.mfu_step_model = mfu[best].basis.step_model;
-    cl.mfu_prediction = mfu[best].basis.prediction;
-    cl.sustained_flops = out.sustained_flops[i];
-    cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
-
-    TrainingResult& tr = ar.training;
-    tr.duration_s = scenario.training.duration_s;
-    tr.goodput = out.goodput[i];
-    tr.train_flop = out.train_flop[i];
-    tr.params = out.params[i];
-    tr.tokens = out.tokens[i];
-    tr.params_compute_optimal = out.params_compute_optimal[i];
-    tr.params_memory_limit = out.params_memory_limit[i];
-    tr.model_train_flop = out.model_train_flop[i];
-    tr.limited_by = static_cast<model::ModelLimit>(out.limited_by[i]);
-    {
-      // The winner through the same equations as the batch (bit for bit).
-      const model::RowT<double> row = model::row_values<double>(batch, i);
-      const model::AssembledT<double> assembled = model::assemble_t(row);
-      const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
-      ar.metrics = metric_values({row, assembled, outcome});
+    // Sites linked by WAN: clusters spanning them compete with the single
+    // sites; `wan` binds when a larger set of sites would have had more
+    // FLOP/s but for the WAN.
+    std::optional<SiteOption> spanning;
+    bool wan_binds = false;
+    if (!actor.links.empty()) {
+      std::map<std::pair<const Chip*, const System*>, std::vector<std::size_t>> groups;
+      for (std::size_t k : mine) groups[{candidates[k].chip, candidates[k].system}].push_back(k);
+      std::vector<SiteOption> options;
+      for (const auto& [key, group] : groups) {
+        for (auto& o : multi_site_options(group, candidates, batch, out, mfu, scenario))
+          options.push_back(std::move(o));
+      }
+      const auto front = static_cast<Eigen::Index>(mine.front());
+      double best_flops = out.sustained_flops[front], best_chips = out.chips[front];
+      const CandidateSpec* best_spec = &candidates[mine.front()];
+      std::uint32_t best_mask = 1u << best_spec->site_index;
+      for (const SiteOption& o : options) {
+        if (model::preferred_t(o.sustained_flops, o.chips, best_flops, best_chips)) {
+          spanning = o;
+          best_flops = o.sustained_flops;
+          best_chips = o.chips;
+          best_mask = o.site_mask;
+          best_spec = &candidates[o.group_best];
+        }
+      }
+      for (const SiteOption& o : options) {
+        const CandidateSpec& oc = candidates[o.group_best];
+        const bool superset = (o.site_mask & best_mask) == best_mask && o.site_mask != best_mask;
+        // More chips and more FLOP/s but for the WAN (not merely a higher
+        // MFU on smaller sites).
+        if (oc.chip == best_spec->chip && oc.system == best_spec->system && superset &&
+            o.chips > best_chips && o.raw_flops > best_flops)
+          wan_binds = true;
+        std::string names;
+        for (std::size_t k : o.members)
+          names += (names.empty() ? "" : " + ") + candidates[k].site->name;
+        double limits[model::kLimitCount];
+        for (std::size_t k = 0; k < model::kLimitCount; ++k) limits[k] = o.limits[k];
+        double facility_w = 0;
+        for (std::size_t m = 0; m < o.members.size(); ++m) {
+          const model::RowT<double> r =
+              model::row_values<double>(batch, static_cast<Eigen::Index>(o.members[m]));
+          facility_w += power::facility_power_w(r.pue, model::it_power_t(r, o.systems[m]));
+        }
+        ar.candidates.push_back({oc.chip->id, system_label(oc.system, scenario.generic_server),
+                                 names, o.chips,
+                                 static_cast<model::Constraint>(model::binding_t(limits)),
+                                 o.sustained_flops, facility_w, o.choice.mfu, o.choice.basis});
+      }
+      std::stable_sort(ar.candidates.begin(), ar.candidates.end(),
+                       [](const CandidateSummary& x, const CandidateSummary& y) {
+                         return model::preferred_t(x.sustained_flops, x.chips, y.sustained_flops,
+                                                   y.chips);
+                       });
     }
-
-    if (scenario.workload) plan_workload(ar, c, scenario);
+    if (spanning) {
+      fill_multi_site(ar, *spanning, candidates, batch, scenario, catalog);
+    } else {
+      fill_single_site(ar, candidates, mine.front(), batch, out, mfu, scenario, catalog);
+    }
+    if (wan_binds) {
+      ar.cluster.limits[static_cast<std::size_t>(model::Constraint::wan)] = ar.cluster.chips;
+      ar.cluster.binding = model::Constraint::wan;
+      ar.binding_defaults.clear();  // links are required keys: nothing defaulted decided it
+    }
+    if (scenario.workload && spanning) {
+      ar.warnings.push_back("[workload] " + scenario.workload->name +
+                            ": no layout searched: the cluster spans " +
+                            std::to_string(ar.cluster.sites.size()) +
+                            " sites over WAN and the layout search models one site's fabric");
+    } else if (scenario.workload) {
+      plan_workload(ar, candidates[mine.front()], scenario);
+    }
     for (const auto& ref : result.references) {
+      const ClusterResult& cl = ar.cluster;
       ReferenceComparison cmp;
       cmp.reference = ref.id;
       cmp.ratio_sustained_flops = safe_ratio(cl.sustained_flops, ref.sustained_flops);

@@ -14,6 +14,7 @@
 
 #include "estimator/metrics.hpp"
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/model/wan.hpp"
 #include "estimator/plan.hpp"
 #include "estimator/scenario/scenario.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
@@ -57,6 +58,33 @@ struct NetworkSummary {
   std::optional<DefaultedInput> planes_default;
 };
 
+// One site's part of a cluster (a single-site cluster has one).
+struct SiteShare {
+  std::string name;
+  double chips = 0;
+  double systems = 0;
+  double it_power_w = 0;
+  double facility_power_w = 0;
+  double mfu = 0;  // inside the site, before the WAN
+};
+
+// How a cluster spanning sites is linked (model/wan.hpp).
+struct WanSummary {
+  std::vector<std::string> ring;    // site names in ring order
+  std::vector<std::string> links;   // "A - B", the links the ring uses
+  double bandwidth_bits_per_s = 0;  // the slowest link's
+  double hop_latency_s = 0;         // the longest hop's, one way
+  double availability = 1.0;        // product over the links used
+  double params = 0;                // model whose gradient is all-reduced
+  double batch_tokens = 0;          // tokens per optimizer step
+  bool batch_from_file = false;     // [training] batch_tokens, else the fixed point's rule
+  int sync_every_steps = 1;
+  double sync_penalty = 0;
+  std::string sync_penalty_basis;
+  double sustained_flops_before_wan = 0;  // the sites together
+  model::WanStep step;
+};
+
 struct ClusterResult {
   std::string chip_id;
   std::string system_id;  // empty: generic servers
@@ -83,6 +111,10 @@ struct ClusterResult {
   training::MfuPrediction mfu_prediction;
   double sustained_flops = 0;
   double h100e = 0;
+  // Where the chips are: one entry per site the cluster spans, largest
+  // first; `wan` set when it spans more than one.
+  std::vector<SiteShare> sites;
+  std::optional<WanSummary> wan;
 };
 
 struct TrainingResult {

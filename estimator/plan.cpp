@@ -95,6 +95,8 @@ std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenari
       keys.insert(keys.end(), {"network.switch_radix", "network.max_tiers", "network.planes"});
       if (ports_per_chip) keys.push_back("network.port_gbps");
       break;
+    case model::Constraint::wan:  // links are required keys; nothing defaulted
+      break;
     case model::Constraint::power:
       if (!sp.from_system)
         keys.insert(keys.end(), {"power.chips_per_server", "power.system_overhead"});

@@ -37,7 +37,8 @@ inline constexpr double kNoLimit = std::numeric_limits<double>::infinity();
   X(chips, held_limit_t, cheap, "held")         \
   X(power, power_limit_t, costly, "power")      \
   X(network, network_limit_t, cheap, "network") \
-  X(budget, budget_limit_t, cheap, "budget")
+  X(budget, budget_limit_t, cheap, "budget")    \
+  X(wan, wan_limit_t, cheap, "WAN")
 
 // What caps the cluster (an index into the limits table).
 enum class Constraint : int {

@@ -69,6 +69,14 @@ T budget_limit_t(const RowT<T>& r) {
                vfloor(r.budget_usd / r.system_price_usd));
 }
 
+// A row is one site: the WAN never limits it. Across sites (model/wan.hpp,
+// estimate.cpp) the limit is the chips of the largest site set still worth
+// linking, set when a larger set gave less sustained FLOP/s.
+template <class T>
+T wan_limit_t(const RowT<T>&) {
+  return splat<T>(kNoLimit);
+}
+
 template <class T>
 T it_budget_t(const RowT<T>& r) {
   return power::it_budget_w(r.site_power_w, r.pue);

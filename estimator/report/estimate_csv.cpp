@@ -56,6 +56,10 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   header.push_back("mfu_basis");
   header.push_back("mfu_predicted");
   header.push_back("mfu_model_params");
+  // A cluster across WAN-linked sites: how many sites, and the WAN's cost.
+  for (const char* name :
+       {"sites", "wan_bytes_per_step", "wan_exposed_s_per_step", "wan_efficiency"})
+    header.push_back(name);
   const std::vector<long> order = column_order(header);
   // A line's cells in the order above.
   const auto ordered = [&](const std::vector<std::string>& cells,
@@ -94,6 +98,10 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     row.push_back(describe_mfu_basis(c.mfu_basis));
     row.push_back(predicted ? "true" : "false");
     row.push_back(predicted ? machine_number(c.mfu_prediction.params) : "");
+    row.push_back(std::to_string(c.sites.size()));
+    row.push_back(c.wan ? machine_number(c.wan->step.bytes_per_step) : "");
+    row.push_back(c.wan ? machine_number(c.wan->step.exposed_s) : "");
+    row.push_back(c.wan ? machine_number(c.wan->step.efficiency) : "");
     std::vector<std::string> metric_cells;
     for (std::size_t k = 0; k < kMetricCount; ++k) {
       metric_cells.push_back(kMetrics[k].style == MetricStyle::count

@@ -85,6 +85,44 @@ json mfu_prediction_json(const ClusterResult& c) {
   return j;
 }
 
+// Where the cluster's chips are, one entry per site.
+json sites_json(const ClusterResult& c) {
+  json sites = json::array();
+  for (const SiteShare& s : c.sites) {
+    sites.push_back({{"name", s.name},
+                     {"chips", whole(s.chips)},
+                     {"systems", whole(s.systems)},
+                     {"it_power_mw", s.it_power_w / 1e6},
+                     {"facility_power_mw", s.facility_power_w / 1e6},
+                     {"mfu", s.mfu}});
+  }
+  return sites;
+}
+
+// The WAN a cluster across sites runs over; null for one site.
+json wan_json(const ClusterResult& c) {
+  if (!c.wan) return nullptr;
+  const WanSummary& w = *c.wan;
+  return {{"ring", w.ring},
+          {"links_used", w.links},
+          {"bandwidth_tbps", w.bandwidth_bits_per_s / 1e12},
+          {"hop_latency_ms", w.hop_latency_s * 1e3},
+          {"availability", w.availability},
+          {"params", w.params},
+          {"batch_tokens", w.batch_tokens},
+          {"batch_source", w.batch_from_file ? "training.batch_tokens" : "step-model batch rule"},
+          {"sync_every_steps", w.sync_every_steps},
+          {"sync_penalty", w.sync_penalty},
+          {"sync_penalty_basis",
+           w.sync_penalty_basis.empty() ? json(nullptr) : json(w.sync_penalty_basis)},
+          {"bytes_per_step", w.step.bytes_per_step},
+          {"allreduce_s", w.step.allreduce_s},
+          {"compute_s_per_step", w.step.compute_s},
+          {"exposed_s_per_step", w.step.exposed_s},
+          {"sustained_flops_before_wan", w.sustained_flops_before_wan},
+          {"efficiency", w.step.efficiency}};
+}
+
 json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
   json limits = json::object();
   for (std::size_t k = 0; k < model::kLimitCount; ++k)
@@ -120,7 +158,9 @@ json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
                        {"mfu", c.mfu},
                        {"mfu_basis", describe_mfu_basis(c.mfu_basis)},
                        {"mfu_prediction", mfu_prediction_json(c)},
-                       {"h100e", c.h100e}};
+                       {"h100e", c.h100e},
+                       {"sites", sites_json(c)},
+                       {"wan", wan_json(c)}};
   return with_metrics(fields, metrics, MetricScope::cluster);
 }
 

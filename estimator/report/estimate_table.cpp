@@ -51,7 +51,10 @@ std::string workload_unfit_text(const TrainingResult& t, double chips) {
 void write_actor(const ActorResult& a, const EstimateResult& result, std::ostream& out) {
   const ClusterResult& c = a.cluster;
   const TrainingResult& t = a.training;
-  out << "\n== " << terminal_text(a.name) << (a.centralize ? "  [chips pooled in one site]" : "")
+  out << "\n== " << terminal_text(a.name)
+      << (!a.centralize                ? ""
+          : a.cluster.sites.size() > 1 ? "  [chips pooled over linked sites]"
+                                       : "  [chips pooled in one site]")
       << " ==\n";
 
   label(out, "Inventory") << grouped_integer(a.inventory_count)
@@ -81,6 +84,21 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                                 << " in " << grouped_integer(c.systems) << " x "
                                 << terminal_text(c.system_label) << " at site \""
                                 << terminal_text(c.site) << "\"\n";
+  for (const SiteShare& s : c.sites) {
+    if (c.sites.size() < 2) break;
+    label(out, "  site") << "\"" << terminal_text(s.name) << "\": " << grouped_integer(s.chips)
+                         << " chips, facility " << power(s.facility_power_w) << ", MFU "
+                         << significant(s.mfu, 2) << "\n";
+  }
+  if (c.wan) {
+    const WanSummary& w = *c.wan;
+    label(out, "WAN") << significant(w.bandwidth_bits_per_s / 1e12) << " Tbps slowest link, "
+                      << significant(w.hop_latency_s * 1e3) << " ms longest hop; "
+                      << scientific(w.step.bytes_per_step) << " B per step, "
+                      << significant(w.step.exposed_s) << " s exposed of "
+                      << significant(w.step.compute_s) << " s compute; efficiency "
+                      << significant(w.step.efficiency, 3) << "\n";
+  }
   const auto b = c.binding;
   label(out, "Binding constraint") << model::to_string(b) << "\n";
   label(out, "Limits (chips)");

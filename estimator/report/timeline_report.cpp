@@ -189,7 +189,10 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
              {"mfu", m.cluster.mfu},
              {"mfu_basis",
               m.cluster.chip_id.empty() ? "" : describe_mfu_basis(m.cluster.mfu_basis)},
-             {"h100e", m.cluster.h100e}}},
+             {"h100e", m.cluster.h100e},
+             {"sites", m.cluster.sites.size()},
+             {"wan_efficiency",
+              m.cluster.wan ? json(m.cluster.wan->step.efficiency) : json(nullptr)}}},
            {"train_flop", m.training.train_flop},
            {"vs_reference", refs}});
     }

@@ -30,6 +30,19 @@ struct Site {
   double pue = 1.2;    // facility / IT power, [1, 3]
 };
 
+// A WAN link between two of an actor's sites ([[actor.link]]): a run may
+// span linked sites (model/wan.hpp).
+struct SiteLink {
+  std::string site_a, site_b;       // site names as written
+  int a = 0, b = 0;                 // indices into the actor's sites
+  double bandwidth_bits_per_s = 0;  // each direction (bandwidth_tbps x 1e12)
+  // One way: latency_ms as written, or distance_km over fibre at 2e5 km/s.
+  double latency_s = 0;
+  std::optional<double> distance_km;  // when the file gives distance
+  double availability = 1.0;          // share of time the link is up, (0, 1]
+  std::int64_t line = 0;
+};
+
 struct InventoryLine {
   std::string chip_id;
   std::string system_id;  // empty: the chip's default system, else generic servers
@@ -51,6 +64,7 @@ struct Actor {
   bool centralize = false;
   std::optional<double> budget_usd;  // caps accelerator purchases; none = no cap
   std::vector<Site> sites;
+  std::vector<SiteLink> links;           // WAN links between sites; none: one site per cluster
   std::vector<InventoryLine> inventory;  // the stock at the timeline's start
   supply::ActorSupply supply;
 };
@@ -81,6 +95,16 @@ struct TrainingSettings {
   // check. An assumption, not a sourced figure; set it per scenario.
   double activation_memory_fraction = 0.25;
   std::optional<double> max_tokens;  // data available; none = unlimited
+  // Across WAN-linked sites only (model/wan.hpp): tokens per optimizer step
+  // (none: the MFU fixed point's batch rule for the model trained, 60M
+  // tokens at 405B growing as N^0.36, docs/methodology.md §2.6), inner
+  // steps per WAN synchronisation (1: synchronous; more: DiLoCo-style,
+  // arXiv 2311.08105) and the share of the compute's value that infrequent
+  // synchronisation loses (required with sync_every_steps > 1: never free).
+  std::optional<double> batch_tokens;
+  int sync_every_steps = 1;
+  double sync_penalty = 0;
+  std::string sync_penalty_basis;  // the source of sync_penalty
   // When set, goodput follows from failures at the cluster's size.
   std::optional<model::FailureModel> failures;
 };

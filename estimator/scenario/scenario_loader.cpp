@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "estimator/model/wan.hpp"
 #include "estimator/scenario/catalog_ids.hpp"
 #include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/set_override.hpp"
@@ -180,6 +181,21 @@ void read_training(TableReader& root, Scenario& scenario) {
       t.failures = model::FailureModel{*rate, *restart, *interval};
     }
   }
+  // Training across WAN-linked sites (scenario.hpp); unused without links.
+  t.batch_tokens = section->number("batch_tokens", Range::positive(1e12));
+  t.sync_every_steps =
+      static_cast<int>(section->integer("sync_every_steps", Range::closed(1, 1e6)).value_or(1));
+  const auto penalty = section->number("sync_penalty", Range::closed(0, 0.99));
+  if (t.sync_every_steps > 1 && !penalty) {
+    section->error_missing("sync_penalty",
+                           "required when sync_every_steps > 1: infrequent synchronisation "
+                           "costs efficiency (DiLoCo, arXiv 2311.08105); give the share lost "
+                           "and its source");
+  } else if (penalty && t.sync_every_steps == 1) {
+    section->error_at("sync_penalty", "applies only with sync_every_steps > 1");
+  }
+  t.sync_penalty = penalty.value_or(0.0);
+  t.sync_penalty_basis = section->string("sync_penalty_basis").value_or("");
   // goodput has no default beside the failure model, which replaces it.
   for (const auto& [key, name] :
        {std::pair<const char*, std::string>{"precision", std::string(to_string(t.precision))},
@@ -260,6 +276,62 @@ Site read_site(TableReader& reader, Actor& actor) {
   read_site_expansions(reader, site, actor);
   reader.report_unknown_keys();
   return site;
+}
+
+// [[actor.link]]: a WAN link between two of the actor's sites.
+void read_links(TableReader& reader, Actor& actor) {
+  std::vector<std::string> names;
+  for (const auto& site : actor.sites) names.push_back(site.name);
+  std::map<std::pair<int, int>, std::string> pairs;  // -> where first defined
+  for (auto& lr : reader.table_array("link")) {
+    SiteLink link;
+    link.line = lr.position("sites").first;
+    const auto sites = lr.string_list("sites", Presence::required);
+    bool sites_ok = false;
+    if (sites && sites->size() != 2) {
+      lr.error_at("sites", "must name two sites");
+    } else if (sites) {
+      int index[2] = {-1, -1};
+      for (int k = 0; k < 2; ++k) {
+        const std::string& name = (*sites)[static_cast<std::size_t>(k)];
+        for (std::size_t si = 0; si < names.size(); ++si)
+          if (names[si] == name) index[k] = static_cast<int>(si);
+        if (index[k] < 0)
+          lr.error_at("sites",
+                      "\"" + name + "\" is not a site of this actor" + did_you_mean(name, names));
+      }
+      if (index[0] >= 0 && index[1] >= 0 && index[0] == index[1]) {
+        lr.error_at("sites", "links a site to itself; name two different sites");
+      } else if (index[0] >= 0 && index[1] >= 0) {
+        link.site_a = (*sites)[0];
+        link.site_b = (*sites)[1];
+        link.a = index[0];
+        link.b = index[1];
+        const auto [first, fresh] = pairs.emplace(std::minmax(link.a, link.b), lr.location());
+        if (!fresh)
+          lr.error_at("sites", "these sites are already linked at " + first->second +
+                                   "; give one link per pair");
+        sites_ok = fresh;
+      }
+    }
+    if (auto tbps = lr.number("bandwidth_tbps", Range::positive(1e6), Presence::required))
+      link.bandwidth_bits_per_s = *tbps * 1e12;
+    const auto km = lr.number("distance_km", Range::non_negative(1e5));
+    const auto ms = lr.number("latency_ms", Range::non_negative(1e4));
+    if (km && ms) {
+      lr.error_at("latency_ms", "give distance_km or latency_ms, not both");
+    } else if (!km && !ms) {
+      lr.error_missing("distance_km", "a link needs distance_km or latency_ms");
+    } else if (km) {
+      link.distance_km = km;
+      link.latency_s = *km / model::kFiberKmPerS;
+    } else {
+      link.latency_s = *ms / 1e3;
+    }
+    link.availability = lr.number("availability", Range::unit_fraction()).value_or(1.0);
+    lr.report_unknown_keys();
+    if (sites_ok) actor.links.push_back(link);
+  }
 }
 
 // True when the model can use the line's chip (in its system) under the
@@ -469,6 +541,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
                              "duplicate site name in this actor; also defined at " + first->second);
       }
     }
+    read_links(reader, actor);
     // With [[supply]] an actor may start empty and be filled by its lines.
     const auto top_keys = root_keys;
     const bool has_supply = std::find(top_keys.begin(), top_keys.end(), "supply") != top_keys.end();

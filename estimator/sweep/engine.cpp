@@ -30,6 +30,14 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
     : scenario_(scenario),
       candidates_(list_candidates(scenario, catalog)),
       base_(build_batch(candidates_, scenario)) {
+  // The kernel sizes one site per candidate; clusters across WAN-linked
+  // sites are `estimate`'s and `timeline`'s only (issue 17).
+  for (const Actor& actor : scenario.actors) {
+    if (!actor.links.empty())
+      throw RuntimeFailure("sweep: actor \"" + actor.name +
+                           "\" has [[actor.link]] WAN links; sweeps do not yet evaluate clusters "
+                           "across sites (use estimate or timeline)");
+  }
   const EstimateResult point = estimate(scenario, catalog);
   for (const auto& r : point.references) {
     references_.push_back(r.id);

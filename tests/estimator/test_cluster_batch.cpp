@@ -148,10 +148,10 @@ TEST_CASE("a batch evaluates each column independently", "[estimator][model]") {
   CHECK(r.sustained_flops[1] == Approx(second.sustained_flops[0]));
 }
 
-TEST_CASE("the limits table keeps the output names and order chips, power, network, budget",
+TEST_CASE("the limits table keeps the output names and order chips, power, network, budget, wan",
           "[estimator][model]") {
   const std::vector<std::string> names(std::begin(kLimitNames), std::end(kLimitNames));
-  CHECK(names == std::vector<std::string>{"chips", "power", "network", "budget"});
+  CHECK(names == std::vector<std::string>{"chips", "power", "network", "budget", "wan"});
   for (std::size_t k = 0; k < kLimitCount; ++k) {
     CHECK(std::string(to_string(static_cast<Constraint>(k))) == kLimitNames[k]);
   }
