@@ -370,6 +370,9 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     cl.mfu_prediction = mfu[best].basis.prediction;
     cl.sustained_flops = out.sustained_flops[i];
     cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+    cl.electricity_usd_per_mwh = c.site->electricity_usd_per_mwh;
+    cl.electricity_defaulted = c.site->electricity_defaulted;
+    cl.budget_usd = batch.budget_usd[i];
 
     TrainingResult& tr = ar.training;
     tr.duration_s = scenario.training.duration_s;

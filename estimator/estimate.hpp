@@ -83,6 +83,11 @@ struct ClusterResult {
   training::MfuPrediction mfu_prediction;
   double sustained_flops = 0;
   double h100e = 0;
+  // Costs (the figures are metrics): the site's electricity price and
+  // whether it is its country's default; the actor's budget (+inf: none).
+  double electricity_usd_per_mwh = 0;
+  bool electricity_defaulted = false;
+  double budget_usd = model::kNoLimit;
 };
 
 struct TrainingResult {

@@ -27,7 +27,13 @@ enum class Target {
   site_pue,
   inventory_count,
   inventory_mfu,
-  inventory_price_usd
+  inventory_price_usd,
+  cost_switch_usd,
+  cost_transceiver_usd,
+  cost_facility_usd_per_mw,
+  cost_opex_fraction_per_year,
+  cost_depreciation_years,
+  site_electricity_usd_per_mwh
 };
 
 struct UncertainInput {

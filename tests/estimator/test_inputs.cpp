@@ -85,7 +85,9 @@ const std::string kKeysSentence =
     "training.activation_memory_fraction, training.bytes_per_param, network.switch_w, "
     "network.nic_transceiver_w, network.switch_transceiver_w, power.system_overhead, "
     "actor.budget_usd, actor.site.power_mw, actor.site.pue, actor.inventory.count, "
-    "actor.inventory.mfu, actor.inventory.price_usd";
+    "actor.inventory.mfu, actor.inventory.price_usd, cost.switch_usd, cost.transceiver_usd, "
+    "cost.facility_usd_per_mw, cost.opex_fraction_per_year, cost.depreciation_years, "
+    "actor.site.electricity_usd_per_mwh";
 
 }  // namespace
 
@@ -106,7 +108,13 @@ TEST_CASE("every sweep target has exactly one input-table entry, listed in suppo
                                        Target::site_pue,
                                        Target::inventory_count,
                                        Target::inventory_mfu,
-                                       Target::inventory_price_usd};
+                                       Target::inventory_price_usd,
+                                       Target::cost_switch_usd,
+                                       Target::cost_transceiver_usd,
+                                       Target::cost_facility_usd_per_mw,
+                                       Target::cost_opex_fraction_per_year,
+                                       Target::cost_depreciation_years,
+                                       Target::site_electricity_usd_per_mwh};
   REQUIRE(sweep_inputs().size() == targets.size());
   for (Target t : targets) {
     const auto n = std::count_if(sweep_inputs().begin(), sweep_inputs().end(),
