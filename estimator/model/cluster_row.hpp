@@ -138,7 +138,9 @@ T smooth_budget_systems_t(const RowT<T>& r, int tiers) {
   const T per_system_usd =
       r.system_price_usd + r.system_it_power_w * r.facility_usd_per_w +
       where(includes, splat<T>(0.0), r.chips_per_system * r.endpoints_per_chip * per_endpoint_usd);
-  return vmax(splat<T>(0.0), vmin(vfloor(r.budget_usd / per_system_usd), capacity_systems));
+  // Without a fabric to price the fabric's capacity does not bound the count.
+  const T cap = where(includes, splat<T>(kNoLimit), capacity_systems);
+  return vmax(splat<T>(0.0), vmin(vfloor(r.budget_usd / per_system_usd), cap));
 }
 
 // Largest whole number of systems whose whole capex (systems, network,

@@ -28,7 +28,8 @@ struct Row {
 
 // All-in capital per BF16 PFLOP/s at the [cost] and [network] defaults
 // (docs/costs.md): the item's price, a 3-tier fat tree's switches and
-// optics for its scale-out ports, and the facility for its power.
+// optics for its scale-out ports (none when the system's figures include
+// them, as the model counts them), and the facility for its power.
 std::optional<double> usd_per_bf16_pflop_all_in(const CompareItem& i) {
   if (!i.price_usd.value || !i.power_w.value || !i.bf16_flops.value || *i.bf16_flops.value <= 0)
     return std::nullopt;
@@ -36,7 +37,7 @@ std::optional<double> usd_per_bf16_pflop_all_in(const CompareItem& i) {
   const model::FabricSpec fabric;
   const model::FabricT<double> f = model::fabric_values<double>(fabric);
   const double ports =
-      i.scaleout_bits_per_s.value
+      i.scaleout_bits_per_s.value && !i.includes_scaleout
           ? i.chips * std::ceil(*i.scaleout_bits_per_s.value / i.chips / (fabric.port_gbps * 1e9))
           : 0.0;
   const double network =

@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "estimator/estimate.hpp"
 #include "estimator/model/cluster_batch.hpp"
 #include "estimator/model/cluster_row.hpp"
+#include "estimator/report/compare_report.hpp"
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "tests/support.hpp"
@@ -168,6 +171,12 @@ TEST_CASE("the estimate JSON says the budget binds and what share of capex each 
             share["facility"].get<double>() ==
         Approx(1.0));
   CHECK(share["network"].get<double>() > 0);
+  // The cost defaults that decide the answer are named.
+  const std::string warning = j["actors"][0]["warnings"].back().get<std::string>();
+  CHECK(warning.find(" chips with cost.facility_usd_per_mw = 4200000 (default, not in the file), "
+                     "cost.switch_usd = 36000 (default, not in the file), cost.transceiver_usd = "
+                     "550 (default, not in the file); set [cost] facility_usd_per_mw, switch_usd, "
+                     "transceiver_usd") != std::string::npos);
 }
 
 TEST_CASE("cost settings outside their range are input errors", "[estimator][cost]") {
@@ -176,7 +185,38 @@ TEST_CASE("cost settings outside their range are input errors", "[estimator][cos
     load_scenario_text("bad.toml", text, catalog());
     FAIL("no error");
   } catch (const InputErrors& e) {
-    CHECK(std::string(e.what()).find("cost.switch_usd = -1: must be in [0, 1e+08]") !=
+    CHECK(std::string(e.what()).find("cost.switch_usd = -1: must be in [0, 100000000]") !=
           std::string::npos);
   }
+}
+
+TEST_CASE("compare gives CloudMatrix 384's all-in USD per BF16 PFLOP/s and MWh per year",
+          "[estimator][cost][compare]") {
+  // Catalog: $8.2M, 559 kW all-in (scale-out included, so no network
+  // capex), 300 BF16 dense PFLOP/s. Facility 559 kW x $4.2/W = $2.3478M;
+  // ($8.2M + $2.3478M) / 300 = $35,159.3 per PFLOP/s. 559 kW x 8,766 h = 4,900.2 MWh.
+  const ComparisonResult r = compare_hardware(catalog(), {"huawei_cloudmatrix_384"});
+  std::ostringstream out;
+  report::write_compare_json(r, out);
+  const auto j = nlohmann::json::parse(out.str());
+  const auto& figures = j["items"][0]["figures"];
+  CHECK(figures["usd_per_bf16_pflop_all_in"]["value"].get<double>() ==
+        Approx((8.2e6 + 559e3 * 4.2) / 300));
+  CHECK(figures["it_mwh_per_year"]["value"].get<double>() == Approx(559e3 * 8766 / 1e6));
+}
+
+TEST_CASE("systems whose figures include their network are bought whole by the budget",
+          "[estimator][cost]") {
+  // A CloudMatrix-384-like system: $8.2M, 559 kW including its scale-out
+  // network, so no network capex. Per system $8.2M + 559 kW x $4.2/W =
+  // $10,547,800; $1B buys floor(94.81) = 94 (the fabric's one-tier capacity,
+  // 64 endpoints, does not cap it).
+  model::ClusterBatch b = nvl72_budget_batch(1e9);
+  b.chips_per_system << 384;
+  b.system_it_power_w << 559e3;
+  b.system_includes_scaleout << 1;
+  b.system_price_usd << 8.2e6;
+  const model::ClusterResults r = model::evaluate_clusters(b);
+  CHECK(r.binding[0] == static_cast<int>(model::Constraint::budget));
+  CHECK(r.systems[0] == Approx(94));
 }
