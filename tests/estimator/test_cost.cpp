@@ -220,3 +220,15 @@ TEST_CASE("systems whose figures include their network are bought whole by the b
   CHECK(r.binding[0] == static_cast<int>(model::Constraint::budget));
   CHECK(r.systems[0] == Approx(94));
 }
+
+TEST_CASE("capex says when the systems had no price", "[estimator][cost]") {
+  // No price_usd and none in the catalog for the H100: capex leaves the systems out.
+  std::string text = h100_scenario(64, 10, 1, "US");
+  text.replace(text.find("price_usd = 30000\n"), 18, "");
+  const Scenario s = load_scenario_text("noprice.toml", text, catalog());
+  const EstimateResult r = estimate(s, catalog());
+  const auto j = report::estimate_to_json(r);
+  CHECK_FALSE(j["actors"][0]["cost"]["chip_price_known"].get<bool>());
+  CHECK(j["actors"][0]["cost"]["capex_breakdown_usd"]["chips"].get<double>() == Approx(0.0));
+  CHECK(j["actors"][0]["cost"]["capex_breakdown_usd"]["network"].get<double>() == Approx(88800));
+}
