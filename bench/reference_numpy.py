@@ -115,7 +115,13 @@ def capacity(radix, tiers):
 
 
 def fabric_power(endpoints, f):
-    """Whole switches and modules for `endpoints` (array), as in fat_tree.cpp."""
+    """Power of the whole switches and modules for `endpoints` (array), as in fat_tree.cpp."""
+    switches, modules, power = fabric_counts(endpoints, f)
+    return power
+
+
+def fabric_counts(endpoints, f):
+    """Whole switches, optical modules and their power for `endpoints` (array)."""
     planes, k = f["planes"], f["switch_radix"]
     per_plane = np.ceil(endpoints / planes)
     tiers = np.ones_like(per_plane)
@@ -132,7 +138,42 @@ def fabric_power(endpoints, f):
     optical = np.maximum(0.0, 2 * tiers - 1 - copper)
     sw_modules = np.ceil(optical * endpoints / f["switch_ports_per_transceiver"])
     power = switches * f["switch_w"] + nic * f["nic_transceiver_w"] + sw_modules * f["switch_transceiver_w"]
-    return np.where(endpoints > 0, power, 0.0)
+    some = endpoints > 0
+    return np.where(some, switches, 0.0), np.where(some, nic + sw_modules, 0.0), np.where(some, power, 0.0)
+
+
+def capex_parts(systems, r, f):
+    """Systems, network and facility capital for `systems` (array), docs/costs.md."""
+    cps, epc = r["chips_per_system"], r["endpoints_per_chip"]
+    incl = r["system_includes_scaleout"] != 0
+    switches, modules, fabric_w = fabric_counts(systems * cps * epc, f)
+    network = 0.0 * systems if incl else switches * r["switch_usd"] + modules * r["transceiver_usd"]
+    it = systems * r["system_it_power_w"] + (0.0 if incl else fabric_w)
+    return systems * r["system_price_usd"], network, it * r["facility_usd_per_w"]
+
+
+def budget_systems(r, f, samples):
+    """Most whole systems whose whole capex fits the budget: the largest count by bisection
+    (capex rises with the count), +inf without a budget."""
+    budget = r["budget_usd"] + np.zeros(samples)
+    none = budget >= 1e307
+    lo = np.zeros(samples)  # fits
+    hi = np.full(samples, 1.0)
+    for _ in range(200):  # grow hi past the budget
+        fits = ~none & (sum(capex_parts(hi, r, f)) <= budget)
+        if not fits.any():
+            break
+        lo = np.where(fits, hi, lo)
+        hi = np.where(fits, hi * 2, hi)
+    for _ in range(200):
+        mid = np.floor((lo + hi) / 2)
+        active = hi - lo > 1
+        if not active.any():
+            break
+        fits = sum(capex_parts(mid, r, f)) <= budget
+        lo = np.where(active & fits, mid, lo)
+        hi = np.where(active & ~fits, mid, hi)
+    return np.where(none, np.inf, lo)
 
 
 def per_endpoint_power(tiers, f):
@@ -165,11 +206,15 @@ def table_mfu(table, chips, c1):
 COLUMN_TARGETS = {"site_power_w": "site_power_w", "pue": "pue", "mfu": "mfu", "goodput": "goodput",
                   "duration_s": "duration_s", "budget_usd": "budget_usd", "max_tokens": "max_tokens",
                   "activation_memory_fraction": "activation_memory_fraction",
-                  "bytes_per_param": "bytes_per_param"}
+                  "bytes_per_param": "bytes_per_param", "switch_usd": "switch_usd",
+                  "transceiver_usd": "transceiver_usd", "facility_usd_per_w": "facility_usd_per_w",
+                  "opex_fraction_per_year": "opex_fraction_per_year", "depreciation_s": "depreciation_s",
+                  "electricity_usd_per_mwh": "electricity_usd_per_mwh"}
 FABRIC_TARGETS = ("switch_w", "nic_transceiver_w", "switch_transceiver_w")
 TOKENS_PER_PARAM = 20.0   # Chinchilla (Hoffmann et al. 2022)
 FLOP_PER_PARAM_TOKEN = 6.0
 J_PER_MWH = 3.6e9
+S_PER_YEAR = 365.25 * 86400.0
 
 
 def failure_goodput(rate_per_chip_day, restart_h, interval_h, chips):
@@ -256,6 +301,9 @@ def evaluate(plan, samples):
             "params": best["params"],
             "energy_per_run_mwh": best["facility_w"] * best["duration_s"] / J_PER_MWH,
         }
+        for name in ("capex_usd", "capex_chips_usd", "capex_network_usd", "capex_facility_usd", "energy_usd",
+                     "annual_energy_mwh", "annual_energy_usd", "run_cost_usd", "usd_per_pflops_day"):
+            metrics[name] = best[name]
         # References run with the goodput input (not the failure model's).
         for ref, per_goodput in zip(plan["references"], plan["reference_flops_per_goodput"]):
             metrics["ratio_vs_" + ref] = metrics["sustained_flops"] / (per_goodput * best["goodput_in"])
@@ -284,10 +332,7 @@ def candidate_outcome(r, f, table, samples):
         if not over.any():
             break
         best = np.where(over, best - 1, best)
-    budget = r["budget_usd"] + zero
-    price = r["system_price_usd"] + zero
-    with np.errstate(over="ignore", divide="ignore"):
-        budget_sys = np.where(budget >= 1e307, np.inf, np.floor(budget / np.maximum(price, 1e-300)))
+    budget_sys = budget_systems(r, f, samples)
     systems = np.minimum(np.minimum(held, best), np.minimum(network, budget_sys))
     chips = systems * cps
     it = systems * sys_w + (0.0 if incl else fabric_power(chips * epc, f))
@@ -310,8 +355,22 @@ def candidate_outcome(r, f, table, samples):
     params = np.minimum(params, r["max_tokens"] / TOKENS_PER_PARAM)
     mem = chips * r["hbm_bytes_per_chip"] * (1 - r["activation_memory_fraction"]) / r["bytes_per_param"]
     params = np.minimum(params, mem)
-    return {"chips": chips, "facility_w": r["pue"] * it, "sustained": sustained, "train": train,
-            "params": params, "goodput_in": r["goodput"] + zero, "duration_s": duration}
+    chips_usd, network_usd, facility_usd = capex_parts(systems, r, f)
+    capex = chips_usd + network_usd + facility_usd
+    facility_w = r["pue"] * it
+    energy_usd = facility_w * duration / J_PER_MWH * r["electricity_usd_per_mwh"]
+    depreciation = r["depreciation_s"] + zero
+    amortised = np.where(depreciation > 0, capex * duration / np.where(depreciation > 0, depreciation, 1), 0)
+    run_cost = amortised + energy_usd + capex * r["opex_fraction_per_year"] * duration / S_PER_YEAR
+    pflops_days = sustained / 1e15 * duration / 86400
+    return {"chips": chips, "facility_w": facility_w, "sustained": sustained, "train": train,
+            "params": params, "goodput_in": r["goodput"] + zero, "duration_s": duration,
+            "capex_usd": capex, "capex_chips_usd": chips_usd + zero, "capex_network_usd": network_usd + zero,
+            "capex_facility_usd": facility_usd + zero, "energy_usd": energy_usd,
+            "annual_energy_mwh": facility_w * S_PER_YEAR / J_PER_MWH,
+            "annual_energy_usd": facility_w * S_PER_YEAR / J_PER_MWH * r["electricity_usd_per_mwh"],
+            "run_cost_usd": run_cost,
+            "usd_per_pflops_day": np.where(pflops_days > 0, run_cost / np.where(pflops_days > 0, pflops_days, 1), 0)}
 
 
 def compare(results, ours, samples):

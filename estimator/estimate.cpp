@@ -486,6 +486,9 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   cl.mfu_prediction = o.choice.basis.prediction;
   cl.sustained_flops = outcome.sustained_flops;
   cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+  cl.electricity_usd_per_mwh = c.site->electricity_usd_per_mwh;
+  cl.electricity_defaulted = c.site->electricity_defaulted;
+  cl.budget_usd = batch.budget_usd[i];
 
   WanSummary w;
   for (int s : o.ring.order) w.ring.push_back(actor.sites[static_cast<std::size_t>(s)].name);
@@ -551,6 +554,9 @@ void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candida
   cl.mfu_prediction = mfu[best].basis.prediction;
   cl.sustained_flops = out.sustained_flops[i];
   cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+  cl.electricity_usd_per_mwh = c.site->electricity_usd_per_mwh;
+  cl.electricity_defaulted = c.site->electricity_defaulted;
+  cl.budget_usd = batch.budget_usd[i];
 
   // The winner through the same equations as the batch (bit for bit).
   const model::RowT<double> row = model::row_values<double>(batch, i);

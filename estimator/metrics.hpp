@@ -20,6 +20,7 @@
 
 #include <array>
 #include <cstddef>
+#include <type_traits>
 
 #include "estimator/model/cluster_row.hpp"
 #include "power/facility.hpp"
@@ -42,7 +43,9 @@ enum class MetricStyle {
 };
 
 // The estimate JSON object that holds the metric.
-enum class MetricScope { cluster, training };
+// `cost`: the `cost` object; `capex_part`: its `capex_breakdown_usd` object
+// (keyed by the name without `capex_` and `_usd`).
+enum class MetricScope { cluster, training, cost, capex_part };
 
 struct Metric {
   const char* name;  // output name, snake_case with its unit suffix
@@ -75,11 +78,34 @@ constexpr bool same(const char* a, const char* b) {
   return *a == *b;
 }
 
+// The cost pieces several entries share (model/cost.hpp).
+template <class M>
+auto capex(const M& m) {
+  return model::capex_with_t(m.row, m.cluster.systems, m.cluster.fabric);
+}
+// A year of facility power at full draw (a cluster trains around the clock).
+template <class M>
+auto annual_energy_mwh(const M& m) {
+  using T = std::decay_t<decltype(m.row.duration_s)>;
+  return power::energy_per_run_mwh(m.cluster.facility_power_w,
+                                   model::splat<T>(model::kSecondsPerYear));
+}
+template <class M>
+auto energy_usd(const M& m) {
+  return power::energy_per_run_mwh(m.cluster.facility_power_w, m.row.duration_s) *
+         m.row.electricity_usd_per_mwh;
+}
+template <class M>
+auto run_cost(const M& m) {
+  return model::run_cost_usd_t(capex(m).total(), energy_usd(m), m.row.duration_s,
+                               m.row.depreciation_s, m.row.opex_fraction_per_year);
+}
+
 }  // namespace detail
 
 // In output order. The sweep's metrics are the swept entries in this order,
 // then one ratio per reference (sweep.hpp).
-inline constexpr std::array<Metric, 6> kMetrics = {{
+inline constexpr std::array<Metric, 15> kMetrics = {{
     detail::metric(
         "chips", "chips", [](const auto& m) { return m.cluster.chips; }, true, MetricStyle::count,
         MetricScope::cluster, "site", "site", nullptr),
@@ -102,6 +128,40 @@ inline constexpr std::array<Metric, 6> kMetrics = {{
           return power::energy_per_run_mwh(m.cluster.facility_power_w, m.row.duration_s);
         },
         true, MetricStyle::fixed, MetricScope::training, nullptr, nullptr, "Energy per run"),
+    // Total cost of ownership (model/cost.hpp), appended to the CSV.
+    detail::metric(
+        "capex_usd", "USD", [](const auto& m) { return detail::capex(m).total(); }, true,
+        MetricStyle::scientific, MetricScope::cost, nullptr, nullptr, "Capex"),
+    detail::metric(
+        "capex_chips_usd", "USD", [](const auto& m) { return detail::capex(m).chips; }, true,
+        MetricStyle::scientific, MetricScope::capex_part, nullptr, nullptr, "  systems"),
+    detail::metric(
+        "capex_network_usd", "USD", [](const auto& m) { return detail::capex(m).network; }, true,
+        MetricStyle::scientific, MetricScope::capex_part, nullptr, nullptr, "  network"),
+    detail::metric(
+        "capex_facility_usd", "USD", [](const auto& m) { return detail::capex(m).facility; }, true,
+        MetricStyle::scientific, MetricScope::capex_part, nullptr, nullptr, "  facility"),
+    detail::metric(
+        "energy_usd", "USD per run", [](const auto& m) { return detail::energy_usd(m); }, true,
+        MetricStyle::scientific, MetricScope::cost, nullptr, nullptr, "Energy cost"),
+    detail::metric(
+        "annual_energy_mwh", "MWh per year",
+        [](const auto& m) { return detail::annual_energy_mwh(m); }, true, MetricStyle::fixed,
+        MetricScope::cost, nullptr, nullptr, "Energy per year"),
+    detail::metric(
+        "annual_energy_usd", "USD per year",
+        [](const auto& m) { return detail::annual_energy_mwh(m) * m.row.electricity_usd_per_mwh; },
+        true, MetricStyle::scientific, MetricScope::cost, nullptr, nullptr, "Energy cost/year"),
+    detail::metric(
+        "run_cost_usd", "USD per run", [](const auto& m) { return detail::run_cost(m); }, true,
+        MetricStyle::scientific, MetricScope::cost, nullptr, nullptr, "Run cost"),
+    detail::metric(
+        "usd_per_pflops_day", "USD per sustained PFLOP/s-day",
+        [](const auto& m) {
+          return model::usd_per_pflops_day_t(detail::run_cost(m), m.outcome.sustained_flops,
+                                             m.row.duration_s);
+        },
+        true, MetricStyle::fixed, MetricScope::cost, nullptr, nullptr, "Cost of compute"),
 }};
 
 inline constexpr std::size_t kMetricCount = kMetrics.size();

@@ -89,6 +89,10 @@ std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenari
       if (!sp.from_system && actor.budget_usd && c.price_per_chip && *c.price_per_chip > 0 &&
           drops_chips(*actor.budget_usd / *c.price_per_chip))
         keys.push_back("power.chips_per_server");
+      // The budget pays for the network and facility too (model/cost.hpp).
+      keys.push_back("cost.facility_usd_per_mw");
+      if (!sp.includes_scaleout)
+        keys.insert(keys.end(), {"cost.switch_usd", "cost.transceiver_usd"});
       break;
     case model::Constraint::network:
       if (!sp.from_system) keys.push_back("power.chips_per_server");
@@ -242,6 +246,12 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     batch.pue[i] = c.site->pue;
     batch.budget_usd[i] = actor.budget_usd.value_or(model::kNoLimit);
     batch.system_price_usd[i] = c.price_per_chip.value_or(0.0) * sp.chips_per_system;
+    batch.switch_usd[i] = scenario.cost.switch_usd;
+    batch.transceiver_usd[i] = scenario.cost.transceiver_usd;
+    batch.facility_usd_per_w[i] = scenario.cost.facility_usd_per_w;
+    batch.electricity_usd_per_mwh[i] = c.site->electricity_usd_per_mwh;
+    batch.opex_fraction_per_year[i] = scenario.cost.opex_fraction_per_year;
+    batch.depreciation_s[i] = scenario.cost.depreciation_s;
     batch.peak_flops_per_chip[i] = c.chip->peak_flops(t.precision).value_or(0.0);
     choices[k].mfu = chosen_mfu(c, scenario, &choices[k].basis);
     choices[k].basis.step_model = uses_step_model(c, scenario);

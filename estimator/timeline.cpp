@@ -126,6 +126,7 @@ TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog) {
       tm.site_power_w = ar.cluster.site_power_w;
       tm.cluster = ar.cluster;
       tm.training = ar.training;
+      tm.metrics = ar.metrics;
       tm.vs_reference = ar.vs_reference;
       if (!ar.cluster.chip_id.empty() && !ar.binding_defaults.empty()) {
         const model::Constraint limit = ar.cluster.binding;

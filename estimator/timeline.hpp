@@ -23,6 +23,7 @@ struct TimelineMonth {
   double site_power_w = 0;                            // of the cluster's site that month
   ClusterResult cluster;
   TrainingResult training;
+  MetricValues metrics{};  // the month's cluster through the metrics table (costs among them)
   std::vector<ReferenceComparison> vs_reference;
 };
 

@@ -123,6 +123,7 @@ CompareItem system_item(const System& s, const Catalog& catalog, bool all_in) {
                                 format_number(n) + " x " + chip->id + ".scaleout_gbps",
                                 chip->provenance.is_estimated("scaleout_gbps")};
   }
+  item.includes_scaleout = s.power_includes_scaleout;
   if (all_in) {
     item.power_w = {s.power_all_in_w, s.id + ".power_all_in_kw",
                     s.provenance.is_estimated("power_all_in_kw")};

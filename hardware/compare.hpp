@@ -35,7 +35,8 @@ struct CompareItem {
   CompareFigure power_w;
   std::string power_scope;
   CompareFigure price_usd;
-  std::optional<double> h100e;  // dense bf16 / H100 SXM dense bf16
+  bool includes_scaleout = false;  // the system's figures cover its scale-out network
+  std::optional<double> h100e;     // dense bf16 / H100 SXM dense bf16
   // Efficiency: lower is better for all four.
   std::optional<double> w_per_bf16_tflop;
   std::optional<double> w_per_hbm_tbs;

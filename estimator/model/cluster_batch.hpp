@@ -85,8 +85,14 @@ inline constexpr double kFlopPerParamToken = 6.0;
   X(endpoints_per_chip)         /* scale-out switch ports per chip                         */ \
   X(site_power_w)               /* facility power available at the site, W                 */ \
   X(pue)                        /* facility power / IT power, >= 1                         */ \
-  X(budget_usd)                 /* capital for accelerators; kNoLimit when none            */ \
+  X(budget_usd)                 /* capital for systems, network, facility; kNoLimit: none  */ \
   X(system_price_usd)           /* price of one system, USD (unused without a budget)      */ \
+  X(switch_usd)                 /* price of one scale-out switch, USD (cost.hpp)           */ \
+  X(transceiver_usd)            /* price of one optical module, USD                        */ \
+  X(facility_usd_per_w)         /* facility capital per W of IT capacity, USD              */ \
+  X(electricity_usd_per_mwh)    /* the site's electricity price                            */ \
+  X(opex_fraction_per_year)     /* staff and maintenance per year / capex                  */ \
+  X(depreciation_s)             /* life over which capex is written off, s                 */ \
   X(peak_flops_per_chip)        /* dense peak at the training precision, FLOP/s            */ \
   X(mfu)                        /* model-FLOPs utilisation, (0, 1]                         */ \
   X(goodput)                    /* productive fraction of wall time, (0, 1]                */ \

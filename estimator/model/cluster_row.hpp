@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/model/cost.hpp"
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/model/goodput.hpp"
 #include "estimator/model/lanes.hpp"
@@ -62,13 +63,6 @@ T network_limit_t(const RowT<T>& r) {
   return vfloor(max_endpoints / r.endpoints_per_chip / r.chips_per_system);
 }
 
-// kNoLimit without a budget.
-template <class T>
-T budget_limit_t(const RowT<T>& r) {
-  return where(r.budget_usd == kNoLimit, splat<T>(kNoLimit),
-               vfloor(r.budget_usd / r.system_price_usd));
-}
-
 // A row is one site: the WAN never limits it. Across sites (model/wan.hpp,
 // estimate.cpp) the limit is the chips of the largest site set still worth
 // linking, set when a larger set gave less sustained FLOP/s.
@@ -114,6 +108,75 @@ T smooth_systems_t(const RowT<T>& r, T budget_w, int tiers) {
                                   r.chips_per_system * r.endpoints_per_chip *
                                       power_per_endpoint_t(static_cast<double>(tiers), r.fabric));
   return vmax(splat<T>(0.0), vmin(vfloor(budget_w / per_system_w), capacity_systems));
+}
+
+// --- the whole capex (cost.hpp) -------------------------------------------------
+// Capex of `systems` systems with their fabric `fabric`: systems at their
+// price, the fabric's switches and optics (none when the systems' own
+// figures include their scale-out share, as for power), and the facility
+// for their IT power.
+template <class T>
+CapexT<T> capex_with_t(const RowT<T>& r, T systems, const FabricSizeT<T>& fabric) {
+  const auto includes = r.system_includes_scaleout != 0.0;
+  CapexT<T> c;
+  c.chips = systems * r.system_price_usd;
+  c.network =
+      where(includes, splat<T>(0.0), network_capex_usd_t(fabric, r.switch_usd, r.transceiver_usd));
+  c.facility = it_power_with_t(r, systems, fabric.power_w) * r.facility_usd_per_w;
+  return c;
+}
+
+template <class T>
+T capex_usd_t(const RowT<T>& r, T systems) {
+  return capex_with_t(r, systems,
+                      size_fabric_t(systems * r.chips_per_system * r.endpoints_per_chip, r.fabric))
+      .total();
+}
+
+// Upper bound on the systems `budget_usd` buys with a fabric of up to
+// `tiers`: fractional switches and modules cost no more than whole ones.
+template <class T>
+T smooth_budget_systems_t(const RowT<T>& r, int tiers) {
+  const T capacity_systems = vfloor(fabric_capacity_chips_t(r, tiers) / r.chips_per_system);
+  const auto includes = r.system_includes_scaleout != 0.0;
+  const T td = splat<T>(static_cast<double>(tiers));
+  const T per_endpoint_usd =
+      network_usd_per_endpoint_t(td, r.fabric, r.switch_usd, r.transceiver_usd) +
+      power_per_endpoint_t(td, r.fabric) * r.facility_usd_per_w;
+  const T per_system_usd =
+      r.system_price_usd + r.system_it_power_w * r.facility_usd_per_w +
+      where(includes, splat<T>(0.0), r.chips_per_system * r.endpoints_per_chip * per_endpoint_usd);
+  // Without a fabric to price the fabric's capacity does not bound the count.
+  const T cap = where(includes, splat<T>(kNoLimit), capacity_systems);
+  return vmax(splat<T>(0.0), vmin(vfloor(r.budget_usd / per_system_usd), cap));
+}
+
+// Largest whole number of systems whose whole capex (systems, network,
+// facility) fits the budget; kNoLimit without a budget. Capex rises with
+// the count, so stepping down from the best smooth bound is exact (the
+// same search as power_limit_t).
+template <class T>
+T budget_limit_t(const RowT<T>& r) {
+  const auto none = r.budget_usd == kNoLimit;
+  const auto includes = r.system_includes_scaleout != 0.0;
+  T best = splat<T>(0.0);
+  auto active = !none;
+  for (int tiers = 1; tiers <= 64 && any(active); ++tiers) {
+    best = where(active, vmax(best, smooth_budget_systems_t(r, tiers)), best);
+    // Without a fabric to price, one tier's bound is exact up to rounding.
+    active = active && !includes &&
+             !(fabric_capacity_chips_t(r, tiers) >= (best + 1.0) * r.chips_per_system);
+  }
+  // Whole switches and modules cost at most a few systems more than the
+  // smooth bound. The cap only matters past 2^53 systems (a budget of
+  // systems priced near zero, with free network and facility), where a step
+  // of one no longer changes the count and the bound is exact to rounding.
+  auto over = !none && best > 0.0 && capex_usd_t(r, best) > r.budget_usd;
+  for (int step = 0; step < 256 && any(over); ++step) {
+    best = where(over, best - 1.0, best);
+    over = !none && best > 0.0 && capex_usd_t(r, best) > r.budget_usd;
+  }
+  return where(none, splat<T>(kNoLimit), best);
 }
 
 // Largest whole number of systems the site can power, the fabric growing as

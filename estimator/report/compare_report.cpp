@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "estimator/model/cost.hpp"
 #include "estimator/report/csv_writer.hpp"
 #include "estimator/report/number_format.hpp"
 #include "estimator/report/text_format.hpp"
@@ -24,6 +25,32 @@ struct Row {
   std::function<std::optional<double>(const CompareItem&)> value;
   std::function<const CompareFigure*(const CompareItem&)> figure;  // null for derived rows
 };
+
+// All-in capital per BF16 PFLOP/s at the [cost] and [network] defaults
+// (docs/costs.md): the item's price, a 3-tier fat tree's switches and
+// optics for its scale-out ports (none when the system's figures include
+// them, as the model counts them), and the facility for its power.
+std::optional<double> usd_per_bf16_pflop_all_in(const CompareItem& i) {
+  if (!i.price_usd.value || !i.power_w.value || !i.bf16_flops.value || *i.bf16_flops.value <= 0)
+    return std::nullopt;
+  const model::CostSpec cost;
+  const model::FabricSpec fabric;
+  const model::FabricT<double> f = model::fabric_values<double>(fabric);
+  const double ports =
+      i.scaleout_bits_per_s.value && !i.includes_scaleout
+          ? i.chips * std::ceil(*i.scaleout_bits_per_s.value / i.chips / (fabric.port_gbps * 1e9))
+          : 0.0;
+  const double network =
+      ports * model::network_usd_per_endpoint_t(3.0, f, cost.switch_usd, cost.transceiver_usd);
+  const double facility = *i.power_w.value * cost.facility_usd_per_w;
+  return (*i.price_usd.value + network + facility) / (*i.bf16_flops.value / 1e15);
+}
+
+// A year of the item's catalogued power at full draw (no PUE: no site).
+std::optional<double> it_mwh_per_year(const CompareItem& i) {
+  if (!i.power_w.value) return std::nullopt;
+  return *i.power_w.value * model::kSecondsPerYear / power::kJoulesPerMwh;
+}
 
 std::vector<Row> rows() {
   auto fig = [](CompareFigure CompareItem::*member) {
@@ -60,6 +87,8 @@ std::vector<Row> rows() {
       {"w_per_hbm_tb", "W per HBM TB", 1, opt(&CompareItem::w_per_hbm_tb), nullptr},
       {"usd_per_bf16_pflop", "USD per BF16 PFLOP", 1, opt(&CompareItem::usd_per_bf16_pflop),
        nullptr},
+      {"usd_per_bf16_pflop_all_in", "USD/BF16 PFLOP all-in", 1, usd_per_bf16_pflop_all_in, nullptr},
+      {"it_mwh_per_year", "IT MWh per year", 1, it_mwh_per_year, nullptr},
   };
 }
 

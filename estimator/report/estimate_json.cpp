@@ -164,6 +164,43 @@ json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
   return with_metrics(fields, metrics, MetricScope::cluster);
 }
 
+// Total cost of ownership: the metrics of the cost scopes, the run's energy,
+// the electricity price used and, when the budget binds, each part's share
+// of the capex it pays for.
+json cost_json(const ClusterResult& c, const MetricValues& metrics) {
+  json parts = json::object();
+  double capex = 0;
+  for (std::size_t k = 0; k < kMetricCount; ++k) {
+    const Metric& m = kMetrics[k];
+    if (m.scope == MetricScope::cost && detail::same(m.name, "capex_usd")) capex = metrics[k];
+    if (m.scope != MetricScope::capex_part) continue;
+    std::string key = m.name;  // capex_<part>_usd
+    parts[key.substr(6, key.size() - 10)] = metrics[k];
+  }
+  json budget = nullptr;
+  if (!std::isinf(c.budget_usd)) {
+    json shares = json::object();
+    for (const auto& item : parts.items())
+      shares[item.key()] = capex > 0 ? item.value().get<double>() / capex : 0.0;
+    budget = {{"budget_usd", c.budget_usd},
+              {"binds", c.binding == model::Constraint::budget},
+              {"share_of_capex", shares}};
+  }
+  const std::size_t energy = metric_index("energy_per_run_mwh");
+  // Prices are > 0 when given, so systems costing nothing had no price (no
+  // inventory price_usd, none in the catalog, no budget asking for one):
+  // the capex then leaves the systems out, and says so.
+  const bool price_known = !(c.systems > 0 && metrics[metric_index("capex_chips_usd")] <= 0);
+  json j = with_metrics({{"chip_price_known", price_known},
+                         {"capex_breakdown_usd", parts},
+                         {"energy_mwh", metrics[energy]},
+                         {"electricity_usd_per_mwh", c.electricity_usd_per_mwh},
+                         {"electricity_default", c.electricity_defaulted}},
+                        metrics, MetricScope::cost);
+  j["budget"] = budget;
+  return j;
+}
+
 // Each catalog figure the cluster used, by chip or system id then catalog
 // key, with its unit, estimate flag and sources.
 json catalog_figures_json(const std::vector<CitedFigure>& figures) {
@@ -260,6 +297,7 @@ json estimate_to_json(const EstimateResult& result) {
          {"inventory_total", {{"count", whole(a.inventory_count)}, {"h100e", a.inventory_h100e}}},
          {"cluster", cluster_json(a.cluster, a.metrics)},
          {"training", training_json(a.training, a.metrics)},
+         {"cost", cost_json(a.cluster, a.metrics)},
          {"vs_reference", comparisons},
          {"candidates", candidates},
          {"warnings", estimate_warnings(a)}});

@@ -27,6 +27,16 @@ json whole(double v) {
   return v;
 }
 
+// The cost figures each month reports (metrics table names, docs/costs.md):
+// what the month's cluster would cost to build and to run for a year.
+constexpr const char* kMonthCostMetrics[] = {"capex_usd", "annual_energy_mwh", "annual_energy_usd"};
+
+json month_cost_json(const TimelineMonth& m) {
+  json j = json::object();
+  for (const char* name : kMonthCostMetrics) j[name] = m.metrics[metric_index(name)];
+  return j;
+}
+
 double flow_total(const TimelineMonth& m, supply::SupplyKind kind) {
   double total = 0;
   for (const auto& f : m.flows) {
@@ -194,6 +204,7 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
              {"wan_efficiency",
               m.cluster.wan ? json(m.cluster.wan->step.efficiency) : json(nullptr)}}},
            {"train_flop", m.training.train_flop},
+           {"cost", month_cost_json(m)},
            {"vs_reference", refs}});
     }
     json overtakes = json::array();
@@ -249,6 +260,7 @@ void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
                                       "sustained_flops",
                                       "mfu",
                                       "mfu_basis"};
+  for (const char* name : kMonthCostMetrics) columns.emplace_back(name);
   for (const auto& r : result.references) columns.push_back("ratio_sustained_flops_vs_" + r.id);
   CsvWriter csv(out, std::move(columns));
   for (const auto& a : result.actors) {
@@ -270,6 +282,8 @@ void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
                                       machine_number(m.cluster.sustained_flops),
                                       machine_number(m.cluster.mfu),
                                       cluster ? describe_mfu_basis(m.cluster.mfu_basis) : ""};
+      for (const char* name : kMonthCostMetrics)
+        row.push_back(machine_number(m.metrics[metric_index(name)]));
       for (const auto& r : m.vs_reference) row.push_back(machine_number(r.ratio_sustained_flops));
       csv.row(row);
     }

@@ -74,6 +74,19 @@ std::vector<InputSpec> build_table() {
        Target::actor_attrition_per_year, InputEffect::supply},
       {"actor[].site[].expansion[].power_mw", "MW", 1e6, Range::positive(1e6), false,
        Target::site_expansion_power_w, InputEffect::supply},
+      // Costs (model/cost.hpp): network and facility prices size a budgeted cluster.
+      {"cost.switch_usd", "USD", 1, Range::closed(0, 1e8), false, Target::cost_switch_usd,
+       InputEffect::cluster_size},
+      {"cost.transceiver_usd", "USD", 1, Range::closed(0, 1e7), false, Target::cost_transceiver_usd,
+       InputEffect::cluster_size},
+      {"cost.facility_usd_per_mw", "USD/MW", 1e-6, Range::closed(0, 1e9), false,
+       Target::cost_facility_usd_per_mw, InputEffect::cluster_size},
+      {"cost.opex_fraction_per_year", "fraction", 1, Range::closed(0, 1), false,
+       Target::cost_opex_fraction_per_year, InputEffect::outputs_only},
+      {"cost.depreciation_years", "years", 365.25 * kSecondsPerDay, Range::closed(0, 50), false,
+       Target::cost_depreciation_years, InputEffect::outputs_only},
+      {"actor[].site[].electricity_usd_per_mwh", "USD/MWh", 1, Range::positive(1e4), false,
+       Target::site_electricity_usd_per_mwh, InputEffect::outputs_only},
   };
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "estimator/model/cost.hpp"
 #include "estimator/model/fat_tree.hpp"
 #include "estimator/model/goodput.hpp"
 #include "estimator/scenario/uncertain.hpp"
@@ -28,6 +29,10 @@ struct Site {
   std::string name;
   double power_w = 0;  // facility power the site can supply, W (> 0)
   double pue = 1.2;    // facility / IT power, [1, 3]
+  // Electricity price, USD/MWh (> 0): as written, else the actor's country
+  // default (model/cost.hpp; then electricity_defaulted).
+  double electricity_usd_per_mwh = 0;
+  bool electricity_defaulted = false;
 };
 
 // A WAN link between two of an actor's sites ([[actor.link]]): a run may
@@ -140,6 +145,7 @@ struct Scenario {
   std::string description;
   TrainingSettings training;
   model::FabricSpec network;
+  model::CostSpec cost;  // [cost]: prices of network and facility, opex, depreciation
   power::GenericServer generic_server;
   std::vector<Actor> actors;
   std::vector<std::string> reference_ids;

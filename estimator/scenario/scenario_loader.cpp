@@ -252,6 +252,33 @@ void read_network(TableReader& root, Scenario& scenario) {
   section->report_unknown_keys();
 }
 
+// [cost]: prices beyond the systems' (model/cost.hpp, docs/costs.md).
+void read_cost(TableReader& root, Scenario& scenario) {
+  auto section = root.table("cost");
+  model::CostSpec& c = scenario.cost;
+  const double years = input_spec(Target::cost_depreciation_years).scale_to_si;
+  const double per_mw = input_spec(Target::cost_facility_usd_per_mw).scale_to_si;
+  note_defaults(scenario, section, "cost",
+                {{"switch_usd", c.switch_usd},
+                 {"transceiver_usd", c.transceiver_usd},
+                 {"facility_usd_per_mw", c.facility_usd_per_w / per_mw},
+                 {"opex_fraction_per_year", c.opex_fraction_per_year},
+                 {"depreciation_years", c.depreciation_s / years}});
+  if (!section) return;
+  c.switch_usd =
+      section->number("switch_usd", range_of(Target::cost_switch_usd)).value_or(c.switch_usd);
+  c.transceiver_usd = section->number("transceiver_usd", range_of(Target::cost_transceiver_usd))
+                          .value_or(c.transceiver_usd);
+  if (auto v = section->number("facility_usd_per_mw", range_of(Target::cost_facility_usd_per_mw)))
+    c.facility_usd_per_w = *v * per_mw;
+  c.opex_fraction_per_year =
+      section->number("opex_fraction_per_year", range_of(Target::cost_opex_fraction_per_year))
+          .value_or(c.opex_fraction_per_year);
+  if (auto v = section->number("depreciation_years", range_of(Target::cost_depreciation_years)))
+    c.depreciation_s = *v * years;
+  section->report_unknown_keys();
+}
+
 void read_power(TableReader& root, Scenario& scenario) {
   auto section = root.table("power");
   power::GenericServer& g = scenario.generic_server;
@@ -273,6 +300,15 @@ Site read_site(TableReader& reader, Actor& actor) {
   }
   site.pue =
       reader.number("pue", range_of(Target::site_pue), Presence::required).value_or(site.pue);
+  if (auto price = reader.number("electricity_usd_per_mwh",
+                                 range_of(Target::site_electricity_usd_per_mwh))) {
+    site.electricity_usd_per_mwh = *price;
+  } else {
+    const double by_country = model::default_electricity_usd_per_mwh(actor.country.c_str());
+    site.electricity_usd_per_mwh =
+        by_country > 0 ? by_country : model::kDefaultElectricityUsdPerMwh;
+    site.electricity_defaulted = true;
+  }
   read_site_expansions(reader, site, actor);
   reader.report_unknown_keys();
   return site;
@@ -501,6 +537,21 @@ InventoryLine read_inventory_line(TableReader& reader) {
   return line;
 }
 
+// Sites without an electricity price use their country's (or the US
+// figure): listed once per price among the defaults.
+void note_electricity_defaults(Scenario& scenario, const Actor& actor) {
+  const std::string key = "actor.site.electricity_usd_per_mwh";
+  for (const Site& site : actor.sites) {
+    if (!site.electricity_defaulted) continue;
+    const bool listed = std::any_of(
+        scenario.defaulted.begin(), scenario.defaulted.end(),
+        [&](const auto& d) { return d.key == key && d.value == site.electricity_usd_per_mwh; });
+    if (!listed)
+      scenario.defaulted.push_back(
+          {key, site.electricity_usd_per_mwh, "", DefaultSource::code, ""});
+  }
+}
+
 void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) {
   const std::vector<std::string> root_keys = root.keys();
   std::map<std::string, std::string> actor_names;  // -> where first defined
@@ -564,6 +615,7 @@ void read_actors(TableReader& root, Scenario& scenario, const Catalog& catalog) 
     }
     check_pooled_lines(inventory_readers, actor, scenario, catalog);
     reader.report_unknown_keys();
+    note_electricity_defaults(scenario, actor);
     scenario.actors.push_back(std::move(actor));
   }
 }
@@ -635,6 +687,7 @@ Scenario load_scenario_text(const std::string& name, const std::string& text,
   read_training(root, scenario);
   read_network(root, scenario);
   read_power(root, scenario);
+  read_cost(root, scenario);
   read_timeline(root, scenario);
   read_actors(root, scenario, catalog);
   read_supply(root, scenario, catalog);

@@ -41,7 +41,13 @@ enum class Target {
   supply_units_per_year,
   supply_licensed_units_per_month,
   actor_attrition_per_year,
-  site_expansion_power_w
+  site_expansion_power_w,
+  cost_switch_usd,
+  cost_transceiver_usd,
+  cost_facility_usd_per_mw,
+  cost_opex_fraction_per_year,
+  cost_depreciation_years,
+  site_electricity_usd_per_mwh
 };
 
 struct UncertainInput {

@@ -214,6 +214,24 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
         case Target::inventory_price_usd:
           r.system_price_usd = v * r.chips_per_system;
           break;
+        case Target::cost_switch_usd:
+          r.switch_usd = v;
+          break;
+        case Target::cost_transceiver_usd:
+          r.transceiver_usd = v;
+          break;
+        case Target::cost_facility_usd_per_mw:
+          r.facility_usd_per_w = v;
+          break;
+        case Target::cost_opex_fraction_per_year:
+          r.opex_fraction_per_year = v;
+          break;
+        case Target::cost_depreciation_years:
+          r.depreciation_s = v;
+          break;
+        case Target::site_electricity_usd_per_mwh:
+          r.electricity_usd_per_mwh = v;
+          break;
         case Target::inventory_count:
           break;
         // Supply targets change the stock a timeline accumulates, never a
@@ -349,6 +367,7 @@ Binding Engine::bind(const UncertainInput& in, int index, double fixed) const {
         break;
       case Target::site_power_w:
       case Target::site_pue:
+      case Target::site_electricity_usd_per_mwh:
         touches = same_actor && spec.site_index == in.site;
         break;
       case Target::inventory_count:

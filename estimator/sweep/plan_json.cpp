@@ -68,6 +68,18 @@ const char* target_name(Target t) {
       return "attrition_per_year";
     case Target::site_expansion_power_w:
       return "expansion_power_w";
+    case Target::cost_switch_usd:
+      return "switch_usd";
+    case Target::cost_transceiver_usd:
+      return "transceiver_usd";
+    case Target::cost_facility_usd_per_mw:
+      return "facility_usd_per_w";
+    case Target::cost_opex_fraction_per_year:
+      return "opex_fraction_per_year";
+    case Target::cost_depreciation_years:
+      return "depreciation_s";
+    case Target::site_electricity_usd_per_mwh:
+      return "electricity_usd_per_mwh";
   }
   return "";
 }

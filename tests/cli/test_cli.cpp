@@ -230,7 +230,9 @@ TEST_CASE("estimate shows energy per run in its table, JSON and CSV", "[cli][met
   const auto csv = run_process(CLUSTERCAP_BINARY, {"estimate", "--format", "csv"});
   REQUIRE(csv.exit_code == 0);
   const std::string header = csv.out.substr(0, csv.out.find('\n'));
-  const std::string last = ",energy_per_run_mwh";
+  // Energy per run, then the cost columns (docs/costs.md) appended after it.
+  CHECK(header.find(",energy_per_run_mwh,capex_usd,") != std::string::npos);
+  const std::string last = ",run_cost_usd,usd_per_pflops_day";
   REQUIRE(header.size() > last.size());
   CHECK(header.compare(header.size() - last.size(), last.size(), last) == 0);
 }

@@ -88,7 +88,10 @@ const std::string kKeysSentence =
     "actor.inventory.mfu, actor.inventory.price_usd, supply.wafers_per_month, supply.yield, "
     "supply.packages_per_month, supply.stockpile_draw_per_month, supply.stockpile_stacks, "
     "supply.stacks_per_month, supply.dies, supply.units_per_month, supply.units_per_year, "
-    "supply.licensed_units_per_month, actor.attrition_per_year, actor.site.expansion.power_mw";
+    "supply.licensed_units_per_month, actor.attrition_per_year, actor.site.expansion.power_mw, "
+    "cost.switch_usd, cost.transceiver_usd, "
+    "cost.facility_usd_per_mw, cost.opex_fraction_per_year, cost.depreciation_years, "
+    "actor.site.electricity_usd_per_mwh";
 
 }  // namespace
 
@@ -121,7 +124,13 @@ TEST_CASE("every sweep target has exactly one input-table entry, listed in suppo
                                        Target::supply_units_per_year,
                                        Target::supply_licensed_units_per_month,
                                        Target::actor_attrition_per_year,
-                                       Target::site_expansion_power_w};
+                                       Target::site_expansion_power_w,
+                                       Target::cost_switch_usd,
+                                       Target::cost_transceiver_usd,
+                                       Target::cost_facility_usd_per_mw,
+                                       Target::cost_opex_fraction_per_year,
+                                       Target::cost_depreciation_years,
+                                       Target::site_electricity_usd_per_mwh};
   REQUIRE(sweep_inputs().size() == targets.size());
   for (Target t : targets) {
     const auto n = std::count_if(sweep_inputs().begin(), sweep_inputs().end(),

@@ -113,19 +113,26 @@ TEST_CASE(
       for (std::size_t k = 0; k < kMetricCount; ++k) {
         const Metric& m = kMetrics[k];
         INFO(file << ": actor " << ai << ", " << m.name);
-        const auto& object = actor[m.scope == MetricScope::cluster ? "cluster" : "training"];
+        // Capex parts sit in cost.capex_breakdown_usd under their part's name.
+        const bool part = m.scope == MetricScope::capex_part;
+        const std::string name =
+            part ? std::string(m.name).substr(6, std::string(m.name).size() - 10) : m.name;
+        const auto& object = m.scope == MetricScope::cluster    ? actor["cluster"]
+                             : m.scope == MetricScope::training ? actor["training"]
+                             : part ? actor["cost"]["capex_breakdown_usd"]
+                                    : actor["cost"];
         std::vector<std::string> keys;
         for (const auto& item : object.items()) keys.push_back(item.key());
-        const auto at = std::find(keys.begin(), keys.end(), m.name);
+        const auto at = std::find(keys.begin(), keys.end(), name);
         REQUIRE(at != keys.end());
-        CHECK(std::count(keys.begin(), keys.end(), m.name) == 1);
+        CHECK(std::count(keys.begin(), keys.end(), name) == 1);
         if (m.json_after != nullptr) {
           REQUIRE(at != keys.begin());
           CHECK(*(at - 1) == m.json_after);
         }
-        const double shown = object[m.name].get<double>();
+        const double shown = object[name].get<double>();
         if (m.style == MetricStyle::count) {
-          CHECK(object[m.name].is_number_integer());
+          CHECK(object[name].is_number_integer());
           CHECK(shown == Approx(r.actors[ai].metrics[k]).margin(0.5));
         } else {
           CHECK(shown == r.actors[ai].metrics[k]);
