@@ -106,7 +106,7 @@ void warn_unusable_lines(ActorResult& ar, const Actor& actor, const Scenario& sc
     const std::string& system_id = line.system_id.empty() ? chip->default_system : line.system_id;
     const System* system = system_id.empty() ? nullptr : catalog.find_system(system_id);
     auto missing = missing_for_estimate(*chip, system, scenario.training.precision,
-                                        line.mfu || scenario.training.mfu);
+                                        mfu_supplied(line.mfu, scenario.training, *chip));
     if (missing.empty()) continue;
     auto it = std::find_if(left.begin(), left.end(), [&](const Left& l) {
       return l.chip_id == chip->id && l.system_id == system_id;

@@ -145,7 +145,7 @@ std::vector<CandidateSpec> list_candidates(const Scenario& scenario, const Catal
       const System* system = resolve_system(line, *chip, catalog);
       // A chip the model cannot use joins no cluster; estimate() warns about it.
       if (!missing_for_estimate(*chip, system, scenario.training.precision,
-                                line.mfu || scenario.training.mfu)
+                                mfu_supplied(line.mfu, scenario.training, *chip))
                .empty())
         continue;
       std::string site = actor.centralize ? "" : line.site;

@@ -171,6 +171,11 @@ void read_recipe(TableReader& r, ValidationCase& c) {
   }
   if (auto gbps = r.number("scaleup_gbps", Range::positive(1e6)))
     c.machine.scaleup_bytes_per_s = *gbps * 1e9 / 8;
+  // TPU ICI: a 2D (v5e, v6e) or 3D (v4, v5p) torus instead of a switch.
+  if (auto dims = r.integer("scaleup_torus_dims", Range::closed(0, 3))) {
+    if (*dims == 1) r.error_at("scaleup_torus_dims", "must be 0 (switched), 2 or 3");
+    c.machine.scaleup_torus_dims = static_cast<int>(*dims);
+  }
   c.machine.scaleup_efficiency =
       r.number("scaleup_efficiency", Range::unit_fraction()).value_or(c.machine.scaleup_efficiency);
   c.machine.scaleout_efficiency = r.number("scaleout_efficiency", Range::unit_fraction())
@@ -284,6 +289,8 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
       w->report_unknown_keys();
     }
     read_expert_keys(r, c);
+    // Whether the recipe uses dropout (its masks are saved activations).
+    if (auto dropout = r.boolean("dropout")) c.workload.dropout = *dropout;
     if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
       r.error_at("cp",
                  "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");
@@ -317,6 +324,7 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
     c.machine.scaleup_latency_s = recipe.scaleup_latency_s;
     c.machine.scaleout_latency_s = recipe.scaleout_latency_s;
     c.machine.host_bytes_per_s = recipe.host_bytes_per_s;
+    c.machine.scaleup_torus_dims = recipe.scaleup_torus_dims;
     cases.push_back(std::move(c));
   }
   root.report_unknown_keys();

@@ -114,6 +114,17 @@ struct TrainingSettings {
   std::optional<model::FailureModel> failures;
 };
 
+// True when a chip needs no catalog MFU prior under these settings: an
+// inventory line's mfu or [training] mfu sets it, or the step model predicts
+// it, which needs the chip's HBM bandwidth (the prior is then only the
+// fallback when no layout fits). An extra chip given with --hardware thus
+// needs no MFU prior under the default mfu_model.
+inline bool mfu_supplied(const std::optional<double>& line_mfu, const TrainingSettings& t,
+                         const Chip& chip) {
+  if (line_mfu || t.mfu) return true;
+  return t.mfu_model == MfuModel::step_model && chip.hbm_bandwidth_bytes_per_s.has_value();
+}
+
 // Where a setting's value comes from when the file does not write it.
 enum class DefaultSource {
   code,     // the constant beside the field (this header, fat_tree.hpp, system_power.hpp)

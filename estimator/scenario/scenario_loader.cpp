@@ -378,7 +378,7 @@ bool line_usable(const InventoryLine& line, const Scenario& scenario, const Cata
   const std::string& system_id = line.system_id.empty() ? chip->default_system : line.system_id;
   const System* system = system_id.empty() ? nullptr : catalog.find_system(system_id);
   return missing_for_estimate(*chip, system, scenario.training.precision,
-                              line.mfu || scenario.training.mfu)
+                              mfu_supplied(line.mfu, scenario.training, *chip))
       .empty();
 }
 
@@ -439,9 +439,14 @@ void check_inventory_line(TableReader& reader, const InventoryLine& line, const 
     if (!chip->peak_flops(precision)) {
       reader.error_at("chip", "has no dense " + std::string(to_string(precision)) +
                                   " peak in the catalog; choose another [training] precision");
-    } else if (!line.mfu && !scenario.training.mfu && !chip->mfu_prior(precision)) {
-      reader.error_at("chip", "has no " + std::string(to_string(precision)) +
-                                  " MFU prior in the catalog; set mfu here or in [training]");
+    } else if (!mfu_supplied(line.mfu, scenario.training, *chip) && !chip->mfu_prior(precision)) {
+      // Under the step model the chip's HBM bandwidth would do instead.
+      reader.error_at("chip",
+                      "has no " + std::string(to_string(precision)) +
+                          (scenario.training.mfu_model == MfuModel::step_model
+                               ? " MFU prior and no hbm_bw_tbs (the step model's) in the "
+                                 "catalog; set mfu here or in [training]"
+                               : " MFU prior in the catalog; set mfu here or in [training]"));
     }
     if (!chip->hbm_bytes) {
       reader.error_at("chip", "has no hbm_gb in the catalog (needed by the memory-fit check)");

@@ -69,10 +69,32 @@ double layer_forward_flop(const Workload& w, double b) {
 struct Tier {
   double bytes_per_s, latency_s, overlap_cost;
 };
+//
+// On a torus (Machine::scaleup_torus_dims = d) the chip's bandwidth is spread
+// over 2 d links, two per dimension (one each way round that dimension's
+// ring). Consecutive ranks fill the first dimension, then the second, ...,
+// so a group of g ranks spanning `span` chips runs its rings over the
+// ceil(log_side(span)) dimensions it covers, each side domain^(1/d) chips,
+// and reaches that share of the chip's bandwidth: a bidirectional ring per
+// spanned dimension, the data split over them (the multi-dimensional
+// reduce-scatter / all-gather XLA runs on TPU pods; Jouppi et al. 2023,
+// arXiv 2304.01433, sec. 2-3: six ICI links per TPU v4 chip in a 3D torus).
+// A switched fabric gives any group the whole chip bandwidth.
+// A group `stride` ranks apart skips the floor(log_side(stride)) dimensions
+// its stride steps over whole.
+double torus_share(const Machine& m, double span, double stride) {
+  if (m.scaleup_torus_dims < 2 || span <= 1) return 1.0;
+  const double dims = m.scaleup_torus_dims;
+  const double side = std::max(2.0, std::round(std::pow(m.scaleup_domain, 1.0 / dims)));
+  const double covered = std::ceil(std::log(span) / std::log(side) - 1e-9);
+  const double skipped = std::floor(std::log(std::max(1.0, stride)) / std::log(side) + 1e-9);
+  return std::clamp(covered - skipped, 1.0, dims) / dims;
+}
 Tier tier(const Machine& m, double group_chips, double stride = 1) {
   const double span = group_chips * stride;
   if (span <= m.scaleup_domain)
-    return {m.scaleup_bytes_per_s * m.scaleup_efficiency, m.scaleup_latency_s, kScaleupOverlapCost};
+    return {m.scaleup_bytes_per_s * m.scaleup_efficiency * torus_share(m, span, stride),
+            m.scaleup_latency_s, kScaleupOverlapCost};
   const double per_domain =
       std::clamp(std::floor(m.scaleup_domain / stride), 1.0, std::max(1.0, group_chips));
   const double bytes_per_s = std::min(m.scaleout_bytes_per_s * m.scaleout_efficiency * per_domain,
@@ -151,24 +173,46 @@ namespace {
 
 // Saved activations of one layer for one microbatch, bytes per chip.
 double activation_bytes_per_layer(const Workload& w, const Layout& l, Precision precision) {
-  // Korthikanti et al. 2022: with sequence parallelism s b h (34 + 5 a s / h)
-  // / t bytes, without it s b h (10 + 24 / t + 5 a s / (h t)); selective
-  // recompute drops the 5 a s / h scores, full keeps only the layer input
-  // (2 s b h / t with SP, 2 s b h without). Of the 34: the inputs of the four
-  // linear layers (QKV 2, projection 2, MLP in 2, MLP out 8 bytes per
-  // element) are saved at the GEMM precision by Transformer Engine, halving
-  // them in FP8 (4 of the 10 replicated bytes, 10 of the 24 split ones; FP4
-  // counted as FP8: recipes keep FP8 activations). CP keeps s / cp tokens
-  // per chip and only its queries' rows of the scores, so every term
-  // divides by cp (Megatron-LM's context-parallel docs).
+  // Korthikanti et al. 2022 (arXiv 2205.05198, sec. 4.1) count, per token,
+  // for a GPT layer (h_kv = h, f = 4h, GeLU, dropout) 34 h + 5 a s bytes:
+  // the two norms' inputs 4h, the residual dropout masks 2h, the QKV and
+  // MLP inputs 2h each, Q, K and V 6h, the projection input 2h, the GeLU
+  // input and output 8h each, and the attention probabilities 2 a s, with
+  // their dropout mask a s and output 2 a s. Written from the shape, the
+  // same count gives Q 2 q, K and V 4 h_kv (q = heads x head_dim, h_kv =
+  // kv_heads x head_dim), the projection input 2 q, the MLP's first output
+  // 2 f (4 f gated: the gate and the up projection) and its second input
+  // 2 f; without dropout the masks and the dropout output go (2h and 3 a s).
+  // With sequence parallelism everything is split over TP; without it the
+  // norm inputs, masks, QKV and MLP inputs are replicated (sec. 4.2.2).
+  // Selective recompute drops the a s terms; full keeps only the layer input
+  // (2 h / t with SP, 2 h without). The four linear layers' inputs (QKV,
+  // projection, MLP in, MLP out) are saved at the GEMM precision by
+  // Transformer Engine, halving them in FP8 (FP4 counted as FP8: recipes
+  // keep FP8 activations). CP keeps s / cp tokens per chip and only its
+  // queries' rows of the scores, so every term divides by cp (Megatron-LM's
+  // context-parallel docs). Shares are in units of h bytes per token.
   const double s = w.seq_len, b = l.microbatch, h = w.hidden;
   const double t = l.tp, cp = l.cp;
   const double saved_low = low_precision(precision) ? 0.5 : 1.0;
-  const double replicated = l.sequence_parallel ? 0.0 : 6.0 + 4.0 * saved_low;
-  const double split = l.sequence_parallel ? 20.0 + 14.0 * saved_low : 14.0 + 10.0 * saved_low;
-  const double scores = 5.0 * w.heads * s / h / t;
-  double per_token_hidden = replicated + split / t + scores;
-  if (l.recompute == Recompute::selective) per_token_hidden = replicated + split / t;
+  // A mixture-of-experts model keeps the GPT count (q = h_kv = h, f = 4h,
+  // GeLU, dropout) and adds its experts' own (moe::expert_activation_bytes,
+  // which replaces that count's 19 h of MLP).
+  const bool gpt_count = moe::moe_layers(w) > 0;
+  const double q = gpt_count ? 1.0 : head_dim(w) * w.heads / h;
+  const double kv = gpt_count ? 1.0 : head_dim(w) * (w.kv_heads > 0 ? w.kv_heads : w.heads) / h;
+  const double f = gpt_count ? 4.0 : w.ffn / h;
+  const bool gated = !gpt_count && w.gated_mlp;
+  const bool dropout = gpt_count || w.dropout;
+  const double masks = dropout ? 2.0 : 0.0;
+  const double sequence_side = 4.0 + masks + 4.0 * saved_low;  // norms, masks, QKV + MLP inputs
+  const double split =
+      2.0 * q + 4.0 * kv + (2.0 * q + 2.0 * f) * saved_low + 2.0 * f * (gated ? 2.0 : 1.0);
+  const double replicated = l.sequence_parallel ? 0.0 : sequence_side;
+  const double split_all = l.sequence_parallel ? split + sequence_side : split;
+  const double scores = (dropout ? 5.0 : 2.0) * w.heads * s / h / t;
+  double per_token_hidden = replicated + split_all / t + scores;
+  if (l.recompute == Recompute::selective) per_token_hidden = replicated + split_all / t;
   if (l.recompute == Recompute::full) per_token_hidden = l.sequence_parallel ? 2.0 / t : 2.0;
   // Routed and shared experts keep their own activations (moe.hpp).
   const double experts = l.recompute == Recompute::full ? 0.0 : moe::expert_activation_bytes(w) / t;
@@ -207,15 +251,24 @@ double memory_per_chip(const Workload& w, const Layout& l, Precision precision) 
   // FSDP: the gathered weights of the layer being computed and of the one
   // prefetched behind it.
   if (l.zero == 3) states += 2.0 * params_here / layers_here * (2.0 + low_copy);
-  // 1F1B keeps up to `pp` microbatches in flight on the first stage;
-  // streamed to the host, only the layer being computed and the one being
-  // copied stay.
+  // 1F1B keeps up to pp - i microbatches in flight on stage i. When the
+  // layers do not divide evenly, the pp x ceil(layers / pp) - layers stages
+  // one layer short are the first ones (they hold the most in flight; Llama
+  // 3 405B puts 126 layers on 16 stages, the first and last one short: arXiv
+  // 2407.21783, sec. 3.3.2), so the fullest chip holds the larger of the
+  // first stage's and the first full stage's layers x in flight. Streamed to
+  // the host, only the layer being computed and the one being copied stay.
   const double sequences = w.global_batch_tokens / w.seq_len;
   const double microbatches = sequences / (l.dp * l.microbatch);
-  const double in_flight = std::min<double>(l.pp, microbatches);
+  const double short_stages = layers_here * l.pp - w.layers;
+  double layer_microbatches = layers_here * std::min(l.pp - short_stages, microbatches);
+  if (short_stages > 0) {
+    layer_microbatches =
+        std::max(layer_microbatches, (layers_here - 1) * std::min<double>(l.pp, microbatches));
+  }
   const double per_layer = activation_bytes_per_layer(w, l, precision);
   const double activations =
-      l.offload_activations ? 2.0 * per_layer : per_layer * layers_here * in_flight;
+      l.offload_activations ? 2.0 * per_layer : per_layer * layer_microbatches;
   return states + activations;
 }
 

@@ -71,6 +71,10 @@ struct Workload {
   // Attention and MLP read the same layer input and their outputs are summed
   // (GPT-J, PaLM): one TP all-reduce per layer per pass instead of two.
   bool parallel_block = false;
+  // The recipe applies dropout (GPT-3-era Megatron runs): its 1-byte masks
+  // on both residual branches and on the attention probabilities are saved
+  // activations. Llama, DeepSeek and MaxText recipes train without it.
+  bool dropout = true;
   // Mixture-of-experts and MLA shape (estimator/training/moe.hpp; 0: unused).
   double moe_ffn = 0;                     // routed and shared experts' MLP width; 0: ffn
   int shared_experts = 0;                 // always-active experts per MoE layer
@@ -93,12 +97,19 @@ struct Workload {
 struct Machine {
   // Precision of the linear layers' GEMMs (bf16, fp16, fp8, fp4).
   Precision precision = Precision::bf16;
-  double peak_flops = 0;            // dense, at `precision`, per chip
-  double bf16_peak_flops = 0;       // dense BF16: attention, output layer; 0 = peak_flops
-  double hbm_bytes = 0;             // per chip
-  double hbm_bytes_per_s = 0;       // per chip
-  double scaleup_bytes_per_s = 0;   // per chip, one direction
-  int scaleup_domain = 8;           // chips sharing the scale-up fabric
+  double peak_flops = 0;           // dense, at `precision`, per chip
+  double bf16_peak_flops = 0;      // dense BF16: attention, output layer; 0 = peak_flops
+  double hbm_bytes = 0;            // per chip
+  double hbm_bytes_per_s = 0;      // per chip
+  double scaleup_bytes_per_s = 0;  // per chip, one direction
+  int scaleup_domain = 8;          // chips sharing the scale-up fabric
+  // 0: the scale-up fabric is switched (NVSwitch, UB, xGMI full mesh): a ring
+  // over any group inside the domain reaches the chip's whole bandwidth.
+  // 2 or 3: it is a torus of that many dimensions (TPU ICI), each side
+  // domain^(1/dims) chips, the chip's bandwidth split evenly over its 2 x dims
+  // links; a group reaches only the links of the dimensions it spans
+  // (tier() in step_model.cpp).
+  int scaleup_torus_dims = 0;
   double scaleout_bytes_per_s = 0;  // per chip, one direction
   int chips = 0;                    // in the cluster
   // Per-tier network: the share of the link bandwidth a collective reaches

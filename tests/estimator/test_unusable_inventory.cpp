@@ -11,6 +11,7 @@
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/hardware_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
+#include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -63,8 +64,10 @@ TEST_CASE("a chip without an MFU prior is usable once the scenario sets mfu",
   // NVIDIA L20: rates, memory and power are catalogued, but no training run
   // gives it an MFU prior.
   const std::string lines = line("nvidia_h100_sxm", 1000) + line("nvidia_l20", 500);
-  const EstimateResult without =
-      estimate(load_scenario_text("u.toml", scenario_with("", lines), catalog()), catalog());
+  // Under the prior model (the step model needs no prior: next test).
+  const EstimateResult without = estimate(
+      load_scenario_text("u.toml", scenario_with("mfu_model = \"prior\"\n", lines), catalog()),
+      catalog());
   REQUIRE(without.actors[0].warnings.size() == 1);
   CHECK(without.actors[0].warnings[0] ==
         "nvidia_l20: 500 chips left out of every cluster: the catalog has no bf16 MFU prior; set "
@@ -78,12 +81,29 @@ TEST_CASE("a chip without an MFU prior is usable once the scenario sets mfu",
   CHECK(l20_candidate);
 }
 
+TEST_CASE("a chip without an MFU prior is usable under the step model, which predicts its MFU",
+          "[estimator][estimate][catalog][step_model]") {
+  // Issue 15: the L20 has rates, memory, HBM bandwidth and power but no
+  // prior; the default mfu_model needs none, so it joins a cluster with no
+  // warning and its MFU is the step model's.
+  const std::string lines = line("nvidia_h100_sxm", 1000) + line("nvidia_l20", 500);
+  const EstimateResult r =
+      estimate(load_scenario_text("u.toml", scenario_with("", lines), catalog()), catalog());
+  CHECK(r.actors[0].warnings.empty());
+  bool l20_predicted = false;
+  for (const auto& c : r.actors[0].candidates) {
+    if (c.chip_id != "nvidia_l20") continue;
+    l20_predicted = c.mfu_basis.step_model && c.mfu_basis.prediction.predicted && c.mfu > 0;
+  }
+  CHECK(l20_predicted);
+}
+
 TEST_CASE("a chip in a system without power names both the power and the MFU gap",
           "[estimator][estimate][catalog]") {
   // Trainium3: AWS publishes no chip or UltraServer power.
-  const std::string text =
-      scenario_with("", line("nvidia_h100_sxm", 1000) + line("aws_trainium3", 144) +
-                            "system = \"aws_trn3_ultraserver\"\n");
+  const std::string text = scenario_with(
+      "mfu_model = \"prior\"\n", line("nvidia_h100_sxm", 1000) + line("aws_trainium3", 144) +
+                                     "system = \"aws_trn3_ultraserver\"\n");
   const EstimateResult r = estimate(load_scenario_text("u.toml", text, catalog()), catalog());
   REQUIRE(r.actors[0].warnings.size() == 1);
   CHECK(r.actors[0].warnings[0] ==
@@ -94,17 +114,17 @@ TEST_CASE("a chip in a system without power names both the power and the MFU gap
 
 TEST_CASE("an actor with no usable inventory line is an input error for each line",
           "[estimator][scenario][catalog]") {
-  const std::string text =
-      scenario_with("", line("cambricon_mlu590", 1000) + line("nvidia_l20", 500));
+  const std::string text = scenario_with("mfu_model = \"prior\"\n",
+                                         line("cambricon_mlu590", 1000) + line("nvidia_l20", 500));
   const auto errors = test::error_lines([&] { load_scenario_text("u.toml", text, catalog()); });
   const std::vector<std::string> expected = {
-      "u.toml:16:8: actor.inventory.chip = \"cambricon_mlu590\": has no tdp_w and no system in "
+      "u.toml:17:8: actor.inventory.chip = \"cambricon_mlu590\": has no tdp_w and no system in "
       "the catalog; add tdp_w with --hardware",
-      "u.toml:16:8: actor.inventory.chip = \"cambricon_mlu590\": has no dense bf16 peak in the "
+      "u.toml:17:8: actor.inventory.chip = \"cambricon_mlu590\": has no dense bf16 peak in the "
       "catalog; choose another [training] precision",
-      "u.toml:16:8: actor.inventory.chip = \"cambricon_mlu590\": has no hbm_gb in the catalog "
+      "u.toml:17:8: actor.inventory.chip = \"cambricon_mlu590\": has no hbm_gb in the catalog "
       "(needed by the memory-fit check)",
-      "u.toml:20:8: actor.inventory.chip = \"nvidia_l20\": has no bf16 MFU prior in the catalog; "
+      "u.toml:21:8: actor.inventory.chip = \"nvidia_l20\": has no bf16 MFU prior in the catalog; "
       "set mfu here or in [training]",
   };
   CHECK(errors == expected);
@@ -155,4 +175,19 @@ TEST_CASE("hardware show says what each chip can be used for", "[hardware][catal
         "no estimate: at bf16 it lacks dense bf16 peak (bf16_tflops), power figure (tdp_w), "
         "memory size (hbm_gb)");
   CHECK(usable_for("nvidia_h100_sxm").rfind("estimates at ", 0) == 0);
+}
+
+TEST_CASE("an extra chip without an MFU prior is estimated by the step model",
+          "[estimator][cli][catalog][step_model]") {
+  // Issue 15: a chip given with --hardware and no mfu_bf16 needed a prior
+  // even under the default step model. With HBM bandwidth it now runs; the
+  // same chip without bandwidth is case 231 of tests/bad_inputs.
+  const auto r = test::run_process(CLUSTERCAP_BINARY,
+                                   {"estimate", "--hardware", "no_prior_chips.toml",
+                                    "extra_chip_with_bandwidth.toml", "--format", "json"},
+                                   CLUSTERCAP_BAD_INPUTS_DIR);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("\"chip\": \"test_chip_with_bandwidth\"") != std::string::npos);
+  CHECK(r.out.find("left out of every cluster") == std::string::npos);
 }

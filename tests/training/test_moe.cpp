@@ -247,10 +247,13 @@ TEST_CASE("MoE layers keep each routed copy's activations beyond the dense MLP's
   without.experts_per_token = 0;  // the shared expert's copy alone
   const double counted = ((2 * 7168.0 + 6 * 2048) - 19 * 7168.0) * 58 / 61;
   CHECK(moe::expert_activation_bytes(without) == Approx(counted));
-  const double in_flight = 16;   // pp microbatches: 8,192 sequences / (16 x 1) > 16
-  const double layers_here = 4;  // ceil(61 / 16)
+  // 61 layers on 16 stages of ceil(61 / 16) = 4: the first 3 stages are one
+  // layer short, so the fullest chip is stage 3, 4 layers x (16 - 3) in
+  // flight = 52 layer-microbatches (stage 0: 3 x 16 = 48); 8,192 sequences /
+  // (16 x 1) microbatches, more than 16.
+  const double layer_microbatches = 4 * 13;
   CHECK(memory_per_chip(w, l) - memory_per_chip(without, l) ==
-        Approx(4096.0 * (extra - counted) / 8 * layers_here * in_flight));
+        Approx(4096.0 * (extra - counted) / 8 * layer_microbatches));
   l.recompute = Recompute::full;
   CHECK(memory_per_chip(w, l) == Approx(memory_per_chip(without, l)));
 }

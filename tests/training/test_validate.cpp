@@ -312,3 +312,17 @@ TEST_CASE("validate takes several files and an error names the file it is in",
         "c.toml:2:6: case.id = \"first\": repeats a case id already in a.toml\n"
         "clustercap: 1 input error; nothing was written\n");
 }
+
+TEST_CASE("a torus of one dimension is an input error", "[training][validate][torus]") {
+  std::string text = small_case("ring", 32, 1, 1);
+  text.insert(text.find("scaleup_domain"), "scaleup_torus_dims = 1\n");
+  const auto lines = test::error_lines(
+      [&] { load_validation_cases("cases.toml", text, test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{"cases.toml:5:22: case.scaleup_torus_dims = 1: must be 0 "
+                                          "(switched), 2 or 3"});
+  // 3 is read into the machine.
+  text.replace(text.find("scaleup_torus_dims = 1"), 22, "scaleup_torus_dims = 3");
+  const auto cases = load_validation_cases("cases.toml", text, test::builtin_catalog());
+  REQUIRE(cases.size() == 1);
+  CHECK(cases[0].machine.scaleup_torus_dims == 3);
+}
