@@ -226,6 +226,25 @@ void set_input(Scenario& scenario, const UncertainInput& input, double value) {
     case Target::site_expansion_power_w:
       expansion_of(actor(), input.site, input.expansion).power_w = v;
       break;
+    case Target::cost_switch_usd:
+      scenario.cost.switch_usd = v;
+      break;
+    case Target::cost_transceiver_usd:
+      scenario.cost.transceiver_usd = v;
+      break;
+    case Target::cost_facility_usd_per_mw:
+      scenario.cost.facility_usd_per_w = v;
+      break;
+    case Target::cost_opex_fraction_per_year:
+      scenario.cost.opex_fraction_per_year = v;
+      break;
+    case Target::cost_depreciation_years:
+      scenario.cost.depreciation_s = v;
+      break;
+    case Target::site_electricity_usd_per_mwh:
+      site().electricity_usd_per_mwh = v;
+      site().electricity_defaulted = false;
+      break;
   }
 }
 

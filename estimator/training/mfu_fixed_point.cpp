@@ -121,6 +121,7 @@ Workload compute_optimal_shape(double params, int batch_unit_sequences) {
   w.kv_heads = kKvHeads;
   w.hidden = w.heads * kHeadDim;
   w.gated_mlp = true;
+  w.dropout = false;  // Llama 3 trains without dropout (no masks among the activations)
   const double ffn = ffn_for(w.hidden);
   w.ffn = kFfnGrain *
           std::round(std::clamp(ffn, kMinFfnPerHidden * w.hidden, kMaxFfnPerHidden * w.hidden) /

@@ -450,18 +450,9 @@ TEST_CASE("a collective on a torus reaches the links of the dimensions its group
 //   weights, gradients and ZeRO-1 state: 405e9 / 128 x (2 + 2 + 12 / 64).
 TEST_CASE("Llama 3 405B's activations follow its shape and its uneven stages",
           "[training][step_model][memory]") {
-  Workload w;
-  w.params = 405e9;
-  w.active_params = 405e9;
-  w.layers = 126;
-  w.hidden = 16384;
-  w.heads = 128;
-  w.kv_heads = 8;
-  w.ffn = 53248;
-  w.gated_mlp = true;
+  Workload w = llama405b_128k();  // the same shape at the 8K stage
   w.dropout = false;
   w.seq_len = 8192;
-  w.vocab = 128256;
   w.global_batch_tokens = 2048 * 8192.0;
   Layout l;
   l.tp = 8;
