@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <csignal>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -138,8 +139,16 @@ int run_mpi(int argc, char** argv) {
   // The sweep exchanges blocks from inside its OpenMP region (one thread at a time).
   MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int code = 0;
+  bool root = true;
   {
     MpiRanks ranks;
+    root = ranks.rank() == 0;
+    if (!root) {
+      // Only rank 0 writes files, so only its handler has temp files to
+      // remove and a message to print; the others stop quietly when mpirun
+      // signals them.
+      for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, SIG_DFL);
+    }
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (provided < MPI_THREAD_SERIALIZED) {
       if (ranks.rank() == 0) {
@@ -171,7 +180,10 @@ int run_mpi(int argc, char** argv) {
     }
   }
   MPI_Finalize();
-  return code;
+  // mpirun exits with rank 0's code. The others end with 0 whatever was
+  // agreed: a non-zero exit would make mpirun kill rank 0, which may still
+  // be printing or writing.
+  return root ? code : 0;
 }
 
 }  // namespace clustercap::cli
