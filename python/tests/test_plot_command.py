@@ -14,6 +14,9 @@ KINDS = {
     "estimate": ["estimate"],
     "timeline": ["timeline", os.path.join(CONFIGS, "china-2026-pooled.toml")],
     "sweep": ["sweep", os.path.join(CONFIGS, "default.toml"), "-n", "1000"],
+    # A timeline sweep (one sample per setting: the file's values) over a policy lever.
+    "timeline_sweep": ["sweep", os.path.join(CONFIGS, "china-2026-pooled.toml"),
+                       "--set", 'sweep.policy.hbm_choke=["off", "on"]'],
     "compare": ["compare", "huawei_cloudmatrix_384", "nvidia_gb200_nvl72"],
     "classify": ["classify", "nvidia_h20", "nvidia_h100_sxm"],
     "validate": ["validate"],
@@ -70,7 +73,8 @@ class PlotCommandTest(unittest.TestCase):
         self.check_refused('{"schema": "clustercap.nothing.v1"}', ["-o", "x.png"],
                            "clustercap: result.json: schema = 'clustercap.nothing.v1': not a "
                            "clustercap output this version draws (clustercap.{estimate,"
-                           "timeline,sweep,compare,classify,validate,hardware}.vN)\n")
+                           "timeline,timeline_sweep,sweep,compare,classify,validate,"
+                           "hardware}.vN)\n")
 
     def test_hardware_show_is_refused_naming_hardware_list(self):
         self.check_refused('{"schema": "clustercap.hardware.v1", "entry": {}}', ["-o", "x.png"],

@@ -181,8 +181,8 @@ class PlotTest(unittest.TestCase):
         with self.assertRaises(plot.PlotError) as caught:
             plot.figure({"schema": "other.thing"})
         self.assertEqual(str(caught.exception), "schema = 'other.thing': not a clustercap output "
-                         "this version draws (clustercap.{estimate,timeline,sweep,compare,"
-                         "classify,validate,hardware}.vN)")
+                         "this version draws (clustercap.{estimate,timeline,timeline_sweep,"
+                         "sweep,compare,classify,validate,hardware}.vN)")
 
     def test_save_writes_png_and_svg_and_refuses_other_suffixes(self):
         fig = plot.estimate(self.estimate)
