@@ -107,12 +107,12 @@ TEST_CASE("the sweep CSV has one row per statistic with grid coordinates as colu
        }) {
     CHECK(text.find(line) != std::string::npos);
   }
-  // 10 at-the-medians fields, 11 statistics of one metric, 4 binding
-  // shares, 1 reference, 5 tornado figures, 1 coefficient, R^2: 33 per
+  // 10 at-the-medians fields, 11 statistics of one metric, 5 binding
+  // shares, 1 reference, 5 tornado figures, 1 coefficient, R^2: 34 per
   // actor and point, under one header.
   std::size_t lines = 0;
   for (char c : text) lines += c == '\n';
-  CHECK(lines == 1 + 2 * 33);
+  CHECK(lines == 1 + 2 * 34);
 }
 
 TEST_CASE("sweep --samples-out writes the binding constraint by its name in the limits table",
@@ -128,9 +128,9 @@ TEST_CASE("sweep --samples-out writes the binding constraint by its name in the 
         "1,1.5,2048,budget\n"
         "2,1.1,512,chips\n"
         "3,1.2,64,network\n");
-  r.rows = {{0, 1.25, 4096, 4}};
+  r.rows = {{0, 1.25, 4096, 5}};
   std::ostringstream bad;
   CHECK_THROWS_MATCHES(
       report::write_sweep_rows_csv(r, bad), RuntimeFailure,
-      Catch::Message("internal: A, 1:binding_constraint = 4: not an index into the limits table"));
+      Catch::Message("internal: A, 1:binding_constraint = 5: not an index into the limits table"));
 }

@@ -131,8 +131,8 @@ TEST_CASE("a 1e15 USD budget at 1e-5 USD a chip prints unwrapped in JSON, CSV an
   CHECK(limit.get<double>() == Approx(1e20));
   CHECK(p.json_text.find("\"budget\": 1e+20") != std::string::npos);
   CHECK(csv_column(p, "limit_budget") == "1e+20");
-  CHECK(p.table.find("budget 1e+20 |") == std::string::npos);  // budget is the last limit
-  CHECK(p.table.find("budget 1e+20\n") != std::string::npos);
+  // The table shows the number whole, followed by the WAN limit.
+  CHECK(p.table.find("budget 1e+20 | WAN none\n") != std::string::npos);
   CHECK(p.table.find("-9") == std::string::npos);
 }
 
@@ -141,5 +141,7 @@ TEST_CASE("a limit that does not apply prints as null, an empty CSV field and no
   const Printed p = print_all(h100_scenario("", "", ""));
   CHECK(p.json["actors"][0]["cluster"]["limits"]["budget"].is_null());
   CHECK(csv_column(p, "limit_budget").empty());
-  CHECK(p.table.find("| budget none\n") != std::string::npos);
+  CHECK(p.table.find("| budget none | WAN none\n") != std::string::npos);
+  CHECK(p.json["actors"][0]["cluster"]["limits"]["wan"].is_null());
+  CHECK(csv_column(p, "limit_wan").empty());
 }
