@@ -176,6 +176,11 @@ T budget_limit_t(const RowT<T>& r) {
     best = where(over, best - 1.0, best);
     over = !none && best > 0.0 && capex_usd_t(r, best) > r.budget_usd;
   }
+  // Free network and facility: systems at their price alone, exactly (the
+  // search above loses whole systems to rounding past 2^53).
+  const auto price_only = r.facility_usd_per_w == 0.0 &&
+                          (includes || (r.switch_usd == 0.0 && r.transceiver_usd == 0.0));
+  best = where(price_only, vfloor(r.budget_usd / r.system_price_usd), best);
   return where(none, splat<T>(kNoLimit), best);
 }
 

@@ -115,10 +115,9 @@ TEST_CASE("64 H100 cost what a hand count of systems, one switch, optics and fac
 
 TEST_CASE("100,000 H100 cost and draw within 25% of SemiAnalysis's published figures",
           "[estimator][cost]") {
-  // SemiAnalysis, "100,000 H100 Clusters" (2024-06-17; docs/methodology.md
-  // R29): more than $4B of server capex (systems and their network), 1.59
-  // TWh a year, $123.9M a year of electricity at $0.078/kWh.
-  const std::string extra = "";
+  // SemiAnalysis, "100,000 H100 Clusters" (2024-06-17), docs/methodology.md R29:
+  // more than $4B of server capex (systems and their network), 1.59 TWh a
+  // year, $123.9M a year of electricity at $0.078/kWh.
   const Scenario s =
       load_scenario_text("h100k.toml", h100_scenario(100000, 400, 8, "US"), catalog());
   const EstimateResult r = estimate(s, catalog());

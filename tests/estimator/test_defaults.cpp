@@ -188,9 +188,13 @@ TEST_CASE("a held-chips limit that binds on the generic server size is named",
 TEST_CASE("a budget limit that binds on the generic server size is named",
           "[estimator][defaults]") {
   // $120.045M at the catalog's $15,000 per A100 buys 8,003 GPUs: 1,000
-  // whole servers of 8 = 8,000.
-  const ActorResult a = estimate_one(
-      scenario_text("nvidia_a100_sxm_80gb", "", 10000, 200, kNetwork, "budget_usd = 1.20045e8\n"));
+  // whole servers of 8 = 8,000 (network and facility free, so the budget
+  // buys servers alone).
+  const ActorResult a = estimate_one(scenario_text(
+      "nvidia_a100_sxm_80gb", "", 10000, 200,
+      kNetwork +
+          std::string("\n[cost]\nswitch_usd = 0\ntransceiver_usd = 0\nfacility_usd_per_mw = 0\n"),
+      "budget_usd = 1.20045e8\n"));
   CHECK(a.cluster.binding == model::Constraint::budget);
   CHECK(a.cluster.chips == Approx(8000));
   CHECK(binding_warning(a) ==

@@ -122,8 +122,11 @@ TEST_CASE("a 4096-port, 6-tier fabric's network limit prints unwrapped in JSON, 
 
 TEST_CASE("a 1e15 USD budget at 1e-5 USD a chip prints unwrapped in JSON, CSV and table",
           "[report][numbers][estimate]") {
-  // 1e15 USD / (8 x 1e-5 USD per system) = 1.25e19 systems = 1e20 chips.
-  const Printed p = print_all(h100_scenario("", "budget_usd = 1e15\n", "price_usd = 1e-5\n"));
+  // 1e15 USD / (8 x 1e-5 USD per system) = 1.25e19 systems = 1e20 chips, with
+  // network and facility free so the budget buys systems alone.
+  const Printed p = print_all(
+      h100_scenario("\n[cost]\nswitch_usd = 0\ntransceiver_usd = 0\nfacility_usd_per_mw = 0\n",
+                    "budget_usd = 1e15\n", "price_usd = 1e-5\n"));
   const auto budget = static_cast<std::size_t>(model::Constraint::budget);
   CHECK(p.result.actors[0].cluster.limits[budget] == Approx(1e20));
   const auto& limit = p.json["actors"][0]["cluster"]["limits"]["budget"];
