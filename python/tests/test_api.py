@@ -51,13 +51,18 @@ class EstimateTest(unittest.TestCase):
         from_set = clustercap.estimate(NVL72, set={POWER_KEY: 300})
         for other in (from_text, from_dict, from_set):
             self.assertEqual(without_file(other), without_file(from_file))
-        # At 300 MW the file's $2.5B budget binds before power: at the
-        # catalog's $3M per 72-chip rack, floor(2.5e9 / 3e6) = 833 racks.
+        # At 300 MW the file's $2.5B budget binds before power. With network
+        # and facility free it buys racks at the catalog's $3M per 72-chip
+        # rack, floor(2.5e9 / 3e6) = 833 racks; priced, they take a share.
         at_100 = clustercap.estimate(NVL72)["actors"][0]["cluster"]
         at_300 = from_file["actors"][0]["cluster"]
+        free = {"cost.switch_usd": 0, "cost.transceiver_usd": 0, "cost.facility_usd_per_mw": 0}
+        racks_only = clustercap.estimate(nvl72_text(300), set=free)["actors"][0]["cluster"]
         self.assertEqual(at_100["binding_constraint"], "power")
         self.assertEqual(at_300["binding_constraint"], "budget")
-        self.assertEqual(at_300["chips"], 833 * 72)
+        self.assertEqual(racks_only["binding_constraint"], "budget")
+        self.assertEqual(racks_only["chips"], 833 * 72)
+        self.assertLess(at_300["chips"], 833 * 72)
 
     @NEEDS_STDIN
     def test_every_config_as_a_dict_gives_the_files_estimate(self):
