@@ -387,7 +387,10 @@ TimelineSweepResult run_timeline_sweep(const Scenario& scenario, const Catalog& 
   result.scenario_file = scenario.file;
   result.seed = options.seed;
   result.threads = std::max(1, options.threads);
-  for (const auto& in : scenario.sweep.inputs) result.inputs.push_back(in.label());
+  // Sourced point values (competing estimates without a distribution) are
+  // not sampled, so they are not listed.
+  for (const auto& in : scenario.sweep.inputs)
+    if (!in.fixed()) result.inputs.push_back(in.label());
   result.references = scenario.reference_ids;
   result.start = scenario.timeline->start;
   result.end = scenario.timeline->end;

@@ -183,6 +183,7 @@ TEST_CASE("a point-mass sweep of the pooled China scenario gives timeline's over
   const TimelineResult t = run_timeline(s, catalog());
   const auto r = sweep::run_timeline_sweep(s, catalog(), options(1000));
   CHECK(r.samples == 1);
+  CHECK(r.inputs.empty());  // nothing sampled: the header says 0 uncertain inputs
   const auto& a = r.points[0].actors[0];
   for (std::size_t k = 0; k < a.months.size(); ++k) {
     CHECK(same(a.months[k].quantiles[2][2], t.actors[0].months[k].cluster.chips));
