@@ -187,10 +187,7 @@ json cost_json(const ClusterResult& c, const MetricValues& metrics) {
               {"share_of_capex", shares}};
   }
   const std::size_t energy = metric_index("energy_per_run_mwh");
-  // Prices are > 0 when given, so systems costing nothing had no price (no
-  // inventory price_usd, none in the catalog, no budget asking for one):
-  // the capex then leaves the systems out, and says so.
-  const bool price_known = !(c.systems > 0 && metrics[metric_index("capex_chips_usd")] <= 0);
+  const bool price_known = systems_priced(c, metrics);
   json j = with_metrics({{"chip_price_known", price_known},
                          {"capex_breakdown_usd", parts},
                          {"energy_mwh", metrics[energy]},

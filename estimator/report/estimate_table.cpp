@@ -131,6 +131,10 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
     const Metric& m = kMetrics[k];
     if (m.label != nullptr)
       label(out, m.label) << metric_text(m, a.metrics[k]) << " " << m.unit << "\n";
+    if (k == metric_index("capex_chips_usd") && !systems_priced(c, a.metrics))
+      label(out, "    unpriced")
+          << "the systems have no price (no inventory price_usd, none in the catalog): capex, "
+             "run cost and cost of compute leave them out\n";
   }
   label(out, "Largest model") << count_with_suffix(t.params) << " params on "
                               << count_with_suffix(t.tokens) << " tokens (limited by "

@@ -232,4 +232,11 @@ TEST_CASE("capex says when the systems had no price", "[estimator][cost]") {
   CHECK_FALSE(j["actors"][0]["cost"]["chip_price_known"].get<bool>());
   CHECK(j["actors"][0]["cost"]["capex_breakdown_usd"]["chips"].get<double>() == Approx(0.0));
   CHECK(j["actors"][0]["cost"]["capex_breakdown_usd"]["network"].get<double>() > 0);
+  // The table says so too, rather than a bare "systems 0 USD".
+  std::ostringstream table;
+  report::write_estimate_table(r, table);
+  CHECK_THAT(table.str(),
+             Catch::Matchers::Contains(
+                 "the systems have no price (no inventory price_usd, none in the catalog): capex, "
+                 "run cost and cost of compute leave them out\n"));
 }
