@@ -406,6 +406,29 @@ std::vector<SiteOption> multi_site_options(const std::vector<std::size_t>& group
   return options;
 }
 
+// The figures a cluster takes from its chip, system and (best) site whether
+// it spans one site or several: ids, catalog figures, system power, the
+// defaults behind its binding limit, H100e, electricity price and budget.
+// Needs cl.chips and cl.binding set.
+void set_candidate_figures(ActorResult& ar, const CandidateSpec& c, Eigen::Index i,
+                           const model::ClusterBatch& batch, const Scenario& scenario,
+                           const Catalog& catalog) {
+  ClusterResult& cl = ar.cluster;
+  cl.chip_id = c.chip->id;
+  cl.system_id = c.system != nullptr ? c.system->id : "";
+  cl.system_label = system_label(c.system, scenario.generic_server);
+  ar.catalog_figures =
+      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
+  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
+  cl.system_it_power_w = sp.it_power_w;
+  cl.system_power = sp;
+  ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
+  cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
+  cl.electricity_usd_per_mwh = c.site->electricity_usd_per_mwh;
+  cl.electricity_defaulted = c.site->electricity_defaulted;
+  cl.budget_usd = batch.budget_usd[i];
+}
+
 // Fills `ar` for a winner spanning sites: the cluster, its sites, the WAN
 // and the training outcome through the model's equations with the sites'
 // chips, their mean MFU and the WAN's efficiency.
@@ -452,11 +475,6 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
   ar.metrics = metric_values({row, assembled, outcome});
 
-  cl.chip_id = c.chip->id;
-  cl.system_id = c.system != nullptr ? c.system->id : "";
-  cl.system_label = system_label(c.system, scenario.generic_server);
-  ar.catalog_figures =
-      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
   cl.site = names;
   cl.site_power_w = site_power_w;
   cl.pue = assembled.facility_power_w / assembled.it_power_w;
@@ -465,9 +483,7 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   cl.chips_per_system = row.chips_per_system;
   cl.binding = static_cast<model::Constraint>(assembled.binding);
   for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = o.limits[k];
-  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
-  cl.system_it_power_w = sp.it_power_w;
-  cl.system_power = sp;
+  set_candidate_figures(ar, c, i, batch, scenario, catalog);
   cl.it_power_w = assembled.it_power_w;
   cl.facility_power_w = assembled.facility_power_w;
   cl.network = {static_cast<int>(assembled.fabric.tiers),
@@ -475,20 +491,15 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
                 assembled.fabric.nic_transceivers + assembled.fabric.switch_transceivers,
                 assembled.chips * row.endpoints_per_chip,
                 assembled.fabric.power_w,
-                sp.includes_scaleout,
+                cl.system_power.includes_scaleout,
                 batch.fabric[o.group_best].planes,
                 planes_default(c, scenario)};
-  ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
   cl.peak_flops = outcome.peak_flops;
   cl.mfu = site_mfu;
   cl.mfu_basis = o.choice.basis;
   cl.mfu_step_model = o.choice.basis.step_model;
   cl.mfu_prediction = o.choice.basis.prediction;
   cl.sustained_flops = outcome.sustained_flops;
-  cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
-  cl.electricity_usd_per_mwh = c.site->electricity_usd_per_mwh;
-  cl.electricity_defaulted = c.site->electricity_defaulted;
-  cl.budget_usd = batch.budget_usd[i];
 
   WanSummary w;
   for (int s : o.ring.order) w.ring.push_back(actor.sites[static_cast<std::size_t>(s)].name);
@@ -520,11 +531,6 @@ void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candida
   const CandidateSpec& c = candidates[best];
   const auto i = static_cast<Eigen::Index>(best);
   ClusterResult& cl = ar.cluster;
-  cl.chip_id = c.chip->id;
-  cl.system_id = c.system != nullptr ? c.system->id : "";
-  cl.system_label = system_label(c.system, scenario.generic_server);
-  ar.catalog_figures =
-      model_figures(catalog, cl.chip_id, cl.system_id, scenario.training.precision);
   cl.site = c.site->name;
   cl.site_power_w = c.site->power_w;
   cl.pue = c.site->pue;
@@ -533,9 +539,7 @@ void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candida
   cl.chips_per_system = batch.chips_per_system[i];
   cl.binding = static_cast<model::Constraint>(out.binding[i]);
   for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = out.limit[k][i];
-  const power::SystemPower sp = power::system_it_power(*c.chip, c.system, scenario.generic_server);
-  cl.system_it_power_w = sp.it_power_w;
-  cl.system_power = sp;
+  set_candidate_figures(ar, c, i, batch, scenario, catalog);
   cl.it_power_w = out.it_power_w[i];
   cl.facility_power_w = out.facility_power_w[i];
   cl.network = {static_cast<int>(out.network_tiers[i]),
@@ -543,20 +547,15 @@ void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candida
                 out.network_transceivers[i],
                 out.chips[i] * batch.endpoints_per_chip[i],
                 out.network_power_w[i],
-                sp.includes_scaleout,
+                cl.system_power.includes_scaleout,
                 batch.fabric[best].planes,
                 planes_default(c, scenario)};
-  ar.binding_defaults = limit_defaults(c, scenario, cl.binding);
   cl.peak_flops = out.peak_flops[i];
   cl.mfu = mfu[best].mfu;
   cl.mfu_basis = mfu[best].basis;
   cl.mfu_step_model = mfu[best].basis.step_model;
   cl.mfu_prediction = mfu[best].basis.prediction;
   cl.sustained_flops = out.sustained_flops[i];
-  cl.h100e = cl.chips * h100_equivalents_per_chip(*c.chip, scenario.training.precision, catalog);
-  cl.electricity_usd_per_mwh = c.site->electricity_usd_per_mwh;
-  cl.electricity_defaulted = c.site->electricity_defaulted;
-  cl.budget_usd = batch.budget_usd[i];
 
   // The winner through the same equations as the batch (bit for bit).
   const model::RowT<double> row = model::row_values<double>(batch, i);
