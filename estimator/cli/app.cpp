@@ -180,6 +180,18 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
   return vm;
 }
 
+// parse() for a command whose one positional argument `name` (at most
+// `count` values; -1: any number) is stored in `value`.
+template <class T>
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& shown,
+                        const char* name, T& value, int count, const std::string& command) {
+  po::options_description hidden;
+  hidden.add_options()(name, po::value<T>(&value));
+  po::positional_options_description positional;
+  positional.add(name, count);
+  return parse(args, shown, hidden, positional, command);
+}
+
 // A whole number in decimal digits only: program_options would wrap "-1" to
 // 2^64-1 and accept "+5" or " 5". Adds a message to `problems` and returns
 // nullopt when `text` is not one.
@@ -397,11 +409,7 @@ int run_estimate(const std::vector<std::string>& args, std::ostream& err) {
   add_common(desc, common, true);
   add_sources_option(desc, sources_raw);
   add_set_option(desc, sets);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  const auto vm = parse(args, desc, hidden, positional, "estimate");
+  const auto vm = parse(args, desc, "scenario", scenario_path, 1, "estimate");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap estimate [SCENARIO.toml] [--format table|json|csv] [--output FILE] "
@@ -498,11 +506,7 @@ int run_timeline_command(const std::vector<std::string>& args, std::ostream& err
   add_common(desc, common, true);
   add_sources_option(desc, sources_raw);
   add_set_option(desc, sets);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  const auto vm = parse(args, desc, hidden, positional, "timeline");
+  const auto vm = parse(args, desc, "scenario", scenario_path, 1, "timeline");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap timeline SCENARIO.toml [--format table|json|csv] [--output FILE]\n"
@@ -539,11 +543,7 @@ int run_validate_command(const std::vector<std::string>& args) {
   add_common(desc, common, true);
   desc.add_options()("threads,t", po::value<std::string>(&threads_text)->default_value("1"),
                      "threads for the layout search, 1 to 1024");
-  po::positional_options_description positional;
-  positional.add("cases", -1);
-  po::options_description hidden;
-  hidden.add_options()("cases", po::value<std::vector<std::string>>(&case_paths));
-  const auto vm = parse(args, desc, hidden, positional, "validate");
+  const auto vm = parse(args, desc, "cases", case_paths, -1, "validate");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap validate [CASES.toml...] [--threads T] [--format table|json|csv]\n\n"
@@ -633,11 +633,7 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& err,
       "plan-out", po::value<std::string>(&plan_out),
       "write the evaluation plan (candidates, inputs, bindings) as JSON for an independent "
       "re-implementation, e.g. bench/reference_numpy.py");
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>(&scenario_path));
-  const auto vm = parse(args, desc, hidden, positional, "sweep");
+  const auto vm = parse(args, desc, "scenario", scenario_path, 1, "sweep");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap sweep SCENARIO.toml [--samples N] [--seed S] [--threads T]\n"
@@ -850,11 +846,7 @@ int run_compare(const std::vector<std::string>& args, std::ostream& err) {
   std::vector<std::string> ids;
   po::options_description desc("compare options");
   add_common(desc, common, true);
-  po::options_description hidden;
-  hidden.add_options()("id", po::value<std::vector<std::string>>(&ids));
-  po::positional_options_description positional;
-  positional.add("id", -1);
-  const auto vm = parse(args, desc, hidden, positional, "compare");
+  const auto vm = parse(args, desc, "id", ids, -1, "compare");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap compare ID ID... [--format table|json|csv] [--output FILE]\n\n"
@@ -1004,11 +996,7 @@ int run_classify(const std::vector<std::string>& args, std::ostream& err) {
                            [&, p](const std::string& v) { h.rates.emplace_back(p, v); }),
                        ("hypothetical chip: dense " + std::string(to_string(p)) + " rate").c_str());
   }
-  po::positional_options_description positional;
-  positional.add("id", -1);
-  po::options_description hidden;
-  hidden.add_options()("id", po::value<std::vector<std::string>>(&ids));
-  const auto vm = parse(args, desc, hidden, positional, "classify");
+  const auto vm = parse(args, desc, "id", ids, -1, "classify");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap classify ID... [--rule 2022-10|2023-10|2024-12|2026-01|all] "
@@ -1109,11 +1097,7 @@ int run_plot(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")(
       "output,o", po::value<std::string>(&output),
       "the figure to write: FILE.png, FILE.svg or FILE.pdf (the suffix picks the format)");
-  po::options_description hidden;
-  hidden.add_options()("result", po::value<std::string>(&result_path));
-  po::positional_options_description positional;
-  positional.add("result", 1);
-  const auto vm = parse(args, desc, hidden, positional, "plot");
+  const auto vm = parse(args, desc, "result", result_path, 1, "plot");
   if (vm.count("help")) {
     return emit_stdout(help_text(
         "usage: clustercap plot RESULT.json --output FIG.png|FIG.svg\n\n"
