@@ -80,6 +80,18 @@ const char* target_name(Target t) {
       return "depreciation_s";
     case Target::site_electricity_usd_per_mwh:
       return "electricity_usd_per_mwh";
+    case Target::link_bandwidth_tbps:
+      return "link_bandwidth_bits_per_s";
+    case Target::link_distance_km:
+      return "link_distance_km";
+    case Target::link_latency_ms:
+      return "link_latency_s";
+    case Target::link_availability:
+      return "link_availability";
+    case Target::sync_every_steps:
+      return "sync_every_steps";
+    case Target::sync_penalty:
+      return "sync_penalty";
   }
   return "";
 }
