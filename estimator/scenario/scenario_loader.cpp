@@ -183,20 +183,23 @@ void read_training(TableReader& root, Scenario& scenario) {
   }
   // Training across WAN-linked sites (scenario.hpp); unused without links.
   t.batch_tokens = section->number("batch_tokens", Range::positive(1e12));
-  t.sync_every_steps = static_cast<int>(
-      section->integer("sync_every_steps", range_of(Target::sync_every_steps)).value_or(1));
+  const auto every = section->integer("sync_every_steps", range_of(Target::sync_every_steps));
+  t.sync_every_steps = static_cast<int>(every.value_or(1));
   // A distribution of sync_every_steps has samples above 1 whatever its median.
   const bool every_varies =
       std::any_of(scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
                   [](const auto& in) { return in.indexed_key == "training.sync_every_steps"; });
   const auto penalty = section->number("sync_penalty", range_of(Target::sync_penalty));
-  if ((t.sync_every_steps > 1 || every_varies) && !penalty) {
+  // A value already reported as invalid says nothing about the other key.
+  const bool reported =
+      (section->has("sync_every_steps") && !every) || (section->has("sync_penalty") && !penalty);
+  if (!reported && (t.sync_every_steps > 1 || every_varies) && !penalty) {
     section->error_missing("sync_penalty",
                            std::string(every_varies ? "required when sync_every_steps varies"
                                                     : "required when sync_every_steps > 1") +
                                ": infrequent synchronisation costs efficiency (DiLoCo, arXiv "
                                "2311.08105); give the share lost and its source");
-  } else if (penalty && t.sync_every_steps == 1 && !every_varies) {
+  } else if (!reported && penalty && t.sync_every_steps == 1 && !every_varies) {
     section->error_at("sync_penalty", "applies only with sync_every_steps > 1");
   }
   t.sync_penalty = penalty.value_or(0.0);
@@ -363,7 +366,9 @@ void read_links(TableReader& reader, Actor& actor) {
     if (km && ms) {
       lr.error_at("latency_ms", "give distance_km or latency_ms, not both");
     } else if (!km && !ms) {
-      lr.error_missing("distance_km", "a link needs distance_km or latency_ms");
+      // An invalid value was reported where it is; only a missing one here.
+      if (!lr.has("distance_km") && !lr.has("latency_ms"))
+        lr.error_missing("distance_km", "a link needs distance_km or latency_ms");
     } else if (km) {
       link.distance_km = km;
       link.latency_s = *km / model::kFiberKmPerS;

@@ -8,16 +8,18 @@ namespace clustercap::sweep {
 
 MultiSiteSampler::MultiSiteSampler(const Scenario& scenario, const Catalog& catalog,
                                    const std::vector<std::pair<std::string, double>>& grid)
-    : original_(scenario), catalog_(catalog), base_(scenario) {
+    : original_(scenario), catalog_(catalog) {
   for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
     if (!scenario.actors[a].links.empty()) linked_.push_back(a);
   }
+  if (linked_.empty()) return;  // the kernel's path alone: nothing to copy
+  base_ = scenario;
   const auto& inputs = scenario.sweep.inputs;
   sampled_.assign(inputs.size(), 1);
   for (const auto& [key, value] : grid) {
     UncertainInput probe;
     bind_grid_key(scenario.sweep, key, probe);  // the loader checked it binds
-    set_input(base_, probe, value);
+    set_input(*base_, probe, value);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       if (inputs[i].indexed_key == probe.indexed_key) sampled_[i] = 0;
     }
@@ -25,7 +27,7 @@ MultiSiteSampler::MultiSiteSampler(const Scenario& scenario, const Catalog& cata
 }
 
 EstimateResult MultiSiteSampler::estimate_at(const std::vector<double>& values) const {
-  Scenario s = base_;
+  Scenario s = *base_;
   const auto& inputs = original_.sweep.inputs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (sampled_[i] != 0) set_input(s, inputs[i], values[i]);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,7 +52,7 @@ class MultiSiteSampler {
 
   const Scenario& original_;
   const Catalog& catalog_;
-  Scenario base_;                    // with this grid point's values written in
+  std::optional<Scenario> base_;     // with this grid point's values; only with links
   std::vector<char> sampled_;        // per input: drawn per sample (not fixed by the grid)
   std::vector<std::size_t> linked_;  // actors with links
 };

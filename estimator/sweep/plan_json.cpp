@@ -6,6 +6,7 @@
 #include "estimator/scenario/copula.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::sweep {
 namespace {
@@ -100,6 +101,14 @@ const char* target_name(Target t) {
 
 std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, std::uint64_t seed) {
   using json = nlohmann::ordered_json;
+  // The plan is the kernel's one-site candidates; a cluster across linked
+  // sites is `estimate`'s per sample (multi_site.hpp), which no plan holds.
+  for (const Actor& actor : scenario.actors) {
+    if (!actor.links.empty())
+      throw RuntimeFailure("sweep plan: actor \"" + actor.name +
+                           "\" has [[actor.link]] WAN links; its samples run estimate across "
+                           "sites, which the plan's one-site columns cannot describe");
+  }
   const Engine engine(scenario, catalog, {});
   const Copula copula = make_copula(scenario);
   const model::ClusterBatch& b = engine.base();

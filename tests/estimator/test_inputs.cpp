@@ -67,7 +67,7 @@ std::string scenario_with(const std::string& section, const std::string& key,
   };
   if (section == "actor.link") {  // a second site and the link between them
     sections.insert(sections.begin() + 7,
-                    {"actor.site", {{"name", "\"dc2\""}, {"power_mw", "300"}}});
+                    {"actor.site", {{"name", "\"dc2\""}, {"power_mw", "300"}, {"pue", "1.2"}}});
     sections.back().second.emplace_back("site", "\"dc\"");
     sections.push_back({"actor.link",
                         {{"sites", "[\"dc\", \"dc2\"]"},

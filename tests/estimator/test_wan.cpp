@@ -312,10 +312,10 @@ TEST_CASE("a grid key naming a link the actor does not have is an input error", 
   const std::vector<std::string> errors =
       test::error_lines([&] { load_scenario_text("gulf.toml", text, catalog()); });
   CHECK(errors == std::vector<std::string>{
-                      "gulf.toml:40:1: sweep.grid.actor[0].link[1].bandwidth_tbps = [...]: names "
+                      "gulf.toml:33:37: sweep.grid.actor[0].link[1].bandwidth_tbps = [...]: names "
                       "actor[0].link[1], which does not exist: indices are 0-based and actor[0] "
                       "has only link[0]",
-                      "gulf.toml:41:1: sweep.grid.training.sync_every_steps = [...]: needs "
+                      "gulf.toml:34:31: sweep.grid.training.sync_every_steps = [...]: needs "
                       "[training] sync_every_steps > 1 and its sourced sync_penalty in the file "
                       "(infrequent synchronisation is never free)"});
 }
@@ -334,6 +334,18 @@ TEST_CASE("a distribution of sync_every_steps needs the sourced penalty, and the
       load_scenario_text("gulf.toml", gulf(10, 1000, every + "sync_penalty = 0.02\n"), catalog());
   REQUIRE(s.sweep.inputs.size() == 1);
   CHECK(s.sweep.inputs[0].target == sweep::Target::sync_every_steps);
+}
+
+TEST_CASE("the sweep plan refuses WAN-linked sites it cannot describe", "[wan][sweep]") {
+  const Scenario s = load_scenario_text("gulf.toml", gulf(10, 1000), catalog());
+  try {
+    sweep::sweep_plan_json(s, catalog(), 1);
+    FAIL("expected a runtime failure");
+  } catch (const RuntimeFailure& e) {
+    CHECK(std::string(e.what()) ==
+          "sweep plan: actor \"buyer\" has [[actor.link]] WAN links; its samples run estimate "
+          "across sites, which the plan's one-site columns cannot describe");
+  }
 }
 
 TEST_CASE("each site's chips pay that site's electricity price", "[wan][estimator][cost]") {
