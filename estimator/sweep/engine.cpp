@@ -111,6 +111,7 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
           break;
         case InputEffect::outputs_only:
         case InputEffect::supply:
+        case InputEffect::multi_site:
           break;
       }
     }
@@ -346,6 +347,8 @@ Binding Engine::bind(const UncertainInput& in, int index, double fixed) const {
   b.fixed = fixed;
   b.actor = in.actor;
   b.line = in.inventory;
+  // No kernel row: an actor with links runs each sample through `estimate`.
+  if (input_spec(in.target).effect == InputEffect::multi_site) return b;
   for (std::size_t c = 0; c < candidates_.size(); ++c) {
     const CandidateSpec& spec = candidates_[c];
     const bool same_actor = static_cast<int>(spec.actor) == in.actor;
@@ -374,14 +377,6 @@ Binding Engine::bind(const UncertainInput& in, int index, double fixed) const {
       case Target::inventory_count:
         touches = false;
         break;  // via counts
-      case Target::link_bandwidth_tbps:
-      case Target::link_distance_km:
-      case Target::link_latency_ms:
-      case Target::link_availability:
-      case Target::sync_every_steps:
-      case Target::sync_penalty:
-        touches = false;  // multi_site.hpp
-        break;
       default:
         touches = true;
     }
