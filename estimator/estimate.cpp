@@ -442,6 +442,10 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   model::RowT<double> row = model::row_values<double>(batch, i);
   model::AssembledT<double> assembled{};
   double site_power_w = 0, mfu_chips = 0;
+  // Each site's chips draw at its own electricity price: the run's energy
+  // cost is the sum over sites, i.e. the price weighted by facility power.
+  double price_w = 0;
+  bool price_defaulted = false;
   std::string names;
   for (std::size_t m = 0; m < o.members.size(); ++m) {
     const CandidateSpec& s = candidates[o.members[m]];
@@ -464,6 +468,8 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
     assembled.fabric.power_w += fabric.power_w;
     site_power_w += s.site->power_w;
     mfu_chips += o.mfu[m] * chips;
+    price_w += facility_w * r.electricity_usd_per_mwh;
+    price_defaulted = price_defaulted || s.site->electricity_defaulted;
     names += (names.empty() ? "" : " + ") + s.site->name;
   }
   for (std::size_t k = 0; k < model::kLimitCount; ++k) assembled.limits[k] = o.limits[k];
@@ -472,6 +478,8 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   // The model's equations with the WAN's efficiency folded into the MFU:
   // sustained = chips x peak x (site MFU x efficiency) x goodput.
   row.mfu = site_mfu * o.step.efficiency;
+  if (assembled.facility_power_w > 0)
+    row.electricity_usd_per_mwh = price_w / assembled.facility_power_w;
   const model::OutcomeT<double> outcome = model::outcome_t(row, assembled.chips);
   ar.metrics = metric_values({row, assembled, outcome});
 
@@ -484,6 +492,8 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   cl.binding = static_cast<model::Constraint>(assembled.binding);
   for (std::size_t k = 0; k < model::kLimitCount; ++k) cl.limits[k] = o.limits[k];
   set_candidate_figures(ar, c, i, batch, scenario, catalog);
+  cl.electricity_usd_per_mwh = row.electricity_usd_per_mwh;
+  cl.electricity_defaulted = price_defaulted;
   cl.it_power_w = assembled.it_power_w;
   cl.facility_power_w = assembled.facility_power_w;
   cl.network = {static_cast<int>(assembled.fabric.tiers),

@@ -115,8 +115,10 @@ struct ClusterResult {
   // first; `wan` set when it spans more than one.
   std::vector<SiteShare> sites;
   std::optional<WanSummary> wan;
-  // Costs (the figures are metrics): the site's electricity price and
-  // whether it is its country's default; the actor's budget (+inf: none).
+  // Costs (the figures are metrics): the site's electricity price (across
+  // sites: each site's price weighted by its facility power, so energy cost
+  // is the sum of the sites') and whether any is its country's default; the
+  // actor's budget (+inf: none).
   double electricity_usd_per_mwh = 0;
   bool electricity_defaulted = false;
   double budget_usd = model::kNoLimit;

@@ -87,6 +87,20 @@ std::vector<InputSpec> build_table() {
        Target::cost_depreciation_years, InputEffect::outputs_only},
       {"actor[].site[].electricity_usd_per_mwh", "USD/MWh", 1, Range::positive(1e4), false,
        Target::site_electricity_usd_per_mwh, InputEffect::outputs_only},
+      // WAN links and infrequent synchronisation (model/wan.hpp): the
+      // ranges scenario_loader.cpp has always applied.
+      {"actor[].link[].bandwidth_tbps", "Tbps", 1e12, Range::positive(1e6), false,
+       Target::link_bandwidth_tbps, InputEffect::multi_site},
+      {"actor[].link[].distance_km", "km", 1, Range::non_negative(1e5), false,
+       Target::link_distance_km, InputEffect::multi_site},
+      {"actor[].link[].latency_ms", "ms", 1e-3, Range::non_negative(1e4), false,
+       Target::link_latency_ms, InputEffect::multi_site},
+      {"actor[].link[].availability", "fraction", 1, Range::unit_fraction(), false,
+       Target::link_availability, InputEffect::multi_site},
+      {"training.sync_every_steps", "steps", 1, Range::closed(1, 1e6), true,
+       Target::sync_every_steps, InputEffect::multi_site},
+      {"training.sync_penalty", "fraction", 1, Range::closed(0, 0.99), false, Target::sync_penalty,
+       InputEffect::multi_site},
   };
 }
 

@@ -29,6 +29,8 @@ enum class InputEffect {
   step_model,    // MFU only through the step model (the run length sets the model trained)
   outputs_only,  // only reported outputs (tokens, memory fit), never size or FLOP/s
   supply,        // what a timeline's supply delivers (stock per month): `sweep` on a [timeline]
+  multi_site,    // clusters across WAN-linked sites only: those samples run `estimate`
+                 // (multi_site.hpp)
 };
 
 struct InputSpec {

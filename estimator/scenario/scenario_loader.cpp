@@ -183,15 +183,23 @@ void read_training(TableReader& root, Scenario& scenario) {
   }
   // Training across WAN-linked sites (scenario.hpp); unused without links.
   t.batch_tokens = section->number("batch_tokens", Range::positive(1e12));
-  t.sync_every_steps =
-      static_cast<int>(section->integer("sync_every_steps", Range::closed(1, 1e6)).value_or(1));
-  const auto penalty = section->number("sync_penalty", Range::closed(0, 0.99));
-  if (t.sync_every_steps > 1 && !penalty) {
+  const auto every = section->integer("sync_every_steps", range_of(Target::sync_every_steps));
+  t.sync_every_steps = static_cast<int>(every.value_or(1));
+  // A distribution of sync_every_steps has samples above 1 whatever its median.
+  const bool every_varies =
+      std::any_of(scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
+                  [](const auto& in) { return in.indexed_key == "training.sync_every_steps"; });
+  const auto penalty = section->number("sync_penalty", range_of(Target::sync_penalty));
+  // A value already reported as invalid says nothing about the other key.
+  const bool reported =
+      (section->has("sync_every_steps") && !every) || (section->has("sync_penalty") && !penalty);
+  if (!reported && (t.sync_every_steps > 1 || every_varies) && !penalty) {
     section->error_missing("sync_penalty",
-                           "required when sync_every_steps > 1: infrequent synchronisation "
-                           "costs efficiency (DiLoCo, arXiv 2311.08105); give the share lost "
-                           "and its source");
-  } else if (penalty && t.sync_every_steps == 1) {
+                           std::string(every_varies ? "required when sync_every_steps varies"
+                                                    : "required when sync_every_steps > 1") +
+                               ": infrequent synchronisation costs efficiency (DiLoCo, arXiv "
+                               "2311.08105); give the share lost and its source");
+  } else if (!reported && penalty && t.sync_every_steps == 1 && !every_varies) {
     section->error_at("sync_penalty", "applies only with sync_every_steps > 1");
   }
   t.sync_penalty = penalty.value_or(0.0);
@@ -350,21 +358,25 @@ void read_links(TableReader& reader, Actor& actor) {
         sites_ok = fresh;
       }
     }
-    if (auto tbps = lr.number("bandwidth_tbps", Range::positive(1e6), Presence::required))
-      link.bandwidth_bits_per_s = *tbps * 1e12;
-    const auto km = lr.number("distance_km", Range::non_negative(1e5));
-    const auto ms = lr.number("latency_ms", Range::non_negative(1e4));
+    if (auto tbps =
+            lr.number("bandwidth_tbps", range_of(Target::link_bandwidth_tbps), Presence::required))
+      link.bandwidth_bits_per_s = *tbps * input_spec(Target::link_bandwidth_tbps).scale_to_si;
+    const auto km = lr.number("distance_km", range_of(Target::link_distance_km));
+    const auto ms = lr.number("latency_ms", range_of(Target::link_latency_ms));
     if (km && ms) {
       lr.error_at("latency_ms", "give distance_km or latency_ms, not both");
     } else if (!km && !ms) {
-      lr.error_missing("distance_km", "a link needs distance_km or latency_ms");
+      // An invalid value was reported where it is; only a missing one here.
+      if (!lr.has("distance_km") && !lr.has("latency_ms"))
+        lr.error_missing("distance_km", "a link needs distance_km or latency_ms");
     } else if (km) {
       link.distance_km = km;
       link.latency_s = *km / model::kFiberKmPerS;
     } else {
       link.latency_s = *ms / 1e3;
     }
-    link.availability = lr.number("availability", Range::unit_fraction()).value_or(1.0);
+    link.availability =
+        lr.number("availability", range_of(Target::link_availability)).value_or(1.0);
     lr.report_unknown_keys();
     if (sites_ok) actor.links.push_back(link);
   }

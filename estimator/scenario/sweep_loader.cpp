@@ -555,6 +555,10 @@ std::string missing_index(const Scenario& scenario, const sweep::UncertainInput&
     return intro + actor + ".inventory[" + std::to_string(in.inventory) + "]" + rule +
            valid_indices(actor, "inventory", a.inventory.size());
   }
+  if (in.link >= 0 && static_cast<std::size_t>(in.link) >= a.links.size()) {
+    return intro + actor + ".link[" + std::to_string(in.link) + "]" + rule +
+           valid_indices(actor, "link", a.links.size());
+  }
   if (in.expansion >= 0 && in.site >= 0) {
     const Site& site = a.sites[static_cast<std::size_t>(in.site)];
     const std::string owner = actor + ".site[" + std::to_string(in.site) + "]";
@@ -654,6 +658,18 @@ std::string without_effect(const Scenario& scenario, const Catalog& catalog,
                "its inventory line";
       }
       return "";
+    case Target::sync_every_steps:
+    case Target::sync_penalty: {
+      // A file with sync_every_steps = 1 (and no distribution of it) has
+      // no sync_penalty: varying either would sync infrequently for free.
+      const bool varies = std::any_of(
+          scenario.sweep.inputs.begin(), scenario.sweep.inputs.end(),
+          [](const sweep::UncertainInput& u) { return u.target == Target::sync_every_steps; });
+      if (t.sync_every_steps == 1 && !varies)
+        return "needs [training] sync_every_steps > 1 and its sourced sync_penalty in the file "
+               "(infrequent synchronisation is never free)";
+      return "";
+    }
     default:
       return "";
   }

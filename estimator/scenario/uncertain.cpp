@@ -47,6 +47,8 @@ bool split_indexed_key(const std::string& key, std::string& pattern, UncertainIn
       in.supply = value;
     else if (segment == "expansion")
       in.expansion = value;
+    else if (segment == "link")
+      in.link = value;
     else
       return false;
     pattern += "[]";
@@ -100,6 +102,7 @@ bool bind_target(UncertainInput& in) {
   in.inventory = parsed.inventory;
   in.supply = parsed.supply;
   in.expansion = parsed.expansion;
+  in.link = parsed.link;
   return true;
 }
 

@@ -47,7 +47,15 @@ enum class Target {
   cost_facility_usd_per_mw,
   cost_opex_fraction_per_year,
   cost_depreciation_years,
-  site_electricity_usd_per_mwh
+  site_electricity_usd_per_mwh,
+  // Training across WAN-linked sites (model/wan.hpp): only actors with
+  // [[actor.link]] use them, through `estimate` per sample (multi_site.hpp).
+  link_bandwidth_tbps,
+  link_distance_km,
+  link_latency_ms,
+  link_availability,
+  sync_every_steps,
+  sync_penalty
 };
 
 struct UncertainInput {
@@ -63,6 +71,7 @@ struct UncertainInput {
   Target target = Target::goodput;
   int actor = -1, site = -1, inventory = -1;  // indices the target refers to (0-based)
   int supply = -1, expansion = -1;            // [[supply]] line, site's [[...expansion]]
+  int link = -1;                              // the actor's [[actor.link]]
 
   std::string label() const { return name.empty() ? indexed_key : name; }
   // A single value (a source's point estimate): it never varies.

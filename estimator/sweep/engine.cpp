@@ -30,14 +30,6 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
     : scenario_(scenario),
       candidates_(list_candidates(scenario, catalog)),
       base_(build_batch(candidates_, scenario)) {
-  // The kernel sizes one site per candidate; clusters across WAN-linked
-  // sites are `estimate`'s and `timeline`'s only (issue 17).
-  for (const Actor& actor : scenario.actors) {
-    if (!actor.links.empty())
-      throw RuntimeFailure("sweep: actor \"" + actor.name +
-                           "\" has [[actor.link]] WAN links; sweeps do not yet evaluate clusters "
-                           "across sites (use estimate or timeline)");
-  }
   const EstimateResult point = estimate(scenario, catalog);
   for (const auto& r : point.references) {
     references_.push_back(r.id);
@@ -119,6 +111,7 @@ Engine::Engine(const Scenario& scenario, const Catalog& catalog,
           break;
         case InputEffect::outputs_only:
         case InputEffect::supply:
+        case InputEffect::multi_site:
           break;
       }
     }
@@ -249,6 +242,15 @@ void Engine::apply(std::vector<model::RowT<T>>& rows, const std::vector<T>& valu
         case Target::actor_attrition_per_year:
         case Target::site_expansion_power_w:
           break;
+        // WAN inputs reach only actors with links, whose samples go through
+        // `estimate` (multi_site.hpp), never a kernel row.
+        case Target::link_bandwidth_tbps:
+        case Target::link_distance_km:
+        case Target::link_latency_ms:
+        case Target::link_availability:
+        case Target::sync_every_steps:
+        case Target::sync_penalty:
+          break;
       }
     }
     if (b.target == Target::inventory_count) {
@@ -345,6 +347,8 @@ Binding Engine::bind(const UncertainInput& in, int index, double fixed) const {
   b.fixed = fixed;
   b.actor = in.actor;
   b.line = in.inventory;
+  // No kernel row: an actor with links runs each sample through `estimate`.
+  if (input_spec(in.target).effect == InputEffect::multi_site) return b;
   for (std::size_t c = 0; c < candidates_.size(); ++c) {
     const CandidateSpec& spec = candidates_[c];
     const bool same_actor = static_cast<int>(spec.actor) == in.actor;

@@ -6,6 +6,7 @@
 #include "estimator/scenario/copula.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/sweep.hpp"
+#include "hardware/common/input_error.hpp"
 
 namespace clustercap::sweep {
 namespace {
@@ -80,6 +81,18 @@ const char* target_name(Target t) {
       return "depreciation_s";
     case Target::site_electricity_usd_per_mwh:
       return "electricity_usd_per_mwh";
+    case Target::link_bandwidth_tbps:
+      return "link_bandwidth_bits_per_s";
+    case Target::link_distance_km:
+      return "link_distance_km";
+    case Target::link_latency_ms:
+      return "link_latency_s";
+    case Target::link_availability:
+      return "link_availability";
+    case Target::sync_every_steps:
+      return "sync_every_steps";
+    case Target::sync_penalty:
+      return "sync_penalty";
   }
   return "";
 }
@@ -88,6 +101,14 @@ const char* target_name(Target t) {
 
 std::string sweep_plan_json(const Scenario& scenario, const Catalog& catalog, std::uint64_t seed) {
   using json = nlohmann::ordered_json;
+  // The plan is the kernel's one-site candidates; a cluster across linked
+  // sites is `estimate`'s per sample (multi_site.hpp), which no plan holds.
+  for (const Actor& actor : scenario.actors) {
+    if (!actor.links.empty())
+      throw RuntimeFailure("sweep plan: actor \"" + actor.name +
+                           "\" has [[actor.link]] WAN links; its samples run estimate across "
+                           "sites, which the plan's one-site columns cannot describe");
+  }
   const Engine engine(scenario, catalog, {});
   const Copula copula = make_copula(scenario);
   const model::ClusterBatch& b = engine.base();

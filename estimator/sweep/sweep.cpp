@@ -13,6 +13,7 @@
 #include "estimator/scenario/sweep_loader.hpp"
 #include "estimator/sweep/engine.hpp"
 #include "estimator/sweep/kernel.hpp"
+#include "estimator/sweep/multi_site.hpp"
 #include "estimator/sweep/ranks.hpp"
 #include "estimator/sweep/sketch.hpp"
 #include "hardware/common/input_error.hpp"
@@ -174,6 +175,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   std::optional<Engine> built;
   agreed_step(options.ranks, [&] { built.emplace(scenario, catalog, settings, options.threads); });
   const Engine& engine = *built;
+  // Actors with WAN links: each sample through `estimate` (multi_site.hpp).
+  const MultiSiteSampler multi_site(scenario, catalog, settings);
   const Copula copula = make_copula(scenario);
   const std::size_t A = engine.actors();
   const std::size_t R = engine.references().size();
@@ -241,6 +244,11 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
           for (std::uint64_t s = 0; s < n; s += model::kLanes) {
             kernel.draw(scenario, copula, options.seed, first + s, values);
             kernel.evaluate(values, block_values.data(), block_bindings.data(), block, s);
+            if (multi_site.active()) {
+              multi_site.evaluate(
+                  values, static_cast<std::size_t>(std::min<std::uint64_t>(model::kLanes, n - s)),
+                  block_values.data(), block_bindings.data(), block, s);
+            }
             for (std::uint64_t l = 0; l < model::kLanes && s + l < n; ++l) {
               const std::uint64_t sample = first + s + l;
               const auto lane = static_cast<int>(l);
@@ -409,6 +417,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
             scenario.sweep.inputs[i].sample((s + l) % 2 == 0 ? 0.1 : 0.9);
       }
       kernel.evaluate(values, outputs.data(), binding.data(), width, s);
+      multi_site.evaluate(values, std::min<std::size_t>(model::kLanes, runs - s), outputs.data(),
+                          binding.data(), width, s);
     }
     for (std::size_t a = 0; a < A; ++a) {
       for (std::size_t i = 0; i < I; ++i) {
@@ -456,6 +466,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
       mc.mfu_basis = engine.median_mfu_basis(static_cast<std::size_t>(winner), mc.chips);
       point.actors[a].at_medians = std::move(mc);
     }
+    multi_site.at_values(medians, point);
   }
   if (result.references.empty()) result.references = engine.references();
   return point;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "estimator/model/wan.hpp"
 #include "estimator/scenario/copula.hpp"
 #include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/sweep_loader.hpp"
@@ -143,6 +144,7 @@ void set_input(Scenario& scenario, const UncertainInput& input, double value) {
   auto site = [&]() -> Site& { return element(actor().sites, input.site); };
   auto line = [&]() -> InventoryLine& { return element(actor().inventory, input.inventory); };
   auto item = [&]() -> supply::SupplyItem& { return element(scenario.supply, input.supply); };
+  auto link = [&]() -> SiteLink& { return element(actor().links, input.link); };
   switch (input.target) {
     case Target::goodput:
       scenario.training.goodput = v;
@@ -244,6 +246,26 @@ void set_input(Scenario& scenario, const UncertainInput& input, double value) {
     case Target::site_electricity_usd_per_mwh:
       site().electricity_usd_per_mwh = v;
       site().electricity_defaulted = false;
+      break;
+    case Target::link_bandwidth_tbps:
+      link().bandwidth_bits_per_s = v;
+      break;
+    case Target::link_distance_km:
+      link().distance_km = v;
+      link().latency_s = v / model::kFiberKmPerS;
+      break;
+    case Target::link_latency_ms:
+      link().distance_km.reset();
+      link().latency_s = v;
+      break;
+    case Target::link_availability:
+      link().availability = v;
+      break;
+    case Target::sync_every_steps:
+      scenario.training.sync_every_steps = static_cast<int>(v);
+      break;
+    case Target::sync_penalty:
+      scenario.training.sync_penalty = v;
       break;
   }
 }

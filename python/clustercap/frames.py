@@ -33,10 +33,42 @@ def actors(result):
                "sustained_flops": c["sustained_flops"], "mfu": c["mfu"], "h100e": c["h100e"],
                "train_flop": t["train_flop"], "duration_days": t["duration_days"],
                "params": t["params"], "energy_per_run_mwh": t.get("energy_per_run_mwh")}
+        row.update(_cost_columns(a.get("cost")))
+        row.update(_wan_columns(c))
         for r in a.get("vs_reference", []):
             row[f"ratio_sustained_flops_vs_{r['reference']}"] = r["ratio_sustained_flops"]
         rows.append(row)
     return _pandas().DataFrame(rows)
+
+
+# The cost object's figures (docs/costs.md), each under its JSON name; the
+# capex parts as capex_<part>_usd (the names `sweep` gives them).
+_COST_FIELDS = ("capex_usd", "energy_mwh", "energy_usd", "annual_energy_mwh",
+                "annual_energy_usd", "run_cost_usd", "usd_per_pflops_day",
+                "electricity_usd_per_mwh")
+# The WAN's figures (estimator/model/wan.hpp), prefixed wan_.
+_WAN_FIELDS = ("bandwidth_tbps", "hop_latency_ms", "availability", "sync_every_steps",
+               "sync_penalty", "bytes_per_step", "allreduce_s", "exposed_s_per_step",
+               "efficiency")
+
+
+def _cost_columns(cost):
+    if not cost:
+        return {}
+    row = {key: cost[key] for key in _COST_FIELDS if key in cost}
+    for part, usd in cost.get("capex_breakdown_usd", {}).items():
+        row[f"capex_{part}_usd"] = usd
+    return row
+
+
+def _wan_columns(cluster):
+    """The sites a cluster spans and, across sites, its WAN (None for one site)."""
+    wan = cluster.get("wan")
+    row = {"sites": len(cluster.get("sites", [])) or 1,
+           "wan_links": ", ".join(wan["links_used"]) if wan else None}
+    for key in _WAN_FIELDS:
+        row[f"wan_{key}"] = wan.get(key) if wan else None
+    return row
 
 
 def quantiles(result):
@@ -90,6 +122,7 @@ def months(result):
                    "facility_power_mw": c["facility_power_mw"],
                    "sustained_flops": c["sustained_flops"], "mfu": c["mfu"],
                    "h100e": c["h100e"], "train_flop": m["train_flop"]}
+            row.update(_cost_columns(m.get("cost")))
             for r in m.get("vs_reference", []):
                 row[f"ratio_sustained_flops_vs_{r['reference']}"] = r["ratio_sustained_flops"]
             rows.append(row)

@@ -24,6 +24,23 @@ class FramesTest(unittest.TestCase):
                                  r["ratio_sustained_flops"])
         self.assertEqual(frames.to_frame(result).shape, frame.shape)
 
+    def test_estimate_actors_carry_cost_and_wan_columns(self):
+        result = clustercap.estimate(os.path.join(CONFIGS, "gulf-gb200-2x750mw.toml"))
+        row = frames.actors(result).to_dict("records")[0]
+        actor = result["actors"][0]
+        cost, wan = actor["cost"], actor["cluster"]["wan"]
+        self.assertEqual(row["capex_usd"], cost["capex_usd"])
+        self.assertEqual(row["capex_network_usd"], cost["capex_breakdown_usd"]["network"])
+        self.assertEqual(row["annual_energy_mwh"], cost["annual_energy_mwh"])
+        self.assertEqual(row["run_cost_usd"], cost["run_cost_usd"])
+        self.assertEqual(row["sites"], len(actor["cluster"]["sites"]))
+        self.assertEqual(row["wan_efficiency"], wan["efficiency"])
+        self.assertEqual(row["wan_exposed_s_per_step"], wan["exposed_s_per_step"])
+        self.assertEqual(row["wan_links"], "campus A - campus B")
+        one_site = frames.actors(clustercap.estimate()).to_dict("records")[0]
+        self.assertEqual(one_site["sites"], 1)
+        self.assertIsNone(one_site["wan_efficiency"])
+
     def test_sweep_quantiles_have_a_row_per_point_actor_and_metric(self):
         result = clustercap.sweep(os.path.join(CONFIGS, "default.toml"), samples=500,
                                   keep_samples=True)

@@ -129,6 +129,37 @@ TEST_CASE("100,000 H100 cost and draw within 25% of SemiAnalysis's published fig
   CHECK(metric(a, "annual_energy_mwh") * 78.0 == Approx(123.9e6).epsilon(0.25));
 }
 
+TEST_CASE("the 100k-H100 preset's capex and annual energy are a hand count, near SemiAnalysis's",
+          "[estimator][cost][configs]") {
+  // configs/us-100k-h100.toml: 12,500 DGX H100 (10.2 kW, $240,000 at $30k a
+  // GPU) on 8 planes of 64-port switches. Each plane: 12,500 endpoints, 3
+  // tiers (2 x 32^2 = 2,048 < 12,500 <= 2 x 32^3), ceil(5 x 12,500 / 64) =
+  // 977 switches; 7,816 in all. Modules: 100,000 at the NICs + 5 x 100,000 / 2
+  // = 250,000 twin-port on the switches.
+  //   network  = 7,816 x $36,000 + 350,000 x $550       = $473,876,000
+  //   fabric   = 7,816 x 750 + 100,000 x 8 + 250,000 x 15 W = 10,412,000 W
+  //   IT       = 12,500 x 10,200 + 10,412,000 W          = 137,912,000 W
+  //   facility = 137,912,000 W x $4.2                    = $579,230,400
+  //   capex    = $3,000,000,000 + network + facility     = $4,053,106,400
+  //   a year   = 137.912 MW x 1.2 x 8,766 h              = 1,450,723.9 MWh
+  const Scenario s = load_scenario_file(
+      std::string(CLUSTERCAP_SOURCE_DIR) + "/configs/us-100k-h100.toml", catalog());
+  const ActorResult a = estimate(s, catalog()).actors.at(0);
+  REQUIRE(a.cluster.chips == Approx(100000));
+  CHECK(metric(a, "capex_chips_usd") == Approx(3e9));
+  CHECK(metric(a, "capex_network_usd") == Approx(473876000));
+  CHECK(metric(a, "capex_facility_usd") == Approx(579230400));
+  CHECK(metric(a, "capex_usd") == Approx(4053106400));
+  CHECK(metric(a, "annual_energy_mwh") == Approx(137.912 * 1.2 * 8766));
+  CHECK(metric(a, "annual_energy_usd") == Approx(137.912 * 1.2 * 8766 * 92.9));
+  // SemiAnalysis (docs/methodology.md R29): more than $4B of server capex,
+  // 1.59 TWh a year. Ours: $4.05B all in ($3.47B systems and network),
+  // 1.45 TWh: both within 25%.
+  CHECK(metric(a, "capex_usd") == Approx(4e9).epsilon(0.25));
+  CHECK(metric(a, "capex_chips_usd") + metric(a, "capex_network_usd") == Approx(4e9).epsilon(0.25));
+  CHECK(metric(a, "annual_energy_mwh") == Approx(1.59e6).epsilon(0.25));
+}
+
 TEST_CASE("the same cluster in China and the US differs in energy cost by the price ratio",
           "[estimator][cost]") {
   // Defaults: US industrial 9.29 c/kWh (EIA, 2026-01), China 8.8 c/kWh (2024).

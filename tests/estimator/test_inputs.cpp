@@ -65,9 +65,23 @@ std::string scenario_with(const std::string& section, const std::string& key,
       {"actor.inventory",
        {{"chip", "\"nvidia_h100_sxm\""}, {"count", "16384"}, {"price_usd", "25000"}}},
   };
+  if (section == "actor.link") {  // a second site and the link between them
+    sections.insert(sections.begin() + 7,
+                    {"actor.site", {{"name", "\"dc2\""}, {"power_mw", "300"}, {"pue", "1.2"}}});
+    sections.back().second.emplace_back("site", "\"dc\"");
+    sections.push_back({"actor.link",
+                        {{"sites", "[\"dc\", \"dc2\"]"},
+                         {"bandwidth_tbps", "100"},
+                         {key == "latency_ms" ? "latency_ms" : "distance_km", "100"}}});
+  }
+  // Infrequent synchronisation needs its penalty, and the penalty needs it.
+  if (section == "training" && key == "sync_every_steps" && value != "1")
+    sections[1].second.emplace_back("sync_penalty", "0.1");
+  if (section == "training" && key == "sync_penalty")
+    sections[1].second.emplace_back("sync_every_steps", "4");
   std::string text;
   for (auto& [name, keys] : sections) {
-    if (name == section) {
+    if (name == section && (name != "actor.site" || keys[0].second == "\"dc\"")) {
       bool replaced = false;
       for (auto& kv : keys) {
         if (kv.first == key) kv.second = value, replaced = true;
@@ -92,7 +106,9 @@ const std::string kKeysSentence =
     "supply.licensed_units_per_month, actor.attrition_per_year, actor.site.expansion.power_mw, "
     "cost.switch_usd, cost.transceiver_usd, "
     "cost.facility_usd_per_mw, cost.opex_fraction_per_year, cost.depreciation_years, "
-    "actor.site.electricity_usd_per_mwh";
+    "actor.site.electricity_usd_per_mwh, actor.link.bandwidth_tbps, actor.link.distance_km, "
+    "actor.link.latency_ms, actor.link.availability, training.sync_every_steps, "
+    "training.sync_penalty";
 
 }  // namespace
 
@@ -131,7 +147,13 @@ TEST_CASE("every sweep target has exactly one input-table entry, listed in suppo
                                        Target::cost_facility_usd_per_mw,
                                        Target::cost_opex_fraction_per_year,
                                        Target::cost_depreciation_years,
-                                       Target::site_electricity_usd_per_mwh};
+                                       Target::site_electricity_usd_per_mwh,
+                                       Target::link_bandwidth_tbps,
+                                       Target::link_distance_km,
+                                       Target::link_latency_ms,
+                                       Target::link_availability,
+                                       Target::sync_every_steps,
+                                       Target::sync_penalty};
   REQUIRE(sweep_inputs().size() == targets.size());
   for (Target t : targets) {
     const auto n = std::count_if(sweep_inputs().begin(), sweep_inputs().end(),

@@ -2,12 +2,15 @@
 // cost to a step by hand, and the judged behaviour of two 750 MW sites.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "estimator/estimate.hpp"
 #include "estimator/model/wan.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/sweep/engine.hpp"
+#include "estimator/sweep/kernel.hpp"
+#include "estimator/sweep/sweep.hpp"
 #include "hardware/common/input_error.hpp"
 #include "tests/support.hpp"
 
@@ -194,16 +197,171 @@ TEST_CASE("infrequent synchronisation needs its sourced penalty", "[wan][inputs]
   CHECK(a.cluster.wan->step.efficiency <= 0.98 + 1e-12);
 }
 
-TEST_CASE("a sweep refuses WAN-linked sites instead of sizing one site each", "[wan][sweep]") {
+namespace {
+
+// The sweep's summary of `metric` for the actor (swept metrics in table order).
+const sweep::MetricSummary& swept(const sweep::ActorSweep& a, const char* metric) {
+  const std::size_t m = swept_metric_index(metric);
+  REQUIRE(m < a.metrics.size());
+  return a.metrics[m];
+}
+
+// 1 when every sample's binding limit is `c`.
+double share(const sweep::ActorSweep& a, model::Constraint c) {
+  return a.binding_share[static_cast<std::size_t>(c)];
+}
+
+std::string preset(const char* name) {
+  return (std::filesystem::path(CLUSTERCAP_SOURCE_DIR) / "configs" / name).string();
+}
+
+}  // namespace
+
+TEST_CASE("a sweep of the Gulf preset's point values reproduces estimate across both sites",
+          "[wan][sweep]") {
+  const Scenario s = load_scenario_file(preset("gulf-gb200-2x750mw.toml"), catalog());
+  const ActorResult e = estimate(s, catalog()).actors.at(0);
+  REQUIRE(e.cluster.sites.size() == 2);  // the preset's answer spans the link
+  const sweep::SweepResult r = sweep::run_sweep(s, catalog(), sweep::SweepOptions{});
+  REQUIRE(r.points.size() == 1);
+  const sweep::ActorSweep& a = r.points[0].actors.at(0);
+  std::size_t m = 0;
+  for (std::size_t k = 0; k < kMetricCount; ++k) {
+    if (!kMetrics[k].swept) continue;
+    INFO(kMetrics[k].name);
+    CHECK(a.metrics[m].mean == e.metrics[k]);
+    CHECK(a.metrics[m].quantiles[3] == e.metrics[k]);
+    ++m;
+  }
+  CHECK(share(a, e.cluster.binding) == Approx(1.0));
+  REQUIRE(a.at_medians.has_value());
+  CHECK(a.at_medians->site == "campus A + campus B");
+  CHECK(a.at_medians->chips == e.cluster.chips);
+  CHECK(a.at_medians->sustained_flops == e.cluster.sustained_flops);
+}
+
+TEST_CASE("a grid over link bandwidth and distance is monotone, with wan binding on a thin link",
+          "[wan][sweep]") {
+  const std::string text = gulf(10, 1000) + R"(
+[sweep.grid]
+"actor[0].link[0].bandwidth_tbps" = [0.01, 0.1, 1, 3, 10, 30, 100, 400, 1600]
+"actor[0].link[0].distance_km" = [10, 1000, 5000, 20000, 80000]
+)";
+  const Scenario s = load_scenario_text("gulf.toml", text, catalog());
+  const sweep::SweepResult r = sweep::run_sweep(s, catalog(), sweep::SweepOptions{});
+  REQUIRE(r.points.size() == 45);
+  // Points run bandwidth-major (the first axis outermost): [b][d] = 5 b + d.
+  const auto flops = [&](std::size_t b, std::size_t d) {
+    return swept(r.points[5 * b + d].actors.at(0), "sustained_flops").mean;
+  };
+  for (std::size_t b = 0; b < 9; ++b) {
+    for (std::size_t d = 0; d < 5; ++d) {
+      INFO("bandwidth index " << b << ", distance index " << d);
+      if (b > 0) CHECK(flops(b, d) >= flops(b - 1, d));  // non-decreasing in bandwidth
+      if (d > 0) CHECK(flops(b, d) <= flops(b, d - 1));  // non-increasing in distance
+    }
+  }
+  // The thinnest link leaves one site with `wan` binding; the widest and
+  // shortest spans both sites and beats it.
+  CHECK(share(r.points[0].actors[0], model::Constraint::wan) == Approx(1.0));
+  CHECK(r.points[0].actors[0].at_medians->site.find('+') == std::string::npos);
+  CHECK(r.points[40].actors[0].at_medians->site == "A + B");
+  CHECK(flops(8, 0) > flops(0, 0) * 1.1);
+  // Each point is `estimate` with the grid's values written in the file.
+  const ActorResult thin = run(gulf(0.01, 10));
+  CHECK(flops(0, 0) == thin.cluster.sustained_flops);
+}
+
+TEST_CASE("a sampled link bandwidth moves a multi-site sweep the same at any thread count",
+          "[wan][sweep]") {
+  std::string text = gulf(10, 1000);
+  text.replace(text.find("bandwidth_tbps = "), std::string("bandwidth_tbps = 10.000000").size(),
+               R"(bandwidth_tbps = { dist = "lognormal", p5 = 0.05, p95 = 500 })");
+  const Scenario s = load_scenario_text("gulf.toml", text, catalog());
+  REQUIRE(s.sweep.inputs.size() == 1);
+  CHECK(s.sweep.inputs[0].indexed_key == "actor[0].link[0].bandwidth_tbps");
+  sweep::SweepOptions one;
+  one.samples = 24;
+  one.block = 8;
+  sweep::SweepOptions two = one;
+  two.threads = 2;
+  const sweep::SweepResult a = sweep::run_sweep(s, catalog(), one);
+  const sweep::SweepResult b = sweep::run_sweep(s, catalog(), two);
+  const sweep::ActorSweep& x = a.points[0].actors[0];
+  const sweep::ActorSweep& y = b.points[0].actors[0];
+  for (std::size_t m = 0; m < x.metrics.size(); ++m) {
+    CHECK(x.metrics[m].mean == y.metrics[m].mean);
+    CHECK(x.metrics[m].quantiles == y.metrics[m].quantiles);
+  }
+  CHECK(x.binding_share == y.binding_share);
+  // Thin links leave one site (wan binds), wide ones take all the chips.
+  CHECK(share(x, model::Constraint::wan) > 0.1);
+  CHECK(share(x, model::Constraint::chips) > 0.1);
+  CHECK(share(x, model::Constraint::wan) + share(x, model::Constraint::chips) == Approx(1.0));
+  // The tornado's p10 and p90 bandwidths bracket the FLOP/s.
+  REQUIRE(x.tornado.size() == 1);
+  CHECK(x.tornado[0].output_p90 > x.tornado[0].output_p10);
+}
+
+TEST_CASE("a grid key naming a link the actor does not have is an input error", "[wan][inputs]") {
+  const std::string text = gulf(10, 1000) + R"(
+[sweep.grid]
+"actor[0].link[1].bandwidth_tbps" = [1, 10]
+"training.sync_every_steps" = [1, 10]
+)";
+  const std::vector<std::string> errors =
+      test::error_lines([&] { load_scenario_text("gulf.toml", text, catalog()); });
+  CHECK(errors == std::vector<std::string>{
+                      "gulf.toml:33:37: sweep.grid.actor[0].link[1].bandwidth_tbps = [...]: names "
+                      "actor[0].link[1], which does not exist: indices are 0-based and actor[0] "
+                      "has only link[0]",
+                      "gulf.toml:34:31: sweep.grid.training.sync_every_steps = [...]: needs "
+                      "[training] sync_every_steps > 1 and its sourced sync_penalty in the file "
+                      "(infrequent synchronisation is never free)"});
+}
+
+TEST_CASE("a distribution of sync_every_steps needs the sourced penalty, and then takes it",
+          "[wan][inputs]") {
+  const std::string every = R"(sync_every_steps = { dist = "choice", values = [1, 100] })"
+                            "\n";
+  const std::vector<std::string> errors =
+      test::error_lines([&] { load_scenario_text("gulf.toml", gulf(10, 1000, every), catalog()); });
+  CHECK(errors == std::vector<std::string>{
+                      "gulf.toml:4:1: training.sync_penalty: required when sync_every_steps "
+                      "varies: infrequent synchronisation costs efficiency (DiLoCo, arXiv "
+                      "2311.08105); give the share lost and its source"});
+  const Scenario s =
+      load_scenario_text("gulf.toml", gulf(10, 1000, every + "sync_penalty = 0.02\n"), catalog());
+  REQUIRE(s.sweep.inputs.size() == 1);
+  CHECK(s.sweep.inputs[0].target == sweep::Target::sync_every_steps);
+}
+
+TEST_CASE("the sweep plan refuses WAN-linked sites it cannot describe", "[wan][sweep]") {
   const Scenario s = load_scenario_text("gulf.toml", gulf(10, 1000), catalog());
   try {
-    sweep::Engine engine(s, catalog(), {}, 1);
+    sweep::sweep_plan_json(s, catalog(), 1);
     FAIL("expected a runtime failure");
   } catch (const RuntimeFailure& e) {
     CHECK(std::string(e.what()) ==
-          "sweep: actor \"buyer\" has [[actor.link]] WAN links; sweeps do not yet evaluate "
-          "clusters across sites (use estimate or timeline)");
+          "sweep plan: actor \"buyer\" has [[actor.link]] WAN links; its samples run estimate "
+          "across sites, which the plan's one-site columns cannot describe");
   }
+}
+
+TEST_CASE("each site's chips pay that site's electricity price", "[wan][estimator][cost]") {
+  std::string text = gulf(400, 500);
+  text.replace(text.find("pue = 1.2"), 9, "pue = 1.2\nelectricity_usd_per_mwh = 40");
+  text.replace(text.rfind("pue = 1.2"), 9, "pue = 1.2\nelectricity_usd_per_mwh = 120");
+  const ActorResult a = run(text);
+  REQUIRE(a.cluster.sites.size() == 2);
+  // Energy cost = sum over sites of facility power x run x that site's
+  // price (MWh = W x s / 3.6e9); 100 days.
+  const double run_s = 100 * 86400.0;
+  double by_hand = 0;
+  for (const SiteShare& site : a.cluster.sites)
+    by_hand += site.facility_power_w * run_s / 3.6e9 * (site.name == "A" ? 40.0 : 120.0);
+  CHECK(a.metrics[metric_index("energy_usd")] == Approx(by_hand).epsilon(1e-12));
+  CHECK_FALSE(a.cluster.electricity_defaulted);
 }
 
 TEST_CASE("a workload on a cluster across sites is not planned, and the estimate says so",
