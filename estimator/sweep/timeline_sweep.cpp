@@ -91,9 +91,10 @@ std::vector<MonthOutcome> outcomes_of(const TimelineResult& t) {
 
 // Whether the MFU fixed point (predict_mfu) and the reference clusters
 // read `target`: [training] settings and the server overhead they do;
-// supply, stock, sites and costs they do not. New targets read it until
-// shown otherwise.
+// supply (the input table's effect), stock, sites and costs they do not.
+// New targets read it until shown otherwise.
 bool prediction_reads(Target target) {
+  if (input_spec(target).effect == InputEffect::supply) return false;
   switch (target) {
     case Target::switch_w:
     case Target::nic_transceiver_w:
@@ -104,18 +105,6 @@ bool prediction_reads(Target target) {
     case Target::inventory_count:
     case Target::inventory_mfu:  // decides whether a line uses the fixed point, not its result
     case Target::inventory_price_usd:
-    case Target::supply_wafers_per_month:
-    case Target::supply_yield:
-    case Target::supply_packages_per_month:
-    case Target::supply_stockpile_draw_per_month:
-    case Target::supply_stockpile_stacks:
-    case Target::supply_stacks_per_month:
-    case Target::supply_dies:
-    case Target::supply_units_per_month:
-    case Target::supply_units_per_year:
-    case Target::supply_licensed_units_per_month:
-    case Target::actor_attrition_per_year:
-    case Target::site_expansion_power_w:
     case Target::cost_switch_usd:
     case Target::cost_transceiver_usd:
     case Target::cost_facility_usd_per_mw:

@@ -209,10 +209,14 @@ void check_same(const sweep::TimelineAccumulator& a, const sweep::TimelineAccumu
   }
 }
 
-// The samples of `s` at its one grid point, through the sweep's own path
-// and through run_timeline.
-void check_samples_match_run_timeline(const Scenario& s, std::uint64_t samples) {
+// The pooled China scenario with `sets` applied: whether its samples share
+// MFU fixed points, and its samples through the sweep's own path and
+// through run_timeline, the same statistics bit for bit.
+void check_samples_match_run_timeline(const std::vector<std::string>& sets, bool shared,
+                                      std::uint64_t samples) {
+  const Scenario s = load_scenario_file(pooled_path(), catalog(), {}, sets);
   const sweep::TimelinePointRunner lean(s, catalog(), {}, {}, 7);
+  CHECK(lean.shares_predictions() == shared);
   sweep::TimelinePointRunner full(s, catalog(), {}, {}, 7);
   full.set_full_timelines(true);
   sweep::TimelineAccumulator by_sweep(lean.actors(), lean.months(), lean.references());
@@ -224,30 +228,27 @@ void check_samples_match_run_timeline(const Scenario& s, std::uint64_t samples) 
   check_same(by_sweep, by_timeline);
 }
 
+const std::string kPooledSmuggling =
+    "supply[7].units_per_year={ dist = \"lognormal\", p5 = 1.0e5, p95 = 3.0e5 }";
+
 }  // namespace
 
 TEST_CASE("a timeline sweep's samples give run_timeline's statistics, MFU fixed points shared",
           "[estimator][sweep][timeline_sweep][slow]") {
   // Supply inputs only: the step-model fixed points and the references are
   // the same in every sample, so they are shared across samples.
-  const std::vector<std::string> supply = {
-      "supply[7].units_per_year={ dist = \"lognormal\", p5 = 1.0e5, p95 = 3.0e5 }",
-      "supply[1].dies={ dist = \"uniform\", min = 2.0e6, max = 3.0e6 }",
-      "supply[2].yield={ dist = \"triangular\", min = 0.2, mode = 0.3, max = 0.4 }"};
-  const Scenario s = load_scenario_file(pooled_path(), catalog(), {}, supply);
-  REQUIRE(sweep::TimelinePointRunner(s, catalog(), {}, {}, 7).shares_predictions());
-  check_samples_match_run_timeline(s, 24);
+  check_samples_match_run_timeline(
+      {kPooledSmuggling, "supply[1].dies={ dist = \"uniform\", min = 2.0e6, max = 3.0e6 }",
+       "supply[2].yield={ dist = \"triangular\", min = 0.2, mode = 0.3, max = 0.4 }"},
+      true, 24);
 }
 
 TEST_CASE("a timeline sweep's samples give run_timeline's statistics when [training] varies",
           "[estimator][sweep][timeline_sweep][slow]") {
   // Goodput sets each run's compute, so each sample has its own fixed points.
-  std::vector<std::string> sets = {
-      "supply[7].units_per_year={ dist = \"lognormal\", p5 = 1.0e5, p95 = 3.0e5 }",
-      "training.goodput={ dist = \"uniform\", min = 0.7, max = 0.95 }"};
-  const Scenario s = load_scenario_file(pooled_path(), catalog(), {}, sets);
-  REQUIRE_FALSE(sweep::TimelinePointRunner(s, catalog(), {}, {}, 7).shares_predictions());
-  check_samples_match_run_timeline(s, 8);
+  check_samples_match_run_timeline(
+      {kPooledSmuggling, "training.goodput={ dist = \"uniform\", min = 0.7, max = 0.95 }"}, false,
+      8);
 }
 
 TEST_CASE("P(exceeds) per month never falls when every input only grows over time",
