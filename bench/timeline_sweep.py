@@ -6,11 +6,14 @@ a scalar reference: today's way to get the same distribution, one
 --set (drawn here with NumPy from the same distributions), timed on a few
 samples and scaled to SAMPLES.
 
-    python3 bench/timeline_sweep.py [BINARY] [SAMPLES] [REFERENCE_SAMPLES] [THREADS]
+    python3 bench/timeline_sweep.py [BINARY] [SAMPLES] [REFERENCE_SAMPLES] [THREADS] [BASELINE]
 
 Prints both times, the ratio, and the median first month the pooled
 cluster overtakes each reference from each method (the reference's median
-comes from few samples, so it is a sanity check, not a test).
+comes from few samples, so it is a sanity check, not a test). BASELINE, a
+second clustercap binary (e.g. main's, built in a scratch directory), runs
+the same sweep right after BINARY: its time, the speed-up, and whether the
+two JSON outputs are byte-identical.
 """
 import json
 import os
@@ -24,6 +27,7 @@ binary = sys.argv[1] if len(sys.argv) > 1 else "build/clustercap"
 samples = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
 reference_samples = int(sys.argv[3]) if len(sys.argv) > 3 else 16
 threads = sys.argv[4] if len(sys.argv) > 4 else "2"
+baseline = sys.argv[5] if len(sys.argv) > 5 else None
 source = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 config = os.path.join(source, "configs", "china-2026-pooled.toml")
 
@@ -62,23 +66,28 @@ def draw(spec, rng):
     return float(np.exp(rng.normal(mu, sigma)))
 
 
-def run(args):
+def run(args, program=None):
     started = time.perf_counter()
-    r = subprocess.run([binary] + args, capture_output=True, text=True, cwd=source)
+    r = subprocess.run([program or binary] + args, capture_output=True, text=True, cwd=source)
     elapsed = time.perf_counter() - started
     if r.returncode != 0:
         sys.exit(f"{' '.join(args)}: exit {r.returncode}\n{r.stderr}")
-    return json.loads(r.stdout), elapsed
+    return json.loads(r.stdout), elapsed, r.stdout
 
 
 sets = []
 for key, spec in DISTRIBUTIONS.items():
     sets += ["--set", f"{key}={toml_spec(spec)}"]
-swept, sweep_s = run(["sweep", config, "--samples", str(samples), "--threads", threads,
-                      "--format", "json"] + sets)
+sweep_args = ["sweep", config, "--samples", str(samples), "--threads", threads,
+              "--format", "json"] + sets
+swept, sweep_s, sweep_text = run(sweep_args)
 actor = swept["points"][0]["actors"][0]
 print(f"clustercap sweep: {samples:,} samples x {len(actor['months'])} months, "
       f"{threads} threads: {sweep_s:.1f} s ({samples / sweep_s:,.0f} samples/s)")
+if baseline:
+    _, baseline_s, baseline_text = run(sweep_args, baseline)
+    print(f"baseline {baseline}: {baseline_s:.1f} s; speed-up {baseline_s / sweep_s:.1f}x; "
+          f"outputs byte-identical: {'yes' if baseline_text == sweep_text else 'NO'}")
 
 rng = np.random.default_rng(1)
 firsts = {}
@@ -87,7 +96,7 @@ for _ in range(reference_samples):
     args = ["timeline", config, "--format", "json"]
     for key, spec in DISTRIBUTIONS.items():
         args += ["--set", f"{key}={draw(spec, rng)!r}"]
-    result, _ = run(args)
+    result, _, _ = run(args)
     for o in result["actors"][0]["overtakes"]:
         firsts.setdefault(o["reference"], []).append(o.get("first_month") or "never")
 reference_s = (time.perf_counter() - started) / reference_samples * samples

@@ -754,4 +754,14 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
   return result;
 }
 
+std::vector<InventorySummary> inventory_summary(const Actor& actor, Precision precision,
+                                                const Catalog& catalog) {
+  return summarise_inventory(actor, precision, catalog);
+}
+
+ReferenceResult reference_result(const ReferenceCluster& cluster, const Scenario& scenario,
+                                 const Catalog& catalog) {
+  return evaluate_reference(cluster, scenario, catalog);
+}
+
 }  // namespace clustercap

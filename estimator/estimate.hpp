@@ -234,4 +234,13 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog);
 // either is missing from the catalog.
 double h100_equivalents_per_chip(const Chip& chip, Precision precision, const Catalog& catalog);
 
+// Two steps of estimate(), for a caller that needs them without the rest (a
+// timeline sweep's samples, sweep/timeline_sweep.cpp): an actor's inventory
+// per chip type (ActorResult::inventory), and a reference cluster's figures
+// under the scenario's settings (EstimateResult::references).
+std::vector<InventorySummary> inventory_summary(const Actor& actor, Precision precision,
+                                                const Catalog& catalog);
+ReferenceResult reference_result(const ReferenceCluster& cluster, const Scenario& scenario,
+                                 const Catalog& catalog);
+
 }  // namespace clustercap

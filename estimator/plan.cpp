@@ -226,7 +226,8 @@ void apply_prediction(MfuChoice& choice, const training::MfuPrediction& predicti
 }
 
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
-                                const Scenario& scenario, std::vector<MfuChoice>* mfu) {
+                                const Scenario& scenario, std::vector<MfuChoice>* mfu,
+                                MfuMemo* predictions) {
   model::ClusterBatch batch(static_cast<Eigen::Index>(candidates.size()));
   std::vector<MfuChoice> choices(candidates.size());
   const TrainingSettings& t = scenario.training;
@@ -276,7 +277,8 @@ model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
     // size (pooled chips at several sites, timeline months) share one run.
     model::ClusterResults assembled;
     model::assemble_clusters(batch, assembled);
-    std::map<std::tuple<const Chip*, const System*, double>, training::MfuPrediction> memo;
+    MfuMemo local;
+    MfuMemo& memo = predictions != nullptr ? *predictions : local;
     for (std::size_t k = 0; k < candidates.size(); ++k) {
       if (!choices[k].basis.step_model) continue;
       const CandidateSpec& c = candidates[k];

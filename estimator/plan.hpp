@@ -3,8 +3,10 @@
 // `sweep` (each sample re-fills the batch from sampled inputs).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "estimator/model/cluster_batch.hpp"
@@ -85,9 +87,14 @@ std::vector<DefaultedInput> limit_defaults(const CandidateSpec& c, const Scenari
 // step-model candidates this assembles the clusters first (their size sets
 // the compute and so the model), runs the fixed point at each one's chip
 // count (memoised over identical inputs) and stores the MFU in batch.mfu;
-// `mfu` (if given) receives every candidate's choice.
+// `mfu` (if given) receives every candidate's choice. `predictions` (if
+// given) is that memo, kept by the caller across batches: only for batches
+// whose scenarios give predict_mfu the same inputs but the chip count (a
+// timeline sweep's samples that vary supply alone).
+using MfuMemo = std::map<std::tuple<const Chip*, const System*, double>, training::MfuPrediction>;
 model::ClusterBatch build_batch(const std::vector<CandidateSpec>& candidates,
-                                const Scenario& scenario, std::vector<MfuChoice>* mfu = nullptr);
+                                const Scenario& scenario, std::vector<MfuChoice>* mfu = nullptr,
+                                MfuMemo* predictions = nullptr);
 // The MFU precedence, written once for candidates and reference clusters:
 // an inventory line's `mfu` (`line_mfu`; none for references), then
 // [training] mfu, then the chip's catalog prior, with its basis -- the MFU a

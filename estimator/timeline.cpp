@@ -84,6 +84,19 @@ Scenario scenario_at_month(const Scenario& scenario, const Catalog& catalog, sup
   return at;
 }
 
+Scenario actor_months(const Scenario& scenario,
+                      const std::vector<supply::ActorTimeline>& timelines) {
+  Scenario all = scenario;
+  all.actors.clear();
+  all.supply.clear();
+  for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
+    for (const auto& state : timelines[a].months) {
+      all.actors.push_back(actor_at(scenario.actors[a], state, scenario.supply));
+    }
+  }
+  return all;
+}
+
 TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog) {
   if (!scenario.timeline) throw RuntimeFailure("internal: timeline without [timeline]");
   TimelineResult result;
@@ -97,15 +110,7 @@ TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog) {
 
   const auto timelines = supply::simulate_supply(scenario, catalog, *scenario.timeline);
   // Every actor-month becomes one actor of a single estimate: one batch.
-  Scenario all = scenario;
-  all.actors.clear();
-  all.supply.clear();
-  for (std::size_t a = 0; a < scenario.actors.size(); ++a) {
-    for (const auto& state : timelines[a].months) {
-      all.actors.push_back(actor_at(scenario.actors[a], state, scenario.supply));
-    }
-  }
-  const EstimateResult estimated = estimate(all, catalog);
+  const EstimateResult estimated = estimate(actor_months(scenario, timelines), catalog);
   result.references = estimated.references;
 
   std::size_t k = 0;

@@ -67,6 +67,13 @@ struct TimelineResult {
 // Needs scenario.timeline.
 TimelineResult run_timeline(const Scenario& scenario, const Catalog& catalog);
 
+// The scenario whose actors are every actor-month of `timelines` (the
+// supply simulation of `scenario`), actor by actor and month by month, each
+// holding its stock that month as inventory and its sites' power as of that
+// month; no supply lines. One estimate over it is the whole timeline.
+Scenario actor_months(const Scenario& scenario,
+                      const std::vector<supply::ActorTimeline>& timelines);
+
 // The scenario with each actor's inventory replaced by its stock at the end
 // of `month` and site power as of that month (used by `estimate` when a
 // scenario has [[supply]]).

@@ -768,9 +768,12 @@ int run_sweep_command(const std::vector<std::string>& args, std::ostream& err,
   if (scenario.timeline) {  // supply month by month: sweep/timeline_sweep.hpp
     const sweep::TimelineSweepResult result = sweep::run_timeline_sweep(scenario, catalog, options);
     line.close();
-    write_outputs({{targets[0],
-                    render(common.format, result, report::write_timeline_sweep_json,
-                           report::write_timeline_sweep_csv, report::write_timeline_sweep_table)}});
+    // Only rank 0 writes (the other ranks' targets are placeholders).
+    if (root) {
+      write_outputs({{targets[0], render(common.format, result, report::write_timeline_sweep_json,
+                                         report::write_timeline_sweep_csv,
+                                         report::write_timeline_sweep_table)}});
+    }
     return kExitOk;
   }
   sweep::SweepResult result;

@@ -5,10 +5,13 @@
 #include <cmath>
 #include <limits>
 
+#include "estimator/model/cluster_row.hpp"
 #include "estimator/model/wan.hpp"
 #include "estimator/scenario/copula.hpp"
 #include "estimator/scenario/inputs.hpp"
 #include "estimator/scenario/sweep_loader.hpp"
+#include "estimator/supply_simulation.hpp"
+#include "estimator/sweep/ranks.hpp"
 #include "estimator/timeline.hpp"
 #include "hardware/common/input_error.hpp"
 #include "hardware/common/parallel.hpp"
@@ -35,32 +38,90 @@ supply::SiteExpansion& expansion_of(Actor& actor, int site, int index) {
   throw RuntimeFailure("internal: no expansion " + std::to_string(index) + " of site " + name);
 }
 
-// Adds one sample's timeline to the statistics.
-void record(const TimelineResult& t, supply::Month start, TimelineAccumulator& acc) {
+// What the statistics read of one actor-month.
+struct MonthOutcome {
+  double stock = 0, h100e = 0;  // chips held, and as H100 equivalents
+  double chips = 0, sustained_flops = 0;
+  model::Constraint binding = ClusterResult{}.binding;
+  std::vector<double> ratios;  // sustained FLOP/s over each reference's; none without a cluster
+};
+
+double safe_ratio(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : 0.0;
+}
+
+// Adds one sample's actor-months ([actor][month]) to the statistics.
+void record(const std::vector<MonthOutcome>& outcomes, TimelineAccumulator& acc) {
   const std::size_t M = acc.months, R = acc.references;
   for (std::size_t a = 0; a < acc.actors; ++a) {
-    const TimelineActor& ta = t.actors[a];
+    std::vector<std::size_t> first(R, M);  // M: never
     for (std::size_t k = 0; k < M; ++k) {
-      const TimelineMonth& tm = ta.months[k];
-      double stock = 0;
-      for (const auto& line : tm.inventory) stock += line.count;
+      const MonthOutcome& o = outcomes[a * M + k];
       const std::size_t cell = a * M + k;
-      const std::array<double, kMetrics> values = {stock, tm.inventory_h100e, tm.cluster.chips,
-                                                   tm.cluster.sustained_flops};
+      const std::array<double, kMetrics> values = {o.stock, o.h100e, o.chips, o.sustained_flops};
       for (std::size_t q = 0; q < kMetrics; ++q) acc.sketches[cell * kMetrics + q].add(values[q]);
-      ++acc.bindings[cell * kLimits + static_cast<std::size_t>(tm.cluster.binding)];
-      for (std::size_t r = 0; r < R && r < tm.vs_reference.size(); ++r) {
-        if (tm.vs_reference[r].ratio_sustained_flops >= 1.0) ++acc.exceeds[cell * R + r];
+      ++acc.bindings[cell * kLimits + static_cast<std::size_t>(o.binding)];
+      for (std::size_t r = 0; r < R && r < o.ratios.size(); ++r) {
+        if (!(o.ratios[r] >= 1.0)) continue;
+        ++acc.exceeds[cell * R + r];
+        first[r] = std::min(first[r], k);
       }
     }
-    for (std::size_t r = 0; r < R; ++r) {
-      const auto& first = ta.overtakes[r].first_month;
-      const std::size_t bin = first ? static_cast<std::size_t>(*first - start) : M;
-      ++acc.first_hist[(a * R + r) * (M + 1) + bin];
-    }
+    for (std::size_t r = 0; r < R; ++r) ++acc.first_hist[(a * R + r) * (M + 1) + first[r]];
   }
   ++acc.samples;
 }
+
+// The outcomes of a whole timeline (run_timeline's result).
+std::vector<MonthOutcome> outcomes_of(const TimelineResult& t) {
+  std::vector<MonthOutcome> outcomes;
+  for (const TimelineActor& ta : t.actors) {
+    for (const TimelineMonth& tm : ta.months) {
+      MonthOutcome o;
+      for (const auto& line : tm.inventory) o.stock += line.count;
+      o.h100e = tm.inventory_h100e;
+      o.chips = tm.cluster.chips;
+      o.sustained_flops = tm.cluster.sustained_flops;
+      o.binding = tm.cluster.binding;
+      for (const auto& cmp : tm.vs_reference) o.ratios.push_back(cmp.ratio_sustained_flops);
+      outcomes.push_back(std::move(o));
+    }
+  }
+  return outcomes;
+}
+
+// Whether the MFU fixed point (predict_mfu) and the reference clusters
+// read `target`: [training] settings and the server overhead they do;
+// supply (the input table's effect), stock, sites and costs they do not.
+// New targets read it until shown otherwise.
+bool prediction_reads(Target target) {
+  if (input_spec(target).effect == InputEffect::supply) return false;
+  switch (target) {
+    case Target::switch_w:
+    case Target::nic_transceiver_w:
+    case Target::switch_transceiver_w:
+    case Target::actor_budget_usd:
+    case Target::site_power_w:
+    case Target::site_pue:
+    case Target::inventory_count:
+    case Target::inventory_mfu:  // decides whether a line uses the fixed point, not its result
+    case Target::inventory_price_usd:
+    case Target::cost_switch_usd:
+    case Target::cost_transceiver_usd:
+    case Target::cost_facility_usd_per_mw:
+    case Target::cost_opex_fraction_per_year:
+    case Target::cost_depreciation_years:
+    case Target::site_electricity_usd_per_mwh:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// A thread's memo holds at most this many fixed points (each a few hundred
+// bytes), then starts over: chip counts that recur (a power or fabric
+// limit) are found again at once.
+constexpr std::size_t kMemoEntries = 1u << 14;
 
 // The month at quantile q of a histogram of first months (none: beyond the horizon).
 std::optional<supply::Month> month_quantile(const std::uint64_t* hist, std::size_t months,
@@ -106,6 +167,23 @@ std::vector<PointSpec> grid_points(const Scenario& scenario) {
     points = std::move(next);
   }
   return points;
+}
+
+// Rank 0's `acc` becomes the statistics of every rank's blocks (ranks.hpp):
+// counts are summed and sketches merged, both exact in any order, so the
+// result is the one process's.
+void gather_over_ranks(Ranks& ranks, TimelineAccumulator& acc) {
+  ranks.sum(&acc.samples, 1);
+  ranks.sum(acc.bindings.data(), acc.bindings.size());
+  ranks.sum(acc.exceeds.data(), acc.exceeds.size());
+  ranks.sum(acc.first_hist.data(), acc.first_hist.size());
+  std::vector<std::uint64_t> words;
+  for (const auto& sketch : acc.sketches) sketch.append_words(words);
+  const auto all = ranks.gather_words(words);
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    std::size_t at = 0;
+    for (auto& sketch : acc.sketches) sketch.merge(QuantileSketch::from_words(all[r], at));
+  }
 }
 
 std::uint64_t point_count(const Scenario& scenario) {
@@ -348,6 +426,19 @@ TimelinePointRunner::TimelinePointRunner(
       levers_.emplace_back(lever, setting);
     }
   }
+  // The other levers act on supply alone; so do the inputs prediction_reads
+  // says false for. The grid's values are the same in every sample.
+  shares_ = true;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (sampled_[i] != 0 && !inputs[i].fixed() && prediction_reads(inputs[i].target))
+      shares_ = false;
+  }
+  if (shares_) {
+    for (const auto& id : base_.reference_ids) {
+      reference_flops_.push_back(
+          reference_result(*catalog.find_cluster(id), base_, catalog).sustained_flops);
+    }
+  }
 }
 
 std::size_t TimelinePointRunner::months() const {
@@ -364,19 +455,77 @@ Scenario TimelinePointRunner::scenario_at(const std::vector<double>& values) con
   return s;
 }
 
-void TimelinePointRunner::run_block(std::uint64_t first, std::uint64_t n,
-                                    TimelineAccumulator& acc) const {
-  const std::size_t I = original_.sweep.inputs.size();
-  std::vector<model::Pack> draws(I), scratch;
-  std::vector<double> values(I);
-  for (std::uint64_t s = 0; s < n; s += model::kLanes) {
-    draw_values(original_, copula_, seed_, first + s, draws, scratch);
-    for (std::uint64_t l = 0; l < model::kLanes && s + l < n; ++l) {
-      for (std::size_t i = 0; i < I; ++i) values[i] = draws[i][static_cast<int>(l)];
-      const TimelineResult t = run_timeline(scenario_at(values), catalog_);
-      record(t, base_.timeline->start, acc);
+void TimelinePointRunner::run_sample(const Scenario& sample, TimelineAccumulator& acc,
+                                     Scratch& scratch) const {
+  const bool linked = std::any_of(sample.actors.begin(), sample.actors.end(),
+                                  [](const Actor& a) { return !a.links.empty(); });
+  if (full_ || linked) {
+    record(outcomes_of(run_timeline(sample, catalog_)), acc);
+    return;
+  }
+  // run_timeline's batch, without the report: estimate() over every
+  // actor-month, up to each one's preferred candidate.
+  const Scenario all =
+      actor_months(sample, supply::simulate_supply(sample, catalog_, *sample.timeline));
+  std::vector<double> own_flops;
+  if (!shares_) {
+    for (const auto& id : all.reference_ids) {
+      own_flops.push_back(
+          reference_result(*catalog_.find_cluster(id), all, catalog_).sustained_flops);
     }
   }
+  const std::vector<double>& reference_flops = shares_ ? reference_flops_ : own_flops;
+  if (!shares_ || scratch.predictions.size() > kMemoEntries) scratch.predictions.clear();
+  const std::vector<CandidateSpec> candidates = list_candidates(all, catalog_);
+  const model::ClusterBatch batch = build_batch(candidates, all, nullptr, &scratch.predictions);
+  const model::ClusterResults out = model::evaluate_clusters(batch);
+  std::vector<std::vector<std::size_t>> mine(all.actors.size());
+  for (std::size_t k = 0; k < candidates.size(); ++k) mine[candidates[k].actor].push_back(k);
+
+  std::vector<MonthOutcome> outcomes(all.actors.size());
+  for (std::size_t i = 0; i < all.actors.size(); ++i) {
+    MonthOutcome& o = outcomes[i];
+    for (const auto& s : inventory_summary(all.actors[i], all.training.precision, catalog_)) {
+      o.stock += s.count;
+      o.h100e += s.h100e;
+    }
+    if (mine[i].empty()) continue;  // no cluster: nothing held yet
+    // estimate()'s order of preference: most sustained FLOP/s, then more
+    // chips, then catalog order.
+    std::stable_sort(mine[i].begin(), mine[i].end(), [&](std::size_t x, std::size_t y) {
+      const auto a = static_cast<Eigen::Index>(x);
+      const auto b = static_cast<Eigen::Index>(y);
+      return model::preferred_t(out.sustained_flops[a], out.chips[a], out.sustained_flops[b],
+                                out.chips[b]);
+    });
+    const auto w = static_cast<Eigen::Index>(mine[i].front());
+    o.chips = out.chips[w];
+    o.sustained_flops = out.sustained_flops[w];
+    o.binding = static_cast<model::Constraint>(out.binding[w]);
+    for (const double reference : reference_flops)
+      o.ratios.push_back(safe_ratio(o.sustained_flops, reference));
+  }
+  record(outcomes, acc);
+}
+
+void TimelinePointRunner::run_block(std::uint64_t first, std::uint64_t n, TimelineAccumulator& acc,
+                                    Scratch& scratch) const {
+  const std::size_t I = original_.sweep.inputs.size();
+  std::vector<model::Pack> draws(I), packs;
+  std::vector<double> values(I);
+  for (std::uint64_t s = 0; s < n; s += model::kLanes) {
+    draw_values(original_, copula_, seed_, first + s, draws, packs);
+    for (std::uint64_t l = 0; l < model::kLanes && s + l < n; ++l) {
+      for (std::size_t i = 0; i < I; ++i) values[i] = draws[i][static_cast<int>(l)];
+      run_sample(scenario_at(values), acc, scratch);
+    }
+  }
+}
+
+void TimelinePointRunner::run_block(std::uint64_t first, std::uint64_t n,
+                                    TimelineAccumulator& acc) const {
+  Scratch scratch;
+  run_block(first, n, acc, scratch);
 }
 
 TimelineSweepResult run_timeline_sweep(const Scenario& scenario, const Catalog& catalog,
@@ -431,32 +580,45 @@ TimelineSweepResult run_timeline_sweep(const Scenario& scenario, const Catalog& 
   const int threads = std::max(1, options.threads);
 
   for (const PointSpec& spec : points) {
-    const TimelinePointRunner runner(scenario, catalog, spec.grid, spec.levers, options.seed);
+    // Built on every rank; one failing alone must not leave the others waiting.
+    std::optional<TimelinePointRunner> built;
+    agreed_step(options.ranks,
+                [&] { built.emplace(scenario, catalog, spec.grid, spec.levers, options.seed); });
+    const TimelinePointRunner& runner = *built;
     const std::size_t A = runner.actors(), M = runner.months(), R = runner.references();
-    const auto blocks = static_cast<std::int64_t>((samples + kTimelineBlock - 1) / kTimelineBlock);
+    const std::uint64_t block_count = (samples + kTimelineBlock - 1) / kTimelineBlock;
+    const auto blocks = static_cast<std::int64_t>(block_count);
+    // Under MPI each rank takes its share of the blocks (ranks.hpp).
+    const Share mine = options.ranks != nullptr
+                           ? share_of(block_count, options.ranks->rank(), options.ranks->size())
+                           : Share{0, block_count};
     // One accumulator per thread: every statistic is a count, so merging
     // them in thread order equals merging the blocks in block order.
     std::vector<TimelineAccumulator> partial(static_cast<std::size_t>(threads),
                                              TimelineAccumulator(A, M, R));
+    std::vector<TimelinePointRunner::Scratch> scratch(static_cast<std::size_t>(threads));
     RegionFailure failure;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t b = 0; b < blocks; ++b) {
       if (options.cancel != nullptr && options.cancel->load()) continue;
+      if (!mine.holds(static_cast<std::uint64_t>(b))) continue;
       failure.run([&] {
         const std::uint64_t first = static_cast<std::uint64_t>(b) * kTimelineBlock;
         const std::uint64_t n = std::min(kTimelineBlock, samples - first);
-        runner.run_block(first, n, partial[static_cast<std::size_t>(thread_index())]);
+        const auto t = static_cast<std::size_t>(thread_index());
+        runner.run_block(first, n, partial[t], scratch[t]);
         const std::uint64_t now = done.fetch_add(n) + n;
         if (thread_index() == 0 && options.progress) options.progress(now, total);
       });
     }
-    failure.rethrow();
+    agreed_step(options.ranks, [&] { failure.rethrow(); });
     if (options.cancel != nullptr && options.cancel->load()) {
       result.interrupted = true;
       return result;
     }
     TimelineAccumulator acc(A, M, R);
     for (const auto& p : partial) acc.merge(p);
+    if (options.ranks != nullptr) gather_over_ranks(*options.ranks, acc);
 
     TimelineGridPoint point;
     point.grid = spec.grid;

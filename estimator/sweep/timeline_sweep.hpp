@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "estimator/plan.hpp"
 #include "estimator/scenario/copula.hpp"
 #include "estimator/scenario/scenario.hpp"
 #include "estimator/sweep/sketch.hpp"
@@ -109,6 +110,19 @@ struct TimelineAccumulator {
 
 // One grid point ready to evaluate samples: the scenario at the point's
 // grid values (levers are applied after each sample's values).
+//
+// A sample runs the steps of run_timeline that decide what the sweep
+// records -- the supply simulation, the actor-months' candidates, their
+// batch with step-model MFU, the cluster model and each actor-month's
+// preferred candidate -- and skips what only `timeline`'s report reads
+// (warnings, export flags, binding defaults, cost and training figures), so
+// its numbers are run_timeline's (a test compares the two). Scenarios with
+// WAN links between sites run the whole run_timeline (its multi-site
+// choice). When every sampled input is one the MFU fixed point and the
+// reference clusters do not read (supply, stock, site, cost: not [training]
+// or server overhead), the fixed point at a chip, system and chip count is
+// the same in every sample: each thread keeps it (MfuMemo) across samples,
+// and the references are evaluated once.
 class TimelinePointRunner {
  public:
   TimelinePointRunner(const Scenario& scenario, const Catalog& catalog,
@@ -118,12 +132,26 @@ class TimelinePointRunner {
   std::size_t actors() const { return base_.actors.size(); }
   std::size_t months() const;
   std::size_t references() const { return base_.reference_ids.size(); }
+  // What one thread keeps from sample to sample (pass the same one to its
+  // blocks; never share one between threads).
+  struct Scratch {
+    MfuMemo predictions;
+  };
   // Samples [first, first + n) into `acc`; first a multiple of 8.
+  void run_block(std::uint64_t first, std::uint64_t n, TimelineAccumulator& acc,
+                 Scratch& scratch) const;
   void run_block(std::uint64_t first, std::uint64_t n, TimelineAccumulator& acc) const;
   // The sample with every sampled input at `values` (config units).
   Scenario scenario_at(const std::vector<double>& values) const;
+  // true: every sample runs the whole run_timeline (the path the default
+  // one is tested against).
+  void set_full_timelines(bool full) { full_ = full; }
+  // Whether the samples share MFU predictions and references (above).
+  bool shares_predictions() const { return shares_; }
 
  private:
+  void run_sample(const Scenario& sample, TimelineAccumulator& acc, Scratch& scratch) const;
+
   const Scenario& original_;
   const Catalog& catalog_;
   Scenario base_;
@@ -131,6 +159,9 @@ class TimelinePointRunner {
   std::vector<char> sampled_;  // per input: drawn per sample (not fixed by the grid)
   std::vector<std::pair<const PolicyLever*, std::size_t>> levers_;
   std::uint64_t seed_ = 0;
+  bool full_ = false;                    // every sample through run_timeline
+  bool shares_ = false;                  // samples share predictions and references
+  std::vector<double> reference_flops_;  // sustained FLOP/s per reference, when shared
 };
 
 // Writes `value` (config units, as in the file) where `input` points in

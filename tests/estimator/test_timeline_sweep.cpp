@@ -194,6 +194,63 @@ TEST_CASE("a point-mass sweep of the pooled China scenario gives timeline's over
   }
 }
 
+namespace {
+
+// Every statistic of `a` and `b` the same, bit for bit.
+void check_same(const sweep::TimelineAccumulator& a, const sweep::TimelineAccumulator& b) {
+  CHECK(a.samples == b.samples);
+  CHECK(a.bindings == b.bindings);
+  CHECK(a.exceeds == b.exceeds);
+  CHECK(a.first_hist == b.first_hist);
+  REQUIRE(a.sketches.size() == b.sketches.size());
+  for (std::size_t k = 0; k < a.sketches.size(); ++k) {
+    for (double q : sweep::kFanQuantiles)
+      CHECK(same(a.sketches[k].quantile(q), b.sketches[k].quantile(q)));
+  }
+}
+
+// The pooled China scenario with `sets` applied: whether its samples share
+// MFU fixed points, and its samples through the sweep's own path and
+// through run_timeline, the same statistics bit for bit.
+void check_samples_match_run_timeline(const std::vector<std::string>& sets, bool shared,
+                                      std::uint64_t samples) {
+  const Scenario s = load_scenario_file(pooled_path(), catalog(), {}, sets);
+  const sweep::TimelinePointRunner lean(s, catalog(), {}, {}, 7);
+  CHECK(lean.shares_predictions() == shared);
+  sweep::TimelinePointRunner full(s, catalog(), {}, {}, 7);
+  full.set_full_timelines(true);
+  sweep::TimelineAccumulator by_sweep(lean.actors(), lean.months(), lean.references());
+  sweep::TimelineAccumulator by_timeline(lean.actors(), lean.months(), lean.references());
+  sweep::TimelinePointRunner::Scratch scratch;  // kept across both blocks, as a thread keeps it
+  lean.run_block(0, samples / 2, by_sweep, scratch);
+  lean.run_block(samples / 2, samples - samples / 2, by_sweep, scratch);
+  full.run_block(0, samples, by_timeline);
+  check_same(by_sweep, by_timeline);
+}
+
+const std::string kPooledSmuggling =
+    "supply[7].units_per_year={ dist = \"lognormal\", p5 = 1.0e5, p95 = 3.0e5 }";
+
+}  // namespace
+
+TEST_CASE("a timeline sweep's samples give run_timeline's statistics, MFU fixed points shared",
+          "[estimator][sweep][timeline_sweep][slow]") {
+  // Supply inputs only: the step-model fixed points and the references are
+  // the same in every sample, so they are shared across samples.
+  check_samples_match_run_timeline(
+      {kPooledSmuggling, "supply[1].dies={ dist = \"uniform\", min = 2.0e6, max = 3.0e6 }",
+       "supply[2].yield={ dist = \"triangular\", min = 0.2, mode = 0.3, max = 0.4 }"},
+      true, 24);
+}
+
+TEST_CASE("a timeline sweep's samples give run_timeline's statistics when [training] varies",
+          "[estimator][sweep][timeline_sweep][slow]") {
+  // Goodput sets each run's compute, so each sample has its own fixed points.
+  check_samples_match_run_timeline(
+      {kPooledSmuggling, "training.goodput={ dist = \"uniform\", min = 0.7, max = 0.95 }"}, false,
+      8);
+}
+
 TEST_CASE("P(exceeds) per month never falls when every input only grows over time",
           "[estimator][sweep][timeline_sweep]") {
   const auto r = sweep::run_timeline_sweep(load(growing(kSmuggling)), catalog(), options(200));

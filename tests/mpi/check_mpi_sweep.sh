@@ -6,7 +6,8 @@
 # [[sweep.correlation]] kept) and a sample count that is not a multiple of the
 # block, so ranks take unequal shares. Then the failure paths: a bad file, an
 # output only rank 0 cannot write, and a command other than sweep each end
-# every rank with one message and the right exit code.
+# every rank with one message and the right exit code. A timeline sweep with a
+# grid, a policy lever and correlated supply inputs is compared the same way.
 set -euo pipefail
 mpiexec=$1 mpi_bin=$2 one_bin=$3 src=$4 work=$5
 shift 5
@@ -47,6 +48,37 @@ for run in "${runs[@]}"; do
 done
 grep -q '"training.goodput"' "$work/one.json" || fail "the grid is not in the output"
 
+# A timeline sweep (supply month by month) with a [sweep.grid] axis, a
+# [sweep.policy] lever and two correlated supply inputs: 40 samples are 3
+# blocks of 16, so the ranks' shares differ at -np 2 and are one block each at -np 3.
+timeline=$work/timeline.toml
+cp "$src/configs/china-2026-pooled.toml" "$timeline"
+cat >>"$timeline" <<'EOF'
+
+[sweep.grid]
+"actor[0].site[0].power_mw" = [339, 1000]
+
+[sweep.policy]
+licence.nvidia_h20 = ["closed", "open"]
+
+[[sweep.correlation]]
+a = "smuggled"
+b = "die_bank"
+spearman = -0.5
+EOF
+tl_common=(sweep "$timeline" --samples 40 --seed 5
+  --set 'supply[7].units_per_year={ dist = "lognormal", p5 = 1.0e5, p95 = 3.0e5, name = "smuggled" }'
+  --set 'supply[1].dies={ dist = "uniform", min = 2.0e6, max = 3.0e6, name = "die_bank" }')
+"$one_bin" "${tl_common[@]}" --threads 2 --format json --output "$work/tl-one.json"
+for r in "${ranks[@]}"; do
+  run_mpi "$r" "${tl_common[@]}" --threads 1 --format json --output "$work/tl-np$r.json"
+  cmp "$work/tl-one.json" "$work/tl-np$r.json" ||
+    fail "timeline sweep output of -np $r differs from one process"
+done
+grep -q '"licence.nvidia_h20"' "$work/tl-one.json" || fail "the lever is not in the timeline output"
+grep -q '"actor\[0\].site\[0\].power_mw"' "$work/tl-one.json" ||
+  fail "the grid is not in the timeline output"
+
 # --samples-out: every sample's row, gathered in sample order (no grid).
 one_rows=(sweep "$src/configs/default.toml" --samples 3000 --seed 3 --format csv)
 "$one_bin" "${one_rows[@]}" --output "$work/rows-one.csv" --samples-out "$work/samples-one.csv"
@@ -86,4 +118,4 @@ if [ "$n" -gt 1 ]; then
     'see: clustercap sweep --help' >"$work/want.txt"
   expect 2 "$work/want.txt" -- sweep - </dev/null
 fi
-echo "mpi sweep: identical bytes at -np ${ranks[*]}; failures end every rank alike"
+echo "mpi sweep: identical bytes at -np ${ranks[*]} (one-date and timeline sweeps); failures end every rank alike"
