@@ -3,9 +3,6 @@
 // the catalog, and the validation cases that check them. Reference values are
 // derived by hand from the published shapes and the catalog's sources.
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "estimator/training/machine.hpp"
@@ -19,20 +16,17 @@ using namespace clustercap::training;
 
 namespace {
 
-std::string read_source_file(const std::string& relative) {
-  std::ifstream in(std::filesystem::path(CLUSTERCAP_SOURCE_DIR) / relative);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// A case of the embedded default set (configs/validation/), by id.
+ValidationCase case_named(const std::string& id) {
+  for (auto& c : load_validation_files(default_validation_files(), test::builtin_catalog()))
+    if (c.id == id) return c;
+  FAIL("no case " << id);
+  return {};
 }
 
-// The first case of configs/validation/moe.toml: DeepSeek-V3 as published on
-// 1,024 H100 in FP8, TP 2 PP 8 EP 64 VP 4.
-ValidationCase deepseek_v3_h100() {
-  return load_validation_cases("moe.toml", read_source_file("configs/validation/moe.toml"),
-                               test::builtin_catalog())
-      .front();
-}
+// configs/validation/moe.toml: DeepSeek-V3 as published on 1,024 H100 in
+// FP8, TP 2 PP 8 EP 64 VP 4.
+ValidationCase deepseek_v3_h100() { return case_named("nemo-h100-deepseek-v3-1024"); }
 
 Layout published_layout(const ValidationCase& c) {
   Layout l;
@@ -104,10 +98,7 @@ TEST_CASE("DeepSeek-V3's expert GEMM on a GB200 in FP8 runs near NVIDIA's measur
   // 0.95 x 2,048 / (2,048 + 380) = 2,645 TFLOP/s, within 2% of it; read at
   // the hidden width 7,168 (before the expert width was used) it was 2,977,
   // 11% high.
-  const ValidationCase c =
-      load_validation_cases("moe.toml", read_source_file("configs/validation/moe.toml"),
-                            test::builtin_catalog())
-          .back();
+  const ValidationCase c = case_named("nemo-gb200-deepseek-v3-256");
   REQUIRE(c.chip_id == "nvidia_gb200_gpu");
   REQUIRE(c.machine.precision == Precision::fp8);
   CHECK(expert_gemm_flops_per_s(c.workload, c.machine, 1e9) == Approx(2672e12).epsilon(0.02));
