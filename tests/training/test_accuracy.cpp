@@ -91,8 +91,9 @@ TEST_CASE("a routed expert's GEMM width is the narrower of hidden and the expert
 TEST_CASE("DeepSeek-V3's expert GEMM on a GB200 in FP8 runs near NVIDIA's measured rate",
           "[training][moe][accuracy]") {
   // NVIDIA measured the MXFP8 grouped GEMM of DeepSeek-V3's expert shape,
-  // K 7,168 x N 2,048, at 2,672 TFLOP/s on a GB200 (Megatron-LM,
-  // docs/discussions/deepseek-v3-gb200-optimization, sec. 1, item 3). The
+  // K 7,168 x N 2,048, at 2,672 TFLOP/s on a GB200 ("Optimizing DeepSeek-V3
+  // Training Performance on NVIDIA GB200 NVL72", Megatron-LM's discussions
+  // folder, https://github.com/NVIDIA/Megatron-LM, sec. 1, item 3). The
   // catalog's GB200 dense FP8 peak is 5,000 TFLOP/s. With many rows per
   // expert (grouped efficiency -> 1) the step model's rate is 5,000 x 0.66 x
   // 0.95 x 2,048 / (2,048 + 380) = 2,645 TFLOP/s, within 2% of it; read at
