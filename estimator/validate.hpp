@@ -15,6 +15,16 @@
 
 namespace clustercap::training {
 
+// A chip's catalogued matmul efficiency (hardware/data/chips.toml,
+// matmul_efficiency), which the step model uses in place of the A100-fitted
+// ceiling, with the validation cases it was derived from.
+struct ChipMatmulEfficiency {
+  std::string chip_id;
+  double value = 0;
+  std::vector<std::string> fitted_on;  // case ids; these cases are in-sample
+  std::string notes;                   // how it was read from its sources
+};
+
 struct ValidationCase {
   // basis: "megatron" (TFLOP/s per chip by Megatron's formula), "model"
   // (MFU against the dense BF16 peak), "model_tflops" (NVIDIA's benchmark
@@ -32,6 +42,8 @@ struct ValidationCase {
   LayoutConstraints fixed;
   bool host_link_defaulted = false;  // offload set, host_link_gbps not: the default was used
   double reported = 0;               // TFLOP/s per chip, MFU or tokens/s per chip, in `basis`
+  // The chip's matmul efficiency when the catalog gives one (chip_id empty otherwise).
+  ChipMatmulEfficiency matmul_efficiency;
 };
 
 // One prediction of a case, or the step model's reason there is none.
@@ -79,6 +91,9 @@ struct ValidationResult {
   // In-sample then out-of-sample; chip families and precisions in order of
   // first appearance among the rows.
   std::vector<ErrorSummary> by_group, by_chip_family, by_precision;
+  // The catalogued matmul efficiencies of the cases' chips, in order of
+  // first appearance (a case is also in-sample when one was fitted on it).
+  std::vector<ChipMatmulEfficiency> matmul_efficiencies;
   // Over the rows whose published layout fits (cases_scored of them); 0 when none.
   std::size_t cases_scored = 0;
   double median_abs_error = 0;

@@ -116,6 +116,7 @@ std::string figure_unit(const std::string& key) {
   if (ends("_w")) return "W";
   if (ends("_usd")) return "USD";
   if (key.rfind("mfu_", 0) == 0 && key != "mfu_notes") return "fraction";
+  if (key == "matmul_efficiency") return "fraction";
   if (key == "year") return "year";
   for (const char* count : {"compute_dies", "chips", "racks", "scaleup_domain_chips",
                             "scaleout_rails", "optical_transceivers", "chip_count",

@@ -79,6 +79,14 @@ struct Chip {
   std::optional<double> mfu_fp8;
   std::vector<std::string> mfu_sources;
   std::string mfu_notes;
+  // Largest share of the dense BF16 peak a big GEMM reaches on the chip, the
+  // step model's matmul ceiling (estimator/training/step_model.hpp); unset:
+  // the A100-fitted default. Its sources, how it was read from them, and the
+  // validation case ids it was derived from (those cases are in-sample).
+  std::optional<double> matmul_efficiency;
+  std::vector<std::string> matmul_efficiency_sources;
+  std::string matmul_efficiency_notes;
+  std::vector<std::string> matmul_efficiency_fitted_on;
   std::string default_system;  // system id or empty
   std::vector<TppVariant> tpp_variants;
   Provenance provenance;

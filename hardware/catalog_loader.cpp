@@ -36,8 +36,10 @@ std::string text_or_empty(TableReader& reader, std::string_view key,
 
 // Keys of an entry that describe it rather than give a figure.
 bool is_figure_key(const std::string& key) {
-  for (const char* meta : {"id", "name", "vendor", "status", "sources", "estimated",
-                           "figure_sources", "notes", "mfu_sources", "mfu_notes"}) {
+  for (const char* meta :
+       {"id", "name", "vendor", "status", "sources", "estimated", "figure_sources", "notes",
+        "mfu_sources", "mfu_notes", "matmul_efficiency_sources", "matmul_efficiency_notes",
+        "matmul_efficiency_fitted_on"}) {
     if (key == meta) return false;
   }
   return true;
@@ -160,6 +162,12 @@ Chip read_chip(TableReader& reader) {
   chip.mfu_fp8 = reader.number("mfu_fp8", Range::unit_fraction());
   chip.mfu_sources = reader.string_list("mfu_sources").value_or(std::vector<std::string>{});
   chip.mfu_notes = text_or_empty(reader, "mfu_notes");
+  chip.matmul_efficiency = reader.number("matmul_efficiency", Range::unit_fraction());
+  chip.matmul_efficiency_sources =
+      reader.string_list("matmul_efficiency_sources").value_or(std::vector<std::string>{});
+  chip.matmul_efficiency_notes = text_or_empty(reader, "matmul_efficiency_notes");
+  chip.matmul_efficiency_fitted_on =
+      reader.string_list("matmul_efficiency_fitted_on").value_or(std::vector<std::string>{});
   chip.default_system = text_or_empty(reader, "default_system");
   for (auto& variant_reader : reader.table_array("tpp_variants")) {
     TppVariant variant;
@@ -180,6 +188,10 @@ Chip read_chip(TableReader& reader) {
   chip.provenance = read_provenance(reader);
   if ((chip.mfu_bf16 || chip.mfu_fp8) && chip.mfu_sources.empty()) {
     reader.error_missing("mfu_sources", "an MFU prior needs the runs it comes from");
+  }
+  if (chip.matmul_efficiency && chip.matmul_efficiency_sources.empty()) {
+    reader.error_missing("matmul_efficiency_sources",
+                         "a matmul efficiency needs the measurements it comes from");
   }
   return chip;
 }

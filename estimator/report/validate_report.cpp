@@ -106,7 +106,8 @@ const char* group_short(training::CaseGroup g) {
   return g == training::CaseGroup::in_sample ? "in" : "out";
 }
 
-std::string joined(const std::vector<std::string_view>& ids) {
+template <class Id>
+std::string joined(const std::vector<Id>& ids) {
   std::string text;
   for (const auto& id : ids) text += (text.empty() ? "" : ", ") + std::string(id);
   return text;
@@ -206,6 +207,15 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
         << (c.fitted_on.empty() ? "from a source, not fitted" : "fitted on " + joined(c.fitted_on))
         << " (" << c.basis << ")\n";
   }
+  if (!result.matmul_efficiencies.empty()) {
+    out << "chip matmul efficiencies from the catalog (in place of kMatmulCeiling)\n";
+    for (const auto& e : result.matmul_efficiencies) {
+      out << "  " << e.chip_id << " = " << machine_number(e.value) << ": "
+          << (e.fitted_on.empty() ? "from a source, not fitted"
+                                  : "derived from " + joined(e.fitted_on))
+          << " (" << e.notes << ")\n";
+    }
+  }
 }
 
 void write_validate_json(const training::ValidationResult& result, std::ostream& out) {
@@ -245,6 +255,11 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
                          {"basis", std::string(c.basis)},
                          {"fitted_on", fitted_on}});
   }
+  json efficiencies = json::array();
+  for (const auto& e : result.matmul_efficiencies) {
+    efficiencies.push_back(
+        {{"chip", e.chip_id}, {"value", e.value}, {"notes", e.notes}, {"fitted_on", e.fitted_on}});
+  }
   const bool scored = result.cases_scored > 0;
   json doc = {{"schema", kValidateSchema},
               {"clustercap_version", kVersion},
@@ -257,6 +272,7 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
               {"by_chip_family", summaries_json(result.by_chip_family, "chip_family")},
               {"by_precision", summaries_json(result.by_precision, "precision")},
               {"fitted_constants", constants},
+              {"matmul_efficiencies", efficiencies},
               {"runs", rows}};
   out << doc.dump(2) << '\n';
 }

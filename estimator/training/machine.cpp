@@ -25,6 +25,7 @@ Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleu
     m.scaleup_bytes_per_s = chip.scaleup_direction_unstated_bytes_per_s.value_or(64e9) / 2;
   }
   m.scaleup_domain = scaleup_domain;
+  m.matmul_ceiling = chip.matmul_efficiency.value_or(0.0);
   m.scaleout_bytes_per_s = scaleout_bytes_per_s;
   return m;
 }

@@ -152,6 +152,23 @@ double expert_activation_bytes(const Workload& w) {
   return moe_extra * moe_count / std::max(1, w.layers);
 }
 
+double gemm_input_values_per_token(const Workload& w) {
+  const double h = w.hidden;
+  const int moe_count = moe_layers(w);
+  // The dense sum in the order it was first written (outputs unchanged).
+  if (moe_count == 0 && !uses_mla(w))
+    return 2 * h + plain_head_dim(w) * w.heads + w.ffn * w.experts_per_token;
+  const double attention = uses_mla(w) ? 2.0 * h + w.q_lora_rank + w.kv_lora_rank +
+                                             static_cast<double>(w.heads) * w.v_head_dim
+                                       : h + plain_head_dim(w) * w.heads;
+  if (moe_count == 0) return attention + h + w.ffn * w.experts_per_token;
+  const double copies = w.experts_per_token + w.shared_experts;
+  const double dense_count = w.layers - moe_count;
+  const double mlp = (dense_count * (h + dense_ffn(w)) + moe_count * copies * (h + expert_ffn(w))) /
+                     std::max(1, w.layers);
+  return attention + mlp;
+}
+
 double cp_values_per_token(const Workload& w, int tp) {
   if (uses_mla(w)) return static_cast<double>(w.kv_lora_rank) + w.qk_rope_head_dim;
   // With fewer KV heads than TP ranks Megatron replicates them, so a rank
@@ -166,6 +183,8 @@ double tokens_per_expert(const Workload& w, const Layout& l) {
   return tokens_here * w.experts_per_token * l.ep / w.experts * w.expert_imbalance;
 }
 
+double expert_gemm_width(const Workload& w) { return std::min(w.hidden, expert_ffn(w)); }
+
 double grouped_gemm_efficiency(double tokens) { return tokens / (tokens + kGroupedGemmHalfTokens); }
 
 double grouped_gemm_half_tokens() { return kGroupedGemmHalfTokens; }
@@ -177,11 +196,15 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
   // With sequence parallelism each TP rank dispatches its 1/tp of the tokens.
   const double tokens_here = l.microbatch * w.seq_len / (static_cast<double>(l.cp) * l.tp);
   const double bytes = tokens_here * w.experts_per_token * w.hidden * bytes_per_value;
-  // Ranks are ordered tp, cp, ep (Megatron-LM's default order), so a domain
-  // of D chips holds D / (tp cp) consecutive EP ranks (at least this one).
-  // Routing spreads a chip's tokens evenly over the ep ranks: 1/ep stays
-  // here, each peer gets 1/ep, in-domain peers over the scale-up fabric.
-  const long per_domain = std::max(1L, m.scaleup_domain / (static_cast<long>(l.tp) * l.cp));
+  // Experts are not tensor-parallel (expert TP 1, as NVIDIA's MoE recipes
+  // set it), and Megatron-Core then numbers the expert ranks of a pipeline
+  // stage in its own order, expert-TP, EP, expert-DP (megatron/core/
+  // parallel_state.py, the expert RankGenerator): the EP group is that
+  // many consecutive ranks, drawn from the tp x cp x dp ranks, so a domain
+  // of D chips holds D of them whatever tp and cp are. Routing spreads a
+  // chip's tokens evenly over the ep ranks: 1/ep stays here, each peer gets
+  // 1/ep, in-domain peers over the scale-up fabric.
+  const long per_domain = std::max(1L, static_cast<long>(m.scaleup_domain));
   const double peers_inside = static_cast<double>(std::min<long>(l.ep, per_domain) - 1);
   const double peers_outside = l.ep - 1.0 - peers_inside;
   a.scaleup_bytes = bytes * peers_inside / l.ep;

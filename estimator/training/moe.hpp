@@ -71,6 +71,17 @@ double attention_score_flop(const Workload& w, double b);
 // 0 without routed experts.
 double expert_activation_bytes(const Workload& w);
 
+// Input values per token per layer, mean over the layers, that an FP8/FP4
+// recipe casts to the GEMM precision (Transformer Engine quantizes each
+// linear layer's input): attention's QKV input h (MLA: the query and KV
+// down-projections' h each and the up-projections' q_lora_rank and
+// kv_lora_rank) and its output projection's heads x v_head; a dense MLP's
+// input h and second GEMM's input f (ffn x experts_per_token without routed
+// experts, dense_ffn in the dense first layers); a MoE layer's
+// experts_per_token + shared_experts expert copies, each with input h and
+// second input moe_ffn (the expert width, not ffn).
+double gemm_input_values_per_token(const Workload& w);
+
 // Values per token per layer a CP ring exchanges: K and V of one TP rank's
 // share of KV heads (at least one head, head_dim wide), or with MLA the compressed latent
 // (kv_lora_rank + qk_rope values, shared by all heads, not split by TP).
@@ -80,6 +91,12 @@ double cp_values_per_token(const Workload& w, int tp);
 // expert: the EP group's b s / cp tokens each sent to experts_per_token of the
 // `experts`, times expert_imbalance (max expert load / mean).
 double tokens_per_expert(const Workload& w, const Layout& l);
+// The narrowest dimension of a routed expert's GEMMs, the width the step
+// model's shape curve w / (w + kHalfWidth) is read at: min(hidden, expert
+// width). Experts are not split by tensor parallelism (Megatron-Core's
+// expert_tensor_parallel_size = 1, as NVIDIA's DeepSeek-V3 benchmark configs
+// set it), so neither dimension divides by TP.
+double expert_gemm_width(const Workload& w);
 // Fraction of the large-GEMM rate a grouped expert GEMM of `tokens` rows
 // reaches: tokens / (tokens + kGroupedGemmHalfTokens), in (0, 1).
 double grouped_gemm_efficiency(double tokens);

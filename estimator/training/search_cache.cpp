@@ -14,7 +14,7 @@ namespace {
 // has been checked against the new field.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Workload) == 216, "a Workload field changed: add it to key_of");
-static_assert(sizeof(Machine) == 112, "a Machine field changed: add it to key_of");
+static_assert(sizeof(Machine) == 120, "a Machine field changed: add it to key_of");
 static_assert(sizeof(LayoutConstraints) == 68, "a constraint changed: add it to key_of");
 static_assert(sizeof(SearchOptions) == 80, "a search option changed: add it to key_of");
 #endif
@@ -86,6 +86,7 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(m.scaleup_latency_s);
   k.add(m.scaleout_latency_s);
   k.add(m.host_bytes_per_s);
+  k.add(m.matmul_ceiling);
   // Options (threads never changes the result).
   k.add(o.keep);
   k.add(o.prune);

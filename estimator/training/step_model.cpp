@@ -131,14 +131,25 @@ double exposed_step_s(double comm_s, double compute_s, double layers, bool overl
   return (chunks - 1) * early + exposed_s(comm_s, compute_s, chunk_layers, overlap, cost);
 }
 
+// The efficiency ceiling of a big BF16 GEMM on the machine's chip: its
+// catalogued matmul efficiency, or the A100-fitted constant without one.
+double bf16_matmul_ceiling(const Machine& m) {
+  return m.matmul_ceiling > 0 ? m.matmul_ceiling : kMatmulCeiling;
+}
 // The efficiency ceiling of a big GEMM at `p`, as a fraction of its peak.
-double matmul_ceiling(Precision p) {
-  return p == Precision::fp8 || p == Precision::fp4 ? kMatmulCeiling * kFp8CeilingShare
-                                                    : kMatmulCeiling;
+double matmul_ceiling(const Machine& m, Precision p) {
+  return p == Precision::fp8 || p == Precision::fp4 ? bf16_matmul_ceiling(m) * kFp8CeilingShare
+                                                    : bf16_matmul_ceiling(m);
 }
 bool low_precision(Precision p) { return p == Precision::fp8 || p == Precision::fp4; }
 
 }  // namespace
+
+double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert) {
+  const double width = moe::expert_gemm_width(w);
+  return m.peak_flops * matmul_ceiling(m, m.precision) * width / (width + kHalfWidth) *
+         moe::grouped_gemm_efficiency(tokens_per_expert);
+}
 
 const char* to_string(Recompute r) {
   switch (r) {
@@ -357,15 +368,17 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double logits = 2 * b * s * h * w.vocab * 3 / (t * l.pp * cp);
   const double width = h / t;
   const double shape_efficiency = width / (width + kHalfWidth);
-  const double linear_flops_per_s = m.peak_flops * matmul_ceiling(m.precision) * shape_efficiency;
-  const double bf16_flops_per_s = bf16_peak * kMatmulCeiling * shape_efficiency;
+  const double linear_flops_per_s =
+      m.peak_flops * matmul_ceiling(m, m.precision) * shape_efficiency;
+  const double bf16_flops_per_s = bf16_peak * bf16_matmul_ceiling(m) * shape_efficiency;
   // Routed experts: the busiest expert sets the layer's pace (expert_imbalance
-  // times the mean load), at the grouped GEMM's rate for its rows.
+  // times the mean load), at the grouped GEMM's rate for its rows and for its
+  // own width (moe::expert_gemm_width: the shape curve at the narrowest
+  // dimension of an expert's GEMMs, as h / t is for the dense ones).
   const double routed = layer.routed * layers_here / (t * cp) * passes;
-  const double routed_flops_per_s =
-      linear_flops_per_s * moe::grouped_gemm_efficiency(moe::tokens_per_expert(w, l));
-  const double linear_s = (linear * passes - routed) / linear_flops_per_s +
-                          routed * w.expert_imbalance / routed_flops_per_s;
+  const double routed_flops_per_s = expert_gemm_flops_per_s(w, m, moe::tokens_per_expert(w, l));
+  const double routed_s = routed > 0 ? routed * w.expert_imbalance / routed_flops_per_s : 0.0;
+  const double linear_s = (linear * passes - routed) / linear_flops_per_s + routed_s;
   const double matmul_s = linear_s + (attention * passes + extra + logits) / bf16_flops_per_s;
   // Norms, dropout, residuals and softmax (all BF16): with sequence
   // parallelism each TP rank handles 1/t of the tokens, without it the
@@ -374,8 +387,8 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double elementwise_units = l.sequence_parallel ? kElementwiseBytes / t : 10.0 + 24.0 / t;
   double elementwise_bytes = 3.0 * elementwise_units * b * s * h * layers_here / cp;
   if (low_precision(m.precision)) {
-    const double gemm_inputs = 2 * h + head_dim(w) * w.heads + w.ffn * w.experts_per_token;
-    elementwise_bytes += 2.0 * kFp8CastBytes * b * s * gemm_inputs * layers_here / (t * cp);
+    elementwise_bytes +=
+        2.0 * kFp8CastBytes * b * s * moe::gemm_input_values_per_token(w) * layers_here / (t * cp);
   }
   const double elementwise_s = elementwise_bytes / m.hbm_bytes_per_s;
   const double per_microbatch = matmul_s + elementwise_s;
@@ -429,7 +442,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
     const double moe_layers_here = layers_here * moe::moe_layers(w) / std::max(1, w.layers);
-    const double latency_s = tier(m, l.ep * t * cp).latency_s;
+    const double latency_s = tier(m, l.ep).latency_s;  // consecutive ranks (moe::all_to_all)
     const double one = moe::all_to_all(w, m, l, kBytesPerValue, latency_s).duration_s;
     ep_per_microbatch =
         moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);

@@ -119,6 +119,10 @@ struct Machine {
          scaleout_latency_s = calibrated::kCollectiveLatencyS;
   // Chip <-> host memory link, per chip, one direction (offload only).
   double host_bytes_per_s = 0;
+  // Largest share of the dense BF16 peak a big GEMM reaches on this chip
+  // (the catalog's matmul_efficiency, (0, 1]); 0: the A100-fitted
+  // calibrated::kMatmulCeiling. FP8/FP4 GEMMs reach kFp8CeilingShare of it.
+  double matmul_ceiling = 0;
 };
 
 enum class Recompute { none = 0, selective = 1, full = 2 };
@@ -197,6 +201,11 @@ struct StepBreakdown {
   double mfu_bf16 = 0;    // against the dense BF16 peak (the usual convention)
   double tokens_per_s = 0;
 };
+
+// FLOP/s one chip's routed-expert grouped GEMMs reach with `tokens_per_expert`
+// rows each: the dense peak at the machine's precision x its matmul ceiling
+// x the shape curve at moe::expert_gemm_width x moe::grouped_gemm_efficiency.
+double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert);
 
 // Model FLOPs of one training step (forward + backward, no recompute).
 double model_flop_per_step(const Workload& w);

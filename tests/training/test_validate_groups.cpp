@@ -319,13 +319,12 @@ TEST_CASE("a reported basis other than megatron, model, model_tflops or tokens i
 }
 
 // Issue 15 asks for an out-of-sample median within 10% and a worst case within
-// 25%. The set does not meet it yet (docs/validation-cases.md, "Accuracy"):
-// the Llama 3 405B rows now sit within 4%, but the DeepSeek-V3 GB200 row is
-// ~46% high, and MaxText's eight TPU v5e / v5p benchmarks are 18-31% low (TPU
-// matmuls reach a larger share of peak than the GPU-fitted kMatmulCeiling;
-// not yet a per-chip figure), which lifts the out-of-sample median to ~19%.
-// These bounds only stop it getting worse, and the in-sample median must
-// stay within the issue's 6%. Tighten them as the model improves.
+// 25%. The median is met (~7%: the TPU v5e / v5p rows run at the catalog's
+// matmul efficiency); the worst is not (docs/validation-cases.md, "Accuracy"):
+// Qwen3-235B at TP 4 / PP 8 on H100 is ~64% high and DeepSeek-V3 on GB200
+// ~44% high, neither explained. These bounds only stop it getting worse, and
+// the in-sample median must stay within the issue's 6%. Tighten them as the
+// model improves.
 TEST_CASE("every default case is scored and the errors do not grow past today's bounds",
           "[training][validate][groups]") {
   const ValidationResult r =
@@ -335,6 +334,6 @@ TEST_CASE("every default case is scored and the errors do not grow past today's 
   const ErrorSummary& out = slice(r.by_group, "out_of_sample");
   CHECK(out.cases >= 10);
   CHECK(in.median_abs_error <= 0.06);
-  CHECK(out.median_abs_error <= 0.20);
-  CHECK(r.worst_abs_error <= 0.47);
+  CHECK(out.median_abs_error <= 0.10);
+  CHECK(r.worst_abs_error <= 0.65);
 }
