@@ -31,7 +31,35 @@
 
 namespace clustercap::sweep {
 
-struct Copula;  // estimator/scenario/copula.hpp
+struct Copula;         // estimator/scenario/copula.hpp
+class QuantileSketch;  // estimator/sweep/sketch.hpp
+
+// Running moments of one block's values, merged over blocks in block order
+// (Chan et al.), so the result does not depend on the thread count.
+struct Moments {
+  double n = 0, mean = 0, m2 = 0;
+  void merge(const Moments& o) {
+    if (o.n == 0) return;
+    const double total = n + o.n;
+    const double d = o.mean - mean;
+    mean += d * o.n / total;
+    m2 += o.m2 + d * d * n * o.n / total;
+    n = total;
+  }
+};
+
+// One block of evaluated samples and where its statistics go (summarise()).
+struct BlockStatistics {
+  const double* metrics;          // evaluate()'s metrics, stride = the block's size
+  const double* bindings;         // evaluate()'s binding constraints, likewise
+  std::size_t stride;             // samples the block holds room for
+  std::uint64_t n;                // samples in the block (the first n)
+  const char* derived;            // per actor and metric: 1 = not summarised (a fixed ratio)
+  std::uint64_t* binding_counts;  // += samples per actor and constraint it binds
+  std::uint64_t* exceed_counts;   // += samples per actor and reference at ratio >= 1
+  QuantileSketch* sketches;       // per actor and metric: += the block's values
+  Moments* moments;               // per actor and metric: = the block's moments
+};
 
 // Metrics per actor, in metric_names() order: the swept entries of kMetrics
 // (estimator/metrics.hpp), then one ratio per reference.
@@ -71,6 +99,9 @@ class Kernel {
   // bindings[a * stride + offset + l], for M = kBaseMetrics + references.
   void evaluate(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                 std::size_t stride, std::size_t offset);
+  // Adds one block's statistics (counts, sketches, moments) to `block`'s
+  // outputs, in the version picked; the same counts and bits in every version.
+  void summarise(const BlockStatistics& block);
   // After evaluate(): the candidate that won lane `lane` for `actor` (-1
   // when the actor has none) and the MFU it ran at.
   int winner(std::size_t actor, int lane) const;
@@ -85,7 +116,8 @@ class Kernel {
   // assemble_t does), with pruning against `beat` as its optional bound.
   template <class T>
   Size<T> size_of(std::vector<model::RowT<T>>& rows, std::size_t c, T beat, bool prune);
-  // evaluate() in the version picked (kernel.cpp: runtime dispatch).
+  // evaluate() in the version picked (kernel.cpp: runtime dispatch; the
+  // bodies in kernel_body.hpp).
   void evaluate_body(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                      std::size_t stride, std::size_t offset);
   void evaluate_avx512(const std::vector<model::Pack>& values, double* metrics, double* bindings,
@@ -94,6 +126,11 @@ class Kernel {
                      std::size_t stride, std::size_t offset);
   void evaluate_baseline(const std::vector<model::Pack>& values, double* metrics, double* bindings,
                          std::size_t stride, std::size_t offset);
+  // summarise() in the version picked.
+  void summarise_body(const BlockStatistics& block);
+  void summarise_avx512(const BlockStatistics& block);
+  void summarise_avx2(const BlockStatistics& block);
+  void summarise_baseline(const BlockStatistics& block);
   // draw() in the version picked, into draws_ and draw_scratch_.
   void draw_body(const Scenario& scenario, const Copula& copula, std::uint64_t seed,
                  std::uint64_t first);

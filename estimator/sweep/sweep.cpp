@@ -22,57 +22,7 @@
 namespace clustercap::sweep {
 namespace {
 
-// Running moments of one block (Chan et al. merge in block order).
-struct Moments {
-  double n = 0, mean = 0, m2 = 0;
-  // Two passes over one block's values, eight running sums each (summed in
-  // a fixed order, so the result does not depend on the thread count).
-  static Moments of(const double* x, std::uint64_t count) {
-    Moments m;
-    if (count == 0) return m;
-    m.n = static_cast<double>(count);
-    const std::uint64_t whole = count / model::kLanes * model::kLanes;
-    model::Pack sums{};
-    for (std::uint64_t i = 0; i < whole; i += model::kLanes) sums += model::load(x + i);
-    double sum = 0;
-    for (int l = 0; l < model::kLanes; ++l) sum += sums[l];
-    for (std::uint64_t i = whole; i < count; ++i) sum += x[i];
-    m.mean = sum / m.n;
-    model::Pack squares{};
-    for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
-      const model::Pack d = model::load(x + i) - m.mean;
-      squares += d * d;
-    }
-    for (int l = 0; l < model::kLanes; ++l) m.m2 += squares[l];
-    for (std::uint64_t i = whole; i < count; ++i) m.m2 += (x[i] - m.mean) * (x[i] - m.mean);
-    return m;
-  }
-  void merge(const Moments& o) {
-    if (o.n == 0) return;
-    const double total = n + o.n;
-    const double d = o.mean - mean;
-    mean += d * o.n / total;
-    m2 += o.m2 + d * d * n * o.n / total;
-    n = total;
-  }
-};
 static_assert(sizeof(Moments) == 3 * sizeof(double), "Moments move between ranks as doubles");
-
-// How many of x[0..n) satisfy `test`, eight at a time: test takes a Pack
-// (giving a Mask) or a double (giving a bool).
-template <class Test>
-std::uint64_t count_where(const double* x, std::uint64_t n, Test test) {
-  const std::uint64_t whole = n / model::kLanes * model::kLanes;
-  model::Pack hits{};
-  for (std::uint64_t i = 0; i < whole; i += model::kLanes) {
-    hits += model::where(test(model::load(x + i)), model::splat<model::Pack>(1.0),
-                         model::splat<model::Pack>(0.0));
-  }
-  double total = 0;
-  for (int l = 0; l < model::kLanes; ++l) total += hits[l];
-  for (std::uint64_t i = whole; i < n; ++i) total += test(x[i]) ? 1.0 : 0.0;
-  return static_cast<std::uint64_t>(total);
-}
 
 // Ranks (1..n, ties averaged) of a column.
 Eigen::VectorXd ranks(const Eigen::VectorXd& x) {
@@ -265,18 +215,11 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
               }
             }
           }
-          for (std::size_t a = 0; a < A; ++a) {
-            for (std::size_t k = 0; k < model::kLimitCount; ++k) {
-              const auto constraint = static_cast<double>(k);
-              bindings[t][a * model::kLimitCount + k] += count_where(
-                  &block_bindings[a * block], n, [constraint](auto v) { return v == constraint; });
-            }
-            for (std::size_t r = 0; r < R; ++r) {
-              exceeds[t][a * R + r] +=
-                  count_where(&block_values[(a * M + kBaseMetrics + r) * block], n,
-                              [](auto ratio) { return ratio >= 1.0; });
-            }
-          }
+          kernel.summarise(
+              {block_values.data(), block_bindings.data(), block, n, derived.data(),
+               bindings[t].data(), exceeds[t].data(), sketches[t].data(),
+               &block_moments[static_cast<std::size_t>(b - static_cast<std::int64_t>(chunk)) * A *
+                              M]});
           for (std::uint64_t s = 0; s < n && first + s < std::max(srrc_n, kept); ++s) {
             for (std::size_t a = 0; a < A; ++a) {
               if (first + s < srrc_n) {
@@ -291,14 +234,6 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                 row[base + M] = block_bindings[a * block + s];
               }
             }
-          }
-          for (std::size_t k = 0; k < A * M; ++k) {
-            if (derived[k] != 0) continue;
-            const double* x = &block_values[k * block];
-            QuantileSketch& sketch = sketches[t][k];
-            sketch.add(x, n);
-            block_moments[static_cast<std::size_t>(b - static_cast<std::int64_t>(chunk)) * A * M +
-                          k] = Moments::of(x, n);
           }
           const std::uint64_t now = done.fetch_add(n) + n;
           if (t == 0 && options.progress) options.progress(now, total);
