@@ -76,41 +76,55 @@ std::uint64_t count_where(const double* x, std::uint64_t n, Test test) {
 // Ranks (1..n, ties averaged) of a column.
 Eigen::VectorXd ranks(const Eigen::VectorXd& x) {
   const auto n = x.size();
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
+  // Values sorted with their indices beside them (no indirection in the
+  // comparisons); ties all get their average rank, so their order within
+  // the sort does not matter and an unstable sort gives the same ranks.
+  std::vector<std::pair<double, Eigen::Index>> order(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = {x[i], i};
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   Eigen::VectorXd r(n);
   for (Eigen::Index i = 0; i < n;) {
     Eigen::Index j = i;
     while (j + 1 < n &&
-           x[order[static_cast<std::size_t>(j + 1)]] == x[order[static_cast<std::size_t>(i)]])
+           order[static_cast<std::size_t>(j + 1)].first == order[static_cast<std::size_t>(i)].first)
       ++j;
     const double avg = 0.5 * static_cast<double>(i + j) + 1.0;
-    for (Eigen::Index k = i; k <= j; ++k) r[order[static_cast<std::size_t>(k)]] = avg;
+    for (Eigen::Index k = i; k <= j; ++k) r[order[static_cast<std::size_t>(k)].second] = avg;
     i = j + 1;
   }
   return r;
 }
 
-// Standardised rank-regression coefficients of y on the columns of X.
-std::pair<std::vector<double>, double> srrc(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
-  const auto n = x.rows();
-  const auto k = x.cols();
+Eigen::VectorXd standardised(const Eigen::VectorXd& v) {
+  const double mean = v.mean();
+  const double sd =
+      std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
+  if (!(sd > 0)) return Eigen::VectorXd::Zero(v.size());
+  return (v.array() - mean) / sd;
+}
+
+// The inputs' standardised ranks and their QR decomposition: the same for
+// every actor's regression, so computed once per grid point.
+struct RankDesign {
+  Eigen::MatrixXd xr;
+  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr;
+  explicit RankDesign(const Eigen::MatrixXd& x) : xr(x.rows(), x.cols()) {
+    for (Eigen::Index j = 0; j < x.cols(); ++j) xr.col(j) = standardised(ranks(x.col(j)));
+    qr.compute(xr);
+  }
+};
+
+// Standardised rank-regression coefficients of y on the design's columns.
+std::pair<std::vector<double>, double> srrc(const RankDesign& design, const Eigen::VectorXd& y) {
+  const Eigen::MatrixXd& xr = design.xr;
+  const auto n = xr.rows();
+  const auto k = xr.cols();
   std::vector<double> coef(static_cast<std::size_t>(k), 0.0);
   if (n < k + 2) return {coef, 0.0};
-  auto standardise = [](const Eigen::VectorXd& v) -> Eigen::VectorXd {
-    const double mean = v.mean();
-    const double sd =
-        std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
-    if (!(sd > 0)) return Eigen::VectorXd::Zero(v.size());
-    return (v.array() - mean) / sd;
-  };
-  Eigen::MatrixXd xr(n, k);
-  for (Eigen::Index j = 0; j < k; ++j) xr.col(j) = standardise(ranks(x.col(j)));
-  const Eigen::VectorXd yr = standardise(ranks(y));
+  const Eigen::VectorXd yr = standardised(ranks(y));
   if (yr.isZero()) return {coef, 0.0};
-  const Eigen::VectorXd beta = xr.colPivHouseholderQr().solve(yr);
+  const Eigen::VectorXd beta = design.qr.solve(yr);
   const Eigen::VectorXd fit = xr * beta;
   const double r2 = 1.0 - (yr - fit).squaredNorm() / yr.squaredNorm();
   for (Eigen::Index j = 0; j < k; ++j) coef[static_cast<std::size_t>(j)] = beta[j];
@@ -326,6 +340,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   GridPoint point;
   point.settings = settings;
   const auto names = metric_names(engine.references());
+  std::optional<RankDesign> design;  // built for the first actor's regression
   for (std::size_t a = 0; a < A; ++a) {
     ActorSweep as;
     as.name = scenario.actors[a].name;
@@ -381,7 +396,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                                 static_cast<double>(count) / static_cast<double>(samples));
     }
     if (I > 0 && srrc_n > I + 2) {
-      const auto [coef, r2] = srrc(srrc_x, srrc_y.col(static_cast<Eigen::Index>(a)));
+      if (!design) design.emplace(srrc_x);
+      const auto [coef, r2] = srrc(*design, srrc_y.col(static_cast<Eigen::Index>(a)));
       for (std::size_t i = 0; i < I; ++i)
         as.srrc.push_back({scenario.sweep.inputs[i].label(), coef[i]});
       std::stable_sort(as.srrc.begin(), as.srrc.end(),
