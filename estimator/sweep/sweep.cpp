@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -105,13 +106,25 @@ Eigen::VectorXd standardised(const Eigen::VectorXd& v) {
 }
 
 // The inputs' standardised ranks and their QR decomposition: the same for
-// every actor's regression, so computed once per grid point.
+// every actor's regression, and for every grid point that draws the same
+// input values (a grid axis leaves the other inputs' draws unchanged), so
+// kept from one point to the next while the values are the same bit for bit.
 struct RankDesign {
+  Eigen::MatrixXd x;  // the values it was built from
   Eigen::MatrixXd xr;
   Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr;
-  explicit RankDesign(const Eigen::MatrixXd& x) : xr(x.rows(), x.cols()) {
-    for (Eigen::Index j = 0; j < x.cols(); ++j) xr.col(j) = standardised(ranks(x.col(j)));
+  RankDesign(const Eigen::MatrixXd& values, int threads)
+      : x(values), xr(values.rows(), values.cols()) {
+    parallel_for(values.cols(), threads, [&](std::int64_t j) {
+      xr.col(static_cast<Eigen::Index>(j)) =
+          standardised(ranks(values.col(static_cast<Eigen::Index>(j))));
+    });
     qr.compute(xr);
+  }
+  bool built_from(const Eigen::MatrixXd& values) const {
+    return values.rows() == x.rows() && values.cols() == x.cols() &&
+           std::memcmp(values.data(), x.data(),
+                       static_cast<std::size_t>(x.size()) * sizeof(double)) == 0;
   }
 };
 
@@ -183,7 +196,8 @@ void gather_over_ranks(Ranks& ranks, std::uint64_t blocks, std::uint64_t block,
 GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                     const std::vector<std::pair<std::string, double>>& settings,
                     const SweepOptions& options, std::uint64_t samples, bool keep,
-                    SweepResult& result, std::atomic<std::uint64_t>& done, std::uint64_t total) {
+                    SweepResult& result, std::atomic<std::uint64_t>& done, std::uint64_t total,
+                    std::optional<RankDesign>& design) {
   // Built on every rank; one failing alone must not leave the others waiting.
   std::optional<Engine> built;
   agreed_step(options.ranks, [&] { built.emplace(scenario, catalog, settings, options.threads); });
@@ -340,7 +354,6 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   GridPoint point;
   point.settings = settings;
   const auto names = metric_names(engine.references());
-  std::optional<RankDesign> design;  // built for the first actor's regression
   for (std::size_t a = 0; a < A; ++a) {
     ActorSweep as;
     as.name = scenario.actors[a].name;
@@ -396,7 +409,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                                 static_cast<double>(count) / static_cast<double>(samples));
     }
     if (I > 0 && srrc_n > I + 2) {
-      if (!design) design.emplace(srrc_x);
+      if (!design || !design->built_from(srrc_x)) design.emplace(srrc_x, options.threads);
       const auto [coef, r2] = srrc(*design, srrc_y.col(static_cast<Eigen::Index>(a)));
       for (std::size_t i = 0; i < I; ++i)
         as.srrc.push_back({scenario.sweep.inputs[i].label(), coef[i]});
@@ -586,9 +599,10 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog,
       result.row_columns.push_back(a.name + ":binding_constraint");
     }
   }
+  std::optional<RankDesign> design;  // the last point's, reused while its inputs' values repeat
   for (std::size_t p = 0; p < points.size(); ++p) {
-    GridPoint point =
-        run_point(scenario, catalog, points[p], options, per_point, p == 0, result, done, total);
+    GridPoint point = run_point(scenario, catalog, points[p], options, per_point, p == 0, result,
+                                done, total, design);
     if (result.interrupted) return result;
     result.points.push_back(std::move(point));
     if (options.progress) options.progress(done.load(), total);
