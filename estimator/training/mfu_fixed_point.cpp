@@ -477,26 +477,56 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
     build.table = MfuTable(lattice_chips, lattice_c1, std::move(lattice_values));
     return build;
   }
-  // The exact points join as nodes; the other nodes of their rows and
-  // columns take the lattice's interpolated value, so the table is the
-  // lattice's bilinear surface everywhere but in the cells around an exact
-  // point, where it rises or falls to the exact value.
+  // The exact points join as nodes, and so does the rest of their rows and
+  // columns: solved as lattice nodes are (from the prior, to
+  // node_tolerance, memoised) within the band, the lattice's interpolated
+  // value beyond it. Along the point estimate's chips and C1 the table then
+  // follows the fixed point's steps as closely as along a lattice line (a
+  // run-length tornado moves along the C1 line through the medians).
   const MfuTable lattice(lattice_chips, lattice_c1, std::move(lattice_values));
   const std::vector<double> chips = merged(lattice_chips, exact_chips);
   const std::vector<double> c1 = merged(lattice_c1, exact_c1);
-  std::vector<double> values(chips.size() * c1.size());
+  const std::size_t n = c1.size();
+  auto index_of = [](const std::vector<double>& nodes, double x) {
+    return static_cast<std::size_t>(std::lower_bound(nodes.begin(), nodes.end(), x) -
+                                    nodes.begin());
+  };
+  std::vector<char> exact_node(chips.size() * n, 0);
+  for (std::size_t k = 0; k < exact_count; ++k) {
+    exact_node[index_of(chips, exact_chips[k]) * n + index_of(c1, exact_c1[k])] = 1;
+  }
+  std::vector<double> values(chips.size() * n);
+  std::vector<std::size_t> line_nodes;  // nodes of the exact rows and columns to solve
   for (std::size_t i = 0; i < chips.size(); ++i) {
-    for (std::size_t j = 0; j < c1.size(); ++j)
-      values[i * c1.size() + j] = lattice.at(chips[i], c1[j]);
+    const bool lattice_row =
+        std::binary_search(lattice_chips.begin(), lattice_chips.end(), chips[i]);
+    for (std::size_t j = 0; j < n; ++j) {
+      values[i * n + j] = lattice.at(chips[i], c1[j]);
+      const double per_chip = c1[j] / chips[i];
+      const bool in_band = !banded || (per_chip >= band_lo && per_chip <= band_hi);
+      const bool lattice_node =
+          lattice_row && std::binary_search(lattice_c1.begin(), lattice_c1.end(), c1[j]);
+      if (!lattice_node && !exact_node[i * n + j] && in_band) line_nodes.push_back(i * n + j);
+    }
+  }
+  std::vector<MfuPrediction> line(line_nodes.size());
+  parallel_for(static_cast<std::int64_t>(line.size()), spec.threads, [&](std::int64_t m) {
+    const std::size_t k = line_nodes[static_cast<std::size_t>(m)];
+    const double x = chips[k / n], y = c1[k % n];
+    FixedPointOptions options = spec.fixed_point;
+    options.tolerance = std::max(options.tolerance, spec.node_tolerance);
+    options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * x);
+    line[static_cast<std::size_t>(m)] = solved_node(spec.machine, x, y, options);
+  });
+  for (std::size_t m = 0; m < line.size(); ++m) {
+    count(line[m]);
+    values[line_nodes[m]] = line[m].predicted ? line[m].mfu : spec.fallback_mfu;
   }
   for (std::size_t k = 0; k < exact_count; ++k) {
     const MfuPrediction& p = solved[lattice_count + k];
     count(p);
-    const auto i = static_cast<std::size_t>(
-        std::lower_bound(chips.begin(), chips.end(), exact_chips[k]) - chips.begin());
-    const auto j =
-        static_cast<std::size_t>(std::lower_bound(c1.begin(), c1.end(), exact_c1[k]) - c1.begin());
-    values[i * c1.size() + j] = p.predicted ? p.mfu : spec.fallback_mfu;
+    values[index_of(chips, exact_chips[k]) * n + index_of(c1, exact_c1[k])] =
+        p.predicted ? p.mfu : spec.fallback_mfu;
   }
   build.table = MfuTable(chips, c1, std::move(values));
   return build;

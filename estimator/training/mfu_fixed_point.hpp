@@ -177,9 +177,10 @@ struct MfuTableSpec {
   // Points where the table must be exact (e.g. the point estimate's chips
   // and C1): (exact_chips[k], exact_c1_flop[k]), one C1 per chip count.
   // Each joins the nodes with its fixed point, solved exactly as the point
-  // estimate solves it; the rest of its row and column takes the lattice's
-  // interpolated value, so elsewhere the table is the lattice's. Points
-  // outside the range widen it; non-positive or non-finite ones are left out.
+  // estimate solves it; the rest of its row and column is solved as lattice
+  // nodes are where runs reach (else the lattice's interpolated value), so
+  // away from those lines the table is the lattice's. Points outside the
+  // range widen it; non-positive or non-finite ones are left out.
   std::vector<double> exact_chips, exact_c1_flop;
   // Caps of the outcome model: memory per chip (params per chip) and data.
   double params_cap_per_chip = std::numeric_limits<double>::infinity();
