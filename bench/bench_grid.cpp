@@ -1,16 +1,20 @@
 // Benchmark of per-candidate setup reused across grid points and months
-// (issue 18, part 3): the layout-search memo (estimator/training/
-// search_cache.hpp) on and off in the same run.
-//  - a 1,000-point [sweep.grid] on the default scenario (40 power levels of
-//    the dispersed actor's campus x 25 of the pooled actor's), 10^4 samples a
-//    point, 2 threads; without the memo the first UNCACHED_POINTS points
-//    (a 40 x 1 slice by default) are timed and the per-point cost is scaled
-//    to 1,000 points (pass 1000 to time the whole grid both ways);
-//  - `timeline` on configs/china-2026-pooled.toml, memo on (cleared first)
+// (issue 18, part 3): the memos of estimator/training/search_cache.hpp (the
+// layout search and the MFU tables' lattice nodes) on and off in the same
+// run.
+//  - a 1,000-point [sweep.grid] on the default scenario: 10 site powers of
+//    the dispersed actor's campus x 10 counts of its 910C x 10 run lengths
+//    (none changes chip, system or fabric), 10^4 samples a point, 2 threads,
+//    memos cleared first; the first point alone is timed too (every table's
+//    lattice solved, as for a grid point that changes chip, system or
+//    fabric). Without the memos the first UNCACHED_POINTS points (10 by
+//    default) are timed and the per-point cost is scaled to 1,000 points;
+//  - `timeline` on configs/china-2026-pooled.toml, memos on (cleared first)
 //    and off.
 // Both paths give byte-identical JSON (checked on the slice).
 //
 //   ./build/bench/clustercap_bench_grid [UNCACHED_POINTS]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,15 +47,21 @@ std::vector<double> levels(double lo, double hi, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int uncached_points = argc > 1 ? std::atoi(argv[1]) : 40;
+  const int uncached_points = std::clamp(argc > 1 ? std::atoi(argv[1]) : 10, 1, 1000);
   const Catalog catalog = load_catalog(builtin_catalog_sources());
   const Scenario base = load_default_scenario(catalog);
 
-  auto grid_scenario = [&](int first_axis, int second_axis) {
+  // The first `points` points of the 10 x 10 x 10 grid (the last axis varies
+  // fastest), or all of it.
+  auto grid_scenario = [&](int points) {
     Scenario s = base;
     s.sweep.grid.clear();
-    s.sweep.grid.push_back({"actor[0].site[0].power_mw", levels(100, 2000, first_axis)});
-    s.sweep.grid.push_back({"actor[1].site[0].power_mw", levels(100, 1000, second_axis)});
+    const int first = std::max(1, std::min(10, points / 100)),
+              second = points >= 100 ? 10 : std::max(1, std::min(10, points / 10));
+    const int third = points >= 10 ? 10 : points;
+    s.sweep.grid.push_back({"actor[0].site[0].power_mw", levels(100, 1000, first)});
+    s.sweep.grid.push_back({"actor[0].inventory[0].count", levels(30000, 300000, second)});
+    s.sweep.grid.push_back({"training.duration_days", levels(60, 270, third)});
     return s;
   };
   auto sweep_json = [&](const Scenario& s, double* seconds) {
@@ -67,36 +77,43 @@ int main(int argc, char** argv) {
     return out.str();
   };
 
-  // The slice both ways (memo cleared before each), then the whole grid with it.
-  const int first_axis = uncached_points >= 1000 ? 40 : std::max(2, uncached_points);
-  const int second_axis = uncached_points >= 1000 ? 25 : 1;
-  const Scenario slice = grid_scenario(first_axis, second_axis);
-  double slice_off = 0, slice_on = 0, grid_on = 0;
+  // The slice both ways (memos cleared before each), then the first point
+  // and the whole grid with them, each from cold.
+  const Scenario slice = grid_scenario(uncached_points);
+  double slice_off = 0, slice_on = 0, first_point = 0, grid_on = 0;
   training::set_search_cache_enabled(false);
   const std::string off_json = sweep_json(slice, &slice_off);
   training::set_search_cache_enabled(true);
   const std::string on_json = sweep_json(slice, &slice_on);
+  training::set_search_cache_enabled(true);  // cleared
+  sweep_json(grid_scenario(1), &first_point);
   training::set_search_cache_enabled(true);  // cleared: the grid starts cold
-  sweep_json(grid_scenario(40, 25), &grid_on);
+  sweep_json(grid_scenario(1000), &grid_on);
   const training::SearchCacheStats stats = training::search_cache_stats();
-  const double points = first_axis * second_axis;
+  const double points = uncached_points;
   const double grid_off = slice_off / points * 1000;
   std::printf(
-      "grid, default scenario, 1,000 points x 10^4 samples, 2 threads: %.3g s with the "
-      "search memo (%llu searches, %llu answered from it)\n",
+      "grid, default scenario, 1,000 points (10 site powers x 10 910C counts x 10 run lengths) "
+      "x 10^4 samples, 2 threads: %.3g s with the memos (%llu searches, %llu answered from the "
+      "memo; %llu table nodes, %llu from the memo)\n",
       grid_on, static_cast<unsigned long long>(stats.misses + stats.hits),
-      static_cast<unsigned long long>(stats.hits));
-  std::printf("  without it: %.3g s for %d points, %.3g s for 1,000 %s; speed-up %.1fx\n",
+      static_cast<unsigned long long>(stats.hits),
+      static_cast<unsigned long long>(stats.node_misses + stats.node_hits),
+      static_cast<unsigned long long>(stats.node_hits));
+  std::printf("  the first point alone, cold (a new chip, system or fabric costs this): %.3g s\n",
+              first_point);
+  std::printf("  without the memos: %.3g s for %d points, %.3g s for 1,000 %s; speed-up %.1fx\n",
               slice_off, static_cast<int>(points), grid_off,
               points >= 1000 ? "(timed)" : "(scaled)", grid_off / grid_on);
-  std::printf("  %d-point output byte-identical with and without the memo: %s (%.3g s with it)\n",
-              static_cast<int>(points), off_json == on_json ? "yes" : "NO", slice_on);
+  std::printf(
+      "  %d-point output byte-identical with and without the memos: %s (%.3g s with them)\n",
+      static_cast<int>(points), off_json == on_json ? "yes" : "NO", slice_on);
 
   const Scenario pooled = load_scenario_file("configs/china-2026-pooled.toml", catalog);
   double timeline_s[2] = {0, 0};
   std::string timeline_json[2];
   for (int cached = 0; cached < 2; ++cached) {
-    training::set_search_cache_enabled(cached == 1);
+    training::set_search_cache_enabled(cached == 1);  // cleared
     const auto start = std::chrono::steady_clock::now();
     const TimelineResult result = run_timeline(pooled, catalog);
     timeline_s[cached] = seconds_since(start);
@@ -105,7 +122,7 @@ int main(int argc, char** argv) {
     timeline_json[cached] = out.str();
   }
   std::printf(
-      "timeline, configs/china-2026-pooled.toml: %.3g s with the memo, %.3g s without; "
+      "timeline, configs/china-2026-pooled.toml: %.3g s with the memos, %.3g s without; "
       "speed-up %.1fx; output byte-identical: %s\n",
       timeline_s[1], timeline_s[0], timeline_s[0] / timeline_s[1],
       timeline_json[0] == timeline_json[1] ? "yes" : "NO");

@@ -12,7 +12,7 @@ echo
 echo "== parallelism search"
 "$build/bench/clustercap_bench_search"
 echo
-echo "== per-candidate setup reused across grid points and months: search memo on and off"
+echo "== per-candidate setup reused across grid points and months: search and MFU-node memos on and off"
 "$build/bench/clustercap_bench_grid"
 echo
 echo "== sweep: clustercap at 1 and 2 threads"

@@ -378,16 +378,16 @@ training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
 
 training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& scenario,
                                         double chips_min, double chips_max, double c1_min_flop,
-                                        double c1_max_flop, const std::vector<double>& extra_chips,
-                                        const std::vector<double>& extra_c1_flop) {
+                                        double c1_max_flop, const std::vector<double>& exact_chips,
+                                        const std::vector<double>& exact_c1_flop) {
   training::MfuTableSpec spec;
   spec.machine = step_machine(*c.chip, c.system, scenario);
   spec.chips_min = chips_min;
   spec.chips_max = chips_max;
   spec.c1_min_flop = c1_min_flop;
   spec.c1_max_flop = c1_max_flop;
-  spec.extra_chips = extra_chips;
-  spec.extra_c1_flop = extra_c1_flop;
+  spec.exact_chips = exact_chips;
+  spec.exact_c1_flop = exact_c1_flop;
   spec.params_cap_per_chip = memory_params_cap(*c.chip, scenario, 1.0);
   spec.params_cap = data_params_cap(scenario);
   spec.fallback_mfu = chosen_mfu(c, scenario);

@@ -148,16 +148,17 @@ training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips, double c1_flop,
                                     double params_cap);
 // MfuTable for a step-model candidate over [chips_min, chips_max] x
-// [c1_min, c1_max] FLOP of C1 (compute_per_unit_mfu), with `extra_*` nodes
-// (pass the point estimate's chips and C1 to make the table exact there).
-// Nodes where no layout fits hold the candidate's fallback (chosen_mfu).
-// The memory cap is the scenario's per-chip one; the data cap its
-// max_tokens. Costs 50-100 ms of CPU for the default 12 x 8 nodes (see
-// mfu_fixed_point.hpp for the interpolation error); thread-safe.
+// [c1_min, c1_max] FLOP of C1 (compute_per_unit_mfu) on the fixed node
+// lattice (mfu_fixed_point.hpp), exact at the points (exact_chips[k],
+// exact_c1_flop[k]) (pass the point estimate's chips and C1 to make it
+// exact there). Nodes where no layout fits hold the candidate's fallback
+// (chosen_mfu). The memory cap is the scenario's per-chip one; the data cap
+// its max_tokens. Lattice nodes come from the process-wide node memo when
+// an earlier table on the same machine solved them; thread-safe.
 training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& scenario,
                                         double chips_min, double chips_max, double c1_min_flop,
                                         double c1_max_flop,
-                                        const std::vector<double>& extra_chips = {},
-                                        const std::vector<double>& extra_c1_flop = {});
+                                        const std::vector<double>& exact_chips = {},
+                                        const std::vector<double>& exact_c1_flop = {});
 
 }  // namespace clustercap

@@ -276,11 +276,13 @@ template void Engine::apply<model::Pack>(std::vector<model::RowT<model::Pack>>&,
 
 // One table per (chip, system): it depends on neither the site nor the
 // inventory. Nodes span one system to the fabric's largest cluster and the
-// compute those sizes give over a quarter to four times the run length;
-// the sizes and compute at the medians (with this grid point's values) are
-// nodes, so the table is exact there and a sweep of point values gives
-// `estimate`'s MFU. (Nodes at the file's own values would miss a grid
-// point that moves the size, e.g. a site's power.)
+// compute those sizes give over a quarter to four times the run length, on
+// the fixed lattice, so grid points that leave chip, system, fabric and
+// training settings alone share every lattice node (the node memo); the
+// size and compute at the medians (with this grid point's values) are an
+// exact point, so a sweep of point values gives `estimate`'s MFU. (An
+// exact point at the file's own values would miss a grid point that moves
+// the size, e.g. a site's power.)
 void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int threads) {
   mfu_tables_.assign(candidates_.size(), nullptr);
   std::vector<std::vector<std::size_t>> groups;
@@ -303,7 +305,7 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
     const auto i0 = static_cast<Eigen::Index>(members.front());
     const double cps = base_.chips_per_system[i0];
     double chips_max = cps;
-    std::vector<double> extra_chips, extra_c1;
+    std::vector<double> exact_chips, exact_c1;
     for (std::size_t c : members) {
       const auto i = static_cast<Eigen::Index>(c);
       chips_max = std::max(chips_max, model::network_limit_systems(base_, i) * cps);
@@ -311,8 +313,8 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
       const model::RowT<double>& r = median_rows_[c];
       const double chips = model::assemble_t(r).chips;
       if (chips > 0) {
-        extra_chips.push_back(chips);
-        extra_c1.push_back(model::compute_per_unit_mfu_t(
+        exact_chips.push_back(chips);
+        exact_c1.push_back(model::compute_per_unit_mfu_t(
             chips, r.peak_flops_per_chip, model::goodput_at_t(r, chips), r.duration_s));
       }
     }
@@ -320,8 +322,8 @@ void Engine::build_mfu_tables(const Scenario& scenario, [[maybe_unused]] int thr
         clustercap::build_mfu_table(
             first, scenario, cps, chips_max,
             clustercap::compute_per_unit_mfu(*first.chip, scenario, cps) / 4,
-            clustercap::compute_per_unit_mfu(*first.chip, scenario, chips_max) * 4, extra_chips,
-            extra_c1)
+            clustercap::compute_per_unit_mfu(*first.chip, scenario, chips_max) * 4, exact_chips,
+            exact_c1)
             .table);
     built[static_cast<std::size_t>(g)] = table;
   });

@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -27,41 +28,67 @@ static_assert(sizeof(Moments) == 3 * sizeof(double), "Moments move between ranks
 // Ranks (1..n, ties averaged) of a column.
 Eigen::VectorXd ranks(const Eigen::VectorXd& x) {
   const auto n = x.size();
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b]; });
+  // Values sorted with their indices beside them (no indirection in the
+  // comparisons); ties all get their average rank, so their order within
+  // the sort does not matter and an unstable sort gives the same ranks.
+  std::vector<std::pair<double, Eigen::Index>> order(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = {x[i], i};
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   Eigen::VectorXd r(n);
   for (Eigen::Index i = 0; i < n;) {
     Eigen::Index j = i;
     while (j + 1 < n &&
-           x[order[static_cast<std::size_t>(j + 1)]] == x[order[static_cast<std::size_t>(i)]])
+           order[static_cast<std::size_t>(j + 1)].first == order[static_cast<std::size_t>(i)].first)
       ++j;
     const double avg = 0.5 * static_cast<double>(i + j) + 1.0;
-    for (Eigen::Index k = i; k <= j; ++k) r[order[static_cast<std::size_t>(k)]] = avg;
+    for (Eigen::Index k = i; k <= j; ++k) r[order[static_cast<std::size_t>(k)].second] = avg;
     i = j + 1;
   }
   return r;
 }
 
-// Standardised rank-regression coefficients of y on the columns of X.
-std::pair<std::vector<double>, double> srrc(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
-  const auto n = x.rows();
-  const auto k = x.cols();
+Eigen::VectorXd standardised(const Eigen::VectorXd& v) {
+  const double mean = v.mean();
+  const double sd =
+      std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
+  if (!(sd > 0)) return Eigen::VectorXd::Zero(v.size());
+  return (v.array() - mean) / sd;
+}
+
+// The inputs' standardised ranks and their QR decomposition: the same for
+// every actor's regression, and for every grid point that draws the same
+// input values (a grid axis leaves the other inputs' draws unchanged), so
+// kept from one point to the next while the values are the same bit for bit.
+struct RankDesign {
+  Eigen::MatrixXd x;  // the values it was built from
+  Eigen::MatrixXd xr;
+  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr;
+  RankDesign(const Eigen::MatrixXd& values, int threads)
+      : x(values), xr(values.rows(), values.cols()) {
+    parallel_for(values.cols(), threads, [&](std::int64_t j) {
+      xr.col(static_cast<Eigen::Index>(j)) =
+          standardised(ranks(values.col(static_cast<Eigen::Index>(j))));
+    });
+    qr.compute(xr);
+  }
+  bool built_from(const Eigen::MatrixXd& values) const {
+    return values.rows() == x.rows() && values.cols() == x.cols() &&
+           std::memcmp(values.data(), x.data(),
+                       static_cast<std::size_t>(x.size()) * sizeof(double)) == 0;
+  }
+};
+
+// Standardised rank-regression coefficients of y on the design's columns.
+std::pair<std::vector<double>, double> srrc(const RankDesign& design, const Eigen::VectorXd& y) {
+  const Eigen::MatrixXd& xr = design.xr;
+  const auto n = xr.rows();
+  const auto k = xr.cols();
   std::vector<double> coef(static_cast<std::size_t>(k), 0.0);
   if (n < k + 2) return {coef, 0.0};
-  auto standardise = [](const Eigen::VectorXd& v) -> Eigen::VectorXd {
-    const double mean = v.mean();
-    const double sd =
-        std::sqrt((v.array() - mean).square().sum() / static_cast<double>(v.size() - 1));
-    if (!(sd > 0)) return Eigen::VectorXd::Zero(v.size());
-    return (v.array() - mean) / sd;
-  };
-  Eigen::MatrixXd xr(n, k);
-  for (Eigen::Index j = 0; j < k; ++j) xr.col(j) = standardise(ranks(x.col(j)));
-  const Eigen::VectorXd yr = standardise(ranks(y));
+  const Eigen::VectorXd yr = standardised(ranks(y));
   if (yr.isZero()) return {coef, 0.0};
-  const Eigen::VectorXd beta = xr.colPivHouseholderQr().solve(yr);
+  const Eigen::VectorXd beta = design.qr.solve(yr);
   const Eigen::VectorXd fit = xr * beta;
   const double r2 = 1.0 - (yr - fit).squaredNorm() / yr.squaredNorm();
   for (Eigen::Index j = 0; j < k; ++j) coef[static_cast<std::size_t>(j)] = beta[j];
@@ -120,7 +147,8 @@ void gather_over_ranks(Ranks& ranks, std::uint64_t blocks, std::uint64_t block,
 GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                     const std::vector<std::pair<std::string, double>>& settings,
                     const SweepOptions& options, std::uint64_t samples, bool keep,
-                    SweepResult& result, std::atomic<std::uint64_t>& done, std::uint64_t total) {
+                    SweepResult& result, std::atomic<std::uint64_t>& done, std::uint64_t total,
+                    std::optional<RankDesign>& design) {
   // Built on every rank; one failing alone must not leave the others waiting.
   std::optional<Engine> built;
   agreed_step(options.ranks, [&] { built.emplace(scenario, catalog, settings, options.threads); });
@@ -324,7 +352,8 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
                                 static_cast<double>(count) / static_cast<double>(samples));
     }
     if (I > 0 && srrc_n > I + 2) {
-      const auto [coef, r2] = srrc(srrc_x, srrc_y.col(static_cast<Eigen::Index>(a)));
+      if (!design || !design->built_from(srrc_x)) design.emplace(srrc_x, options.threads);
+      const auto [coef, r2] = srrc(*design, srrc_y.col(static_cast<Eigen::Index>(a)));
       for (std::size_t i = 0; i < I; ++i)
         as.srrc.push_back({scenario.sweep.inputs[i].label(), coef[i]});
       std::stable_sort(as.srrc.begin(), as.srrc.end(),
@@ -516,9 +545,10 @@ SweepResult run_sweep(const Scenario& scenario, const Catalog& catalog,
       result.row_columns.push_back(a.name + ":binding_constraint");
     }
   }
+  std::optional<RankDesign> design;  // the last point's, reused while its inputs' values repeat
   for (std::size_t p = 0; p < points.size(); ++p) {
-    GridPoint point =
-        run_point(scenario, catalog, points[p], options, per_point, p == 0, result, done, total);
+    GridPoint point = run_point(scenario, catalog, points[p], options, per_point, p == 0, result,
+                                done, total, design);
     if (result.interrupted) return result;
     result.points.push_back(std::move(point));
     if (options.progress) options.progress(done.load(), total);

@@ -332,79 +332,201 @@ template model::Pack MfuTable::bound<model::Pack>(model::Pack, model::Pack) cons
 template double MfuTable::at<double>(const Cell<double>&) const;
 template model::Pack MfuTable::at<model::Pack>(const Cell<model::Pack>&) const;
 
-std::vector<double> log_nodes(double lo, double hi, int n, const std::vector<double>& extra) {
+std::vector<double> lattice_nodes(double lo, double hi, double base, int per_power) {
   std::vector<double> nodes;
-  const int count = std::max(2, n);
-  for (int k = 0; k < count; ++k) {
-    const double t = static_cast<double>(k) / (count - 1);
-    nodes.push_back(k == count - 1 ? hi
-                                   : std::exp(std::log(lo) + t * (std::log(hi) - std::log(lo))));
-  }
-  auto near = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(a, b); };
-  for (double x : extra) {
-    if (!(x > 0) || !std::isfinite(x)) continue;
-    // An extra node replaces a grid node it nearly equals, so that the
-    // table holds the caller's exact value there.
-    const auto same =
-        std::find_if(nodes.begin(), nodes.end(), [&](double y) { return near(x, y); });
-    if (same != nodes.end()) {
-      *same = x;
-    } else {
-      nodes.push_back(x);
-    }
-  }
+  if (!(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) return nodes;
+  // Each node from its index alone, so every table holds the same values.
+  auto node = [&](long k) { return std::pow(base, static_cast<double>(k) / per_power); };
+  const double steps = per_power / std::log(base);
+  auto first = static_cast<long>(std::floor(std::log(lo) * steps));
+  auto last = static_cast<long>(std::ceil(std::log(hi) * steps));
+  // The logarithms may round across a node (log(8) / log(2) < 3).
+  while (node(first + 1) <= lo) ++first;
+  while (node(first) > lo) --first;
+  while (node(last - 1) >= hi) --last;
+  while (node(last) < hi) ++last;
+  last = std::max(last, first + 1);
+  for (long k = first; k <= last; ++k) nodes.push_back(node(k));
+  return nodes;
+}
+
+namespace {
+
+// The fixed point at one node, from the node memo when it was solved before.
+MfuPrediction solved_node(const Machine& machine, double chips, double c1_flop,
+                          const FixedPointOptions& options) {
+  std::string key = node_key(machine, chips, c1_flop, options);
+  if (std::optional<MfuPrediction> found = find_node(key)) return *found;
+  MfuPrediction p = predicted_mfu(machine, chips, c1_flop, options);
+  store_node(std::move(key), p);
+  return p;
+}
+
+// `nodes` with `extra` merged in, sorted, each value once.
+std::vector<double> merged(std::vector<double> nodes, const std::vector<double>& extra) {
+  nodes.insert(nodes.end(), extra.begin(), extra.end());
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
   return nodes;
 }
 
+}  // namespace
+
 MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
-  const std::vector<double> chips =
-      log_nodes(spec.chips_min, spec.chips_max, spec.chips_nodes, spec.extra_chips);
-  const std::vector<double> c1 =
-      log_nodes(spec.c1_min_flop, spec.c1_max_flop, spec.c1_nodes, spec.extra_c1_flop);
-  MfuTableBuild build;
-  std::vector<double> values(chips.size() * c1.size(), spec.fallback_mfu);
-  auto listed = [](const std::vector<double>& extra, double x) {
-    return std::find(extra.begin(), extra.end(), x) != extra.end();
-  };
-  // Rows are independent (each starts from spec.fixed_point), so the table
-  // is the same for any thread count.
-  const int rows = static_cast<int>(chips.size());
-  std::vector<int> iterations(chips.size(), 0), fallbacks(chips.size(), 0),
-      unconverged(chips.size(), 0);
-  parallel_for(rows, spec.threads, [&](std::int64_t r) {
-    const auto i = static_cast<std::size_t>(r);
-    double guess = spec.fixed_point.initial_mfu;
-    for (std::size_t j = 0; j < c1.size(); ++j) {
-      FixedPointOptions options = spec.fixed_point;
-      options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * chips[i]);
-      // Neighbouring nodes have nearby fixed points, so each starts from
-      // the last one and stops at node_tolerance (about 3 searches instead
-      // of 5; the interpolation error between nodes is ten times larger).
-      // The node at an extra chips and an extra C1 is solved exactly as
-      // the point estimate is: the map can step over the diagonal, where
-      // it settles depends on the start, and only the same procedure
-      // reproduces the estimate there.
-      if (!(listed(spec.extra_chips, chips[i]) && listed(spec.extra_c1_flop, c1[j]))) {
-        options.initial_mfu = guess;
-        options.tolerance = std::max(options.tolerance, spec.node_tolerance);
-      }
-      const MfuPrediction p = predicted_mfu(spec.machine, chips[i], c1[j], options);
-      iterations[i] += p.iterations;
-      if (!p.predicted) {
-        ++fallbacks[i];
-        continue;
-      }
-      if (!p.converged) ++unconverged[i];
-      values[i * c1.size() + j] = p.mfu;
-      guess = p.mfu;
+  if (spec.exact_chips.size() != spec.exact_c1_flop.size()) {
+    throw std::invalid_argument("MfuTableSpec: one exact C1 per exact chip count");
+  }
+  // The exact points that can be solved (positive and finite), and the
+  // lattice's range widened to hold them.
+  std::vector<double> exact_chips, exact_c1;
+  double chips_lo = spec.chips_min, chips_hi = spec.chips_max;
+  double c1_lo = spec.c1_min_flop, c1_hi = spec.c1_max_flop;
+  for (std::size_t k = 0; k < spec.exact_chips.size(); ++k) {
+    const double x = spec.exact_chips[k], y = spec.exact_c1_flop[k];
+    if (!(x > 0) || !(y > 0) || !std::isfinite(x) || !std::isfinite(y)) continue;
+    exact_chips.push_back(x);
+    exact_c1.push_back(y);
+    chips_lo = std::min(chips_lo, x);
+    chips_hi = std::max(chips_hi, x);
+    c1_lo = std::min(c1_lo, y);
+    c1_hi = std::max(c1_hi, y);
+  }
+  const std::vector<double> lattice_chips =
+      lattice_nodes(chips_lo, chips_hi, 2.0, kChipsNodesPerDoubling);
+  const std::vector<double> lattice_c1 = lattice_nodes(c1_lo, c1_hi, 10.0, kC1NodesPerDecade);
+  const std::size_t rows = lattice_chips.size(), cols = lattice_c1.size();
+  const std::size_t exact_count = exact_chips.size();
+
+  // Runs reach the C1 per chip of the range's corners, c1_min / chips_min
+  // to c1_max / chips_max (the sweep's range is one run length's compute
+  // from one system to the largest cluster, a quarter to four times it), not
+  // the whole rectangle: only nodes within one C1 step of that band are
+  // solved, and a row's nodes beyond it repeat its nearest solved node.
+  const double step = std::pow(10.0, 1.0 / kC1NodesPerDecade);
+  const double band_lo = spec.c1_min_flop / spec.chips_min / step,
+               band_hi = spec.c1_max_flop / spec.chips_max * step;
+  const bool banded = band_lo > 0 && band_hi > band_lo && std::isfinite(band_hi);
+  std::vector<std::size_t> first_in_band(rows, 0), last_in_band(rows, cols - 1);
+  for (std::size_t i = 0; banded && i < rows; ++i) {
+    std::size_t lo = cols, hi = 0;
+    for (std::size_t j = 0; j < cols; ++j) {
+      const double per_chip = lattice_c1[j] / lattice_chips[i];
+      if (per_chip < band_lo || per_chip > band_hi) continue;
+      lo = std::min(lo, j);
+      hi = std::max(hi, j);
     }
+    if (lo > hi) continue;  // no node in the band: the row is solved whole
+    first_in_band[i] = lo;
+    last_in_band[i] = hi;
+  }
+  auto solved_here = [&](std::size_t k) {
+    const std::size_t i = k / cols, j = k % cols;
+    return j >= first_in_band[i] && j <= last_in_band[i];
+  };
+
+  // Lattice nodes, then exact points: each a pure function of the machine,
+  // its coordinates and its options, so any order and thread count gives
+  // the same values, and the memo may answer any of them.
+  const std::size_t lattice_count = rows * cols;
+  std::vector<MfuPrediction> solved(lattice_count + exact_count);
+  parallel_for(static_cast<std::int64_t>(solved.size()), spec.threads, [&](std::int64_t n) {
+    const auto k = static_cast<std::size_t>(n);
+    if (k < lattice_count && !solved_here(k)) return;
+    FixedPointOptions options = spec.fixed_point;
+    double chips = 0, c1 = 0;
+    if (k < lattice_count) {
+      chips = lattice_chips[k / cols];
+      c1 = lattice_c1[k % cols];
+      // A lattice node starts from the options' guess (the chip's prior),
+      // never from a neighbour's MFU, and stops at node_tolerance: the
+      // interpolation error between nodes is ten times larger.
+      options.tolerance = std::max(options.tolerance, spec.node_tolerance);
+    } else {
+      // An exact point is solved as the point estimate is: the map can step
+      // over the diagonal, where it settles depends on the start and the
+      // tolerance, and only the same procedure reproduces the estimate.
+      chips = exact_chips[k - lattice_count];
+      c1 = exact_c1[k - lattice_count];
+    }
+    options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * chips);
+    solved[k] = solved_node(spec.machine, chips, c1, options);
   });
+
+  MfuTableBuild build;
+  std::vector<double> lattice_values(lattice_count, spec.fallback_mfu);
+  auto count = [&](const MfuPrediction& p) {
+    build.iterations += static_cast<std::uint64_t>(p.iterations);
+    if (!p.predicted) {
+      ++build.fallback_nodes;
+    } else if (!p.converged) {
+      ++build.unconverged_nodes;
+    }
+  };
+  for (std::size_t k = 0; k < lattice_count; ++k) {
+    if (!solved_here(k)) continue;
+    count(solved[k]);
+    if (solved[k].predicted) lattice_values[k] = solved[k].mfu;
+  }
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      const std::size_t nearest = std::clamp(j, first_in_band[i], last_in_band[i]);
+      lattice_values[i * cols + j] = lattice_values[i * cols + nearest];
+    }
+  }
+  if (exact_count == 0) {
+    build.table = MfuTable(lattice_chips, lattice_c1, std::move(lattice_values));
+    return build;
+  }
+  // The exact points join as nodes, and so does the rest of their rows and
+  // columns: solved as lattice nodes are (from the prior, to
+  // node_tolerance, memoised) within the band, the lattice's interpolated
+  // value beyond it. Along the point estimate's chips and C1 the table then
+  // follows the fixed point's steps as closely as along a lattice line (a
+  // run-length tornado moves along the C1 line through the medians).
+  const MfuTable lattice(lattice_chips, lattice_c1, std::move(lattice_values));
+  const std::vector<double> chips = merged(lattice_chips, exact_chips);
+  const std::vector<double> c1 = merged(lattice_c1, exact_c1);
+  const std::size_t n = c1.size();
+  auto index_of = [](const std::vector<double>& nodes, double x) {
+    return static_cast<std::size_t>(std::lower_bound(nodes.begin(), nodes.end(), x) -
+                                    nodes.begin());
+  };
+  std::vector<char> exact_node(chips.size() * n, 0);
+  for (std::size_t k = 0; k < exact_count; ++k) {
+    exact_node[index_of(chips, exact_chips[k]) * n + index_of(c1, exact_c1[k])] = 1;
+  }
+  std::vector<double> values(chips.size() * n);
+  std::vector<std::size_t> line_nodes;  // nodes of the exact rows and columns to solve
   for (std::size_t i = 0; i < chips.size(); ++i) {
-    build.iterations += static_cast<std::uint64_t>(iterations[i]);
-    build.fallback_nodes += fallbacks[i];
-    build.unconverged_nodes += unconverged[i];
+    const bool lattice_row =
+        std::binary_search(lattice_chips.begin(), lattice_chips.end(), chips[i]);
+    for (std::size_t j = 0; j < n; ++j) {
+      values[i * n + j] = lattice.at(chips[i], c1[j]);
+      const double per_chip = c1[j] / chips[i];
+      const bool in_band = !banded || (per_chip >= band_lo && per_chip <= band_hi);
+      const bool lattice_node =
+          lattice_row && std::binary_search(lattice_c1.begin(), lattice_c1.end(), c1[j]);
+      if (!lattice_node && !exact_node[i * n + j] && in_band) line_nodes.push_back(i * n + j);
+    }
+  }
+  std::vector<MfuPrediction> line(line_nodes.size());
+  parallel_for(static_cast<std::int64_t>(line.size()), spec.threads, [&](std::int64_t m) {
+    const std::size_t k = line_nodes[static_cast<std::size_t>(m)];
+    const double x = chips[k / n], y = c1[k % n];
+    FixedPointOptions options = spec.fixed_point;
+    options.tolerance = std::max(options.tolerance, spec.node_tolerance);
+    options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * x);
+    line[static_cast<std::size_t>(m)] = solved_node(spec.machine, x, y, options);
+  });
+  for (std::size_t m = 0; m < line.size(); ++m) {
+    count(line[m]);
+    values[line_nodes[m]] = line[m].predicted ? line[m].mfu : spec.fallback_mfu;
+  }
+  for (std::size_t k = 0; k < exact_count; ++k) {
+    const MfuPrediction& p = solved[lattice_count + k];
+    count(p);
+    values[index_of(chips, exact_chips[k]) * n + index_of(c1, exact_c1[k])] =
+        p.predicted ? p.mfu : spec.fallback_mfu;
   }
   build.table = MfuTable(chips, c1, std::move(values));
   return build;

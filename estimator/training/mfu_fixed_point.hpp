@@ -108,17 +108,17 @@ MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop
 // gave no prediction the builder stored its fallback MFU. Exact on nodes.
 //
 // Interpolation error, measured against the exact fixed point (tests/
-// training/test_mfu_fixed_point.cpp has the H100 case): the default 12 x 8
-// grid over 1,024-262,144 chips and the C1 of 60-270-day runs at goodput
-// 0.9, probed at 3 x 3 points inside every cell a run can reach (139
-// points): mean |error| 0.010-0.016 MFU and worst 0.049-0.065 for H100 and
-// B200 in HGX, GB200 NVL72 and 910C in CloudMatrix 384; H20 mean 0.020,
-// worst 0.18. The worst points sit where the exact MFU itself steps (a new
+// training/test_mfu_fixed_point.cpp has the H100 case): the node lattice
+// (below) over 1,024-262,144 chips and the C1 of 60-270-day runs at goodput
+// 0.9, probed at 3 x 3 points inside every cell a run can reach (94-95
+// points): mean |error| 0.008-0.014 MFU and worst 0.036-0.069 for H100 and
+// B200 in HGX, GB200 NVL72 and 910C in CloudMatrix 384; H20 mean 0.025,
+// worst 0.21. The worst points sit where the exact MFU itself steps (a new
 // head group, depth or batch size), which no interpolation can follow.
-// Building one table took 50-100 ms of CPU (H100 fastest, the 72- and
-// 384-chip scale-up domains slowest: more TP degrees to search) on the
-// shared 2-core development machine under load; rows can be built in
-// parallel (MfuTableSpec::threads).
+// A table's first build on a machine solves 5-7 nodes per chip row (the
+// band of C1 per chip runs reach), 2-4 fixed-point searches each; later
+// tables on the same machine take their lattice nodes from the node memo
+// (search_cache.hpp) and solve only their exact points.
 class MfuTable {
  public:
   MfuTable() = default;
@@ -160,40 +160,56 @@ class MfuTable {
   std::vector<double> cell_max_;  // per cell (i, j): max of its four corner nodes
 };
 
+// Table nodes sit on a fixed lattice: chips at 2^(k / kChipsNodesPerDoubling)
+// and C1 at 10^(k / kC1NodesPerDecade) FLOP, k whole. Every table on the
+// same machine then shares its nodes with every other (a sweep's grid
+// points, a timeline's months), and the node memo (search_cache.hpp)
+// solves each once per process.
+constexpr int kChipsNodesPerDoubling = 1;
+constexpr int kC1NodesPerDecade = 2;
+
 struct MfuTableSpec {
   Machine machine;  // chip and fabric; chips ignored
+  // The range the table must cover: the lattice nodes from the last at or
+  // below each minimum to the first at or above each maximum.
   double chips_min = 8, chips_max = 1e6;
   double c1_min_flop = 1e22, c1_max_flop = 1e28;
-  int chips_nodes = 12;  // log-spaced, ends included
-  int c1_nodes = 8;
-  // Extra nodes (e.g. the point estimate's chips and C1, where the table is
-  // then exact); values outside [min, max] widen the grid.
-  std::vector<double> extra_chips, extra_c1_flop;
+  // Points where the table must be exact (e.g. the point estimate's chips
+  // and C1): (exact_chips[k], exact_c1_flop[k]), one C1 per chip count.
+  // Each joins the nodes with its fixed point, solved exactly as the point
+  // estimate solves it; the rest of its row and column is solved as lattice
+  // nodes are where runs reach (else the lattice's interpolated value), so
+  // away from those lines the table is the lattice's. Points outside the
+  // range widen it; non-positive or non-finite ones are left out.
+  std::vector<double> exact_chips, exact_c1_flop;
   // Caps of the outcome model: memory per chip (params per chip) and data.
   double params_cap_per_chip = std::numeric_limits<double>::infinity();
   double params_cap = std::numeric_limits<double>::infinity();
   double fallback_mfu = 0.4;  // stored where the fixed point gives no prediction
   // The point estimate's fixed-point options (params_cap is set per node
-  // from the caps above): the node at an extra chips and an extra C1 is
-  // solved with them, so the table is exact there. Other nodes start from
-  // their neighbour's MFU and stop at node_tolerance.
+  // from the caps above): exact points are solved with them. Lattice nodes
+  // start from the same initial_mfu and stop at node_tolerance.
   FixedPointOptions fixed_point;
   double node_tolerance = 1e-3;
-  int threads = 1;  // rows built in parallel (OpenMP); same table for any count
+  int threads = 1;  // nodes solved in parallel (OpenMP); same table for any count
 };
 
 struct MfuTableBuild {
   MfuTable table;
-  int fallback_nodes = 0;        // nodes holding fallback_mfu
+  int fallback_nodes = 0;        // solved nodes holding fallback_mfu
   int unconverged_nodes = 0;     // predicted but not converged
-  std::uint64_t iterations = 0;  // fixed-point iterations over all nodes
+  std::uint64_t iterations = 0;  // fixed-point iterations over all solved nodes (memo or not)
 };
 
-// Runs the fixed point at every node, each warm-started from its neighbour.
+// Solves the fixed point at every lattice node over the spec's range (from
+// the node memo when it was solved before) and at each exact point.
+// Thread-safe. Throws std::invalid_argument when the exact lists differ in
+// length.
 MfuTableBuild build_mfu_table(const MfuTableSpec& spec);
 
-// Log-spaced nodes from lo to hi (n >= 2, ends included) merged with `extra`
-// (an extra value within 1e-9, relative, of a grid node replaces it), sorted.
-std::vector<double> log_nodes(double lo, double hi, int n, const std::vector<double>& extra);
+// The lattice nodes base^(k / per_power) from the last at or below lo to
+// the first at or above hi (at least two), each computed from k alone.
+// Empty unless 0 < lo <= hi < inf.
+std::vector<double> lattice_nodes(double lo, double hi, double base, int per_power);
 
 }  // namespace clustercap::training

@@ -17,6 +17,7 @@ static_assert(sizeof(Workload) == 216, "a Workload field changed: add it to key_
 static_assert(sizeof(Machine) == 120, "a Machine field changed: add it to key_of");
 static_assert(sizeof(LayoutConstraints) == 68, "a constraint changed: add it to key_of");
 static_assert(sizeof(SearchOptions) == 80, "a search option changed: add it to key_of");
+static_assert(sizeof(FixedPointOptions) == 32, "a fixed-point option changed: add it to node_key");
 #endif
 
 class KeyWriter {
@@ -37,6 +38,25 @@ class KeyWriter {
  private:
   std::string key_;
 };
+
+// Every Machine field the search reads but `chips`.
+void add_machine(KeyWriter& k, const Machine& m) {
+  k.add(m.precision);
+  k.add(m.peak_flops);
+  k.add(m.bf16_peak_flops);
+  k.add(m.hbm_bytes);
+  k.add(m.hbm_bytes_per_s);
+  k.add(m.scaleup_bytes_per_s);
+  k.add(m.scaleup_domain);
+  k.add(m.scaleup_torus_dims);
+  k.add(m.scaleout_bytes_per_s);
+  k.add(m.scaleup_efficiency);
+  k.add(m.scaleout_efficiency);
+  k.add(m.scaleup_latency_s);
+  k.add(m.scaleout_latency_s);
+  k.add(m.host_bytes_per_s);
+  k.add(m.matmul_ceiling);
+}
 
 // Bit patterns, so -0.0 and 0.0 differ and NaN equals itself: a key matches
 // only arguments the search cannot tell apart.
@@ -72,21 +92,8 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(w.expert_imbalance);
   k.add(w.a2a_overlap);
   // Machine.
-  k.add(m.precision);
-  k.add(m.peak_flops);
-  k.add(m.bf16_peak_flops);
-  k.add(m.hbm_bytes);
-  k.add(m.hbm_bytes_per_s);
-  k.add(m.scaleup_bytes_per_s);
-  k.add(m.scaleup_domain);
-  k.add(m.scaleout_bytes_per_s);
+  add_machine(k, m);
   k.add(m.chips);
-  k.add(m.scaleup_efficiency);
-  k.add(m.scaleout_efficiency);
-  k.add(m.scaleup_latency_s);
-  k.add(m.scaleout_latency_s);
-  k.add(m.host_bytes_per_s);
-  k.add(m.matmul_ceiling);
   // Options (threads never changes the result).
   k.add(o.keep);
   k.add(o.prune);
@@ -111,6 +118,8 @@ struct Memo {
   std::mutex mutex;
   std::unordered_map<std::string, SearchResult> results;
   std::uint64_t hits = 0, misses = 0;
+  std::unordered_map<std::string, MfuPrediction> nodes;
+  std::uint64_t node_hits = 0, node_misses = 0;
   std::atomic<bool> enabled{true};
 };
 
@@ -144,10 +153,45 @@ SearchResult cached_search_layouts(const Workload& w, const Machine& m,
   return result;
 }
 
+std::string node_key(const Machine& m, double chips, double c1_flop,
+                     const FixedPointOptions& options) {
+  KeyWriter k;
+  add_machine(k, m);
+  k.add(chips);
+  k.add(c1_flop);
+  k.add(options.initial_mfu);
+  k.add(options.params_cap);
+  k.add(options.tolerance);
+  k.add(options.max_iterations);
+  return k.take();
+}
+
+std::optional<MfuPrediction> find_node(const std::string& key) {
+  Memo& c = memo();
+  if (!c.enabled.load()) return std::nullopt;
+  const std::lock_guard<std::mutex> lock(c.mutex);
+  const auto found = c.nodes.find(key);
+  if (found == c.nodes.end()) {
+    ++c.node_misses;
+    return std::nullopt;
+  }
+  ++c.node_hits;
+  return found->second;
+}
+
+void store_node(std::string key, const MfuPrediction& prediction) {
+  Memo& c = memo();
+  if (!c.enabled.load()) return;
+  const std::lock_guard<std::mutex> lock(c.mutex);
+  if (c.nodes.size() >= kSearchCacheEntries) c.nodes.clear();
+  c.nodes.emplace(std::move(key), prediction);
+}
+
 SearchCacheStats search_cache_stats() {
   Memo& c = memo();
   const std::lock_guard<std::mutex> lock(c.mutex);
-  return {c.hits, c.misses, static_cast<std::uint64_t>(c.results.size())};
+  return {c.hits, c.misses, static_cast<std::uint64_t>(c.results.size()), c.node_hits,
+          c.node_misses};
 }
 
 void set_search_cache_enabled(bool enabled) {
@@ -157,6 +201,9 @@ void set_search_cache_enabled(bool enabled) {
   c.results.clear();
   c.hits = 0;
   c.misses = 0;
+  c.nodes.clear();
+  c.node_hits = 0;
+  c.node_misses = 0;
 }
 
 bool search_cache_enabled() { return memo().enabled.load(); }

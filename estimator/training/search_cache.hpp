@@ -17,7 +17,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
+#include "estimator/training/mfu_fixed_point.hpp"
 #include "estimator/training/search.hpp"
 
 namespace clustercap::training {
@@ -27,14 +30,28 @@ namespace clustercap::training {
 SearchResult cached_search_layouts(const Workload& w, const Machine& m,
                                    const SearchOptions& options);
 
+// The MFU table's nodes (mfu_fixed_point.hpp), memoised beside the
+// searches: a node's fixed point is a pure function of the machine (every
+// field the search reads; `chips` is the node's), the node's chips and C1
+// and the fixed-point options, so a table over any range reuses the nodes
+// of every table built before it on the same machine. `node_key` writes
+// exactly those inputs; a hit returns the stored prediction, the one the
+// fixed point gives, so tables are byte-identical with the memo on or off.
+std::string node_key(const Machine& m, double chips, double c1_flop,
+                     const FixedPointOptions& options);
+// The stored prediction for `key`, or nothing (always nothing when off).
+std::optional<MfuPrediction> find_node(const std::string& key);
+void store_node(std::string key, const MfuPrediction& prediction);
+
 struct SearchCacheStats {
   std::uint64_t hits = 0, misses = 0;
   std::uint64_t entries = 0;
+  std::uint64_t node_hits = 0, node_misses = 0;  // the node memo's
 };
 SearchCacheStats search_cache_stats();
 
-// On by default. Off: every call searches (bench/ times both in one run).
-// Switching it clears the memo.
+// On by default. Off: every call searches and every node is solved (bench/
+// times both in one run). Switching it clears both memos.
 void set_search_cache_enabled(bool enabled);
 bool search_cache_enabled();
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -294,7 +295,7 @@ TEST_CASE("estimate JSON reports how the MFU was predicted", "[estimator][report
 TEST_CASE("a candidate's MfuTable reproduces estimate at the point estimate",
           "[estimator][estimate][mfu]") {
   // What the sweep engine builds per step-model candidate: with the point
-  // estimate's chips and C1 inserted as nodes, the table returns the
+  // estimate's chips and C1 as its exact point, the table returns the
   // estimate's MFU there exactly.
   const Scenario s = load_scenario_text("llama3.toml", kLlama3, catalog());
   const EstimateResult r = estimate(s, catalog());
@@ -306,8 +307,14 @@ TEST_CASE("a candidate's MfuTable reproduces estimate at the point estimate",
   const training::MfuTableBuild build =
       build_mfu_table(candidates[0], s, 1024, 65536, c1 / 30, c1 * 3, {chips}, {c1});
   CHECK(build.table.at(chips, c1) == r.actors[0].cluster.mfu);
-  CHECK(build.table.chips_nodes().size() == 13);
-  CHECK(build.table.c1_nodes().size() == 9);
+  // Both coordinates are nodes: the lattice's 2^10 .. 2^16 chips with the
+  // estimate's count among them, and its C1 beside the lattice's.
+  const auto& xs = build.table.chips_nodes();
+  const auto& ys = build.table.c1_nodes();
+  CHECK(std::count(xs.begin(), xs.end(), chips) == 1);
+  CHECK(std::count(ys.begin(), ys.end(), c1) == 1);
+  CHECK(xs.front() == 1024);
+  CHECK(xs.back() == 65536);
 }
 
 namespace {

@@ -424,3 +424,31 @@ TEST_CASE("a scenario built in code is held to the loader's grid checks", "[swee
   CHECK(errors[0].find("0-based") != std::string::npos);
   CHECK(errors[1].find("sweep.grid.training.goodput = 7: must be in (0, 1]") != std::string::npos);
 }
+
+TEST_CASE("a grid point's rank regression is the one its own sweep gives", "[sweep]") {
+  // The grid axis leaves every input's draws alone, so the second point
+  // reuses the first point's rank design; it must give what a sweep of that
+  // point alone (which builds its own) gives, bit for bit.
+  Scenario two = load_default_scenario(test::builtin_catalog());
+  two.sweep.grid.clear();
+  two.sweep.grid.push_back({"actor[0].site[0].power_mw", {200, 339}});
+  Scenario one = two;
+  one.sweep.grid.back().values = {339};
+  SweepOptions options;
+  options.samples = 600;
+  const SweepResult grid = run_sweep(two, test::builtin_catalog(), options);
+  const SweepResult alone = run_sweep(one, test::builtin_catalog(), options);
+  REQUIRE(grid.points.size() == 2);
+  REQUIRE(alone.points.size() == 1);
+  for (std::size_t a = 0; a < alone.points[0].actors.size(); ++a) {
+    const ActorSweep& x = grid.points[1].actors[a];
+    const ActorSweep& y = alone.points[0].actors[a];
+    REQUIRE(!y.srrc.empty());
+    REQUIRE(x.srrc.size() == y.srrc.size());
+    for (std::size_t i = 0; i < y.srrc.size(); ++i) {
+      CHECK(x.srrc[i].input == y.srrc[i].input);
+      CHECK(x.srrc[i].srrc == Approx(y.srrc[i].srrc).epsilon(0));
+    }
+    CHECK(x.srrc_r2 == Approx(y.srrc_r2).epsilon(0));
+  }
+}
