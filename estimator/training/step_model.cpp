@@ -498,11 +498,11 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     const double dense_bytes = (w.params - expert_params) / (t * l.pp) * kBytesPerValue;
     const double expert_bytes = expert_params / (static_cast<double>(l.pp) * l.ep) * kBytesPerValue;
     const double expert_replicas = t * replicas / l.ep;
-    const double expert_link_bytes_per_s = tier(m, expert_replicas, l.ep).bytes_per_s;
-    const double one_way =
-        (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s +
-        (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) /
-            expert_link_bytes_per_s;
+    double one_way = (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s;
+    if (expert_bytes > 0) {
+      one_way += (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) /
+                 tier(m, expert_replicas, l.ep).bytes_per_s;
+    }
     const auto hidden = [&](double comm_s, double compute_s) {
       return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
     };
