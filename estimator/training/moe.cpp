@@ -180,7 +180,13 @@ double cp_values_per_token(const Workload& w, int tp) {
 double tokens_per_expert(const Workload& w, const Layout& l) {
   const double tokens_here = l.microbatch * w.seq_len / l.cp;
   if (w.experts <= 1) return tokens_here;
-  return tokens_here * w.experts_per_token * l.ep / w.experts * w.expert_imbalance;
+  // With expert TP 1 the EP group is ep consecutive ranks of the tp x cp x dp
+  // ones (all_to_all below), each holding the 1/tp of a microbatch's tokens
+  // sequence parallelism leaves it (Megatron-Core requires sequence
+  // parallelism when TP and EP are both above 1): the ep ranks feed an
+  // expert ep x b s / (cp tp) tokens, not ep x b s / cp.
+  const double tokens_dispatched = tokens_here / l.tp;
+  return tokens_dispatched * w.experts_per_token * l.ep / w.experts * w.expert_imbalance;
 }
 
 double expert_gemm_width(const Workload& w) { return std::min(w.hidden, expert_ffn(w)); }

@@ -88,7 +88,8 @@ double gemm_input_values_per_token(const Workload& w);
 double cp_values_per_token(const Workload& w, int tp);
 
 // Rows (tokens) of one routed expert's GEMM in one microbatch on the busiest
-// expert: the EP group's b s / cp tokens each sent to experts_per_token of the
+// expert: the EP group's ep ranks each send their b s / (cp tp) tokens (the
+// share sequence parallelism leaves a TP rank) to experts_per_token of the
 // `experts`, times expert_imbalance (max expert load / mean).
 double tokens_per_expert(const Workload& w, const Layout& l);
 // The narrowest dimension of a routed expert's GEMMs, the width the step

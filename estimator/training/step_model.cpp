@@ -236,17 +236,20 @@ double activation_bytes_per_layer(const Workload& w, const Layout& l, Precision 
 double memory_per_chip(const Workload& w, const Layout& l, Precision precision) {
   // Mixed-precision Adam: 2 (weights) + 2 (grads) + 12 (fp32 master, m, v)
   // bytes per parameter (docs/methodology.md R17); expert weights split over
-  // EP as well. FP8/FP4 recipes keep the BF16 weights and add the
+  // EP (below). FP8/FP4 recipes keep the BF16 weights and add the
   // low-precision copy the GEMMs read (Transformer Engine caches it between
   // microbatches): 1 byte more per parameter (FP4: half a byte).
   const double expert_params = moe::routed_expert_params(w);
   const double dense_here = (w.params - expert_params) / (l.tp * l.pp);
-  const double expert_here = expert_params / (static_cast<double>(l.tp) * l.pp * l.ep);
+  // Routed experts are not split by TP (expert TP 1, as moe.hpp's
+  // expert_gemm_width assumes): a chip holds 1/(pp ep) of them.
+  const double expert_here = expert_params / (static_cast<double>(l.pp) * l.ep);
   const double params_here = dense_here + expert_here;
   // ZeRO shards over the data-parallel group including the CP ranks, which
-  // hold the same weights; a routed expert's copies are dp x cp / ep (its
-  // expert-data-parallel group).
+  // hold the same weights; a routed expert's copies are tp x dp x cp / ep
+  // (its expert-data-parallel group, drawn from the same ranks).
   const double replicas = static_cast<double>(l.dp) * l.cp;
+  const double expert_replicas = replicas * l.tp / l.ep;
   const double low_copy = precision == Precision::fp8   ? 1.0
                           : precision == Precision::fp4 ? 0.5
                                                         : 0.0;
@@ -258,7 +261,7 @@ double memory_per_chip(const Workload& w, const Layout& l, Precision precision) 
     return 2.0 + low_copy + 2.0 + optimizer;  // ZeRO-0
   };
   const double layers_here = std::ceil(static_cast<double>(w.layers) / l.pp);
-  double states = dense_here * per_param(replicas) + expert_here * per_param(replicas / l.ep);
+  double states = dense_here * per_param(replicas) + expert_here * per_param(expert_replicas);
   // FSDP: the gathered weights of the layer being computed and of the one
   // prefetched behind it.
   if (l.zero == 3) states += 2.0 * params_here / layers_here * (2.0 + low_copy);
@@ -488,14 +491,18 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   if (replicas > 1) {
     // The replicas sit tp apart in the rank order (tp, cp, dp, pp).
     const Tier out = tier(m, replicas, t);
-    // Routed experts' gradients reduce over their dp x cp / ep copies only.
+    // Routed experts are not split by TP (expert TP 1): a chip holds 1/(pp ep)
+    // of them and their gradients reduce over the tp x dp x cp / ep copies,
+    // which sit ep apart (the EP group is ep consecutive ranks; moe.cpp).
     const double expert_params = moe::routed_expert_params(w);
     const double dense_bytes = (w.params - expert_params) / (t * l.pp) * kBytesPerValue;
-    const double expert_bytes = expert_params / (t * l.pp * l.ep) * kBytesPerValue;
-    const double expert_replicas = replicas / l.ep;
-    const double one_way =
-        (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s +
-        (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) / out.bytes_per_s;
+    const double expert_bytes = expert_params / (static_cast<double>(l.pp) * l.ep) * kBytesPerValue;
+    const double expert_replicas = t * replicas / l.ep;
+    double one_way = (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s;
+    if (expert_bytes > 0) {
+      one_way += (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) /
+                 tier(m, expert_replicas, l.ep).bytes_per_s;
+    }
     const auto hidden = [&](double comm_s, double compute_s) {
       return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
     };

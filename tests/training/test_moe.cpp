@@ -152,6 +152,7 @@ TEST_CASE("routing imbalance slows the expert GEMMs only, by the busiest expert'
   Layout l;
   l.ep = 4;
   l.dp = 16;
+  l.dp_overlap = false;  // exposed gradient traffic: its volume alone
   const auto compute_at = [&](double imbalance) {
     w.expert_imbalance = imbalance;
     return evaluate_layout(w, m, l);
@@ -225,6 +226,62 @@ TEST_CASE("routed experts' optimizer state shards over their expert-data-paralle
   const double no_ep = memory_per_chip(w, l);
   l.ep = 4;
   CHECK(memory_per_chip(w, l) - no_ep == Approx(states - (dense + routed) * (4 + 12.0 / 16)));
+}
+
+TEST_CASE("an expert's rows count each TP rank's sequence-parallel share of the tokens once",
+          "[training][moe]") {
+  // Expert TP 1: the EP group is ep consecutive ranks of the tp x dp ones,
+  // each dispatching the b s / tp tokens sequence parallelism leaves it.
+  // Qwen3-235B at TP 4, EP 8, MBS 1 (Megatron-Core's MoE model zoo): 8 ranks
+  // x 4,096 / 4 tokens x 8 of 128 experts x 1.25 = 640 rows, not 2,560.
+  Workload w;
+  w.seq_len = 4096;
+  w.experts = 128;
+  w.experts_per_token = 8;
+  w.expert_imbalance = 1.25;
+  Layout l;
+  l.tp = 4;
+  l.dp = 8;
+  l.ep = 8;
+  CHECK(moe::tokens_per_expert(w, l) == Approx(640));
+  l.tp = 1;
+  CHECK(moe::tokens_per_expert(w, l) == Approx(2560));
+}
+
+TEST_CASE("routed experts are not split by tensor parallelism, in memory and in gradient traffic",
+          "[training][moe]") {
+  // Expert TP 1: a chip holds routed / (pp ep) of the experts whatever tp is,
+  // and ZeRO-1 shards them over their tp x dp / ep copies. At tp 2, dp 8,
+  // ep 4: routed / 4 weights at 4 + 12 / 4 bytes (split by TP as well, it
+  // would be routed / 8 weights at 4 + 12 / 2).
+  const Workload w = small_moe();
+  const double routed = moe::routed_expert_params(w);
+  Workload no_experts = w;  // the same dense weights, no routed experts
+  no_experts.params = w.params - routed;
+  no_experts.experts = 1;
+  no_experts.experts_per_token = 1;
+  REQUIRE(moe::routed_expert_params(no_experts) == Approx(0).margin(1e-9));
+  Layout l;
+  l.recompute = Recompute::full;  // activations do not depend on the experts
+  l.tp = 2;
+  l.dp = 8;
+  l.ep = 4;
+  CHECK(memory_per_chip(w, l) - memory_per_chip(no_experts, l) ==
+        Approx(routed / 4 * (4 + 12.0 / 4)));
+  // Gradients: the routed share reduces over its tp x dp / ep copies. On 8
+  // chips of one scale-up domain, tp 1 x dp 8 and tp 2 x dp 4 at ep 4 both
+  // give 2 copies of routed / 4 weights: the same expert traffic.
+  const Machine m = test::h100s(8);
+  const auto expert_dp_s = [&](int tp, int dp) {
+    Layout g;
+    g.tp = tp;
+    g.dp = dp;
+    g.ep = 4;
+    g.dp_overlap = false;
+    return evaluate_layout(w, m, g).dp_comm_s - evaluate_layout(no_experts, m, g).dp_comm_s;
+  };
+  CHECK(expert_dp_s(1, 8) > 0);
+  CHECK(expert_dp_s(2, 4) == Approx(expert_dp_s(1, 8)));
 }
 
 TEST_CASE("MoE layers keep each routed copy's activations beyond the dense MLP's",
