@@ -95,6 +95,18 @@ std::pair<std::vector<double>, double> srrc(const RankDesign& design, const Eige
   return {coef, r2};
 }
 
+// Blocks are processed, and their moments gathered onto rank 0, this many at
+// a time (run_point).
+constexpr std::uint64_t kChunkBlocks = 1024;
+
+// The blocks of the chunk [begin, end) this rank takes: all of them in one
+// process.
+Share chunk_share(Ranks* ranks, std::uint64_t begin, std::uint64_t end) {
+  if (ranks == nullptr) return {begin, end};
+  const Share s = share_of(end - begin, ranks->rank(), ranks->size());
+  return {begin + s.begin, begin + s.end};
+}
+
 // Rank 0 gets what every rank's blocks counted and kept (ranks.hpp): each
 // thread's counts and sketches are folded into the first thread's, summed
 // and merged over ranks (exact in any order); the kept samples' rows arrive
@@ -123,20 +135,29 @@ void gather_over_ranks(Ranks& ranks, std::uint64_t blocks, std::uint64_t block,
     std::size_t at = 0;
     for (auto& sketch : sketches[0]) sketch.merge(QuantileSketch::from_words(all[r], at));
   }
-  // Rank r's samples: its blocks' samples below `limit`.
-  const auto sample_offsets = [&](std::uint64_t limit, std::size_t width) {
-    return share_offsets(blocks, ranks.size(), block, 0, limit, width);
+  // Samples [0, limit) of `data` (`width` words each) onto rank 0, a chunk
+  // at a time: in each chunk rank r holds its share of the chunk's blocks.
+  const auto gather_samples = [&](double* data, std::uint64_t limit, std::size_t width) {
+    for (std::uint64_t chunk = 0; chunk * block < limit; chunk += kChunkBlocks) {
+      const std::uint64_t used = std::min(blocks, chunk + kChunkBlocks) - chunk;
+      const std::uint64_t first = chunk * block;
+      ranks.gather(data + first * width,
+                   share_offsets(used, ranks.size(), block, 0,
+                                 std::min(limit - first, used * block), width));
+    }
   };
-  const auto srrc_offsets = sample_offsets(static_cast<std::uint64_t>(srrc_x.rows()), 1);
-  for (Eigen::Index j = 0; j < srrc_x.cols(); ++j) ranks.gather(srrc_x.col(j).data(), srrc_offsets);
-  for (Eigen::Index j = 0; j < srrc_y.cols(); ++j) ranks.gather(srrc_y.col(j).data(), srrc_offsets);
+  const auto srrc_rows = static_cast<std::uint64_t>(srrc_x.rows());
+  for (Eigen::Index j = 0; j < srrc_x.cols(); ++j)
+    gather_samples(srrc_x.col(j).data(), srrc_rows, 1);
+  for (Eigen::Index j = 0; j < srrc_y.cols(); ++j)
+    gather_samples(srrc_y.col(j).data(), srrc_rows, 1);
   if (!rows.empty()) {
     const std::size_t width = rows[0].size();
     std::vector<double> flat(rows.size() * width);
     for (std::size_t i = 0; i < rows.size(); ++i)
       std::copy(rows[i].begin(), rows[i].end(),
                 flat.begin() + static_cast<std::ptrdiff_t>(i * width));
-    ranks.gather(flat.data(), sample_offsets(rows.size(), width));
+    gather_samples(flat.data(), rows.size(), width);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       std::copy(flat.begin() + static_cast<std::ptrdiff_t>(i * width),
                 flat.begin() + static_cast<std::ptrdiff_t>((i + 1) * width), rows[i].begin());
@@ -166,8 +187,6 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
   const std::uint64_t blocks = (samples + block - 1) / block;
   const std::uint64_t srrc_n = std::min(samples, options.srrc_samples);
   const int ranks = options.ranks != nullptr ? options.ranks->size() : 1;
-  const Share mine =
-      options.ranks != nullptr ? share_of(blocks, options.ranks->rank(), ranks) : Share{0, blocks};
   // Ratios to a reference that is the same in every sample are summarised
   // from the sustained FLOP/s (one division each) instead of counted apart.
   std::vector<char> derived(A * M, 0);
@@ -182,7 +201,9 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
 
   // Moments are merged in block order; blocks are processed a chunk at a
   // time so the per-block partials take fixed memory whatever the sample count.
-  constexpr std::uint64_t kChunkBlocks = 1024;
+  // Under MPI each chunk's blocks are shared out over the ranks (a share of
+  // the whole run would leave every rank but one waiting at each chunk's
+  // gather).
   std::vector<Moments> block_moments(std::min(blocks, kChunkBlocks) * A * M);
   std::vector<Moments> totals(A * M);
   Eigen::MatrixXd srrc_x(static_cast<Eigen::Index>(srrc_n), static_cast<Eigen::Index>(I));
@@ -210,6 +231,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
     std::vector<double> block_bindings(A * block);    // [actor][sample]
     for (std::uint64_t chunk = 0; chunk < blocks; chunk += kChunkBlocks) {
       const auto chunk_end = static_cast<std::int64_t>(std::min(blocks, chunk + kChunkBlocks));
+      const Share mine = chunk_share(options.ranks, chunk, static_cast<std::uint64_t>(chunk_end));
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t b = static_cast<std::int64_t>(chunk); b < chunk_end; ++b) {
         if (options.cancel != nullptr && options.cancel->load()) continue;
@@ -273,8 +295,7 @@ GridPoint run_point(const Scenario& scenario, const Catalog& catalog,
         // Every rank's blocks onto rank 0, to merge in block order.
         if (options.ranks != nullptr) {
           options.ranks->gather(block_moments.empty() ? nullptr : &block_moments[0].n,
-                                share_offsets(blocks, ranks, 1, chunk,
-                                              static_cast<std::uint64_t>(chunk_end), A * M * 3));
+                                share_offsets(used, ranks, 1, 0, used, A * M * 3));
         }
         for (std::uint64_t b = 0; b < used; ++b) {
           for (std::size_t k = 0; k < A * M; ++k) totals[k].merge(block_moments[b * A * M + k]);

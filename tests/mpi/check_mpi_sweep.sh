@@ -7,7 +7,8 @@
 # block, so ranks take unequal shares. Then the failure paths: a bad file, an
 # output only rank 0 cannot write, and a command other than sweep each end
 # every rank with one message and the right exit code. A timeline sweep with a
-# grid, a policy lever and correlated supply inputs is compared the same way.
+# grid, a policy lever and correlated supply inputs is compared the same way,
+# and a sweep of more samples than one chunk of blocks.
 set -euo pipefail
 mpiexec=$1 mpi_bin=$2 one_bin=$3 src=$4 work=$5
 shift 5
@@ -86,6 +87,15 @@ run_mpi "$n" "${one_rows[@]}" --output "$work/rows-np$n.csv" --samples-out "$wor
 cmp "$work/rows-one.csv" "$work/rows-np$n.csv" || fail "csv with --samples-out differs at -np $n"
 cmp "$work/samples-one.csv" "$work/samples-np$n.csv" || fail "--samples-out rows differ at -np $n"
 [ "$(wc -l <"$work/samples-one.csv")" -eq 3001 ] || fail "--samples-out does not hold 3000 rows"
+
+# More samples than one chunk of blocks (1,024 blocks of 512): each chunk's
+# blocks are shared out over the ranks, and its moments, rank-regression
+# rows and kept rows gathered chunk by chunk.
+big=(sweep "$src/configs/default.toml" --samples 530000 --seed 11 --threads 1)
+"$one_bin" "${big[@]}" --output "$work/big-one.json" --samples-out "$work/big-one.csv"
+run_mpi "$n" "${big[@]}" --output "$work/big-np$n.json" --samples-out "$work/big-np$n.csv"
+cmp "$work/big-one.json" "$work/big-np$n.json" || fail "a sweep over two chunks differs at -np $n"
+cmp "$work/big-one.csv" "$work/big-np$n.csv" || fail "--samples-out over two chunks differs at -np $n"
 
 # expect CODE MESSAGE_FILE -- ARGS: exit code and stderr (verbatim) of a run on n ranks.
 expect() {
