@@ -642,13 +642,7 @@ EstimateResult estimate(const Scenario& scenario, const Catalog& catalog) {
     for (std::size_t k = 0; k < candidates.size(); ++k) {
       if (candidates[k].actor == a) mine.push_back(k);
     }
-    // Most sustained FLOP/s first; then more chips; then catalog order.
-    std::stable_sort(mine.begin(), mine.end(), [&](std::size_t x, std::size_t y) {
-      const auto i = static_cast<Eigen::Index>(x);
-      const auto j = static_cast<Eigen::Index>(y);
-      return model::preferred_t(out.sustained_flops[i], out.chips[i], out.sustained_flops[j],
-                                out.chips[j]);
-    });
+    sort_by_preference(mine, out);
     for (std::size_t k : mine) {
       const auto i = static_cast<Eigen::Index>(k);
       ar.candidates.push_back(
@@ -762,6 +756,15 @@ std::vector<InventorySummary> inventory_summary(const Actor& actor, Precision pr
 ReferenceResult reference_result(const ReferenceCluster& cluster, const Scenario& scenario,
                                  const Catalog& catalog) {
   return evaluate_reference(cluster, scenario, catalog);
+}
+
+void sort_by_preference(std::vector<std::size_t>& candidates, const model::ClusterResults& out) {
+  std::stable_sort(candidates.begin(), candidates.end(), [&](std::size_t x, std::size_t y) {
+    const auto i = static_cast<Eigen::Index>(x);
+    const auto j = static_cast<Eigen::Index>(y);
+    return model::preferred_t(out.sustained_flops[i], out.chips[i], out.sustained_flops[j],
+                              out.chips[j]);
+  });
 }
 
 }  // namespace clustercap

@@ -242,5 +242,9 @@ std::vector<InventorySummary> inventory_summary(const Actor& actor, Precision pr
                                                 const Catalog& catalog);
 ReferenceResult reference_result(const ReferenceCluster& cluster, const Scenario& scenario,
                                  const Catalog& catalog);
+// estimate()'s order of preference among an actor's candidates (indices
+// into `out`): most sustained FLOP/s first; then more chips; then the order
+// given (catalog order).
+void sort_by_preference(std::vector<std::size_t>& candidates, const model::ClusterResults& out);
 
 }  // namespace clustercap

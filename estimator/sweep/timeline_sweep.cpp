@@ -490,14 +490,7 @@ void TimelinePointRunner::run_sample(const Scenario& sample, TimelineAccumulator
       o.h100e += s.h100e;
     }
     if (mine[i].empty()) continue;  // no cluster: nothing held yet
-    // estimate()'s order of preference: most sustained FLOP/s, then more
-    // chips, then catalog order.
-    std::stable_sort(mine[i].begin(), mine[i].end(), [&](std::size_t x, std::size_t y) {
-      const auto a = static_cast<Eigen::Index>(x);
-      const auto b = static_cast<Eigen::Index>(y);
-      return model::preferred_t(out.sustained_flops[a], out.chips[a], out.sustained_flops[b],
-                                out.chips[b]);
-    });
+    sort_by_preference(mine[i], out);
     const auto w = static_cast<Eigen::Index>(mine[i].front());
     o.chips = out.chips[w];
     o.sustained_flops = out.sustained_flops[w];
