@@ -44,6 +44,13 @@ class FieldList {
   std::vector<Field> fields;
 };
 
+// A list of names or sources on one line.
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : "; ") + item;
+  return text;
+}
+
 // What the chip can be used for (chip_usability), in words.
 std::string usable_for_text(const Chip& c, const Catalog& catalog) {
   const ChipUsability u = chip_usability(c, catalog);
@@ -95,6 +102,10 @@ Entry chip_entry(const Chip& c, const Catalog& catalog) {
   f.number("mfu_bf16", c.mfu_bf16);
   f.number("mfu_fp8", c.mfu_fp8);
   f.text("mfu_notes", c.mfu_notes);
+  f.number("matmul_efficiency", c.matmul_efficiency);
+  f.text("matmul_efficiency_fitted_on", joined(c.matmul_efficiency_fitted_on));
+  f.text("matmul_efficiency_sources", joined(c.matmul_efficiency_sources));
+  f.text("matmul_efficiency_notes", c.matmul_efficiency_notes);
   f.text("default_system", c.default_system);
   f.text("usable_for", usable_for_text(c, catalog));
   return {"chip", c.id, std::move(f.fields), &c.provenance};

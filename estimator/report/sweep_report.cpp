@@ -59,7 +59,8 @@ void write_sweep_table(const sweep::SweepResult& result, std::ostream& out) {
   out << "scenario " << terminal_text(result.scenario_file) << "; "
       << grouped_integer(static_cast<double>(result.samples)) << " samples per point, seed "
       << result.seed << ", " << result.threads << " thread" << (result.threads == 1 ? "" : "s")
-      << "; " << result.inputs.size() - result.fixed_inputs << " uncertain inputs"
+      << "; " << result.inputs.size() - result.fixed_inputs << " uncertain input"
+      << (result.inputs.size() - result.fixed_inputs == 1 ? "" : "s")
       << (result.fixed_inputs > 0
               ? " (and " + std::to_string(result.fixed_inputs) + " fixed by their chosen source)"
               : std::string())

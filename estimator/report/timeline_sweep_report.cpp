@@ -121,9 +121,10 @@ void write_timeline_sweep_table(const sweep::TimelineSweepResult& result, std::o
       << grouped_integer(static_cast<double>(result.samples)) << " sample"
       << (result.samples == 1 ? "" : "s") << " per point, seed " << result.seed << ", "
       << result.threads << " thread" << (result.threads == 1 ? "" : "s") << "; "
-      << result.inputs.size() << " uncertain inputs; " << result.points.size() << " grid point"
-      << (result.points.size() == 1 ? "" : "s") << "; quantiles within "
-      << significant(sweep::QuantileSketch::kRelativeError * 100, 2) << "% (relative)\n";
+      << result.inputs.size() << " uncertain input" << (result.inputs.size() == 1 ? "" : "s")
+      << "; " << result.points.size() << " grid point" << (result.points.size() == 1 ? "" : "s")
+      << "; quantiles within " << significant(sweep::QuantileSketch::kRelativeError * 100, 2)
+      << "% (relative)\n";
   if (result.points.size() == 1) {
     for (const auto& a : result.points.front().actors) {
       out << "\n== " << terminal_text(a.name) << " ==\n";

@@ -130,3 +130,17 @@ TEST_CASE("classify prints the H20's licence letter as its 2026-01 verdict",
   CHECK(lines[1].find(",https://www.sec.gov/Archives/edgar/data/1045810/000104581025000082/"
                       "nvda-20250409.htm ") != std::string::npos);
 }
+
+TEST_CASE("hardware show prints a chip's matmul efficiency with what it was derived from",
+          "[cli][hardware][sources]") {
+  const auto t = run_process(CLUSTERCAP_BINARY, {"hardware", "show", "google_tpu_v5e"});
+  REQUIRE(t.exit_code == 0);
+  // chips.toml: 0.93, read from MaxText's 32B v5e-256 row, and an estimate.
+  CHECK(t.out.find("matmul_efficiency") != std::string::npos);
+  CHECK(t.out.find("0.93 fraction   [estimate") != std::string::npos);
+  CHECK(t.out.find("maxtext-v5e-32b-256") != std::string::npos);
+  // A chip without the figure does not print the key.
+  const auto h100 = run_process(CLUSTERCAP_BINARY, {"hardware", "show", "nvidia_h100_sxm"});
+  REQUIRE(h100.exit_code == 0);
+  CHECK(h100.out.find("matmul_efficiency") == std::string::npos);
+}

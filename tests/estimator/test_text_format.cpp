@@ -11,6 +11,7 @@
 #include "estimator/report/sweep_report.hpp"
 #include "estimator/report/text_format.hpp"
 #include "estimator/report/timeline_report.hpp"
+#include "estimator/report/timeline_sweep_report.hpp"
 
 using namespace clustercap;
 using report::csv_field;
@@ -226,4 +227,23 @@ TEST_CASE("table reporters write control characters in names out", "[report][tab
     CHECK(out.str().find('\r') == std::string::npos);
     CHECK(out.str().find("== " + escaped + " ==") != std::string::npos);
   }
+}
+
+TEST_CASE("sweep headers count uncertain inputs in the singular and the plural",
+          "[estimator][report]") {
+  sweep::SweepResult r;
+  r.inputs = {"a", "b"};
+  r.fixed_inputs = 1;
+  std::ostringstream one;
+  report::write_sweep_table(r, one);
+  CHECK_THAT(one.str(), Catch::Contains("; 1 uncertain input (and 1 fixed"));
+  r.fixed_inputs = 0;
+  std::ostringstream two;
+  report::write_sweep_table(r, two);
+  CHECK_THAT(two.str(), Catch::Contains("; 2 uncertain inputs;"));
+  sweep::TimelineSweepResult t;
+  t.inputs = {"a"};
+  std::ostringstream timeline;
+  report::write_timeline_sweep_table(t, timeline);
+  CHECK_THAT(timeline.str(), Catch::Contains("; 1 uncertain input; "));
 }
