@@ -2,6 +2,7 @@
 // by its MetricStyle.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "estimator/metrics.hpp"
@@ -9,13 +10,15 @@
 
 namespace clustercap::report {
 
-// For tables: "179,328", "27.4", "3.20e25".
+// For tables: "179,328", "27.4", "714,936", "3.20e25". A fixed-style value of
+// four or more digits is grouped like a count (whole units), so a reader can
+// read its size at a glance.
 inline std::string metric_text(const Metric& metric, double value) {
   switch (metric.style) {
     case MetricStyle::count:
       return grouped_integer(value);
     case MetricStyle::fixed:
-      return significant(value);
+      return std::abs(value) >= 1e3 ? grouped_integer(value) : significant(value);
     case MetricStyle::scientific:
       break;
   }

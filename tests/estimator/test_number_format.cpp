@@ -1,7 +1,13 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <string>
 
+#include "estimator/report/metric_format.hpp"
 #include "estimator/report/number_format.hpp"
 
+using clustercap::kMetrics;
+using clustercap::Metric;
+using clustercap::MetricStyle;
 using namespace clustercap::report;
 
 TEST_CASE("numbers print the way analysts read them", "[estimator][report]") {
@@ -23,4 +29,21 @@ TEST_CASE("machine numbers round-trip and never print nan or inf", "[estimator][
   CHECK(machine_number(3.2e25) == "3.2e+25");
   CHECK(machine_number(1.0 / 0.0).empty());
   CHECK(scientific(0.0 / 0.0) == "n/a");
+}
+
+TEST_CASE("fixed-style metrics of four or more digits are grouped like counts",
+          "[estimator][report]") {
+  // The energy of a run of 100,000 H100 is ~7e5 MWh: printed as 714936 it
+  // had to be counted digit by digit.
+  const auto it = std::find_if(kMetrics.begin(), kMetrics.end(), [](const Metric& m) {
+    return std::string(m.name) == "energy_per_run_mwh";
+  });
+  REQUIRE(it != kMetrics.end());
+  const Metric& energy = *it;
+  REQUIRE(energy.style == MetricStyle::fixed);
+  CHECK(metric_text(energy, 714936.2) == "714,936");
+  CHECK(metric_text(energy, 1447330.0) == "1,447,330");
+  CHECK(metric_text(energy, 138.04) == "138");
+  CHECK(metric_text(energy, 999.4) == "999");
+  CHECK(metric_text(energy, 9999.0) == "9,999");
 }
