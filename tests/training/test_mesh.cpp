@@ -10,6 +10,7 @@
 #include "estimator/training/machine.hpp"
 #include "estimator/training/moe.hpp"
 #include "estimator/validate.hpp"
+#include "tests/cli/process.hpp"
 #include "tests/support.hpp"
 
 using namespace clustercap;
@@ -146,6 +147,16 @@ TEST_CASE(
   // 3 of them, 192 GB/s.
   const Machine mi300x = machine_for(*catalog.find_chip("amd_mi300x"), Precision::bf16, 8, 8, 50e9);
   CHECK(mi300x.scaleup_bytes_per_s * mesh_share(mi300x, 4) == Approx(192e9));
+}
+
+TEST_CASE("hardware show prints a chip's and a system's scale-up topology",
+          "[cli][hardware][catalog][mesh]") {
+  for (const char* id : {"huawei_ascend_910b", "amd_mi300x_platform"}) {
+    INFO(id);
+    const auto r = test::run_process(CLUSTERCAP_BINARY, {"hardware", "show", id}, ".");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("  scaleup_topology                          mesh\n") != std::string::npos);
+  }
 }
 
 TEST_CASE("a catalog scale-up topology other than switched or mesh is an input error",
