@@ -12,21 +12,17 @@
 #include "estimator/validate.hpp"
 #include "tests/cli/process.hpp"
 #include "tests/support.hpp"
+#include "tests/training/reference_shapes.hpp"
 
 using namespace clustercap;
 using namespace clustercap::training;
 
 namespace {
 
-// A GPT-3-sized layer stack: only the communication timing matters here.
+// GPT-3 175B's shape, 8 sequences a step: only the communication timing
+// matters here.
 Workload big_model() {
-  Workload w;
-  w.layers = 96;
-  w.hidden = 12288;
-  w.heads = 96;
-  w.ffn = 4 * 12288;
-  w.seq_len = 2048;
-  w.vocab = 51200;
+  Workload w = test::gpt3();
   w.global_batch_tokens = 8 * 2048.0;
   return w;
 }
@@ -109,9 +105,7 @@ TEST_CASE("an expert all-to-all among 4 chips of an 8-chip mesh reaches 3/7 of t
   w.experts = 8;
   w.experts_per_token = 2;
   Layout l;
-  l.ep = 4;
-  l.dp = 4;
-  l.microbatch = 1;
+  l.ep = l.dp = 4;
   // 2,048 tokens x 2 experts x 12,288 values x 2 bytes; 3/4 leave the chip,
   // all to in-domain peers, at 3/7 of 196 GB/s.
   const double bytes = 2048.0 * 2 * 12288 * 2;
