@@ -319,8 +319,11 @@ training::Machine step_machine(const Chip& chip, const System* system, const Sce
   if (system != nullptr && system->scaleout_bits_per_s_per_chip)
     scaleout_bits = *system->scaleout_bits_per_s_per_chip;
   if (port_gbps_given(scenario)) scaleout_bits = scenario.network.port_gbps * 1e9;
-  return training::machine_for(chip, scenario.training.precision, 0, static_cast<int>(domain),
-                               scaleout_bits / 8);
+  training::Machine m = training::machine_for(chip, scenario.training.precision, 0,
+                                              static_cast<int>(domain), scaleout_bits / 8);
+  if (system != nullptr && !system->scaleup_topology.empty())
+    m.scaleup_mesh = system->scaleup_topology == "mesh";
+  return m;
 }
 
 double scenario_goodput(const Scenario& scenario, double chips) {

@@ -176,6 +176,13 @@ void read_recipe(TableReader& r, ValidationCase& c) {
     if (*dims == 1) r.error_at("scaleup_torus_dims", "must be 0 (switched), 2 or 3");
     c.machine.scaleup_torus_dims = static_cast<int>(*dims);
   }
+  // A switchless full mesh (Ascend HCCS, Gaudi, AMD xGMI); the chip's
+  // catalog scaleup_topology when unset.
+  if (auto mesh = r.boolean("scaleup_mesh")) {
+    if (*mesh && c.machine.scaleup_torus_dims >= 2)
+      r.error_at("scaleup_mesh", "a mesh cannot also be a torus (scaleup_torus_dims)");
+    c.machine.scaleup_mesh = *mesh;
+  }
   c.machine.scaleup_efficiency =
       r.number("scaleup_efficiency", Range::unit_fraction()).value_or(c.machine.scaleup_efficiency);
   c.machine.scaleout_efficiency = r.number("scaleout_efficiency", Range::unit_fraction())
@@ -329,6 +336,8 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
     c.machine.scaleout_latency_s = recipe.scaleout_latency_s;
     c.machine.host_bytes_per_s = recipe.host_bytes_per_s;
     c.machine.scaleup_torus_dims = recipe.scaleup_torus_dims;
+    if (r.has("scaleup_mesh") || recipe.scaleup_torus_dims >= 2)
+      c.machine.scaleup_mesh = recipe.scaleup_mesh;
     cases.push_back(std::move(c));
   }
   root.report_unknown_keys();

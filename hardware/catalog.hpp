@@ -60,6 +60,10 @@ struct Chip {
   std::string memory_type;
   std::optional<double> hbm_bandwidth_bytes_per_s;
   std::string scaleup_tech;
+  // "mesh": the chips of a scale-up domain are joined card to card, no
+  // switch (Ascend 910B HCCS, Gaudi RoCE, AMD xGMI); empty or "switched":
+  // through a switch. The step model's Machine::scaleup_mesh.
+  std::string scaleup_topology;
   // Scale-up bandwidth per chip in bytes/s, in the direction the source states.
   std::optional<double> scaleup_bidirectional_bytes_per_s;
   std::optional<double> scaleup_unidirectional_bytes_per_s;
@@ -116,6 +120,7 @@ struct System {
   std::optional<double> hbm_bytes;
   std::optional<double> hbm_bandwidth_bytes_per_s;
   std::string scaleup_tech;
+  std::string scaleup_topology;  // as Chip::scaleup_topology; set, it wins over the chip's
   std::optional<double> scaleup_bidirectional_bytes_per_s_per_chip;
   std::optional<double> scaleup_unidirectional_bytes_per_s_per_chip;
   std::optional<double> scaleup_direction_unstated_bytes_per_s_per_chip;

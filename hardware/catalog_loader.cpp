@@ -34,6 +34,16 @@ std::string text_or_empty(TableReader& reader, std::string_view key,
   return reader.string(key, presence).value_or("");
 }
 
+// scaleup_topology: "switched" or "mesh" (a torus is a case's
+// scaleup_torus_dims); empty when unset.
+std::string read_scaleup_topology(TableReader& reader) {
+  std::string topology = text_or_empty(reader, "scaleup_topology");
+  if (!topology.empty() && topology != "switched" && topology != "mesh") {
+    reader.error_at("scaleup_topology", "must be \"switched\" or \"mesh\"");
+  }
+  return topology;
+}
+
 // Keys of an entry that describe it rather than give a figure.
 bool is_figure_key(const std::string& key) {
   for (const char* meta :
@@ -143,6 +153,7 @@ Chip read_chip(TableReader& reader) {
   chip.hbm_bandwidth_bytes_per_s =
       scaled(reader.number("hbm_bw_tbs", kChipHbmBandwidthRange), kTera);
   chip.scaleup_tech = text_or_empty(reader, "scaleup_tech");
+  chip.scaleup_topology = read_scaleup_topology(reader);
   chip.scaleup_bidirectional_bytes_per_s =
       scaled(reader.number("scaleup_gbs_bidirectional", kBandwidthRange), kGiga);
   chip.scaleup_unidirectional_bytes_per_s =
@@ -215,6 +226,7 @@ System read_system(TableReader& reader) {
   system.hbm_bytes = scaled(reader.number("hbm_tb", Range::positive(1e7)), kTera);
   system.hbm_bandwidth_bytes_per_s = scaled(reader.number("hbm_bw_tbs", kBandwidthRange), kTera);
   system.scaleup_tech = text_or_empty(reader, "scaleup_tech");
+  system.scaleup_topology = read_scaleup_topology(reader);
   system.scaleup_bidirectional_bytes_per_s_per_chip =
       scaled(reader.number("scaleup_gbs_bidirectional_per_chip", kBandwidthRange), kGiga);
   system.scaleup_unidirectional_bytes_per_s_per_chip =

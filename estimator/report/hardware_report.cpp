@@ -91,6 +91,7 @@ Entry chip_entry(const Chip& c, const Catalog& catalog) {
   f.text("memory_type", c.memory_type);
   f.number("hbm_bw_tbs", c.hbm_bandwidth_bytes_per_s, 1e12);
   f.text("scaleup_tech", c.scaleup_tech);
+  f.text("scaleup_topology", c.scaleup_topology);
   f.number("scaleup_gbs_bidirectional", c.scaleup_bidirectional_bytes_per_s, 1e9);
   f.number("scaleup_gbs_unidirectional", c.scaleup_unidirectional_bytes_per_s, 1e9);
   f.number("scaleup_gbs_direction_unstated", c.scaleup_direction_unstated_bytes_per_s, 1e9);
@@ -129,6 +130,7 @@ Entry system_entry(const System& s) {
   f.number("hbm_tb", s.hbm_bytes, 1e12);
   f.number("hbm_bw_tbs", s.hbm_bandwidth_bytes_per_s, 1e12);
   f.text("scaleup_tech", s.scaleup_tech);
+  f.text("scaleup_topology", s.scaleup_topology);
   f.number("scaleup_gbs_bidirectional_per_chip", s.scaleup_bidirectional_bytes_per_s_per_chip, 1e9);
   f.number("scaleup_gbs_unidirectional_per_chip", s.scaleup_unidirectional_bytes_per_s_per_chip,
            1e9);

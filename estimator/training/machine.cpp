@@ -1,5 +1,7 @@
 #include "estimator/training/machine.hpp"
 
+#include <algorithm>
+
 namespace clustercap::training {
 
 Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleup_domain,
@@ -25,9 +27,16 @@ Machine machine_for(const Chip& chip, Precision precision, int chips, int scaleu
     m.scaleup_bytes_per_s = chip.scaleup_direction_unstated_bytes_per_s.value_or(64e9) / 2;
   }
   m.scaleup_domain = scaleup_domain;
+  m.scaleup_mesh = chip.scaleup_topology == "mesh";
   m.matmul_ceiling = chip.matmul_efficiency.value_or(0.0);
   m.scaleout_bytes_per_s = scaleout_bytes_per_s;
   return m;
+}
+
+double mesh_share(const Machine& m, double group_chips) {
+  if (!m.scaleup_mesh || m.scaleup_domain < 2 || group_chips <= 1) return 1.0;
+  const double peers = m.scaleup_domain - 1.0;
+  return std::clamp(group_chips - 1.0, 1.0, peers) / peers;
 }
 
 }  // namespace clustercap::training

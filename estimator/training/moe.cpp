@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "estimator/training/fitted_constants.hpp"
+#include "estimator/training/machine.hpp"
 
 namespace clustercap::training::moe {
 namespace {
@@ -215,7 +216,8 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
   const double peers_outside = l.ep - 1.0 - peers_inside;
   a.scaleup_bytes = bytes * peers_inside / l.ep;
   a.scaleout_bytes = bytes * peers_outside / l.ep;
-  const double up_bytes_per_s = m.scaleup_bytes_per_s * m.scaleup_efficiency;
+  const double up_bytes_per_s =
+      m.scaleup_bytes_per_s * m.scaleup_efficiency * mesh_share(m, peers_inside + 1);
   const double out_bytes_per_s = m.scaleout_bytes_per_s * m.scaleout_efficiency;
   const double inside_s = a.scaleup_bytes > 0 ? a.scaleup_bytes / up_bytes_per_s : 0.0;
   const double outside_s = a.scaleout_bytes > 0 ? a.scaleout_bytes / out_bytes_per_s : 0.0;

@@ -14,7 +14,7 @@ namespace {
 // has been checked against the new field.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Workload) == 216, "a Workload field changed: add it to key_of");
-static_assert(sizeof(Machine) == 120, "a Machine field changed: add it to key_of");
+static_assert(sizeof(Machine) == 128, "a Machine field changed: add it to key_of");
 static_assert(sizeof(LayoutConstraints) == 68, "a constraint changed: add it to key_of");
 static_assert(sizeof(SearchOptions) == 80, "a search option changed: add it to key_of");
 static_assert(sizeof(FixedPointOptions) == 32, "a fixed-point option changed: add it to node_key");
@@ -49,6 +49,7 @@ void add_machine(KeyWriter& k, const Machine& m) {
   k.add(m.scaleup_bytes_per_s);
   k.add(m.scaleup_domain);
   k.add(m.scaleup_torus_dims);
+  k.add(m.scaleup_mesh);
   k.add(m.scaleout_bytes_per_s);
   k.add(m.scaleup_efficiency);
   k.add(m.scaleout_efficiency);

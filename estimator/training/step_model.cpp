@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "estimator/training/fitted_constants.hpp"
+#include "estimator/training/machine.hpp"
 #include "estimator/training/moe.hpp"
 
 namespace clustercap::training {
@@ -93,7 +94,8 @@ double torus_share(const Machine& m, double span, double stride) {
 Tier tier(const Machine& m, double group_chips, double stride = 1) {
   const double span = group_chips * stride;
   if (span <= m.scaleup_domain)
-    return {m.scaleup_bytes_per_s * m.scaleup_efficiency * torus_share(m, span, stride),
+    return {m.scaleup_bytes_per_s * m.scaleup_efficiency * torus_share(m, span, stride) *
+                mesh_share(m, group_chips),
             m.scaleup_latency_s, kScaleupOverlapCost};
   const double per_domain =
       std::clamp(std::floor(m.scaleup_domain / stride), 1.0, std::max(1.0, group_chips));

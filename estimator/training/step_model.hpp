@@ -103,13 +103,18 @@ struct Machine {
   double hbm_bytes_per_s = 0;      // per chip
   double scaleup_bytes_per_s = 0;  // per chip, one direction
   int scaleup_domain = 8;          // chips sharing the scale-up fabric
-  // 0: the scale-up fabric is switched (NVSwitch, UB, xGMI full mesh): a ring
-  // over any group inside the domain reaches the chip's whole bandwidth.
+  // 0: the scale-up fabric is switched (NVSwitch, UB): a ring over any group
+  // inside the domain reaches the chip's whole bandwidth (unless
+  // scaleup_mesh).
   // 2 or 3: it is a torus of that many dimensions (TPU ICI), each side
   // domain^(1/dims) chips, the chip's bandwidth split evenly over its 2 x dims
   // links; a group reaches only the links of the dimensions it spans
   // (tier() in step_model.cpp).
   int scaleup_torus_dims = 0;
+  // The domain is a switchless full mesh (Ascend 910B HCCS, Gaudi RoCE
+  // card-to-card ports, AMD xGMI): the chip's bandwidth is split evenly over
+  // links to each of its scaleup_domain - 1 peers (mesh_share in machine.hpp).
+  bool scaleup_mesh = false;
   double scaleout_bytes_per_s = 0;  // per chip, one direction
   int chips = 0;                    // in the cluster
   // Per-tier network: the share of the link bandwidth a collective reaches
