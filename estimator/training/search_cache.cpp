@@ -15,8 +15,8 @@ namespace {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Workload) == 216, "a Workload field changed: add it to key_of");
 static_assert(sizeof(Machine) == 120, "a Machine field changed: add it to key_of");
-static_assert(sizeof(LayoutConstraints) == 68, "a constraint changed: add it to key_of");
-static_assert(sizeof(SearchOptions) == 80, "a search option changed: add it to key_of");
+static_assert(sizeof(LayoutConstraints) == 84, "a constraint changed: add it to key_of");
+static_assert(sizeof(SearchOptions) == 96, "a search option changed: add it to key_of");
 static_assert(sizeof(FixedPointOptions) == 32, "a fixed-point option changed: add it to node_key");
 #endif
 
@@ -103,6 +103,8 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(f.pp);
   k.add(f.cp);
   k.add(f.ep);
+  k.add(f.etp);
+  k.add(f.microbatch);
   k.add(f.zero);
   k.add(f.interleave);
   k.add(f.recompute);
