@@ -131,6 +131,14 @@ void read_expert_keys(TableReader& r, ValidationCase& c) {
   c.workload.a2a_overlap = r.number("a2a_overlap", Range::closed(0, 1)).value_or(0);
   c.workload.expert_imbalance =
       r.number("expert_imbalance", Range::closed(1, 1000)).value_or(c.workload.expert_imbalance);
+  c.workload.dropless = r.boolean("dropless").value_or(c.workload.dropless);
+  if (auto dispatcher = r.string("dispatcher")) {
+    if (*dispatcher == "alltoall" || *dispatcher == "deepep" || *dispatcher == "hybridep") {
+      c.workload.a2a_per_domain = *dispatcher != "alltoall";
+    } else {
+      r.error_at("dispatcher", "must be alltoall, deepep or hybridep");
+    }
+  }
   const long stage_ranks = static_cast<long>(c.tp) * c.cp * data_parallel(c);
   const long expert_ranks = static_cast<long>(c.ep) * c.etp;
   const bool bad =

@@ -219,6 +219,21 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
   const double peers_outside = l.ep - 1.0 - peers_inside;
   a.scaleup_bytes = bytes * peers_inside / l.ep;
   a.scaleout_bytes = bytes * peers_outside / l.ep;
+  const double domains = std::ceil(static_cast<double>(l.ep) / static_cast<double>(per_domain));
+  if (w.a2a_per_domain && domains > 1 && w.experts > 1) {
+    // Once per remote domain that holds any of the token's experts: with
+    // routing spread evenly, a domain holds experts / domains of them and
+    // misses all experts_per_token with probability C(E - E/D, k) / C(E, k).
+    // Each copy that crosses is then forwarded inside its domain.
+    const double e = w.experts, in_domain = e / domains;
+    double p_none = 1.0;
+    for (int i = 0; i < w.experts_per_token; ++i)
+      p_none *= std::max(0.0, e - in_domain - i) / (e - i);
+    const double crossing = tokens_here * w.hidden * bytes_per_value;
+    const auto domain_chips = static_cast<double>(per_domain);
+    a.scaleup_bytes += a.scaleout_bytes * (domain_chips - 1.0) / domain_chips;
+    a.scaleout_bytes = crossing * (domains - 1.0) * (1.0 - p_none);
+  }
   const double up_bytes_per_s = m.scaleup_bytes_per_s * m.scaleup_efficiency;
   const double out_bytes_per_s = m.scaleout_bytes_per_s * m.scaleout_efficiency;
   const double inside_s = a.scaleup_bytes > 0 ? a.scaleup_bytes / up_bytes_per_s : 0.0;

@@ -113,6 +113,10 @@ double grouped_gemm_half_tokens();
 // etp ranks apart, so a domain of D chips holds D / etp of them), and the
 // time (both fabrics at once, each at its bandwidth x efficiency, the slower
 // sets it, plus one collective latency of latency_s). Zero when ep = 1.
+// With Workload::a2a_per_domain a token crosses the scale-out network once
+// per remote domain holding one of its experts, (D - 1) (1 - C(E - E/D, k) /
+// C(E, k)) times on average for an EP group over D domains, E experts, k a
+// token, and the copies that crossed are forwarded over the scale-up fabric.
 struct AllToAll {
   double scaleup_bytes = 0;
   double scaleout_bytes = 0;

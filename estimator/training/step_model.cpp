@@ -39,6 +39,8 @@ using calibrated::kFp8CastBytes;
 // on the NVLink tier, 0.02 on the InfiniBand tier.
 using calibrated::kScaleoutOverlapCost;
 using calibrated::kScaleupOverlapCost;
+// Host time per dropless MoE layer per microbatch (fitted_constants.cpp).
+using calibrated::kMoeHostSyncS;
 constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
 
 double head_dim(const Workload& w) {
@@ -474,6 +476,11 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     ep_per_microbatch =
         moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);
   }
+  // Dropless routing: every MoE layer of every microbatch waits for the host
+  // to read its tokens per expert (kMoeHostSyncS, forward and backward
+  // together), and again in the recomputed forward with full recompute.
+  const double host_per_microbatch =
+      w.dropless ? kMoeHostSyncS * moe_layers_here * moe::all_to_alls_per_layer(l) / 4.0 : 0.0;
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
   if (l.pp > 1) {
@@ -493,13 +500,14 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
                              std::max(0.0, copy_s - backward_layer_s * layers_here);
   }
   const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
-                                  cp_per_microbatch + offload_per_microbatch;
+                                  cp_per_microbatch + offload_per_microbatch + host_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
   r.cp_comm_s = cp_per_microbatch * microbatches;
   r.pp_comm_s = pp_per_microbatch * microbatches;
   r.offload_s = offload_per_microbatch * microbatches;
+  r.moe_host_s = host_per_microbatch * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
   // Data parallelism over the dp x cp replicas (CP ranks hold the same
@@ -565,7 +573,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     r.offload_s += 4.0 * shard / host_bytes_per_s;
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
-             r.dp_comm_s + r.offload_s;
+             r.dp_comm_s + r.offload_s + r.moe_host_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
   r.mfu_bf16 = r.model_flop / (r.step_s * m.chips * bf16_peak);

@@ -87,6 +87,17 @@ struct Workload {
   // Table 1), the padding a token-dropping recipe computes; a dropless run
   // states its measured figure, a force-balanced benchmark 1.
   double expert_imbalance = 1.25;
+  // Routing drops no token (Megatron-Core's default, the NeMo and model-zoo
+  // MoE recipes): each MoE layer syncs its tokens per expert to the host
+  // (kMoeHostSyncS). false: a capacity factor fixes the shapes.
+  bool dropless = true;
+  // The dispatcher sends a token across the scale-out network once per
+  // remote scale-up domain holding one of its experts and forwards it to
+  // them over the scale-up fabric (DeepEP's and HybridEP's internode
+  // kernels, after DeepSeek-V3's dispatch: arXiv 2412.19437, sec. 3.2.2);
+  // false: once per expert copy (Megatron-Core's NCCL all-to-all
+  // dispatcher, which permutes a row per routed expert before sending).
+  bool a2a_per_domain = false;
   // Share of the expert all-to-all hidden behind computation, 0-1. 0: Megatron
   // Core overlaps it only with --overlap-moe-expert-parallel-comm, added in
   // v0.14 and off by default (megatron/core/transformer/moe/README.md).
@@ -201,6 +212,9 @@ struct StepBreakdown {
   double ep_comm_s = 0;  // expert all-to-all
   double cp_comm_s = 0;  // context-parallel K/V exchange not hidden behind attention
   double offload_s = 0;  // host-link transfers not hidden behind compute
+  // Host time the GPUs wait for in dropless MoE layers (kMoeHostSyncS per
+  // MoE layer per microbatch, more with full recompute); 0 without experts.
+  double moe_host_s = 0;
   double step_s = 0;
   // Share of the DP traffic (gradient reduction, ZeRO-3 weight gathers) that
   // ran behind compute; 0 when there is no DP traffic or no overlap.

@@ -491,3 +491,74 @@ TEST_CASE("the DeepSeek-V3 MoE cases load with their published layouts",
     CHECK(c.workload.expert_imbalance == Approx(1));
   }
 }
+
+TEST_CASE("dropless routing waits for the host once per MoE layer per microbatch",
+          "[training][moe]") {
+  // kMoeHostSyncS (1.5 ms, NVIDIA's DeepSeek-V3 GB200 note) x 8 MoE layers x
+  // 64 sequences / DP 16 = 4 microbatches, PP 1 (no bubble to add to).
+  Workload w = small_moe();
+  const Machine m = test::h100s(16);
+  Layout l;
+  l.dp = 16;
+  l.ep = 8;
+  const StepBreakdown dropless = evaluate_layout(w, m, l);
+  CHECK(dropless.moe_host_s == Approx(1.5e-3 * 8 * 4));
+  w.dropless = false;
+  const StepBreakdown capacity = evaluate_layout(w, m, l);
+  CHECK(capacity.moe_host_s == Approx(0).margin(1e-12));
+  CHECK(dropless.step_s - capacity.step_s == Approx(1.5e-3 * 8 * 4));
+  // Full recompute runs each layer's forward, and its sync, again: x 1.5.
+  w.dropless = true;
+  l.recompute = Recompute::full;
+  CHECK(evaluate_layout(w, m, l).moe_host_s == Approx(1.5 * 1.5e-3 * 8 * 4));
+  // A dense model has none.
+  Workload dense = small_moe();
+  dense.experts = 1;
+  dense.experts_per_token = 1;
+  l.ep = 1;
+  CHECK(evaluate_layout(dense, m, l).moe_host_s == Approx(0).margin(1e-12));
+}
+
+TEST_CASE("a per-domain dispatcher sends a token across domains once per remote domain it needs",
+          "[training][moe]") {
+  // 8 experts, 2 a token, EP 8 over 2-chip domains: 4 domains of 2 experts.
+  // A domain misses both of a token's experts with probability 6/8 x 5/7 =
+  // 15/28, so 3 x 13/28 = 39/28 remote domains a token on average, each sent
+  // the token's 1,024 values x 2 bytes once: 1,024 tokens x 2,048 x 39 / 28.
+  Workload w = small_moe();
+  Machine m;
+  m.scaleup_domain = 2;
+  m.scaleup_bytes_per_s = 100e9;
+  m.scaleout_bytes_per_s = 10e9;
+  Layout l;
+  l.dp = 8;
+  l.ep = 8;
+  const moe::AllToAll copies = moe::all_to_all(w, m, l, 2.0, 0.0);
+  // Per expert copy: 1,024 x 2 x 2,048 bytes, 6 of 8 EP ranks off the domain.
+  CHECK(copies.scaleout_bytes == Approx(4194304.0 * 6 / 8));
+  w.a2a_per_domain = true;
+  const moe::AllToAll per_domain = moe::all_to_all(w, m, l, 2.0, 0.0);
+  CHECK(per_domain.scaleout_bytes == Approx(1024.0 * 2048 * 39 / 28));
+  // The copies that crossed are forwarded to their experts inside each
+  // domain: half of them (one of the domain's 2 chips is the receiver).
+  CHECK(per_domain.scaleup_bytes == Approx(4194304.0 / 8 + 4194304.0 * 6 / 8 / 2));
+  // Inside one domain nothing crosses and nothing changes.
+  m.scaleup_domain = 8;
+  CHECK(moe::all_to_all(w, m, l, 2.0, 0.0).scaleup_bytes ==
+        Approx(moe::all_to_all(small_moe(), m, l, 2.0, 0.0).scaleup_bytes));
+}
+
+TEST_CASE("a case's dispatcher must be alltoall, deepep or hybridep", "[training][moe][validate]") {
+  const auto cases =
+      load_validation_cases("cases.toml", moe_case("dispatcher = \"deepep\"\ndropless = false\n"),
+                            test::builtin_catalog());
+  CHECK(cases[0].workload.a2a_per_domain);
+  CHECK_FALSE(cases[0].workload.dropless);
+  const auto lines = test::error_lines([] {
+    load_validation_cases("cases.toml", moe_case("dispatcher = \"nccl\"\n"),
+                          test::builtin_catalog());
+  });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:10:14: case.dispatcher = \"nccl\": must be alltoall, deepep or "
+                     "hybridep"});
+}
