@@ -330,14 +330,18 @@ TEST_CASE("a torus of one dimension is an input error", "[training][validate][to
   CHECK(cases[0].machine.scaleup_torus_dims == 3);
 }
 
+// Megatron 2021's 1.7B row on 32 A100s (DP 32: 512 sequences, 16 a rank)
+// with `line` among its [[case]] keys (before [case.workload]).
+namespace {
+std::string with(const std::string& line) {
+  std::string text = small_case("pinned", 32, 1, 1);
+  text.insert(text.find("[case.workload]"), line);
+  return text;
+}
+}  // namespace
+
 TEST_CASE("a case's microbatch (or mbs) pins the published layout's micro-batch size",
           "[training][validate]") {
-  // The line goes with the [[case]] keys, before [case.workload].
-  const auto with = [](const std::string& line) {
-    std::string text = small_case("pinned", 32, 1, 1);
-    text.insert(text.find("[case.workload]"), line);
-    return text;
-  };
   for (const char* line : {"microbatch = 4\n", "mbs = 4\n"}) {
     const auto cases = load_validation_cases("cases.toml", with(line), test::builtin_catalog());
     REQUIRE(cases.size() == 1);
@@ -361,18 +365,13 @@ TEST_CASE("a case's microbatch (or mbs) pins the published layout's micro-batch 
 
 TEST_CASE("a microbatch that does not divide a rank's sequences, or given twice, is an input error",
           "[training][validate]") {
-  const auto with = [](const std::string& line) {
-    std::string text = small_case("pinned", 32, 1, 1);
-    text.insert(text.find("[case.workload]"), line);
-    return text;
-  };
   // 1,048,576 / 2,048 = 512 sequences over DP 32: 16 a rank.
   auto lines = test::error_lines([&] {
     load_validation_cases("cases.toml", with("microbatch = 3\n"), test::builtin_catalog());
   });
   CHECK(lines == std::vector<std::string>{"cases.toml:13:14: case.microbatch = 3: must divide the "
                                           "sequences per data-parallel rank (16)"});
-  lines = test::error_lines([&] {
+  lines = test::error_lines([] {
     load_validation_cases("cases.toml", with("microbatch = 2\nmbs = 2\n"), test::builtin_catalog());
   });
   CHECK(lines == std::vector<std::string>{
