@@ -241,6 +241,7 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
          {"basis", r.basis},
          {"precision", to_string(r.precision)},
          {"host_link_defaulted", r.host_link_defaulted},
+         {"microbatch_pinned", r.microbatch_pinned},
          {"reported", r.reported},
          {"fit", p.fit},
          {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},

@@ -67,8 +67,9 @@ const std::vector<FittedConstant>& fitted_constants() {
        "per-collective launch latency of each network tier unless a case sets it, NCCL ring "
        "within a node (order of magnitude)",
        {}},
-      // NVIDIA's DeepSeek-V3 GB200 note (Megatron-LM docs/discussions/
-      // deepseek-v3-gb200-optimization, sec. 2.3 and 3.1): after CUDA graphs
+      // NVIDIA's DeepSeek-V3 GB200 note, sec. 2.3 and 3.1
+      // (https://github.com/NVIDIA/Megatron-LM/blob/main/docs/discussions/deepseek-v3-gb200-optimization/deepseek-v3-gb200-optimization.md):
+      // after CUDA graphs
       // of attention, router and EP preprocessing, the routed experts stay
       // out of the graphs because dropless routing syncs the tokens per
       // expert to the host in every MoE layer; removing that sync gains "at

@@ -358,6 +358,10 @@ TEST_CASE("a case's microbatch (or mbs) pins the published layout's micro-batch 
   report::write_validate_table(run(with("microbatch = 4\n")), pinned);
   CHECK(searched.str().find("dp32 mb1* full z1") != std::string::npos);
   CHECK(pinned.str().find("dp32 mb4 full z1") != std::string::npos);
+  // JSON says which: the run's microbatch_pinned.
+  std::ostringstream json;
+  report::write_validate_json(run(with("microbatch = 4\n")), json);
+  CHECK(nlohmann::json::parse(json.str())["runs"][0]["microbatch_pinned"] == true);
   CHECK(pinned.str().find("mb*: the published layout's microbatch as searched (the case does not "
                           "pin it); v and rc are searched unless the case pins them\n") !=
         std::string::npos);
