@@ -66,6 +66,7 @@ ValidationPrediction published(const ValidationCase& c, int threads, std::uint64
   o.fixed.pp = c.pp;
   o.fixed.cp = c.cp;
   o.fixed.ep = c.ep;
+  o.fixed.etp = c.etp;
   const SearchResult s = search_layouts(c.workload, c.machine, o);
   evaluated += s.evaluated;
   ValidationPrediction best;
@@ -85,6 +86,8 @@ ValidationPrediction published(const ValidationCase& c, int threads, std::uint64
     plain.cp = c.cp;
     plain.dp = c.machine.chips / (c.tp * c.pp * c.cp);
     plain.ep = c.ep;
+    plain.etp = c.etp;
+    plain.microbatch = c.fixed.microbatch.value_or(1);
     best.no_fit = evaluate_layout(c.workload, c.machine, plain).problem;
   }
   return best;
@@ -111,18 +114,63 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
   return p;
 }
 
-// The expert-parallel keys of a case: `ep` (EP ranks placed within DP, as
-// Megatron-LM does), the all-to-all overlap and the routing imbalance.
+// Data-parallel degree of the case's published layout: chips / (tp pp cp),
+// 0 when that does not divide.
+long data_parallel(const ValidationCase& c) {
+  const long model_parallel = static_cast<long>(c.tp) * c.pp * c.cp;
+  if (model_parallel <= 0 || c.machine.chips % model_parallel != 0) return 0;
+  return c.machine.chips / model_parallel;
+}
+
+// The expert-parallel keys of a case: `ep` and `etp` (expert ranks drawn
+// from a stage's tp x cp x dp ranks, as Megatron-Core does: Layout), the
+// all-to-all overlap and the routing imbalance.
 void read_expert_keys(TableReader& r, ValidationCase& c) {
   c.ep = static_cast<int>(r.integer("ep", Range::closed(1, 4096)).value_or(1));
+  c.etp = static_cast<int>(r.integer("etp", Range::closed(1, 1024)).value_or(1));
   c.workload.a2a_overlap = r.number("a2a_overlap", Range::closed(0, 1)).value_or(0);
   c.workload.expert_imbalance =
       r.number("expert_imbalance", Range::closed(1, 1000)).value_or(c.workload.expert_imbalance);
-  const long model_parallel = static_cast<long>(c.tp) * c.pp * c.cp;
-  const long dp = model_parallel > 0 ? c.machine.chips / model_parallel : 0;
-  if (c.ep > 1 && (dp % c.ep != 0 || c.workload.experts % c.ep != 0)) {
-    r.error_at("ep", "must divide the data-parallel degree (" + std::to_string(dp) +
-                         ") and the experts (" + std::to_string(c.workload.experts) + ")");
+  c.workload.dropless = r.boolean("dropless").value_or(c.workload.dropless);
+  if (auto dispatcher = r.string("dispatcher")) {
+    if (*dispatcher == "alltoall" || *dispatcher == "deepep" || *dispatcher == "hybridep") {
+      c.workload.a2a_per_domain = *dispatcher != "alltoall";
+    } else {
+      r.error_at("dispatcher", "must be alltoall, deepep or hybridep");
+    }
+  }
+  const long stage_ranks = static_cast<long>(c.tp) * c.cp * data_parallel(c);
+  const long expert_ranks = static_cast<long>(c.ep) * c.etp;
+  const bool bad =
+      c.workload.experts % c.ep != 0 || (stage_ranks > 0 && stage_ranks % expert_ranks != 0);
+  if ((c.ep > 1 || c.etp > 1) && bad) {
+    r.error_at(c.etp > 1 && c.ep == 1 ? "etp" : "ep",
+               "ep must divide the experts (" + std::to_string(c.workload.experts) +
+                   ") and ep x etp (" + std::to_string(expert_ranks) +
+                   ") the tp x cp x dp ranks of a pipeline stage (" + std::to_string(stage_ranks) +
+                   ")");
+  }
+}
+
+// `microbatch` (or its alias `mbs`): the published micro-batch size, a
+// positive integer dividing the sequences each data-parallel rank takes per
+// step; unset, the published layout searches it.
+void read_microbatch(TableReader& r, ValidationCase& c) {
+  const auto long_name = r.integer("microbatch", Range::closed(1, 1 << 20));
+  const auto alias = r.integer("mbs", Range::closed(1, 1 << 20));
+  if (long_name && alias) r.error_at("mbs", "repeats microbatch: give one of them");
+  const auto mb = long_name ? long_name : alias;
+  if (!mb) return;
+  const char* key = long_name ? "microbatch" : "mbs";
+  c.fixed.microbatch = static_cast<int>(*mb);
+  const long dp = data_parallel(c);
+  const double sequences =
+      c.workload.seq_len > 0 ? c.workload.global_batch_tokens / c.workload.seq_len : 0;
+  const double per_rank = dp > 0 ? sequences / static_cast<double>(dp) : 0;
+  const double microbatches = per_rank / static_cast<double>(*mb);
+  if (dp > 0 && sequences > 0 && (microbatches < 1 || microbatches != std::floor(microbatches))) {
+    r.error_at(
+        key, "must divide the sequences per data-parallel rank (" + format_number(per_rank) + ")");
   }
 }
 
@@ -296,6 +344,7 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
       w->report_unknown_keys();
     }
     read_expert_keys(r, c);
+    read_microbatch(r, c);
     // Whether the recipe uses dropout (its masks are saved activations).
     if (auto dropout = r.boolean("dropout")) c.workload.dropout = *dropout;
     if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
@@ -414,6 +463,7 @@ ValidationResult run_validation(const std::vector<ValidationCase>& cases, int th
     std::uint64_t evaluated = 0;
     row.precision = c.machine.precision;
     row.host_link_defaulted = c.host_link_defaulted;
+    row.microbatch_pinned = c.fixed.microbatch.has_value();
     row.published = published(c, threads, evaluated);
     // The search is free to choose every recipe choice, the precision and
     // the machine aside.

@@ -36,9 +36,11 @@ struct ValidationCase {
   Workload workload;
   Machine machine;
   int tp = 1, pp = 1, cp = 1;  // as published
-  int ep = 1;                  // as published; divides dp and the experts
+  int ep = 1;                  // as published; divides the experts, ep x etp divides tp x cp x dp
+  int etp = 1;                 // expert tensor-parallel degree as published (Megatron-Core's)
   std::string recompute;       // forced recompute mode, or empty to search it
-  // The recipe as published (tp/pp/cp/recompute too); unset choices searched.
+  // The recipe as published (tp/pp/cp/recompute too, microbatch when the
+  // case gives it); unset choices searched.
   LayoutConstraints fixed;
   bool host_link_defaulted = false;  // offload set, host_link_gbps not: the default was used
   double reported = 0;               // TFLOP/s per chip, MFU or tokens/s per chip, in `basis`
@@ -69,6 +71,7 @@ struct ValidationRow {
   std::string chip_family;
   Precision precision = Precision::bf16;  // the precision its matmuls are modelled at
   bool host_link_defaulted = false;
+  bool microbatch_pinned = false;  // the case gives the published microbatch
   double reported = 0;
   ValidationPrediction published;  // TP/PP/CP as published
   ValidationPrediction searched;   // the best layout the search finds

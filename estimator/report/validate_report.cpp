@@ -21,10 +21,13 @@ namespace {
 using json = nlohmann::ordered_json;
 using training::LayoutProblem;
 
-std::string layout_text(const training::Layout& l) {
+// `searched_microbatch` marks the microbatch "*": the search chose it.
+std::string layout_text(const training::Layout& l, bool searched_microbatch = false) {
   return "tp" + std::to_string(l.tp) + (l.cp > 1 ? " cp" + std::to_string(l.cp) : "") + " pp" +
          std::to_string(l.pp) + " dp" + std::to_string(l.dp) +
-         (l.ep > 1 ? " ep" + std::to_string(l.ep) : "") + " mb" + std::to_string(l.microbatch) +
+         (l.ep > 1 ? " ep" + std::to_string(l.ep) : "") +
+         (l.etp > 1 ? " etp" + std::to_string(l.etp) : "") + " mb" + std::to_string(l.microbatch) +
+         (searched_microbatch ? "*" : "") +
          (l.interleave > 1 ? " v" + std::to_string(l.interleave) : "") + " " +
          training::to_string(l.recompute) + " z" + std::to_string(l.zero) +
          (l.tp > 1 && !l.sequence_parallel ? " nosp" : "") + (l.tp_overlap ? " tpo" : "") +
@@ -147,6 +150,11 @@ std::string layout_problem_text(const training::LayoutCheck& check) {
       return "interleave " + v + " needs pp > 1";
     case LayoutProblem::microbatches_not_multiple_of_pp:
       return "interleaving needs the " + v + " microbatches to be a multiple of pp " + limit;
+    case LayoutProblem::ep_not_dividing_ranks:
+      return "ep x etp = " + v + " does not divide the " + limit +
+             " tp x cp x dp ranks of a pipeline stage";
+    case LayoutProblem::ep_not_dividing_experts:
+      return "ep " + v + " does not divide the " + limit + " experts";
     case LayoutProblem::memory: {
       const auto [need, have] = two_gb(check.value, check.limit);
       return "needs " + need + " GB of memory per chip; the chip has " + have + " GB";
@@ -160,7 +168,7 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
          "basis, MFU, or tokens/s per chip)\n\n";
   out << std::left << std::setw(30) << "run" << std::setw(6) << "group" << std::right
       << std::setw(10) << "reported" << std::setw(11) << "predicted" << std::setw(9) << "error"
-      << "  " << std::left << std::setw(30) << "published layout (best mb/v/rc)" << std::right
+      << "  " << std::left << std::setw(30) << "published layout (best mb*/v/rc)" << std::right
       << std::setw(11) << "searched"
       << "  " << std::left << std::setw(18) << "MFU bf16 (prec)"
       << "searched layout\n";
@@ -169,7 +177,7 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
         << std::setw(10) << value(r, r.reported) << std::setw(11) << predicted_text(r, r.published)
         << std::setw(9) << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-")
         << "  " << std::left << std::setw(30)
-        << (r.published.fit ? layout_text(r.published.layout)
+        << (r.published.fit ? layout_text(r.published.layout, !r.microbatch_pinned)
                             : "no fit: " + layout_problem_text(r.published.no_fit))
         << std::right << std::setw(11) << predicted_text(r, r.searched) << "  " << std::left
         << std::setw(18) << mfu_text(r, r.published)
@@ -177,6 +185,8 @@ void write_validate_table(const training::ValidationResult& result, std::ostream
                            : "no fit: " + layout_problem_text(r.searched.no_fit))
         << "\n";
   }
+  out << "mb*: the published layout's microbatch as searched (the case does not pin it); "
+         "v and rc are searched unless the case pins them\n";
   for (const auto& r : result.rows) {
     if (r.host_link_defaulted)
       out << r.id
@@ -231,6 +241,7 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
          {"basis", r.basis},
          {"precision", to_string(r.precision)},
          {"host_link_defaulted", r.host_link_defaulted},
+         {"microbatch_pinned", r.microbatch_pinned},
          {"reported", r.reported},
          {"fit", p.fit},
          {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},

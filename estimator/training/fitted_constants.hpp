@@ -24,6 +24,9 @@ inline constexpr double kScaleoutOverlapCost = 0.02;  // same on the InfiniBand 
 inline constexpr double kGroupedGemmHalfTokens =
     200.0;                                           // tokens per expert at half GEMM efficiency
 inline constexpr double kCollectiveLatencyS = 8e-6;  // per-collective latency, each tier's default
+// Exposed host time per MoE layer per microbatch (forward and backward) of
+// dropless routing: the device-to-host sync of the tokens per expert.
+inline constexpr double kMoeHostSyncS = 1.5e-3;
 }  // namespace calibrated
 
 struct FittedConstant {

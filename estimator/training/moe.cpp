@@ -186,11 +186,14 @@ double tokens_per_expert(const Workload& w, const Layout& l) {
   // sequence parallelism leaves it (Megatron-Core requires sequence
   // parallelism when TP and EP are both above 1): the ep ranks feed an
   // expert ep x b s / (cp tp) tokens, not ep x b s / cp.
+  // With expert TP the etp ranks of an expert gather each other's rows.
   const double tokens_dispatched = tokens_here / l.tp;
-  return tokens_dispatched * w.experts_per_token * l.ep / w.experts * w.expert_imbalance;
+  return tokens_dispatched * w.experts_per_token * l.ep * l.etp / w.experts * w.expert_imbalance;
 }
 
-double expert_gemm_width(const Workload& w) { return std::min(w.hidden, expert_ffn(w)); }
+double expert_gemm_width(const Workload& w, int etp) {
+  return std::min(w.hidden, expert_ffn(w) / std::max(1, etp));
+}
 
 double grouped_gemm_efficiency(double tokens) { return tokens / (tokens + kGroupedGemmHalfTokens); }
 
@@ -211,11 +214,27 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
   // of D chips holds D of them whatever tp and cp are. Routing spreads a
   // chip's tokens evenly over the ep ranks: 1/ep stays here, each peer gets
   // 1/ep, in-domain peers over the scale-up fabric.
-  const long per_domain = std::max(1L, static_cast<long>(m.scaleup_domain));
+  // With expert TP the EP peers sit etp ranks apart.
+  const long per_domain = std::max(1L, static_cast<long>(m.scaleup_domain) / std::max(1, l.etp));
   const double peers_inside = static_cast<double>(std::min<long>(l.ep, per_domain) - 1);
   const double peers_outside = l.ep - 1.0 - peers_inside;
   a.scaleup_bytes = bytes * peers_inside / l.ep;
   a.scaleout_bytes = bytes * peers_outside / l.ep;
+  const double domains = std::ceil(static_cast<double>(l.ep) / static_cast<double>(per_domain));
+  if (w.a2a_per_domain && domains > 1 && w.experts > 1) {
+    // Once per remote domain that holds any of the token's experts: with
+    // routing spread evenly, a domain holds experts / domains of them and
+    // misses all experts_per_token with probability C(E - E/D, k) / C(E, k).
+    // Each copy that crosses is then forwarded inside its domain.
+    const double e = w.experts, in_domain = e / domains;
+    double p_none = 1.0;
+    for (int i = 0; i < w.experts_per_token; ++i)
+      p_none *= std::max(0.0, e - in_domain - i) / (e - i);
+    const double crossing = tokens_here * w.hidden * bytes_per_value;
+    const auto domain_chips = static_cast<double>(per_domain);
+    a.scaleup_bytes += a.scaleout_bytes * (domain_chips - 1.0) / domain_chips;
+    a.scaleout_bytes = crossing * (domains - 1.0) * (1.0 - p_none);
+  }
   const double up_bytes_per_s =
       m.scaleup_bytes_per_s * m.scaleup_efficiency * mesh_share(m, peers_inside + 1);
   const double out_bytes_per_s = m.scaleout_bytes_per_s * m.scaleout_efficiency;
@@ -226,5 +245,11 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
 }
 
 double all_to_alls_per_layer(const Layout& l) { return l.recompute == Recompute::full ? 6.0 : 4.0; }
+
+double expert_tp_gather_bytes(const Workload& w, const Layout& l, double bytes_per_value) {
+  if (l.etp <= 1) return 0.0;
+  const double tokens_here = l.microbatch * w.seq_len / (static_cast<double>(l.cp) * l.tp);
+  return (l.etp - 1.0) * tokens_here * w.experts_per_token * w.hidden * bytes_per_value;
+}
 
 }  // namespace clustercap::training::moe

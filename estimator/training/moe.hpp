@@ -88,16 +88,18 @@ double gemm_input_values_per_token(const Workload& w);
 double cp_values_per_token(const Workload& w, int tp);
 
 // Rows (tokens) of one routed expert's GEMM in one microbatch on the busiest
-// expert: the EP group's ep ranks each send their b s / (cp tp) tokens (the
-// share sequence parallelism leaves a TP rank) to experts_per_token of the
-// `experts`, times expert_imbalance (max expert load / mean).
+// expert: the ep x etp ranks holding one copy of every expert each send
+// their b s / (cp tp) tokens (the share sequence parallelism leaves a TP
+// rank) to experts_per_token of the `experts` (the etp ranks of an expert
+// all-gather its rows), times expert_imbalance (max expert load / mean).
 double tokens_per_expert(const Workload& w, const Layout& l);
 // The narrowest dimension of a routed expert's GEMMs, the width the step
 // model's shape curve w / (w + kHalfWidth) is read at: min(hidden, expert
-// width). Experts are not split by tensor parallelism (Megatron-Core's
-// expert_tensor_parallel_size = 1, as NVIDIA's DeepSeek-V3 benchmark configs
-// set it), so neither dimension divides by TP.
-double expert_gemm_width(const Workload& w);
+// width / etp). Experts are split by expert TP (etp), not by the dense TP:
+// Megatron-Core's expert_tensor_parallel_size, which NVIDIA's MoE recipes
+// set to 1 (the Qwen3 table's ETP column, the DeepSeek-V3 benchmark
+// configs), so at etp 1 neither dimension divides.
+double expert_gemm_width(const Workload& w, int etp = 1);
 // Fraction of the large-GEMM rate a grouped expert GEMM of `tokens` rows
 // reaches: tokens / (tokens + kGroupedGemmHalfTokens), in (0, 1).
 double grouped_gemm_efficiency(double tokens);
@@ -107,9 +109,14 @@ double grouped_gemm_half_tokens();
 // One expert all-to-all (a dispatch or a combine) of one MoE layer for one
 // microbatch on one chip, each token's hidden state sent to its
 // experts_per_token experts at bytes_per_value bytes a value: the bytes it
-// sends to EP peers inside its scale-up domain and outside it, and the time
-// (both fabrics at once, each at its bandwidth x efficiency, the slower sets
-// it, plus one collective latency of latency_s). Zero when ep = 1.
+// sends to EP peers inside its scale-up domain and outside it (the peers sit
+// etp ranks apart, so a domain of D chips holds D / etp of them), and the
+// time (both fabrics at once, each at its bandwidth x efficiency, the slower
+// sets it, plus one collective latency of latency_s). Zero when ep = 1.
+// With Workload::a2a_per_domain a token crosses the scale-out network once
+// per remote domain holding one of its experts, (D - 1) (1 - C(E - E/D, k) /
+// C(E, k)) times on average for an EP group over D domains, E experts, k a
+// token, and the copies that crossed are forwarded over the scale-up fabric.
 struct AllToAll {
   double scaleup_bytes = 0;
   double scaleout_bytes = 0;
@@ -121,5 +128,14 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
 // and in backward (4), and again in the recomputed forward with full
 // recompute (6).
 double all_to_alls_per_layer(const Layout& l);
+
+// Bytes one chip receives in one all-gather of the routed tokens over its
+// expert-TP group (etp ranks), each rank holding its all-to-all share of the
+// microbatch's dispatched tokens (b s / (cp tp) x experts_per_token, hidden
+// wide): (etp - 1) x that share. The expert layer needs one all-gather
+// before its GEMMs and one reduce-scatter of the same volume after them, in
+// forward and in backward (Megatron-Core's token dispatcher with expert TP).
+// Zero when etp = 1.
+double expert_tp_gather_bytes(const Workload& w, const Layout& l, double bytes_per_value);
 
 }  // namespace clustercap::training::moe

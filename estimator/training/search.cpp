@@ -324,7 +324,8 @@ SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOpt
         if (f.pp && pp != *f.pp) continue;
         shapes.push_back({tp, cp, pp});
         const int dp = m.chips / (tp * cp * pp);
-        work += kEvaluationsPerShape * (w.experts > 1 ? divisors(w.experts, dp).size() : 1);
+        work +=
+            kEvaluationsPerShape * (w.experts > 1 ? divisors(w.experts, tp * cp * dp).size() : 1);
       }
     }
   }
@@ -337,13 +338,18 @@ SearchResult search_layouts(const Workload& w, const Machine& m, const SearchOpt
     l.cp = shapes[k].cp;
     l.pp = shapes[k].pp;
     l.dp = m.chips / (l.tp * l.cp * l.pp);
+    l.etp = f.etp.value_or(1);
+    // EP ranks come from the tp x cp x dp ones of a stage (Layout), etp each.
+    const int stage_ranks = l.tp * l.cp * l.dp;
     const std::vector<int> eps = f.ep            ? std::vector<int>{*f.ep}
-                                 : w.experts > 1 ? divisors(w.experts, l.dp)
+                                 : w.experts > 1 ? divisors(w.experts, stage_ranks)
                                                  : std::vector<int>{1};
+    const std::vector<int> mbs =
+        f.microbatch ? std::vector<int>{*f.microbatch} : std::vector<int>{1, 2, 4, 8, 16};
     for (int ep : eps) {
-      if (l.dp % ep != 0) continue;
+      if (ep < 1 || stage_ranks % (ep * std::max(1, l.etp)) != 0) continue;
       l.ep = ep;
-      for (int mb : {1, 2, 4, 8, 16}) {
+      for (int mb : mbs) {
         if (sequences / l.dp < mb) break;
         l.microbatch = mb;
         for (int v :

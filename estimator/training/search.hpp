@@ -2,7 +2,8 @@
 // (TP over divisors of the heads within the scale-up domain, CP over powers of
 // two up to 16 dividing the sequence into chunks of >= 4,096 tokens -- or only
 // the workload's forced_cp --, PP over divisors of the layers,
-// DP = chips / (TP CP PP), EP over divisors of the experts within DP,
+// DP = chips / (TP CP PP), EP over divisors of the experts that divide
+// TP x CP x DP (expert TP 1 unless pinned),
 // microbatch, pipeline interleaving, recompute, ZeRO stage, sequence
 // parallelism, TP and DP overlap, offload of optimizer state and
 // activations when the machine has a host link), evaluated in parallel when
@@ -36,7 +37,8 @@ struct SearchResult {
 // Choices pinned by the caller (a published run's recipe, a scenario's
 // tp/pp); every unset one is searched.
 struct LayoutConstraints {
-  std::optional<int> tp, pp, cp, ep, zero, interleave;
+  std::optional<int> tp, pp, cp, ep, etp, zero, interleave;
+  std::optional<int> microbatch;  // sequences per microbatch
   std::optional<Recompute> recompute;
   std::optional<bool> sequence_parallel, tp_overlap, dp_overlap, offload_optimizer,
       offload_activations;

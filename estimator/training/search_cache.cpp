@@ -13,10 +13,10 @@ namespace {
 // key below; these sizes (x86-64, libstdc++) fail the build until the key
 // has been checked against the new field.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Workload) == 216, "a Workload field changed: add it to key_of");
+static_assert(sizeof(Workload) == 224, "a Workload field changed: add it to key_of");
 static_assert(sizeof(Machine) == 128, "a Machine field changed: add it to key_of");
-static_assert(sizeof(LayoutConstraints) == 68, "a constraint changed: add it to key_of");
-static_assert(sizeof(SearchOptions) == 80, "a search option changed: add it to key_of");
+static_assert(sizeof(LayoutConstraints) == 84, "a constraint changed: add it to key_of");
+static_assert(sizeof(SearchOptions) == 96, "a search option changed: add it to key_of");
 static_assert(sizeof(FixedPointOptions) == 32, "a fixed-point option changed: add it to node_key");
 #endif
 
@@ -92,6 +92,8 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(w.v_head_dim);
   k.add(w.expert_imbalance);
   k.add(w.a2a_overlap);
+  k.add(w.dropless);
+  k.add(w.a2a_per_domain);
   // Machine.
   add_machine(k, m);
   k.add(m.chips);
@@ -104,6 +106,8 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(f.pp);
   k.add(f.cp);
   k.add(f.ep);
+  k.add(f.etp);
+  k.add(f.microbatch);
   k.add(f.zero);
   k.add(f.interleave);
   k.add(f.recompute);

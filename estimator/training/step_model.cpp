@@ -40,6 +40,8 @@ using calibrated::kFp8CastBytes;
 // on the NVLink tier, 0.02 on the InfiniBand tier.
 using calibrated::kScaleoutOverlapCost;
 using calibrated::kScaleupOverlapCost;
+// Host time per dropless MoE layer per microbatch (fitted_constants.cpp).
+using calibrated::kMoeHostSyncS;
 constexpr double kBytesPerValue = 2.0;  // bf16/fp16 activations and gradients
 
 double head_dim(const Workload& w) {
@@ -147,8 +149,9 @@ bool low_precision(Precision p) { return p == Precision::fp8 || p == Precision::
 
 }  // namespace
 
-double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert) {
-  const double width = moe::expert_gemm_width(w);
+double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert,
+                               int etp) {
+  const double width = moe::expert_gemm_width(w, etp);
   return m.peak_flops * matmul_ceiling(m, m.precision) * width / (width + kHalfWidth) *
          moe::grouped_gemm_efficiency(tokens_per_expert);
 }
@@ -243,15 +246,15 @@ double memory_per_chip(const Workload& w, const Layout& l, Precision precision) 
   // microbatches): 1 byte more per parameter (FP4: half a byte).
   const double expert_params = moe::routed_expert_params(w);
   const double dense_here = (w.params - expert_params) / (l.tp * l.pp);
-  // Routed experts are not split by TP (expert TP 1, as moe.hpp's
-  // expert_gemm_width assumes): a chip holds 1/(pp ep) of them.
-  const double expert_here = expert_params / (static_cast<double>(l.pp) * l.ep);
+  // Routed experts are split by expert TP, not by TP (Layout): a chip holds
+  // 1/(pp ep etp) of them.
+  const double expert_here = expert_params / (static_cast<double>(l.pp) * l.ep * l.etp);
   const double params_here = dense_here + expert_here;
   // ZeRO shards over the data-parallel group including the CP ranks, which
-  // hold the same weights; a routed expert's copies are tp x dp x cp / ep
-  // (its expert-data-parallel group, drawn from the same ranks).
+  // hold the same weights; a routed expert's copies are tp x dp x cp / (ep
+  // etp) (its expert-data-parallel group, drawn from the same ranks).
   const double replicas = static_cast<double>(l.dp) * l.cp;
-  const double expert_replicas = replicas * l.tp / l.ep;
+  const double expert_replicas = replicas * l.tp / (static_cast<double>(l.ep) * l.etp);
   const double low_copy = precision == Precision::fp8   ? 1.0
                           : precision == Precision::fp4 ? 0.5
                                                         : 0.0;
@@ -316,6 +319,11 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
                ? LayoutCheck{P::chips_not_divided, d(model_parallel), d(m.chips)}
                : LayoutCheck{P::chips_mismatch, d(chips), d(m.chips)};
   }
+  // Expert ranks are drawn from the tp x cp x dp ones of a stage (Layout).
+  const long expert_ranks = static_cast<long>(l.ep) * l.etp;
+  if (l.ep < 1 || l.etp < 1 || (model_parallel / l.pp * l.dp) % expert_ranks != 0)
+    return {P::ep_not_dividing_ranks, d(expert_ranks), d(model_parallel / l.pp * l.dp)};
+  if (l.ep > 1 && w.experts % l.ep != 0) return {P::ep_not_dividing_experts, d(l.ep), d(w.experts)};
   const double sequences = w.global_batch_tokens / w.seq_len;
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
   if (microbatches < 1 || microbatches != std::floor(microbatches)) {
@@ -381,7 +389,8 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // own width (moe::expert_gemm_width: the shape curve at the narrowest
   // dimension of an expert's GEMMs, as h / t is for the dense ones).
   const double routed = layer.routed * layers_here / (t * cp) * passes;
-  const double routed_flops_per_s = expert_gemm_flops_per_s(w, m, moe::tokens_per_expert(w, l));
+  const double routed_flops_per_s =
+      expert_gemm_flops_per_s(w, m, moe::tokens_per_expert(w, l), l.etp);
   const double routed_s = routed > 0 ? routed * w.expert_imbalance / routed_flops_per_s : 0.0;
   const double linear_s = (linear * passes - routed) / linear_flops_per_s + routed_s;
   const double matmul_s = linear_s + (attention * passes + extra + logits) / bf16_flops_per_s;
@@ -403,15 +412,23 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double backward_layer_s = per_microbatch / layers_here - forward_layer_s;
   const double tokens_here = b * s / cp;  // per chip per microbatch
 
-  // Tensor parallelism: 4 all-reduces (as reduce-scatter + all-gather with
-  // sequence parallelism, the same volume) of b s h values per layer per
-  // microbatch, fwd+bwd; a parallel attention+MLP block needs 2.
+  // Tensor parallelism: an all-reduce (as reduce-scatter + all-gather with
+  // sequence parallelism, the same volume) of b s h values around attention
+  // and another around a dense MLP, in forward and in backward: 4 per layer
+  // per microbatch; a parallel attention+MLP block needs 2. A MoE layer's
+  // routed experts take the sequence-parallel tokens straight to the
+  // all-to-all, so they add no TP collective (Megatron-Core's token
+  // dispatcher; expert TP has its own below); its shared experts are a
+  // TP-split MLP and add the dense MLP's 2.
+  const double moe_share = static_cast<double>(moe::moe_layers(w)) / std::max(1, w.layers);
+  const double moe_layers_here = layers_here * moe_share;
   double tp_per_microbatch = 0;
   if (l.tp > 1) {
     const Tier up = tier(m, t);
     const double bytes = tokens_here * h * kBytesPerValue;
     const double ring = 2.0 * (t - 1) / t * bytes / up.bytes_per_s;
-    const double collectives = w.parallel_block ? 2.0 : 4.0;
+    const double mlp_collectives = w.shared_experts > 0 ? 2.0 : 2.0 * (1.0 - moe_share);
+    const double collectives = w.parallel_block ? 2.0 : 2.0 + mlp_collectives;
     tp_per_microbatch = collectives * layers_here * (ring + 2 * (t - 1) * up.latency_s);
     // Comm-GEMM overlap splits each GEMM next to a collective into chunks and
     // moves one chunk while computing the next: hidden up to the linear
@@ -420,6 +437,16 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
       tp_per_microbatch = std::max(0.0, tp_per_microbatch - linear_s) +
                           up.overlap_cost * std::min(tp_per_microbatch, linear_s);
     }
+  }
+  // Expert TP: each MoE layer all-gathers its routed tokens over the etp
+  // ranks before the expert GEMMs and reduce-scatters after them, in
+  // forward and backward (moe::expert_tp_gather_bytes), on the fabric the
+  // etp consecutive ranks span.
+  if (l.etp > 1 && moe_layers_here > 0) {
+    const Tier expert_tier = tier(m, l.etp);
+    const double one = moe::expert_tp_gather_bytes(w, l, kBytesPerValue) / expert_tier.bytes_per_s +
+                       (l.etp - 1.0) * expert_tier.latency_s;
+    tp_per_microbatch += 4.0 * moe_layers_here * one;
   }
   // Context parallelism: a ring all-gather of K and V per layer in forward;
   // backward gathers them again and reduce-scatters their gradients (same
@@ -446,12 +473,16 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // the recipe hides behind computation.
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
-    const double moe_layers_here = layers_here * moe::moe_layers(w) / std::max(1, w.layers);
-    const double latency_s = tier(m, l.ep).latency_s;  // consecutive ranks (moe::all_to_all)
+    const double latency_s = tier(m, l.ep, l.etp).latency_s;  // etp apart (moe::all_to_all)
     const double one = moe::all_to_all(w, m, l, kBytesPerValue, latency_s).duration_s;
     ep_per_microbatch =
         moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);
   }
+  // Dropless routing: every MoE layer of every microbatch waits for the host
+  // to read its tokens per expert (kMoeHostSyncS, forward and backward
+  // together), and again in the recomputed forward with full recompute.
+  const double host_per_microbatch =
+      w.dropless ? kMoeHostSyncS * moe_layers_here * moe::all_to_alls_per_layer(l) / 4.0 : 0.0;
   // Pipeline: activations cross each stage boundary forward and backward.
   double pp_per_microbatch = 0;
   if (l.pp > 1) {
@@ -471,13 +502,14 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
                              std::max(0.0, copy_s - backward_layer_s * layers_here);
   }
   const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
-                                  cp_per_microbatch + offload_per_microbatch;
+                                  cp_per_microbatch + offload_per_microbatch + host_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
   r.cp_comm_s = cp_per_microbatch * microbatches;
   r.pp_comm_s = pp_per_microbatch * microbatches;
   r.offload_s = offload_per_microbatch * microbatches;
+  r.moe_host_s = host_per_microbatch * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
   // Data parallelism over the dp x cp replicas (CP ranks hold the same
@@ -493,17 +525,18 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   if (replicas > 1) {
     // The replicas sit tp apart in the rank order (tp, cp, dp, pp).
     const Tier out = tier(m, replicas, t);
-    // Routed experts are not split by TP (expert TP 1): a chip holds 1/(pp ep)
-    // of them and their gradients reduce over the tp x dp x cp / ep copies,
-    // which sit ep apart (the EP group is ep consecutive ranks; moe.cpp).
+    // Routed experts are split by expert TP, not by TP (Layout): a chip
+    // holds 1/(pp ep etp) of them and their gradients reduce over the
+    // tp x dp x cp / (ep etp) copies, which sit ep x etp ranks apart.
     const double expert_params = moe::routed_expert_params(w);
+    const double expert_ranks = static_cast<double>(l.ep) * l.etp;
     const double dense_bytes = (w.params - expert_params) / (t * l.pp) * kBytesPerValue;
-    const double expert_bytes = expert_params / (static_cast<double>(l.pp) * l.ep) * kBytesPerValue;
-    const double expert_replicas = t * replicas / l.ep;
+    const double expert_bytes = expert_params / (l.pp * expert_ranks) * kBytesPerValue;
+    const double expert_replicas = t * replicas / expert_ranks;
     double one_way = (replicas - 1.0) / replicas * (dense_bytes / layers_here) / out.bytes_per_s;
     if (expert_bytes > 0) {
       one_way += (expert_replicas - 1.0) / expert_replicas * (expert_bytes / layers_here) /
-                 tier(m, expert_replicas, l.ep).bytes_per_s;
+                 tier(m, expert_replicas, expert_ranks).bytes_per_s;
     }
     const auto hidden = [&](double comm_s, double compute_s) {
       return exposed_s(comm_s, compute_s, layers_here, l.dp_overlap, out.overlap_cost);
@@ -542,7 +575,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     r.offload_s += 4.0 * shard / host_bytes_per_s;
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
-             r.dp_comm_s + r.offload_s;
+             r.dp_comm_s + r.offload_s + r.moe_host_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
   r.mfu_bf16 = r.model_flop / (r.step_s * m.chips * bf16_peak);

@@ -87,6 +87,17 @@ struct Workload {
   // Table 1), the padding a token-dropping recipe computes; a dropless run
   // states its measured figure, a force-balanced benchmark 1.
   double expert_imbalance = 1.25;
+  // Routing drops no token (Megatron-Core's default, the NeMo and model-zoo
+  // MoE recipes): each MoE layer syncs its tokens per expert to the host
+  // (kMoeHostSyncS). false: a capacity factor fixes the shapes.
+  bool dropless = true;
+  // The dispatcher sends a token across the scale-out network once per
+  // remote scale-up domain holding one of its experts and forwards it to
+  // them over the scale-up fabric (DeepEP's and HybridEP's internode
+  // kernels, after DeepSeek-V3's dispatch: arXiv 2412.19437, sec. 3.2.2);
+  // false: once per expert copy (Megatron-Core's NCCL all-to-all
+  // dispatcher, which permutes a row per routed expert before sending).
+  bool a2a_per_domain = false;
   // Share of the expert all-to-all hidden behind computation, 0-1. 0: Megatron
   // Core overlaps it only with --overlap-moe-expert-parallel-comm, added in
   // v0.14 and off by default (megatron/core/transformer/moe/README.md).
@@ -134,9 +145,16 @@ enum class Recompute { none = 0, selective = 1, full = 2 };
 const char* to_string(Recompute r);
 
 struct Layout {
-  // tp x cp x pp x dp = chips; ep divides dp. cp divides the sequence length:
-  // each chip holds seq_len / cp tokens of every sequence in its microbatch.
+  // tp x cp x pp x dp = chips. cp divides the sequence length: each chip
+  // holds seq_len / cp tokens of every sequence in its microbatch.
+  // Experts are laid out as Megatron-Core does (megatron/core/
+  // parallel_state.py, the expert RankGenerator): a stage's tp x cp x dp
+  // ranks are renumbered expert-TP first, then EP, then expert-DP, so ep x
+  // etp divides tp x cp x dp and ep divides the experts; an expert is split
+  // over etp consecutive ranks, its EP group is ep ranks etp apart, and it
+  // has tp x cp x dp / (ep x etp) copies (expert data parallelism).
   int tp = 1, pp = 1, dp = 1, ep = 1, cp = 1;
+  int etp = 1;         // expert tensor-parallel degree (NVIDIA's MoE recipes: 1)
   int microbatch = 1;  // sequences per microbatch
   int interleave = 1;  // virtual pipeline stages per device
   Recompute recompute = Recompute::none;
@@ -170,6 +188,8 @@ enum class LayoutProblem {
   interleave_not_dividing_stage,    // interleave; layers on the fullest stage
   interleave_without_pipeline,      // interleave; pp (1)
   microbatches_not_multiple_of_pp,  // microbatches per step; pp
+  ep_not_dividing_ranks,            // ep x etp; tp x cp x dp
+  ep_not_dividing_experts,          // ep; routed experts
   zero_stage,                       // zero; 3 (0..3)
   no_host_link,                     // offload with host_bytes_per_s = 0; 0
   memory,                           // bytes needed per chip; HBM bytes per chip
@@ -197,6 +217,9 @@ struct StepBreakdown {
   double ep_comm_s = 0;  // expert all-to-all
   double cp_comm_s = 0;  // context-parallel K/V exchange not hidden behind attention
   double offload_s = 0;  // host-link transfers not hidden behind compute
+  // Host time the GPUs wait for in dropless MoE layers (kMoeHostSyncS per
+  // MoE layer per microbatch, more with full recompute); 0 without experts.
+  double moe_host_s = 0;
   double step_s = 0;
   // Share of the DP traffic (gradient reduction, ZeRO-3 weight gathers) that
   // ran behind compute; 0 when there is no DP traffic or no overlap.
@@ -209,8 +232,10 @@ struct StepBreakdown {
 
 // FLOP/s one chip's routed-expert grouped GEMMs reach with `tokens_per_expert`
 // rows each: the dense peak at the machine's precision x its matmul ceiling
-// x the shape curve at moe::expert_gemm_width x moe::grouped_gemm_efficiency.
-double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert);
+// x the shape curve at moe::expert_gemm_width (experts split over etp ranks)
+// x moe::grouped_gemm_efficiency.
+double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert,
+                               int etp = 1);
 
 // Model FLOPs of one training step (forward + backward, no recompute).
 double model_flop_per_step(const Workload& w);

@@ -276,9 +276,10 @@ TEST_CASE("routed experts are not split by tensor parallelism, in memory and in 
     Layout g;
     g.tp = tp;
     g.dp = dp;
-    g.ep = 4;
     g.dp_overlap = false;
-    return evaluate_layout(w, m, g).dp_comm_s - evaluate_layout(no_experts, m, g).dp_comm_s;
+    const double dense_s = evaluate_layout(no_experts, m, g).dp_comm_s;  // no experts: ep 1
+    g.ep = 4;
+    return evaluate_layout(w, m, g).dp_comm_s - dense_s;
   };
   CHECK(expert_dp_s(1, 8) > 0);
   CHECK(expert_dp_s(2, 4) == Approx(expert_dp_s(1, 8)));
@@ -331,12 +332,135 @@ TEST_CASE("a case's ep reaches the published layout", "[training][moe][validate]
   CHECK(r.rows[0].error_published == Approx(r.rows[0].published.predicted / 1000 - 1));
 }
 
-TEST_CASE("an ep that does not divide DP and the experts is an input error",
-          "[training][moe][validate]") {
-  const auto lines = test::error_lines(
+TEST_CASE(
+    "an ep not dividing the experts, or whose ep x etp does not divide tp x cp x dp, is an "
+    "input error",
+    "[training][moe][validate]") {
+  // 16 chips at TP 2, PP 2: DP 4, so a stage has tp x dp = 8 ranks; 8 experts.
+  auto lines = test::error_lines(
       [] { load_validation_cases("cases.toml", moe_case("ep = 3\n"), test::builtin_catalog()); });
-  CHECK(lines == std::vector<std::string>{"cases.toml:10:6: case.ep = 3: must divide the "
-                                          "data-parallel degree (4) and the experts (8)"});
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:10:6: case.ep = 3: ep must divide the experts (8) and ep x etp "
+                     "(3) the tp x cp x dp ranks of a pipeline stage (8)"});
+  lines = test::error_lines([] {
+    load_validation_cases("cases.toml", moe_case("ep = 4\netp = 4\n"), test::builtin_catalog());
+  });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:10:6: case.ep = 4: ep must divide the experts (8) and ep x etp "
+                     "(16) the tp x cp x dp ranks of a pipeline stage (8)"});
+  lines = test::error_lines(
+      [] { load_validation_cases("cases.toml", moe_case("etp = 16\n"), test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:10:7: case.etp = 16: ep must divide the experts (8) and ep x etp "
+                     "(16) the tp x cp x dp ranks of a pipeline stage (8)"});
+}
+
+TEST_CASE("an EP group larger than DP is drawn from the TP x DP ranks, as Megatron-Core does",
+          "[training][moe][validate]") {
+  // EP 8 on TP 2 x DP 4 (Megatron-Core's Qwen3 table has EP 8 on DP 4 and
+  // EP 32 on DP 16, both at TP 2, expert TP 1).
+  const auto cases =
+      load_validation_cases("cases.toml", moe_case("ep = 8\n"), test::builtin_catalog());
+  REQUIRE(cases.size() == 1);
+  const ValidationResult r = run_validation(cases, 1);
+  REQUIRE(r.rows[0].published.fit);
+  CHECK(r.rows[0].published.layout.ep == 8);
+  CHECK(r.rows[0].published.layout.dp == 4);
+  // The step model says why an EP group cannot be placed.
+  Layout l;
+  l.tp = 2;
+  l.pp = 2;
+  l.dp = 4;
+  l.ep = 4;
+  l.etp = 4;
+  const LayoutCheck c = check_layout(cases[0].workload, cases[0].machine, l);
+  CHECK(c.problem == LayoutProblem::ep_not_dividing_ranks);
+  CHECK(c.value == Approx(16));
+  CHECK(c.limit == Approx(8));
+  Workload twelve = cases[0].workload;
+  twelve.experts = 12;
+  l.etp = 1;
+  l.ep = 8;
+  const LayoutCheck e = check_layout(twelve, cases[0].machine, l);
+  CHECK(e.problem == LayoutProblem::ep_not_dividing_experts);
+  CHECK(e.value == Approx(8));
+  CHECK(e.limit == Approx(12));
+}
+
+TEST_CASE("expert TP splits an expert's weights and width and gathers its rows over etp ranks",
+          "[training][moe]") {
+  const Workload w = small_moe();  // h 1,024, experts 4,096 wide, 8 experts, 2 a token
+  Layout l;
+  l.tp = 2;
+  l.dp = 8;
+  l.ep = 4;
+  l.etp = 2;
+  // Rows: ep x etp ranks x 1,024 / 2 tokens x 2 of 8 experts x 1.25 = 1,280.
+  CHECK(moe::tokens_per_expert(w, l) == Approx(4 * 2 * 512.0 * 2 / 8 * 1.25));
+  // Width: min(1,024, 4,096 / 2).
+  CHECK(moe::expert_gemm_width(w, 2) == Approx(1024));
+  CHECK(moe::expert_gemm_width(w, 8) == Approx(512));
+  // One all-gather over 2 ranks: (2 - 1) x 512 tokens x 2 copies x 1,024 x 2 bytes.
+  CHECK(moe::expert_tp_gather_bytes(w, l, 2.0) == Approx(2097152.0));
+  l.etp = 1;
+  CHECK(moe::expert_tp_gather_bytes(w, l, 2.0) == Approx(0).margin(1e-9));
+  // Memory: a chip holds routed / (pp ep etp) with tp dp / (ep etp) copies,
+  // so EP 2 x ETP 2 holds what EP 4 x ETP 1 does.
+  l.recompute = Recompute::full;
+  l.ep = 4;
+  const double ep4 = memory_per_chip(w, l);
+  l.ep = 2;
+  l.etp = 2;
+  CHECK(memory_per_chip(w, l) == Approx(ep4));
+  // EP peers sit etp apart: at EP 8, ETP 2 an 8-chip domain holds 4 of the
+  // 8, so 3 of the 7 peers are on NVLink and 4 off it. Each TP rank sends
+  // 512 tokens x 2 x 1,024 x 2 bytes = 2,097,152.
+  Machine m;
+  m.scaleup_domain = 8;
+  m.scaleup_bytes_per_s = 100e9;
+  m.scaleout_bytes_per_s = 10e9;
+  l.ep = 8;
+  const moe::AllToAll a = moe::all_to_all(w, m, l, 2.0, 0.0);
+  CHECK(a.scaleup_bytes == Approx(2097152.0 * 3 / 8));
+  CHECK(a.scaleout_bytes == Approx(2097152.0 * 4 / 8));
+}
+
+TEST_CASE("a MoE layer with expert TP 1 needs only attention's TP collectives", "[training][moe]") {
+  // Per layer and microbatch: attention's gather + reduce-scatter in forward
+  // and backward (2 all-reduce volumes), plus 2 for a dense or shared-expert
+  // MLP. Every layer MoE, no shared expert: half the dense count.
+  Workload moe_all = small_moe();
+  Workload dense = moe_all;
+  dense.experts = 1;
+  dense.experts_per_token = 1;
+  const Machine m = test::h100s(16);
+  Layout l;
+  l.tp = 2;
+  l.dp = 8;
+  l.ep = 1;
+  const double dense_tp_s = evaluate_layout(dense, m, l).tp_comm_s;
+  REQUIRE(dense_tp_s > 0);
+  CHECK(evaluate_layout(moe_all, m, l).tp_comm_s == Approx(0.5 * dense_tp_s));
+  // The first 2 of 8 layers dense: (2 + 2 x 2 / 8) / 4 = 0.625 of the count.
+  Workload mixed = moe_all;
+  mixed.dense_layers = 2;
+  CHECK(evaluate_layout(mixed, m, l).tp_comm_s == Approx(0.625 * dense_tp_s));
+  // A shared expert is a TP-split MLP: the dense count again.
+  Workload shared = moe_all;
+  shared.shared_experts = 1;
+  CHECK(evaluate_layout(shared, m, l).tp_comm_s == Approx(dense_tp_s));
+  // Expert TP 2 adds a gather and a reduce-scatter of the routed tokens per
+  // MoE layer in forward and backward: 4 x 8 layers x (2,097,152 bytes over
+  // the scale-up bandwidth + one latency).
+  l.ep = 4;
+  l.etp = 2;
+  const double one =
+      2097152.0 / (m.scaleup_bytes_per_s * m.scaleup_efficiency) + m.scaleup_latency_s;
+  const double microbatches = 64.0 / 8;  // 64 sequences over dp 8, microbatch 1
+  l.etp = 1;
+  const double etp1 = evaluate_layout(moe_all, m, l).tp_comm_s;
+  l.etp = 2;
+  CHECK(evaluate_layout(moe_all, m, l).tp_comm_s - etp1 == Approx(4 * 8 * one * microbatches));
 }
 
 TEST_CASE("MLA keys need kv_lora_rank, and MLA needs its head widths",
@@ -366,4 +490,75 @@ TEST_CASE("the DeepSeek-V3 MoE cases load with their published layouts",
     CHECK(c.workload.active_params == Approx(37e9).epsilon(0.02));
     CHECK(c.workload.expert_imbalance == Approx(1));
   }
+}
+
+TEST_CASE("dropless routing waits for the host once per MoE layer per microbatch",
+          "[training][moe]") {
+  // kMoeHostSyncS (1.5 ms, NVIDIA's DeepSeek-V3 GB200 note) x 8 MoE layers x
+  // 64 sequences / DP 16 = 4 microbatches, PP 1 (no bubble to add to).
+  Workload w = small_moe();
+  const Machine m = test::h100s(16);
+  Layout l;
+  l.dp = 16;
+  l.ep = 8;
+  const StepBreakdown dropless = evaluate_layout(w, m, l);
+  CHECK(dropless.moe_host_s == Approx(1.5e-3 * 8 * 4));
+  w.dropless = false;
+  const StepBreakdown capacity = evaluate_layout(w, m, l);
+  CHECK(capacity.moe_host_s == Approx(0).margin(1e-12));
+  CHECK(dropless.step_s - capacity.step_s == Approx(1.5e-3 * 8 * 4));
+  // Full recompute runs each layer's forward, and its sync, again: x 1.5.
+  w.dropless = true;
+  l.recompute = Recompute::full;
+  CHECK(evaluate_layout(w, m, l).moe_host_s == Approx(1.5 * 1.5e-3 * 8 * 4));
+  // A dense model has none.
+  Workload dense = small_moe();
+  dense.experts = 1;
+  dense.experts_per_token = 1;
+  l.ep = 1;
+  CHECK(evaluate_layout(dense, m, l).moe_host_s == Approx(0).margin(1e-12));
+}
+
+TEST_CASE("a per-domain dispatcher sends a token across domains once per remote domain it needs",
+          "[training][moe]") {
+  // 8 experts, 2 a token, EP 8 over 2-chip domains: 4 domains of 2 experts.
+  // A domain misses both of a token's experts with probability 6/8 x 5/7 =
+  // 15/28, so 3 x 13/28 = 39/28 remote domains a token on average, each sent
+  // the token's 1,024 values x 2 bytes once: 1,024 tokens x 2,048 x 39 / 28.
+  Workload w = small_moe();
+  Machine m;
+  m.scaleup_domain = 2;
+  m.scaleup_bytes_per_s = 100e9;
+  m.scaleout_bytes_per_s = 10e9;
+  Layout l;
+  l.dp = 8;
+  l.ep = 8;
+  const moe::AllToAll copies = moe::all_to_all(w, m, l, 2.0, 0.0);
+  // Per expert copy: 1,024 x 2 x 2,048 bytes, 6 of 8 EP ranks off the domain.
+  CHECK(copies.scaleout_bytes == Approx(4194304.0 * 6 / 8));
+  w.a2a_per_domain = true;
+  const moe::AllToAll per_domain = moe::all_to_all(w, m, l, 2.0, 0.0);
+  CHECK(per_domain.scaleout_bytes == Approx(1024.0 * 2048 * 39 / 28));
+  // The copies that crossed are forwarded to their experts inside each
+  // domain: half of them (one of the domain's 2 chips is the receiver).
+  CHECK(per_domain.scaleup_bytes == Approx(4194304.0 / 8 + 4194304.0 * 6 / 8 / 2));
+  // Inside one domain nothing crosses and nothing changes.
+  m.scaleup_domain = 8;
+  CHECK(moe::all_to_all(w, m, l, 2.0, 0.0).scaleup_bytes ==
+        Approx(moe::all_to_all(small_moe(), m, l, 2.0, 0.0).scaleup_bytes));
+}
+
+TEST_CASE("a case's dispatcher must be alltoall, deepep or hybridep", "[training][moe][validate]") {
+  const auto cases =
+      load_validation_cases("cases.toml", moe_case("dispatcher = \"deepep\"\ndropless = false\n"),
+                            test::builtin_catalog());
+  CHECK(cases[0].workload.a2a_per_domain);
+  CHECK_FALSE(cases[0].workload.dropless);
+  const auto lines = test::error_lines([] {
+    load_validation_cases("cases.toml", moe_case("dispatcher = \"nccl\"\n"),
+                          test::builtin_catalog());
+  });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:10:14: case.dispatcher = \"nccl\": must be alltoall, deepep or "
+                     "hybridep"});
 }

@@ -165,6 +165,9 @@ TEST_CASE("the step model's reasons read with their figures", "[training][valida
       {{P::interleave_without_pipeline, 2, 1}, "interleave 2 needs pp > 1"},
       {{P::microbatches_not_multiple_of_pp, 6, 4},
        "interleaving needs the 6 microbatches to be a multiple of pp 4"},
+      {{P::ep_not_dividing_ranks, 16, 8},
+       "ep x etp = 16 does not divide the 8 tp x cp x dp ranks of a pipeline stage"},
+      {{P::ep_not_dividing_experts, 8, 12}, "ep 8 does not divide the 12 experts"},
       {{P::memory, 95.3e9, 80e9}, "needs 95.3 GB of memory per chip; the chip has 80 GB"},
       // Digits enough to tell a need just above the HBM from it.
       {{P::memory, 80.04e9, 80e9}, "needs 80.04 GB of memory per chip; the chip has 80 GB"},
@@ -325,4 +328,56 @@ TEST_CASE("a torus of one dimension is an input error", "[training][validate][to
   const auto cases = load_validation_cases("cases.toml", text, test::builtin_catalog());
   REQUIRE(cases.size() == 1);
   CHECK(cases[0].machine.scaleup_torus_dims == 3);
+}
+
+// Megatron 2021's 1.7B row on 32 A100s (DP 32: 512 sequences, 16 a rank)
+// with `line` among its [[case]] keys (before [case.workload]).
+namespace {
+std::string with(const std::string& line) {
+  std::string text = small_case("pinned", 32, 1, 1);
+  text.insert(text.find("[case.workload]"), line);
+  return text;
+}
+}  // namespace
+
+TEST_CASE("a case's microbatch (or mbs) pins the published layout's micro-batch size",
+          "[training][validate]") {
+  for (const char* line : {"microbatch = 4\n", "mbs = 4\n"}) {
+    const auto cases = load_validation_cases("cases.toml", with(line), test::builtin_catalog());
+    REQUIRE(cases.size() == 1);
+    REQUIRE(cases[0].fixed.microbatch);
+    CHECK(*cases[0].fixed.microbatch == 4);
+    const ValidationResult r = run_validation(cases, 1);
+    REQUIRE(r.rows[0].published.fit);
+    CHECK(r.rows[0].microbatch_pinned);
+    CHECK(r.rows[0].published.layout.microbatch == 4);
+  }
+  // Unpinned, the search picks it and the table marks it "*"; pinned, no mark.
+  std::ostringstream searched, pinned;
+  report::write_validate_table(run(small_case("pinned", 32, 1, 1)), searched);
+  report::write_validate_table(run(with("microbatch = 4\n")), pinned);
+  CHECK(searched.str().find("dp32 mb1* full z1") != std::string::npos);
+  CHECK(pinned.str().find("dp32 mb4 full z1") != std::string::npos);
+  // JSON says which: the run's microbatch_pinned.
+  std::ostringstream json;
+  report::write_validate_json(run(with("microbatch = 4\n")), json);
+  CHECK(nlohmann::json::parse(json.str())["runs"][0]["microbatch_pinned"] == true);
+  CHECK(pinned.str().find("mb*: the published layout's microbatch as searched (the case does not "
+                          "pin it); v and rc are searched unless the case pins them\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("a microbatch that does not divide a rank's sequences, or given twice, is an input error",
+          "[training][validate]") {
+  // 1,048,576 / 2,048 = 512 sequences over DP 32: 16 a rank.
+  auto lines = test::error_lines([&] {
+    load_validation_cases("cases.toml", with("microbatch = 3\n"), test::builtin_catalog());
+  });
+  CHECK(lines == std::vector<std::string>{"cases.toml:13:14: case.microbatch = 3: must divide the "
+                                          "sequences per data-parallel rank (16)"});
+  lines = test::error_lines([] {
+    load_validation_cases("cases.toml", with("microbatch = 2\nmbs = 2\n"), test::builtin_catalog());
+  });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:14:7: case.mbs = 2: repeats microbatch: give one of them"});
 }
