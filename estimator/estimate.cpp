@@ -184,9 +184,8 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
     choice.mfu = chosen_mfu(std::nullopt, *part.chip, scenario, &choice.basis);
     if (uses_step_model(std::nullopt, scenario)) {
       apply_prediction(
-          choice,
-          predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
-                      result.chips, c1_flop, std::min(memory_cap, data_params_cap(scenario))));
+          choice, predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
+                              result.chips, c1_flop, memory_cap, data_params_cap(scenario)));
     }
     const double mfu = choice.mfu;
     const double part_peak = part.count * part.chip->peak_flops(p).value_or(0.0);
