@@ -363,10 +363,27 @@ MfuPrediction solved_node(const Machine& machine, double chips, double c1_flop,
   return p;
 }
 
-// Rung k of the idle ladder below `chips` (k = 0 is `chips` itself).
-double idle_rung(double chips, int k) {
-  return k == 0 ? chips : chips * std::exp2(-static_cast<double>(k) / kIdleStepsPerHalving);
+}  // namespace
+
+std::vector<double> idle_rungs(double chips) {
+  std::vector<double> rungs;
+  if (!(chips >= 1) || !std::isfinite(chips)) return rungs;
+  rungs.push_back(chips);
+  // Each lattice point from its index alone, so every cluster sees the same.
+  const auto point = [](long j) {
+    return std::exp2(static_cast<double>(j) / kIdleLatticePerDoubling);
+  };
+  auto j = static_cast<long>(std::floor(std::log2(chips) * kIdleLatticePerDoubling));
+  while (point(j) >= chips) --j;
+  while (point(j + 1) < chips) ++j;
+  for (; point(j) >= chips / 2 && point(j) >= 1; --j) {
+    const double n = std::floor(point(j));
+    if (n < rungs.back()) rungs.push_back(n);
+  }
+  return rungs;
 }
+
+namespace {
 
 // The table with chips allowed to idle (build_mfu_table's last step): each
 // node the best of (n / x) x raw(n, y n / x) over the ladder's rungs n that
@@ -380,8 +397,9 @@ std::vector<double> idled_values(const MfuTable& raw, const std::vector<char>& e
       const std::size_t k = i * c1.size() + j;
       double best = raw.node(i, j);
       if (exact.empty() || !exact[k]) {
-        for (int rung = 1; rung <= kIdleLadderSteps; ++rung) {
-          const double n = idle_rung(chips[i], rung);
+        const std::vector<double> rungs = idle_rungs(chips[i]);
+        for (std::size_t r = 1; r < rungs.size(); ++r) {
+          const double n = rungs[r];
           if (n < chips.front()) break;
           const double share = n / chips[i];
           const double mfu = share * raw.at(n, c1[j] * share);
@@ -413,9 +431,10 @@ MfuPrediction predicted_mfu_idling(const Machine& machine, double chips, double 
       1.0, machine.matmul_ceiling > 0 ? machine.matmul_ceiling : calibrated::kMatmulCeiling);
   MfuPrediction all, best;
   double best_flops = 0;  // n x MFU of `best`, chip-peaks
-  for (int k = 0; k <= kIdleLadderSteps; ++k) {
-    const double n = idle_rung(chips, k);
-    if (k > 0 && (n < 1 || (best.predicted && n * ceiling <= best_flops))) break;
+  const std::vector<double> rungs = idle_rungs(chips);
+  for (std::size_t k = 0; k < rungs.size(); ++k) {
+    const double n = rungs[k];
+    if (best.predicted && n * ceiling <= best_flops) break;
     FixedPointOptions rung = options;
     rung.params_cap = std::min(options.params_cap, params_cap_per_chip * n);
     const double c1 = k == 0 ? c1_flop : c1_flop * (n / chips);
