@@ -13,6 +13,7 @@
 #include "estimator/report/estimate_report.hpp"
 #include "estimator/report/mfu_text.hpp"
 #include "estimator/report/number_format.hpp"
+#include "estimator/report/timeline_report.hpp"
 #include "estimator/scenario/scenario_loader.hpp"
 #include "estimator/timeline.hpp"
 #include "estimator/training/mfu_fixed_point.hpp"
@@ -198,12 +199,37 @@ TEST_CASE("an estimate that idles chips says how many train and why", "[estimato
   report::write_estimate_table(r, table);
   report::write_estimate_json(r, json);
   report::write_estimate_csv(r, csv);
-  CHECK_THAT(table.str(), Catch::Contains("\n    trains on"));
-  CHECK_THAT(table.str(),
-             Catch::Contains(report::grouped_integer(c.training_chips) + " of " +
-                             report::grouped_integer(c.chips) +
-                             " chips deployed (the rest idle: more sustained FLOP/s)"));
+  // The line's label is padded to the table's 22 columns.
+  CHECK_THAT(
+      table.str(),
+      Catch::Contains("\n    trains on           " + report::grouped_integer(c.training_chips) +
+                      " of " + report::grouped_integer(c.chips) +
+                      " chips deployed (the rest idle: more sustained FLOP/s)\n"));
   CHECK_THAT(json.str(), Catch::Contains("\"training_chips\": " +
                                          std::to_string(static_cast<long>(c.training_chips))));
   CHECK_THAT(csv.str(), Catch::Contains(",training_chips"));
+}
+
+TEST_CASE("a timeline says in which month chips first idle, and its MFU basis column marks them",
+          "[estimator][timeline][report][idle]") {
+  const Scenario s = load_scenario_file(
+      (fs::path(CLUSTERCAP_SOURCE_DIR) / "configs" / "china-2026-pooled.toml").string(), catalog());
+  const TimelineResult r = run_timeline(s, catalog());
+  const TimelineActor& a = r.actors.at(0);
+  const auto first = std::find_if(a.months.begin(), a.months.end(), [](const TimelineMonth& m) {
+    return m.cluster.training_chips < m.cluster.chips;
+  });
+  REQUIRE(first != a.months.end());
+  std::ostringstream table;
+  report::write_timeline_table(r, table);
+  CHECK_THAT(table.str(),
+             Catch::Contains("  step, idling (first " + supply::month_text(first->month) +
+                             "): the layout trains on " +
+                             report::grouped_integer(first->cluster.training_chips) + " of the " +
+                             report::grouped_integer(first->cluster.chips) +
+                             " chips, for more sustained FLOP/s than on all; MFU is per chip "
+                             "deployed (training_chips in --format json or csv)\n"));
+  CHECK_THAT(table.str(), Catch::Contains("  step, idling  "));
+  // A month whose chips all train keeps the old label.
+  CHECK_THAT(table.str(), Catch::Contains("  step model     "));
 }
