@@ -184,9 +184,8 @@ ReferenceResult evaluate_reference(const ReferenceCluster& cluster, const Scenar
     choice.mfu = chosen_mfu(std::nullopt, *part.chip, scenario, &choice.basis);
     if (uses_step_model(std::nullopt, scenario)) {
       apply_prediction(
-          choice,
-          predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
-                      result.chips, c1_flop, std::min(memory_cap, data_params_cap(scenario))));
+          choice, predict_mfu(*part.chip, catalog.find_system(part.chip->default_system), scenario,
+                              result.chips, c1_flop, memory_cap, data_params_cap(scenario)));
     }
     const double mfu = choice.mfu;
     const double part_peak = part.count * part.chip->peak_flops(p).value_or(0.0);
@@ -510,6 +509,8 @@ void fill_multi_site(ActorResult& ar, const SiteOption& o,
   cl.mfu_step_model = o.choice.basis.step_model;
   cl.mfu_prediction = o.choice.basis.prediction;
   cl.sustained_flops = outcome.sustained_flops;
+  cl.training_chips =
+      cl.mfu_step_model && cl.mfu_prediction.idles() ? cl.mfu_prediction.chips_used : cl.chips;
 
   WanSummary w;
   for (int s : o.ring.order) w.ring.push_back(actor.sites[static_cast<std::size_t>(s)].name);
@@ -566,6 +567,8 @@ void fill_single_site(ActorResult& ar, const std::vector<CandidateSpec>& candida
   cl.mfu_step_model = mfu[best].basis.step_model;
   cl.mfu_prediction = mfu[best].basis.prediction;
   cl.sustained_flops = out.sustained_flops[i];
+  cl.training_chips =
+      cl.mfu_step_model && cl.mfu_prediction.idles() ? cl.mfu_prediction.chips_used : cl.chips;
 
   // The winner through the same equations as the batch (bit for bit).
   const model::RowT<double> row = model::row_values<double>(batch, i);

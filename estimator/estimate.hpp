@@ -92,7 +92,11 @@ struct ClusterResult {
   std::string site;
   double site_power_w = 0;
   double pue = 0;
-  double chips = 0;
+  double chips = 0;  // deployed: what the limits allow (the "largest cluster")
+  // Chips the training layout uses: `chips`, unless the step model trains on
+  // fewer because the best layout on all of them runs worse (the prediction's
+  // chips_used; mfu is then per chip deployed, so sustained_flops holds).
+  double training_chips = 0;
   double systems = 0;
   double chips_per_system = 0;
   model::Constraint binding = model::Constraint::chips;

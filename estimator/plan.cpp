@@ -367,16 +367,18 @@ training::FixedPointOptions fixed_point_options(const Chip& chip, const Scenario
 
 training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips, double c1_flop,
-                                    double params_cap) {
+                                    double memory_params_cap, double data_params_cap) {
   training::FixedPointOptions options = fixed_point_options(chip, scenario);
-  options.params_cap = params_cap;
-  return training::predicted_mfu(step_machine(chip, system, scenario), chips, c1_flop, options);
+  options.params_cap = data_params_cap;
+  const double cap_per_chip = chips > 0 ? memory_params_cap / chips : 0.0;
+  return training::predicted_mfu_idling(step_machine(chip, system, scenario), chips, c1_flop,
+                                        cap_per_chip, options);
 }
 
 training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips) {
   return predict_mfu(chip, system, scenario, chips, compute_per_unit_mfu(chip, scenario, chips),
-                     params_cap(chip, scenario, chips));
+                     memory_params_cap(chip, scenario, chips), data_params_cap(scenario));
 }
 
 training::MfuTableBuild build_mfu_table(const CandidateSpec& c, const Scenario& scenario,

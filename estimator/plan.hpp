@@ -139,14 +139,17 @@ double params_cap(const Chip& chip, const Scenario& scenario, double chips);
 double memory_params_cap(const Chip& chip, const Scenario& scenario, double chips);
 double data_params_cap(const Scenario& scenario);
 // The fixed point for one cluster of `chips` (the candidate's chip and
-// system under the scenario), started from the chip's prior.
+// system under the scenario), started from the chip's prior, with chips
+// allowed to idle (training::predicted_mfu_idling: the MFU is per chip of
+// the cluster, the layout may train on fewer).
 training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips);
-// The same with the run's compute per unit of MFU and its model-size cap
-// given (a cluster of several chip types sets both from all of them).
+// The same with the run's compute per unit of MFU and its model-size caps
+// given (a cluster of several chip types sets them from all of them): the
+// memory cap of all `chips` (a subset holds its share) and the data cap.
 training::MfuPrediction predict_mfu(const Chip& chip, const System* system,
                                     const Scenario& scenario, double chips, double c1_flop,
-                                    double params_cap);
+                                    double memory_params_cap, double data_params_cap);
 // MfuTable for a step-model candidate over [chips_min, chips_max] x
 // [c1_min, c1_max] FLOP of C1 (compute_per_unit_mfu) on the fixed node
 // lattice (mfu_fixed_point.hpp), exact at the points (exact_chips[k],

@@ -60,6 +60,7 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
   for (const char* name :
        {"sites", "wan_bytes_per_step", "wan_exposed_s_per_step", "wan_efficiency"})
     header.push_back(name);
+  header.push_back("training_chips");  // chips the layout uses (fewer than chips when some idle)
   const std::vector<long> order = column_order(header);
   // A line's cells in the order above.
   const auto ordered = [&](const std::vector<std::string>& cells,
@@ -102,6 +103,7 @@ void write_estimate_csv(const EstimateResult& result, std::ostream& out) {
     row.push_back(c.wan ? machine_number(c.wan->step.bytes_per_step) : "");
     row.push_back(c.wan ? machine_number(c.wan->step.exposed_s) : "");
     row.push_back(c.wan ? machine_number(c.wan->step.efficiency) : "");
+    row.push_back(whole(c.training_chips));
     std::vector<std::string> metric_cells;
     for (std::size_t k = 0; k < kMetricCount; ++k) {
       metric_cells.push_back(kMetrics[k].style == MetricStyle::count

@@ -73,6 +73,11 @@ json mfu_prediction_json(const ClusterResult& c) {
                   {"global_batch_tokens", p.shape.global_batch_tokens}};
     j["layout"] = layout_json(p.layout);
     j["modelled_chips"] = p.modelled_chips;
+    j["chips_used"] = p.idles() ? p.chips_used : p.chips;
+    j["layout_mfu"] = p.idles() ? p.layout_mfu : p.mfu;
+    j["all_chips_mfu"] = !p.idles()              ? json(p.mfu)
+                         : p.all_chips_predicted ? json(p.all_chips_mfu)
+                                                 : json(nullptr);
   } else {
     j["params"] = p.params > 0 ? json(p.params) : json(nullptr);
     j["layout"] = nullptr;
@@ -158,6 +163,7 @@ json cluster_json(const ClusterResult& c, const MetricValues& metrics) {
                        {"mfu", c.mfu},
                        {"mfu_basis", describe_mfu_basis(c.mfu_basis)},
                        {"mfu_prediction", mfu_prediction_json(c)},
+                       {"training_chips", whole(c.training_chips)},
                        {"h100e", c.h100e},
                        {"sites", sites_json(c)},
                        {"wan", wan_json(c)}};

@@ -122,6 +122,10 @@ void write_actor(const ActorResult& a, const EstimateResult& result, std::ostrea
                         << significant(c.mfu, 2) << " x goodput " << significant(t.goodput, 2)
                         << "\n";
   label(out, "  MFU basis") << terminal_text(describe_mfu_basis(c.mfu_basis)) << "\n";
+  if (c.training_chips < c.chips)
+    label(out, "  trains on") << grouped_integer(c.training_chips) << " of "
+                              << grouped_integer(c.chips)
+                              << " chips deployed (the rest idle: more sustained FLOP/s)\n";
   label(out, "Sustained") << scientific(c.sustained_flops)
                           << " FLOP/s = " << grouped_integer(c.h100e) << " H100e of chips\n";
   label(out, "Training compute") << scientific(t.train_flop) << " FLOP in "

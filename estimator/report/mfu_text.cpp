@@ -44,15 +44,26 @@ std::string describe_no_prediction(const training::MfuPrediction& p) {
   return "";
 }
 
+std::string describe_idling(const training::MfuPrediction& p) {
+  if (!p.predicted || !p.idles()) return "";
+  const std::string all = grouped_integer(p.chips);
+  return "trains on " + grouped_integer(p.chips_used) + " of " + all + " chips at MFU " +
+         significant(p.layout_mfu, 2) + ", " + significant(p.mfu, 2) + " per chip deployed: " +
+         (p.all_chips_predicted
+              ? "on all " + all + " the best layout runs at MFU " + significant(p.all_chips_mfu, 2)
+              : "no layout of the model runs on all " + all);
+}
+
 std::string describe_prediction(const training::MfuPrediction& p) {
   if (!p.predicted) return "step model: " + describe_no_prediction(p);
+  const std::string idling = describe_idling(p);
   return "step-model fixed point (" + count_with_suffix(p.params) + " params, layout " +
          describe_layout(p.layout) + "; " + std::to_string(p.iterations) +
          (p.iterations == 1 ? " iteration" : " iterations") +
          (!p.converged ? ", not converged"
           : p.on_step  ? ", settled on a step of " + significant(p.residual, 2) + " MFU"
                        : "") +
-         ")";
+         ")" + (idling.empty() ? "" : "; " + idling);
 }
 
 std::string describe_mfu_basis(const MfuBasis& b) {
@@ -76,7 +87,10 @@ std::string describe_mfu_basis(const MfuBasis& b) {
 }
 
 std::string mfu_basis_label(const MfuBasis& b) {
-  if (b.step_model) return b.prediction.predicted ? "step model" : "prior, no fit";
+  if (b.step_model)
+    return !b.prediction.predicted ? "prior, no fit"
+           : b.prediction.idles()  ? "step, idling"
+                                   : "step model";
   switch (b.source) {
     case MfuSource::inventory_line:
       return "file, line";

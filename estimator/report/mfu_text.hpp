@@ -20,11 +20,17 @@ std::string describe_no_prediction(const training::MfuPrediction& prediction);
 // "step-model fixed point (631B params, layout ...; 3 iterations)", or
 // "step model: <why not>".
 std::string describe_prediction(const training::MfuPrediction& prediction);
+// When chips idle (MfuPrediction::idles): "trains on 440,766 of 524,160
+// chips at MFU 0.54, 0.45 per chip deployed: on all 524,160 the best layout
+// runs at MFU 0.29" (or "no layout of the model runs on all 524,160"); ""
+// otherwise.
+std::string describe_idling(const training::MfuPrediction& prediction);
 // One line: "scenario training.mfu", "catalog prior nvidia_h100_sxm.mfu_bf16",
 // the fixed point, or the prior "(step model: <why not>)"; an override the
 // file explains (mfu_basis) adds ": <its text>".
 std::string describe_mfu_basis(const MfuBasis& basis);
-// The same in a few words, for a table column: "step model", "prior, no
+// The same in a few words, for a table column: "step model" ("step, idling"
+// when chips idle), "prior, no
 // fit" (the step model fell back to the prior), "file, line" (an inventory
 // line's mfu), "file, training" ([training] mfu), "catalog prior".
 std::string mfu_basis_label(const MfuBasis& basis);

@@ -116,6 +116,16 @@ void write_timeline_table(const TimelineResult& result, std::ostream& out) {
           << terminal_text(describe_mfu_basis(m->cluster.mfu_basis)) << "\n";
       break;
     }
+    const auto idling = std::find_if(a.months.begin(), a.months.end(), [](const auto& m) {
+      return m.cluster.training_chips < m.cluster.chips;
+    });
+    if (idling != a.months.end()) {
+      out << "  step, idling (first " << supply::month_text(idling->month)
+          << "): the layout trains on " << grouped_integer(idling->cluster.training_chips)
+          << " of the " << grouped_integer(idling->cluster.chips)
+          << " chips, for more sustained FLOP/s than on all; MFU is per chip deployed "
+             "(training_chips in --format json or csv)\n";
+    }
     for (const auto& o : a.overtakes) {
       out << "  overtakes " << terminal_text(o.reference) << ": "
           << (o.first_month ? supply::month_text(*o.first_month) : "never within the horizon")
@@ -193,6 +203,7 @@ void write_timeline_json(const TimelineResult& result, std::ostream& out) {
              {"site", m.cluster.site},
              {"site_power_mw", m.cluster.site_power_w / 1e6},
              {"chips", whole(m.cluster.chips)},
+             {"training_chips", whole(m.cluster.training_chips)},
              {"binding_constraint", model::to_string(m.cluster.binding)},
              {"facility_power_mw", m.cluster.facility_power_w / 1e6},
              {"sustained_flops", m.cluster.sustained_flops},
@@ -262,6 +273,7 @@ void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
                                       "mfu_basis"};
   for (const char* name : kMonthCostMetrics) columns.emplace_back(name);
   for (const auto& r : result.references) columns.push_back("ratio_sustained_flops_vs_" + r.id);
+  columns.emplace_back("training_chips");  // last, so earlier columns keep their positions
   CsvWriter csv(out, std::move(columns));
   for (const auto& a : result.actors) {
     for (const auto& m : a.months) {
@@ -285,6 +297,7 @@ void write_timeline_csv(const TimelineResult& result, std::ostream& out) {
       for (const char* name : kMonthCostMetrics)
         row.push_back(machine_number(m.metrics[metric_index(name)]));
       for (const auto& r : m.vs_reference) row.push_back(machine_number(r.ratio_sustained_flops));
+      row.push_back(whole_number(m.cluster.training_chips, "training chips"));
       csv.row(row);
     }
   }

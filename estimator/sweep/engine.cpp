@@ -127,11 +127,10 @@ MfuBasis Engine::median_mfu_basis(std::size_t c, double chips) const {
   const model::RowT<double>& r = median_rows_[c];
   const double c1 = model::compute_per_unit_mfu_t(chips, r.peak_flops_per_chip,
                                                   model::goodput_at_t(r, chips), r.duration_s);
-  const double cap =
-      std::min(model::memory_params_cap_t(chips, r.hbm_bytes_per_chip, r.activation_memory_fraction,
-                                          r.bytes_per_param),
-               model::data_params_cap_t(r.max_tokens));
-  apply_prediction(choice, predict_mfu(*spec.chip, spec.system, scenario_, chips, c1, cap));
+  const double memory_cap = model::memory_params_cap_t(
+      chips, r.hbm_bytes_per_chip, r.activation_memory_fraction, r.bytes_per_param);
+  apply_prediction(choice, predict_mfu(*spec.chip, spec.system, scenario_, chips, c1, memory_cap,
+                                       model::data_params_cap_t(r.max_tokens)));
   return choice.basis;
 }
 

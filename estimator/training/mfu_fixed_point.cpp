@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "estimator/model/cluster_batch.hpp"
+#include "estimator/training/fitted_constants.hpp"
 #include "estimator/training/mfu_lookup.hpp"
 #include "estimator/training/search_cache.hpp"
 #include "hardware/common/parallel.hpp"
@@ -362,6 +363,55 @@ MfuPrediction solved_node(const Machine& machine, double chips, double c1_flop,
   return p;
 }
 
+}  // namespace
+
+std::vector<double> idle_rungs(double chips) {
+  std::vector<double> rungs;
+  if (!(chips >= 1) || !std::isfinite(chips)) return rungs;
+  rungs.push_back(chips);
+  // Each lattice point from its index alone, so every cluster sees the same.
+  const auto point = [](long j) {
+    return std::exp2(static_cast<double>(j) / kIdleLatticePerDoubling);
+  };
+  auto j = static_cast<long>(std::floor(std::log2(chips) * kIdleLatticePerDoubling));
+  while (point(j) >= chips) --j;
+  while (point(j + 1) < chips) ++j;
+  for (; point(j) >= chips / 2 && point(j) >= 1; --j) {
+    const double n = std::floor(point(j));
+    if (n < rungs.back()) rungs.push_back(n);
+  }
+  return rungs;
+}
+
+namespace {
+
+// The table with chips allowed to idle (build_mfu_table's last step): each
+// node the best of (n / x) x raw(n, y n / x) over the ladder's rungs n that
+// the table covers; `exact` nodes keep their given values.
+std::vector<double> idled_values(const MfuTable& raw, const std::vector<char>& exact) {
+  const std::vector<double>& chips = raw.chips_nodes();
+  const std::vector<double>& c1 = raw.c1_nodes();
+  std::vector<double> values(chips.size() * c1.size());
+  for (std::size_t i = 0; i < chips.size(); ++i) {
+    for (std::size_t j = 0; j < c1.size(); ++j) {
+      const std::size_t k = i * c1.size() + j;
+      double best = raw.node(i, j);
+      if (exact.empty() || !exact[k]) {
+        const std::vector<double> rungs = idle_rungs(chips[i]);
+        for (std::size_t r = 1; r < rungs.size(); ++r) {
+          const double n = rungs[r];
+          if (n < chips.front()) break;
+          const double share = n / chips[i];
+          const double mfu = share * raw.at(n, c1[j] * share);
+          if (mfu > best * (1 + kIdleMinGain)) best = mfu;
+        }
+      }
+      values[k] = best;
+    }
+  }
+  return values;
+}
+
 // `nodes` with `extra` merged in, sorted, each value once.
 std::vector<double> merged(std::vector<double> nodes, const std::vector<double>& extra) {
   nodes.insert(nodes.end(), extra.begin(), extra.end());
@@ -371,6 +421,42 @@ std::vector<double> merged(std::vector<double> nodes, const std::vector<double>&
 }
 
 }  // namespace
+
+MfuPrediction predicted_mfu_idling(const Machine& machine, double chips, double c1_flop,
+                                   double params_cap_per_chip, const FixedPointOptions& options,
+                                   bool memo) {
+  // No rung can beat n x the chip's GEMM ceiling: MFU counts model FLOPs,
+  // which the step model runs at most at that share of the peak.
+  const double ceiling = std::min(
+      1.0, machine.matmul_ceiling > 0 ? machine.matmul_ceiling : calibrated::kMatmulCeiling);
+  MfuPrediction all, best;
+  double best_flops = 0;  // n x MFU of `best`, chip-peaks
+  const std::vector<double> rungs = idle_rungs(chips);
+  for (std::size_t k = 0; k < rungs.size(); ++k) {
+    const double n = rungs[k];
+    if (best.predicted && n * ceiling <= best_flops) break;
+    FixedPointOptions rung = options;
+    rung.params_cap = std::min(options.params_cap, params_cap_per_chip * n);
+    const double c1 = k == 0 ? c1_flop : c1_flop * (n / chips);
+    MfuPrediction p =
+        memo ? solved_node(machine, n, c1, rung) : predicted_mfu(machine, n, c1, rung);
+    if (k == 0) all = p;
+    if (!p.predicted || !(n * p.mfu > best_flops * (1 + kIdleMinGain))) continue;
+    best_flops = n * p.mfu;
+    best = std::move(p);
+    best.chips_used = n;
+  }
+  if (!best.predicted) {
+    all.chips = all.chips_used = chips;
+    return all;
+  }
+  best.chips = chips;
+  best.layout_mfu = best.mfu;
+  best.mfu = best_flops / chips;
+  best.all_chips_predicted = all.predicted;
+  best.all_chips_mfu = all.predicted ? all.mfu : 0.0;
+  return best;
+}
 
 MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
   if (spec.exact_chips.size() != spec.exact_c1_flop.size()) {
@@ -448,6 +534,11 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
       chips = exact_chips[k - lattice_count];
       c1 = exact_c1[k - lattice_count];
     }
+    if (k >= lattice_count) {
+      options.params_cap = spec.params_cap;
+      solved[k] = predicted_mfu_idling(spec.machine, chips, c1, spec.params_cap_per_chip, options);
+      return;
+    }
     options.params_cap = std::min(spec.params_cap, spec.params_cap_per_chip * chips);
     solved[k] = solved_node(spec.machine, chips, c1, options);
   });
@@ -474,7 +565,8 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
     }
   }
   if (exact_count == 0) {
-    build.table = MfuTable(lattice_chips, lattice_c1, std::move(lattice_values));
+    const MfuTable raw(lattice_chips, lattice_c1, std::move(lattice_values));
+    build.table = MfuTable(lattice_chips, lattice_c1, idled_values(raw, {}));
     return build;
   }
   // The exact points join as nodes, and so does the rest of their rows and
@@ -528,7 +620,8 @@ MfuTableBuild build_mfu_table(const MfuTableSpec& spec) {
     values[index_of(chips, exact_chips[k]) * n + index_of(c1, exact_c1[k])] =
         p.predicted ? p.mfu : spec.fallback_mfu;
   }
-  build.table = MfuTable(chips, c1, std::move(values));
+  const MfuTable raw(chips, c1, std::move(values));
+  build.table = MfuTable(chips, c1, idled_values(raw, exact_node));
   return build;
 }
 

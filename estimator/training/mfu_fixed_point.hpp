@@ -84,6 +84,19 @@ struct MfuPrediction {
   // and what the chip has, bytes.
   double min_memory_bytes = 0;
   double hbm_bytes = 0;
+  // Chips may idle (predicted_mfu_idling): the cluster's chips, the chips
+  // the layout trains on (<= chips), and the step-model MFU of the layout on
+  // those. Then `mfu` is per chip of the cluster, layout_mfu x chips_used /
+  // chips, so chips x mfu is the sustained rate. predicted_mfu alone leaves
+  // chips_used 0 (all chips).
+  double chips = 0;
+  double chips_used = 0;
+  double layout_mfu = 0;
+  // When chips idle: what the fixed point gives on all of them (its MFU, or
+  // not predicted), the plan the idling beat.
+  bool all_chips_predicted = false;
+  double all_chips_mfu = 0;
+  bool idles() const { return chips_used > 0 && chips_used < chips; }
 };
 
 // The fixed point for one cluster. `machine` carries the chip and fabric
@@ -102,6 +115,35 @@ struct MfuPrediction {
 // when no layout of the model fits in memory.
 MfuPrediction predicted_mfu(const Machine& machine, double chips, double c1_flop,
                             const FixedPointOptions& options = {});
+
+// Chips may idle: a cluster of `chips` sustains the best of n x MFU(n) over
+// the n <= chips it could train on (a planner whose layout runs badly on
+// all of them, e.g. a shape whose heads rule out the tensor-parallel width
+// the count needs, trains on a subset instead), so its sustained FLOP/s
+// never falls as it gains chips. n runs over `chips` itself and the
+// lattice points 2^(j / kIdleLatticePerDoubling) (whole chips, rounded down)
+// from just below it down to chips / 2 (idle_rungs): a fixed lattice, so a
+// larger cluster tries every count a smaller one tried above its own half,
+// and its rate falls below a smaller cluster's only where the smaller
+// one's own count beats every lattice point below it (within one step,
+// 2^(1/16) = 4.4%). Each n gets its share of the compute (C1 x n / chips:
+// the idle chips' time is lost, goodput kept at the cluster's) and of the
+// memory cap (params_cap_per_chip x n; options.params_cap, the data cap, as
+// given). Largest first; the rest are skipped once even n x the chip's
+// matmul ceiling cannot beat the best found; a smaller n must gain more
+// than kIdleMinGain to win. The result is the winner's prediction, with
+// chips, chips_used and layout_mfu set and `mfu` per chip of the cluster;
+// when none predicts, the full count's. `memo`: solve each through the node
+// memo (search_cache.hpp), the same values either way.
+constexpr int kIdleLatticePerDoubling = 16;
+constexpr double kIdleMinGain = 1e-6;  // relative
+// The counts predicted_mfu_idling tries for a cluster of `chips`, largest
+// first: chips, then the lattice points in [chips / 2, chips). Empty below
+// one chip.
+std::vector<double> idle_rungs(double chips);
+MfuPrediction predicted_mfu_idling(const Machine& machine, double chips, double c1_flop,
+                                   double params_cap_per_chip, const FixedPointOptions& options,
+                                   bool memo = true);
 
 // Predicted MFU over a grid of log(chips) x log(C1), bilinear in log space.
 // Outside the grid `at` clamps to the nearest edge. Where the fixed point
@@ -202,7 +244,11 @@ struct MfuTableBuild {
 };
 
 // Solves the fixed point at every lattice node over the spec's range (from
-// the node memo when it was solved before) and at each exact point.
+// the node memo when it was solved before) and at each exact point, then
+// lets chips idle: each node (x, y) holds the best over idle_rungs(x) of
+// (n / x) x MFU(n, y n / x) read from the solved table (rungs below the
+// first chip node left out), and each exact point predicted_mfu_idling's
+// value, so node x MFU never falls below that of a smaller rung.
 // Thread-safe. Throws std::invalid_argument when the exact lists differ in
 // length.
 MfuTableBuild build_mfu_table(const MfuTableSpec& spec);
