@@ -120,3 +120,46 @@ TEST_CASE(
   // The table's MFU for the row, at the A100's 312 TFLOP/s.
   CHECK(c.reported * flop_per_token / 312e12 == Approx(0.6423).margin(0.0005));
 }
+
+TEST_CASE(
+    "NVIDIA's 25.11 Llama 3 8B row counts attention causal at half and 24.07's in full, as the "
+    "step model's two FLOP counts do",
+    "[training][validate][candidates]") {
+  const auto files = default_validation_files();
+  const auto file = std::find_if(files.begin(), files.end(), [](const auto& f) {
+    return f.first == "configs/validation/dense-nemo-fp8.toml";
+  });
+  REQUIRE(file != files.end());
+  const std::vector<ValidationCase> cases =
+      load_validation_cases(file->first, file->second, test::builtin_catalog());
+  const auto named = [&](const std::string& id) {
+    const auto it = std::find_if(cases.begin(), cases.end(),
+                                 [&](const ValidationCase& c) { return c.id == id; });
+    REQUIRE(it != cases.end());
+    return *it;
+  };
+  CHECK(cases.size() == 12);
+  for (const ValidationCase& c : cases) CHECK(c.id.rfind("nemo", 0) == 0);
+
+  // Llama 3 8B at 8,192 tokens by hand: GEMM weights per layer 2 x 4096^2 +
+  // 2 x 4096 x 1024 + 3 x 4096 x 14,336 = 218,103,808, x 32 = 6,979,321,856,
+  // + output 4,096 x 128,256 = 525,336,576: 7,504,658,432; x 6 =
+  // 45,027,950,592. Attention 12 l h s = 12,884,901,888 in full.
+  const double gemm = 45'027'950'592.0, attention = 12'884'901'888.0;
+  // 25.11, DGX-H100: 14,451 tokens/s and 744 TFLOP/s per GPU, so 51.48e9
+  // FLOP a token: GEMMs plus half the attention (causal).
+  const ValidationCase new_row = named("nemo-h100-llama3-8b-8");
+  CHECK(744e12 / 14451 == Approx(gemm + attention / 2).epsilon(1e-3));
+  CHECK(causal_model_flop_per_step(new_row.workload) / new_row.workload.global_batch_tokens ==
+        Approx(gemm + attention / 2).epsilon(1e-4));
+  CHECK(new_row.basis == "model_tflops");
+  CHECK(new_row.reported == Approx(744));
+  // 24.07, DGX-H100: 12,036 tokens/s and 697 TFLOP/s, 57.91e9 a token: the
+  // attention in full, so the case is scored on tokens/s instead.
+  const ValidationCase old_row = named("nemo2407-h100-llama3-8b-8");
+  CHECK(697e12 / 12036 == Approx(gemm + attention).epsilon(1e-3));
+  CHECK(model_flop_per_step(old_row.workload) / old_row.workload.global_batch_tokens ==
+        Approx(gemm + attention).epsilon(1e-4));
+  CHECK(old_row.basis == "tokens");
+  CHECK(old_row.reported == Approx(12036));
+}
