@@ -163,3 +163,39 @@ TEST_CASE(
   CHECK(old_row.basis == "tokens");
   CHECK(old_row.reported == Approx(12036));
 }
+
+TEST_CASE(
+    "MaxText's 128B on 128 v5p chips has the shape of global_parameter_scale 128 and the "
+    "README's 315 TFLOP/s per chip at 68.68% MFU",
+    "[training][validate][candidates]") {
+  const auto files = default_validation_files();
+  const auto file = std::find_if(files.begin(), files.end(), [](const auto& f) {
+    return f.first == "configs/validation/tpu.toml";
+  });
+  REQUIRE(file != files.end());
+  const std::vector<ValidationCase> cases =
+      load_validation_cases(file->first, file->second, test::builtin_catalog());
+  const auto it = std::find_if(cases.begin(), cases.end(), [](const ValidationCase& c) {
+    return c.id == "maxtext-v5p-128b-128";
+  });
+  REQUIRE(it != cases.end());
+  const ValidationCase& c = *it;
+  // Scale 128 = 2^7: 7 = 3 x 2 + 1, so heads and MLP double 3 times, width
+  // and layers 2 times from base.yml's 2,048 wide, 16 heads of 128, 7,168
+  // MLP, 16 layers: 8,192 wide, 128 heads, 57,344 MLP, 64 layers. Weights
+  // per layer 4 x 8,192 x 128 x 128 + 3 x 8,192 x 57,344 = 1,946,157,056,
+  // x 64 = 124,554,051,584, + the embedding table 8,192 x 32,000 twice (input
+  // and output) = 125,078,339,584 (the "128B"). The step model's FLOPs a
+  // token count the output layer but not the input lookup, and attention in
+  // full: 6 x 124,816,195,584 + 12 x 64 x 16,384 x 2,048 = 774,666,977,280.
+  // MaxText's MFU at that commit (calculate_tflops_training_per_device)
+  // takes 6 x all 125,078,339,584 and half the attention: 763,354,939,392,
+  // 1.5% fewer, so the "model" basis reads its MFU 1.5% generously.
+  CHECK(c.workload.layers == 64);
+  CHECK(c.workload.hidden == Approx(8192));
+  CHECK(c.workload.ffn == Approx(57344));
+  CHECK(model_flop_per_step(c.workload) / c.workload.global_batch_tokens ==
+        Approx(774'666'977'280.0).epsilon(1e-4));
+  // The README's two figures agree at v5p's 459 TFLOP/s BF16 peak.
+  CHECK(c.reported * 459 == Approx(315).margin(0.5));
+}
