@@ -190,8 +190,9 @@ void read_recipe(TableReader& r, ValidationCase& c) {
   // peak (both or neither), and a selective policy's recomputed matmul share.
   const auto forward = r.number("attention_forward_efficiency", Range::unit_fraction());
   const auto backward = r.number("attention_backward_efficiency", Range::unit_fraction());
-  if (forward.has_value() != backward.has_value()) {
-    r.error_at(forward ? "attention_forward_efficiency" : "attention_backward_efficiency",
+  const bool has_forward = r.has("attention_forward_efficiency");
+  if (has_forward != r.has("attention_backward_efficiency")) {
+    r.error_at(has_forward ? "attention_forward_efficiency" : "attention_backward_efficiency",
                "needs attention_forward_efficiency and attention_backward_efficiency together");
   }
   c.machine.attention_forward_efficiency = forward.value_or(0.0);
