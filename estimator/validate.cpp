@@ -241,6 +241,24 @@ void read_recipe(TableReader& r, ValidationCase& c) {
   c.machine.scaleout_latency_s = r.number("scaleout_latency_us", Range::non_negative(1e6))
                                      .value_or(c.machine.scaleout_latency_s * 1e6) /
                                  1e6;
+  // The attention kernel's measured forward and backward shares of the BF16
+  // peak (both or neither), and a selective policy's recomputed matmul share.
+  const auto forward = r.number("attention_forward_efficiency", Range::unit_fraction());
+  const auto backward = r.number("attention_backward_efficiency", Range::unit_fraction());
+  const bool has_forward = r.has("attention_forward_efficiency");
+  if (has_forward != r.has("attention_backward_efficiency")) {
+    r.error_at(has_forward ? "attention_forward_efficiency" : "attention_backward_efficiency",
+               "needs attention_forward_efficiency and attention_backward_efficiency together");
+  }
+  c.machine.attention_forward_efficiency = forward.value_or(0.0);
+  c.machine.attention_backward_efficiency = backward.value_or(0.0);
+  if (auto share = r.number("recompute_matmul_share", Range::unit_fraction())) {
+    if (c.fixed.recompute == Recompute::full) {
+      r.error_at("recompute_matmul_share",
+                 "must be unset with recompute = \"full\" (it recomputes every matmul)");
+    }
+    c.machine.recompute_matmul_share = *share;
+  }
 }
 
 }  // namespace
@@ -380,6 +398,9 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
     // The case's network and host-link figures win over the catalog's.
     if (r.has("scaleup_gbps")) c.machine.scaleup_bytes_per_s = recipe.scaleup_bytes_per_s;
     c.machine.scaleup_efficiency = recipe.scaleup_efficiency;
+    c.machine.attention_forward_efficiency = recipe.attention_forward_efficiency;
+    c.machine.attention_backward_efficiency = recipe.attention_backward_efficiency;
+    c.machine.recompute_matmul_share = recipe.recompute_matmul_share;
     c.machine.scaleout_efficiency = recipe.scaleout_efficiency;
     c.machine.scaleup_latency_s = recipe.scaleup_latency_s;
     c.machine.scaleout_latency_s = recipe.scaleout_latency_s;

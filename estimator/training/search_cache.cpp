@@ -14,7 +14,7 @@ namespace {
 // has been checked against the new field.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Workload) == 224, "a Workload field changed: add it to key_of");
-static_assert(sizeof(Machine) == 128, "a Machine field changed: add it to key_of");
+static_assert(sizeof(Machine) == 152, "a Machine field changed: add it to key_of");
 static_assert(sizeof(LayoutConstraints) == 84, "a constraint changed: add it to key_of");
 static_assert(sizeof(SearchOptions) == 96, "a search option changed: add it to key_of");
 static_assert(sizeof(FixedPointOptions) == 32, "a fixed-point option changed: add it to node_key");
@@ -57,6 +57,9 @@ void add_machine(KeyWriter& k, const Machine& m) {
   k.add(m.scaleout_latency_s);
   k.add(m.host_bytes_per_s);
   k.add(m.matmul_ceiling);
+  k.add(m.attention_forward_efficiency);
+  k.add(m.attention_backward_efficiency);
+  k.add(m.recompute_matmul_share);
 }
 
 // Bit patterns, so -0.0 and 0.0 differ and NaN equals itself: a key matches

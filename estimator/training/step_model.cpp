@@ -156,6 +156,22 @@ double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double token
          moe::grouped_gemm_efficiency(tokens_per_expert);
 }
 
+double attention_core_gemm_flop(const Machine& m, double forward_flop, Recompute recompute,
+                                double gemm_flops_per_s, double bf16_peak_flops) {
+  if (!(m.attention_forward_efficiency > 0) || !(m.attention_backward_efficiency > 0)) {
+    const double passes = recompute == Recompute::full ? 4.0 : 3.0;
+    return forward_flop * passes + (recompute == Recompute::selective ? forward_flop : 0.0);
+  }
+  constexpr double kCausalShare = 0.5;         // the mask skips half the score tiles
+  constexpr double kBackwardPerForward = 2.5;  // S, dP, dV, dQ, dK against S, O
+  const double forward_passes = recompute == Recompute::full ? 2.0 : 1.0;
+  const double executed = kCausalShare * forward_flop;
+  const double seconds =
+      forward_passes * executed / (bf16_peak_flops * m.attention_forward_efficiency) +
+      kBackwardPerForward * executed / (bf16_peak_flops * m.attention_backward_efficiency);
+  return seconds * gemm_flops_per_s;
+}
+
 const char* to_string(Recompute r) {
   switch (r) {
     case Recompute::none:
@@ -375,9 +391,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double linear = linear_forward_flop(w, b) * layers_here / (t * cp);
   const double attention = attention_forward_flop(w, b) * layers_here / (t * cp);
   double passes = 3.0;
-  double extra = 0.0;
   if (l.recompute == Recompute::full) passes = 4.0;
-  if (l.recompute == Recompute::selective) extra = attention;
   const double logits = 2 * b * s * h * w.vocab * 3 / (t * l.pp * cp);
   const double width = h / t;
   const double shape_efficiency = width / (width + kHalfWidth);
@@ -392,8 +406,14 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double routed_flops_per_s =
       expert_gemm_flops_per_s(w, m, moe::tokens_per_expert(w, l), l.etp);
   const double routed_s = routed > 0 ? routed * w.expert_imbalance / routed_flops_per_s : 0.0;
-  const double linear_s = (linear * passes - routed) / linear_flops_per_s + routed_s;
-  const double matmul_s = linear_s + (attention * passes + extra + logits) / bf16_flops_per_s;
+  // A selective policy's recomputed share of the dense linear matmuls.
+  const double recomputed_linear =
+      l.recompute == Recompute::full ? 0.0 : m.recompute_matmul_share * (linear - routed / passes);
+  const double linear_s =
+      (linear * passes - routed + recomputed_linear) / linear_flops_per_s + routed_s;
+  const double attention_gemm_flop =
+      attention_core_gemm_flop(m, attention, l.recompute, bf16_flops_per_s, bf16_peak);
+  const double matmul_s = linear_s + (attention_gemm_flop + logits) / bf16_flops_per_s;
   // Norms, dropout, residuals and softmax (all BF16): with sequence
   // parallelism each TP rank handles 1/t of the tokens, without it the
   // 10 bytes of norm-side work are repeated on every rank (Korthikanti et
@@ -466,7 +486,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
                           (cp - 1) * ring_tier.latency_s;
     const double attention_passes = passes + (l.recompute == Recompute::selective ? 1.0 : 0.0);
     const double attention_s =
-        attention_passes * attention_forward_flop(w, b) / (t * cp) / bf16_flops_per_s;
+        m.attention_forward_efficiency > 0
+            ? attention_gemm_flop / layers_here / bf16_flops_per_s
+            : attention_passes * attention_forward_flop(w, b) / (t * cp) / bf16_flops_per_s;
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
   // Expert all-to-all on the MoE layers of the stage (moe.hpp), less what

@@ -139,6 +139,14 @@ struct Machine {
   // (the catalog's matmul_efficiency, (0, 1]); 0: the A100-fitted
   // calibrated::kMatmulCeiling. FP8/FP4 GEMMs reach kFp8CeilingShare of it.
   double matmul_ceiling = 0;
+  // The attention kernel's measured share of the dense BF16 peak on the FLOPs
+  // it executes, forward and backward (a case's attention_*_efficiency); 0:
+  // the attention core runs at the big-GEMM rate (attention_core_gemm_flop).
+  double attention_forward_efficiency = 0, attention_backward_efficiency = 0;
+  // Share of the linear layers' forward matmul FLOPs a selective policy
+  // recomputes in the backward (torchtitan's op-level SAC: every second mm);
+  // ignored with full recompute, which recomputes them all.
+  double recompute_matmul_share = 0;
 };
 
 enum class Recompute { none = 0, selective = 1, full = 2 };
@@ -236,6 +244,19 @@ struct StepBreakdown {
 // x moe::grouped_gemm_efficiency.
 double expert_gemm_flops_per_s(const Workload& w, const Machine& m, double tokens_per_expert,
                                int etp = 1);
+
+// The attention core (scores and context) of one microbatch on one stage
+// under `recompute`, as the FLOPs that take as long at `gemm_flops_per_s`;
+// `forward_flop` is its full, non-causal forward count. Without kernel
+// figures (m.attention_forward_efficiency 0) every FLOP runs at the GEMM
+// rate: the backward costs two forwards and selective or full recompute one
+// more. With them the kernel is a causal FlashAttention-style one: it
+// executes half of each count, its backward 2.5 forwards (five matmuls
+// against two, recomputing the scores itself, so selective adds nothing; the
+// FlashAttention benchmarks' convention) and full recompute one more
+// forward, forward and backward at their own share of `bf16_peak_flops`.
+double attention_core_gemm_flop(const Machine& m, double forward_flop, Recompute recompute,
+                                double gemm_flops_per_s, double bf16_peak_flops);
 
 // Model FLOPs of one training step (forward + backward, no recompute).
 double model_flop_per_step(const Workload& w);
