@@ -48,9 +48,9 @@ std::string describe_idling(const training::MfuPrediction& p) {
   if (!p.predicted || !p.idles()) return "";
   const std::string all = grouped_integer(p.chips);
   return "trains on " + grouped_integer(p.chips_used) + " of " + all + " chips at MFU " +
-         significant(p.layout_mfu, 2) + ", " + significant(p.mfu, 2) + " per chip deployed: " +
+         significant(p.layout_mfu, 3) + ", " + significant(p.mfu, 3) + " per chip deployed: " +
          (p.all_chips_predicted
-              ? "on all " + all + " the best layout runs at MFU " + significant(p.all_chips_mfu, 2)
+              ? "on all " + all + " the best layout runs at MFU " + significant(p.all_chips_mfu, 3)
               : "no layout of the model runs on all " + all);
 }
 

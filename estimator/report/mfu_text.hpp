@@ -21,8 +21,8 @@ std::string describe_no_prediction(const training::MfuPrediction& prediction);
 // "step model: <why not>".
 std::string describe_prediction(const training::MfuPrediction& prediction);
 // When chips idle (MfuPrediction::idles): "trains on 440,766 of 524,160
-// chips at MFU 0.54, 0.45 per chip deployed: on all 524,160 the best layout
-// runs at MFU 0.29" (or "no layout of the model runs on all 524,160"); ""
+// chips at MFU 0.540, 0.454 per chip deployed: on all 524,160 the best layout
+// runs at MFU 0.290" (or "no layout of the model runs on all 524,160"); ""
 // otherwise.
 std::string describe_idling(const training::MfuPrediction& prediction);
 // One line: "scenario training.mfu", "catalog prior nvidia_h100_sxm.mfu_bf16",

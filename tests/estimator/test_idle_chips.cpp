@@ -179,12 +179,24 @@ TEST_CASE("an estimate that idles chips says how many train and why", "[estimato
   p.all_chips_predicted = true;
   p.all_chips_mfu = 0.29;
   CHECK(report::describe_idling(p) ==
-        "trains on 440,766 of 524,160 chips at MFU 0.54, 0.45 per chip deployed: on all 524,160 "
-        "the best layout runs at MFU 0.29");
+        "trains on 440,766 of 524,160 chips at MFU 0.540, 0.454 per chip deployed: on all 524,160 "
+        "the best layout runs at MFU 0.290");
   p.all_chips_predicted = false;
+  CHECK(
+      report::describe_idling(p) ==
+      "trains on 440,766 of 524,160 chips at MFU 0.540, 0.454 per chip deployed: no layout of the "
+      "model runs on all 524,160");
+  // A small gain (default.toml's firm: 149,263 of 164,352 chips at 0.58 =
+  // 0.527 per chip deployed, against 0.520 on all) must not read as 0.52 vs 0.52.
+  p.chips = 164352;
+  p.chips_used = 149263;
+  p.layout_mfu = 0.58;
+  p.mfu = 0.58 * 149263 / 164352;
+  p.all_chips_predicted = true;
+  p.all_chips_mfu = 0.52;
   CHECK(report::describe_idling(p) ==
-        "trains on 440,766 of 524,160 chips at MFU 0.54, 0.45 per chip deployed: no layout of the "
-        "model runs on all 524,160");
+        "trains on 149,263 of 164,352 chips at MFU 0.580, 0.527 per chip deployed: on all 164,352 "
+        "the best layout runs at MFU 0.520");
   p.chips_used = p.chips;
   CHECK(report::describe_idling(p).empty());
 
