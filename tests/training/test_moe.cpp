@@ -489,7 +489,7 @@ TEST_CASE("the DeepSeek-V3 MoE cases load with their published layouts",
     CHECK(c.workload.params == Approx(671e9).epsilon(0.001));
     CHECK(c.workload.active_params == Approx(37e9).epsilon(0.02));
     CHECK(c.workload.expert_imbalance == Approx(1));
-    CHECK(c.microbatch_pinned);
+    CHECK(c.fixed.microbatch == 1);
   }
   // Megatron-Bridge's recipes of the releases each row cites: NeMo 25.09
   // enables DeepEP on H100 (scripts/performance/run_script.py at f37f883),
