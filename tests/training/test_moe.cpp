@@ -52,6 +52,23 @@ Workload small_moe() {
       .workload;
 }
 
+// A machine of scale-up domains of `domain` chips and the two tiers' rates.
+Machine two_tier(int domain, double scaleup_bytes_per_s, double scaleout_bytes_per_s) {
+  Machine m;
+  m.scaleup_domain = domain;
+  m.scaleup_bytes_per_s = scaleup_bytes_per_s;
+  m.scaleout_bytes_per_s = scaleout_bytes_per_s;
+  return m;
+}
+
+// Expert parallelism over `ep` data-parallel ranks, nothing else split.
+Layout ep_over_dp(int ep) {
+  Layout l;
+  l.dp = ep;
+  l.ep = ep;
+  return l;
+}
+
 }  // namespace
 
 TEST_CASE("DeepSeek-V3's shape as published has 671B parameters, 37B active", "[training][moe]") {
@@ -492,8 +509,9 @@ TEST_CASE("the DeepSeek-V3 MoE cases load with their published layouts",
     CHECK(c.fixed.microbatch == 1);
   }
   // Megatron-Bridge's recipes of the releases each row cites: NeMo 25.09
-  // enables DeepEP on H100 (scripts/performance/run_script.py at f37f883),
-  // 25.11 sets hybridep on GB200 (workload_base_configs.py at v0.2.0).
+  // enables DeepEP on H100 (Megatron-Bridge/scripts/performance/run_script.py
+  // at f37f883), 25.11 sets hybridep on GB200 (workload_base_configs.py at
+  // v0.2.0).
   CHECK(cases[0].workload.dispatcher == Dispatcher::deepep);
   CHECK(cases[1].workload.dispatcher == Dispatcher::hybridep);
 }
@@ -524,13 +542,8 @@ TEST_CASE("an expert all-to-all runs at its dispatcher's published share of the 
   // EP 64 inside one 72-chip domain: the time is the scale-up bytes over
   // the line rate times the share.
   Workload w = small_moe();
-  Machine m;
-  m.scaleup_domain = 72;
-  m.scaleup_bytes_per_s = 900e9;
-  m.scaleout_bytes_per_s = 50e9;
-  Layout l;
-  l.dp = 64;
-  l.ep = 64;
+  const Machine m = two_tier(72, 900e9, 50e9);
+  const Layout l = ep_over_dp(64);
   w.experts = 64;
   const moe::AllToAll nccl = moe::all_to_all(w, m, l, 2.0, 0.0);
   // 1,024 tokens x 2 experts x 1,024 values x 2 bytes, 63 of 64 peers away.
@@ -577,13 +590,8 @@ TEST_CASE("a per-domain dispatcher sends a token across domains once per remote 
   // 15/28, so 3 x 13/28 = 39/28 remote domains a token on average, each sent
   // the token's 1,024 values x 2 bytes once: 1,024 tokens x 2,048 x 39 / 28.
   Workload w = small_moe();
-  Machine m;
-  m.scaleup_domain = 2;
-  m.scaleup_bytes_per_s = 100e9;
-  m.scaleout_bytes_per_s = 10e9;
-  Layout l;
-  l.dp = 8;
-  l.ep = 8;
+  Machine m = two_tier(2, 100e9, 10e9);
+  const Layout l = ep_over_dp(8);
   const moe::AllToAll copies = moe::all_to_all(w, m, l, 2.0, 0.0);
   // Per expert copy: 1,024 x 2 x 2,048 bytes, 6 of 8 EP ranks off the domain.
   CHECK(copies.scaleout_bytes == Approx(4194304.0 * 6 / 8));
