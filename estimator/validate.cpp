@@ -133,8 +133,12 @@ void read_expert_keys(TableReader& r, ValidationCase& c) {
       r.number("expert_imbalance", Range::closed(1, 1000)).value_or(c.workload.expert_imbalance);
   c.workload.dropless = r.boolean("dropless").value_or(c.workload.dropless);
   if (auto dispatcher = r.string("dispatcher")) {
-    if (*dispatcher == "alltoall" || *dispatcher == "deepep" || *dispatcher == "hybridep") {
-      c.workload.a2a_per_domain = *dispatcher != "alltoall";
+    if (*dispatcher == "alltoall") {
+      c.workload.dispatcher = Dispatcher::alltoall;
+    } else if (*dispatcher == "deepep") {
+      c.workload.dispatcher = Dispatcher::deepep;
+    } else if (*dispatcher == "hybridep") {
+      c.workload.dispatcher = Dispatcher::hybridep;
     } else {
       r.error_at("dispatcher", "must be alltoall, deepep or hybridep");
     }

@@ -89,6 +89,47 @@ const std::vector<FittedConstant>& fitted_constants() {
        "least 10% on its 970 TFLOP/s run (0.80 s over 8 layers x 64 microbatches; not fitted "
        "on any case)",
        {}},
+      // DeepEP's Hybrid-EP_Implementation.md (github.com/deepseek-ai/DeepEP),
+      // GB200 table: 4,096 tokens, hidden 7,168, top-8 (DeepSeek-V3's
+      // shape), algorithm bandwidth through the Torch API at 32 SMs, BF16
+      // dispatch and combine. A dispatch and a combine of the same bytes take
+      // 1/d + 1/c together, so the pair runs at 2 / (1/d + 1/c): EP 8
+      // 545.71 and 568.94 GB/s give 557 GB/s, EP 36 (the largest measured)
+      // 479.02 and 447.89 give 463 GB/s, of NVL72's 900 GB/s one way.
+      {"kHybridEpScaleupShareSmall",
+       kHybridEpScaleupShareSmall,
+       "HybridEP's achieved share of the scale-up line rate with up to 8 EP ranks in the domain: "
+       "557 of 900 GB/s (DeepEP's Hybrid-EP_Implementation.md, GB200 EP 8, 32 SMs, BF16 dispatch "
+       "545.71 and combine 568.94 GB/s; not fitted on any case)",
+       {}},
+      {"kHybridEpScaleupShareLarge",
+       kHybridEpScaleupShareLarge,
+       "HybridEP's achieved share of the scale-up line rate with more than 8 EP ranks in the "
+       "domain: 463 of 900 GB/s (same table, GB200 EP 36, 32 SMs, BF16 dispatch 479.02 and "
+       "combine 447.89 GB/s; not fitted on any case)",
+       {}},
+      // Same page, H100 table (IB bandwidth), 64 ranks, 8 SMs (its best Torch
+      // API row): BF16 dispatch 41.46, combine 47.68 GB/s, 44.4 GB/s the pair,
+      // of a 400 Gb/s (50 GB/s) ConnectX-7 NIC.
+      {"kHybridEpScaleoutShare",
+       kHybridEpScaleoutShare,
+       "HybridEP's achieved share of the scale-out line rate: 44.4 of 50 GB/s (DeepEP's "
+       "Hybrid-EP_Implementation.md, H100 EP 64, 8 SMs, BF16 dispatch 41.46 and combine 47.68 "
+       "GB/s; not fitted on any case)",
+       {}},
+      // NVIDIA's DeepSeek-V3 GB200 note, sec. 2.2.1: with DeepEP at EP 32 on
+      // GB200 NVL72 (community MNNVL support) "the dispatch can only reach
+      // about 400 GB/s and the combine can only reach about 190 GB/s
+      // algorithm bandwidth with 24 SMs", against 900 GB/s one way: 258 GB/s
+      // the pair. DeepEP inside an 8-GPU node (153 and 158 of ~160 GB/s on
+      // H800) and over RDMA (51 and 50 of ~50 GB/s at EP 64, its README)
+      // reaches the line rate, so it has no constant there.
+      {"kDeepEpMnnvlShare",
+       kDeepEpMnnvlShare,
+       "DeepEP's achieved share of the scale-up line rate on a multi-node NVLink domain (more "
+       "than 8 GPUs): 258 of 900 GB/s (NVIDIA's DeepSeek-V3 GB200 note, sec. 2.2.1: EP 32 "
+       "dispatch ~400, combine ~190 GB/s; not fitted on any case)",
+       {}},
   };
   return table;
 }

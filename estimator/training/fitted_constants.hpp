@@ -27,6 +27,15 @@ inline constexpr double kCollectiveLatencyS = 8e-6;  // per-collective latency, 
 // Exposed host time per MoE layer per microbatch (forward and backward) of
 // dropless routing: the device-to-host sync of the tokens per expert.
 inline constexpr double kMoeHostSyncS = 1.5e-3;
+// Achieved algorithm bandwidth of an expert dispatcher over the line rate
+// one direction (moe::dispatcher_bandwidth_share), dispatch and combine
+// together: HybridEP on one NVLink domain with up to 8 EP ranks in it and
+// with more, HybridEP over InfiniBand, DeepEP on a multi-node NVLink
+// domain (larger than 8 GPUs).
+inline constexpr double kHybridEpScaleupShareSmall = 0.62;
+inline constexpr double kHybridEpScaleupShareLarge = 0.51;
+inline constexpr double kHybridEpScaleoutShare = 0.89;
+inline constexpr double kDeepEpMnnvlShare = 0.29;
 }  // namespace calibrated
 
 struct FittedConstant {

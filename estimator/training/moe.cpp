@@ -18,7 +18,11 @@ namespace {
 // 0.75, 0.88). The cause is the 128-row tile: below a tile or two the tensor
 // cores idle on padding and the weights are read for few rows. ASSUMPTION:
 // the same shape of loss holds at BF16 and on other chips.
+using calibrated::kDeepEpMnnvlShare;
 using calibrated::kGroupedGemmHalfTokens;
+using calibrated::kHybridEpScaleoutShare;
+using calibrated::kHybridEpScaleupShareLarge;
+using calibrated::kHybridEpScaleupShareSmall;
 
 double mlp_matrices(const Workload& w) { return w.gated_mlp ? 3.0 : 2.0; }
 
@@ -221,7 +225,7 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
   a.scaleup_bytes = bytes * peers_inside / l.ep;
   a.scaleout_bytes = bytes * peers_outside / l.ep;
   const double domains = std::ceil(static_cast<double>(l.ep) / static_cast<double>(per_domain));
-  if (w.a2a_per_domain && domains > 1 && w.experts > 1) {
+  if (w.dispatcher != Dispatcher::alltoall && domains > 1 && w.experts > 1) {
     // Once per remote domain that holds any of the token's experts: with
     // routing spread evenly, a domain holds experts / domains of them and
     // misses all experts_per_token with probability C(E - E/D, k) / C(E, k).
@@ -235,13 +239,35 @@ AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double
     a.scaleup_bytes += a.scaleout_bytes * (domain_chips - 1.0) / domain_chips;
     a.scaleout_bytes = crossing * (domains - 1.0) * (1.0 - p_none);
   }
-  const double up_bytes_per_s =
-      m.scaleup_bytes_per_s * m.scaleup_efficiency * mesh_share(m, peers_inside + 1);
-  const double out_bytes_per_s = m.scaleout_bytes_per_s * m.scaleout_efficiency;
+  const BandwidthShare share =
+      dispatcher_bandwidth_share(w.dispatcher, m.scaleup_domain, peers_inside + 1);
+  const double up_bytes_per_s = m.scaleup_bytes_per_s * m.scaleup_efficiency *
+                                mesh_share(m, peers_inside + 1) * share.scaleup;
+  const double out_bytes_per_s = m.scaleout_bytes_per_s * m.scaleout_efficiency * share.scaleout;
   const double inside_s = a.scaleup_bytes > 0 ? a.scaleup_bytes / up_bytes_per_s : 0.0;
   const double outside_s = a.scaleout_bytes > 0 ? a.scaleout_bytes / out_bytes_per_s : 0.0;
   a.duration_s = std::max(inside_s, outside_s) + latency_s;
   return a;
+}
+
+BandwidthShare dispatcher_bandwidth_share(Dispatcher d, long scaleup_domain, double ep_in_domain) {
+  // The largest domain DeepEP's intranode kernels were built for (one
+  // 8-GPU node), and the EP ranks of HybridEP's smallest published row.
+  constexpr double kEightGpus = 8.0;
+  BandwidthShare s;
+  switch (d) {
+    case Dispatcher::alltoall:
+      break;
+    case Dispatcher::deepep:
+      if (static_cast<double>(scaleup_domain) > kEightGpus) s.scaleup = kDeepEpMnnvlShare;
+      break;
+    case Dispatcher::hybridep:
+      s.scaleup =
+          ep_in_domain > kEightGpus ? kHybridEpScaleupShareLarge : kHybridEpScaleupShareSmall;
+      s.scaleout = kHybridEpScaleoutShare;
+      break;
+  }
+  return s;
 }
 
 double all_to_alls_per_layer(const Layout& l) { return l.recompute == Recompute::full ? 6.0 : 4.0; }

@@ -112,8 +112,9 @@ double grouped_gemm_half_tokens();
 // sends to EP peers inside its scale-up domain and outside it (the peers sit
 // etp ranks apart, so a domain of D chips holds D / etp of them), and the
 // time (both fabrics at once, each at its bandwidth x efficiency, the slower
-// sets it, plus one collective latency of latency_s). Zero when ep = 1.
-// With Workload::a2a_per_domain a token crosses the scale-out network once
+// sets it, plus one collective latency of latency_s), each rate times the
+// dispatcher's achieved share (dispatcher_bandwidth_share). Zero when ep = 1.
+// With a DeepEP or HybridEP dispatcher a token crosses the scale-out network once
 // per remote domain holding one of its experts, (D - 1) (1 - C(E - E/D, k) /
 // C(E, k)) times on average for an EP group over D domains, E experts, k a
 // token, and the copies that crossed are forwarded over the scale-up fabric.
@@ -124,6 +125,20 @@ struct AllToAll {
 };
 AllToAll all_to_all(const Workload& w, const Machine& m, const Layout& l, double bytes_per_value,
                     double latency_s);
+// Share of the line rate (one direction) an expert dispatch and combine
+// reach together, per fabric, measured by the dispatcher's authors on
+// DeepSeek-V3's shape (fitted_constants.cpp has the figures): NCCL's
+// all-to-all has no published figure and keeps the line rate (the tier's
+// efficiency still applies); DeepEP reaches the line rate inside an 8-GPU
+// node and over RDMA but kDeepEpMnnvlShare on a larger (multi-node NVLink)
+// domain; HybridEP kHybridEpScaleupShareSmall with up to 8 EP ranks in the
+// domain, kHybridEpScaleupShareLarge with more, kHybridEpScaleoutShare over
+// the scale-out network. `ep_in_domain` is the EP ranks of one domain.
+struct BandwidthShare {
+  double scaleup = 1.0;
+  double scaleout = 1.0;
+};
+BandwidthShare dispatcher_bandwidth_share(Dispatcher d, long scaleup_domain, double ep_in_domain);
 // All-to-alls per MoE layer per microbatch: dispatch and combine in forward
 // and in backward (4), and again in the recomputed forward with full
 // recompute (6).

@@ -96,7 +96,7 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(w.expert_imbalance);
   k.add(w.a2a_overlap);
   k.add(w.dropless);
-  k.add(w.a2a_per_domain);
+  k.add(static_cast<int>(w.dispatcher));
   // Machine.
   add_machine(k, m);
   k.add(m.chips);

@@ -42,6 +42,11 @@
 
 namespace clustercap::training {
 
+// The library that sends a MoE layer's tokens to their experts and back
+// (Megatron-Core's --moe-token-dispatcher-type alltoall, or flex with
+// --moe-flex-dispatcher-backend deepep / hybridep).
+enum class Dispatcher { alltoall = 0, deepep = 1, hybridep = 2 };
+
 struct Workload {
   std::string name;
   double params = 0;         // total parameters
@@ -91,13 +96,14 @@ struct Workload {
   // MoE recipes): each MoE layer syncs its tokens per expert to the host
   // (kMoeHostSyncS). false: a capacity factor fixes the shapes.
   bool dropless = true;
-  // The dispatcher sends a token across the scale-out network once per
-  // remote scale-up domain holding one of its experts and forwards it to
-  // them over the scale-up fabric (DeepEP's and HybridEP's internode
-  // kernels, after DeepSeek-V3's dispatch: arXiv 2412.19437, sec. 3.2.2);
-  // false: once per expert copy (Megatron-Core's NCCL all-to-all
-  // dispatcher, which permutes a row per routed expert before sending).
-  bool a2a_per_domain = false;
+  // The expert dispatcher. alltoall: Megatron-Core's NCCL all-to-all, once
+  // per expert copy (it permutes a row per routed expert before sending).
+  // deepep, hybridep: a token crosses the scale-out network once per remote
+  // scale-up domain holding one of its experts and is forwarded to them over
+  // the scale-up fabric (DeepEP's and HybridEP's internode kernels, after
+  // DeepSeek-V3's dispatch: arXiv 2412.19437, sec. 3.2.2), and each reaches
+  // its own published share of the line rate (moe::dispatcher_bandwidth_share).
+  Dispatcher dispatcher = Dispatcher::alltoall;
   // Share of the expert all-to-all hidden behind computation, 0-1. 0: Megatron
   // Core overlaps it only with --overlap-moe-expert-parallel-comm, added in
   // v0.14 and off by default (megatron/core/transformer/moe/README.md).

@@ -117,13 +117,16 @@ TEST_CASE("an EP group of 8 at TP 2 runs its all-to-all inside one 8-chip node",
   l.dp = 8;
   Machine m = c.machine;
   m.scaleup_domain = 8;
-  const moe::AllToAll a = moe::all_to_all(c.workload, m, l, 2.0, 0.0);
+  // NCCL's dispatcher (one copy per routed expert; the case pins DeepEP).
+  Workload w = c.workload;
+  w.dispatcher = Dispatcher::alltoall;
+  const moe::AllToAll a = moe::all_to_all(w, m, l, 2.0, 0.0);
   CHECK(a.scaleout_bytes == Approx(0).margin(1e-9));
   // 4,096 / 2 tokens x 8 experts x 7,168 values x 2 bytes, 7 of 8 shares to peers.
   CHECK(a.scaleup_bytes == Approx(2048.0 * 8 * 7168 * 2 * 7 / 8));
   // EP 64 spans 8 nodes: 7 of the 64 shares stay inside this one's, 56 leave.
   l.ep = 64;
-  const moe::AllToAll wide = moe::all_to_all(c.workload, m, l, 2.0, 0.0);
+  const moe::AllToAll wide = moe::all_to_all(w, m, l, 2.0, 0.0);
   CHECK(wide.scaleout_bytes == Approx(2048.0 * 8 * 7168 * 2 * 56 / 64));
 }
 

@@ -52,6 +52,23 @@ Workload small_moe() {
       .workload;
 }
 
+// A machine of scale-up domains of `domain` chips and the two tiers' rates.
+Machine two_tier(int domain, double scaleup_bytes_per_s, double scaleout_bytes_per_s) {
+  Machine m;
+  m.scaleup_domain = domain;
+  m.scaleup_bytes_per_s = scaleup_bytes_per_s;
+  m.scaleout_bytes_per_s = scaleout_bytes_per_s;
+  return m;
+}
+
+// Expert parallelism over `ep` data-parallel ranks, nothing else split.
+Layout ep_over_dp(int ep) {
+  Layout l;
+  l.dp = ep;
+  l.ep = ep;
+  return l;
+}
+
 }  // namespace
 
 TEST_CASE("DeepSeek-V3's shape as published has 671B parameters, 37B active", "[training][moe]") {
@@ -489,7 +506,54 @@ TEST_CASE("the DeepSeek-V3 MoE cases load with their published layouts",
     CHECK(c.workload.params == Approx(671e9).epsilon(0.001));
     CHECK(c.workload.active_params == Approx(37e9).epsilon(0.02));
     CHECK(c.workload.expert_imbalance == Approx(1));
+    CHECK(c.fixed.microbatch == 1);
   }
+  // Megatron-Bridge's recipes of the releases each row cites: NeMo 25.09
+  // enables DeepEP on H100 (Megatron-Bridge/scripts/performance/run_script.py
+  // at f37f883), 25.11 sets hybridep on GB200 (workload_base_configs.py at
+  // v0.2.0).
+  CHECK(cases[0].workload.dispatcher == Dispatcher::deepep);
+  CHECK(cases[1].workload.dispatcher == Dispatcher::hybridep);
+}
+
+TEST_CASE("an expert all-to-all runs at its dispatcher's published share of the line rate",
+          "[training][moe]") {
+  // HybridEP on GB200 (DeepEP's Hybrid-EP_Implementation.md, 32 SMs, BF16):
+  // a dispatch and a combine of the same bytes run at 2 / (1/d + 1/c).
+  const auto pair = [](double d, double c) { return 2.0 / (1.0 / d + 1.0 / c); };
+  const double hybrid_small = pair(545.71, 568.94) / 900.0;  // EP 8
+  const double hybrid_large = pair(479.02, 447.89) / 900.0;  // EP 36
+  const double hybrid_ib = pair(41.46, 47.68) / 50.0;        // H100, 64 ranks
+  const double deepep_mnnvl = pair(400.0, 190.0) / 900.0;    // NVIDIA's GB200 note
+  using moe::dispatcher_bandwidth_share;
+  CHECK(dispatcher_bandwidth_share(Dispatcher::hybridep, 72, 64).scaleup ==
+        Approx(hybrid_large).epsilon(0.01));
+  CHECK(dispatcher_bandwidth_share(Dispatcher::hybridep, 8, 8).scaleup ==
+        Approx(hybrid_small).epsilon(0.01));
+  CHECK(dispatcher_bandwidth_share(Dispatcher::hybridep, 8, 8).scaleout ==
+        Approx(hybrid_ib).epsilon(0.01));
+  CHECK(dispatcher_bandwidth_share(Dispatcher::deepep, 72, 32).scaleup ==
+        Approx(deepep_mnnvl).epsilon(0.02));
+  // DeepEP inside an 8-GPU node and over RDMA, and NCCL, keep the line rate.
+  CHECK(dispatcher_bandwidth_share(Dispatcher::deepep, 8, 8).scaleup == Approx(1));
+  CHECK(dispatcher_bandwidth_share(Dispatcher::deepep, 72, 32).scaleout == Approx(1));
+  CHECK(dispatcher_bandwidth_share(Dispatcher::alltoall, 72, 64).scaleup == Approx(1));
+
+  // EP 64 inside one 72-chip domain: the time is the scale-up bytes over
+  // the line rate times the share.
+  Workload w = small_moe();
+  const Machine m = two_tier(72, 900e9, 50e9);
+  const Layout l = ep_over_dp(64);
+  w.experts = 64;
+  const moe::AllToAll nccl = moe::all_to_all(w, m, l, 2.0, 0.0);
+  // 1,024 tokens x 2 experts x 1,024 values x 2 bytes, 63 of 64 peers away.
+  CHECK(nccl.duration_s == Approx(4194304.0 * 63 / 64 / 900e9));
+  w.dispatcher = Dispatcher::hybridep;
+  CHECK(moe::all_to_all(w, m, l, 2.0, 0.0).duration_s ==
+        Approx(nccl.duration_s / hybrid_large).epsilon(0.01));
+  w.dispatcher = Dispatcher::deepep;
+  CHECK(moe::all_to_all(w, m, l, 2.0, 0.0).duration_s ==
+        Approx(nccl.duration_s / deepep_mnnvl).epsilon(0.02));
 }
 
 TEST_CASE("dropless routing waits for the host once per MoE layer per microbatch",
@@ -526,17 +590,12 @@ TEST_CASE("a per-domain dispatcher sends a token across domains once per remote 
   // 15/28, so 3 x 13/28 = 39/28 remote domains a token on average, each sent
   // the token's 1,024 values x 2 bytes once: 1,024 tokens x 2,048 x 39 / 28.
   Workload w = small_moe();
-  Machine m;
-  m.scaleup_domain = 2;
-  m.scaleup_bytes_per_s = 100e9;
-  m.scaleout_bytes_per_s = 10e9;
-  Layout l;
-  l.dp = 8;
-  l.ep = 8;
+  Machine m = two_tier(2, 100e9, 10e9);
+  const Layout l = ep_over_dp(8);
   const moe::AllToAll copies = moe::all_to_all(w, m, l, 2.0, 0.0);
   // Per expert copy: 1,024 x 2 x 2,048 bytes, 6 of 8 EP ranks off the domain.
   CHECK(copies.scaleout_bytes == Approx(4194304.0 * 6 / 8));
-  w.a2a_per_domain = true;
+  w.dispatcher = Dispatcher::deepep;
   const moe::AllToAll per_domain = moe::all_to_all(w, m, l, 2.0, 0.0);
   CHECK(per_domain.scaleout_bytes == Approx(1024.0 * 2048 * 39 / 28));
   // The copies that crossed are forwarded to their experts inside each
@@ -552,7 +611,7 @@ TEST_CASE("a case's dispatcher must be alltoall, deepep or hybridep", "[training
   const auto cases =
       load_validation_cases("cases.toml", moe_case("dispatcher = \"deepep\"\ndropless = false\n"),
                             test::builtin_catalog());
-  CHECK(cases[0].workload.a2a_per_domain);
+  CHECK(cases[0].workload.dispatcher == Dispatcher::deepep);
   CHECK_FALSE(cases[0].workload.dropless);
   const auto lines = test::error_lines([] {
     load_validation_cases("cases.toml", moe_case("dispatcher = \"nccl\"\n"),
