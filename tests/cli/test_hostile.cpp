@@ -163,11 +163,32 @@ bool catches(pid_t pid, int sig) {
 }
 
 // Waits (at most 5 s) until the child has its signal handlers in place.
+// Whether the child has replaced itself with the binary: between fork and
+// exec it is a copy of this test process, whose Catch2 handlers for SIGINT
+// and SIGTERM show in SigCgt too, so catches() alone can pass before the
+// binary has installed its own (a loaded machine then delivers the signal
+// to a process with none: exit 130, nothing written).
+bool runs_binary(const Child& child) {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/" + std::to_string(child.pid) + "/exe", ec);
+  return !ec && fs::equivalent(exe, binary(), ec) && !ec;
+}
+
 void wait_for_handlers(const Child& child) {
   std::optional<int> code;
-  wait_until(
-      child, [&] { return catches(child.pid, SIGINT) && catches(child.pid, SIGTERM); }, code,
-      std::chrono::seconds(30));  // an ASan build on a loaded 2-core machine starts slowly
+  const bool ready = wait_until(
+      child,
+      [&] {
+        return runs_binary(child) && catches(child.pid, SIGINT) && catches(child.pid, SIGTERM);
+      },
+      code,
+      std::chrono::seconds(120));  // an ASan build on a loaded 2-core machine starts slowly
+  if (!ready && !code) {           // never leave the child running after a failure
+    ::kill(child.pid, SIGKILL);
+    int status = 0;
+    ::waitpid(child.pid, &status, 0);
+  }
+  REQUIRE(ready);
 }
 
 int finish(const Child& child) {
