@@ -170,14 +170,19 @@ TEST_CASE("the sweep's MFU table keeps sustained FLOP/s monotone in chips",
 }
 
 TEST_CASE("an estimate that idles chips says how many train and why", "[estimator][report][idle]") {
-  training::MfuPrediction p;
-  p.predicted = true;
-  p.chips = 524160;
-  p.chips_used = 440766;
-  p.layout_mfu = 0.54;
-  p.mfu = 0.54 * 440766 / 524160;
-  p.all_chips_predicted = true;
-  p.all_chips_mfu = 0.29;
+  // n of N chips train at `layout_mfu`; all N would run at `all_mfu`.
+  const auto idling = [](double n, double all, double layout_mfu, double all_mfu) {
+    training::MfuPrediction q;
+    q.predicted = true;
+    q.chips = all;
+    q.chips_used = n;
+    q.layout_mfu = layout_mfu;
+    q.mfu = layout_mfu * n / all;
+    q.all_chips_predicted = true;
+    q.all_chips_mfu = all_mfu;
+    return q;
+  };
+  training::MfuPrediction p = idling(440766, 524160, 0.54, 0.29);
   CHECK(report::describe_idling(p) ==
         "trains on 440,766 of 524,160 chips at MFU 0.540, 0.454 per chip deployed: on all 524,160 "
         "the best layout runs at MFU 0.290");
@@ -188,12 +193,7 @@ TEST_CASE("an estimate that idles chips says how many train and why", "[estimato
       "model runs on all 524,160");
   // A small gain (default.toml's firm: 149,263 of 164,352 chips at 0.58 =
   // 0.527 per chip deployed, against 0.520 on all) must not read as 0.52 vs 0.52.
-  p.chips = 164352;
-  p.chips_used = 149263;
-  p.layout_mfu = 0.58;
-  p.mfu = 0.58 * 149263 / 164352;
-  p.all_chips_predicted = true;
-  p.all_chips_mfu = 0.52;
+  p = idling(149263, 164352, 0.58, 0.52);
   CHECK(report::describe_idling(p) ==
         "trains on 149,263 of 164,352 chips at MFU 0.580, 0.527 per chip deployed: on all 164,352 "
         "the best layout runs at MFU 0.520");
