@@ -77,6 +77,7 @@ ValidationPrediction published(const ValidationCase& c, int threads, std::uint64
     best.predicted = predicted(c, fastest);
     best.mfu = fastest.mfu_bf16;
     best.mfu_precision = fastest.mfu;
+    best.step = fastest;
   } else if (s.evaluated > 0) {
     best.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};
   } else {
@@ -103,6 +104,7 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
     p.predicted = predicted(c, s.best.front().second);
     p.mfu = s.best.front().second.mfu_bf16;
     p.mfu_precision = s.best.front().second.mfu;
+    p.step = s.best.front().second;
   } else if (s.evaluated > 0) {
     p.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};
   } else {
@@ -369,6 +371,16 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
     read_microbatch(r, c);
     // Whether the recipe uses dropout (its masks are saved activations).
     if (auto dropout = r.boolean("dropout")) c.workload.dropout = *dropout;
+    // How the recipe fills the pipeline stages (Workload::pipeline_split).
+    if (auto split = r.string("pipeline_split")) {
+      if (*split == "layers") {
+        c.workload.pipeline_split = PipelineSplit::layers;
+      } else if (*split == "embedding_loss") {
+        c.workload.pipeline_split = PipelineSplit::embedding_loss;
+      } else {
+        r.error_at("pipeline_split", "must be layers or embedding_loss");
+      }
+    }
     if (c.workload.seq_len > 0 && std::fmod(c.workload.seq_len, c.cp) != 0) {
       r.error_at("cp",
                  "must divide the workload's seq_len (" + format_number(c.workload.seq_len) + ")");

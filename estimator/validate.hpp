@@ -56,6 +56,7 @@ struct ValidationPrediction {
   double predicted = 0;      // when fit: in the case's basis
   double mfu = 0;            // when fit: against the dense BF16 peak (the convention)
   double mfu_precision = 0;  // when fit: against the dense peak at the run's precision
+  StepBreakdown step;        // when fit: the fastest layout's step, term by term
 };
 
 // Which side of the calibration a case is on: in-sample when some step-model

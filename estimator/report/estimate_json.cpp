@@ -236,12 +236,7 @@ json training_json(const TrainingResult& t, const MetricValues& metrics) {
       j["mfu"] = t.predicted_mfu;
       j["tokens_per_s"] = t.tokens_per_s;
       j["days"] = t.days_to_train;
-      j["step_breakdown_s"] = {{"compute", t.step.compute_s}, {"bubble", t.step.bubble_s},
-                               {"tp_comm", t.step.tp_comm_s}, {"pp_comm", t.step.pp_comm_s},
-                               {"dp_comm", t.step.dp_comm_s}, {"ep_comm", t.step.ep_comm_s},
-                               {"cp_comm", t.step.cp_comm_s}, {"offload", t.step.offload_s}};
-      // Only MoE workloads have it (a dense estimate's output is unchanged).
-      if (t.step.moe_host_s > 0) j["step_breakdown_s"]["moe_host"] = t.step.moe_host_s;
+      j["step_breakdown_s"] = step_breakdown_json(t.step);
       j["dp_overlap_fraction"] = t.step.dp_overlap_fraction;
       j["memory_per_chip_gb"] = t.step.memory_bytes / 1e9;
     } else {

@@ -250,6 +250,7 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
          {"mfu_published_layout", optional_number(p.fit, p.mfu)},
          {"mfu_published_layout_precision_peak", optional_number(p.fit, p.mfu_precision)},
          {"layout_published", p.fit ? layout_json(p.layout) : json(nullptr)},
+         {"step_breakdown_published_s", p.fit ? step_breakdown_json(p.step) : json(nullptr)},
          {"searched_fit", s.fit},
          {"searched_no_fit_reason", s.fit ? json(nullptr) : json(layout_problem_text(s.no_fit))},
          {"predicted_searched_layout", optional_number(s.fit, s.predicted)},

@@ -172,7 +172,11 @@ void search_choices(const Workload& w, const Machine& m, Layout l, const SearchO
 //    grows, and L is largest under the most recompute allowed; overlap on is
 //    never above off (the same formula at L = 0). So TP overlap on (when it
 //    may be searched) at the most recompute allowed bounds it;
-//  - pp_comm_s depends on none of the choices.
+//  - pp_comm_s depends on none of the choices;
+//  - with PP the stage time is the larger of the fullest rank's (the terms
+//    above) and the last rank's: its layers' share of the same terms (all
+//    linear in the layer count, so bounded by the same bound scaled) plus
+//    the logits, which no choice changes; output_stage_s is the excess.
 // Validity depends on none of them either.
 struct GroupBound {
   bool valid = false;
@@ -203,7 +207,11 @@ GroupBound group_bound(const Workload& w, const Machine& m, Layout l, const Sear
   const StepBreakdown most = evaluate_layout(w, m, l);
   const double microbatches =
       w.global_batch_tokens / w.seq_len / (static_cast<double>(l.dp) * l.microbatch);
-  const double stage_s = compute_s + most.tp_comm_s;
+  double stage_s = compute_s + most.tp_comm_s;
+  if (l.pp > 1) {
+    const StageLayers st = stage_layers(w, l.pp);
+    stage_s = std::max(stage_s, stage_s * st.last / std::max(1, st.fullest) + most.logits_s);
+  }
   const double bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * (stage_s / microbatches) : 0.0;
   g.valid = true;
   g.step_s = stage_s + most.pp_comm_s + bubble_s;

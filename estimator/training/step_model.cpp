@@ -346,10 +346,12 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
     return {P::batch_not_divided, d(l.dp) * l.microbatch, sequences};
   }
   // Stages may hold unequal layer counts (Llama 3 405B: 126 layers on 16
-  // stages); the step runs at the pace of the fullest stage.
-  const int stage_layers = (w.layers + l.pp - 1) / l.pp;
-  if (stage_layers % l.interleave != 0)
-    return {P::interleave_not_dividing_stage, d(l.interleave), d(stage_layers)};
+  // stages); each rank's virtual stages split its share of the split's
+  // places (layers, and the embedding and loss when they take one).
+  const int places = w.layers + (w.pipeline_split == PipelineSplit::embedding_loss ? 2 : 0);
+  const int rank_places = (places + l.pp - 1) / l.pp;
+  if (rank_places % l.interleave != 0)
+    return {P::interleave_not_dividing_stage, d(l.interleave), d(rank_places)};
   if (l.interleave > 1 && l.pp == 1)
     return {P::interleave_without_pipeline, d(l.interleave), d(l.pp)};
   if (l.interleave > 1 && static_cast<long>(microbatches) % l.pp != 0) {
@@ -367,12 +369,26 @@ LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) {
   return first_problem(w, m, l);
 }
 
+StageLayers stage_layers(const Workload& w, int pp) {
+  if (pp <= 1) return {w.layers, w.layers};
+  // The fuller ranks come first; the last rank takes the floor share. With
+  // embedding_loss the first and last ranks give one place each to the
+  // embedding and the loss, so the fullest layer count is a middle rank's
+  // (the first rank's with two stages).
+  const bool places_both = w.pipeline_split == PipelineSplit::embedding_loss;
+  const int places = w.layers + (places_both ? 2 : 0);
+  const int fullest = (places + pp - 1) / pp;
+  const int last = places / pp;
+  if (!places_both) return {fullest, last};
+  return {pp == 2 ? fullest - 1 : fullest, std::max(0, last - 1)};
+}
+
 StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
   StepBreakdown r;
   r.problem = first_problem(w, m, l);
   if (r.problem.problem != LayoutProblem::none) return r;
   const double sequences = w.global_batch_tokens / w.seq_len;
-  const int stage_layers = (w.layers + l.pp - 1) / l.pp;
+  const StageLayers stages = stage_layers(w, l.pp);
   const double microbatches = sequences / (static_cast<double>(l.dp) * l.microbatch);
   r.valid = true;
   r.memory_bytes = memory_per_chip(w, l, m.precision);
@@ -381,7 +397,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
 
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
   const double t = l.tp, cp = l.cp;
-  const double layers_here = stage_layers;
+  // The terms below are the fullest rank's; the last rank's output layer is
+  // added after them (output_stage_s), or here without PP.
+  const double layers_here = std::max(1, stages.fullest);
   const double bf16_peak =
       m.precision == Precision::bf16 || !(m.bf16_peak_flops > 0) ? m.peak_flops : m.bf16_peak_flops;
   // FLOPs of one microbatch on one stage (forward + backward + recompute).
@@ -392,7 +410,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double attention = attention_forward_flop(w, b) * layers_here / (t * cp);
   double passes = 3.0;
   if (l.recompute == Recompute::full) passes = 4.0;
-  const double logits = 2 * b * s * h * w.vocab * 3 / (t * l.pp * cp);
+  // The output layer's logits GEMM (vocabulary split over TP), forward and
+  // backward; a full recompute does not rerun it.
+  const double logits = 2 * b * s * h * w.vocab * 3 / (t * cp);
   const double width = h / t;
   const double shape_efficiency = width / (width + kHalfWidth);
   const double linear_flops_per_s =
@@ -413,7 +433,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
       (linear * passes - routed + recomputed_linear) / linear_flops_per_s + routed_s;
   const double attention_gemm_flop =
       attention_core_gemm_flop(m, attention, l.recompute, bf16_flops_per_s, bf16_peak);
-  const double matmul_s = linear_s + (attention_gemm_flop + logits) / bf16_flops_per_s;
+  const double logits_s = logits / bf16_flops_per_s;
+  const double matmul_s =
+      linear_s + attention_gemm_flop / bf16_flops_per_s + (l.pp == 1 ? logits_s : 0.0);
   // Norms, dropout, residuals and softmax (all BF16): with sequence
   // parallelism each TP rank handles 1/t of the tokens, without it the
   // 10 bytes of norm-side work are repeated on every rank (Korthikanti et
@@ -428,8 +450,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double per_microbatch = matmul_s + elementwise_s;
   // Forward and backward shares of one layer of one microbatch: the windows
   // that DP transfers hide behind.
-  const double forward_layer_s = per_microbatch / passes / layers_here;
-  const double backward_layer_s = per_microbatch / layers_here - forward_layer_s;
+  const double layer_s = per_microbatch - (l.pp == 1 ? logits_s : 0.0);
+  const double forward_layer_s = layer_s / passes / layers_here;
+  const double backward_layer_s = layer_s / layers_here - forward_layer_s;
   const double tokens_here = b * s / cp;  // per chip per microbatch
 
   // Tensor parallelism: an all-reduce (as reduce-scatter + all-gather with
@@ -523,8 +546,18 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     offload_per_microbatch = std::max(0.0, copy_s - forward_layer_s * layers_here) +
                              std::max(0.0, copy_s - backward_layer_s * layers_here);
   }
-  const double stage_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
-                                  cp_per_microbatch + offload_per_microbatch + host_per_microbatch;
+  const double fullest_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
+                                    cp_per_microbatch + offload_per_microbatch +
+                                    host_per_microbatch;
+  // The last rank: its layers' share of the same terms (all linear in the
+  // layer count) plus the logits; when that outweighs the fullest rank, the
+  // excess paces every microbatch.
+  double output_per_microbatch = 0;
+  if (l.pp > 1) {
+    const double last_microbatch = fullest_microbatch * stages.last / layers_here + logits_s;
+    output_per_microbatch = std::max(0.0, last_microbatch - fullest_microbatch);
+  }
+  const double stage_microbatch = fullest_microbatch + output_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
@@ -532,6 +565,8 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   r.pp_comm_s = pp_per_microbatch * microbatches;
   r.offload_s = offload_per_microbatch * microbatches;
   r.moe_host_s = host_per_microbatch * microbatches;
+  r.output_stage_s = output_per_microbatch * microbatches;
+  r.logits_s = logits_s * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
   // Data parallelism over the dp x cp replicas (CP ranks hold the same
@@ -597,7 +632,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     r.offload_s += 4.0 * shard / host_bytes_per_s;
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
-             r.dp_comm_s + r.offload_s + r.moe_host_s;
+             r.dp_comm_s + r.offload_s + r.moe_host_s + r.output_stage_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
   r.mfu_bf16 = r.model_flop / (r.step_s * m.chips * bf16_peak);

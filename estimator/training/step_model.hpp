@@ -47,6 +47,16 @@ namespace clustercap::training {
 // --moe-flex-dispatcher-backend deepep / hybridep).
 enum class Dispatcher { alltoall = 0, deepep = 1, hybridep = 2 };
 
+// How the transformer layers are split over the pipeline stages. layers:
+// evenly (the fuller stages first when they do not divide), the input
+// embedding on the first stage and the output layer and loss on the last
+// (Megatron-LM's and DeepSpeed's default). embedding_loss: the embedding and
+// the loss each take one layer's place in the split (Megatron-LM's
+// --account-for-embedding-in-pipeline-split and
+// --account-for-loss-in-pipeline-split; Llama 3 405B's one layer fewer on
+// the first and last stages, arXiv 2407.21783 sec. 3.3.2).
+enum class PipelineSplit { layers = 0, embedding_loss = 1 };
+
 struct Workload {
   std::string name;
   double params = 0;         // total parameters
@@ -108,6 +118,7 @@ struct Workload {
   // Core overlaps it only with --overlap-moe-expert-parallel-comm, added in
   // v0.14 and off by default (megatron/core/transformer/moe/README.md).
   double a2a_overlap = 0;
+  PipelineSplit pipeline_split = PipelineSplit::layers;
 };
 
 // The hardware one layout runs on.
@@ -214,6 +225,15 @@ struct LayoutCheck {
   double value = 0, limit = 0;
 };
 
+// Transformer layers on the pipeline rank holding the most of them (all its
+// virtual stages) and on the last rank, which also holds the output layer
+// and loss; both are all the layers without PP.
+struct StageLayers {
+  int fullest = 0;
+  int last = 0;
+};
+StageLayers stage_layers(const Workload& w, int pp);
+
 // The first reason the layout cannot run on the machine, memory aside
 // (evaluate_layout adds that one); problem none when it can.
 LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l);
@@ -234,6 +254,14 @@ struct StepBreakdown {
   // Host time the GPUs wait for in dropless MoE layers (kMoeHostSyncS per
   // MoE layer per microbatch, more with full recompute); 0 without experts.
   double moe_host_s = 0;
+  // With pipeline parallelism, what the last stage's output layer and loss
+  // (its logits GEMM) add over the fullest stage's layers, all microbatches:
+  // the step runs at the slower one's pace. 0 without PP (one stage holds
+  // everything, in compute_s).
+  double output_stage_s = 0;
+  // The output layer's logits GEMM, all microbatches: in compute_s without
+  // PP; with PP on the last stage only, where output_stage_s weighs it.
+  double logits_s = 0;
   double step_s = 0;
   // Share of the DP traffic (gradient reduction, ZeRO-3 weight gathers) that
   // ran behind compute; 0 when there is no DP traffic or no overlap.

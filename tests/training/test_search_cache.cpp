@@ -119,7 +119,9 @@ TEST_CASE("branch and bound evaluates fewer layouts on the fixed point's shapes"
   o.bound = true;
   const SearchResult bounded = search_layouts(compute_optimal_shape(400e9, 1), h100s(8192), o);
   REQUIRE(!full.best.empty());
-  CHECK(bounded.evaluated * 4 < full.evaluated);
+  // 2,923 of 9,734 (the last stage's logits slowed the pipelined layouts,
+  // so more groups fall under the fastest one's step than the 2,000 before).
+  CHECK(bounded.evaluated * 3 < full.evaluated);
 }
 
 TEST_CASE("the search memo returns what the search returns and counts its hits",

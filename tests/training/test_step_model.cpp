@@ -51,8 +51,78 @@ TEST_CASE("the pipeline bubble is (p - 1) / (v m) of the compute", "[training]")
   w.global_batch_tokens = 32 * 2048.0;  // m = 32 microbatches
   const StepBreakdown r = evaluate_layout(w, m, l);
   REQUIRE(r.valid);
-  // No TP or EP traffic at tp = 1: bubble / compute = (4 - 1) / (2 x 32).
-  CHECK(r.bubble_s / r.compute_s == Approx(3.0 / 64));
+  // No TP or EP traffic at tp = 1: the bubble is (4 - 1) / (2 x 32) of the
+  // stage's time, which is the last stage's (its 24 layers and the logits,
+  // output_stage_s over the fullest stage's 24 layers).
+  CHECK(r.output_stage_s > 0);
+  CHECK(r.bubble_s / (r.compute_s + r.output_stage_s) == Approx(3.0 / 64));
+}
+
+TEST_CASE("with PP the last stage adds its logits GEMM when its layers match the others'",
+          "[training]") {
+  // GPT-3 175B on 4 stages of 24 layers: the last stage's output layer adds
+  // 3 x 2 b s h V FLOPs per microbatch (forward + backward, not recomputed)
+  // at the BF16 GEMM rate of width h: 0.66 x 312e12 x 12,288 / (12,288 +
+  // 380) = 1.9974e14 FLOP/s. 2 x 2,048 x 12,288 x 51,200 x 3 = 7.7309e12
+  // FLOPs: 0.038704 s a microbatch, 1.2385 s over 32.
+  Workload w = gpt3();
+  w.global_batch_tokens = 32 * 2048.0;
+  Machine m = a100s(4);
+  m.hbm_bytes = 1e15;
+  Layout l;
+  l.pp = 4;
+  l.recompute = Recompute::full;
+  const StepBreakdown r = evaluate_layout(w, m, l);
+  REQUIRE(r.valid);
+  const double rate = 0.66 * 312e12 * 12288.0 / (12288.0 + 380.0);
+  const double logits = 2.0 * 2048 * 12288 * 51200 * 3;
+  CHECK(r.output_stage_s == Approx(32 * logits / rate));
+  CHECK(r.output_stage_s == Approx(1.2385).epsilon(1e-3));
+  CHECK(r.logits_s == Approx(r.output_stage_s));
+  // Without PP one stage holds it all: the logits are in compute_s.
+  l.pp = 1;
+  m.chips = 1;
+  const StepBreakdown one = evaluate_layout(w, m, l);
+  REQUIRE(one.valid);
+  CHECK(one.output_stage_s == 0);
+  CHECK(one.compute_s > 4 * r.compute_s);
+}
+
+TEST_CASE("the pipeline split places layers, embedding and loss as Megatron-LM does",
+          "[training]") {
+  Workload w = gpt3();
+  // Default: layers only, fuller ranks first; the last rank takes the floor
+  // share (Llama 3 405B's 126 layers on 16 stages: 8 and 7).
+  w.layers = 126;
+  CHECK(stage_layers(w, 16).fullest == 8);
+  CHECK(stage_layers(w, 16).last == 7);
+  CHECK(stage_layers(w, 1).fullest == 126);
+  CHECK(stage_layers(w, 1).last == 126);
+  // --account-for-embedding/loss-in-pipeline-split: 126 + 2 places on 16
+  // ranks, 8 each; the last gives one to the loss.
+  w.pipeline_split = PipelineSplit::embedding_loss;
+  CHECK(stage_layers(w, 16).fullest == 8);
+  CHECK(stage_layers(w, 16).last == 7);
+  // Qwen3-235B's 94 layers + 2 on 8 ranks: 12 on the middle ranks, 11 and
+  // the loss on the last; on 2 ranks the first also gives one place (47, 47).
+  w.layers = 94;
+  CHECK(stage_layers(w, 8).fullest == 12);
+  CHECK(stage_layers(w, 8).last == 11);
+  CHECK(stage_layers(w, 2).fullest == 47);
+  CHECK(stage_layers(w, 2).last == 47);
+  // Both splits divide the same places over the interleaved chunks: 96 on
+  // 8 x 4 chunks is valid, 94 + 2 = 96 on 32 x 3 too.
+  Machine m = a100s(256);
+  Layout l;
+  l.pp = 32;
+  l.dp = 8;
+  l.interleave = 3;
+  w.global_batch_tokens = 2048 * w.seq_len;
+  CHECK(check_layout(w, m, l).problem == LayoutProblem::none);
+  w.pipeline_split = PipelineSplit::layers;  // ceil(94 / 32) = 3 layers: also 3 chunks
+  CHECK(check_layout(w, m, l).problem == LayoutProblem::none);
+  l.interleave = 2;
+  CHECK(check_layout(w, m, l).problem == LayoutProblem::interleave_not_dividing_stage);
 }
 
 TEST_CASE("mixed-precision Adam keeps 16 bytes per parameter", "[training]") {

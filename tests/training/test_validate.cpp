@@ -381,3 +381,24 @@ TEST_CASE("a microbatch that does not divide a rank's sequences, or given twice,
   CHECK(lines == std::vector<std::string>{
                      "cases.toml:14:7: case.mbs = 2: repeats microbatch: give one of them"});
 }
+
+TEST_CASE("a case's pipeline_split is layers or embedding_loss", "[training][validate]") {
+  std::string text = small_case("split", 32, 1, 2);
+  text.insert(text.find("scaleup_domain"), "pipeline_split = \"embedding_loss\"\n");
+  const auto cases = load_validation_cases("cases.toml", text, test::builtin_catalog());
+  REQUIRE(cases.size() == 1);
+  CHECK(cases[0].workload.pipeline_split == PipelineSplit::embedding_loss);
+  // 24 layers + 2 places on 2 ranks: 13 each, 12 layers beside the
+  // embedding on the first and 12 beside the loss on the last.
+  CHECK(stage_layers(cases[0].workload, 2).fullest == 12);
+  CHECK(stage_layers(cases[0].workload, 2).last == 12);
+  CHECK(load_validation_cases("cases.toml", small_case("split", 32, 1, 2), test::builtin_catalog())
+            .front()
+            .workload.pipeline_split == PipelineSplit::layers);
+  text.replace(text.find("\"embedding_loss\""), 16, "\"even\"");
+  const auto lines = test::error_lines(
+      [&] { load_validation_cases("cases.toml", text, test::builtin_catalog()); });
+  CHECK(lines ==
+        std::vector<std::string>{"cases.toml:5:18: case.pipeline_split = \"even\": must be "
+                                 "layers or embedding_loss"});
+}
