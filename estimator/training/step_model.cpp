@@ -515,13 +515,18 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     cp_per_microbatch = layers_here * std::max(0.0, gathers * ring_s - attention_s);
   }
   // Expert all-to-all on the MoE layers of the stage (moe.hpp), less what
-  // the recipe hides behind computation.
+  // the recipe hides behind computation: a share a2a_overlap of it runs
+  // while another microbatch computes (Megatron-Core's 1F1B all-to-all
+  // overlap, DeepSeek's DualPipe), at most as long as that computation, and
+  // the hidden part costs the compute share its transfers take (the tier's
+  // overlap cost, as for TP overlap).
   double ep_per_microbatch = 0;
   if (l.ep > 1) {
-    const double latency_s = tier(m, l.ep, l.etp).latency_s;  // etp apart (moe::all_to_all)
-    const double one = moe::all_to_all(w, m, l, kBytesPerValue, latency_s).duration_s;
-    ep_per_microbatch =
-        moe_layers_here * moe::all_to_alls_per_layer(l) * one * (1.0 - w.a2a_overlap);
+    const Tier ep_tier = tier(m, l.ep, l.etp);  // etp apart (moe::all_to_all)
+    const double one = moe::all_to_all(w, m, l, kBytesPerValue, ep_tier.latency_s).duration_s;
+    const double all = moe_layers_here * moe::all_to_alls_per_layer(l) * one;
+    const double hidden = std::min(all * w.a2a_overlap, per_microbatch);
+    ep_per_microbatch = all - hidden + ep_tier.overlap_cost * hidden;
   }
   // Dropless routing: every MoE layer of every microbatch waits for the host
   // to read its tokens per expert (kMoeHostSyncS, forward and backward

@@ -621,3 +621,32 @@ TEST_CASE("a case's dispatcher must be alltoall, deepep or hybridep", "[training
                      "cases.toml:10:14: case.dispatcher = \"nccl\": must be alltoall, deepep or "
                      "hybridep"});
 }
+
+TEST_CASE("an overlapped all-to-all hides at most the computation it runs beside",
+          "[training][moe]") {
+  // EP 8 inside one 8-GPU domain. a2a_overlap = f hides f of the all-to-all
+  // behind another microbatch's computation, no more than that computation
+  // lasts, and the hidden part costs kScaleupOverlapCost of itself.
+  Workload w = small_moe();
+  Machine m = test::h100s(8);
+  m.hbm_bytes = 1e15;  // only the timing matters here
+  const Layout l = ep_over_dp(8);
+  const double cost = calibrated::kScaleupOverlapCost;
+  // A fast fabric: half of the all-to-all is hidden, well inside the compute.
+  const StepBreakdown fast = evaluate_layout(w, m, l);
+  REQUIRE(fast.valid);
+  w.a2a_overlap = 0.5;
+  const StepBreakdown fast_half = evaluate_layout(w, m, l);
+  REQUIRE(fast.ep_comm_s * 0.5 < fast.compute_s);
+  CHECK(fast_half.ep_comm_s == Approx(fast.ep_comm_s * (0.5 + 0.5 * cost)));
+  // A slow one (1 GB/s): the all-to-all outlasts the computation, so all of
+  // it overlapped still leaves the excess exposed.
+  w.a2a_overlap = 0;
+  m.scaleup_bytes_per_s = 1e9;
+  const StepBreakdown slow = evaluate_layout(w, m, l);
+  w.a2a_overlap = 1;
+  const StepBreakdown slow_all = evaluate_layout(w, m, l);
+  REQUIRE(slow.ep_comm_s > 2 * slow.compute_s);
+  CHECK(slow_all.ep_comm_s == Approx(slow.ep_comm_s - (1 - cost) * slow.compute_s));
+  CHECK(slow_all.compute_s == Approx(slow.compute_s));
+}
