@@ -180,6 +180,27 @@ void read_microbatch(TableReader& r, ValidationCase& c) {
   }
 }
 
+// `bf16_layers_at_start` / `bf16_layers_at_end`: the first and last layers an
+// FP8/FP4 recipe keeps in BF16 (Megatron-LM's --num-layers-at-start-in-bf16,
+// --num-layers-at-end-in-bf16); none between them, none in a BF16 run.
+void read_bf16_edge_layers(TableReader& r, ValidationCase& c) {
+  const long layers = c.workload.layers;
+  const auto start = r.integer("bf16_layers_at_start", Range::closed(0, 1 << 20));
+  const auto end = r.integer("bf16_layers_at_end", Range::closed(0, 1 << 20));
+  if (!start && !end) return;
+  const long both = start.value_or(0) + end.value_or(0);
+  const char* key = end ? "bf16_layers_at_end" : "bf16_layers_at_start";
+  if (both > 0 && c.machine.precision == Precision::bf16) {
+    r.error_at(key,
+               "needs precision = \"fp8\" or \"fp4\" (a BF16 run has no low-precision layers)");
+  } else if (layers > 0 && both > layers) {
+    r.error_at(key, "bf16_layers_at_start + bf16_layers_at_end must not exceed the layers (" +
+                        std::to_string(layers) + ")");
+  }
+  c.workload.bf16_layers_at_start = static_cast<int>(start.value_or(0));
+  c.workload.bf16_layers_at_end = static_cast<int>(end.value_or(0));
+}
+
 // [case.workload] shape keys the scenario workload table does not have.
 void read_shape(TableReader& w, Workload& workload) {
   workload.head_dim = w.number("head_dim", Range::positive(1e5)).value_or(0.0);
@@ -371,6 +392,8 @@ std::vector<ValidationCase> load_cases(const std::string& name, const std::strin
     read_microbatch(r, c);
     // Whether the recipe uses dropout (its masks are saved activations).
     if (auto dropout = r.boolean("dropout")) c.workload.dropout = *dropout;
+    // The BF16 edge layers of an FP8/FP4 recipe (Workload::bf16_layers_at_*).
+    read_bf16_edge_layers(r, c);
     // How the recipe fills the pipeline stages (Workload::pipeline_split).
     if (auto split = r.string("pipeline_split")) {
       if (*split == "layers") {

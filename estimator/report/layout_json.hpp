@@ -32,7 +32,7 @@ inline nlohmann::ordered_json step_breakdown_json(const training::StepBreakdown&
   nlohmann::ordered_json j = {
       {"compute", s.compute_s}, {"bubble", s.bubble_s},   {"tp_comm", s.tp_comm_s},
       {"pp_comm", s.pp_comm_s}, {"dp_comm", s.dp_comm_s}, {"ep_comm", s.ep_comm_s},
-      {"cp_comm", s.cp_comm_s}, {"offload", s.offload_s}, {"output_stage", s.output_stage_s}};
+      {"cp_comm", s.cp_comm_s}, {"offload", s.offload_s}, {"edge_stage", s.edge_stage_s}};
   if (s.moe_host_s > 0) j["moe_host"] = s.moe_host_s;
   return j;
 }

@@ -176,7 +176,7 @@ void search_choices(const Workload& w, const Machine& m, Layout l, const SearchO
 //  - with PP the stage time is the larger of the fullest rank's (the terms
 //    above) and the last rank's: its layers' share of the same terms (all
 //    linear in the layer count, so bounded by the same bound scaled) plus
-//    the logits, which no choice changes; output_stage_s is the excess.
+//    the logits, which no choice changes; edge_stage_s is the excess.
 // Validity depends on none of them either.
 struct GroupBound {
   bool valid = false;

@@ -13,7 +13,7 @@ namespace {
 // key below; these sizes (x86-64, libstdc++) fail the build until the key
 // has been checked against the new field.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Workload) == 232, "a Workload field changed: add it to key_of");
+static_assert(sizeof(Workload) == 240, "a Workload field changed: add it to key_of");
 static_assert(sizeof(Machine) == 152, "a Machine field changed: add it to key_of");
 static_assert(sizeof(LayoutConstraints) == 84, "a constraint changed: add it to key_of");
 static_assert(sizeof(SearchOptions) == 96, "a search option changed: add it to key_of");
@@ -98,6 +98,8 @@ std::string key_of(const Workload& w, const Machine& m, const SearchOptions& o) 
   k.add(w.dropless);
   k.add(static_cast<int>(w.dispatcher));
   k.add(static_cast<int>(w.pipeline_split));
+  k.add(w.bf16_layers_at_start);
+  k.add(w.bf16_layers_at_end);
   // Machine.
   add_machine(k, m);
   k.add(m.chips);

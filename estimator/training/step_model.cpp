@@ -370,7 +370,7 @@ LayoutCheck check_layout(const Workload& w, const Machine& m, const Layout& l) {
 }
 
 StageLayers stage_layers(const Workload& w, int pp) {
-  if (pp <= 1) return {w.layers, w.layers};
+  if (pp <= 1) return {w.layers, w.layers, w.layers};
   // The fuller ranks come first; the last rank takes the floor share. With
   // embedding_loss the first and last ranks give one place each to the
   // embedding and the loss, so the fullest layer count is a middle rank's
@@ -379,8 +379,8 @@ StageLayers stage_layers(const Workload& w, int pp) {
   const int places = w.layers + (places_both ? 2 : 0);
   const int fullest = (places + pp - 1) / pp;
   const int last = places / pp;
-  if (!places_both) return {fullest, last};
-  return {pp == 2 ? fullest - 1 : fullest, std::max(0, last - 1)};
+  if (!places_both) return {fullest, fullest, last};
+  return {pp == 2 ? fullest - 1 : fullest, fullest - 1, std::max(0, last - 1)};
 }
 
 StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout& l) {
@@ -398,7 +398,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
   const double t = l.tp, cp = l.cp;
   // The terms below are the fullest rank's; the last rank's output layer is
-  // added after them (output_stage_s), or here without PP.
+  // added after them (edge_stage_s), or here without PP.
   const double layers_here = std::max(1, stages.fullest);
   const double bf16_peak =
       m.precision == Precision::bf16 || !(m.bf16_peak_flops > 0) ? m.peak_flops : m.bf16_peak_flops;
@@ -447,7 +447,29 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
         2.0 * kFp8CastBytes * b * s * moe::gemm_input_values_per_token(w) * layers_here / (t * cp);
   }
   const double elementwise_s = elementwise_bytes / m.hbm_bytes_per_s;
-  const double per_microbatch = matmul_s + elementwise_s;
+  // An FP8/FP4 recipe's BF16 edge layers (Workload::bf16_layers_at_start,
+  // _at_end): one such layer's linear GEMMs at the BF16 rate instead of the
+  // run's, less the casts it skips; what it adds to a microbatch.
+  const int bf16_edges = w.bf16_layers_at_start + w.bf16_layers_at_end;
+  double bf16_layer_s = 0;
+  if (low_precision(m.precision) && bf16_edges > 0) {
+    const double dense_flop = (linear * passes - routed + recomputed_linear) / layers_here;
+    double extra = dense_flop * (1.0 / bf16_flops_per_s - 1.0 / linear_flops_per_s);
+    if (routed > 0) {
+      Machine bf16_machine = m;
+      bf16_machine.precision = Precision::bf16;
+      bf16_machine.peak_flops = bf16_peak;
+      const double bf16_routed_flops_per_s =
+          expert_gemm_flops_per_s(w, bf16_machine, moe::tokens_per_expert(w, l), l.etp);
+      extra += routed * w.expert_imbalance / layers_here *
+               (1.0 / bf16_routed_flops_per_s - 1.0 / routed_flops_per_s);
+    }
+    extra -= 2.0 * kFp8CastBytes * b * s * moe::gemm_input_values_per_token(w) / (t * cp) /
+             m.hbm_bytes_per_s;
+    bf16_layer_s = std::max(0.0, extra);
+  }
+  const double per_microbatch =
+      matmul_s + elementwise_s + (l.pp == 1 ? bf16_edges * bf16_layer_s : 0.0);
   // Forward and backward shares of one layer of one microbatch: the windows
   // that DP transfers hide behind.
   const double layer_s = per_microbatch - (l.pp == 1 ? logits_s : 0.0);
@@ -554,15 +576,20 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const double fullest_microbatch = per_microbatch + tp_per_microbatch + ep_per_microbatch +
                                     cp_per_microbatch + offload_per_microbatch +
                                     host_per_microbatch;
-  // The last rank: its layers' share of the same terms (all linear in the
-  // layer count) plus the logits; when that outweighs the fullest rank, the
-  // excess paces every microbatch.
-  double output_per_microbatch = 0;
+  // The first and last ranks: their layers' share of the same terms (all
+  // linear in the layer count), the last's logits, and each one's BF16 edge
+  // layers; when one outweighs the fullest rank, the excess paces every
+  // microbatch.
+  double edge_per_microbatch = 0;
   if (l.pp > 1) {
-    const double last_microbatch = fullest_microbatch * stages.last / layers_here + logits_s;
-    output_per_microbatch = std::max(0.0, last_microbatch - fullest_microbatch);
+    const double first_microbatch = fullest_microbatch * stages.first / layers_here +
+                                    std::min(w.bf16_layers_at_start, stages.first) * bf16_layer_s;
+    const double last_microbatch = fullest_microbatch * stages.last / layers_here + logits_s +
+                                   std::min(w.bf16_layers_at_end, stages.last) * bf16_layer_s;
+    edge_per_microbatch =
+        std::max(0.0, std::max(first_microbatch, last_microbatch) - fullest_microbatch);
   }
-  const double stage_microbatch = fullest_microbatch + output_per_microbatch;
+  const double stage_microbatch = fullest_microbatch + edge_per_microbatch;
   r.compute_s = per_microbatch * microbatches;
   r.tp_comm_s = tp_per_microbatch * microbatches;
   r.ep_comm_s = ep_per_microbatch * microbatches;
@@ -570,7 +597,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   r.pp_comm_s = pp_per_microbatch * microbatches;
   r.offload_s = offload_per_microbatch * microbatches;
   r.moe_host_s = host_per_microbatch * microbatches;
-  r.output_stage_s = output_per_microbatch * microbatches;
+  r.edge_stage_s = edge_per_microbatch * microbatches;
   r.logits_s = logits_s * microbatches;
   // Fill and drain: (p - 1) / v microbatch slots (Narayanan et al. 2021).
   r.bubble_s = l.pp > 1 ? (l.pp - 1.0) / l.interleave * stage_microbatch : 0.0;
@@ -637,7 +664,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
     r.offload_s += 4.0 * shard / host_bytes_per_s;
   }
   r.step_s = r.compute_s + r.tp_comm_s + r.ep_comm_s + r.cp_comm_s + r.pp_comm_s + r.bubble_s +
-             r.dp_comm_s + r.offload_s + r.moe_host_s + r.output_stage_s;
+             r.dp_comm_s + r.offload_s + r.moe_host_s + r.edge_stage_s;
   r.model_flop = model_flop_per_step(w);
   r.mfu = r.model_flop / (r.step_s * m.chips * m.peak_flops);
   r.mfu_bf16 = r.model_flop / (r.step_s * m.chips * bf16_peak);

@@ -119,6 +119,11 @@ struct Workload {
   // v0.14 and off by default (megatron/core/transformer/moe/README.md).
   double a2a_overlap = 0;
   PipelineSplit pipeline_split = PipelineSplit::layers;
+  // An FP8/FP4 recipe's first and last transformer layers kept in BF16
+  // (Megatron-LM's --first-last-layers-bf16 with --num-layers-at-start-in-bf16
+  // and --num-layers-at-end-in-bf16): their linear GEMMs run at the BF16 rate.
+  int bf16_layers_at_start = 0;
+  int bf16_layers_at_end = 0;
 };
 
 // The hardware one layout runs on.
@@ -226,10 +231,12 @@ struct LayoutCheck {
 };
 
 // Transformer layers on the pipeline rank holding the most of them (all its
-// virtual stages) and on the last rank, which also holds the output layer
-// and loss; both are all the layers without PP.
+// virtual stages), on the first rank (beside the embedding) and on the last
+// rank, which also holds the output layer and loss; all three are all the
+// layers without PP.
 struct StageLayers {
   int fullest = 0;
+  int first = 0;
   int last = 0;
 };
 StageLayers stage_layers(const Workload& w, int pp);
@@ -254,13 +261,14 @@ struct StepBreakdown {
   // Host time the GPUs wait for in dropless MoE layers (kMoeHostSyncS per
   // MoE layer per microbatch, more with full recompute); 0 without experts.
   double moe_host_s = 0;
-  // With pipeline parallelism, what the last stage's output layer and loss
-  // (its logits GEMM) add over the fullest stage's layers, all microbatches:
-  // the step runs at the slower one's pace. 0 without PP (one stage holds
-  // everything, in compute_s).
-  double output_stage_s = 0;
+  // With pipeline parallelism, what the first or last stage adds over the
+  // fullest stage's layers, all microbatches: the last stage's output layer
+  // and loss (its logits GEMM), and the BF16 layers an FP8/FP4 recipe keeps
+  // at either end; the step runs at the slowest stage's pace. 0 without PP
+  // (one stage holds everything, in compute_s).
+  double edge_stage_s = 0;
   // The output layer's logits GEMM, all microbatches: in compute_s without
-  // PP; with PP on the last stage only, where output_stage_s weighs it.
+  // PP; with PP on the last stage only, where edge_stage_s weighs it.
   double logits_s = 0;
   double step_s = 0;
   // Share of the DP traffic (gradient reduction, ZeRO-3 weight gathers) that

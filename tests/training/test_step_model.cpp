@@ -53,9 +53,9 @@ TEST_CASE("the pipeline bubble is (p - 1) / (v m) of the compute", "[training]")
   REQUIRE(r.valid);
   // No TP or EP traffic at tp = 1: the bubble is (4 - 1) / (2 x 32) of the
   // stage's time, which is the last stage's (its 24 layers and the logits,
-  // output_stage_s over the fullest stage's 24 layers).
-  CHECK(r.output_stage_s > 0);
-  CHECK(r.bubble_s / (r.compute_s + r.output_stage_s) == Approx(3.0 / 64));
+  // edge_stage_s over the fullest stage's 24 layers).
+  CHECK(r.edge_stage_s > 0);
+  CHECK(r.bubble_s / (r.compute_s + r.edge_stage_s) == Approx(3.0 / 64));
 }
 
 TEST_CASE("with PP the last stage adds its logits GEMM when its layers match the others'",
@@ -76,15 +76,15 @@ TEST_CASE("with PP the last stage adds its logits GEMM when its layers match the
   REQUIRE(r.valid);
   const double rate = 0.66 * 312e12 * 12288.0 / (12288.0 + 380.0);
   const double logits = 2.0 * 2048 * 12288 * 51200 * 3;
-  CHECK(r.output_stage_s == Approx(32 * logits / rate));
-  CHECK(r.output_stage_s == Approx(1.2385).epsilon(1e-3));
-  CHECK(r.logits_s == Approx(r.output_stage_s));
+  CHECK(r.edge_stage_s == Approx(32 * logits / rate));
+  CHECK(r.edge_stage_s == Approx(1.2385).epsilon(1e-3));
+  CHECK(r.logits_s == Approx(r.edge_stage_s));
   // Without PP one stage holds it all: the logits are in compute_s.
   l.pp = 1;
   m.chips = 1;
   const StepBreakdown one = evaluate_layout(w, m, l);
   REQUIRE(one.valid);
-  CHECK(one.output_stage_s == 0);
+  CHECK(one.edge_stage_s == 0);
   CHECK(one.compute_s > 4 * r.compute_s);
 }
 
@@ -540,4 +540,45 @@ TEST_CASE("Llama 3 405B's activations follow its shape and its uneven stages",
   w.dropout = true;
   CHECK(memory_per_chip(w, l, Precision::bf16) ==
         Approx(states + 112 * per_layer * (33.75 / 31.75)).epsilon(1e-12));
+}
+
+TEST_CASE("an FP8 run's BF16 edge layers cost their share of the BF16 run's extra time",
+          "[training][precision]") {
+  // GPT-3 175B at TP 8 on H100s. A layer kept in BF16 runs its linear GEMMs
+  // at the BF16 rate and skips the FP8 casts, and nothing else changes: k of
+  // the 96 layers in BF16 add k / 96 of what the whole run in BF16 adds.
+  Workload w = gpt3();
+  w.global_batch_tokens = 64 * 2048.0;
+  Machine bf16 = h100s(8);
+  bf16.hbm_bytes = 1e15;
+  Machine fp8 = bf16;
+  fp8.precision = Precision::fp8;
+  fp8.bf16_peak_flops = bf16.peak_flops;
+  fp8.peak_flops = 2 * bf16.peak_flops;
+  Layout l;
+  l.tp = 8;
+  l.recompute = Recompute::selective;
+  const StepBreakdown all_fp8 = evaluate_layout(w, fp8, l);
+  const StepBreakdown all_bf16 = evaluate_layout(w, bf16, l);
+  w.bf16_layers_at_start = 1;
+  w.bf16_layers_at_end = 2;
+  const StepBreakdown edges = evaluate_layout(w, fp8, l);
+  REQUIRE(edges.valid);
+  REQUIRE(all_bf16.compute_s > all_fp8.compute_s);
+  const double per_layer = (all_bf16.compute_s - all_fp8.compute_s) / 96;
+  CHECK(edges.compute_s - all_fp8.compute_s == Approx(3 * per_layer));
+  // On 2 stages the last holds the 2 BF16 layers at the end: its excess over
+  // the fullest stage grows by theirs (the first stage's one BF16 layer stays
+  // under the last's logits).
+  Machine fp8_16 = fp8;
+  fp8_16.chips = 16;
+  l.pp = 2;
+  Workload none = w;
+  none.bf16_layers_at_start = 0;
+  none.bf16_layers_at_end = 0;
+  const StepBreakdown staged = evaluate_layout(none, fp8_16, l);
+  const StepBreakdown staged_edges = evaluate_layout(w, fp8_16, l);
+  REQUIRE(staged_edges.valid);
+  CHECK(staged_edges.edge_stage_s - staged.edge_stage_s == Approx(2 * per_layer));
+  CHECK(staged_edges.compute_s == Approx(staged.compute_s));
 }

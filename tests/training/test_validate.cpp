@@ -402,3 +402,26 @@ TEST_CASE("a case's pipeline_split is layers or embedding_loss", "[training][val
         std::vector<std::string>{"cases.toml:5:18: case.pipeline_split = \"even\": must be "
                                  "layers or embedding_loss"});
 }
+
+TEST_CASE("a case's BF16 edge layers need a low-precision run and fit in the layers",
+          "[training][validate][precision]") {
+  std::string text = small_case("edges", 32, 1, 1);
+  text.insert(text.find("scaleup_domain"), "bf16_layers_at_end = 4\n");
+  auto lines = test::error_lines(
+      [&] { load_validation_cases("cases.toml", text, test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:5:22: case.bf16_layers_at_end = 4: needs precision = \"fp8\" or "
+                     "\"fp4\" (a BF16 run has no low-precision layers)"});
+  text.insert(text.find("scaleup_domain"), "precision = \"fp8\"\nbf16_layers_at_start = 21\n");
+  text.replace(text.find("nvidia_a100_sxm_80gb"), 20, "nvidia_h100_sxm");
+  lines = test::error_lines(
+      [&] { load_validation_cases("cases.toml", text, test::builtin_catalog()); });
+  CHECK(lines == std::vector<std::string>{
+                     "cases.toml:5:22: case.bf16_layers_at_end = 4: bf16_layers_at_start + "
+                     "bf16_layers_at_end must not exceed the layers (24)"});
+  text.replace(text.find("bf16_layers_at_start = 21"), 25, "bf16_layers_at_start = 1");
+  const auto cases = load_validation_cases("cases.toml", text, test::builtin_catalog());
+  REQUIRE(cases.size() == 1);
+  CHECK(cases[0].workload.bf16_layers_at_start == 1);
+  CHECK(cases[0].workload.bf16_layers_at_end == 4);
+}
