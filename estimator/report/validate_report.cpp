@@ -166,25 +166,48 @@ std::string layout_problem_text(const training::LayoutCheck& check) {
 void write_validate_table(const training::ValidationResult& result, std::ostream& out) {
   out << "clustercap validate: predicted vs published throughput (TFLOP/s per chip in the paper's "
          "basis, MFU, or tokens/s per chip)\n\n";
-  out << std::left << std::setw(30) << "run" << std::setw(6) << "group" << std::right
-      << std::setw(10) << "reported" << std::setw(11) << "predicted" << std::setw(9) << "error"
-      << "  " << std::left << std::setw(30) << "published layout (best mb*/v/rc)" << std::right
-      << std::setw(11) << "searched"
-      << "  " << std::left << std::setw(18) << "MFU bf16 (prec)"
-      << "searched layout\n";
+  // Each column as wide as its widest cell (ids, tokens/s figures and
+  // layouts run long), two spaces between columns.
+  struct Column {
+    std::string header;
+    bool left;
+  };
+  const std::vector<Column> columns = {
+      {"run", true},        {"group", true},           {"reported", false},
+      {"predicted", false}, {"error", false},          {"published layout (best mb*/v/rc)", true},
+      {"searched", false},  {"MFU bf16 (prec)", true}, {"searched layout", true}};
+  std::vector<std::vector<std::string>> cells;
   for (const auto& r : result.rows) {
-    out << std::left << std::setw(30) << r.id << std::setw(6) << group_short(r.group) << std::right
-        << std::setw(10) << value(r, r.reported) << std::setw(11) << predicted_text(r, r.published)
-        << std::setw(9) << (r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-")
-        << "  " << std::left << std::setw(30)
-        << (r.published.fit ? layout_text(r.published.layout, !r.microbatch_pinned)
-                            : "no fit: " + layout_problem_text(r.published.no_fit))
-        << std::right << std::setw(11) << predicted_text(r, r.searched) << "  " << std::left
-        << std::setw(18) << mfu_text(r, r.published)
-        << (r.searched.fit ? layout_text(r.searched.layout)
-                           : "no fit: " + layout_problem_text(r.searched.no_fit))
-        << "\n";
+    cells.push_back({r.id, group_short(r.group), value(r, r.reported),
+                     predicted_text(r, r.published),
+                     r.published.fit ? significant(r.error_published * 100, 2) + "%" : "-",
+                     r.published.fit ? layout_text(r.published.layout, !r.microbatch_pinned)
+                                     : "no fit: " + layout_problem_text(r.published.no_fit),
+                     predicted_text(r, r.searched), mfu_text(r, r.published),
+                     r.searched.fit ? layout_text(r.searched.layout)
+                                    : "no fit: " + layout_problem_text(r.searched.no_fit)});
   }
+  std::vector<std::size_t> widths;
+  for (const auto& c : columns) widths.push_back(c.header.size());
+  for (const auto& row : cells) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  const auto print_row = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const bool last = i + 1 == row.size();
+      if (columns[i].left) {
+        out << row[i];
+        if (!last) out << std::string(widths[i] - row[i].size() + 2, ' ');
+      } else {
+        out << std::string(widths[i] - row[i].size(), ' ') << row[i] << "  ";
+      }
+    }
+    out << "\n";
+  };
+  std::vector<std::string> header;
+  for (const auto& c : columns) header.push_back(c.header);
+  print_row(header);
+  for (const auto& row : cells) print_row(row);
   out << "mb*: the published layout's microbatch as searched (the case does not pin it); "
          "v and rc are searched unless the case pins them\n";
   for (const auto& r : result.rows) {

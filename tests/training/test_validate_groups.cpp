@@ -235,8 +235,9 @@ TEST_CASE("the reports give each case's group and the per-group errors and const
   report::write_validate_json(r, json);
   report::write_validate_csv(r, csv);
 
-  CHECK(table.str().find("megatron2021-1.7B             in ") != std::string::npos);
-  CHECK(table.str().find("not-fitted-on                 out ") != std::string::npos);
+  // The run column is as wide as the longest id (17), two spaces apart.
+  CHECK(table.str().find("\nmegatron2021-1.7B  in ") != std::string::npos);
+  CHECK(table.str().find("\nnot-fitted-on      out ") != std::string::npos);
   CHECK(table.str().find("by group (in-sample: a step-model constant was fitted on the case)\n"
                          "  in_sample       median ") != std::string::npos);
   CHECK(table.str().find("(1 of 1 scored)\n  out_of_sample   median ") != std::string::npos);
