@@ -75,8 +75,6 @@ ValidationPrediction published(const ValidationCase& c, int threads, std::uint64
     best.fit = true;
     best.layout = s.best.front().first;
     best.predicted = predicted(c, fastest);
-    best.mfu = fastest.mfu_bf16;
-    best.mfu_precision = fastest.mfu;
     best.step = fastest;
   } else if (s.evaluated > 0) {
     best.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};
@@ -102,8 +100,6 @@ ValidationPrediction searched(const ValidationCase& c, const SearchResult& s) {
     p.fit = true;
     p.layout = s.best.front().first;
     p.predicted = predicted(c, s.best.front().second);
-    p.mfu = s.best.front().second.mfu_bf16;
-    p.mfu_precision = s.best.front().second.mfu;
     p.step = s.best.front().second;
   } else if (s.evaluated > 0) {
     p.no_fit = {LayoutProblem::memory, s.min_memory_bytes, c.machine.hbm_bytes};

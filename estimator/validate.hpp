@@ -50,13 +50,14 @@ struct ValidationCase {
 
 // One prediction of a case, or the step model's reason there is none.
 struct ValidationPrediction {
-  bool fit = false;          // some layout ran and fit in memory
-  LayoutCheck no_fit;        // when !fit: why (memory: the smallest need over the layouts tried)
-  Layout layout;             // when fit: the fastest layout
-  double predicted = 0;      // when fit: in the case's basis
-  double mfu = 0;            // when fit: against the dense BF16 peak (the convention)
-  double mfu_precision = 0;  // when fit: against the dense peak at the run's precision
-  StepBreakdown step;        // when fit: the fastest layout's step, term by term
+  bool fit = false;      // some layout ran and fit in memory
+  LayoutCheck no_fit;    // when !fit: why (memory: the smallest need over the layouts tried)
+  Layout layout;         // when fit: the fastest layout
+  double predicted = 0;  // when fit: in the case's basis
+  // When fit: the fastest layout's step, term by term, with its MFU against
+  // the dense BF16 peak (mfu_bf16, the convention) and against the dense
+  // peak at the run's precision (mfu).
+  StepBreakdown step;
 };
 
 // Which side of the calibration a case is on: in-sample when some step-model

@@ -39,10 +39,10 @@ std::string layout_text(const training::Layout& l, bool searched_microbatch = fa
 // against that precision's peak: "41%" or "41% (fp8 21%)".
 std::string mfu_text(const training::ValidationRow& r, const training::ValidationPrediction& p) {
   if (!p.fit) return "-";
-  std::string text = significant(p.mfu * 100, 2) + "%";
+  std::string text = significant(p.step.mfu_bf16 * 100, 2) + "%";
   if (r.precision != Precision::bf16)
-    text += " (" + std::string(to_string(r.precision)) + " " +
-            significant(p.mfu_precision * 100, 2) + "%)";
+    text +=
+        " (" + std::string(to_string(r.precision)) + " " + significant(p.step.mfu * 100, 2) + "%)";
   return text;
 }
 
@@ -270,14 +270,14 @@ void write_validate_json(const training::ValidationResult& result, std::ostream&
          {"no_fit_reason", p.fit ? json(nullptr) : json(layout_problem_text(p.no_fit))},
          {"predicted_published_layout", optional_number(p.fit, p.predicted)},
          {"error", optional_number(p.fit, r.error_published)},
-         {"mfu_published_layout", optional_number(p.fit, p.mfu)},
-         {"mfu_published_layout_precision_peak", optional_number(p.fit, p.mfu_precision)},
+         {"mfu_published_layout", optional_number(p.fit, p.step.mfu_bf16)},
+         {"mfu_published_layout_precision_peak", optional_number(p.fit, p.step.mfu)},
          {"layout_published", p.fit ? layout_json(p.layout) : json(nullptr)},
          {"step_breakdown_published_s", p.fit ? step_breakdown_json(p.step) : json(nullptr)},
          {"searched_fit", s.fit},
          {"searched_no_fit_reason", s.fit ? json(nullptr) : json(layout_problem_text(s.no_fit))},
          {"predicted_searched_layout", optional_number(s.fit, s.predicted)},
-         {"mfu_searched_layout", optional_number(s.fit, s.mfu)},
+         {"mfu_searched_layout", optional_number(s.fit, s.step.mfu_bf16)},
          {"layout_searched", s.fit ? layout_json(s.layout) : json(nullptr)},
          {"layouts_evaluated", r.evaluated}});
   }

@@ -318,6 +318,12 @@ double context_parallel_bytes_per_layer(const Workload& w, const Layout& l) {
 
 namespace {
 
+// Places the pipeline split divides over the ranks: the layers, and the
+// embedding and loss when they take one each (PipelineSplit).
+inline int split_places(const Workload& w) {
+  return w.layers + (w.pipeline_split == PipelineSplit::embedding_loss ? 2 : 0);
+}
+
 // check_layout, inlined into evaluate_layout (the search calls it millions of times).
 inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layout& l) {
   using P = LayoutProblem;
@@ -348,8 +354,7 @@ inline LayoutCheck first_problem(const Workload& w, const Machine& m, const Layo
   // Stages may hold unequal layer counts (Llama 3 405B: 126 layers on 16
   // stages); each rank's virtual stages split its share of the split's
   // places (layers, and the embedding and loss when they take one).
-  const int places = w.layers + (w.pipeline_split == PipelineSplit::embedding_loss ? 2 : 0);
-  const int rank_places = (places + l.pp - 1) / l.pp;
+  const int rank_places = (split_places(w) + l.pp - 1) / l.pp;
   if (rank_places % l.interleave != 0)
     return {P::interleave_not_dividing_stage, d(l.interleave), d(rank_places)};
   if (l.interleave > 1 && l.pp == 1)
@@ -376,7 +381,7 @@ StageLayers stage_layers(const Workload& w, int pp) {
   // embedding and the loss, so the fullest layer count is a middle rank's
   // (the first rank's with two stages).
   const bool places_both = w.pipeline_split == PipelineSplit::embedding_loss;
-  const int places = w.layers + (places_both ? 2 : 0);
+  const int places = split_places(w);
   const int fullest = (places + pp - 1) / pp;
   const int last = places / pp;
   if (!places_both) return {fullest, fullest, last};
@@ -397,8 +402,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
 
   const double b = l.microbatch, s = w.seq_len, h = w.hidden;
   const double t = l.tp, cp = l.cp;
-  // The terms below are the fullest rank's; the last rank's output layer is
-  // added after them (edge_stage_s), or here without PP.
+  // The terms below are the fullest rank's; what the first or last rank adds
+  // (the last's output layer, BF16 edge layers) comes after them
+  // (edge_stage_s), or here without PP.
   const double layers_here = std::max(1, stages.fullest);
   const double bf16_peak =
       m.precision == Precision::bf16 || !(m.bf16_peak_flops > 0) ? m.peak_flops : m.bf16_peak_flops;
@@ -429,8 +435,9 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // A selective policy's recomputed share of the dense linear matmuls.
   const double recomputed_linear =
       l.recompute == Recompute::full ? 0.0 : m.recompute_matmul_share * (linear - routed / passes);
-  const double linear_s =
-      (linear * passes - routed + recomputed_linear) / linear_flops_per_s + routed_s;
+  // The dense (not routed) linear GEMMs' FLOPs, recompute included.
+  const double dense_linear = linear * passes - routed + recomputed_linear;
+  const double linear_s = dense_linear / linear_flops_per_s + routed_s;
   const double attention_gemm_flop =
       attention_core_gemm_flop(m, attention, l.recompute, bf16_flops_per_s, bf16_peak);
   const double logits_s = logits / bf16_flops_per_s;
@@ -442,10 +449,10 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   // al.'s activation split, as in memory_per_chip).
   const double elementwise_units = l.sequence_parallel ? kElementwiseBytes / t : 10.0 + 24.0 / t;
   double elementwise_bytes = 3.0 * elementwise_units * b * s * h * layers_here / cp;
-  if (low_precision(m.precision)) {
-    elementwise_bytes +=
-        2.0 * kFp8CastBytes * b * s * moe::gemm_input_values_per_token(w) * layers_here / (t * cp);
-  }
+  // FP8/FP4: the casts of one layer's GEMM inputs.
+  const double cast_bytes_per_layer =
+      2.0 * kFp8CastBytes * b * s * moe::gemm_input_values_per_token(w) / (t * cp);
+  if (low_precision(m.precision)) elementwise_bytes += cast_bytes_per_layer * layers_here;
   const double elementwise_s = elementwise_bytes / m.hbm_bytes_per_s;
   // An FP8/FP4 recipe's BF16 edge layers (Workload::bf16_layers_at_start,
   // _at_end): one such layer's linear GEMMs at the BF16 rate instead of the
@@ -453,8 +460,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
   const int bf16_edges = w.bf16_layers_at_start + w.bf16_layers_at_end;
   double bf16_layer_s = 0;
   if (low_precision(m.precision) && bf16_edges > 0) {
-    const double dense_flop = (linear * passes - routed + recomputed_linear) / layers_here;
-    double extra = dense_flop * (1.0 / bf16_flops_per_s - 1.0 / linear_flops_per_s);
+    double extra = dense_linear / layers_here * (1.0 / bf16_flops_per_s - 1.0 / linear_flops_per_s);
     if (routed > 0) {
       Machine bf16_machine = m;
       bf16_machine.precision = Precision::bf16;
@@ -464,8 +470,7 @@ StepBreakdown evaluate_layout(const Workload& w, const Machine& m, const Layout&
       extra += routed * w.expert_imbalance / layers_here *
                (1.0 / bf16_routed_flops_per_s - 1.0 / routed_flops_per_s);
     }
-    extra -= 2.0 * kFp8CastBytes * b * s * moe::gemm_input_values_per_token(w) / (t * cp) /
-             m.hbm_bytes_per_s;
+    extra -= cast_bytes_per_layer / m.hbm_bytes_per_s;
     bf16_layer_s = std::max(0.0, extra);
   }
   const double per_microbatch =
